@@ -1,0 +1,17 @@
+DROP TRIGGER audit_log_no_delete;
+DROP TRIGGER audit_log_no_update;
+DROP TABLE audit_head;
+DROP TABLE audit_log;
+DROP TABLE api_token;
+DROP TABLE inspection;
+DROP TABLE account;
+DROP TABLE scan;
+DROP TABLE stamp_override;
+DROP TABLE stamp_roll;
+DROP TABLE event_input;
+DROP TABLE event;
+DROP TABLE batch;
+DROP TABLE product;
+DROP TABLE certification;
+DROP TABLE facility;
+DROP TABLE enterprise;

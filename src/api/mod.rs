@@ -1,0 +1,49 @@
+//! The JSON API under `/api/v1`: one route table, thin handlers. Each handler
+//! takes a `Caller` (401 without one), runs its diesel work on the blocking
+//! pool through `AppState::db`, and answers errors through `AppError`.
+
+mod auth;
+mod batches;
+mod enterprises;
+mod facilities;
+mod products;
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(auth::routes)
+            .configure(enterprises::routes)
+            .configure(facilities::routes)
+            .configure(products::routes)
+            .configure(batches::routes)
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(crate::error::AppError::NotFound("no such API route".into()))
+            })),
+    );
+}
+
+/// A fresh row id: UUID v7, time-ordered, which keeps B-tree inserts local.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// 201 with `Location` pointing at the new resource.
+pub fn created<T: Serialize>(location: String, body: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(body)
+}
+
+/// A delete refused by a foreign key becomes a 409 saying what still depends.
+pub fn still_referenced(err: diesel::result::Error, what: &str) -> crate::error::AppError {
+    match crate::error::AppError::from(err) {
+        crate::error::AppError::Conflict(_) => {
+            crate::error::AppError::Conflict(format!("{what}; remove those first"))
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,186 @@
+//! Who is calling: password and token checks, and the `Caller` extractor that
+//! every `/api/v1` handler (but login) takes, so a handler cannot forget it.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, SaltString};
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::error::AppError;
+use crate::models::account::{self, Account};
+use crate::AppState;
+
+/// The cookie holding a login session's secret.
+pub const SESSION_COOKIE: &str = "tracestamp_session";
+
+/// What an account is bound to decides what it may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    /// A producer acts for exactly one enterprise.
+    Producer {
+        enterprise_id: String,
+    },
+    /// A regulator oversees exactly one province.
+    Regulator {
+        province: String,
+    },
+}
+
+/// The authenticated account behind a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account_id: String,
+    pub username: String,
+    pub role: Role,
+    /// The session or API token that authenticated this request.
+    pub token_id: String,
+}
+
+/// The rows a caller may read: the basis of every query's tenant filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Enterprise(String),
+    Province(String),
+}
+
+impl Caller {
+    pub fn scope(&self) -> Scope {
+        match &self.role {
+            Role::Admin => Scope::All,
+            Role::Producer { enterprise_id } => Scope::Enterprise(enterprise_id.clone()),
+            Role::Regulator { province } => Scope::Province(province.clone()),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Whether the caller may change the registry rows of `enterprise_id`:
+    /// its own producers and admins; regulators never write a producer's rows.
+    pub fn may_edit_enterprise(&self, enterprise_id: &str) -> bool {
+        match &self.role {
+            Role::Admin => true,
+            Role::Producer { enterprise_id: own } => own == enterprise_id,
+            Role::Regulator { .. } => false,
+        }
+    }
+
+    /// A label for the audit log.
+    pub fn actor(&self) -> String {
+        self.username.clone()
+    }
+}
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("password hashing: {e}")))
+}
+
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|hash| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A fresh bearer secret: 256 random bits, hex, with a prefix that makes a
+/// leaked token easy to recognise in logs and code.
+pub fn new_token_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("ts_{}", hex::encode(bytes))
+}
+
+/// Tokens are stored as SHA-256: they carry 256 bits of entropy, so a slow
+/// hash would add nothing but latency to every request.
+pub fn token_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn presented_secret(req: &HttpRequest) -> Option<String> {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned());
+    }
+    req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned())
+}
+
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let secret = presented_secret(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let secret = secret.ok_or(AppError::Unauthenticated)?;
+            let state = state.ok_or_else(|| AppError::Internal("no app state".into()))?;
+            let hash = token_hash(&secret);
+            let found = state
+                .db(move |conn| Ok(account::by_token_hash(conn, &hash)?))
+                .await?;
+            let (account, token_id) = found.ok_or(AppError::Unauthenticated)?;
+            caller_of(account, token_id)
+        })
+    }
+}
+
+/// Turns an account row into a caller, refusing rows whose binding is broken
+/// (a producer without an enterprise would otherwise see nothing or all).
+pub fn caller_of(account: Account, token_id: String) -> Result<Caller, AppError> {
+    let role = match (
+        account.role.as_str(),
+        account.enterprise_id,
+        account.province,
+    ) {
+        ("admin", _, _) => Role::Admin,
+        ("producer", Some(enterprise_id), _) => Role::Producer { enterprise_id },
+        ("regulator", _, Some(province)) => Role::Regulator { province },
+        _ => return Err(AppError::Forbidden("this account is misconfigured".into())),
+    };
+    Ok(Caller {
+        account_id: account.id,
+        username: account.username,
+        role,
+        token_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_themselves() {
+        let stored = hash_password("demo").unwrap();
+        assert!(stored.starts_with("$argon2id$"));
+        assert!(verify_password("demo", &stored));
+        assert!(!verify_password("Demo", &stored));
+        assert!(!verify_password("demo", "not a hash"));
+    }
+
+    #[test]
+    fn token_secrets_are_unique_and_hashed() {
+        let a = new_token_secret();
+        assert_ne!(a, new_token_secret());
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+}

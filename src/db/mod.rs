@@ -1,0 +1,156 @@
+//! The database: one connection type over SQLite and PostgreSQL, picked at run
+//! time from the URL, an r2d2 pool, and the embedded migrations of both.
+
+pub mod schema;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, R2D2Connection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+use crate::error::AppError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever backend `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The backend type of `DbConnection`, for boxed queries.
+pub type Backend = <DbConnection as Connection>::Backend;
+
+/// Where the data lives, parsed once from the configured URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbTarget {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DbTarget {
+    /// `sqlite://path` or a bare path → SQLite; `postgres://` or
+    /// `postgresql://` → PostgreSQL; any other scheme is refused by name, so a
+    /// typo such as `postgress://` never silently creates a SQLite file.
+    pub fn parse(url: &str) -> Result<Self, AppError> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(AppError::Config("DATABASE_URL is empty".into()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(AppError::Config("sqlite:// needs a file path".into()));
+            }
+            return Ok(DbTarget::Sqlite(path.to_owned()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbTarget::Postgres(url.to_owned()));
+        }
+        if url.contains("://") {
+            return Err(AppError::Config(format!(
+                "DATABASE_URL {url:?} has an unknown scheme; use sqlite://PATH, a bare file path, \
+                 postgres://… or postgresql://…"
+            )));
+        }
+        Ok(DbTarget::Sqlite(url.to_owned()))
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, DbTarget::Sqlite(_))
+    }
+}
+
+/// Opens connections for the pool; SQLite ones get the pragmas every
+/// connection needs (they are per connection, not per file).
+#[derive(Debug, Clone)]
+pub struct DbManager {
+    target: DbTarget,
+}
+
+impl r2d2::ManageConnection for DbManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        use r2d2::Error as E;
+        match &self.target {
+            DbTarget::Postgres(url) => PgConnection::establish(url)
+                .map(DbConnection::Postgres)
+                .map_err(E::ConnectionError),
+            DbTarget::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path).map_err(E::ConnectionError)?;
+                // The busy timeout comes first so that even switching a new file
+                // to WAL waits for a lock instead of failing; WAL lets readers
+                // run beside the one writer.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000;
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA foreign_keys = ON;",
+                )
+                .map_err(E::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+pub type Pool = r2d2::Pool<DbManager>;
+pub type PooledConnection = r2d2::PooledConnection<DbManager>;
+
+/// Builds the pool and checks that the database answers.
+pub fn connect(target: &DbTarget, max_size: u32) -> Result<Pool, AppError> {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .build(DbManager {
+            target: target.clone(),
+        })
+        .map_err(|e| AppError::Config(format!("cannot open the database: {e}")))
+}
+
+/// Applies the pending migrations of the connection's backend.
+pub fn migrate(conn: &mut DbConnection) -> Result<usize, AppError> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConnection::Postgres(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+    };
+    applied.map_err(|e| AppError::Config(format!("migration failed: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_schemes() {
+        assert_eq!(
+            DbTarget::parse("sqlite://data/t.db").unwrap(),
+            DbTarget::Sqlite("data/t.db".into())
+        );
+        assert_eq!(
+            DbTarget::parse("./tracestamp.db").unwrap(),
+            DbTarget::Sqlite("./tracestamp.db".into())
+        );
+        assert!(matches!(
+            DbTarget::parse("postgresql://u@h/db").unwrap(),
+            DbTarget::Postgres(_)
+        ));
+        let err = DbTarget::parse("mysql://u@h/db").unwrap_err().to_string();
+        assert!(err.contains("postgres://"), "{err}");
+        assert!(DbTarget::parse("").is_err());
+    }
+}

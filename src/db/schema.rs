@@ -1,0 +1,237 @@
+//! One portable schema for both backends; written by hand to match
+//! `migrations/{sqlite,postgres}` (every type here exists on both).
+
+diesel::table! {
+    enterprise (id) {
+        id -> Text,
+        name -> Text,
+        tax_code -> Text,
+        address -> Text,
+        province -> Text,
+        gs1_prefix -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    facility (id) {
+        id -> Text,
+        enterprise_id -> Text,
+        name -> Text,
+        kind -> Text,
+        address -> Text,
+        district -> Text,
+        province -> Text,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        area_code -> Nullable<Text>,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certification (id) {
+        id -> Text,
+        facility_id -> Text,
+        scheme -> Text,
+        number -> Text,
+        issuer -> Text,
+        valid_from -> Date,
+        valid_to -> Date,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    product (id) {
+        id -> Text,
+        enterprise_id -> Text,
+        name_vi -> Text,
+        name_en -> Text,
+        category -> Text,
+        variety -> Nullable<Text>,
+        gtin -> Nullable<Text>,
+        unit -> Text,
+        image_url -> Nullable<Text>,
+        shelf_life_days -> Nullable<Integer>,
+        standards -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    batch (id) {
+        id -> Text,
+        product_id -> Text,
+        facility_id -> Text,
+        lot_code -> Text,
+        produced_on -> Date,
+        quantity -> Double,
+        unit -> Text,
+        expires_on -> Nullable<Date>,
+        status -> Text,
+        recall_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event (id) {
+        id -> Text,
+        batch_id -> Text,
+        kind -> Text,
+        occurred_at -> Timestamp,
+        facility_id -> Text,
+        details -> Text,
+        recorded_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_input (event_id, batch_id) {
+        event_id -> Text,
+        batch_id -> Text,
+        quantity -> Nullable<Double>,
+        unit -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    stamp_roll (id) {
+        id -> Text,
+        number -> BigInt,
+        batch_id -> Text,
+        count -> BigInt,
+        key_id -> Integer,
+        voided_at -> Nullable<Timestamp>,
+        void_reason -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stamp_override (roll_id, stamp_index) {
+        roll_id -> Text,
+        stamp_index -> BigInt,
+        state -> Text,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scan (id) {
+        id -> BigInt,
+        roll_id -> Nullable<Text>,
+        stamp_index -> Nullable<BigInt>,
+        serial -> Text,
+        scanned_at -> Timestamp,
+        origin_hash -> Nullable<Text>,
+        origin_region -> Nullable<Text>,
+        client_class -> Text,
+        verdict -> Text,
+    }
+}
+
+diesel::table! {
+    account (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        enterprise_id -> Nullable<Text>,
+        province -> Nullable<Text>,
+        disabled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inspection (id) {
+        id -> Text,
+        facility_id -> Text,
+        inspector_id -> Nullable<Text>,
+        inspected_on -> Date,
+        result -> Text,
+        findings -> Text,
+        follow_up_due -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_token (id) {
+        id -> Text,
+        account_id -> Text,
+        name -> Text,
+        kind -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        occurred_at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        before_state -> Nullable<Text>,
+        after_state -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(facility -> enterprise (enterprise_id));
+diesel::joinable!(certification -> facility (facility_id));
+diesel::joinable!(product -> enterprise (enterprise_id));
+diesel::joinable!(batch -> product (product_id));
+diesel::joinable!(batch -> facility (facility_id));
+diesel::joinable!(event -> batch (batch_id));
+diesel::joinable!(event -> facility (facility_id));
+diesel::joinable!(stamp_roll -> batch (batch_id));
+diesel::joinable!(inspection -> facility (facility_id));
+diesel::joinable!(api_token -> account (account_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    enterprise,
+    facility,
+    certification,
+    product,
+    batch,
+    event,
+    event_input,
+    stamp_roll,
+    stamp_override,
+    scan,
+    account,
+    inspection,
+    api_token,
+    audit_log,
+    audit_head,
+);

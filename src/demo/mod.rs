@@ -1,0 +1,433 @@
+//! The demo set: a Mekong Delta registry the size of Vĩnh Long's provincial
+//! system (17 enterprises, 37 facilities, 61 products), with batches whose
+//! events tell a harvest → packing → shipping story, and demo accounts.
+//! Every row goes through the same validation and audit log as the API.
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashMap;
+
+use crate::audit::{self, Actor};
+use crate::auth::hash_password;
+use crate::db::DbConnection;
+use crate::domain::kinds::{FacilityKind, ProductCategory};
+use crate::error::{AppError, AppResult};
+use crate::models::account::{self, NewAccount};
+use crate::models::batch::{self, BatchFields};
+use crate::models::certification::{self, CertificationFields};
+use crate::models::enterprise::{self, EnterpriseFields};
+use crate::models::event::{self, EventFields};
+use crate::models::facility::{self, FacilityFields};
+use crate::models::product::{self, ProductFields};
+
+const DATA: &str = include_str!("vinh_long.json");
+
+/// Every demo account's password. Demo only: never load this set into a
+/// database that faces the public.
+pub const DEMO_PASSWORD: &str = "demo";
+
+/// Regulators 1–10 oversee Vĩnh Long; 11–12 another province, and see none of it.
+pub const OTHER_PROVINCE: &str = "Cần Thơ";
+
+#[derive(Deserialize)]
+struct DemoSet {
+    enterprises: Vec<DemoEnterprise>,
+    facilities: Vec<DemoFacility>,
+    products: Vec<DemoProduct>,
+}
+
+#[derive(Deserialize)]
+struct DemoEnterprise {
+    key: String,
+    name: String,
+    tax_code: String,
+    address: String,
+    province: String,
+    gs1_prefix: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DemoFacility {
+    key: String,
+    enterprise: String,
+    name: String,
+    kind: String,
+    address: String,
+    district: String,
+    province: String,
+    latitude: f64,
+    longitude: f64,
+    area_code: Option<String>,
+    certifications: Vec<DemoCertification>,
+}
+
+#[derive(Deserialize)]
+struct DemoCertification {
+    scheme: String,
+    number: String,
+    issuer: String,
+    valid_from: String,
+    valid_to: String,
+}
+
+#[derive(Deserialize)]
+struct DemoProduct {
+    key: String,
+    enterprise: String,
+    facility: String,
+    name_vi: String,
+    name_en: String,
+    category: String,
+    variety: Option<String>,
+    gtin: Option<String>,
+    unit: String,
+    shelf_life_days: Option<i32>,
+    standards: Option<String>,
+    harvest_months: Vec<u32>,
+    batch_quantity: f64,
+}
+
+/// What was loaded, for the command line to print.
+#[derive(Debug)]
+pub struct Loaded {
+    pub enterprises: usize,
+    pub facilities: usize,
+    pub products: usize,
+    pub batches: usize,
+    pub events: usize,
+    pub accounts: Vec<(String, String)>,
+}
+
+fn bad(err: impl std::fmt::Display) -> AppError {
+    AppError::Config(format!("demo data: {err}"))
+}
+
+/// Loads the demo set in one transaction: all of it or nothing.
+pub fn load(conn: &mut DbConnection) -> AppResult<Loaded> {
+    let set: DemoSet = serde_json::from_str(DATA).map_err(bad)?;
+    let password_hash = hash_password(DEMO_PASSWORD)?;
+    audit::write_transaction(conn, |conn| load_set(conn, &set, &password_hash))
+}
+
+fn load_set(conn: &mut DbConnection, set: &DemoSet, password_hash: &str) -> AppResult<Loaded> {
+    let actor = Actor::system("demo");
+    let now = crate::time::now();
+    let mut ids: HashMap<&str, String> = HashMap::new();
+
+    for e in &set.enterprises {
+        let row = EnterpriseFields {
+            name: Some(e.name.clone()),
+            tax_code: Some(e.tax_code.clone()),
+            address: Some(e.address.clone()),
+            province: Some(e.province.clone()),
+            gs1_prefix: Some(e.gs1_prefix.clone()),
+            phone: Some(e.phone.clone()),
+            email: Some(e.email.clone()),
+        }
+        .create(crate::api::new_id(), now)?;
+        enterprise::insert(conn, &row)?;
+        audit::created(conn, &actor, "enterprise", &row.id, &row)?;
+        ids.insert(&e.key, row.id);
+    }
+
+    for f in &set.facilities {
+        let owner = ids
+            .get(f.enterprise.as_str())
+            .ok_or_else(|| bad(&f.key))?
+            .clone();
+        let row = FacilityFields {
+            enterprise_id: None,
+            name: Some(f.name.clone()),
+            kind: Some(f.kind.clone()),
+            address: Some(f.address.clone()),
+            district: Some(f.district.clone()),
+            province: Some(f.province.clone()),
+            latitude: Some(Some(f.latitude)),
+            longitude: Some(Some(f.longitude)),
+            area_code: Some(f.area_code.clone()),
+        }
+        .create(crate::api::new_id(), owner, now)?;
+        facility::insert(conn, &row)?;
+        audit::created(conn, &actor, "facility", &row.id, &row)?;
+        for c in &f.certifications {
+            let cert = CertificationFields {
+                scheme: Some(c.scheme.clone()),
+                number: Some(c.number.clone()),
+                issuer: Some(c.issuer.clone()),
+                valid_from: Some(c.valid_from.clone()),
+                valid_to: Some(c.valid_to.clone()),
+            }
+            .create(crate::api::new_id(), row.id.clone(), now)?;
+            certification::insert(conn, &cert)?;
+            audit::created(conn, &actor, "certification", &cert.id, &cert)?;
+        }
+        ids.insert(&f.key, row.id);
+    }
+
+    let mut batches = 0;
+    let mut events = 0;
+    for (n, p) in set.products.iter().enumerate() {
+        let owner = ids
+            .get(p.enterprise.as_str())
+            .ok_or_else(|| bad(&p.key))?
+            .clone();
+        let row = ProductFields {
+            enterprise_id: None,
+            name_vi: Some(p.name_vi.clone()),
+            name_en: Some(p.name_en.clone()),
+            category: Some(p.category.clone()),
+            variety: Some(p.variety.clone()),
+            gtin: Some(p.gtin.clone()),
+            unit: Some(p.unit.clone()),
+            image_url: None,
+            shelf_life_days: Some(p.shelf_life_days),
+            standards: Some(p.standards.clone()),
+        }
+        .create(crate::api::new_id(), owner, now)?;
+        product::insert(conn, &row)?;
+        audit::created(conn, &actor, "product", &row.id, &row)?;
+
+        let grown_at = ids
+            .get(p.facility.as_str())
+            .ok_or_else(|| bad(&p.key))?
+            .clone();
+        let packed_at = set
+            .facilities
+            .iter()
+            .find(|f| f.enterprise == p.enterprise && f.kind == FacilityKind::PackingHouse.as_str())
+            .and_then(|f| ids.get(f.key.as_str()).cloned())
+            .unwrap_or_else(|| grown_at.clone());
+        let category = ProductCategory::parse(&p.category).map_err(bad)?;
+        for (i, day) in harvest_days(&p.harvest_months, n).into_iter().enumerate() {
+            let lot = format!("VL{}-{}-{}", day.format("%y%m%d"), p.key, i + 1);
+            let expires = p
+                .shelf_life_days
+                .map(|d| day + Duration::days(i64::from(d)));
+            let b = BatchFields {
+                product_id: Some(row.id.clone()),
+                facility_id: Some(grown_at.clone()),
+                lot_code: Some(lot),
+                produced_on: Some(day.to_string()),
+                quantity: Some(p.batch_quantity),
+                unit: Some(p.unit.clone()),
+                expires_on: Some(expires.map(|d| d.to_string())),
+            }
+            .create(crate::api::new_id(), now)?;
+            batch::insert(conn, &b)?;
+            audit::created(conn, &actor, "batch", &b.id, &b)?;
+            batches += 1;
+            for story in story(category, p, day, &grown_at, &packed_at) {
+                let new =
+                    story.create(crate::api::new_id(), b.id.clone(), Some("demo".into()), now)?;
+                event::insert(conn, &new)?;
+                let view = event::view(conn, new.row)?;
+                audit::created(conn, &actor, "event", &view.id, &view)?;
+                events += 1;
+            }
+        }
+    }
+
+    let accounts = demo_accounts(conn, set, &ids, password_hash, &actor)?;
+    Ok(Loaded {
+        enterprises: set.enterprises.len(),
+        facilities: set.facilities.len(),
+        products: set.products.len(),
+        batches,
+        events,
+        accounts,
+    })
+}
+
+/// Two harvests per product: the latest harvest month up to November 2026 and
+/// the one before it, on a day that varies by product.
+fn harvest_days(months: &[u32], n: usize) -> Vec<NaiveDate> {
+    let day = 3 + (n as u32 * 7) % 24;
+    let mut found = Vec::new();
+    let mut cursor = NaiveDate::from_ymd_opt(2026, 11, 1).expect("valid date");
+    while found.len() < 2 && cursor.year() >= 2025 {
+        if months.contains(&cursor.month()) {
+            let date = cursor.with_day(day).expect("day below 28");
+            if date <= NaiveDate::from_ymd_opt(2026, 11, 20).expect("valid date") {
+                found.push(date);
+            }
+        }
+        cursor = cursor
+            .checked_sub_months(chrono::Months::new(1))
+            .expect("in range");
+    }
+    found
+}
+
+/// Local time in Vĩnh Long (UTC+7) as an RFC 3339 string.
+fn at(day: NaiveDate, hour: u32) -> String {
+    let t = day.and_time(NaiveTime::from_hms_opt(hour, 0, 0).expect("valid time"));
+    format!("{}+07:00", t.format("%Y-%m-%dT%H:%M:%S"))
+}
+
+fn step(kind: &str, when: String, facility: &str, details: serde_json::Value) -> EventFields {
+    EventFields {
+        kind: Some(kind.into()),
+        occurred_at: Some(when),
+        facility_id: Some(facility.into()),
+        details: Some(details),
+        inputs: None,
+    }
+}
+
+/// The events of one batch, in the order they happened.
+fn story(
+    category: ProductCategory,
+    p: &DemoProduct,
+    day: NaiveDate,
+    grown_at: &str,
+    packed_at: &str,
+) -> Vec<EventFields> {
+    let quantity = json!({"quantity": p.batch_quantity, "unit": p.unit});
+    let before = |days: i64| day - Duration::days(days);
+    let after = |days: i64| day + Duration::days(days);
+    let mut steps = match category {
+        ProductCategory::Fruit => vec![
+            step(
+                "input_application",
+                at(before(45), 7),
+                grown_at,
+                json!({
+                "input_name": "Phân hữu cơ vi sinh", "input_kind": "fertiliser",
+                "dose": "2 kg/gốc", "pre_harvest_interval_days": 0}),
+            ),
+            step(
+                "input_application",
+                at(before(21), 6),
+                grown_at,
+                json!({
+                "input_name": "Chế phẩm sinh học Trichoderma", "input_kind": "biological",
+                "dose": "1 kg/100 m²", "pre_harvest_interval_days": 7}),
+            ),
+            step("harvesting", at(day, 6), grown_at, quantity.clone()),
+        ],
+        ProductCategory::Vegetable => vec![
+            step(
+                "planting",
+                at(before(70), 7),
+                grown_at,
+                json!({"seed": p.variety.clone().unwrap_or_else(|| p.name_vi.clone()), "area_m2": 5000}),
+            ),
+            step(
+                "input_application",
+                at(before(30), 6),
+                grown_at,
+                json!({
+                "input_name": "Phân NPK 20-20-15", "input_kind": "fertiliser",
+                "dose": "25 kg/1000 m²", "pre_harvest_interval_days": 14}),
+            ),
+            step("harvesting", at(day, 5), grown_at, quantity.clone()),
+        ],
+        ProductCategory::Seafood => vec![
+            step(
+                "planting",
+                at(before(180), 7),
+                grown_at,
+                json!({"seed": "Con giống đạt chuẩn", "stocking_density_per_m2": 30}),
+            ),
+            step(
+                "input_application",
+                at(before(60), 7),
+                grown_at,
+                json!({
+                "input_name": "Thức ăn viên nổi 28% đạm", "input_kind": "feed",
+                "dose": "3% trọng lượng thân/ngày", "pre_harvest_interval_days": 0}),
+            ),
+            step("harvesting", at(day, 4), grown_at, quantity.clone()),
+            step(
+                "cooling",
+                at(day, 6),
+                grown_at,
+                json!({"temperature_c": 2, "method": "ướp đá vảy"}),
+            ),
+        ],
+        ProductCategory::Processed => vec![
+            step(
+                "receiving",
+                at(before(2), 8),
+                grown_at,
+                json!({"source": "Nguyên liệu từ vùng trồng trong tỉnh", "document": format!("PN-{}", day.format("%y%m%d"))}),
+            ),
+            step(
+                "inspection",
+                at(before(1), 9),
+                grown_at,
+                json!({"inspector_role": "QC nội bộ", "result": "đạt"}),
+            ),
+        ],
+    };
+    let packing_place = if category == ProductCategory::Processed {
+        grown_at
+    } else {
+        packed_at
+    };
+    steps.push(step("packing", at(after(1), 8), packing_place, json!({"packaging": "Thùng carton / túi lưới có tem truy xuất", "units": (p.batch_quantity / 10.0).ceil()})));
+    steps.push(step("shipping", at(after(2), 5), packing_place, json!({
+        "destination": "Chợ đầu mối nông sản thực phẩm Bình Điền, TP. Hồ Chí Minh",
+        "vehicle": "Xe tải lạnh 65C-xxx.xx", "document": format!("PX-{}-{}", day.format("%y%m%d"), p.key)})));
+    steps
+}
+
+fn demo_accounts(
+    conn: &mut DbConnection,
+    set: &DemoSet,
+    ids: &HashMap<&str, String>,
+    password_hash: &str,
+    actor: &Actor,
+) -> AppResult<Vec<(String, String)>> {
+    let mut made = Vec::new();
+    let mut add = |conn: &mut DbConnection,
+                   username: String,
+                   role: &str,
+                   enterprise_id: Option<String>,
+                   province: Option<&str>|
+     -> AppResult<()> {
+        let new = NewAccount {
+            id: crate::api::new_id(),
+            username: username.clone(),
+            password_hash: password_hash.to_owned(),
+            role: role.into(),
+            enterprise_id,
+            province: province.map(str::to_owned),
+            disabled: false,
+            created_at: crate::time::now(),
+        };
+        account::insert(conn, &new)?;
+        let shown = json!({"username": new.username, "role": new.role, "enterprise_id": new.enterprise_id, "province": new.province});
+        audit::created(conn, actor, "account", &new.id, &shown)?;
+        made.push((username, role.to_owned()));
+        Ok(())
+    };
+    add(conn, "admin".into(), "admin", None, None)?;
+    for (n, e) in set.enterprises.iter().enumerate() {
+        add(
+            conn,
+            format!("producer{}", n + 1),
+            "producer",
+            ids.get(e.key.as_str()).cloned(),
+            None,
+        )?;
+    }
+    for n in 1..=12 {
+        let province = if n <= 10 {
+            "Vĩnh Long"
+        } else {
+            OTHER_PROVINCE
+        };
+        add(
+            conn,
+            format!("regulator{n}"),
+            "regulator",
+            None,
+            Some(province),
+        )?;
+    }
+    Ok(made)
+}

@@ -1,0 +1,8 @@
+//! Pure domain logic: no I/O, no database, no HTTP — easy to test alone.
+
+pub mod audit_chain;
+pub mod digital_link;
+pub mod gtin;
+pub mod kinds;
+pub mod serial;
+pub mod validate;

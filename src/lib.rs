@@ -1,0 +1,100 @@
+//! tracestamp: agricultural traceability with QR stamps.
+//!
+//! `main.rs` and the tests both build the service from here: an `AppState`
+//! (pool + config) and `configure`, so tests exercise the real app.
+
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod models;
+pub mod pages;
+pub mod time;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{web, HttpRequest};
+
+use crate::config::Config;
+use crate::db::{DbConnection, Pool};
+use crate::error::{AppError, AppResult};
+
+/// Largest JSON body accepted anywhere.
+pub const MAX_JSON_BYTES: usize = 1024 * 1024;
+
+/// What every request handler shares. Cloned cheaply (the pool is an `Arc`).
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Config,
+}
+
+impl AppState {
+    /// Opens the pool and applies pending migrations.
+    pub fn open(config: Config) -> AppResult<Self> {
+        let target = db::DbTarget::parse(&config.database_url)?;
+        let pool = db::connect(&target, config.db_pool_size)?;
+        db::migrate(&mut *pool.get()?)?;
+        Ok(AppState { pool, config })
+    }
+
+    /// Runs blocking diesel work on actix's blocking pool with a pooled
+    /// connection, so no async worker ever waits on the database.
+    pub async fn db<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// The whole service: shared state, extractor limits and error shapes, routes.
+pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::new(state))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(MAX_JSON_BYTES)
+                    .error_handler(json_error),
+            )
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .configure(api::routes)
+            .configure(pages::routes);
+    }
+}
+
+fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let app = match err {
+        JsonPayloadError::ContentType => {
+            AppError::UnsupportedMediaType("send the body as Content-Type: application/json".into())
+        }
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            AppError::PayloadTooLarge(format!("the body is larger than {limit} bytes"))
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            AppError::BadRequest(format!("the JSON does not fit this request: {e}"))
+        }
+        JsonPayloadError::Deserialize(e) => AppError::BadRequest(format!("malformed JSON: {e}")),
+        other => AppError::BadRequest(format!("unreadable body: {other}")),
+    };
+    app.into()
+}
+
+fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    AppError::BadRequest(format!("bad query string: {err}")).into()
+}
+
+fn path_error(_: PathError, _: &HttpRequest) -> actix_web::Error {
+    AppError::NotFound("not found".into()).into()
+}

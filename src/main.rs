@@ -1,0 +1,237 @@
+//! The `tracestamp` command: serve, migrate, load the demo set, manage users.
+
+use std::io::{BufRead, IsTerminal};
+
+use actix_web::{middleware, App, HttpServer};
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use tracestamp::audit::{self, Actor};
+use tracestamp::config::Config;
+use tracestamp::domain::validate as v;
+use tracestamp::models::{account, enterprise};
+use tracestamp::{demo, AppState};
+
+#[derive(Parser)]
+#[command(
+    name = "tracestamp",
+    version,
+    about = "Agricultural traceability with QR stamps"
+)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations and serve HTTP.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Load the demo set first if the database is empty (demo only).
+        #[arg(long)]
+        demo: bool,
+        /// HTTP worker threads (default: one per core).
+        #[arg(long, env = "WORKERS")]
+        workers: Option<usize>,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Load the demo set (17 enterprises, 37 facilities, 61 products, demo accounts).
+    Demo,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Add {
+        username: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Enterprise id (producers).
+        #[arg(long)]
+        enterprise: Option<String>,
+        /// Province (regulators), e.g. "Vĩnh Long".
+        #[arg(long)]
+        province: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Producer,
+    Regulator,
+}
+
+fn main() -> anyhow::Result<()> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            bind,
+            demo,
+            workers,
+        } => serve(cli.config, &bind, demo, workers),
+        Command::Migrate => {
+            AppState::open(cli.config)?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Demo => {
+            let state = AppState::open(cli.config)?;
+            load_demo(&state)
+        }
+        Command::User { command } => {
+            let state = AppState::open(cli.config)?;
+            match command {
+                UserCommand::Add {
+                    username,
+                    role,
+                    enterprise,
+                    province,
+                } => add_user(&state, &username, role, enterprise, province),
+            }
+        }
+    }
+}
+
+fn load_demo(state: &AppState) -> anyhow::Result<()> {
+    let mut conn = state.pool.get()?;
+    let loaded = demo::load(&mut conn)?;
+    println!(
+        "demo set loaded: {} enterprises, {} facilities, {} products, {} batches, {} events",
+        loaded.enterprises, loaded.facilities, loaded.products, loaded.batches, loaded.events
+    );
+    println!(
+        "demo accounts (DEMO ONLY, password \"{}\"): admin, producer1…producer{} (producerN \
+         belongs to enterprise N), regulator1…regulator10 (Vĩnh Long), regulator11…regulator12 ({})",
+        demo::DEMO_PASSWORD,
+        loaded.enterprises,
+        demo::OTHER_PROVINCE
+    );
+    Ok(())
+}
+
+fn serve(
+    config: Config,
+    bind: &str,
+    with_demo: bool,
+    workers: Option<usize>,
+) -> anyhow::Result<()> {
+    let state = AppState::open(config)?;
+    if with_demo {
+        let empty = enterprise::count(&mut *state.pool.get()?)? == 0;
+        if empty {
+            load_demo(&state)?;
+        } else {
+            println!("database already holds data: demo set not loaded");
+        }
+    }
+    let workers =
+        workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
+    // Blocking threads beyond the pool size only queue for connections.
+    let blocking = (state.config.db_pool_size as usize)
+        .div_ceil(workers)
+        .max(1);
+    println!("tracestamp listening on http://{bind}");
+    actix_web::rt::System::new().block_on(async move {
+        HttpServer::new(move || {
+            App::new()
+                .wrap(middleware::Logger::new("%r %s %Dms"))
+                .wrap(middleware::Compress::default())
+                .configure(tracestamp::configure(state.clone()))
+        })
+        .workers(workers)
+        .worker_max_blocking_threads(blocking)
+        .shutdown_timeout(10)
+        .bind(bind)
+        .with_context(|| format!("cannot listen on {bind}"))?
+        .run()
+        .await
+        .context("server stopped with an error")
+    })
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("password (input is shown; pipe it in to hide it):");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.chars().count() < 8 {
+        bail!("the password must have at least 8 characters");
+    }
+    Ok(password)
+}
+
+fn add_user(
+    state: &AppState,
+    username: &str,
+    role: RoleArg,
+    enterprise_id: Option<String>,
+    province: Option<String>,
+) -> anyhow::Result<()> {
+    let username = username.trim();
+    if username.is_empty()
+        || username.len() > 64
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        bail!("a username is 1–64 characters of letters, digits, '.', '_' and '-'");
+    }
+    let (role, enterprise_id, province) = match (role, enterprise_id, province) {
+        (RoleArg::Admin, None, None) => ("admin", None, None),
+        (RoleArg::Producer, Some(e), None) => ("producer", Some(e), None),
+        (RoleArg::Regulator, None, Some(p)) => {
+            let p = v::province("province", &p).map_err(|e| anyhow::anyhow!(e.message))?;
+            ("regulator", None, Some(p))
+        }
+        (RoleArg::Admin, _, _) => bail!("an admin has neither --enterprise nor --province"),
+        (RoleArg::Producer, _, _) => bail!("a producer needs --enterprise ID and no --province"),
+        (RoleArg::Regulator, _, _) => {
+            bail!("a regulator needs --province NAME and no --enterprise")
+        }
+    };
+    let password = read_password()?;
+    let new = account::NewAccount {
+        id: tracestamp::api::new_id(),
+        username: username.to_owned(),
+        password_hash: tracestamp::auth::hash_password(&password)?,
+        role: role.to_owned(),
+        enterprise_id,
+        province,
+        disabled: false,
+        created_at: tracestamp::time::now(),
+    };
+    let mut conn = state.pool.get()?;
+    audit::write_transaction(&mut conn, |conn| {
+        if let Some(e) = &new.enterprise_id {
+            let all = tracestamp::auth::Scope::All;
+            if enterprise::find(conn, &all, e)?.is_none() {
+                return Err(tracestamp::error::AppError::invalid(
+                    "enterprise",
+                    "no such enterprise",
+                ));
+            }
+        }
+        account::insert(conn, &new)?;
+        let shown = serde_json::json!({"username": new.username, "role": new.role,
+            "enterprise_id": new.enterprise_id, "province": new.province});
+        audit::created(conn, &Actor::system("cli"), "account", &new.id, &shown)
+    })?;
+    println!("account {username} ({role}) created");
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! Enterprises: the producer organisations that own facilities and products.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Scope;
+use crate::db::schema::enterprise;
+use crate::db::{Backend, DbConnection};
+use crate::domain::validate::{self as v, Checked};
+use crate::models::page::{List, Page};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
+#[diesel(table_name = enterprise, treat_none_as_null = true)]
+pub struct Enterprise {
+    pub id: String,
+    pub name: String,
+    pub tax_code: String,
+    pub address: String,
+    pub province: String,
+    pub gs1_prefix: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    #[serde(serialize_with = "crate::time::utc")]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::time::utc")]
+    pub updated_at: NaiveDateTime,
+}
+
+/// The body of a create or a PATCH: on create the required fields must be
+/// present; on PATCH an absent field is left as it was and `null` clears an
+/// optional one.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnterpriseFields {
+    pub name: Option<String>,
+    pub tax_code: Option<String>,
+    pub address: Option<String>,
+    pub province: Option<String>,
+    #[serde(default, with = "crate::models::patch")]
+    pub gs1_prefix: Option<Option<String>>,
+    #[serde(default, with = "crate::models::patch")]
+    pub phone: Option<Option<String>>,
+    #[serde(default, with = "crate::models::patch")]
+    pub email: Option<Option<String>>,
+}
+
+impl EnterpriseFields {
+    pub fn create(self, id: String, now: NaiveDateTime) -> Checked<Enterprise> {
+        check(Enterprise {
+            id,
+            name: v::need("name", self.name)?,
+            tax_code: v::need("tax_code", self.tax_code)?,
+            address: v::need("address", self.address)?,
+            province: v::need("province", self.province)?,
+            gs1_prefix: self.gs1_prefix.flatten(),
+            phone: self.phone.flatten(),
+            email: self.email.flatten(),
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    pub fn update(self, mut row: Enterprise, now: NaiveDateTime) -> Checked<Enterprise> {
+        crate::models::patch::set(&mut row.name, self.name);
+        crate::models::patch::set(&mut row.tax_code, self.tax_code);
+        crate::models::patch::set(&mut row.address, self.address);
+        crate::models::patch::set(&mut row.province, self.province);
+        crate::models::patch::set(&mut row.gs1_prefix, self.gs1_prefix);
+        crate::models::patch::set(&mut row.phone, self.phone);
+        crate::models::patch::set(&mut row.email, self.email);
+        row.updated_at = now;
+        check(row)
+    }
+}
+
+fn check(row: Enterprise) -> Checked<Enterprise> {
+    Ok(Enterprise {
+        name: v::text("name", &row.name, 200)?,
+        tax_code: v::tax_code("tax_code", &row.tax_code)?,
+        address: v::text("address", &row.address, 300)?,
+        province: v::province("province", &row.province)?,
+        gs1_prefix: row
+            .gs1_prefix
+            .as_deref()
+            .map(|p| v::gs1_prefix("gs1_prefix", p))
+            .transpose()?,
+        phone: row
+            .phone
+            .as_deref()
+            .map(|p| v::phone("phone", p))
+            .transpose()?,
+        email: row
+            .email
+            .as_deref()
+            .map(|e| v::email("email", e))
+            .transpose()?,
+        ..row
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnterpriseFilter {
+    pub province: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+fn scoped(scope: &Scope) -> enterprise::BoxedQuery<'static, Backend> {
+    let query = enterprise::table.into_boxed();
+    match scope {
+        Scope::All => query,
+        Scope::Enterprise(id) => query.filter(enterprise::id.eq(id.clone())),
+        Scope::Province(p) => query.filter(enterprise::province.eq(p.clone())),
+    }
+}
+
+fn filtered(scope: &Scope, f: &EnterpriseFilter) -> enterprise::BoxedQuery<'static, Backend> {
+    let mut query = scoped(scope);
+    if let Some(p) = &f.province {
+        query = query.filter(enterprise::province.eq(p.clone()));
+    }
+    query
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    f: &EnterpriseFilter,
+    page: Page,
+) -> QueryResult<List<Enterprise>> {
+    let total = filtered(scope, f).count().get_result(conn)?;
+    let items = filtered(scope, f)
+        .order((enterprise::name, enterprise::id))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(Enterprise::as_select())
+        .load(conn)?;
+    Ok(page.of(items, total))
+}
+
+pub fn find(conn: &mut DbConnection, scope: &Scope, id: &str) -> QueryResult<Option<Enterprise>> {
+    scoped(scope)
+        .filter(enterprise::id.eq(id.to_owned()))
+        .select(Enterprise::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, row: &Enterprise) -> QueryResult<usize> {
+    diesel::insert_into(enterprise::table)
+        .values(row)
+        .execute(conn)
+}
+
+pub fn save(conn: &mut DbConnection, row: &Enterprise) -> QueryResult<usize> {
+    diesel::update(enterprise::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+}
+
+pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(enterprise::table.find(id)).execute(conn)
+}
+
+/// How many enterprises exist: `serve --demo` loads the demo set only into an empty registry.
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    enterprise::table.count().get_result(conn)
+}

@@ -1,0 +1,368 @@
+//! Critical tracking events on a batch. Each kind maps to one EPCIS 2.0
+//! event: harvesting → ObjectEvent ADD, packing → AggregationEvent,
+//! shipping/receiving → ObjectEvent with source/destination,
+//! transformation → TransformationEvent (its inputs in `event_input`), the
+//! rest → ObjectEvent OBSERVE with `details` as extension fields.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::db::schema::{event, event_input};
+use crate::db::DbConnection;
+use crate::domain::kinds::EventKind;
+use crate::domain::validate::{self as v, Checked};
+use crate::models::page::{List, Page};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = event, treat_none_as_null = true)]
+pub struct EventRow {
+    pub id: String,
+    pub batch_id: String,
+    pub kind: String,
+    pub occurred_at: NaiveDateTime,
+    pub facility_id: String,
+    /// A JSON object, as text (portable across both backends).
+    pub details: String,
+    pub recorded_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize, PartialEq)]
+#[diesel(table_name = event_input)]
+pub struct EventInput {
+    #[serde(skip_deserializing, skip_serializing)]
+    pub event_id: String,
+    pub batch_id: String,
+    pub quantity: Option<f64>,
+    pub unit: Option<String>,
+}
+
+/// An event as the API shows it: details as JSON, inputs inline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub id: String,
+    pub batch_id: String,
+    pub kind: String,
+    #[serde(serialize_with = "crate::time::utc")]
+    pub occurred_at: NaiveDateTime,
+    pub facility_id: String,
+    pub details: Value,
+    pub inputs: Vec<EventInput>,
+    pub recorded_by: Option<String>,
+    #[serde(serialize_with = "crate::time::utc")]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::time::utc")]
+    pub updated_at: NaiveDateTime,
+}
+
+impl Event {
+    fn from_row(row: EventRow, inputs: Vec<EventInput>) -> Self {
+        Event {
+            details: serde_json::from_str(&row.details).unwrap_or(Value::Null),
+            id: row.id,
+            batch_id: row.batch_id,
+            kind: row.kind,
+            occurred_at: row.occurred_at,
+            facility_id: row.facility_id,
+            inputs,
+            recorded_by: row.recorded_by,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// Largest `details` object accepted, serialised.
+pub const MAX_DETAILS_BYTES: usize = 16 * 1024;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventFields {
+    pub kind: Option<String>,
+    /// RFC 3339 with offset.
+    pub occurred_at: Option<String>,
+    pub facility_id: Option<String>,
+    pub details: Option<Value>,
+    /// Input batches of a transformation.
+    pub inputs: Option<Vec<EventInputFields>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventInputFields {
+    pub batch_id: String,
+    pub quantity: Option<f64>,
+    pub unit: Option<String>,
+}
+
+/// A validated event, ready to store.
+#[derive(Debug)]
+pub struct NewEvent {
+    pub row: EventRow,
+    pub inputs: Vec<EventInput>,
+}
+
+impl EventFields {
+    pub fn create(
+        self,
+        id: String,
+        batch_id: String,
+        recorded_by: Option<String>,
+        now: NaiveDateTime,
+    ) -> Checked<NewEvent> {
+        let kind = v::choice("kind", &v::need("kind", self.kind)?, EventKind::parse)?;
+        let occurred_at = instant(&v::need("occurred_at", self.occurred_at)?, now)?;
+        let facility_id = v::need("facility_id", self.facility_id)?;
+        let details = details(
+            kind,
+            self.details.unwrap_or_else(|| Value::Object(Map::new())),
+        )?;
+        let inputs = inputs(kind, &id, &batch_id, self.inputs.unwrap_or_default())?;
+        Ok(NewEvent {
+            row: EventRow {
+                id,
+                batch_id,
+                kind: kind.as_str().to_owned(),
+                occurred_at,
+                facility_id,
+                details,
+                recorded_by,
+                created_at: now,
+                updated_at: now,
+            },
+            inputs,
+        })
+    }
+
+    /// PATCH may correct the time, the facility and the details; the kind and
+    /// the inputs define what happened and are fixed (record a new event).
+    pub fn update(self, mut row: EventRow, now: NaiveDateTime) -> Checked<EventRow> {
+        if self.kind.is_some() {
+            return Err(v::field_error(
+                "kind",
+                "cannot be changed; record a new event",
+            ));
+        }
+        if self.inputs.is_some() {
+            return Err(v::field_error(
+                "inputs",
+                "cannot be changed; record a new event",
+            ));
+        }
+        let kind = v::choice("kind", &row.kind, EventKind::parse)?;
+        if let Some(t) = self.occurred_at {
+            row.occurred_at = instant(&t, now)?;
+        }
+        if let Some(f) = self.facility_id {
+            row.facility_id = f;
+        }
+        if let Some(d) = self.details {
+            row.details = details(kind, d)?;
+        }
+        row.updated_at = now;
+        Ok(row)
+    }
+}
+
+/// Events happen in the past: a time more than a day ahead is a typo
+/// (the day allows for clocks and time zones).
+fn instant(text: &str, now: NaiveDateTime) -> Checked<NaiveDateTime> {
+    let t = crate::time::parse_instant(text).map_err(|e| v::field_error("occurred_at", e))?;
+    let t = v::date("occurred_at", t.date()).map(|_| t)?;
+    if t > now + chrono::Duration::days(1) {
+        return Err(v::field_error("occurred_at", "is in the future"));
+    }
+    Ok(t)
+}
+
+/// Details are a JSON object of bounded size; some kinds need a key that
+/// their EPCIS mapping cannot do without.
+fn details(kind: EventKind, value: Value) -> Checked<String> {
+    let Value::Object(map) = value else {
+        return Err(v::field_error("details", "must be a JSON object"));
+    };
+    let required: &[&str] = match kind {
+        EventKind::InputApplication => &["input_name"],
+        EventKind::Shipping => &["destination"],
+        EventKind::Receiving => &["source"],
+        _ => &[],
+    };
+    for key in required {
+        match map.get(*key) {
+            Some(Value::String(s)) if !s.trim().is_empty() => {}
+            _ => {
+                return Err(v::field_error(
+                    &format!("details.{key}"),
+                    format!("is required for a {kind} event (text)"),
+                ))
+            }
+        }
+    }
+    if let Some(days) = map.get("pre_harvest_interval_days") {
+        if !days.as_u64().is_some_and(|d| d <= 365) {
+            return Err(v::field_error(
+                "details.pre_harvest_interval_days",
+                "must be a whole number of days from 0 to 365",
+            ));
+        }
+    }
+    let text = Value::Object(map).to_string();
+    if text.len() > MAX_DETAILS_BYTES {
+        return Err(v::field_error(
+            "details",
+            format!(
+                "is {} bytes; at most {MAX_DETAILS_BYTES} are allowed",
+                text.len()
+            ),
+        ));
+    }
+    Ok(text)
+}
+
+fn inputs(
+    kind: EventKind,
+    event_id: &str,
+    batch_id: &str,
+    given: Vec<EventInputFields>,
+) -> Checked<Vec<EventInput>> {
+    if kind != EventKind::Transformation {
+        return match given.is_empty() {
+            true => Ok(Vec::new()),
+            false => Err(v::field_error(
+                "inputs",
+                "only a transformation has input batches",
+            )),
+        };
+    }
+    if given.is_empty() {
+        return Err(v::field_error(
+            "inputs",
+            "a transformation needs at least one input batch",
+        ));
+    }
+    if given.len() > 100 {
+        return Err(v::field_error("inputs", "at most 100 input batches"));
+    }
+    let mut out: Vec<EventInput> = Vec::with_capacity(given.len());
+    for input in given {
+        if input.batch_id == batch_id {
+            return Err(v::field_error(
+                "inputs",
+                "a batch cannot be made from itself",
+            ));
+        }
+        if out.iter().any(|i| i.batch_id == input.batch_id) {
+            return Err(v::field_error("inputs", "an input batch is listed twice"));
+        }
+        let quantity = input
+            .quantity
+            .map(|q| v::positive("inputs.quantity", q))
+            .transpose()?;
+        let unit = input
+            .unit
+            .map(|u| v::choice("inputs.unit", &u, crate::domain::kinds::Unit::parse))
+            .transpose()?
+            .map(|u| u.as_str().to_owned());
+        out.push(EventInput {
+            event_id: event_id.to_owned(),
+            batch_id: input.batch_id,
+            quantity,
+            unit,
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventFilter {
+    pub kind: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+fn inputs_of(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<EventInput>> {
+    event_input::table
+        .filter(event_input::event_id.eq_any(ids))
+        .order((event_input::event_id, event_input::batch_id))
+        .select(EventInput::as_select())
+        .load(conn)
+}
+
+fn with_inputs(conn: &mut DbConnection, rows: Vec<EventRow>) -> QueryResult<Vec<Event>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut inputs = inputs_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let (mine, rest) = inputs.drain(..).partition(|i| i.event_id == row.id);
+            inputs = rest;
+            Event::from_row(row, mine)
+        })
+        .collect())
+}
+
+/// The timeline of a batch, oldest first.
+pub fn list_for_batch(
+    conn: &mut DbConnection,
+    batch_id: &str,
+    kind: Option<EventKind>,
+    page: Page,
+) -> QueryResult<List<Event>> {
+    let query = || {
+        let mut q = event::table
+            .filter(event::batch_id.eq(batch_id.to_owned()))
+            .into_boxed();
+        if let Some(k) = kind {
+            q = q.filter(event::kind.eq(k.as_str()));
+        }
+        q
+    };
+    let total = query().count().get_result(conn)?;
+    let rows = query()
+        .order((event::occurred_at, event::id))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(EventRow::as_select())
+        .load(conn)?;
+    Ok(page.of(with_inputs(conn, rows)?, total))
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<EventRow>> {
+    event::table
+        .find(id)
+        .select(EventRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+pub fn view(conn: &mut DbConnection, row: EventRow) -> QueryResult<Event> {
+    let inputs = inputs_of(conn, &[row.id.as_str()])?;
+    Ok(Event::from_row(row, inputs))
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewEvent) -> QueryResult<()> {
+    diesel::insert_into(event::table)
+        .values(&new.row)
+        .execute(conn)?;
+    for input in &new.inputs {
+        diesel::insert_into(event_input::table)
+            .values(input)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn save(conn: &mut DbConnection, row: &EventRow) -> QueryResult<usize> {
+    diesel::update(event::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+}
+
+pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(event_input::table.filter(event_input::event_id.eq(id))).execute(conn)?;
+    diesel::delete(event::table.find(id)).execute(conn)
+}

@@ -1,0 +1,229 @@
+//! Facilities: orchards, ponds, packing houses, plants and warehouses of an
+//! enterprise. A regulator sees those of its province.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Scope;
+use crate::db::schema::facility;
+use crate::db::{Backend, DbConnection};
+use crate::domain::kinds::{FacilityKind, FacilityStatus};
+use crate::domain::validate::{self as v, Checked};
+use crate::models::page::{List, Page};
+use crate::models::patch::set;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
+#[diesel(table_name = facility, treat_none_as_null = true)]
+pub struct Facility {
+    pub id: String,
+    pub enterprise_id: String,
+    pub name: String,
+    pub kind: String,
+    pub address: String,
+    pub district: String,
+    pub province: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// Planting-area code (mã số vùng trồng) or packing-house code.
+    pub area_code: Option<String>,
+    pub status: String,
+    pub status_reason: Option<String>,
+    #[serde(serialize_with = "crate::time::utc")]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::time::utc")]
+    pub updated_at: NaiveDateTime,
+}
+
+/// Create/PATCH body. `status` is not here: suspension is a regulator's act.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacilityFields {
+    /// Admins name the enterprise; a producer's own is used otherwise.
+    pub enterprise_id: Option<String>,
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub address: Option<String>,
+    pub district: Option<String>,
+    pub province: Option<String>,
+    #[serde(default, with = "crate::models::patch")]
+    pub latitude: Option<Option<f64>>,
+    #[serde(default, with = "crate::models::patch")]
+    pub longitude: Option<Option<f64>>,
+    #[serde(default, with = "crate::models::patch")]
+    pub area_code: Option<Option<String>>,
+}
+
+impl FacilityFields {
+    pub fn create(
+        self,
+        id: String,
+        enterprise_id: String,
+        now: NaiveDateTime,
+    ) -> Checked<Facility> {
+        check(Facility {
+            id,
+            enterprise_id,
+            name: v::need("name", self.name)?,
+            kind: v::need("kind", self.kind)?,
+            address: v::need("address", self.address)?,
+            district: v::need("district", self.district)?,
+            province: v::need("province", self.province)?,
+            latitude: self.latitude.flatten(),
+            longitude: self.longitude.flatten(),
+            area_code: self.area_code.flatten(),
+            status: FacilityStatus::Active.as_str().to_owned(),
+            status_reason: None,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    pub fn update(self, mut row: Facility, now: NaiveDateTime) -> Checked<Facility> {
+        if self.enterprise_id.is_some() {
+            return Err(v::field_error(
+                "enterprise_id",
+                "cannot be changed; register the facility under the other enterprise",
+            ));
+        }
+        set(&mut row.name, self.name);
+        set(&mut row.kind, self.kind);
+        set(&mut row.address, self.address);
+        set(&mut row.district, self.district);
+        set(&mut row.province, self.province);
+        set(&mut row.latitude, self.latitude);
+        set(&mut row.longitude, self.longitude);
+        set(&mut row.area_code, self.area_code);
+        row.updated_at = now;
+        check(row)
+    }
+}
+
+fn check(row: Facility) -> Checked<Facility> {
+    if row.latitude.is_some() != row.longitude.is_some() {
+        return Err(v::field_error(
+            "longitude",
+            "latitude and longitude go together: give both or neither",
+        ));
+    }
+    Ok(Facility {
+        name: v::text("name", &row.name, 200)?,
+        kind: v::choice("kind", &row.kind, FacilityKind::parse)?
+            .as_str()
+            .to_owned(),
+        address: v::text("address", &row.address, 300)?,
+        district: v::text("district", &row.district, 100)?,
+        province: v::province("province", &row.province)?,
+        latitude: row
+            .latitude
+            .map(|x| v::latitude("latitude", x))
+            .transpose()?,
+        longitude: row
+            .longitude
+            .map(|x| v::longitude("longitude", x))
+            .transpose()?,
+        area_code: v::optional_text("area_code", row.area_code.as_deref(), 64)?,
+        ..row
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacilityFilter {
+    pub province: Option<String>,
+    pub district: Option<String>,
+    pub enterprise: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+impl FacilityFilter {
+    /// Refuses misspelt filter values instead of quietly matching nothing.
+    pub fn check(&self) -> Checked<()> {
+        if let Some(k) = &self.kind {
+            v::choice("kind", k, FacilityKind::parse)?;
+        }
+        if let Some(s) = &self.status {
+            v::choice("status", s, FacilityStatus::parse)?;
+        }
+        if let Some(p) = &self.province {
+            v::province("province", p)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn scoped(scope: &Scope) -> facility::BoxedQuery<'static, Backend> {
+    let query = facility::table.into_boxed();
+    match scope {
+        Scope::All => query,
+        Scope::Enterprise(id) => query.filter(facility::enterprise_id.eq(id.clone())),
+        Scope::Province(p) => query.filter(facility::province.eq(p.clone())),
+    }
+}
+
+fn filtered(scope: &Scope, f: &FacilityFilter) -> facility::BoxedQuery<'static, Backend> {
+    let mut query = scoped(scope);
+    if let Some(x) = f
+        .province
+        .as_deref()
+        .and_then(|p| v::province("province", p).ok())
+    {
+        query = query.filter(facility::province.eq(x));
+    }
+    if let Some(x) = &f.district {
+        query = query.filter(facility::district.eq(x.clone()));
+    }
+    if let Some(x) = &f.enterprise {
+        query = query.filter(facility::enterprise_id.eq(x.clone()));
+    }
+    if let Some(x) = &f.kind {
+        query = query.filter(facility::kind.eq(x.clone()));
+    }
+    if let Some(x) = &f.status {
+        query = query.filter(facility::status.eq(x.clone()));
+    }
+    query
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    f: &FacilityFilter,
+    page: Page,
+) -> QueryResult<List<Facility>> {
+    let total = filtered(scope, f).count().get_result(conn)?;
+    let items = filtered(scope, f)
+        .order((facility::name, facility::id))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(Facility::as_select())
+        .load(conn)?;
+    Ok(page.of(items, total))
+}
+
+pub fn find(conn: &mut DbConnection, scope: &Scope, id: &str) -> QueryResult<Option<Facility>> {
+    scoped(scope)
+        .filter(facility::id.eq(id.to_owned()))
+        .select(Facility::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, row: &Facility) -> QueryResult<usize> {
+    diesel::insert_into(facility::table)
+        .values(row)
+        .execute(conn)
+}
+
+pub fn save(conn: &mut DbConnection, row: &Facility) -> QueryResult<usize> {
+    diesel::update(facility::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+}
+
+pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(facility::table.find(id)).execute(conn)
+}

@@ -1,0 +1,12 @@
+//! Rows, their forms, and the queries over them: one file per entity. Every
+//! read takes the caller's `Scope`, so a row outside it is simply not found.
+
+pub mod account;
+pub mod batch;
+pub mod certification;
+pub mod enterprise;
+pub mod event;
+pub mod facility;
+pub mod page;
+pub mod patch;
+pub mod product;

@@ -1,0 +1,42 @@
+//! Times are stored as UTC without zone (portable across both backends) at
+//! microsecond precision (PostgreSQL's), and shown to clients as RFC 3339 UTC.
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use serde::Serializer;
+
+/// Now, truncated to what PostgreSQL keeps, so a value reads back unchanged
+/// from either backend (the audit chain hashes it).
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+pub fn rfc3339(t: &NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Parses an RFC 3339 instant with an offset ("2026-11-02T07:30:00+07:00").
+pub fn parse_instant(text: &str) -> Result<NaiveDateTime, String> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc).naive_utc().trunc_subsecs(6))
+        .map_err(|e| {
+            format!("must be an RFC 3339 time with offset, e.g. 2026-11-02T07:30:00+07:00 ({e})")
+        })
+}
+
+/// serde `serialize_with` for stored UTC times.
+pub fn utc<S: Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_become_utc() {
+        let t = parse_instant("2026-11-02T07:30:00+07:00").unwrap();
+        assert_eq!(rfc3339(&t), "2026-11-02T00:30:00Z");
+        assert!(parse_instant("2026-11-02 07:30").is_err());
+    }
+}
