@@ -1,9 +1,11 @@
 //! Who is calling: password and token checks, and the `Caller` extractor that
 //! every `/api/v1` handler (but login) takes, so a handler cannot forget it.
 
-use actix_web::dev::Payload;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, SaltString};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use rand::RngCore;
@@ -122,22 +124,50 @@ fn presented_secret(req: &HttpRequest) -> Option<String> {
     req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned())
 }
 
+/// Finds the caller of a request from its bearer token or session cookie.
+pub async fn resolve(req: &HttpRequest) -> Result<Caller, AppError> {
+    let secret = presented_secret(req).ok_or(AppError::Unauthenticated)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("no app state".into()))?;
+    let hash = token_hash(&secret);
+    let found = state
+        .db(move |conn| Ok(account::by_token_hash(conn, &hash)?))
+        .await?;
+    let (account, token_id) = found.ok_or(AppError::Unauthenticated)?;
+    caller_of(account, token_id)
+}
+
+/// Middleware for the API scope: authenticates before any other extractor
+/// reads the request, so an anonymous request is a 401 whatever its body.
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    match resolve(req.request()).await {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            next.call(req)
+                .await
+                .map(ServiceResponse::map_into_left_body)
+        }
+        Err(refusal) => Ok(req.error_response(refusal).map_into_right_body()),
+    }
+}
+
 impl FromRequest for Caller {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let secret = presented_secret(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let known = req.extensions().get::<Caller>().cloned();
+        let req = req.clone();
         Box::pin(async move {
-            let secret = secret.ok_or(AppError::Unauthenticated)?;
-            let state = state.ok_or_else(|| AppError::Internal("no app state".into()))?;
-            let hash = token_hash(&secret);
-            let found = state
-                .db(move |conn| Ok(account::by_token_hash(conn, &hash)?))
-                .await?;
-            let (account, token_id) = found.ok_or(AppError::Unauthenticated)?;
-            caller_of(account, token_id)
+            match known {
+                Some(caller) => Ok(caller),
+                None => resolve(&req).await,
+            }
         })
     }
 }

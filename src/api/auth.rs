@@ -6,14 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
 use crate::auth::{self as authn, Caller, Role, SESSION_COOKIE};
+use crate::domain::id::Id;
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
 use crate::models::account::{self, NewToken, TOKEN_API, TOKEN_SESSION};
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/login", web::post().to(login))
-        .route("/auth/logout", web::post().to(logout))
+    cfg.route("/auth/logout", web::post().to(logout))
         .route("/me", web::get().to(me))
         .route("/tokens", web::post().to(create_token))
         .route("/tokens/{id}", web::delete().to(delete_token));
@@ -21,7 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Login {
+pub struct Login {
     username: String,
     password: String,
 }
@@ -57,7 +57,7 @@ impl From<&Caller> for Me {
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$FRq/vA6UTdzjuuu8gHiuqA$zuvKoBdM6YS9LQy3mhS9ZnNLyIRJQ+C3wpbayDzvulc";
 
-async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> AppResult<HttpResponse> {
+pub async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> AppResult<HttpResponse> {
     let Login { username, password } = body.into_inner();
     if username.len() > 64 || password.len() > 256 {
         return Err(AppError::Unauthenticated);
@@ -167,9 +167,9 @@ async fn create_token(
 async fn delete_token(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let actor = Actor::from(&caller);
     state
         .db(move |conn| {

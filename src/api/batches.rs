@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use crate::audit::{self, Actor};
 use crate::auth::Caller;
 use crate::db::DbConnection;
+use crate::domain::id::Id;
 use crate::domain::kinds::EventKind;
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
@@ -97,7 +98,7 @@ async fn list(
 async fn get(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> AppResult<web::Json<BatchView>> {
     let scope = caller.scope();
     let view = state
@@ -152,7 +153,7 @@ async fn create(
 async fn update(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     body: web::Json<BatchFields>,
 ) -> AppResult<web::Json<BatchView>> {
     let actor = Actor::from(&caller);
@@ -174,7 +175,7 @@ async fn update(
 async fn delete(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
     let actor = Actor::from(&caller);
     state
@@ -197,7 +198,7 @@ async fn delete(
 async fn list_events(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     query: web::Query<EventFilter>,
 ) -> AppResult<web::Json<List<Event>>> {
     let filter = query.into_inner();
@@ -220,7 +221,7 @@ async fn list_events(
 async fn create_event(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     body: web::Json<EventFields>,
 ) -> AppResult<HttpResponse> {
     let actor = Actor::from(&caller);
@@ -282,7 +283,7 @@ fn reachable_event(
 async fn get_event(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> AppResult<web::Json<Event>> {
     let view = state
         .db(move |conn| {
@@ -296,7 +297,7 @@ async fn get_event(
 async fn update_event(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     body: web::Json<EventFields>,
 ) -> AppResult<web::Json<Event>> {
     let actor = Actor::from(&caller);
@@ -333,7 +334,7 @@ async fn update_event(
 async fn delete_event(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
     let actor = Actor::from(&caller);
     state

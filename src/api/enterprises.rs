@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::audit::{self, Actor};
 use crate::auth::Caller;
+use crate::domain::id::Id;
 use crate::error::{AppError, AppResult};
 use crate::models::enterprise::{self, Enterprise, EnterpriseFields, EnterpriseFilter};
 use crate::models::page::{List, Page};
@@ -50,7 +51,7 @@ async fn list(
 async fn get(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> AppResult<web::Json<Enterprise>> {
     let scope = caller.scope();
     let found = state
@@ -98,7 +99,7 @@ fn conflict_on_tax_code(err: AppError) -> AppError {
 async fn update(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     body: web::Json<EnterpriseFields>,
 ) -> AppResult<web::Json<Enterprise>> {
     let scope = caller.scope();
@@ -123,7 +124,7 @@ async fn update(
 async fn delete(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
     let scope = caller.scope();
     let actor = Actor::from(&caller);

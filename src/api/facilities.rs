@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use crate::audit::{self, Actor};
 use crate::auth::{Caller, Role, Scope};
 use crate::db::DbConnection;
+use crate::domain::id::Id;
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
 use crate::models::certification::{self, Certification, CertificationFields, CertificationFilter};
@@ -73,7 +74,7 @@ async fn list(
 async fn get(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> AppResult<web::Json<Facility>> {
     let scope = caller.scope();
     state
@@ -89,7 +90,8 @@ async fn create(
     body: web::Json<FacilityFields>,
 ) -> AppResult<HttpResponse> {
     let mut fields = body.into_inner();
-    let enterprise_id = owning_enterprise(&caller, fields.enterprise_id.take())?;
+    let enterprise_id =
+        owning_enterprise(&caller, fields.enterprise_id.take().map(Id::into_string))?;
     let row = fields.create(super::new_id(), enterprise_id, crate::time::now())?;
     let actor = Actor::from(&caller);
     let row = state
@@ -131,7 +133,7 @@ pub fn owning_enterprise(caller: &Caller, named: Option<String>) -> AppResult<St
 async fn update(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     body: web::Json<FacilityFields>,
 ) -> AppResult<web::Json<Facility>> {
     let actor = Actor::from(&caller);
@@ -153,7 +155,7 @@ async fn update(
 async fn delete(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
     let actor = Actor::from(&caller);
     state
@@ -176,7 +178,7 @@ async fn delete(
 async fn list_certifications(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     query: web::Query<CertificationFilter>,
 ) -> AppResult<web::Json<List<Certification>>> {
     let filter = query.into_inner();
@@ -197,7 +199,7 @@ async fn list_certifications(
 async fn create_certification(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     body: web::Json<CertificationFields>,
 ) -> AppResult<HttpResponse> {
     let actor = Actor::from(&caller);
@@ -234,7 +236,7 @@ fn visible_certification(
 async fn get_certification(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> AppResult<web::Json<Certification>> {
     let scope = caller.scope();
     let row = state
@@ -246,7 +248,7 @@ async fn get_certification(
 async fn update_certification(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     body: web::Json<CertificationFields>,
 ) -> AppResult<web::Json<Certification>> {
     let actor = Actor::from(&caller);
@@ -269,7 +271,7 @@ async fn update_certification(
 async fn delete_certification(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
     let actor = Actor::from(&caller);
     state

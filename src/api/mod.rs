@@ -13,17 +13,22 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/v1")
-            .configure(auth::routes)
-            .configure(enterprises::routes)
-            .configure(facilities::routes)
-            .configure(products::routes)
-            .configure(batches::routes)
-            .default_service(web::to(|| async {
-                Err::<HttpResponse, _>(crate::error::AppError::NotFound("no such API route".into()))
-            })),
-    );
+    // Login is the one API route open to anonymous callers.
+    cfg.route("/api/v1/auth/login", web::post().to(auth::login))
+        .service(
+            web::scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(crate::auth::authenticate))
+                .configure(auth::routes)
+                .configure(enterprises::routes)
+                .configure(facilities::routes)
+                .configure(products::routes)
+                .configure(batches::routes)
+                .default_service(web::to(|| async {
+                    Err::<HttpResponse, _>(crate::error::AppError::NotFound(
+                        "no such API route".into(),
+                    ))
+                })),
+        );
 }
 
 /// A fresh row id: UUID v7, time-ordered, which keeps B-tree inserts local.

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use crate::audit::{self, Actor};
 use crate::auth::{Caller, Scope};
 use crate::db::DbConnection;
+use crate::domain::id::Id;
 use crate::error::{AppError, AppResult};
 use crate::models::enterprise;
 use crate::models::page::{List, Page};
@@ -62,7 +63,7 @@ async fn list(
 async fn get(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> AppResult<web::Json<Product>> {
     let scope = caller.scope();
     state
@@ -78,7 +79,10 @@ async fn create(
     body: web::Json<ProductFields>,
 ) -> AppResult<HttpResponse> {
     let mut fields = body.into_inner();
-    let enterprise_id = super::facilities::owning_enterprise(&caller, fields.enterprise_id.take())?;
+    let enterprise_id = super::facilities::owning_enterprise(
+        &caller,
+        fields.enterprise_id.take().map(Id::into_string),
+    )?;
     let row = fields.create(super::new_id(), enterprise_id, crate::time::now())?;
     let actor = Actor::from(&caller);
     let row = state
@@ -99,7 +103,7 @@ async fn create(
 async fn update(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     body: web::Json<ProductFields>,
 ) -> AppResult<web::Json<Product>> {
     let actor = Actor::from(&caller);
@@ -121,7 +125,7 @@ async fn update(
 async fn delete(
     caller: Caller,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
     let actor = Actor::from(&caller);
     state

@@ -207,8 +207,8 @@ fn load_set(conn: &mut DbConnection, set: &DemoSet, password_hash: &str) -> AppR
                 .shelf_life_days
                 .map(|d| day + Duration::days(i64::from(d)));
             let b = BatchFields {
-                product_id: Some(row.id.clone()),
-                facility_id: Some(grown_at.clone()),
+                product_id: crate::domain::id::Id::parse(&row.id),
+                facility_id: crate::domain::id::Id::parse(&grown_at),
                 lot_code: Some(lot),
                 produced_on: Some(day.to_string()),
                 quantity: Some(p.batch_quantity),
@@ -271,7 +271,7 @@ fn step(kind: &str, when: String, facility: &str, details: serde_json::Value) ->
     EventFields {
         kind: Some(kind.into()),
         occurred_at: Some(when),
-        facility_id: Some(facility.into()),
+        facility_id: crate::domain::id::Id::parse(facility),
         details: Some(details),
         inputs: None,
     }

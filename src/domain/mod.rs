@@ -3,6 +3,7 @@
 pub mod audit_chain;
 pub mod digital_link;
 pub mod gtin;
+pub mod id;
 pub mod kinds;
 pub mod serial;
 pub mod validate;

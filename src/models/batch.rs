@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Scope;
 use crate::db::schema::{batch, facility, product};
 use crate::db::{Backend, DbConnection};
+use crate::domain::id::Id;
 use crate::domain::kinds::{BatchStatus, Unit};
 use crate::domain::validate::{self as v, Checked};
 use crate::models::page::{List, Page};
@@ -44,8 +45,8 @@ pub struct BatchView {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchFields {
-    pub product_id: Option<String>,
-    pub facility_id: Option<String>,
+    pub product_id: Option<Id>,
+    pub facility_id: Option<Id>,
     pub lot_code: Option<String>,
     pub produced_on: Option<String>,
     pub quantity: Option<f64>,
@@ -61,8 +62,8 @@ impl BatchFields {
         let produced_on = v::date_text("produced_on", &v::need("produced_on", self.produced_on)?)?;
         check(Batch {
             id,
-            product_id: v::need("product_id", self.product_id)?,
-            facility_id: v::need("facility_id", self.facility_id)?,
+            product_id: v::need("product_id", self.product_id)?.into_string(),
+            facility_id: v::need("facility_id", self.facility_id)?.into_string(),
             lot_code: v::need("lot_code", self.lot_code)?,
             produced_on,
             quantity: v::need("quantity", self.quantity)?,
@@ -113,9 +114,9 @@ fn check(row: Batch) -> Checked<Batch> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchFilter {
-    pub product: Option<String>,
-    pub facility: Option<String>,
-    pub enterprise: Option<String>,
+    pub product: Option<Id>,
+    pub facility: Option<Id>,
+    pub enterprise: Option<Id>,
     pub province: Option<String>,
     pub status: Option<String>,
     /// Produced on or after (`YYYY-MM-DD`).
@@ -176,16 +177,16 @@ fn filtered(scope: &Scope, f: &CheckedBatchFilter) -> batch::BoxedQuery<'static,
     let mut query = scoped(scope);
     let raw = &f.raw;
     if let Some(x) = &raw.product {
-        query = query.filter(batch::product_id.eq(x.clone()));
+        query = query.filter(batch::product_id.eq(x.to_string()));
     }
     if let Some(x) = &raw.facility {
-        query = query.filter(batch::facility_id.eq(x.clone()));
+        query = query.filter(batch::facility_id.eq(x.to_string()));
     }
     if let Some(x) = &raw.enterprise {
         query = query.filter(
             batch::product_id.eq_any(
                 product::table
-                    .filter(product::enterprise_id.eq(x.clone()))
+                    .filter(product::enterprise_id.eq(x.to_string()))
                     .select(product::id),
             ),
         );

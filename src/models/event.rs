@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::db::schema::{event, event_input};
 use crate::db::DbConnection;
+use crate::domain::id::Id;
 use crate::domain::kinds::EventKind;
 use crate::domain::validate::{self as v, Checked};
 use crate::models::page::{List, Page};
@@ -84,7 +85,7 @@ pub struct EventFields {
     pub kind: Option<String>,
     /// RFC 3339 with offset.
     pub occurred_at: Option<String>,
-    pub facility_id: Option<String>,
+    pub facility_id: Option<Id>,
     pub details: Option<Value>,
     /// Input batches of a transformation.
     pub inputs: Option<Vec<EventInputFields>>,
@@ -93,7 +94,7 @@ pub struct EventFields {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventInputFields {
-    pub batch_id: String,
+    pub batch_id: Id,
     pub quantity: Option<f64>,
     pub unit: Option<String>,
 }
@@ -115,7 +116,7 @@ impl EventFields {
     ) -> Checked<NewEvent> {
         let kind = v::choice("kind", &v::need("kind", self.kind)?, EventKind::parse)?;
         let occurred_at = instant(&v::need("occurred_at", self.occurred_at)?, now)?;
-        let facility_id = v::need("facility_id", self.facility_id)?;
+        let facility_id = v::need("facility_id", self.facility_id)?.into_string();
         let details = details(
             kind,
             self.details.unwrap_or_else(|| Value::Object(Map::new())),
@@ -157,7 +158,7 @@ impl EventFields {
             row.occurred_at = instant(&t, now)?;
         }
         if let Some(f) = self.facility_id {
-            row.facility_id = f;
+            row.facility_id = f.into_string();
         }
         if let Some(d) = self.details {
             row.details = details(kind, d)?;
@@ -248,13 +249,13 @@ fn inputs(
     }
     let mut out: Vec<EventInput> = Vec::with_capacity(given.len());
     for input in given {
-        if input.batch_id == batch_id {
+        if &*input.batch_id == batch_id {
             return Err(v::field_error(
                 "inputs",
                 "a batch cannot be made from itself",
             ));
         }
-        if out.iter().any(|i| i.batch_id == input.batch_id) {
+        if out.iter().any(|i| i.batch_id == *input.batch_id) {
             return Err(v::field_error("inputs", "an input batch is listed twice"));
         }
         let quantity = input
@@ -268,7 +269,7 @@ fn inputs(
             .map(|u| u.as_str().to_owned());
         out.push(EventInput {
             event_id: event_id.to_owned(),
-            batch_id: input.batch_id,
+            batch_id: input.batch_id.into_string(),
             quantity,
             unit,
         });

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Scope;
 use crate::db::schema::facility;
 use crate::db::{Backend, DbConnection};
+use crate::domain::id::Id;
 use crate::domain::kinds::{FacilityKind, FacilityStatus};
 use crate::domain::validate::{self as v, Checked};
 use crate::models::page::{List, Page};
@@ -40,7 +41,7 @@ pub struct Facility {
 #[serde(deny_unknown_fields)]
 pub struct FacilityFields {
     /// Admins name the enterprise; a producer's own is used otherwise.
-    pub enterprise_id: Option<String>,
+    pub enterprise_id: Option<Id>,
     pub name: Option<String>,
     pub kind: Option<String>,
     pub address: Option<String>,
@@ -132,7 +133,7 @@ fn check(row: Facility) -> Checked<Facility> {
 pub struct FacilityFilter {
     pub province: Option<String>,
     pub district: Option<String>,
-    pub enterprise: Option<String>,
+    pub enterprise: Option<Id>,
     pub kind: Option<String>,
     pub status: Option<String>,
     pub page: Option<i64>,
@@ -177,7 +178,7 @@ fn filtered(scope: &Scope, f: &FacilityFilter) -> facility::BoxedQuery<'static, 
         query = query.filter(facility::district.eq(x.clone()));
     }
     if let Some(x) = &f.enterprise {
-        query = query.filter(facility::enterprise_id.eq(x.clone()));
+        query = query.filter(facility::enterprise_id.eq(x.to_string()));
     }
     if let Some(x) = &f.kind {
         query = query.filter(facility::kind.eq(x.clone()));

@@ -9,6 +9,7 @@ use crate::auth::Scope;
 use crate::db::schema::{enterprise, product};
 use crate::db::{Backend, DbConnection};
 use crate::domain::gtin::normalize_gtin;
+use crate::domain::id::Id;
 use crate::domain::kinds::{ProductCategory, Unit};
 use crate::domain::validate::{self as v, Checked};
 use crate::models::page::{List, Page};
@@ -38,7 +39,7 @@ pub struct Product {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductFields {
-    pub enterprise_id: Option<String>,
+    pub enterprise_id: Option<Id>,
     pub name_vi: Option<String>,
     pub name_en: Option<String>,
     pub category: Option<String>,
@@ -134,7 +135,7 @@ fn check(row: Product) -> Checked<Product> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductFilter {
-    pub enterprise: Option<String>,
+    pub enterprise: Option<Id>,
     pub category: Option<String>,
     pub gtin: Option<String>,
     pub province: Option<String>,
@@ -175,7 +176,7 @@ pub fn scoped(scope: &Scope) -> product::BoxedQuery<'static, Backend> {
 fn filtered(scope: &Scope, f: &ProductFilter) -> product::BoxedQuery<'static, Backend> {
     let mut query = scoped(scope);
     if let Some(x) = &f.enterprise {
-        query = query.filter(product::enterprise_id.eq(x.clone()));
+        query = query.filter(product::enterprise_id.eq(x.to_string()));
     }
     if let Some(x) = &f.category {
         query = query.filter(product::category.eq(x.clone()));

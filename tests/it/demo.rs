@@ -1,0 +1,85 @@
+//! The demo set, seen through the API by each kind of demo account.
+
+use actix_web::http::Method;
+use serde_json::json;
+
+use crate::harness::TestApp;
+
+async fn token_of(app: &TestApp, username: &str) -> String {
+    let login = app
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": username, "password": "demo"})),
+        )
+        .await
+        .expect(200);
+    let cookie = login
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let req = actix_web::test::TestRequest::post()
+        .uri("/api/v1/tokens")
+        .insert_header(("cookie", cookie))
+        .set_json(json!({"name": "demo test"}));
+    app.send_request(req).await.expect(201).body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn total(app: &TestApp, token: &str, resource: &str) -> i64 {
+    app.get(&format!("/api/v1/{resource}?per_page=200"), token)
+        .await
+        .expect(200)
+        .body["total"]
+        .as_i64()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn demo_accounts_see_their_share_of_vinh_long() {
+    let app = TestApp::new();
+    let loaded = tracestamp::demo::load(&mut app.conn()).unwrap();
+    assert_eq!(loaded.accounts.len(), 1 + 17 + 12);
+
+    let regulator = token_of(&app, "regulator1").await;
+    assert_eq!(total(&app, &regulator, "facilities").await, 37);
+    assert_eq!(total(&app, &regulator, "products").await, 61);
+    assert_eq!(total(&app, &regulator, "enterprises").await, 17);
+    assert!(total(&app, &regulator, "batches").await >= 61);
+
+    let elsewhere = token_of(&app, "regulator11").await;
+    for resource in ["facilities", "products", "enterprises", "batches"] {
+        assert_eq!(total(&app, &elsewhere, resource).await, 0, "{resource}");
+    }
+
+    let producer = token_of(&app, "producer1").await;
+    assert_eq!(total(&app, &producer, "enterprises").await, 1);
+    let own = app.get("/api/v1/enterprises", &producer).await.body;
+    assert_eq!(own["items"][0]["name"], "Hợp tác xã Bưởi Năm Roi Mỹ Hòa");
+    let batches = app.get("/api/v1/batches?per_page=1", &producer).await.body;
+    let batch = batches["items"][0]["id"].as_str().unwrap();
+    let timeline = app
+        .get(&format!("/api/v1/batches/{batch}/events"), &producer)
+        .await
+        .expect(200)
+        .body;
+    let kinds: Vec<&str> = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"harvesting") && kinds.contains(&"packing") && kinds.contains(&"shipping"),
+        "{kinds:?}"
+    );
+}

@@ -1,0 +1,12 @@
+//! The integration suite: one binary, the real app on a real database
+//! (SQLite by default, PostgreSQL with `TEST_DATABASE_URL`).
+
+mod harness;
+mod world;
+
+mod auth;
+mod cli;
+mod demo;
+mod isolation;
+mod registry;
+mod validation;
