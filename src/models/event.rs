@@ -203,7 +203,7 @@ fn details(kind: EventKind, value: Value) -> Checked<String> {
         }
     }
     if let Some(days) = map.get("pre_harvest_interval_days") {
-        if !days.as_u64().is_some_and(|d| d <= 365) {
+        if days.as_u64().is_none_or(|d| d > 365) {
             return Err(v::field_error(
                 "details.pre_harvest_interval_days",
                 "must be a whole number of days from 0 to 365",
