@@ -25,9 +25,39 @@ pub struct Config {
     /// Mark the session cookie `Secure` (set when served over HTTPS).
     #[arg(long, env = "COOKIE_SECURE", default_value_t = false)]
     pub cookie_secure: bool,
+
+    /// Header holding the client address when behind a proxy (e.g.
+    /// `X-Forwarded-For`); the peer address is used when unset.
+    #[arg(long, env = "CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
+
+    /// Scans of one stamp from which its verdict turns "suspicious".
+    #[arg(long, env = "SUSPICIOUS_SCANS", default_value_t = 50)]
+    pub suspicious_scans: i64,
+
+    /// Distinct coarse origins within the window that make a stamp "suspicious".
+    #[arg(long, env = "SUSPICIOUS_ORIGINS", default_value_t = 3)]
+    pub suspicious_origins: i64,
+
+    /// The window, in hours, for counting a stamp's distinct origins.
+    #[arg(long, env = "SUSPICIOUS_WINDOW_HOURS", default_value_t = 24)]
+    pub suspicious_window_hours: i64,
 }
 
 impl Config {
+    pub fn clone_thresholds(&self) -> crate::domain::verdict::CloneThresholds {
+        crate::domain::verdict::CloneThresholds {
+            max_scans: self.suspicious_scans,
+            max_origins: self.suspicious_origins,
+            window_hours: self.suspicious_window_hours,
+        }
+    }
+
+    /// The public base URL without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.public_base_url.trim_end_matches('/')
+    }
+
     /// The settings tests and tools start from: the given database, defaults
     /// for everything else.
     pub fn for_database(database_url: &str) -> Self {
@@ -37,6 +67,10 @@ impl Config {
             db_pool_size: 4,
             session_hours: 12,
             cookie_secure: false,
+            client_ip_header: None,
+            suspicious_scans: 50,
+            suspicious_origins: 3,
+            suspicious_window_hours: 24,
         }
     }
 }

@@ -13,32 +13,68 @@ pub mod domain;
 pub mod error;
 pub mod models;
 pub mod pages;
+pub mod resolver;
 pub mod time;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest};
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
+use crate::domain::serial::SerialCodec;
 use crate::error::{AppError, AppResult};
+use crate::resolver::scans::ScanBuffer;
 
 /// Largest JSON body accepted anywhere.
 pub const MAX_JSON_BYTES: usize = 1024 * 1024;
 
-/// What every request handler shares. Cloned cheaply (the pool is an `Arc`).
+/// What every request handler shares. Cloned cheaply (all behind `Arc`s).
 #[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
     pub config: Config,
+    /// Verifies and issues stamp serials; keys are read once at start.
+    pub codec: Arc<SerialCodec>,
+    /// Scans waiting to be written.
+    pub scans: Arc<ScanBuffer>,
+    /// Salt for hashing scan origins, derived from the serial key so every
+    /// node hashes alike without another secret to distribute.
+    pub origin_salt: Arc<[u8; 32]>,
+    queries: Arc<AtomicU64>,
 }
 
 impl AppState {
     /// Opens the pool and applies pending migrations.
     pub fn open(config: Config) -> AppResult<Self> {
         let target = db::DbTarget::parse(&config.database_url)?;
-        let pool = db::connect(&target, config.db_pool_size)?;
-        db::migrate(&mut *pool.get()?)?;
-        Ok(AppState { pool, config })
+        let (pool, queries) = db::connect(&target, config.db_pool_size)?;
+        let mut conn = pool.get()?;
+        db::migrate(&mut conn)?;
+        let codec = models::serial_key::load_codec(&mut conn)?;
+        drop(conn);
+        let origin_salt = codec.derive_secret(b"tracestamp/scan-origin/v1");
+        Ok(AppState {
+            pool,
+            config,
+            codec: Arc::new(codec),
+            scans: Arc::new(ScanBuffer::default()),
+            origin_salt: Arc::new(origin_salt),
+            queries,
+        })
+    }
+
+    /// Queries run through the pool since start (for tests and diagnostics).
+    pub fn queries_run(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
+    }
+
+    /// Writes buffered scans now.
+    pub fn flush_scans(&self) -> AppResult<usize> {
+        let mut conn = self.pool.get()?;
+        Ok(self.scans.flush(&mut conn)?)
     }
 
     /// Runs blocking diesel work on actix's blocking pool with a pooled
@@ -69,6 +105,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .configure(api::routes)
+            .configure(resolver::routes)
             .configure(pages::routes);
     }
 }

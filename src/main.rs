@@ -43,11 +43,23 @@ enum Command {
     Migrate,
     /// Load the demo set (17 enterprises, 37 facilities, 61 products, demo accounts).
     Demo,
+    /// Manage the keys behind stamp serials.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
         command: UserCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new key for new rolls; stamps already printed keep verifying.
+    /// Restart every node afterwards so they all issue with the new key.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -90,6 +102,14 @@ fn main() -> anyhow::Result<()> {
         Command::Demo => {
             let state = AppState::open(cli.config)?;
             load_demo(&state)
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let state = AppState::open(cli.config)?;
+            let id = tracestamp::models::serial_key::rotate(&mut *state.pool.get()?)?;
+            println!("serial key {id} added; restart the service to issue new rolls with it");
+            Ok(())
         }
         Command::User { command } => {
             let state = AppState::open(cli.config)?;
@@ -144,7 +164,8 @@ fn serve(
         .div_ceil(workers)
         .max(1);
     println!("tracestamp listening on http://{bind}");
-    actix_web::rt::System::new().block_on(async move {
+    let flusher = spawn_scan_flusher(state.clone());
+    let served = actix_web::rt::System::new().block_on(async move {
         HttpServer::new(move || {
             App::new()
                 .wrap(middleware::Logger::new("%r %s %Dms"))
@@ -159,7 +180,40 @@ fn serve(
         .run()
         .await
         .context("server stopped with an error")
-    })
+    });
+    flusher.stop();
+    served
+}
+
+/// Writes buffered scans every second on a thread of its own, and once more
+/// when stopped, after the server has drained its requests.
+struct ScanFlusher {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl ScanFlusher {
+    fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.thread.join();
+    }
+}
+
+fn spawn_scan_flusher(state: AppState) -> ScanFlusher {
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || loop {
+        let last = !matches!(
+            stopped.recv_timeout(std::time::Duration::from_secs(1)),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+        );
+        if let Err(e) = state.flush_scans() {
+            log::warn!("scans not written yet, will retry: {e}");
+        }
+        if last {
+            break;
+        }
+    });
+    ScanFlusher { stop, thread }
 }
 
 fn read_password() -> anyhow::Result<String> {

@@ -7,6 +7,7 @@ mod batches;
 mod enterprises;
 mod facilities;
 mod products;
+mod stamps;
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -23,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(facilities::routes)
                 .configure(products::routes)
                 .configure(batches::routes)
+                .configure(stamps::routes)
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(crate::error::AppError::NotFound(
                         "no such API route".into(),

@@ -10,6 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::models::enterprise;
 use crate::models::page::{List, Page};
 use crate::models::product::{self, Product, ProductFields, ProductFilter};
+use crate::models::product_link::{self, ProductLink, ProductLinkFields};
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -23,7 +24,57 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get))
             .route(web::patch().to(update))
             .route(web::delete().to(delete)),
+    )
+    .service(
+        web::resource("/products/{id}/links")
+            .route(web::get().to(list_links))
+            .route(web::post().to(create_link)),
     );
+}
+
+async fn list_links(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Id>,
+) -> AppResult<web::Json<Vec<ProductLink>>> {
+    let scope = caller.scope();
+    let links = state
+        .db(move |conn| {
+            product::find(conn, &scope, &path)?.ok_or_else(|| AppError::not_found("product"))?;
+            Ok(product_link::for_product(conn, &path)?)
+        })
+        .await?;
+    Ok(web::Json(links))
+}
+
+async fn create_link(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Id>,
+    body: web::Json<ProductLinkFields>,
+) -> AppResult<HttpResponse> {
+    let actor = Actor::from(&caller);
+    let fields = body.into_inner();
+    let row = state
+        .db(move |conn| {
+            audit::write_transaction(conn, |conn| {
+                let owner = editable_product(conn, &caller, &path)?;
+                let row = fields.create(super::new_id(), owner.id, crate::time::now())?;
+                product_link::insert(conn, &row).map_err(|e| match AppError::from(e) {
+                    AppError::Conflict(_) => {
+                        AppError::Conflict("the product already has a link of this type".into())
+                    }
+                    other => other,
+                })?;
+                audit::created(conn, &actor, "product_link", &row.id, &row)?;
+                Ok(row)
+            })
+        })
+        .await?;
+    Ok(super::created(
+        format!("/api/v1/products/{}/links", row.product_id),
+        &row,
+    ))
 }
 
 /// The product if the caller can see it (else 404) and may change it (else 403).

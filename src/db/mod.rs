@@ -3,10 +3,13 @@
 
 pub mod schema;
 
+use diesel::connection::InstrumentationEvent;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, R2D2Connection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::AppError;
@@ -68,6 +71,18 @@ impl DbTarget {
 #[derive(Debug, Clone)]
 pub struct DbManager {
     target: DbTarget,
+    queries: Arc<AtomicU64>,
+}
+
+/// Counts every query any pooled connection starts: lets tests prove that a
+/// path (such as rejecting a forged serial) never touches the database.
+fn count_queries(conn: &mut impl Connection, queries: &Arc<AtomicU64>) {
+    let queries = Arc::clone(queries);
+    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            queries.fetch_add(1, Ordering::Relaxed);
+        }
+    });
 }
 
 impl r2d2::ManageConnection for DbManager {
@@ -77,9 +92,11 @@ impl r2d2::ManageConnection for DbManager {
     fn connect(&self) -> Result<DbConnection, Self::Error> {
         use r2d2::Error as E;
         match &self.target {
-            DbTarget::Postgres(url) => PgConnection::establish(url)
-                .map(DbConnection::Postgres)
-                .map_err(E::ConnectionError),
+            DbTarget::Postgres(url) => {
+                let mut conn = PgConnection::establish(url).map_err(E::ConnectionError)?;
+                count_queries(&mut conn, &self.queries);
+                Ok(DbConnection::Postgres(conn))
+            }
             DbTarget::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path).map_err(E::ConnectionError)?;
                 // The busy timeout comes first so that even switching a new file
@@ -92,6 +109,7 @@ impl r2d2::ManageConnection for DbManager {
                      PRAGMA foreign_keys = ON;",
                 )
                 .map_err(E::QueryError)?;
+                count_queries(&mut conn, &self.queries);
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -109,15 +127,19 @@ impl r2d2::ManageConnection for DbManager {
 pub type Pool = r2d2::Pool<DbManager>;
 pub type PooledConnection = r2d2::PooledConnection<DbManager>;
 
-/// Builds the pool and checks that the database answers.
-pub fn connect(target: &DbTarget, max_size: u32) -> Result<Pool, AppError> {
-    r2d2::Pool::builder()
+/// Builds the pool and checks that the database answers. The counter
+/// returned counts the queries run through it.
+pub fn connect(target: &DbTarget, max_size: u32) -> Result<(Pool, Arc<AtomicU64>), AppError> {
+    let queries = Arc::new(AtomicU64::new(0));
+    let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))
         .build(DbManager {
             target: target.clone(),
+            queries: Arc::clone(&queries),
         })
-        .map_err(|e| AppError::Config(format!("cannot open the database: {e}")))
+        .map_err(|e| AppError::Config(format!("cannot open the database: {e}")))?;
+    Ok((pool, queries))
 }
 
 /// Applies the pending migrations of the connection's backend.

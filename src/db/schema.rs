@@ -207,6 +207,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    serial_key (key_id) {
+        key_id -> Integer,
+        secret -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    product_link (id) {
+        id -> Text,
+        product_id -> Text,
+        link_type -> Text,
+        href -> Text,
+        title -> Text,
+        lang -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(facility -> enterprise (enterprise_id));
 diesel::joinable!(certification -> facility (facility_id));
 diesel::joinable!(product -> enterprise (enterprise_id));
@@ -217,6 +237,7 @@ diesel::joinable!(event -> facility (facility_id));
 diesel::joinable!(stamp_roll -> batch (batch_id));
 diesel::joinable!(inspection -> facility (facility_id));
 diesel::joinable!(api_token -> account (account_id));
+diesel::joinable!(product_link -> product (product_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     enterprise,
@@ -234,4 +255,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_token,
     audit_log,
     audit_head,
+    serial_key,
+    product_link,
 );

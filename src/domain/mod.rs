@@ -7,3 +7,4 @@ pub mod id;
 pub mod kinds;
 pub mod serial;
 pub mod validate;
+pub mod verdict;

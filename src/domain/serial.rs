@@ -155,6 +155,16 @@ impl SerialCodec {
         })
     }
 
+    /// A secret for another purpose (e.g. salting scan origins), derived
+    /// from the current key so no second secret must be stored. The input
+    /// is longer than any serial payload, so it never equals a serial's MAC.
+    pub fn derive_secret(&self, label: &[u8]) -> [u8; 32] {
+        let mut mac = self.signer.clone();
+        mac.update(b"/derive/");
+        mac.update(label);
+        mac.finalize().into_bytes().into()
+    }
+
     pub fn current_key_id(&self) -> u8 {
         self.current
     }

@@ -10,3 +10,6 @@ pub mod facility;
 pub mod page;
 pub mod patch;
 pub mod product;
+pub mod product_link;
+pub mod serial_key;
+pub mod stamp_roll;

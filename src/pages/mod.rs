@@ -1,4 +1,7 @@
-//! Server-rendered pages. For now the home page; the web portal grows here.
+//! Server-rendered pages. For now the home page and the consumer's stamp
+//! page; the web portal grows here.
+
+pub mod stamp;
 
 use actix_web::{http::header, web, HttpResponse};
 

@@ -1,0 +1,2 @@
+DROP TABLE product_link;
+DROP TABLE serial_key;

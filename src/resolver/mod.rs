@@ -1,0 +1,318 @@
+//! The public lookup path: `/s/{serial}` and GS1 Digital Link URIs. A
+//! serial's MAC is checked before any I/O, so forgeries cost no database
+//! work; the answer is negotiated (HTML, JSON, linkset or a redirect); the
+//! scan is buffered, never waited for.
+
+pub mod links;
+pub mod record;
+pub mod scans;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+use crate::domain::digital_link::DigitalLink;
+use crate::domain::serial::{group, SerialError, StampRef};
+use crate::domain::verdict::{verdict, StampFacts, Verdict};
+use crate::error::{AppError, AppResult};
+use crate::models::stamp_roll::{self, STAMP_VOIDED};
+use crate::pages::stamp as page;
+use crate::resolver::record::{BatchRecord, ScanStats};
+use crate::resolver::scans::NewScan;
+use crate::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/s/{serial}", web::get().to(short_link))
+        .route("/S/{serial}", web::get().to(short_link))
+        .route("/01/{tail:.*}", web::get().to(digital_link))
+        .route(
+            "/.well-known/gs1resolver",
+            web::get().to(links::resolver_description),
+        );
+}
+
+/// How the client wants the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Html {
+        english: bool,
+    },
+    Json,
+    Linkset,
+    /// A registered link of this type (`gs1:recipeInfo` …).
+    Redirect(String),
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ResolverQuery {
+    #[serde(rename = "linkType")]
+    link_type: Option<String>,
+    format: Option<String>,
+    lang: Option<String>,
+}
+
+fn negotiate(req: &HttpRequest, q: &ResolverQuery) -> Answer {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match q.link_type.as_deref() {
+        Some("linkset") | Some("all") => return Answer::Linkset,
+        Some(other) => return Answer::Redirect(links::short_link_type(other)),
+        None => {}
+    }
+    if q.format.as_deref() == Some("json") {
+        return Answer::Json;
+    }
+    if accept.contains("application/linkset+json") {
+        return Answer::Linkset;
+    }
+    if accept.contains("application/json") && !accept.contains("text/html") {
+        return Answer::Json;
+    }
+    Answer::Html {
+        english: page::wants_english(q.lang.as_deref(), req),
+    }
+}
+
+/// The JSON answer for a stamp.
+#[derive(Debug, Serialize)]
+pub struct StampAnswer {
+    pub verdict: Verdict,
+    pub serial: String,
+    pub serial_grouped: String,
+    pub scan_count: i64,
+    #[serde(serialize_with = "crate::time::utc_opt")]
+    pub first_scanned_at: Option<chrono::NaiveDateTime>,
+    /// The only address to trust: type the printed code there.
+    pub official_site: String,
+    #[serde(flatten)]
+    pub record: BatchRecord,
+}
+
+async fn short_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ResolverQuery>,
+) -> AppResult<HttpResponse> {
+    let answer = negotiate(&req, &query);
+    let serial = path.into_inner().to_ascii_uppercase();
+    match state.codec.decode(&serial) {
+        Ok(stamp) => resolve_stamp(&req, &state, stamp, serial, None, answer).await,
+        Err(err) => refuse(&req, &state, &serial, err, &answer),
+    }
+}
+
+async fn digital_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<ResolverQuery>,
+) -> AppResult<HttpResponse> {
+    let answer = negotiate(&req, &query);
+    let link = DigitalLink::parse(
+        req.path(),
+        Some(req.query_string()).filter(|q| !q.is_empty()),
+    )
+    .map_err(|e| AppError::BadRequest(format!("not a valid GS1 Digital Link: {e}")))?;
+    match (&link.serial, &link.lot) {
+        (Some(serial), Some(_)) => {
+            let serial = serial.to_ascii_uppercase();
+            match state.codec.decode(&serial) {
+                Ok(stamp) => resolve_stamp(&req, &state, stamp, serial, Some(link), answer).await,
+                Err(err) => refuse(&req, &state, &serial, err, &answer),
+            }
+        }
+        (Some(_), None) => Err(AppError::BadRequest(
+            "a serial (21) needs its lot (10) in our Digital Links".into(),
+        )),
+        _ => links::resolve_class(&state, link, answer).await,
+    }
+}
+
+/// A serial that failed its check: bad syntax is a 400, a forgery or an
+/// unknown key a 404 with the counterfeit warning. Recorded for alerts, with
+/// no database read.
+fn refuse(
+    req: &HttpRequest,
+    state: &AppState,
+    serial: &str,
+    err: SerialError,
+    answer: &Answer,
+) -> AppResult<HttpResponse> {
+    let syntax = matches!(err, SerialError::Length(_) | SerialError::Character { .. });
+    if serial.chars().count() <= 64 {
+        state
+            .scans
+            .push(new_scan(req, state, None, serial, Verdict::Unknown));
+    }
+    let status = if syntax {
+        actix_web::http::StatusCode::BAD_REQUEST
+    } else {
+        actix_web::http::StatusCode::NOT_FOUND
+    };
+    Ok(unknown_answer(status, &err.to_string(), answer, state))
+}
+
+fn unknown_answer(
+    status: actix_web::http::StatusCode,
+    reason: &str,
+    answer: &Answer,
+    state: &AppState,
+) -> HttpResponse {
+    match answer {
+        Answer::Html { english } => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(page::unknown(*english, reason, state.config.base_url())),
+        _ => HttpResponse::build(status).json(serde_json::json!({
+            "verdict": Verdict::Unknown,
+            "error": {"code": if status.as_u16() == 400 { "bad_request" } else { "not_found" }, "message": reason},
+            "official_site": state.config.base_url(),
+        })),
+    }
+}
+
+struct Found {
+    roll_id: String,
+    batch_id: String,
+    voided: bool,
+    record: BatchRecord,
+    stats: ScanStats,
+}
+
+async fn resolve_stamp(
+    req: &HttpRequest,
+    state: &AppState,
+    stamp: StampRef,
+    serial: String,
+    link: Option<DigitalLink>,
+    answer: Answer,
+) -> AppResult<HttpResponse> {
+    let window = state.config.suspicious_window_hours;
+    let (_, region) = origin_of(req, state);
+    let found = state
+        .db(move |conn| {
+            let Some(roll) = stamp_roll::by_number(conn, i64::from(stamp.roll))? else {
+                return Ok(None);
+            };
+            let index = i64::from(stamp.index);
+            if index >= roll.count || roll.key_id != i32::from(stamp.key_id) {
+                return Ok(None);
+            }
+            let voided = roll.voided_at.is_some()
+                || stamp_roll::stamp_state(conn, &roll.id, index)?.as_deref() == Some(STAMP_VOIDED);
+            let Some(record) = record::load(conn, &roll.batch_id)? else {
+                return Ok(None);
+            };
+            let stats = record::scan_stats(conn, &roll.id, index, window, region.as_deref())?;
+            Ok(Some(Found {
+                roll_id: roll.id,
+                batch_id: roll.batch_id,
+                voided,
+                record,
+                stats,
+            }))
+        })
+        .await?;
+    // A genuine serial under another product's GTIN or lot is a copied label.
+    let found = found.filter(|f| {
+        link.as_ref().is_none_or(|l| {
+            f.record.product.gtin.as_deref() == Some(l.gtin.as_str())
+                && l.lot.as_deref() == Some(f.record.batch.lot_code.as_str())
+        })
+    });
+    let Some(found) = found else {
+        state
+            .scans
+            .push(new_scan(req, state, None, &serial, Verdict::Unknown));
+        return Ok(unknown_answer(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "this stamp code was never issued",
+            &answer,
+            state,
+        ));
+    };
+    let facts = StampFacts {
+        batch_recalled: found.record.recalled(),
+        stamp_voided: found.voided,
+        facility_suspended: found.record.facility_suspended(),
+        scans: found.stats.count,
+        recent_origins: found.stats.recent_origins,
+    };
+    let verdict = verdict(&facts, &state.config.clone_thresholds());
+    state.scans.push(new_scan(
+        req,
+        state,
+        Some((&found.roll_id, stamp.index)),
+        &serial,
+        verdict,
+    ));
+    let body = StampAnswer {
+        verdict,
+        serial_grouped: group(&serial),
+        scan_count: found.stats.count + 1,
+        first_scanned_at: found.stats.first_at.or(Some(crate::time::now())),
+        official_site: state.config.base_url().to_owned(),
+        serial,
+        record: found.record,
+    };
+    match answer {
+        Answer::Json => Ok(HttpResponse::Ok().json(body)),
+        Answer::Html { english } => Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(page::stamp(&body, english))),
+        Answer::Linkset => links::linkset(state, &found.batch_id, &body).await,
+        Answer::Redirect(link_type) => links::redirect(state, &found.batch_id, &link_type).await,
+    }
+}
+
+/// The client's address: from the configured proxy header when set (its
+/// first entry), else the peer.
+fn client_ip(req: &HttpRequest, state: &AppState) -> Option<IpAddr> {
+    if let Some(name) = &state.config.client_ip_header {
+        return req
+            .headers()
+            .get(name.as_str())
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok());
+    }
+    req.peer_addr().map(|a| a.ip())
+}
+
+fn origin_of(req: &HttpRequest, state: &AppState) -> (Option<String>, Option<String>) {
+    match client_ip(req, state) {
+        Some(ip) => {
+            let (fine, coarse) = scans::origins(ip, &state.origin_salt[..]);
+            (Some(fine), Some(coarse))
+        }
+        None => (None, None),
+    }
+}
+
+fn new_scan(
+    req: &HttpRequest,
+    state: &AppState,
+    stamp: Option<(&str, u32)>,
+    serial: &str,
+    verdict: Verdict,
+) -> NewScan {
+    let (origin_hash, origin_region) = origin_of(req, state);
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    NewScan {
+        roll_id: stamp.map(|(id, _)| id.to_owned()),
+        stamp_index: stamp.map(|(_, i)| i64::from(i)),
+        serial: serial.to_owned(),
+        scanned_at: crate::time::now(),
+        origin_hash,
+        origin_region,
+        client_class: scans::client_class(user_agent).to_owned(),
+        verdict: verdict.as_str().to_owned(),
+    }
+}

@@ -1,0 +1,144 @@
+//! Scans are recorded without making the reader wait: the resolver pushes
+//! them into an in-memory buffer (a short lock, no I/O) and a flusher writes
+//! them in batches at least every second, and once more at shutdown.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use crate::db::schema::scan;
+use crate::db::DbConnection;
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = scan)]
+pub struct NewScan {
+    pub roll_id: Option<String>,
+    pub stamp_index: Option<i64>,
+    pub serial: String,
+    pub scanned_at: NaiveDateTime,
+    pub origin_hash: Option<String>,
+    pub origin_region: Option<String>,
+    pub client_class: String,
+    pub verdict: String,
+}
+
+#[derive(Debug, Default)]
+pub struct ScanBuffer {
+    pending: Mutex<Vec<NewScan>>,
+}
+
+impl ScanBuffer {
+    pub fn push(&self, scan: NewScan) {
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.push(scan);
+        }
+    }
+
+    fn take(&self) -> Vec<NewScan> {
+        self.pending
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default()
+    }
+
+    /// Writes what is buffered in one transaction; on failure the scans are
+    /// put back to be tried again at the next flush.
+    pub fn flush(&self, conn: &mut DbConnection) -> QueryResult<usize> {
+        let batch = self.take();
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let written = conn.transaction(|conn| {
+            for row in &batch {
+                diesel::insert_into(scan::table).values(row).execute(conn)?;
+            }
+            Ok(batch.len())
+        });
+        if written.is_err() {
+            if let Ok(mut pending) = self.pending.lock() {
+                pending.extend(batch);
+            }
+        }
+        written
+    }
+}
+
+/// Coarse origins of a client address, hashed with a secret salt so the
+/// stored values identify neither a person nor an address: the /24 (IPv4)
+/// or /48 (IPv6) network, and the coarser /16 or /32 "region" used to tell
+/// far-apart scans.
+pub fn origins(ip: IpAddr, salt: &[u8]) -> (String, String) {
+    let (fine, coarse) = match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            (
+                format!("{}.{}.{}", o[0], o[1], o[2]),
+                format!("{}.{}", o[0], o[1]),
+            )
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            (
+                format!("{:x}:{:x}:{:x}", s[0], s[1], s[2]),
+                format!("{:x}:{:x}", s[0], s[1]),
+            )
+        }
+    };
+    let hash = |text: &str| {
+        let mut h = Sha256::new();
+        h.update(salt);
+        h.update(text.as_bytes());
+        hex::encode(&h.finalize()[..8])
+    };
+    (hash(&fine), hash(&coarse))
+}
+
+/// What kind of client scanned, from its User-Agent.
+pub fn client_class(user_agent: &str) -> &'static str {
+    let ua = user_agent.to_ascii_lowercase();
+    if ua.is_empty() {
+        "unknown"
+    } else if ["bot", "spider", "crawl", "curl", "wget", "python", "http"]
+        .iter()
+        .any(|b| ua.contains(b))
+    {
+        "tool"
+    } else if ["mobile", "android", "iphone", "zalo"]
+        .iter()
+        .any(|m| ua.contains(m))
+    {
+        "mobile"
+    } else {
+        "desktop"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_coarse_and_salted() {
+        let a = origins("203.113.5.7".parse().unwrap(), b"salt");
+        let b = origins("203.113.5.200".parse().unwrap(), b"salt");
+        let c = origins("203.113.90.1".parse().unwrap(), b"salt");
+        assert_eq!(a, b);
+        assert_ne!(a.0, c.0);
+        assert_eq!(a.1, c.1);
+        assert_ne!(a, origins("203.113.5.7".parse().unwrap(), b"other"));
+        assert!(!a.0.contains("203"));
+    }
+
+    #[test]
+    fn classes() {
+        assert_eq!(
+            client_class("Mozilla/5.0 (Linux; Android 14) Mobile Safari"),
+            "mobile"
+        );
+        assert_eq!(client_class("curl/8.0"), "tool");
+        assert_eq!(client_class("Mozilla/5.0 (X11; Linux x86_64)"), "desktop");
+        assert_eq!(client_class(""), "unknown");
+    }
+}
