@@ -332,7 +332,7 @@ async fn void(
         reason,
     } = body.into_inner();
     let reason = v::text("reason", &reason, 500)?;
-    if all == !serials.is_empty() {
+    if all != serials.is_empty() {
         return Err(AppError::invalid(
             "serials",
             "give a list of serials, or \"all\": true, not both",

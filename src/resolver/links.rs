@@ -54,10 +54,13 @@ fn linkset_body(anchor: &str, links: &[ProductLink]) -> Value {
         if let Some(lang) = &link.lang {
             target["hreflang"] = json!([lang]);
         }
-        set.entry(long_link_type(&link.link_type))
+        if let Some(targets) = set
+            .entry(long_link_type(&link.link_type))
             .or_insert_with(|| json!([]))
             .as_array_mut()
-            .map(|a| a.push(target));
+        {
+            targets.push(target);
+        }
     }
     json!({"linkset": [Value::Object(set)]})
 }

@@ -9,4 +9,5 @@ mod cli;
 mod demo;
 mod isolation;
 mod registry;
+mod stamps;
 mod validation;
