@@ -71,18 +71,23 @@ fn linkset_response(body: Value) -> HttpResponse {
         .json(body)
 }
 
+/// The links registered for the product of a batch.
+async fn links_of_batch(state: &AppState, batch_id: &str) -> AppResult<Vec<ProductLink>> {
+    let batch_id = batch_id.to_owned();
+    state
+        .db(move |conn| {
+            let product_id = product_of(conn, &batch_id)?;
+            Ok(product_link::for_product(conn, &product_id)?)
+        })
+        .await
+}
+
 pub async fn linkset(
     state: &AppState,
     batch_id: &str,
     stamp: &StampAnswer,
 ) -> AppResult<HttpResponse> {
-    let batch_id = batch_id.to_owned();
-    let links = state
-        .db(move |conn| {
-            let product_id = product_of(conn, &batch_id)?;
-            Ok(product_link::for_product(conn, &product_id)?)
-        })
-        .await?;
+    let links = links_of_batch(state, batch_id).await?;
     let anchor = format!("{}/s/{}", state.config.base_url(), stamp.serial);
     Ok(linkset_response(linkset_body(&anchor, &links)))
 }
@@ -92,13 +97,7 @@ pub async fn redirect(
     batch_id: &str,
     link_type: &str,
 ) -> AppResult<HttpResponse> {
-    let batch_id = batch_id.to_owned();
-    let links = state
-        .db(move |conn| {
-            let product_id = product_of(conn, &batch_id)?;
-            Ok(product_link::for_product(conn, &product_id)?)
-        })
-        .await?;
+    let links = links_of_batch(state, batch_id).await?;
     redirect_to(&links, link_type)
 }
 
