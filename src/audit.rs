@@ -92,8 +92,21 @@ pub fn updated<T: Serialize>(
     before: &T,
     after: &T,
 ) -> AppResult<()> {
+    acted(conn, actor, "update", entity, id, before, after)
+}
+
+/// Records a named act (recall, suspend…) that changed `entity` `id`.
+pub fn acted<B: Serialize, A: Serialize>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    id: &str,
+    before: &B,
+    after: &A,
+) -> AppResult<()> {
     let (before, after) = (to_json(before)?, to_json(after)?);
-    append(conn, actor, "update", entity, id, Some(before), Some(after))
+    append(conn, actor, action, entity, id, Some(before), Some(after))
 }
 
 /// Records that `entity` `id`, last seen as `row`, was deleted.

@@ -5,7 +5,9 @@
 mod auth;
 mod batches;
 mod enterprises;
+pub mod export;
 mod facilities;
+mod oversight;
 mod products;
 mod stamps;
 
@@ -25,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(products::routes)
                 .configure(batches::routes)
                 .configure(stamps::routes)
+            .configure(oversight::routes)
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(crate::error::AppError::NotFound(
                         "no such API route".into(),

@@ -81,6 +81,7 @@ diesel::table! {
         recall_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        recalled_because -> Nullable<Text>,
     }
 }
 
@@ -233,6 +234,7 @@ diesel::joinable!(product -> enterprise (enterprise_id));
 diesel::joinable!(batch -> product (product_id));
 diesel::joinable!(batch -> facility (facility_id));
 diesel::joinable!(event -> batch (batch_id));
+diesel::joinable!(event_input -> event (event_id));
 diesel::joinable!(event -> facility (facility_id));
 diesel::joinable!(stamp_roll -> batch (batch_id));
 diesel::joinable!(inspection -> facility (facility_id));

@@ -31,6 +31,8 @@ pub struct Batch {
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "crate::time::utc")]
     pub updated_at: NaiveDateTime,
+    /// The recalled input batch this one was recalled for, if any.
+    pub recalled_because: Option<String>,
 }
 
 /// A batch as the API shows it: with its product's names.
@@ -73,6 +75,7 @@ impl BatchFields {
             recall_reason: None,
             created_at: now,
             updated_at: now,
+            recalled_because: None,
         })
     }
 
@@ -284,4 +287,12 @@ pub fn save(conn: &mut DbConnection, row: &Batch) -> QueryResult<usize> {
 
 pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
     diesel::delete(batch::table.find(id)).execute(conn)
+}
+
+/// Batches recalled because `root` was: lifted with it.
+pub fn recalled_because_of(conn: &mut DbConnection, root: &str) -> QueryResult<Vec<Batch>> {
+    batch::table
+        .filter(batch::recalled_because.eq(root))
+        .select(Batch::as_select())
+        .load(conn)
 }

@@ -7,6 +7,8 @@ pub mod certification;
 pub mod enterprise;
 pub mod event;
 pub mod facility;
+pub mod genealogy;
+pub mod inspection;
 pub mod page;
 pub mod patch;
 pub mod product;
