@@ -7,6 +7,7 @@ mod batches;
 mod enterprises;
 pub mod export;
 mod facilities;
+mod monitoring;
 mod oversight;
 mod products;
 mod stamps;
@@ -27,7 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(products::routes)
                 .configure(batches::routes)
                 .configure(stamps::routes)
-            .configure(oversight::routes)
+                .configure(oversight::routes)
+                .configure(monitoring::routes)
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(crate::error::AppError::NotFound(
                         "no such API route".into(),

@@ -108,7 +108,14 @@ async fn list_facility_inspections(
     let list = state
         .db(move |conn| {
             let target = visible_facility(conn, &caller, &path)?;
-            Ok(inspection::list(conn, &caller.scope(), Some(&target.id), &filter, today(), page)?)
+            Ok(inspection::list(
+                conn,
+                &caller.scope(),
+                Some(&target.id),
+                &filter,
+                today(),
+                page,
+            )?)
         })
         .await?;
     Ok(web::Json(list))
@@ -123,7 +130,16 @@ async fn list_inspections(
     let page = check_filter(&filter)?;
     let scope = caller.scope();
     let list = state
-        .db(move |conn| Ok(inspection::list(conn, &scope, None, &filter, today(), page)?))
+        .db(move |conn| {
+            Ok(inspection::list(
+                conn,
+                &scope,
+                None,
+                &filter,
+                today(),
+                page,
+            )?)
+        })
         .await?;
     Ok(web::Json(list))
 }
@@ -141,15 +157,17 @@ async fn set_facility_status(
     body: Reason,
     status: FacilityStatus,
 ) -> AppResult<web::Json<Facility>> {
-    overseer(&caller)?;
     let reason = v::text("reason", &body.reason, 1000)?;
     let actor = Actor::from(&caller);
     let row = state
         .db(move |conn| {
             audit::write_transaction(conn, |conn| {
                 let before = visible_facility(conn, &caller, &id)?;
+                overseer(&caller)?;
                 if before.status == status.as_str() {
-                    return Err(AppError::Conflict(format!("the facility is already {status}")));
+                    return Err(AppError::Conflict(format!(
+                        "the facility is already {status}"
+                    )));
                 }
                 let mut after = before.clone();
                 after.status = status.as_str().to_owned();
@@ -174,7 +192,14 @@ async fn suspend(
     path: web::Path<Id>,
     body: web::Json<Reason>,
 ) -> AppResult<web::Json<Facility>> {
-    set_facility_status(caller, state, path.into_inner(), body.into_inner(), FacilityStatus::Suspended).await
+    set_facility_status(
+        caller,
+        state,
+        path.into_inner(),
+        body.into_inner(),
+        FacilityStatus::Suspended,
+    )
+    .await
 }
 
 async fn reinstate(
@@ -183,7 +208,14 @@ async fn reinstate(
     path: web::Path<Id>,
     body: web::Json<Reason>,
 ) -> AppResult<web::Json<Facility>> {
-    set_facility_status(caller, state, path.into_inner(), body.into_inner(), FacilityStatus::Active).await
+    set_facility_status(
+        caller,
+        state,
+        path.into_inner(),
+        body.into_inner(),
+        FacilityStatus::Active,
+    )
+    .await
 }
 
 #[derive(Serialize)]
@@ -222,13 +254,13 @@ async fn recall(
     path: web::Path<Id>,
     body: web::Json<Reason>,
 ) -> AppResult<web::Json<RecallAnswer>> {
-    overseer(&caller)?;
     let reason = v::text("reason", &body.reason, 1000)?;
     let actor = Actor::from(&caller);
     let answer = state
         .db(move |conn| {
             audit::write_transaction(conn, |conn| {
                 let root = visible_batch(conn, &caller, &path)?;
+                overseer(&caller)?;
                 if root.status == BatchStatus::Recalled.as_str() {
                     return Err(AppError::Conflict("the batch is already recalled".into()));
                 }
@@ -236,11 +268,23 @@ async fn recall(
                 // recalled too, wherever it went.
                 let (depths, _) = genealogy::walk(conn, &root.id, Direction::Forward)?;
                 let mut recalled = vec![root.id.clone()];
-                let derived_reason = format!("Làm từ lô bị thu hồi {} / made from recalled lot {}: {reason}", root.lot_code, root.lot_code);
+                let derived_reason = format!(
+                    "Làm từ lô bị thu hồi {} / made from recalled lot {}: {reason}",
+                    root.lot_code, root.lot_code
+                );
                 for id in depths.keys().filter(|id| **id != root.id) {
-                    let Some(row) = batch::find(conn, &Scope::All, id)? else { continue };
+                    let Some(row) = batch::find(conn, &Scope::All, id)? else {
+                        continue;
+                    };
                     if row.status == BatchStatus::Active.as_str() {
-                        set_batch_status(conn, &actor, row, BatchStatus::Recalled, &derived_reason, Some(root.id.clone()))?;
+                        set_batch_status(
+                            conn,
+                            &actor,
+                            row,
+                            BatchStatus::Recalled,
+                            &derived_reason,
+                            Some(root.id.clone()),
+                        )?;
                         recalled.push(id.clone());
                     }
                 }
@@ -258,13 +302,13 @@ async fn unrecall(
     path: web::Path<Id>,
     body: web::Json<Reason>,
 ) -> AppResult<web::Json<RecallAnswer>> {
-    overseer(&caller)?;
     let reason = v::text("reason", &body.reason, 1000)?;
     let actor = Actor::from(&caller);
     let answer = state
         .db(move |conn| {
             audit::write_transaction(conn, |conn| {
                 let root = visible_batch(conn, &caller, &path)?;
+                overseer(&caller)?;
                 if root.status != BatchStatus::Recalled.as_str() {
                     return Err(AppError::Conflict("the batch is not recalled".into()));
                 }
@@ -310,12 +354,22 @@ async fn trace(
     let (direction, name) = match query.direction.as_deref() {
         None | Some("backward") => (Direction::Backward, "backward"),
         Some("forward") => (Direction::Forward, "forward"),
-        Some(other) => return Err(AppError::invalid("direction", format!("{other:?} is not backward or forward"))),
+        Some(other) => {
+            return Err(AppError::invalid(
+                "direction",
+                format!("{other:?} is not backward or forward"),
+            ))
+        }
     };
     let csv = match query.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
-        Some(other) => return Err(AppError::invalid("format", format!("{other:?} is not json or csv"))),
+        Some(other) => {
+            return Err(AppError::invalid(
+                "format",
+                format!("{other:?} is not json or csv"),
+            ))
+        }
     };
     let scope = caller.scope();
     let (trace, events) = state
@@ -328,8 +382,20 @@ async fn trace(
             if let Scope::Enterprise(own) = &scope {
                 batches.retain(|b| &b.enterprise_id == own);
             }
-            let events = if csv { genealogy::tracking_events(conn, &batches)? } else { Vec::new() };
-            Ok((Trace { root: root.id, direction: name, batches, links }, events))
+            let events = if csv {
+                genealogy::tracking_events(conn, &batches)?
+            } else {
+                Vec::new()
+            };
+            Ok((
+                Trace {
+                    root: root.id,
+                    direction: name,
+                    batches,
+                    links,
+                },
+                events,
+            ))
         })
         .await?;
     if csv {

@@ -57,7 +57,11 @@ pub struct TracedBatch {
 const MAX_TIERS: usize = 64;
 
 /// The links one tier away from `frontier`.
-fn tier(conn: &mut DbConnection, frontier: &[String], direction: Direction) -> QueryResult<Vec<Link>> {
+fn tier(
+    conn: &mut DbConnection,
+    frontier: &[String],
+    direction: Direction,
+) -> QueryResult<Vec<Link>> {
     let query = event_input::table.inner_join(event::table).into_boxed();
     let query = match direction {
         Direction::Forward => query.filter(event_input::batch_id.eq_any(frontier.to_vec())),
@@ -72,16 +76,25 @@ fn tier(conn: &mut DbConnection, frontier: &[String], direction: Direction) -> Q
             event_input::quantity,
             event_input::unit,
         ))
-        .load::<(String, String, String, NaiveDateTime, Option<f64>, Option<String>)>(conn)?
+        .load::<(
+            String,
+            String,
+            String,
+            NaiveDateTime,
+            Option<f64>,
+            Option<String>,
+        )>(conn)?
         .into_iter()
-        .map(|(input, output, event_id, occurred_at, quantity, unit)| Link {
-            input,
-            output,
-            event_id,
-            occurred_at,
-            quantity,
-            unit,
-        })
+        .map(
+            |(input, output, event_id, occurred_at, quantity, unit)| Link {
+                input,
+                output,
+                event_id,
+                occurred_at,
+                quantity,
+                unit,
+            },
+        )
         .collect())
 }
 
@@ -110,7 +123,11 @@ pub fn walk(
                 depths.insert(reached.clone(), depth);
                 next.push(reached);
             }
-            if seen_links.insert((link.input.clone(), link.output.clone(), link.event_id.clone())) {
+            if seen_links.insert((
+                link.input.clone(),
+                link.output.clone(),
+                link.event_id.clone(),
+            )) {
                 links.push(link);
             }
         }
@@ -120,10 +137,22 @@ pub fn walk(
 }
 
 /// The batches of a walk, with product and facility, ordered by depth.
-pub fn describe(conn: &mut DbConnection, depths: &BTreeMap<String, usize>) -> QueryResult<Vec<TracedBatch>> {
+pub fn describe(
+    conn: &mut DbConnection,
+    depths: &BTreeMap<String, usize>,
+) -> QueryResult<Vec<TracedBatch>> {
     let ids: Vec<&String> = depths.keys().collect();
     type Row = (
-        (String, String, String, String, NaiveDate, f64, String, String),
+        (
+            String,
+            String,
+            String,
+            String,
+            NaiveDate,
+            f64,
+            String,
+            String,
+        ),
         (String, String, String),
         (String, String, String, Option<String>),
     );
@@ -143,7 +172,12 @@ pub fn describe(conn: &mut DbConnection, depths: &BTreeMap<String, usize>) -> Qu
                 batch::status,
             ),
             (product::name_vi, product::name_en, product::enterprise_id),
-            (facility::name, facility::address, facility::province, facility::area_code),
+            (
+                facility::name,
+                facility::address,
+                facility::province,
+                facility::area_code,
+            ),
         ))
         .load(conn)?;
     let mut traced: Vec<TracedBatch> = rows
@@ -223,9 +257,20 @@ impl TrackingEvent {
 }
 
 /// The events of the traced batches, oldest first.
-pub fn tracking_events(conn: &mut DbConnection, batches: &[TracedBatch]) -> QueryResult<Vec<TrackingEvent>> {
+pub fn tracking_events(
+    conn: &mut DbConnection,
+    batches: &[TracedBatch],
+) -> QueryResult<Vec<TrackingEvent>> {
     let ids: Vec<&str> = batches.iter().map(|b| b.id.as_str()).collect();
-    let rows: Vec<(String, String, NaiveDateTime, String, String, String, String)> = event::table
+    let rows: Vec<(
+        String,
+        String,
+        NaiveDateTime,
+        String,
+        String,
+        String,
+        String,
+    )> = event::table
         .inner_join(facility::table)
         .filter(event::batch_id.eq_any(ids))
         .order((event::occurred_at, event::id))
@@ -241,16 +286,18 @@ pub fn tracking_events(conn: &mut DbConnection, batches: &[TracedBatch]) -> Quer
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(batch_id, kind, occurred_at, name, address, province, details)| {
-            let batch = batches.iter().find(|b| b.id == batch_id)?.clone();
-            Some(TrackingEvent {
-                kind,
-                occurred_at,
-                location: format!("{name}, {address}"),
-                province,
-                details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
-                batch,
-            })
-        })
+        .filter_map(
+            |(batch_id, kind, occurred_at, name, address, province, details)| {
+                let batch = batches.iter().find(|b| b.id == batch_id)?.clone();
+                Some(TrackingEvent {
+                    kind,
+                    occurred_at,
+                    location: format!("{name}, {address}"),
+                    province,
+                    details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+                    batch,
+                })
+            },
+        )
         .collect())
 }

@@ -116,13 +116,21 @@ pub fn list(
         }
         if filter.overdue == Some(true) {
             let later = diesel::alias!(inspection as later);
-            q = q.filter(inspection::follow_up_due.lt(today)).filter(diesel::dsl::not(
-                diesel::dsl::exists(
+            q = q
+                .filter(inspection::follow_up_due.lt(today))
+                .filter(diesel::dsl::not(diesel::dsl::exists(
                     later
-                        .filter(later.field(inspection::facility_id).eq(inspection::facility_id))
-                        .filter(later.field(inspection::inspected_on).gt(inspection::inspected_on)),
-                ),
-            ));
+                        .filter(
+                            later
+                                .field(inspection::facility_id)
+                                .eq(inspection::facility_id),
+                        )
+                        .filter(
+                            later
+                                .field(inspection::inspected_on)
+                                .gt(inspection::inspected_on),
+                        ),
+                )));
         }
         q
     };
@@ -137,5 +145,7 @@ pub fn list(
 }
 
 pub fn insert(conn: &mut DbConnection, row: &Inspection) -> QueryResult<usize> {
-    diesel::insert_into(inspection::table).values(row).execute(conn)
+    diesel::insert_into(inspection::table)
+        .values(row)
+        .execute(conn)
 }

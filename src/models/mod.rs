@@ -2,6 +2,7 @@
 //! read takes the caller's `Scope`, so a row outside it is simply not found.
 
 pub mod account;
+pub mod alerts;
 pub mod batch;
 pub mod certification;
 pub mod enterprise;
@@ -15,3 +16,4 @@ pub mod product;
 pub mod product_link;
 pub mod serial_key;
 pub mod stamp_roll;
+pub mod stats;

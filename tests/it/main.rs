@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod demo;
 mod isolation;
+mod oversight;
 mod registry;
 mod stamps;
 mod validation;

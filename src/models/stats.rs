@@ -1,0 +1,110 @@
+//! Dashboard figures over the caller's reach and a date range.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::{count_star, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Date, Text};
+use serde::Serialize;
+
+use crate::auth::Scope;
+use crate::db::schema::{batch, facility, scan, stamp_roll};
+use crate::db::DbConnection;
+use crate::domain::kinds::FacilityStatus;
+use crate::models::{batch as batches, facility as facilities, product as products};
+
+/// The caller's reach over `batch` as SQL: a prefix closed by ")" around
+/// one bound value, the same shape for every scope so that one query serves
+/// all (grouped queries cannot be boxed). For everything, `'' = ''` holds.
+fn scope_condition(scope: &Scope) -> (&'static str, String) {
+    match scope {
+        Scope::All => ("('' = ", String::new()),
+        Scope::Enterprise(id) => (
+            "batch.product_id IN (SELECT id FROM product WHERE enterprise_id = ",
+            id.clone(),
+        ),
+        Scope::Province(p) => (
+            "batch.facility_id IN (SELECT id FROM facility WHERE province = ",
+            p.clone(),
+        ),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DayCount {
+    pub day: NaiveDate,
+    pub scans: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Stats {
+    pub facilities_by_status: Vec<(String, i64)>,
+    pub products: i64,
+    pub batches: i64,
+    pub batches_recalled: i64,
+    /// Stamps in rolls issued within the range.
+    pub stamps_issued: i64,
+    pub scans_per_day: Vec<DayCount>,
+    pub alerts: usize,
+}
+
+pub fn stats(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    alerts: usize,
+) -> QueryResult<Stats> {
+    let facilities_by_status = FacilityStatus::ALL
+        .iter()
+        .map(|status| {
+            facilities::scoped(scope)
+                .filter(facility::status.eq(status.as_str()))
+                .count()
+                .get_result(conn)
+                .map(|n| (status.as_str().to_owned(), n))
+        })
+        .collect::<QueryResult<Vec<_>>>()?;
+    let products = products::scoped(scope).count().get_result(conn)?;
+    let batch_count = batches::scoped(scope).count().get_result(conn)?;
+    let batches_recalled = batches::scoped(scope)
+        .filter(batch::status.eq("recalled"))
+        .count()
+        .get_result(conn)?;
+    let (condition, bound) = scope_condition(scope);
+    let in_scope = || {
+        sql::<Bool>(condition)
+            .bind::<Text, _>(bound.clone())
+            .sql(")")
+    };
+    // Roll counts are summed here: SUM(BIGINT) is NUMERIC on PostgreSQL but
+    // INTEGER on SQLite, and a range holds few rolls.
+    let rolls: Vec<i64> = stamp_roll::table
+        .inner_join(batch::table)
+        .filter(in_scope())
+        .filter(stamp_roll::created_at.ge(from))
+        .filter(stamp_roll::created_at.lt(to))
+        .select(stamp_roll::count)
+        .load(conn)?;
+    let day = || sql::<Date>("date(scan.scanned_at)");
+    let scans_per_day = scan::table
+        .inner_join(stamp_roll::table.inner_join(batch::table))
+        .filter(in_scope())
+        .filter(scan::scanned_at.ge(from))
+        .filter(scan::scanned_at.lt(to))
+        .group_by(day())
+        .select((day(), count_star()))
+        .order(day())
+        .load::<(NaiveDate, i64)>(conn)?
+        .into_iter()
+        .map(|(day, scans)| DayCount { day, scans })
+        .collect();
+    Ok(Stats {
+        facilities_by_status,
+        products,
+        batches: batch_count,
+        batches_recalled,
+        stamps_issued: rolls.iter().sum(),
+        scans_per_day,
+        alerts,
+    })
+}
