@@ -84,15 +84,20 @@ async fn list(
     caller: Caller,
     state: web::Data<AppState>,
     query: web::Query<BatchFilter>,
-) -> AppResult<web::Json<List<BatchView>>> {
+) -> AppResult<HttpResponse> {
     let raw = query.into_inner();
-    let page = Page::new(raw.page, raw.per_page)?;
+    let csv = super::export::wants_csv(raw.format.as_deref())?;
+    let page = if csv {
+        Page::export()
+    } else {
+        Page::new(raw.page, raw.per_page)?
+    };
     let filter = raw.check()?;
     let scope = caller.scope();
     let list = state
         .db(move |conn| Ok(batch::list(conn, &scope, &filter, page)?))
         .await?;
-    Ok(web::Json(list))
+    Ok(super::export::list_response(csv, "batches.csv", list))
 }
 
 async fn get(

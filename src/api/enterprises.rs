@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::domain::id::Id;
 use crate::error::{AppError, AppResult};
 use crate::models::enterprise::{self, Enterprise, EnterpriseFields, EnterpriseFilter};
-use crate::models::page::{List, Page};
+use crate::models::page::Page;
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -38,14 +38,19 @@ async fn list(
     caller: Caller,
     state: web::Data<AppState>,
     query: web::Query<EnterpriseFilter>,
-) -> AppResult<web::Json<List<Enterprise>>> {
+) -> AppResult<HttpResponse> {
     let filter = query.into_inner();
-    let page = Page::new(filter.page, filter.per_page)?;
+    let csv = super::export::wants_csv(filter.format.as_deref())?;
+    let page = if csv {
+        Page::export()
+    } else {
+        Page::new(filter.page, filter.per_page)?
+    };
     let scope = caller.scope();
     let list = state
         .db(move |conn| Ok(enterprise::list(conn, &scope, &filter, page)?))
         .await?;
-    Ok(web::Json(list))
+    Ok(super::export::list_response(csv, "enterprises.csv", list))
 }
 
 async fn get(

@@ -60,15 +60,20 @@ async fn list(
     caller: Caller,
     state: web::Data<AppState>,
     query: web::Query<FacilityFilter>,
-) -> AppResult<web::Json<List<Facility>>> {
+) -> AppResult<HttpResponse> {
     let filter = query.into_inner();
     filter.check()?;
-    let page = Page::new(filter.page, filter.per_page)?;
+    let csv = super::export::wants_csv(filter.format.as_deref())?;
+    let page = if csv {
+        Page::export()
+    } else {
+        Page::new(filter.page, filter.per_page)?
+    };
     let scope = caller.scope();
     let list = state
         .db(move |conn| Ok(facility::list(conn, &scope, &filter, page)?))
         .await?;
-    Ok(web::Json(list))
+    Ok(super::export::list_response(csv, "facilities.csv", list))
 }
 
 async fn get(

@@ -52,14 +52,7 @@ impl Range {
     }
 
     fn csv(&self) -> AppResult<bool> {
-        match self.format.as_deref() {
-            None | Some("json") => Ok(false),
-            Some("csv") => Ok(true),
-            Some(other) => Err(AppError::invalid(
-                "format",
-                format!("{other:?} is not json or csv"),
-            )),
-        }
+        super::export::wants_csv(self.format.as_deref())
     }
 }
 

@@ -125,9 +125,11 @@ async fn list_inspections(
     caller: Caller,
     state: web::Data<AppState>,
     query: web::Query<InspectionFilter>,
-) -> AppResult<web::Json<List<Inspection>>> {
+) -> AppResult<HttpResponse> {
     let filter = query.into_inner();
+    let csv = super::export::wants_csv(filter.format.as_deref())?;
     let page = check_filter(&filter)?;
+    let page = if csv { Page::export() } else { page };
     let scope = caller.scope();
     let list = state
         .db(move |conn| {
@@ -141,7 +143,7 @@ async fn list_inspections(
             )?)
         })
         .await?;
-    Ok(web::Json(list))
+    Ok(super::export::list_response(csv, "inspections.csv", list))
 }
 
 #[derive(Deserialize)]
@@ -361,16 +363,7 @@ async fn trace(
             ))
         }
     };
-    let csv = match query.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(AppError::invalid(
-                "format",
-                format!("{other:?} is not json or csv"),
-            ))
-        }
-    };
+    let csv = super::export::wants_csv(query.format.as_deref())?;
     let scope = caller.scope();
     let (trace, events) = state
         .db(move |conn| {

@@ -8,7 +8,7 @@ use crate::db::DbConnection;
 use crate::domain::id::Id;
 use crate::error::{AppError, AppResult};
 use crate::models::enterprise;
-use crate::models::page::{List, Page};
+use crate::models::page::Page;
 use crate::models::product::{self, Product, ProductFields, ProductFilter};
 use crate::models::product_link::{self, ProductLink, ProductLinkFields};
 use crate::AppState;
@@ -100,15 +100,20 @@ async fn list(
     caller: Caller,
     state: web::Data<AppState>,
     query: web::Query<ProductFilter>,
-) -> AppResult<web::Json<List<Product>>> {
+) -> AppResult<HttpResponse> {
     let filter = query.into_inner();
     filter.check()?;
-    let page = Page::new(filter.page, filter.per_page)?;
+    let csv = super::export::wants_csv(filter.format.as_deref())?;
+    let page = if csv {
+        Page::export()
+    } else {
+        Page::new(filter.page, filter.per_page)?
+    };
     let scope = caller.scope();
     let list = state
         .db(move |conn| Ok(product::list(conn, &scope, &filter, page)?))
         .await?;
-    Ok(web::Json(list))
+    Ok(super::export::list_response(csv, "products.csv", list))
 }
 
 async fn get(

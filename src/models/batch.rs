@@ -126,6 +126,8 @@ pub struct BatchFilter {
     pub from: Option<String>,
     /// Produced on or before (`YYYY-MM-DD`).
     pub to: Option<String>,
+    /// `csv` for a download of every row instead of a JSON page.
+    pub format: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }

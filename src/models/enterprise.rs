@@ -103,6 +103,8 @@ fn check(row: Enterprise) -> Checked<Enterprise> {
 #[serde(deny_unknown_fields)]
 pub struct EnterpriseFilter {
     pub province: Option<String>,
+    /// `csv` for a download of every row instead of a JSON page.
+    pub format: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }

@@ -136,6 +136,8 @@ pub struct FacilityFilter {
     pub enterprise: Option<Id>,
     pub kind: Option<String>,
     pub status: Option<String>,
+    /// `csv` for a download of every row instead of a JSON page.
+    pub format: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }

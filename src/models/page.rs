@@ -7,6 +7,7 @@ use crate::domain::validate::{field_error, Checked};
 
 pub const DEFAULT_PER_PAGE: i64 = 50;
 pub const MAX_PER_PAGE: i64 = 200;
+pub const MAX_EXPORT_ROWS: i64 = 100_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
@@ -28,6 +29,15 @@ impl Page {
             ));
         }
         Ok(Page { page, per_page })
+    }
+
+    /// The one page a CSV export reads: every row, up to a bound that keeps
+    /// one download's memory in check.
+    pub fn export() -> Self {
+        Page {
+            page: 1,
+            per_page: MAX_EXPORT_ROWS,
+        }
     }
 
     pub fn offset(&self) -> i64 {

@@ -139,6 +139,8 @@ pub struct ProductFilter {
     pub category: Option<String>,
     pub gtin: Option<String>,
     pub province: Option<String>,
+    /// `csv` for a download of every row instead of a JSON page.
+    pub format: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
