@@ -2,6 +2,7 @@
 //! read takes the caller's `Scope`, so a row outside it is simply not found.
 
 pub mod account;
+pub mod audit_log;
 pub mod batch;
 pub mod certification;
 pub mod enterprise;

@@ -4,6 +4,7 @@
 mod harness;
 mod world;
 
+mod audit;
 mod auth;
 mod cli;
 mod demo;
