@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod demo;
 mod isolation;
+mod opendata;
 mod registry;
 mod stamps;
 mod validation;
