@@ -7,11 +7,13 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod csv;
 pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod models;
+pub mod opendata;
 pub mod pages;
 pub mod resolver;
 pub mod time;
@@ -106,6 +108,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::PathConfig::default().error_handler(path_error))
             .configure(api::routes)
             .configure(resolver::routes)
+            .configure(opendata::routes)
             .configure(pages::routes);
     }
 }

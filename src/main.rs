@@ -1,4 +1,5 @@
-//! The `tracestamp` command: serve, migrate, load the demo set, manage users.
+//! The `tracestamp` command: serve, migrate, load the demo set, manage users,
+//! verify the audit log.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -9,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tracestamp::audit::{self, Actor};
 use tracestamp::config::Config;
 use tracestamp::domain::validate as v;
+use tracestamp::models::audit_log::{self, Verification};
 use tracestamp::models::{account, enterprise};
 use tracestamp::{demo, AppState};
 
@@ -53,6 +55,18 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the audit log's hash chain; exit non-zero at the first entry that
+    /// was edited, removed or inserted behind the service's back.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -120,6 +134,21 @@ fn main() -> anyhow::Result<()> {
                     enterprise,
                     province,
                 } => add_user(&state, &username, role, enterprise, province),
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let state = AppState::open(cli.config)?;
+            match audit_log::verify(&mut *state.pool.get()?)? {
+                Verification::Ok { entries } => {
+                    println!("audit log intact: {entries} entries");
+                    Ok(())
+                }
+                Verification::Broken {
+                    first_broken,
+                    reason,
+                } => bail!("audit log broken at entry {first_broken}: {reason}"),
             }
         }
     }

@@ -1,13 +1,20 @@
 //! Times are stored as UTC without zone (portable across both backends) at
 //! microsecond precision (PostgreSQL's), and shown to clients as RFC 3339 UTC.
 
-use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, TimeDelta, Utc};
 use serde::Serializer;
 
 /// Now, truncated to what PostgreSQL keeps, so a value reads back unchanged
 /// from either backend (the audit chain hashes it).
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Today's date in Vietnam (UTC+7 all year). Dates such as a certificate's
+/// validity are Vietnamese calendar dates: one that starts on the 1st holds
+/// from midnight in Vĩnh Long, seven hours before the 1st begins in UTC.
+pub fn today() -> NaiveDate {
+    (Utc::now() + TimeDelta::hours(7)).date_naive()
 }
 
 pub fn rfc3339(t: &NaiveDateTime) -> String {

@@ -2,6 +2,7 @@
 //! takes a `Caller` (401 without one), runs its diesel work on the blocking
 //! pool through `AppState::db`, and answers errors through `AppError`.
 
+mod audit;
 mod auth;
 mod batches;
 mod enterprises;
@@ -23,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(crate::auth::authenticate))
                 .configure(auth::routes)
+                .configure(audit::routes)
                 .configure(enterprises::routes)
                 .configure(facilities::routes)
                 .configure(products::routes)

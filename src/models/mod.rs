@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod alerts;
+pub mod audit_log;
 pub mod batch;
 pub mod certification;
 pub mod enterprise;

@@ -3,7 +3,8 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn tracestamp(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
+/// Runs the binary on `database_url` with `stdin` piped in.
+pub fn tracestamp(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tracestamp"))
         .args(args)
         .env("DATABASE_URL", database_url)

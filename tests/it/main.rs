@@ -4,10 +4,12 @@
 mod harness;
 mod world;
 
+mod audit;
 mod auth;
 mod cli;
 mod demo;
 mod isolation;
+mod opendata;
 mod oversight;
 mod registry;
 mod stamps;

@@ -526,16 +526,43 @@ async fn every_list_exports_as_csv_with_the_rows_of_its_reach() {
         ("inspections", &w.other_regulator, 0),
     ];
     for (list, token, rows) in cases {
-        let csv = w.app.get(&format!("/api/v1/{list}?format=csv"), token).await.expect(200);
+        let csv = w
+            .app
+            .get(&format!("/api/v1/{list}?format=csv"), token)
+            .await
+            .expect(200);
         assert!(csv.text.starts_with('\u{feff}'), "{list}");
-        assert!(csv.headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/csv"));
+        assert!(csv
+            .headers
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv"));
         let lines: Vec<&str> = csv.text.lines().collect();
         assert_eq!(lines.len().saturating_sub(1), rows, "{list}: {}", csv.text);
     }
-    let facilities = w.app.get("/api/v1/facilities?format=csv", &w.regulator).await.text;
+    let facilities = w
+        .app
+        .get("/api/v1/facilities?format=csv", &w.regulator)
+        .await
+        .text;
     assert!(facilities.contains("Vườn bưởi 1") && facilities.contains("province"));
-    let inspections = w.app.get("/api/v1/inspections?format=csv", &w.regulator).await.text;
-    assert!(inspections.contains("\"Đạt, có dấu \"\"phẩy\"\", ok\""), "{inspections}");
-    w.app.get("/api/v1/facilities?format=xlsx", &w.regulator).await.expect(422);
-    w.app.send(Method::GET, "/api/v1/facilities?format=csv", None, None).await.expect(401);
+    let inspections = w
+        .app
+        .get("/api/v1/inspections?format=csv", &w.regulator)
+        .await
+        .text;
+    assert!(
+        inspections.contains("\"Đạt, có dấu \"\"phẩy\"\", ok\""),
+        "{inspections}"
+    );
+    w.app
+        .get("/api/v1/facilities?format=xlsx", &w.regulator)
+        .await
+        .expect(422);
+    w.app
+        .send(Method::GET, "/api/v1/facilities?format=csv", None, None)
+        .await
+        .expect(401);
 }

@@ -1,0 +1,176 @@
+//! The sheet formats and where labels sit on them.
+
+/// Points per millimetre (PDF user space is 1/72 inch).
+pub(crate) const MM: f32 = 72.0 / 25.4;
+/// Height of the full-width strip under the QR code on labels that have one,
+/// in mm: room for two lines of about 5 pt.
+const FOOTER_MM: f32 = 5.0;
+
+/// A sheet format.
+#[allow(non_camel_case_types)] // names follow the formats' usual spelling
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// A4 sticker sheet, 3 × 8 labels of 70 × 37 mm.
+    A4_3x8,
+    /// A4 sticker sheet, 4 × 10 labels of 52.5 × 29.7 mm.
+    A4_4x10,
+    /// Thermal label printer roll, one 40 × 30 mm label per page.
+    Roll40x30,
+}
+
+/// Where labels sit on a page, in mm from the top-left corner.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Geometry {
+    pub page_w: f32,
+    pub page_h: f32,
+    pub cols: usize,
+    pub rows: usize,
+    pub cell_w: f32,
+    pub cell_h: f32,
+    /// Offset of the label grid from the page's top-left corner.
+    pub left: f32,
+    pub top: f32,
+    /// Blank margin inside each label: die-cut and printer registration
+    /// tolerance, and on A4 the printers' unprintable border (with the quiet
+    /// zone, dark modules of usual stamp URLs stay ≥ 4.2 mm from the edge).
+    pub pad: f32,
+    /// Whether the serial and the tagline run under the QR code across the
+    /// whole label instead of in the text column: on a label barely wider
+    /// than tall the column beside the code is too narrow for them.
+    pub footer: bool,
+    /// Largest base text size, in pt.
+    pub max_text: f32,
+}
+
+impl Layout {
+    /// Reads the name used in forms and query strings (`?layout=a4-3x8`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "a4-3x8" => Some(Layout::A4_3x8),
+            "a4-4x10" => Some(Layout::A4_4x10),
+            "roll-40x30" => Some(Layout::Roll40x30),
+            _ => None,
+        }
+    }
+
+    /// The name [`Layout::parse`] reads, for links and file names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::A4_3x8 => "a4-3x8",
+            Layout::A4_4x10 => "a4-4x10",
+            Layout::Roll40x30 => "roll-40x30",
+        }
+    }
+
+    /// Labels per page, so callers can tell how many pages a range takes.
+    pub fn per_page(self) -> usize {
+        let g = self.geometry();
+        g.cols * g.rows
+    }
+
+    pub(crate) fn geometry(self) -> Geometry {
+        match self {
+            Layout::A4_3x8 => Geometry {
+                page_w: 210.0,
+                page_h: 297.0,
+                cols: 3,
+                rows: 8,
+                cell_w: 70.0,
+                cell_h: 37.0,
+                left: 0.0,
+                top: 0.5,
+                pad: 3.0,
+                footer: false,
+                max_text: 9.0,
+            },
+            Layout::A4_4x10 => Geometry {
+                page_w: 210.0,
+                page_h: 297.0,
+                cols: 4,
+                rows: 10,
+                cell_w: 52.5,
+                cell_h: 29.7,
+                left: 0.0,
+                top: 0.0,
+                pad: 2.0,
+                footer: false,
+                max_text: 7.5,
+            },
+            Layout::Roll40x30 => Geometry {
+                page_w: 40.0,
+                page_h: 30.0,
+                cols: 1,
+                rows: 1,
+                cell_w: 40.0,
+                cell_h: 30.0,
+                left: 0.0,
+                top: 0.0,
+                pad: 1.5,
+                footer: true,
+                max_text: 7.0,
+            },
+        }
+    }
+}
+
+impl Geometry {
+    /// Side of the QR code including its quiet zone, in mm: as tall as the
+    /// label allows.
+    pub fn qr_side(&self) -> f32 {
+        let inner_h = self.cell_h - 2.0 * self.pad;
+        if self.footer {
+            inner_h - FOOTER_MM
+        } else {
+            inner_h
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::labels::qr::qr_matrix;
+    use crate::labels::qr::tests::DIGITAL_LINK;
+
+    const ALL: [Layout; 3] = [Layout::A4_3x8, Layout::A4_4x10, Layout::Roll40x30];
+
+    #[test]
+    fn names_round_trip_and_counts_match_the_formats() {
+        for layout in ALL {
+            assert_eq!(Layout::parse(layout.as_str()), Some(layout));
+        }
+        assert_eq!(Layout::parse("a5"), None);
+        assert_eq!(ALL.map(Layout::per_page), [24, 40, 1]);
+    }
+
+    #[test]
+    fn labels_tile_inside_the_page() {
+        for layout in ALL {
+            let g = layout.geometry();
+            assert!(
+                g.left + g.cols as f32 * g.cell_w <= g.page_w + 1e-3,
+                "{layout:?}"
+            );
+            assert!(
+                g.top + g.rows as f32 * g.cell_h <= g.page_h + 1e-3,
+                "{layout:?}"
+            );
+            assert!(
+                g.qr_side() + 2.0 * g.pad < g.cell_w,
+                "{layout:?}: no room for text"
+            );
+        }
+    }
+
+    /// Level Q is affordable: a 72-character Digital Link (version 5 at Q,
+    /// 4 at M) still gets modules of at least 0.45 mm on the smallest label.
+    #[test]
+    fn q_level_modules_stay_large_on_every_layout() {
+        let modules = qr_matrix(DIGITAL_LINK).unwrap().width_with_quiet_zone() as f32;
+        assert_eq!(modules, 37.0 + 8.0);
+        for layout in ALL {
+            let module_mm = layout.geometry().qr_side() / modules;
+            assert!(module_mm >= 0.45, "{layout:?}: {module_mm} mm");
+        }
+    }
+}
