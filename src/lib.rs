@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod labels;
 pub mod models;
 pub mod opendata;
 pub mod pages;

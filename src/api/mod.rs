@@ -8,10 +8,11 @@ mod batches;
 mod enterprises;
 pub mod export;
 mod facilities;
+mod labels;
 mod monitoring;
 mod oversight;
 mod products;
-mod stamps;
+pub mod stamps;
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};

@@ -26,7 +26,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route("/stamp-rolls/{id}", web::get().to(get))
     .route("/stamp-rolls/{id}/serials", web::get().to(serials))
-    .route("/stamp-rolls/{id}/void", web::post().to(void));
+    .route("/stamp-rolls/{id}/void", web::post().to(void))
+    .route(
+        "/stamp-rolls/{id}/labels.pdf",
+        web::get().to(super::labels::sheet),
+    );
 }
 
 /// Where a roll's stamps point: the GS1 Digital Link when the product has a
@@ -45,6 +49,23 @@ impl StampTarget {
                 crate::domain::digital_link::stamp_url(&self.base, gtin, &self.lot, serial)
             }
             None => format!("{}/s/{serial}", self.base),
+        }
+    }
+
+    /// What the QR code holds. A short-form URL on a base without a path is
+    /// written all upper case (`HTTPS://HOST/S/SERIAL`): scheme and host
+    /// ignore case and the resolver accepts `/S/`, and the QR can then use
+    /// alphanumeric mode, often one version smaller on a 2 cm sticker.
+    pub fn qr_payload(&self, serial: &str) -> String {
+        let url = self.url(serial);
+        let path_free = self
+            .base
+            .split_once("://")
+            .is_some_and(|(_, rest)| !rest.contains('/'));
+        if self.gtin.is_none() && path_free {
+            url.to_ascii_uppercase()
+        } else {
+            url
         }
     }
 }

@@ -3,6 +3,7 @@
 //! work; the answer is negotiated (HTML, JSON, linkset or a redirect); the
 //! scan is buffered, never waited for.
 
+mod images;
 pub mod links;
 pub mod record;
 pub mod scans;
@@ -23,7 +24,9 @@ use crate::resolver::scans::NewScan;
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/s/{serial}", web::get().to(short_link))
+    cfg.route("/s/{serial}/qr.svg", web::get().to(images::svg))
+        .route("/s/{serial}/qr.png", web::get().to(images::png))
+        .route("/s/{serial}", web::get().to(short_link))
         .route("/S/{serial}", web::get().to(short_link))
         .route("/01/{tail:.*}", web::get().to(digital_link))
         .route(

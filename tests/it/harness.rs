@@ -25,6 +25,7 @@ pub struct Answer {
     pub headers: header::HeaderMap,
     pub body: Value,
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 impl TestApp {
@@ -148,6 +149,7 @@ impl TestApp {
             headers,
             body,
             text,
+            bytes: bytes.to_vec(),
         }
     }
 

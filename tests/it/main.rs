@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod demo;
 mod isolation;
+mod labels;
 mod opendata;
 mod oversight;
 mod registry;

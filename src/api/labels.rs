@@ -1,0 +1,130 @@
+//! Print-ready label sheets of a stamp roll, streamed as the PDF is written.
+
+use actix_web::web::Bytes;
+use actix_web::{http::header, web, HttpResponse};
+use serde::Deserialize;
+use std::io::{self, Write};
+use tokio::sync::mpsc;
+
+use super::stamps::{managed_roll, target_of};
+use crate::auth::Caller;
+use crate::domain::id::Id;
+use crate::domain::serial::group;
+use crate::error::{AppError, AppResult};
+use crate::labels::sheet::{write_sheet, Label, Layout, MAX_LABELS_PER_PDF};
+use crate::models::product;
+use crate::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SheetQuery {
+    layout: Option<String>,
+    from: Option<i64>,
+    count: Option<i64>,
+}
+
+/// Hands the PDF to the response in 64 KiB chunks as the writer produces
+/// them, so a 10,000-label sheet starts downloading at once and is never
+/// held whole in memory.
+struct ChunkSender {
+    tx: mpsc::Sender<Result<Bytes, io::Error>>,
+    buf: Vec<u8>,
+}
+
+const CHUNK_BYTES: usize = 64 * 1024;
+
+impl Write for ChunkSender {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK_BYTES {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::take(&mut self.buf));
+        self.tx
+            .blocking_send(Ok(chunk))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))
+    }
+}
+
+pub async fn sheet(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Id>,
+    query: web::Query<SheetQuery>,
+) -> AppResult<HttpResponse> {
+    let layout_name = query.layout.as_deref().unwrap_or("a4-3x8");
+    let layout = Layout::parse(layout_name).ok_or_else(|| {
+        AppError::invalid(
+            "layout",
+            format!("{layout_name:?} is not a4-3x8, a4-4x10 or roll-40x30"),
+        )
+    })?;
+    let base = state.config.base_url().to_owned();
+    let (roll, target, name) = state
+        .db(move |conn| {
+            let (roll, batch) = managed_roll(conn, &caller, &path)?;
+            let target = target_of(conn, &base, &batch)?;
+            let name = product::find(conn, &crate::auth::Scope::All, &batch.product_id)?
+                .map(|p| p.name_vi)
+                .unwrap_or_default();
+            Ok((roll, target, name))
+        })
+        .await?;
+    let from = query.from.unwrap_or(0);
+    if !(0..roll.count).contains(&from) {
+        return Err(AppError::invalid(
+            "from",
+            format!("must be between 0 and {}", roll.count - 1),
+        ));
+    }
+    let max = (roll.count - from).min(MAX_LABELS_PER_PDF as i64);
+    let count = query.count.unwrap_or(max);
+    if !(1..=max).contains(&count) {
+        return Err(AppError::invalid(
+            "count",
+            format!("must be between 1 and {max} (at most {MAX_LABELS_PER_PDF} labels per PDF)"),
+        ));
+    }
+    let codec = state.codec.clone();
+    let (tx, mut rx) = mpsc::channel(4);
+    let filename = format!("tem-{}-{}-{}.pdf", target.lot, from, from + count - 1);
+    let errors = tx.clone();
+    // QR encoding is CPU work: it runs on the blocking pool, not a worker.
+    actix_web::rt::task::spawn_blocking(move || {
+        let labels = codec
+            .encode_range(roll.number as u32, from as u32, count as u32)
+            .into_iter()
+            .flatten()
+            .map(|serial| Label {
+                url: target.qr_payload(&serial),
+                product_name: name.clone(),
+                lot: target.lot.clone(),
+                serial_grouped: group(&serial),
+            });
+        let mut out = ChunkSender {
+            tx,
+            buf: Vec::with_capacity(CHUNK_BYTES),
+        };
+        let written =
+            write_sheet(layout, labels, &mut out).map_err(|e| io::Error::other(e.to_string()));
+        if let Err(e) = written.and_then(|_| out.flush()) {
+            log::warn!("label sheet cut short: {e}");
+            let _ = errors.blocking_send(Err(e));
+        }
+    });
+    let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(body))
+}
