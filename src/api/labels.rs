@@ -6,13 +6,12 @@ use serde::Deserialize;
 use std::io::{self, Write};
 use tokio::sync::mpsc;
 
-use super::stamps::{managed_roll, target_of};
+use super::stamps::{managed_roll, stamp_range, target_of};
 use crate::auth::Caller;
 use crate::domain::id::Id;
 use crate::domain::serial::group;
 use crate::error::{AppError, AppResult};
 use crate::labels::sheet::{write_sheet, Label, Layout, MAX_LABELS_PER_PDF};
-use crate::models::product;
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -67,31 +66,19 @@ pub async fn sheet(
         )
     })?;
     let base = state.config.base_url().to_owned();
-    let (roll, target, name) = state
+    let (roll, target) = state
         .db(move |conn| {
             let (roll, batch) = managed_roll(conn, &caller, &path)?;
             let target = target_of(conn, &base, &batch)?;
-            let name = product::find(conn, &crate::auth::Scope::All, &batch.product_id)?
-                .map(|p| p.name_vi)
-                .unwrap_or_default();
-            Ok((roll, target, name))
+            Ok((roll, target))
         })
         .await?;
-    let from = query.from.unwrap_or(0);
-    if !(0..roll.count).contains(&from) {
-        return Err(AppError::invalid(
-            "from",
-            format!("must be between 0 and {}", roll.count - 1),
-        ));
-    }
-    let max = (roll.count - from).min(MAX_LABELS_PER_PDF as i64);
-    let count = query.count.unwrap_or(max);
-    if !(1..=max).contains(&count) {
-        return Err(AppError::invalid(
-            "count",
-            format!("must be between 1 and {max} (at most {MAX_LABELS_PER_PDF} labels per PDF)"),
-        ));
-    }
+    let (from, count) = stamp_range(
+        roll.count,
+        query.from,
+        query.count,
+        MAX_LABELS_PER_PDF as i64,
+    )?;
     let codec = state.codec.clone();
     let (tx, mut rx) = mpsc::channel(4);
     let filename = format!("tem-{}-{}-{}.pdf", target.lot, from, from + count - 1);
@@ -104,7 +91,7 @@ pub async fn sheet(
             .flatten()
             .map(|serial| Label {
                 url: target.qr_payload(&serial),
-                product_name: name.clone(),
+                product_name: target.product_name.clone(),
                 lot: target.lot.clone(),
                 serial_grouped: group(&serial),
             });

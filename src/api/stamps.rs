@@ -40,6 +40,8 @@ pub struct StampTarget {
     pub base: String,
     pub gtin: Option<String>,
     pub lot: String,
+    /// The product's Vietnamese name, printed on labels.
+    pub product_name: String,
 }
 
 impl StampTarget {
@@ -112,6 +114,7 @@ pub fn target_of(conn: &mut DbConnection, base: &str, batch: &Batch) -> AppResul
         base: base.to_owned(),
         gtin: p.gtin,
         lot: batch.lot_code.clone(),
+        product_name: p.name_vi,
     })
 }
 
@@ -261,20 +264,7 @@ async fn serials(
             Ok((roll, target))
         })
         .await?;
-    let from = query.from.unwrap_or(0);
-    if !(0..roll.count).contains(&from) {
-        return Err(AppError::invalid(
-            "from",
-            format!("must be between 0 and {}", roll.count - 1),
-        ));
-    }
-    let count = query.count.unwrap_or(roll.count - from);
-    if !(1..=roll.count - from).contains(&count) {
-        return Err(AppError::invalid(
-            "count",
-            format!("must be between 1 and {}", roll.count - from),
-        ));
-    }
+    let (from, count) = stamp_range(roll.count, query.from, query.count, roll.count)?;
     let codec = state.codec.clone();
     let (number, from, end) = (roll.number as u32, from as u32, (from + count) as u32);
     let chunks = (from..end).step_by(CHUNK as usize).map(move |start| {
@@ -319,6 +309,32 @@ async fn serials(
             format!("attachment; filename=\"stamps-{}.{extension}\"", roll.id),
         ))
         .streaming(futures_util::stream::iter(chunks)))
+}
+
+/// Checks `from`/`count` against a roll of `roll_count` stamps, at most
+/// `max` at once; the defaults run from the first stamp to that limit.
+pub fn stamp_range(
+    roll_count: i64,
+    from: Option<i64>,
+    count: Option<i64>,
+    max: i64,
+) -> AppResult<(i64, i64)> {
+    let from = from.unwrap_or(0);
+    if !(0..roll_count).contains(&from) {
+        return Err(AppError::invalid(
+            "from",
+            format!("must be between 0 and {}", roll_count - 1),
+        ));
+    }
+    let most = (roll_count - from).min(max);
+    let count = count.unwrap_or(most);
+    if !(1..=most).contains(&count) {
+        return Err(AppError::invalid(
+            "count",
+            format!("must be between 1 and {most}"),
+        ));
+    }
+    Ok((from, count))
 }
 
 #[derive(Deserialize)]
