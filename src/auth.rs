@@ -2,6 +2,7 @@
 //! every `/api/v1` handler (but login) takes, so a handler cannot forget it.
 
 use actix_web::body::{EitherBody, MessageBody};
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
@@ -174,6 +175,71 @@ impl FromRequest for Caller {
 
 /// Turns an account row into a caller, refusing rows whose binding is broken
 /// (a producer without an enterprise would otherwise see nothing or all).
+/// A hash that no password matches, verified when the username is unknown so
+/// that a wrong username takes as long as a wrong password.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$FRq/vA6UTdzjuuu8gHiuqA$zuvKoBdM6YS9LQy3mhS9ZnNLyIRJQ+C3wpbayDzvulc";
+
+/// Checks a username and password and opens a login session: the secret
+/// for the cookie (stored only hashed) and who logged in. Any failure is
+/// the same 401, so the answer does not tell which part was wrong.
+pub async fn open_session(
+    state: &AppState,
+    username: String,
+    password: String,
+) -> Result<(String, Caller), AppError> {
+    if username.len() > 64 || password.len() > 256 {
+        return Err(AppError::Unauthenticated);
+    }
+    let hours = state.config.session_hours;
+    state
+        .db(move |conn| {
+            let found = account::by_username(conn, username.trim())?;
+            let hash = found
+                .as_ref()
+                .map_or(DUMMY_HASH, |a| a.password_hash.as_str());
+            let valid = verify_password(&password, hash);
+            let account = match found {
+                Some(a) if valid && !a.disabled => a,
+                _ => return Err(AppError::Unauthenticated),
+            };
+            let secret = new_token_secret();
+            let token_id = uuid::Uuid::now_v7().to_string();
+            account::insert_token(
+                conn,
+                &account::NewToken {
+                    id: token_id.clone(),
+                    account_id: account.id.clone(),
+                    name: "login session".into(),
+                    kind: account::TOKEN_SESSION.into(),
+                    token_hash: token_hash(&secret),
+                    created_at: crate::time::now(),
+                    expires_at: Some(account::session_expiry(hours)),
+                },
+            )?;
+            Ok((secret, caller_of(account, token_id)?))
+        })
+        .await
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure when configured.
+pub fn session_cookie(config: &crate::config::Config, secret: String) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, secret)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(config.cookie_secure)
+        .max_age(CookieDuration::hours(config.session_hours))
+        .finish()
+}
+
+/// Tells the browser to forget the session cookie.
+pub fn session_removal() -> Cookie<'static> {
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    gone
+}
+
 pub fn caller_of(account: Account, token_id: String) -> Result<Caller, AppError> {
     let role = match (
         account.role.as_str(),

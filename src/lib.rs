@@ -3,6 +3,7 @@
 //! `main.rs` and the tests both build the service from here: an `AppState`
 //! (pool + config) and `configure`, so tests exercise the real app.
 
+pub mod accounts;
 pub mod api;
 pub mod audit;
 pub mod auth;

@@ -7,12 +7,11 @@ use actix_web::{middleware, App, HttpServer};
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use tracestamp::audit::{self, Actor};
+use tracestamp::audit::Actor;
 use tracestamp::config::Config;
-use tracestamp::domain::validate as v;
 use tracestamp::models::audit_log::{self, Verification};
-use tracestamp::models::{account, enterprise};
-use tracestamp::{demo, AppState};
+use tracestamp::models::enterprise;
+use tracestamp::{accounts, demo, AppState};
 
 #[derive(Parser)]
 #[command(
@@ -253,9 +252,6 @@ fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
     stdin.lock().read_line(&mut line)?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
-    if password.chars().count() < 8 {
-        bail!("the password must have at least 8 characters");
-    }
     Ok(password)
 }
 
@@ -266,55 +262,22 @@ fn add_user(
     enterprise_id: Option<String>,
     province: Option<String>,
 ) -> anyhow::Result<()> {
-    let username = username.trim();
-    if username.is_empty()
-        || username.len() > 64
-        || !username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-    {
-        bail!("a username is 1–64 characters of letters, digits, '.', '_' and '-'");
-    }
-    let (role, enterprise_id, province) = match (role, enterprise_id, province) {
-        (RoleArg::Admin, None, None) => ("admin", None, None),
-        (RoleArg::Producer, Some(e), None) => ("producer", Some(e), None),
-        (RoleArg::Regulator, None, Some(p)) => {
-            let p = v::province("province", &p).map_err(|e| anyhow::anyhow!(e.message))?;
-            ("regulator", None, Some(p))
-        }
-        (RoleArg::Admin, _, _) => bail!("an admin has neither --enterprise nor --province"),
-        (RoleArg::Producer, _, _) => bail!("a producer needs --enterprise ID and no --province"),
-        (RoleArg::Regulator, _, _) => {
-            bail!("a regulator needs --province NAME and no --enterprise")
-        }
+    let role = match role {
+        RoleArg::Admin => "admin",
+        RoleArg::Producer => "producer",
+        RoleArg::Regulator => "regulator",
     };
     let password = read_password()?;
-    let new = account::NewAccount {
-        id: tracestamp::api::new_id(),
+    let new = accounts::prepare(accounts::AccountRequest {
         username: username.to_owned(),
-        password_hash: tracestamp::auth::hash_password(&password)?,
+        password,
         role: role.to_owned(),
         enterprise_id,
         province,
-        disabled: false,
-        created_at: tracestamp::time::now(),
-    };
-    let mut conn = state.pool.get()?;
-    audit::write_transaction(&mut conn, |conn| {
-        if let Some(e) = &new.enterprise_id {
-            let all = tracestamp::auth::Scope::All;
-            if enterprise::find(conn, &all, e)?.is_none() {
-                return Err(tracestamp::error::AppError::invalid(
-                    "enterprise",
-                    "no such enterprise",
-                ));
-            }
-        }
-        account::insert(conn, &new)?;
-        let shown = serde_json::json!({"username": new.username, "role": new.role,
-            "enterprise_id": new.enterprise_id, "province": new.province});
-        audit::created(conn, &Actor::system("cli"), "account", &new.id, &shown)
     })?;
+    let mut conn = state.pool.get()?;
+    accounts::create(&mut conn, &Actor::system("cli"), &new)?;
+    let username = &new.username;
     println!("account {username} ({role}) created");
     Ok(())
 }

@@ -1,15 +1,14 @@
 //! Login sessions and API tokens.
 
-use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
-use crate::auth::{self as authn, Caller, Role, SESSION_COOKIE};
+use crate::auth::{self as authn, Caller, Role};
 use crate::domain::id::Id;
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
-use crate::models::account::{self, NewToken, TOKEN_API, TOKEN_SESSION};
+use crate::models::account::{self, NewToken, TOKEN_API};
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -52,54 +51,12 @@ impl From<&Caller> for Me {
     }
 }
 
-/// A hash that no password matches, verified when the username is unknown so
-/// that a wrong username takes as long as a wrong password.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$FRq/vA6UTdzjuuu8gHiuqA$zuvKoBdM6YS9LQy3mhS9ZnNLyIRJQ+C3wpbayDzvulc";
-
 pub async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> AppResult<HttpResponse> {
     let Login { username, password } = body.into_inner();
-    if username.len() > 64 || password.len() > 256 {
-        return Err(AppError::Unauthenticated);
-    }
-    let hours = state.config.session_hours;
-    let (secret, me) = state
-        .db(move |conn| {
-            let found = account::by_username(conn, username.trim())?;
-            let hash = found
-                .as_ref()
-                .map_or(DUMMY_HASH, |a| a.password_hash.as_str());
-            let valid = authn::verify_password(&password, hash);
-            let account = match found {
-                Some(a) if valid && !a.disabled => a,
-                _ => return Err(AppError::Unauthenticated),
-            };
-            let secret = authn::new_token_secret();
-            let token_id = super::new_id();
-            account::insert_token(
-                conn,
-                &NewToken {
-                    id: token_id.clone(),
-                    account_id: account.id.clone(),
-                    name: "login session".into(),
-                    kind: TOKEN_SESSION.into(),
-                    token_hash: authn::token_hash(&secret),
-                    created_at: crate::time::now(),
-                    expires_at: Some(account::session_expiry(hours)),
-                },
-            )?;
-            let caller = authn::caller_of(account, token_id)?;
-            Ok((secret, Me::from(&caller)))
-        })
-        .await?;
-    let cookie = Cookie::build(SESSION_COOKIE, secret)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(state.config.cookie_secure)
-        .max_age(CookieDuration::hours(hours))
-        .finish();
-    Ok(HttpResponse::Ok().cookie(cookie).json(me))
+    let (secret, caller) = authn::open_session(&state, username, password).await?;
+    Ok(HttpResponse::Ok()
+        .cookie(authn::session_cookie(&state.config, secret))
+        .json(Me::from(&caller)))
 }
 
 async fn logout(caller: Caller, state: web::Data<AppState>) -> AppResult<HttpResponse> {
@@ -107,9 +64,9 @@ async fn logout(caller: Caller, state: web::Data<AppState>) -> AppResult<HttpRes
     state
         .db(move |conn| Ok(account::delete_session(conn, &token_id)?))
         .await?;
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
-    gone.make_removal();
-    Ok(HttpResponse::NoContent().cookie(gone).finish())
+    Ok(HttpResponse::NoContent()
+        .cookie(authn::session_removal())
+        .finish())
 }
 
 async fn me(caller: Caller) -> web::Json<Me> {

@@ -116,7 +116,7 @@ async fn get(
     Ok(web::Json(view))
 }
 
-async fn create(
+pub async fn create(
     caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<BatchFields>,
@@ -223,7 +223,7 @@ async fn list_events(
     Ok(web::Json(list))
 }
 
-async fn create_event(
+pub async fn create_event(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,

@@ -67,7 +67,7 @@ async fn get(
         .ok_or_else(|| AppError::not_found("enterprise"))
 }
 
-async fn create(
+pub async fn create(
     caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<EnterpriseFields>,

@@ -89,7 +89,7 @@ async fn get(
         .ok_or_else(|| AppError::not_found("facility"))
 }
 
-async fn create(
+pub async fn create(
     caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<FacilityFields>,
@@ -135,7 +135,7 @@ pub fn owning_enterprise(caller: &Caller, named: Option<String>) -> AppResult<St
     }
 }
 
-async fn update(
+pub async fn update(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,

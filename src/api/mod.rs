@@ -4,14 +4,14 @@
 
 mod audit;
 mod auth;
-mod batches;
-mod enterprises;
+pub mod batches;
+pub mod enterprises;
 pub mod export;
-mod facilities;
+pub mod facilities;
 mod labels;
 mod monitoring;
-mod oversight;
-mod products;
+pub mod oversight;
+pub mod products;
 pub mod stamps;
 
 use actix_web::http::header;

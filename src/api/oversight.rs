@@ -54,7 +54,7 @@ fn today() -> chrono::NaiveDate {
     crate::time::now().date()
 }
 
-async fn inspect(
+pub async fn inspect(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,
@@ -148,8 +148,8 @@ async fn list_inspections(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Reason {
-    reason: String,
+pub struct Reason {
+    pub reason: String,
 }
 
 async fn set_facility_status(
@@ -188,7 +188,7 @@ async fn set_facility_status(
     Ok(web::Json(row))
 }
 
-async fn suspend(
+pub async fn suspend(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,
@@ -204,7 +204,7 @@ async fn suspend(
     .await
 }
 
-async fn reinstate(
+pub async fn reinstate(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,
@@ -221,7 +221,7 @@ async fn reinstate(
 }
 
 #[derive(Serialize)]
-struct RecallAnswer {
+pub struct RecallAnswer {
     /// The batch itself first, then every batch made from it.
     batches: Vec<String>,
 }
@@ -250,7 +250,7 @@ fn set_batch_status(
     audit::acted(conn, actor, action, "batch", &after.id, &before, &recorded)
 }
 
-async fn recall(
+pub async fn recall(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,

@@ -129,7 +129,7 @@ async fn get(
         .ok_or_else(|| AppError::not_found("product"))
 }
 
-async fn create(
+pub async fn create(
     caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<ProductFields>,
@@ -156,7 +156,7 @@ async fn create(
     Ok(super::created(format!("/api/v1/products/{}", row.id), &row))
 }
 
-async fn update(
+pub async fn update(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,

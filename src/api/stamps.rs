@@ -132,11 +132,11 @@ fn view(codec: &SerialCodec, roll: StampRoll, target: &StampTarget) -> AppResult
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct IssueRequest {
-    count: i64,
+pub struct IssueRequest {
+    pub count: i64,
 }
 
-async fn issue(
+pub async fn issue(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,

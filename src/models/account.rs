@@ -121,3 +121,12 @@ pub fn delete_session(conn: &mut DbConnection, token_id: &str) -> QueryResult<us
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     account::table.count().get_result(conn)
 }
+
+/// Every account, by role then name (the admin's list; a national
+/// deployment has thousands, not millions).
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Account>> {
+    account::table
+        .order((account::role, account::username))
+        .select(Account::as_select())
+        .load(conn)
+}

@@ -1,18 +1,174 @@
-//! Server-rendered pages. For now the home page and the consumer's stamp
-//! page; the web portal grows here.
+//! Server-rendered pages (askama templates in `web/templates`, compiled into
+//! the binary): the home page and code lookup, the consumer's stamp page,
+//! login, and the portals of producers, regulators and admins. Every form
+//! carries a CSRF token; every page exists in Vietnamese and English.
 
+mod admin;
+mod chart;
+mod forms;
+pub mod frame;
+mod home;
+pub mod i18n;
+mod login;
+mod oversight;
+mod portal;
+mod session;
 pub mod stamp;
 
-use actix_web::{http::header, web, HttpResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::error::AppError;
+use frame::Chrome;
+use i18n::Lang;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home));
+    cfg.app_data(
+        web::FormConfig::default()
+            .limit(64 * 1024)
+            .error_handler(|err, _| {
+                PageError::from(AppError::BadRequest(format!("unreadable form: {err}"))).into()
+            }),
+    )
+    .route("/static/site.css", web::get().to(stylesheet))
+    .configure(home::routes)
+    .configure(login::routes)
+    .configure(portal::routes)
+    .configure(oversight::routes)
+    .configure(admin::routes);
 }
 
-const HOME: &str = include_str!("../../web/templates/home.html");
+const STYLESHEET: &str = include_str!("../../web/static/site.css");
 
-async fn home() -> HttpResponse {
+/// Cached for a day; small enough that a change reaches phones soon.
+async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(STYLESHEET)
+}
+
+/// A rendered page, 200.
+pub fn html(page: &impl Template) -> Result<HttpResponse, PageError> {
+    html_with(StatusCode::OK, page)
+}
+
+pub fn html_with(status: StatusCode, page: &impl Template) -> Result<HttpResponse, PageError> {
+    let body = page
+        .render()
+        .map_err(|e| AppError::Internal(format!("page rendering failed: {e}")))?;
+    Ok(HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .body(HOME)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+/// After a successful form post: back to a page (303, so a reload does not
+/// post again).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// An error met while serving a page, answered as a page (not JSON), in both
+/// languages since the failure may come before the language is known. Not
+/// logged in → to the login page.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl From<AppError> for PageError {
+    fn from(err: AppError) -> Self {
+        PageError(err)
+    }
+}
+
+impl From<diesel::result::Error> for PageError {
+    fn from(err: diesel::result::Error) -> Self {
+        PageError(AppError::from(err))
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    heading_vi: &'static str,
+    heading_en: &'static str,
+    detail: String,
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if matches!(self.0, AppError::Unauthenticated) {
+            return see_other("/login");
+        }
+        let (heading_vi, heading_en) = match self.0.status_code() {
+            StatusCode::NOT_FOUND => ("Không tìm thấy", "Not found"),
+            StatusCode::FORBIDDEN => ("Không có quyền", "Not allowed"),
+            StatusCode::CONFLICT => ("Xung đột dữ liệu", "Conflict"),
+            s if s.is_server_error() => ("Lỗi hệ thống", "Server error"),
+            _ => ("Yêu cầu không hợp lệ", "Bad request"),
+        };
+        let detail = if self.0.status_code().is_server_error() {
+            log::error!("page error: {}", self.0);
+            String::new()
+        } else {
+            self.0.to_string()
+        };
+        let page = ErrorPage {
+            c: Chrome::public(Lang::Vi, format!("{heading_vi} · {heading_en}"), ""),
+            heading_vi,
+            heading_en,
+            detail,
+        };
+        let body = page.render().unwrap_or_else(|e| stamp::render_failure(&e));
+        HttpResponse::build(self.0.status_code())
+            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+            .body(body)
+    }
+}
+
+pub type PageResult = Result<HttpResponse, PageError>;
+
+/// The language of a page request: `?lang=` (also remembered in a cookie by
+/// [`remember_lang`]), the cookie, Accept-Language.
+pub fn lang_of(req: &HttpRequest) -> Lang {
+    let asked = web::Query::<LangQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().lang);
+    Lang::of(req, asked.as_deref())
+}
+
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+/// Keeps a language chosen with `?lang=` for the next pages.
+pub fn remember_lang(req: &HttpRequest, mut response: HttpResponse) -> HttpResponse {
+    let asked = web::Query::<LangQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().lang)
+        .and_then(|code| Lang::parse(&code));
+    if let Some(l) = asked {
+        let cookie = actix_web::cookie::Cookie::build(i18n::LANG_COOKIE, l.code())
+            .path("/")
+            .same_site(actix_web::cookie::SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::days(365))
+            .finish();
+        let _ = response.add_cookie(&cookie);
+    }
+    response
 }

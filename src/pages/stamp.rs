@@ -1,234 +1,198 @@
-//! The consumer's page for a scanned stamp, Vietnamese first. Plain HTML,
-//! no script: it must work on any phone. (The web portal's templates will
-//! style it; what it says is here.)
+//! The consumer's page for a scanned stamp: the verdict first, big and
+//! coloured, then the batch's origin record. No script, one small
+//! stylesheet: it must load fast on a cheap phone on 3G and work with
+//! JavaScript off.
 
-use actix_web::http::header;
 use actix_web::HttpRequest;
-use std::fmt::Write;
+use askama::Template;
+use serde_json::Value;
 
+use super::frame::{Chrome, OpenGraph};
+use super::i18n::Lang;
 use crate::domain::verdict::Verdict;
 use crate::resolver::record::BatchRecord;
 use crate::resolver::StampAnswer;
 
-/// `?lang=en` wins; else the first of vi/en in Accept-Language; else Vietnamese.
+/// `?lang=en` wins; else the remembered choice or Accept-Language; else
+/// Vietnamese.
 pub fn wants_english(lang: Option<&str>, req: &HttpRequest) -> bool {
-    match lang {
-        Some(l) => l.eq_ignore_ascii_case("en"),
-        None => req
-            .headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.split(',')
-                    .map(|part| {
-                        part.split(';')
-                            .next()
-                            .unwrap_or("")
-                            .trim()
-                            .to_ascii_lowercase()
-                    })
-                    .find(|tag| tag.starts_with("vi") || tag.starts_with("en"))
-            })
-            .is_some_and(|tag| tag.starts_with("en")),
-    }
+    Lang::of(req, lang).is_en()
 }
 
-/// Escapes text for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+/// One line of the batch's timeline, ready to show.
+pub struct TimelineEntry {
+    pub iso: String,
+    pub when: String,
+    pub kind: String,
+    pub facility: String,
+    pub details: Vec<(String, String)>,
 }
 
-pub fn verdict_text(verdict: Verdict, english: bool) -> &'static str {
-    match (verdict, english) {
-        (Verdict::Genuine, false) => "Chính hãng",
-        (Verdict::Genuine, true) => "Genuine",
-        (Verdict::Suspicious, false) => "Cần kiểm tra",
-        (Verdict::Suspicious, true) => "Check this stamp",
-        (Verdict::Recalled, false) => "Đã thu hồi",
-        (Verdict::Recalled, true) => "Recalled",
-        (Verdict::Voided, false) => "Tem đã hủy",
-        (Verdict::Voided, true) => "Voided stamp",
-        (Verdict::FacilitySuspended, false) => "Cơ sở bị đình chỉ",
-        (Verdict::FacilitySuspended, true) => "Facility suspended",
-        (Verdict::Unknown, false) => "Không xác thực được — có thể là hàng giả",
-        (Verdict::Unknown, true) => "Unknown code — possibly counterfeit",
-    }
+pub fn timeline(record: &BatchRecord, l: Lang) -> Vec<TimelineEntry> {
+    record
+        .events
+        .iter()
+        .map(|e| TimelineEntry {
+            iso: crate::time::rfc3339(&e.occurred_at),
+            when: l.time(&e.occurred_at),
+            kind: l.event_kind(&e.kind),
+            facility: e.facility.clone(),
+            details: detail_pairs(&e.details),
+        })
+        .collect()
 }
 
-fn shell(english: bool, title: &str, body: &str, official: &str) -> String {
-    let lang = if english { "en" } else { "vi" };
-    let note = if english {
-        "Official site — type the printed code only here:"
-    } else {
-        "Trang chính thức — chỉ nhập mã in trên tem tại đây:"
+/// The plain facts of an event's details (text, numbers, yes/no), at most
+/// six: enough to tell the story without dumping the producer's notes.
+fn detail_pairs(details: &Value) -> Vec<(String, String)> {
+    let Some(map) = details.as_object() else {
+        return Vec::new();
     };
-    format!(
-        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title></head><body><header><p>{note} <strong>{official}</strong></p></header>\
-         <main>{body}</main></body></html>",
-        title = escape(title),
-        official = escape(official),
-    )
+    map.iter()
+        .filter_map(|(key, value)| {
+            let shown = match value {
+                Value::String(s) if !s.is_empty() => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => return None,
+            };
+            Some((key.replace('_', " "), shown))
+        })
+        .take(6)
+        .collect()
 }
 
+fn product_name(record: &BatchRecord, l: Lang) -> String {
+    l.t(&record.product.name_vi, &record.product.name_en)
+        .to_owned()
+}
+
+#[derive(Template)]
+#[template(path = "stamp.html")]
+struct StampPage<'a> {
+    c: Chrome,
+    a: &'a StampAnswer,
+    r: &'a BatchRecord,
+    tone: &'static str,
+    first_scan: Option<String>,
+    product_name: String,
+    events: Vec<TimelineEntry>,
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+struct RecordPage<'a> {
+    c: Chrome,
+    r: &'a BatchRecord,
+    product_name: String,
+    events: Vec<TimelineEntry>,
+}
+
+#[derive(Template)]
+#[template(path = "unknown.html")]
+struct UnknownPage<'a> {
+    c: Chrome,
+    verdict: Verdict,
+    reason: &'a str,
+}
+
+/// Green for genuine, amber for "check", red for every refusal.
+pub fn tone(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Genuine => "good",
+        Verdict::Suspicious => "check",
+        _ => "bad",
+    }
+}
+
+/// The warning page for a code we never issued.
 pub fn unknown(english: bool, reason: &str, official: &str) -> String {
-    let advice = if english {
-        "This code is not one we issued. Do not trust the product's origin claim; type the code printed under the QR on the official site, and report the seller."
-    } else {
-        "Mã này không do hệ thống cấp. Đừng tin thông tin nguồn gốc của sản phẩm; hãy nhập mã in dưới QR trên trang chính thức và báo cho cơ quan chức năng."
-    };
-    let title = verdict_text(Verdict::Unknown, english);
-    let body = format!(
-        "<h1 class=\"verdict unknown\">{title}</h1><p>{}</p><p><small>{}</small></p>",
-        escape(advice),
-        escape(reason)
-    );
-    shell(english, title, &body, official)
+    let l = if english { Lang::En } else { Lang::Vi };
+    UnknownPage {
+        c: Chrome::public(l, l.verdict(&Verdict::Unknown), official),
+        verdict: Verdict::Unknown,
+        reason,
+    }
+    .render()
+    .unwrap_or_else(|e| render_failure(&e))
 }
 
-pub fn record_html(record: &BatchRecord, english: bool, out: &mut String) {
-    let (product_name, labels) = if english {
-        (
-            &record.product.name_en,
-            [
-                "Producer",
-                "Facility",
-                "Lot",
-                "Harvested",
-                "Expires",
-                "Certifications",
-                "History",
-                "Latest inspection",
-            ],
-        )
-    } else {
-        (
-            &record.product.name_vi,
-            [
-                "Nhà sản xuất",
-                "Cơ sở",
-                "Lô",
-                "Ngày thu hoạch",
-                "Hạn sử dụng",
-                "Chứng nhận",
-                "Nhật ký",
-                "Kiểm tra gần nhất",
-            ],
-        )
-    };
-    let f = &record.facility;
-    let _ = write!(
-        out,
-        "<h2>{}</h2><dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}, {}, {}{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>",
-        escape(product_name),
-        labels[0],
-        escape(&record.enterprise.name),
-        labels[1],
-        escape(&f.name),
-        escape(&f.district),
-        escape(&f.province),
-        f.area_code.as_deref().map(|c| format!(" ({})", escape(c))).unwrap_or_default(),
-        labels[2],
-        escape(&record.batch.lot_code),
-        labels[3],
-        record.batch.produced_on,
-    );
-    if let Some(expiry) = record.batch.expires_on {
-        let _ = write!(out, "<dt>{}</dt><dd>{expiry}</dd>", labels[4]);
-    }
-    out.push_str("</dl>");
-    if !record.certifications.is_empty() {
-        let _ = write!(out, "<h3>{}</h3><ul>", labels[5]);
-        for c in &record.certifications {
-            let _ = write!(
-                out,
-                "<li>{} {} — {} ({} → {})</li>",
-                escape(&c.scheme),
-                escape(&c.number),
-                escape(&c.issuer),
-                c.valid_from,
-                c.valid_to
-            );
-        }
-        out.push_str("</ul>");
-    }
-    let _ = write!(out, "<h3>{}</h3><ol>", labels[6]);
-    for e in &record.events {
-        let _ = write!(
-            out,
-            "<li>{} — {} — {}</li>",
-            crate::time::rfc3339(&e.occurred_at),
-            escape(&e.kind),
-            escape(&e.facility)
-        );
-    }
-    out.push_str("</ol>");
-    if let Some(i) = &record.latest_inspection {
-        let _ = write!(
-            out,
-            "<p>{}: {} ({})</p>",
-            labels[7],
-            escape(&i.result),
-            i.inspected_on
-        );
-    }
-}
-
+/// The page for a genuine code: verdict, scan count, the batch's record.
 pub fn stamp(answer: &StampAnswer, english: bool) -> String {
-    let title = verdict_text(answer.verdict, english);
-    let mut body = format!(
-        "<h1 class=\"verdict {}\">{}</h1>",
-        answer.verdict.as_str(),
-        escape(title)
+    let l = if english { Lang::En } else { Lang::Vi };
+    let name = product_name(&answer.record, l);
+    let mut c = Chrome::public(
+        l,
+        format!("{} — {}", l.verdict(&answer.verdict), name),
+        &answer.official_site,
     );
-    let first = answer
-        .first_scanned_at
-        .map(|t| crate::time::rfc3339(&t))
-        .unwrap_or_default();
-    let _ = if english {
-        write!(
-            body,
-            "<p>This code has been scanned {} times, first at {}.</p>",
-            answer.scan_count, first
-        )
-    } else {
-        write!(
-            body,
-            "<p>Mã này đã được quét {} lần, lần đầu lúc {}.</p>",
-            answer.scan_count, first
-        )
-    };
-    if let Some(reason) = &answer.record.batch.recall_reason {
-        let _ = write!(body, "<p><strong>{}</strong></p>", escape(reason));
+    c.og = Some(OpenGraph {
+        title: format!("{name} · {}", l.verdict(&answer.verdict)),
+        description: format!(
+            "{} {} · {}, {}",
+            l.t("Lô", "Lot"),
+            answer.record.batch.lot_code,
+            answer.record.enterprise.name,
+            answer.record.facility.province
+        ),
+        url: format!("{}/s/{}", answer.official_site, answer.serial),
+        image: answer.record.product.image_url.clone(),
+    });
+    StampPage {
+        first_scan: answer.first_scanned_at.map(|t| l.time(&t)),
+        tone: tone(answer.verdict),
+        events: timeline(&answer.record, l),
+        product_name: name,
+        r: &answer.record,
+        a: answer,
+        c,
     }
-    let _ = write!(
-        body,
-        "<p><code>{}</code></p>",
-        escape(&answer.serial_grouped)
-    );
-    record_html(&answer.record, english, &mut body);
-    shell(english, title, &body, &answer.official_site)
+    .render()
+    .unwrap_or_else(|e| render_failure(&e))
 }
 
+/// A batch or product page without a stamp (`/01/{gtin}/10/{lot}`).
 pub fn record_page(record: &BatchRecord, english: bool, official: &str) -> String {
-    let mut body = String::new();
-    record_html(record, english, &mut body);
-    let title = if english {
-        &record.product.name_en
-    } else {
-        &record.product.name_vi
-    };
-    shell(english, title, &body, official)
+    let l = if english { Lang::En } else { Lang::Vi };
+    let name = product_name(record, l);
+    RecordPage {
+        c: Chrome::public(l, name.clone(), official),
+        events: timeline(record, l),
+        product_name: name,
+        r: record,
+    }
+    .render()
+    .unwrap_or_else(|e| render_failure(&e))
+}
+
+/// Templates only fail on a formatting error of a value; say so in both
+/// languages rather than answer an empty page.
+pub fn render_failure(err: &askama::Error) -> String {
+    log::error!("page rendering failed: {err}");
+    "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Lỗi · Error</title>\
+     <p>Không hiển thị được trang. / The page could not be shown.</p></html>"
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn details_show_plain_facts_only() {
+        let pairs = detail_pairs(&json!({
+            "vehicle": "51C-123.45",
+            "temperature_c": 6,
+            "nested": {"a": 1},
+            "empty": ""
+        }));
+        assert_eq!(
+            pairs,
+            vec![
+                ("temperature c".to_owned(), "6".to_owned()),
+                ("vehicle".to_owned(), "51C-123.45".to_owned())
+            ]
+        );
+    }
 }

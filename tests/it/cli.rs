@@ -90,7 +90,7 @@ fn user_add_reads_the_password_from_stdin_and_refuses_bad_roles() {
         &["user", "add", "y", "--role", "producer"],
         "long enough\n",
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--enterprise"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a producer needs an enterprise"));
     let out = tracestamp(&url, &["user", "add", "z", "--role", "admin"], "short\n");
     assert!(String::from_utf8_lossy(&out.stderr).contains("8 characters"));
 }

@@ -1,0 +1,380 @@
+//! Portal forms: one description per form (its fields, labels in both
+//! languages, input types) renders the form and turns the posted text into
+//! the JSON body the API handlers take, so a form and the API share every
+//! rule, authorisation check and audit entry. A refused field comes back
+//! beside its input, in the page's language.
+
+use actix_web::http::StatusCode;
+use askama::Template;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+use super::frame::Chrome;
+use super::i18n::Lang;
+use super::{html_with, PageResult};
+use crate::error::AppError;
+
+/// How a field is typed in and sent on.
+#[derive(Clone, Copy)]
+pub enum Input {
+    /// Text, required: sent as typed (an empty one is refused by the model).
+    Text(usize),
+    /// Text that may be left empty (sent as `null`, clearing it on edit).
+    Optional(usize),
+    LongText(usize),
+    /// A number; empty is `null`.
+    Number,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// Vietnam's local time in the browser's picker, sent as RFC 3339.
+    LocalTime,
+    /// One of fixed choices: (value, Vietnamese, English).
+    Choice(&'static [(&'static str, &'static str, &'static str)]),
+    /// One of choices read from the database (an id), set with
+    /// [`FormBody::with_options`].
+    Pick,
+}
+
+pub struct Field {
+    pub name: &'static str,
+    pub vi: &'static str,
+    pub en: &'static str,
+    pub input: Input,
+}
+
+pub const fn field(name: &'static str, vi: &'static str, en: &'static str, input: Input) -> Field {
+    Field {
+        name,
+        vi,
+        en,
+        input,
+    }
+}
+
+/// One input as the template shows it.
+pub struct FieldView {
+    pub name: &'static str,
+    pub label: String,
+    pub kind: &'static str,
+    pub value: String,
+    pub options: Vec<(String, String)>,
+    pub maxlength: usize,
+    pub required: bool,
+    pub error: Option<String>,
+}
+
+impl FieldView {
+    pub fn selected(&self, value: &str) -> bool {
+        self.value == value
+    }
+}
+
+/// A form's content, shown by `_form.html` on its own page or inside
+/// another (the batch page holds two).
+pub struct FormBody {
+    pub heading: String,
+    /// Shown above the form: what the form will do, for grave actions.
+    pub warning: Option<String>,
+    pub action: String,
+    pub fields: Vec<FieldView>,
+    pub submit: String,
+    pub danger: bool,
+    pub cancel: String,
+    pub problem: Option<String>,
+    pub csrf: String,
+    pub l: Lang,
+}
+
+impl FormBody {
+    pub fn new(
+        c: &Chrome,
+        heading: String,
+        action: String,
+        cancel: String,
+        spec: &[Field],
+        values: &HashMap<String, String>,
+    ) -> FormBody {
+        let l = c.l;
+        FormBody {
+            fields: spec.iter().map(|f| view(l, f, values)).collect(),
+            heading,
+            warning: None,
+            action,
+            submit: l.t("Lưu", "Save").to_owned(),
+            danger: false,
+            cancel,
+            problem: None,
+            csrf: c.csrf.clone(),
+            l,
+        }
+    }
+
+    /// The choices of a field whose options come from the database.
+    pub fn with_options(mut self, name: &str, options: Vec<(String, String)>) -> FormBody {
+        if let Some(f) = self.fields.iter_mut().find(|f| f.name == name) {
+            f.options = options;
+        }
+        self
+    }
+
+    /// Puts a refusal beside its field, or above the form when it names
+    /// none of them. Returns the status to answer with.
+    pub fn mark(&mut self, err: AppError) -> Result<StatusCode, AppError> {
+        let status = match &err {
+            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            other => actix_web::ResponseError::status_code(other),
+        };
+        if status.is_server_error() {
+            return Err(err);
+        }
+        match err {
+            AppError::Invalid { field, message } => {
+                let text = translate(self.l, &message);
+                match self.fields.iter_mut().find(|f| f.name == field) {
+                    Some(f) => f.error = Some(text),
+                    None => self.problem = Some(format!("{field}: {text}")),
+                }
+            }
+            other => self.problem = Some(other.to_string()),
+        }
+        Ok(status)
+    }
+}
+
+/// A page that is one form.
+#[derive(Template)]
+#[template(path = "form.html")]
+pub struct FormPage {
+    pub c: Chrome,
+    pub form: FormBody,
+}
+
+impl FormPage {
+    pub fn new(
+        c: Chrome,
+        heading: String,
+        action: String,
+        cancel: String,
+        spec: &[Field],
+        values: &HashMap<String, String>,
+    ) -> FormPage {
+        let form = FormBody::new(&c, heading, action, cancel, spec, values);
+        FormPage { c, form }
+    }
+
+    pub fn with_options(mut self, name: &str, options: Vec<(String, String)>) -> FormPage {
+        self.form = self.form.with_options(name, options);
+        self
+    }
+
+    /// The form again with the refusal shown (422, or the error's own 4xx).
+    pub fn refused(mut self, err: AppError) -> PageResult {
+        let status = self.form.mark(err)?;
+        html_with(status, &self)
+    }
+}
+
+fn view(l: Lang, f: &Field, values: &HashMap<String, String>) -> FieldView {
+    let (kind, maxlength, options, required) = match f.input {
+        Input::Text(max) => ("text", max, Vec::new(), true),
+        Input::Optional(max) => ("text", max, Vec::new(), false),
+        Input::LongText(max) => ("textarea", max, Vec::new(), true),
+        Input::Number => ("number", 32, Vec::new(), false),
+        Input::Date => ("date", 10, Vec::new(), false),
+        Input::LocalTime => ("datetime-local", 16, Vec::new(), true),
+        Input::Pick => ("select", 0, Vec::new(), true),
+        Input::Choice(choices) => (
+            "select",
+            0,
+            choices
+                .iter()
+                .map(|(value, vi, en)| ((*value).to_owned(), l.t(vi, en).to_owned()))
+                .collect(),
+            true,
+        ),
+    };
+    FieldView {
+        name: f.name,
+        label: l.t(f.vi, f.en).to_owned(),
+        kind,
+        value: values.get(f.name).cloned().unwrap_or_default(),
+        options,
+        maxlength,
+        required,
+        error: None,
+    }
+}
+
+/// The posted form as the JSON body of the matching API request. A value
+/// that cannot even be typed (a number that is not one) is refused here,
+/// naming its field.
+pub fn to_json(spec: &[Field], posted: &HashMap<String, String>) -> Result<Value, AppError> {
+    let mut body = Map::new();
+    for f in spec {
+        let raw = posted.get(f.name).map(|v| v.trim()).unwrap_or("");
+        let value = match f.input {
+            Input::Text(_) | Input::LongText(_) | Input::Choice(_) | Input::Pick => {
+                Value::String(raw.to_owned())
+            }
+            Input::Optional(_) | Input::Date if raw.is_empty() => Value::Null,
+            Input::Optional(_) | Input::Date => Value::String(raw.to_owned()),
+            Input::Number if raw.is_empty() => Value::Null,
+            Input::Number => {
+                let number: f64 = raw
+                    .replace(',', ".")
+                    .parse()
+                    .ok()
+                    .filter(|n: &f64| n.is_finite())
+                    .ok_or_else(|| AppError::invalid(f.name, "must be a number"))?;
+                serde_json::Number::from_f64(number)
+                    .map(Value::Number)
+                    .ok_or_else(|| AppError::invalid(f.name, "must be a number"))?
+            }
+            Input::LocalTime => Value::String(local_to_rfc3339(f.name, raw)?),
+        };
+        body.insert(f.name.to_owned(), value);
+    }
+    Ok(Value::Object(body))
+}
+
+/// A whole-number field (`count`, `shelf_life_days`) after [`to_json`].
+pub fn whole_numbers(body: &mut Value, names: &[&str]) -> Result<(), AppError> {
+    for name in names {
+        if let Some(slot) = body.get_mut(*name) {
+            if let Some(n) = slot.as_f64() {
+                if n.fract() != 0.0 || n.abs() > 1e15 {
+                    return Err(AppError::invalid(name, "must be a whole number"));
+                }
+                *slot = Value::from(n as i64);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `2026-11-23T14:05` typed in Vietnam → `2026-11-23T14:05:00+07:00`.
+fn local_to_rfc3339(name: &str, raw: &str) -> Result<String, AppError> {
+    let parsed = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| AppError::invalid(name, "must be a date and time"))?;
+    Ok(format!("{}+07:00", parsed.format("%Y-%m-%dT%H:%M:%S")))
+}
+
+/// The body for a handler, or the refusal of a field whose value has the
+/// wrong shape for it.
+pub fn body_of<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, AppError> {
+    serde_json::from_value(body)
+        .map_err(|e| AppError::BadRequest(format!("the form does not fit: {e}")))
+}
+
+/// The model's messages (English, for the API) in the page's language.
+pub fn translate(l: Lang, message: &str) -> String {
+    if l == Lang::En {
+        return message.to_owned();
+    }
+    let exact = match message {
+        "must not be empty" | "is required" => Some("không được để trống"),
+        "must not contain control characters" => Some("không được chứa ký tự điều khiển"),
+        "must be a number" => Some("phải là một số"),
+        "must be a whole number" => Some("phải là số nguyên"),
+        "must be a positive number" => Some("phải là số dương"),
+        "must be a date written YYYY-MM-DD" => Some("phải là ngày hợp lệ (năm-tháng-ngày)"),
+        "must be a date and time" => Some("phải là ngày giờ hợp lệ"),
+        "is in the future" => Some("không được ở tương lai"),
+        "must be an http(s) URL" => Some("phải là địa chỉ http(s)"),
+        "is not an e-mail address" => Some("không phải địa chỉ e-mail"),
+        "is not a telephone number" => Some("không phải số điện thoại"),
+        "no such product" => Some("không có sản phẩm này"),
+        "no such facility" => Some("không có cơ sở này"),
+        "no such enterprise" => Some("không có doanh nghiệp này"),
+        "belongs to another enterprise" => Some("thuộc doanh nghiệp khác"),
+        "cannot be changed" => Some("không được thay đổi"),
+        _ => None,
+    };
+    if let Some(text) = exact {
+        return text.to_owned();
+    }
+    if let Some(rest) = message.strip_prefix("must be one of ") {
+        return format!("phải là một trong: {rest}");
+    }
+    if let Some(rest) = message.strip_prefix("must be between ") {
+        return format!("phải nằm trong khoảng {}", rest.replace(" and ", " đến "));
+    }
+    if let Some(rest) = message.strip_prefix("must not be before ") {
+        return format!("không được trước {rest}");
+    }
+    if message.contains("characters long; at most") {
+        let numbers: Vec<&str> = message
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if let [length, max, ..] = numbers.as_slice() {
+            return format!("dài {length} ký tự; tối đa {max} ký tự");
+        }
+    }
+    message.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &[Field] = &[
+        field("name", "Tên", "Name", Input::Text(10)),
+        field("note", "Ghi chú", "Note", Input::Optional(10)),
+        field("quantity", "Số lượng", "Quantity", Input::Number),
+        field("at", "Lúc", "At", Input::LocalTime),
+    ];
+
+    fn posted(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_form_becomes_the_api_body() {
+        let body = to_json(
+            SPEC,
+            &posted(&[
+                ("name", " Bưởi "),
+                ("quantity", "2,5"),
+                ("at", "2026-11-23T14:05"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"name": "Bưởi", "note": null, "quantity": 2.5, "at": "2026-11-23T14:05:00+07:00"})
+        );
+    }
+
+    #[test]
+    fn untypable_values_name_their_field() {
+        let err = to_json(
+            SPEC,
+            &posted(&[("quantity", "many"), ("at", "2026-11-23T14:05")]),
+        )
+        .unwrap_err();
+        assert!(matches!(err, AppError::Invalid { ref field, .. } if field == "quantity"));
+        let err = to_json(SPEC, &posted(&[("at", "yesterday")])).unwrap_err();
+        assert!(matches!(err, AppError::Invalid { ref field, .. } if field == "at"));
+    }
+
+    #[test]
+    fn model_messages_read_in_vietnamese() {
+        assert_eq!(
+            translate(Lang::Vi, "must not be empty"),
+            "không được để trống"
+        );
+        assert_eq!(
+            translate(Lang::Vi, "is 300 characters long; at most 200 are allowed"),
+            "dài 300 ký tự; tối đa 200 ký tự"
+        );
+        assert_eq!(
+            translate(Lang::En, "must not be empty"),
+            "must not be empty"
+        );
+    }
+}

@@ -1,0 +1,73 @@
+//! What every page's frame shows around its content (`base.html`): the
+//! language and its switch, who is logged in and where they can go, the
+//! logout form's CSRF token, a one-line notice after a change, Open Graph
+//! tags for shared links.
+
+use actix_web::HttpRequest;
+
+use super::i18n::Lang;
+
+pub struct Chrome {
+    pub l: Lang,
+    pub title: String,
+    pub user: Option<NavUser>,
+    pub csrf: String,
+    /// This page in the other language.
+    pub switch_href: String,
+    pub flash: Option<String>,
+    pub og: Option<OpenGraph>,
+    /// The one address to trust (shown in the footer against look-alike sites).
+    pub official: String,
+}
+
+pub struct NavUser {
+    pub username: String,
+    pub links: Vec<NavLink>,
+}
+
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+pub struct OpenGraph {
+    pub title: String,
+    pub description: String,
+    pub url: String,
+    pub image: Option<String>,
+}
+
+impl Chrome {
+    /// The frame of a public page (no one logged in).
+    pub fn public(l: Lang, title: impl Into<String>, official: &str) -> Chrome {
+        Chrome {
+            l,
+            title: title.into(),
+            user: None,
+            csrf: String::new(),
+            switch_href: format!("?lang={}", l.other().code()),
+            flash: None,
+            og: None,
+            official: official.to_owned(),
+        }
+    }
+
+    /// Points the language switch at this request's path and query, with
+    /// only `lang` changed.
+    pub fn switching_on(mut self, req: &HttpRequest) -> Chrome {
+        let kept: Vec<&str> = req
+            .query_string()
+            .split('&')
+            .filter(|pair| !pair.is_empty() && !pair.starts_with("lang=") && *pair != "lang")
+            .collect();
+        let mut href = format!("{}?", req.path());
+        for pair in kept {
+            href.push_str(pair);
+            href.push('&');
+        }
+        href.push_str("lang=");
+        href.push_str(self.l.other().code());
+        self.switch_href = href;
+        self
+    }
+}

@@ -1,0 +1,269 @@
+//! Vietnamese first, English second: the page language, and the words for
+//! the domain's codes (event kinds, inspection results…) in both.
+//!
+//! Templates say `{{ l.t("Chính hãng", "Genuine") }}`, so both languages of
+//! a sentence sit side by side where it is used.
+
+use actix_web::http::header;
+use actix_web::HttpRequest;
+use chrono::{FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
+
+use crate::domain::verdict::Verdict;
+
+/// The cookie that remembers a language chosen with `?lang=`.
+pub const LANG_COOKIE: &str = "tracestamp_lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Vi,
+    En,
+}
+
+impl Lang {
+    /// `?lang=` wins; then the remembered choice; then the first of vi/en in
+    /// Accept-Language; else Vietnamese.
+    pub fn of(req: &HttpRequest, asked: Option<&str>) -> Lang {
+        if let Some(code) = asked.and_then(Lang::parse) {
+            return code;
+        }
+        if let Some(code) = req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
+            return code;
+        }
+        let accepted = req
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.split(',')
+                    .map(|part| {
+                        part.split(';')
+                            .next()
+                            .unwrap_or("")
+                            .trim()
+                            .to_ascii_lowercase()
+                    })
+                    .find(|tag| tag.starts_with("vi") || tag.starts_with("en"))
+            });
+        match accepted {
+            Some(tag) if tag.starts_with("en") => Lang::En,
+            _ => Lang::Vi,
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language, for the switch link.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Vi => Lang::En,
+            Lang::En => Lang::Vi,
+        }
+    }
+
+    pub fn is_en(self) -> bool {
+        self == Lang::En
+    }
+
+    /// One of two texts.
+    pub fn t<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+
+    /// The name of the other language, in that language.
+    pub fn switch_label(self) -> &'static str {
+        match self {
+            Lang::Vi => "English",
+            Lang::En => "Tiếng Việt",
+        }
+    }
+
+    pub fn verdict(self, verdict: &Verdict) -> &'static str {
+        match verdict {
+            Verdict::Genuine => self.t("Chính hãng", "Genuine"),
+            Verdict::Suspicious => self.t("Cần kiểm tra", "Check this stamp"),
+            Verdict::Recalled => self.t("Đã thu hồi", "Recalled"),
+            Verdict::Voided => self.t("Tem đã hủy", "Voided stamp"),
+            Verdict::FacilitySuspended => self.t("Cơ sở bị đình chỉ", "Facility suspended"),
+            Verdict::Unknown => self.t(
+                "Không xác thực được — có thể là hàng giả",
+                "Unknown code — possibly counterfeit",
+            ),
+        }
+    }
+
+    /// What the consumer should do, under the verdict.
+    pub fn verdict_advice(self, verdict: &Verdict) -> &'static str {
+        match verdict {
+            Verdict::Genuine => self.t(
+                "Tem do cơ sở sản xuất đăng ký cấp. Thông tin nguồn gốc bên dưới.",
+                "This stamp was issued to the producer below. Its origin record follows.",
+            ),
+            Verdict::Suspicious => self.t(
+                "Tem thật nhưng bị quét nhiều lần hoặc ở nhiều nơi xa nhau — có thể nhãn đã bị sao chép. Hãy hỏi người bán và so mã in trên tem.",
+                "A real stamp, but scanned unusually often or far apart — the label may have been copied. Ask the seller and compare the printed code.",
+            ),
+            Verdict::Recalled => self.t(
+                "Lô hàng này đã bị cơ quan quản lý thu hồi. Không sử dụng sản phẩm; liên hệ nơi bán để được hoàn trả.",
+                "The regulator has recalled this batch. Do not consume the product; return it to the seller.",
+            ),
+            Verdict::Voided => self.t(
+                "Tem này đã bị cơ sở sản xuất hủy và không còn giá trị. Sản phẩm có thể không đúng nguồn gốc.",
+                "The producer voided this stamp; it is no longer valid. The product may not be what it claims.",
+            ),
+            Verdict::FacilitySuspended => self.t(
+                "Cơ sở sản xuất đang bị đình chỉ hoạt động. Hãy thận trọng với sản phẩm này.",
+                "The producing facility is suspended. Be careful with this product.",
+            ),
+            Verdict::Unknown => self.t(
+                "Mã này không do hệ thống cấp. Đừng tin thông tin nguồn gốc của sản phẩm; hãy nhập mã in dưới QR trên trang chính thức và báo cho cơ quan chức năng.",
+                "This code is not one we issued. Do not trust the product's origin claim; type the code printed under the QR on the official site, and report the seller.",
+            ),
+        }
+    }
+
+    pub fn event_kind(self, kind: &str) -> String {
+        let (vi, en) = match kind {
+            "planting" => ("Gieo trồng", "Planting"),
+            "input_application" => ("Bón phân, phun thuốc", "Inputs applied"),
+            "harvesting" => ("Thu hoạch", "Harvest"),
+            "cooling" => ("Làm lạnh", "Cooling"),
+            "packing" => ("Đóng gói", "Packing"),
+            "shipping" => ("Vận chuyển", "Shipping"),
+            "receiving" => ("Tiếp nhận", "Receiving"),
+            "transformation" => ("Chế biến", "Processing"),
+            "inspection" => ("Kiểm tra", "Inspection"),
+            other => return other.replace('_', " "),
+        };
+        self.t(vi, en).to_owned()
+    }
+
+    pub fn inspection_result(self, result: &str) -> String {
+        let (vi, en) = match result {
+            "pass" => ("Đạt", "Pass"),
+            "minor" => ("Đạt, có lỗi nhẹ", "Minor issues"),
+            "major" => ("Lỗi nặng", "Major issues"),
+            "fail" => ("Không đạt", "Fail"),
+            other => return other.to_owned(),
+        };
+        self.t(vi, en).to_owned()
+    }
+
+    pub fn facility_kind(self, kind: &str) -> String {
+        let (vi, en) = match kind {
+            "orchard" => ("Vườn cây ăn trái", "Orchard"),
+            "farm" => ("Trang trại", "Farm"),
+            "aquaculture" => ("Cơ sở nuôi trồng thủy sản", "Aquaculture farm"),
+            "packing_house" => ("Nhà sơ chế, đóng gói", "Packing house"),
+            "processing_plant" => ("Cơ sở chế biến", "Processing plant"),
+            "warehouse" => ("Kho", "Warehouse"),
+            other => return other.replace('_', " "),
+        };
+        self.t(vi, en).to_owned()
+    }
+
+    pub fn status(self, status: &str) -> String {
+        let (vi, en) = match status {
+            "active" => ("Đang hoạt động", "Active"),
+            "suspended" => ("Bị đình chỉ", "Suspended"),
+            "recalled" => ("Đã thu hồi", "Recalled"),
+            other => return other.to_owned(),
+        };
+        self.t(vi, en).to_owned()
+    }
+
+    pub fn scheme(self, scheme: &str) -> String {
+        match scheme {
+            "vietgap" => "VietGAP".into(),
+            "globalgap" => "GlobalG.A.P.".into(),
+            "organic" => self.t("Hữu cơ", "Organic").into(),
+            "haccp" => "HACCP".into(),
+            "iso22000" => "ISO 22000".into(),
+            "ocop" => "OCOP".into(),
+            "other" => self.t("Khác", "Other").into(),
+            other => other.to_owned(),
+        }
+    }
+
+    pub fn unit(self, unit: &str) -> String {
+        let (vi, en) = match unit {
+            "kg" => ("kg", "kg"),
+            "tonne" => ("tấn", "tonnes"),
+            "box" => ("thùng", "boxes"),
+            "piece" => ("quả", "pieces"),
+            "bag" => ("bao", "bags"),
+            "pack" => ("gói", "packs"),
+            other => return other.to_owned(),
+        };
+        self.t(vi, en).to_owned()
+    }
+
+    /// A calendar date as people write it here: 23/11/2026, or 23 Nov 2026.
+    pub fn date(self, date: &NaiveDate) -> String {
+        match self {
+            Lang::Vi => date.format("%d/%m/%Y").to_string(),
+            Lang::En => date.format("%-d %b %Y").to_string(),
+        }
+    }
+
+    /// A UTC time shown in Vietnam's time (UTC+7), where the stamps are read.
+    pub fn time(self, utc: &NaiveDateTime) -> String {
+        let local = vietnam().from_utc_datetime(utc);
+        match self {
+            Lang::Vi => local.format("%H:%M %d/%m/%Y").to_string(),
+            Lang::En => local.format("%-d %b %Y, %H:%M (UTC+7)").to_string(),
+        }
+    }
+}
+
+fn vietnam() -> FixedOffset {
+    FixedOffset::east_opt(7 * 3600).expect("a valid offset")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn the_query_beats_the_cookie_and_the_header() {
+        let req = TestRequest::default()
+            .insert_header((header::ACCEPT_LANGUAGE, "en-US,en;q=0.9"))
+            .to_http_request();
+        assert_eq!(Lang::of(&req, None), Lang::En);
+        assert_eq!(Lang::of(&req, Some("vi")), Lang::Vi);
+        let plain = TestRequest::default().to_http_request();
+        assert_eq!(Lang::of(&plain, None), Lang::Vi);
+        assert_eq!(Lang::of(&plain, Some("fr")), Lang::Vi);
+        let french_then_english = TestRequest::default()
+            .insert_header((header::ACCEPT_LANGUAGE, "fr, en;q=0.5"))
+            .to_http_request();
+        assert_eq!(Lang::of(&french_then_english, None), Lang::En);
+    }
+
+    #[test]
+    fn times_are_shown_in_vietnam() {
+        let utc = NaiveDate::from_ymd_opt(2026, 11, 23)
+            .unwrap()
+            .and_hms_opt(20, 5, 0)
+            .unwrap();
+        assert_eq!(Lang::Vi.time(&utc), "03:05 24/11/2026");
+        assert_eq!(Lang::En.time(&utc), "24 Nov 2026, 03:05 (UTC+7)");
+        assert_eq!(Lang::Vi.date(&utc.date()), "23/11/2026");
+    }
+}

@@ -1,0 +1,153 @@
+//! `/login` and `/logout` for the portals. A successful login sends each
+//! role to its own start page.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use rand::RngCore;
+use serde::Deserialize;
+
+use super::frame::Chrome;
+use super::session::{constant_time_eq, PageUser};
+use super::{html_with, lang_of, remember_lang, see_other, PageResult};
+use crate::auth::{self, Caller, Role};
+use crate::error::AppError;
+use crate::AppState;
+
+/// The double-submit cookie of the login form (there is no session yet to
+/// bind a token to).
+const LOGIN_CSRF_COOKIE: &str = "tracestamp_login_csrf";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(form))
+        .route("/login", web::post().to(submit))
+        .route("/logout", web::post().to(logout));
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Chrome,
+    form_token: String,
+    username: String,
+    error: Option<&'static str>,
+}
+
+fn page(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    username: String,
+    error: Option<&'static str>,
+) -> PageResult {
+    let l = lang_of(req);
+    let token = req
+        .cookie(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() == 32)
+        .unwrap_or_else(|| {
+            let mut bytes = [0u8; 16];
+            rand::thread_rng().fill_bytes(&mut bytes);
+            hex::encode(bytes)
+        });
+    let login = LoginPage {
+        c: Chrome::public(l, l.t("Đăng nhập", "Log in"), state.config.base_url()).switching_on(req),
+        form_token: token.clone(),
+        username,
+        error,
+    };
+    let mut response = html_with(status, &login)?;
+    let cookie = Cookie::build(LOGIN_CSRF_COOKIE, token)
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.cookie_secure)
+        .finish();
+    let _ = response.add_cookie(&cookie);
+    Ok(remember_lang(req, response))
+}
+
+async fn form(req: HttpRequest, state: web::Data<AppState>) -> PageResult {
+    page(&req, &state, StatusCode::OK, String::new(), None)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Where each role starts.
+pub fn start_page(caller: &Caller) -> &'static str {
+    match caller.role {
+        Role::Producer { .. } => "/portal",
+        Role::Regulator { .. } => "/oversight",
+        Role::Admin => "/admin/enterprises",
+    }
+}
+
+async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Form<LoginForm>,
+) -> PageResult {
+    let LoginForm {
+        csrf,
+        username,
+        password,
+    } = body.into_inner();
+    let l = lang_of(&req);
+    let expected = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned());
+    let fresh = expected
+        .is_some_and(|e| !csrf.is_empty() && constant_time_eq(e.as_bytes(), csrf.as_bytes()));
+    if !fresh {
+        let error = l.t(
+            "Biểu mẫu đã hết hạn. Vui lòng nhập lại.",
+            "The form expired. Please try again.",
+        );
+        return page(&req, &state, StatusCode::FORBIDDEN, username, Some(error));
+    }
+    let shown_name: String = username.chars().take(64).collect();
+    match auth::open_session(&state, username, password).await {
+        Ok((secret, caller)) => Ok(HttpResponse::SeeOther()
+            .insert_header((actix_web::http::header::LOCATION, start_page(&caller)))
+            .cookie(auth::session_cookie(&state.config, secret))
+            .finish()),
+        Err(AppError::Unauthenticated) => {
+            let error = l.t(
+                "Sai tên đăng nhập hoặc mật khẩu.",
+                "Wrong username or password.",
+            );
+            page(
+                &req,
+                &state,
+                StatusCode::UNAUTHORIZED,
+                shown_name,
+                Some(error),
+            )
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(user: PageUser, body: web::Form<CsrfOnly>) -> PageResult {
+    user.check_csrf(&body.csrf)?;
+    let token_id = user.caller.token_id.clone();
+    user.state
+        .db(move |conn| Ok(crate::models::account::delete_session(conn, &token_id)?))
+        .await?;
+    let mut response = see_other("/");
+    let _ = response.add_cookie(&auth::session_removal());
+    Ok(response)
+}

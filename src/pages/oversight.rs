@@ -1,0 +1,569 @@
+//! The regulator's portal (`/oversight`): an overview of the province with
+//! charts, its facilities (filterable, downloadable as CSV), a facility's
+//! full record, and the grave acts — inspection, suspension, reinstatement,
+//! recall — each behind a confirmation page that asks for the reason. The
+//! acts go through the same API handlers as any client.
+
+use actix_web::web;
+use askama::Template;
+use chrono::Duration;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+use super::chart::{self, Bar};
+use super::forms::{self, field, Field, FormPage, Input};
+use super::frame::Chrome;
+use super::session::PageUser;
+use super::{html, see_other, PageError, PageResult};
+use crate::api;
+use crate::auth::Role;
+use crate::domain::id::Id;
+use crate::error::AppError;
+use crate::models::alerts::{self, Alert};
+use crate::models::batch::{self, BatchFilter, BatchView};
+use crate::models::certification::{self, Certification};
+use crate::models::facility::{self, Facility, FacilityFilter};
+use crate::models::inspection::{self, Inspection, InspectionFilter};
+use crate::models::page::Page;
+use crate::models::stats::{self, Stats};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/oversight")
+            .route("", web::get().to(overview))
+            .route("/facilities", web::get().to(facilities))
+            .route("/facilities/{id}", web::get().to(facility_record))
+            .route("/facilities/{id}/inspect", web::get().to(inspection_form))
+            .route(
+                "/facilities/{id}/inspect",
+                web::post().to(record_inspection),
+            )
+            .route("/facilities/{id}/{act}", web::get().to(status_form))
+            .route("/facilities/{id}/{act}", web::post().to(change_status))
+            .route("/batches/{id}/recall", web::get().to(recall_form))
+            .route("/batches/{id}/recall", web::post().to(recall)),
+    );
+}
+
+/// Regulators and admins oversee; producers have their own portal.
+fn overseer(user: &PageUser) -> Result<(), PageError> {
+    match user.caller.role {
+        Role::Regulator { .. } | Role::Admin => Ok(()),
+        Role::Producer { .. } => {
+            Err(AppError::Forbidden("this page is for regulators".into()).into())
+        }
+    }
+}
+
+fn path_id(raw: &str) -> Result<Id, PageError> {
+    Id::parse(raw).ok_or_else(|| AppError::NotFound("not found".into()).into())
+}
+
+fn posted(
+    user: &PageUser,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HashMap<String, String>, PageError> {
+    let values = form.into_inner();
+    user.check_csrf(values.get("csrf").map(String::as_str).unwrap_or(""))?;
+    Ok(values)
+}
+
+// ---- overview -------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "oversight/overview.html")]
+struct Overview {
+    c: Chrome,
+    province: String,
+    figures: Stats,
+    issued_chart: String,
+    scans_chart: String,
+    alerts: Vec<Alert>,
+}
+
+async fn overview(user: PageUser) -> PageResult {
+    overseer(&user)?;
+    let scope = user.caller.scope();
+    let limits = user.state.config.clone_thresholds();
+    let today = crate::time::now().date();
+    let starts = chart::week_starts(today, 8);
+    let weeks = starts.clone();
+    let (figures, issued, alerts) = user
+        .state
+        .db(move |conn| {
+            let from = chart::start_of(weeks[0]);
+            let to = chart::start_of(today + Duration::days(1));
+            let alerts = alerts::alerts(conn, &scope, from, to, &limits)?;
+            let figures = stats::stats(conn, &scope, from, to, alerts.len())?;
+            let mut issued = Vec::new();
+            for start in &weeks {
+                let week = stats::stats(
+                    conn,
+                    &scope,
+                    chart::start_of(*start),
+                    chart::start_of(*start + Duration::days(7)),
+                    0,
+                )?;
+                issued.push(Bar {
+                    label: start.format("%d/%m").to_string(),
+                    value: week.stamps_issued,
+                });
+            }
+            Ok((figures, issued, alerts))
+        })
+        .await?;
+    let l = user.l;
+    let province = match &user.caller.role {
+        Role::Regulator { province } => province.clone(),
+        _ => l.t("Cả nước", "Whole country").to_owned(),
+    };
+    let mut c = user.chrome(l.t("Tổng quan", "Overview"));
+    c.flash = user.notice();
+    let page = Overview {
+        c,
+        province,
+        issued_chart: chart::bars(
+            l.t("Tem cấp mỗi tuần", "Stamps issued per week"),
+            &issued,
+            true,
+        ),
+        scans_chart: chart::bars(
+            l.t("Lượt quét mỗi tuần", "Scans per week"),
+            &chart::weekly_scans(&starts, &figures.scans_per_day),
+            false,
+        ),
+        figures,
+        alerts,
+    };
+    html(&page)
+}
+
+// ---- facilities -------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+struct FacilityQuery {
+    district: Option<String>,
+    kind: Option<String>,
+    status: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "oversight/facilities.html")]
+struct FacilityList {
+    c: Chrome,
+    district: String,
+    kind: String,
+    status: String,
+    kinds: Vec<(&'static str, String)>,
+    items: Vec<Facility>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    csv: String,
+    problem: Option<String>,
+}
+
+fn filled(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+async fn facilities(user: PageUser, query: web::Query<HashMap<String, String>>) -> PageResult {
+    overseer(&user)?;
+    let raw = query.into_inner();
+    let q = FacilityQuery {
+        district: filled(raw.get("district").cloned()),
+        kind: filled(raw.get("kind").cloned()),
+        status: filled(raw.get("status").cloned()),
+        page: raw.get("page").and_then(|p| p.parse().ok()),
+    };
+    let filter = FacilityFilter {
+        district: q.district.clone(),
+        kind: q.kind.clone(),
+        status: q.status.clone(),
+        ..FacilityFilter::default()
+    };
+    let l = user.l;
+    let mut problem = None;
+    let found = match filter.check() {
+        Ok(()) => {
+            let page = Page::new(Some(q.page.unwrap_or(1).clamp(1, 100_000)), Some(50))
+                .map_err(AppError::from)?;
+            let scope = user.caller.scope();
+            Some(
+                user.state
+                    .db(move |conn| Ok(facility::list(conn, &scope, &filter, page)?))
+                    .await?,
+            )
+        }
+        Err(e) => {
+            problem = Some(format!("{}: {}", e.field, forms::translate(l, &e.message)));
+            None
+        }
+    };
+    let mut csv = String::from("/api/v1/facilities?format=csv");
+    for (key, value) in [
+        ("district", &q.district),
+        ("kind", &q.kind),
+        ("status", &q.status),
+    ] {
+        if let Some(v) = value {
+            csv.push_str(&format!(
+                "&{key}={}",
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+            ));
+        }
+    }
+    let (items, total, page) = found.map_or((Vec::new(), 0, 1), |list| {
+        (list.items, list.total, list.page)
+    });
+    let kinds = [
+        "orchard",
+        "farm",
+        "aquaculture",
+        "packing_house",
+        "processing_plant",
+        "warehouse",
+    ]
+    .into_iter()
+    .map(|k| (k, l.facility_kind(k)))
+    .collect();
+    let view = FacilityList {
+        c: user.chrome(l.t("Cơ sở", "Facilities")),
+        district: q.district.unwrap_or_default(),
+        kind: q.kind.unwrap_or_default(),
+        status: q.status.unwrap_or_default(),
+        kinds,
+        pages: ((total + 49) / 50).max(1),
+        items,
+        total,
+        page,
+        csv,
+        problem,
+    };
+    if view.problem.is_some() {
+        super::html_with(actix_web::http::StatusCode::BAD_REQUEST, &view)
+    } else {
+        html(&view)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "oversight/facility.html")]
+struct FacilityRecord {
+    c: Chrome,
+    f: Facility,
+    certifications: Vec<Certification>,
+    inspections: Vec<Inspection>,
+    batches: Vec<BatchView>,
+}
+
+async fn facility_record(user: PageUser, path: web::Path<String>) -> PageResult {
+    overseer(&user)?;
+    let id = path_id(&path)?;
+    let scope = user.caller.scope();
+    let today = crate::time::now().date();
+    let (f, certifications, inspections, batches) = user
+        .state
+        .db(move |conn| {
+            let f = facility::find(conn, &scope, &id)?
+                .ok_or_else(|| AppError::not_found("facility"))?;
+            let certifications =
+                certification::list_for_facility(conn, &f.id, None, Page::export())?;
+            let inspections = inspection::list(
+                conn,
+                &scope,
+                Some(&f.id),
+                &InspectionFilter::default(),
+                today,
+                Page::export(),
+            )?;
+            let filter = BatchFilter {
+                facility: Id::parse(&f.id),
+                ..BatchFilter::default()
+            }
+            .check()?;
+            let batches = batch::list(conn, &scope, &filter, Page::new(Some(1), Some(100))?)?;
+            Ok((f, certifications.items, inspections.items, batches.items))
+        })
+        .await?;
+    let mut c = user.chrome(f.name.clone());
+    c.flash = user.notice();
+    html(&FacilityRecord {
+        c,
+        f,
+        certifications,
+        inspections,
+        batches,
+    })
+}
+
+// ---- acts ---------------------------------------------------------------------
+
+const RESULTS: &[(&str, &str, &str)] = &[
+    ("pass", "Đạt", "Pass"),
+    ("minor", "Đạt, có lỗi nhẹ", "Minor issues"),
+    ("major", "Lỗi nặng", "Major issues"),
+    ("fail", "Không đạt", "Fail"),
+];
+
+const INSPECTION_FORM: &[Field] = &[
+    field("inspected_on", "Ngày kiểm tra", "Inspected on", Input::Date),
+    field("result", "Kết quả", "Result", Input::Choice(RESULTS)),
+    field("findings", "Nhận xét", "Findings", Input::LongText(2000)),
+    field(
+        "follow_up_due",
+        "Hạn khắc phục",
+        "Follow-up due",
+        Input::Date,
+    ),
+];
+
+const REASON_FORM: &[Field] = &[field(
+    "reason",
+    "Lý do (bắt buộc)",
+    "Reason (required)",
+    Input::LongText(1000),
+)];
+
+/// The name of a facility the regulator may see (404 otherwise).
+async fn facility_name(user: &PageUser, id: Id) -> Result<Facility, PageError> {
+    let scope = user.caller.scope();
+    Ok(user
+        .state
+        .db(move |conn| Ok(facility::find(conn, &scope, &id)?))
+        .await?
+        .ok_or_else(|| AppError::not_found("facility"))?)
+}
+
+fn inspection_page(user: &PageUser, f: &Facility, values: &HashMap<String, String>) -> FormPage {
+    let l = user.l;
+    let heading = format!(
+        "{} — {}",
+        l.t("Ghi kết quả kiểm tra", "Record an inspection"),
+        f.name
+    );
+    FormPage::new(
+        user.chrome(heading.clone()),
+        heading,
+        format!("/oversight/facilities/{}/inspect", f.id),
+        format!("/oversight/facilities/{}", f.id),
+        INSPECTION_FORM,
+        values,
+    )
+}
+
+async fn inspection_form(user: PageUser, path: web::Path<String>) -> PageResult {
+    overseer(&user)?;
+    let f = facility_name(&user, path_id(&path)?).await?;
+    let values = HashMap::from([(
+        "inspected_on".to_owned(),
+        crate::time::now().date().format("%Y-%m-%d").to_string(),
+    )]);
+    html(&inspection_page(&user, &f, &values))
+}
+
+async fn record_inspection(
+    user: PageUser,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> PageResult {
+    overseer(&user)?;
+    let id = path_id(&path)?;
+    let values = posted(&user, form)?;
+    let f = facility_name(&user, id.clone()).await?;
+    let page = inspection_page(&user, &f, &values);
+    let done = async {
+        let mut body = forms::to_json(INSPECTION_FORM, &values)?;
+        if body["inspected_on"].is_null() {
+            body["inspected_on"] = serde_json::Value::String(String::new());
+        }
+        let body = forms::body_of(body)?;
+        api::oversight::inspect(
+            user.caller.clone(),
+            user.state.clone(),
+            web::Path::from(id.clone()),
+            web::Json(body),
+        )
+        .await
+    };
+    match done.await {
+        Ok(_) => Ok(see_other(&format!(
+            "/oversight/facilities/{}?notice=inspection",
+            &*id
+        ))),
+        Err(err) => page.refused(err),
+    }
+}
+
+/// `suspend` or `reinstate`; anything else is no page.
+fn act(raw: &str) -> Result<bool, PageError> {
+    match raw {
+        "suspend" => Ok(true),
+        "reinstate" => Ok(false),
+        _ => Err(AppError::NotFound("not found".into()).into()),
+    }
+}
+
+fn status_page(
+    user: &PageUser,
+    f: &Facility,
+    suspend: bool,
+    values: &HashMap<String, String>,
+) -> FormPage {
+    let l = user.l;
+    let (heading, warning, submit) = if suspend {
+        (
+            l.t("Đình chỉ cơ sở", "Suspend the facility"),
+            l.t(
+                "Khi bị đình chỉ, mọi tem của cơ sở này sẽ hiện cảnh báo đỏ “Cơ sở bị đình chỉ” cho người tiêu dùng ngay lần quét kế tiếp.",
+                "Once suspended, every stamp of this facility shows consumers the red “Facility suspended” warning from the next scan on.",
+            ),
+            l.t("Xác nhận đình chỉ", "Confirm suspension"),
+        )
+    } else {
+        (
+            l.t("Cho cơ sở hoạt động lại", "Reinstate the facility"),
+            l.t(
+                "Tem của cơ sở sẽ lại hiện “Chính hãng” nếu không có vấn đề khác.",
+                "The facility's stamps will show “Genuine” again unless something else is wrong.",
+            ),
+            l.t("Xác nhận cho hoạt động lại", "Confirm reinstatement"),
+        )
+    };
+    let heading = format!("{heading}: {}", f.name);
+    let mut page = FormPage::new(
+        user.chrome(heading.clone()),
+        heading,
+        format!(
+            "/oversight/facilities/{}/{}",
+            f.id,
+            if suspend { "suspend" } else { "reinstate" }
+        ),
+        format!("/oversight/facilities/{}", f.id),
+        REASON_FORM,
+        values,
+    );
+    page.form.warning = Some(warning.to_owned());
+    page.form.submit = submit.to_owned();
+    page.form.danger = suspend;
+    page
+}
+
+async fn status_form(user: PageUser, path: web::Path<(String, String)>) -> PageResult {
+    overseer(&user)?;
+    let (id, raw_act) = path.into_inner();
+    let suspend = act(&raw_act)?;
+    let f = facility_name(&user, path_id(&id)?).await?;
+    html(&status_page(&user, &f, suspend, &HashMap::new()))
+}
+
+async fn change_status(
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<HashMap<String, String>>,
+) -> PageResult {
+    overseer(&user)?;
+    let (id, raw_act) = path.into_inner();
+    let suspend = act(&raw_act)?;
+    let id = path_id(&id)?;
+    let values = posted(&user, form)?;
+    let f = facility_name(&user, id.clone()).await?;
+    let page = status_page(&user, &f, suspend, &values);
+    let done = async {
+        let body: api::oversight::Reason = forms::body_of(forms::to_json(REASON_FORM, &values)?)?;
+        let (caller, state, path, body) = (
+            user.caller.clone(),
+            user.state.clone(),
+            web::Path::from(id.clone()),
+            web::Json(body),
+        );
+        if suspend {
+            api::oversight::suspend(caller, state, path, body).await
+        } else {
+            api::oversight::reinstate(caller, state, path, body).await
+        }
+    };
+    match done.await {
+        Ok(_) => Ok(see_other(&format!(
+            "/oversight/facilities/{}?notice={}",
+            &*id,
+            if suspend { "suspended" } else { "reinstated" }
+        ))),
+        Err(err) => page.refused(err),
+    }
+}
+
+async fn recall_page(
+    user: &PageUser,
+    id: Id,
+    values: &HashMap<String, String>,
+) -> Result<(FormPage, String), PageError> {
+    let scope = user.caller.scope();
+    let view = user
+        .state
+        .db(move |conn| {
+            let row =
+                batch::find(conn, &scope, &id)?.ok_or_else(|| AppError::not_found("batch"))?;
+            Ok(batch::view(conn, row)?)
+        })
+        .await?;
+    let l = user.l;
+    let heading = format!(
+        "{} {} — {}",
+        l.t("Thu hồi lô", "Recall lot"),
+        view.batch.lot_code,
+        l.t(&view.product_name_vi, &view.product_name_en)
+    );
+    let mut page = FormPage::new(
+        user.chrome(heading.clone()),
+        heading,
+        format!("/oversight/batches/{}/recall", view.batch.id),
+        format!("/oversight/facilities/{}", view.batch.facility_id),
+        REASON_FORM,
+        values,
+    );
+    page.form.warning = Some(
+        l.t(
+            "Thu hồi không thể hoàn tác từ trang này. Mọi tem của lô này và của các lô làm từ nó sẽ hiện cảnh báo đỏ “Đã thu hồi” cùng lý do bạn ghi, ngay lần quét kế tiếp.",
+            "A recall cannot be undone from this page. Every stamp of this batch, and of every batch made from it, shows consumers the red “Recalled” warning with your reason from the next scan on.",
+        )
+        .to_owned(),
+    );
+    page.form.submit = l.t("Xác nhận thu hồi", "Confirm the recall").to_owned();
+    page.form.danger = true;
+    Ok((page, view.batch.facility_id))
+}
+
+async fn recall_form(user: PageUser, path: web::Path<String>) -> PageResult {
+    overseer(&user)?;
+    let (page, _) = recall_page(&user, path_id(&path)?, &HashMap::new()).await?;
+    html(&page)
+}
+
+async fn recall(
+    user: PageUser,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> PageResult {
+    overseer(&user)?;
+    let id = path_id(&path)?;
+    let values = posted(&user, form)?;
+    let (page, facility_id) = recall_page(&user, id.clone(), &values).await?;
+    let done = async {
+        let body: api::oversight::Reason = forms::body_of(forms::to_json(REASON_FORM, &values)?)?;
+        api::oversight::recall(
+            user.caller.clone(),
+            user.state.clone(),
+            web::Path::from(id),
+            web::Json(body),
+        )
+        .await
+    };
+    match done.await {
+        Ok(_) => Ok(see_other(&format!(
+            "/oversight/facilities/{facility_id}?notice=recalled"
+        ))),
+        Err(err) => page.refused(err),
+    }
+}

@@ -1,0 +1,751 @@
+//! The producer's portal (`/portal`): a dashboard of the enterprise's
+//! facilities, products, batches, stamp rolls and scans; forms to register
+//! and edit them; a batch page to record events in a few taps and to issue
+//! and print stamps. Every write goes through the same API handler a client
+//! would call, so rules, ownership checks and audit entries are the API's.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Duration;
+use std::collections::HashMap;
+
+use super::chart::{self, Bar};
+use super::forms::{self, field, Field, FormBody, FormPage, Input};
+use super::frame::Chrome;
+use super::session::PageUser;
+use super::{html, see_other, PageError, PageResult};
+use crate::api;
+use crate::auth::Role;
+use crate::domain::id::Id;
+use crate::error::AppError;
+use crate::models::alerts::{self, Alert};
+use crate::models::batch::{self, BatchFilter, BatchView};
+use crate::models::facility::{self, Facility, FacilityFilter};
+use crate::models::page::Page;
+use crate::models::product::{self, Product, ProductFilter};
+use crate::models::stamp_roll::{self, StampRoll};
+use crate::models::stats;
+use crate::resolver::record;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/portal")
+            .route("", web::get().to(dashboard))
+            .route("/facilities/new", web::get().to(new_facility))
+            .route("/facilities/new", web::post().to(create_facility))
+            .route("/facilities/{id}/edit", web::get().to(edit_facility))
+            .route("/facilities/{id}/edit", web::post().to(update_facility))
+            .route("/products/new", web::get().to(new_product))
+            .route("/products/new", web::post().to(create_product))
+            .route("/products/{id}/edit", web::get().to(edit_product))
+            .route("/products/{id}/edit", web::post().to(update_product))
+            .route("/batches/new", web::get().to(new_batch))
+            .route("/batches/new", web::post().to(create_batch))
+            .route("/batches/{id}", web::get().to(show_batch))
+            .route("/batches/{id}/events", web::post().to(record_event))
+            .route("/batches/{id}/rolls", web::post().to(issue_roll)),
+    );
+}
+
+/// The enterprise of a producer; other roles have their own portals.
+fn producer(user: &PageUser) -> Result<String, PageError> {
+    match &user.caller.role {
+        Role::Producer { enterprise_id } => Ok(enterprise_id.clone()),
+        _ => Err(AppError::Forbidden("this page is for producers".into()).into()),
+    }
+}
+
+type Posted = web::Form<HashMap<String, String>>;
+
+/// A posted form's values and its CSRF check.
+fn posted(user: &PageUser, form: Posted) -> Result<HashMap<String, String>, PageError> {
+    let values = form.into_inner();
+    user.check_csrf(values.get("csrf").map(String::as_str).unwrap_or(""))?;
+    Ok(values)
+}
+
+/// The id in a handler's `Location` header (`…/{id}`).
+fn created_id(response: &HttpResponse) -> Option<String> {
+    response
+        .headers()
+        .get(header::LOCATION)?
+        .to_str()
+        .ok()?
+        .rsplit('/')
+        .next()
+        .map(str::to_owned)
+}
+
+fn path_id(raw: &str) -> Result<Id, PageError> {
+    Id::parse(raw).ok_or_else(|| AppError::NotFound("not found".into()).into())
+}
+
+// ---- dashboard -------------------------------------------------------
+
+struct RollLine {
+    roll: StampRoll,
+    lot_code: String,
+    batch_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/dashboard.html")]
+struct Dashboard {
+    c: Chrome,
+    facilities: Vec<Facility>,
+    products: Vec<Product>,
+    batches: Vec<BatchView>,
+    batches_total: i64,
+    rolls: Vec<RollLine>,
+    stamps_issued: i64,
+    scans_total: i64,
+    chart: String,
+    alerts: Vec<Alert>,
+}
+
+async fn dashboard(user: PageUser) -> PageResult {
+    producer(&user)?;
+    let scope = user.caller.scope();
+    let limits = user.state.config.clone_thresholds();
+    let today = crate::time::now().date();
+    let starts = chart::week_starts(today, 8);
+    let from = chart::start_of(starts[0]);
+    let to = chart::start_of(today + Duration::days(1));
+    let (facilities, products, batches, rolls, figures, alerts) = user
+        .state
+        .db(move |conn| {
+            let facilities =
+                facility::list(conn, &scope, &FacilityFilter::default(), Page::export())?;
+            let products = product::list(conn, &scope, &ProductFilter::default(), Page::export())?;
+            let filter = BatchFilter::default().check()?;
+            let batches = batch::list(conn, &scope, &filter, Page::new(Some(1), Some(20))?)?;
+            let mut rolls = Vec::new();
+            for b in &batches.items {
+                for roll in stamp_roll::for_batch(conn, &b.batch.id)? {
+                    rolls.push(RollLine {
+                        roll,
+                        lot_code: b.batch.lot_code.clone(),
+                        batch_id: b.batch.id.clone(),
+                    });
+                }
+            }
+            let alerts = alerts::alerts(conn, &scope, from, to, &limits)?;
+            let figures = stats::stats(conn, &scope, from, to, alerts.len())?;
+            Ok((facilities, products, batches, rolls, figures, alerts))
+        })
+        .await?;
+    let l = user.l;
+    let weekly = chart::weekly_scans(&starts, &figures.scans_per_day);
+    let page = Dashboard {
+        c: user.chrome(l.t("Tổng quan", "Dashboard")),
+        chart: chart::bars(
+            l.t("Lượt quét tem mỗi tuần", "Stamp scans per week"),
+            &weekly,
+            false,
+        ),
+        scans_total: weekly.iter().map(|b: &Bar| b.value).sum(),
+        stamps_issued: figures.stamps_issued,
+        facilities: facilities.items,
+        products: products.items,
+        batches_total: batches.total,
+        batches: batches.items,
+        rolls,
+        alerts,
+    };
+    let mut c = page;
+    c.c.flash = user.notice();
+    html(&c)
+}
+
+// ---- facilities ----------------------------------------------------------
+
+const FACILITY_KINDS: &[(&str, &str, &str)] = &[
+    ("orchard", "Vườn cây ăn trái", "Orchard"),
+    ("farm", "Trang trại", "Farm"),
+    (
+        "aquaculture",
+        "Cơ sở nuôi trồng thủy sản",
+        "Aquaculture farm",
+    ),
+    ("packing_house", "Nhà sơ chế, đóng gói", "Packing house"),
+    ("processing_plant", "Cơ sở chế biến", "Processing plant"),
+    ("warehouse", "Kho", "Warehouse"),
+];
+
+const FACILITY_FORM: &[Field] = &[
+    field("name", "Tên cơ sở", "Facility name", Input::Text(200)),
+    field("kind", "Loại cơ sở", "Kind", Input::Choice(FACILITY_KINDS)),
+    field("address", "Địa chỉ", "Address", Input::Text(300)),
+    field(
+        "district",
+        "Xã / phường",
+        "Commune / district",
+        Input::Text(100),
+    ),
+    field("province", "Tỉnh / thành phố", "Province", Input::Text(100)),
+    field(
+        "area_code",
+        "Mã số vùng trồng / cơ sở đóng gói",
+        "Planting-area or packing-house code",
+        Input::Optional(50),
+    ),
+    field("latitude", "Vĩ độ", "Latitude", Input::Number),
+    field("longitude", "Kinh độ", "Longitude", Input::Number),
+];
+
+fn facility_values(f: &Facility) -> HashMap<String, String> {
+    HashMap::from([
+        ("name".into(), f.name.clone()),
+        ("kind".into(), f.kind.clone()),
+        ("address".into(), f.address.clone()),
+        ("district".into(), f.district.clone()),
+        ("province".into(), f.province.clone()),
+        ("area_code".into(), f.area_code.clone().unwrap_or_default()),
+        (
+            "latitude".into(),
+            f.latitude.map(|v| v.to_string()).unwrap_or_default(),
+        ),
+        (
+            "longitude".into(),
+            f.longitude.map(|v| v.to_string()).unwrap_or_default(),
+        ),
+    ])
+}
+
+fn facility_form(
+    user: &PageUser,
+    action: String,
+    values: &HashMap<String, String>,
+    editing: bool,
+) -> FormPage {
+    let l = user.l;
+    let heading = if editing {
+        l.t("Sửa cơ sở", "Edit facility")
+    } else {
+        l.t("Cơ sở mới", "New facility")
+    };
+    FormPage::new(
+        user.chrome(heading),
+        heading.to_owned(),
+        action,
+        "/portal".into(),
+        FACILITY_FORM,
+        values,
+    )
+}
+
+async fn new_facility(user: PageUser) -> PageResult {
+    producer(&user)?;
+    let values = HashMap::from([("province".to_owned(), "Vĩnh Long".to_owned())]);
+    html(&facility_form(
+        &user,
+        "/portal/facilities/new".into(),
+        &values,
+        false,
+    ))
+}
+
+async fn create_facility(user: PageUser, form: Posted) -> PageResult {
+    producer(&user)?;
+    let values = posted(&user, form)?;
+    let page = facility_form(&user, "/portal/facilities/new".into(), &values, false);
+    let done = async {
+        let body = forms::body_of(forms::to_json(FACILITY_FORM, &values)?)?;
+        api::facilities::create(user.caller.clone(), user.state.clone(), web::Json(body)).await
+    };
+    match done.await {
+        Ok(_) => Ok(see_other("/portal?notice=saved")),
+        Err(err) => page.refused(err),
+    }
+}
+
+async fn edit_facility(user: PageUser, path: web::Path<String>) -> PageResult {
+    producer(&user)?;
+    let id = path_id(&path)?;
+    let scope = user.caller.scope();
+    let row = user
+        .state
+        .db(move |conn| Ok(facility::find(conn, &scope, &id)?))
+        .await?
+        .ok_or_else(|| AppError::not_found("facility"))?;
+    let action = format!("/portal/facilities/{}/edit", row.id);
+    html(&facility_form(&user, action, &facility_values(&row), true))
+}
+
+async fn update_facility(user: PageUser, path: web::Path<String>, form: Posted) -> PageResult {
+    producer(&user)?;
+    let id = path_id(&path)?;
+    let values = posted(&user, form)?;
+    let page = facility_form(
+        &user,
+        format!("/portal/facilities/{}/edit", &*id),
+        &values,
+        true,
+    );
+    let done = async {
+        let body = forms::body_of(forms::to_json(FACILITY_FORM, &values)?)?;
+        api::facilities::update(
+            user.caller.clone(),
+            user.state.clone(),
+            web::Path::from(id),
+            web::Json(body),
+        )
+        .await
+    };
+    match done.await {
+        Ok(_) => Ok(see_other("/portal?notice=saved")),
+        Err(err) => page.refused(err),
+    }
+}
+
+// ---- products -------------------------------------------------------------
+
+const CATEGORIES: &[(&str, &str, &str)] = &[
+    ("fruit", "Trái cây", "Fruit"),
+    ("vegetable", "Rau củ", "Vegetables"),
+    ("seafood", "Thủy sản", "Seafood"),
+    ("processed", "Thực phẩm chế biến", "Processed food"),
+];
+
+const UNITS: &[(&str, &str, &str)] = &[
+    ("kg", "kg", "kg"),
+    ("tonne", "tấn", "tonnes"),
+    ("box", "thùng", "boxes"),
+    ("piece", "quả / cái", "pieces"),
+    ("bag", "bao", "bags"),
+    ("pack", "gói", "packs"),
+];
+
+const PRODUCT_FORM: &[Field] = &[
+    field(
+        "name_vi",
+        "Tên sản phẩm (tiếng Việt)",
+        "Product name (Vietnamese)",
+        Input::Text(200),
+    ),
+    field(
+        "name_en",
+        "Tên sản phẩm (tiếng Anh)",
+        "Product name (English)",
+        Input::Text(200),
+    ),
+    field(
+        "category",
+        "Nhóm sản phẩm",
+        "Category",
+        Input::Choice(CATEGORIES),
+    ),
+    field("variety", "Giống", "Variety", Input::Optional(100)),
+    field("unit", "Đơn vị tính", "Unit", Input::Choice(UNITS)),
+    field(
+        "gtin",
+        "Mã GTIN (mã vạch)",
+        "GTIN (barcode)",
+        Input::Optional(14),
+    ),
+    field(
+        "shelf_life_days",
+        "Hạn dùng (số ngày)",
+        "Shelf life (days)",
+        Input::Number,
+    ),
+    field(
+        "standards",
+        "Tiêu chuẩn áp dụng",
+        "Standards applied",
+        Input::Optional(500),
+    ),
+    field(
+        "image_url",
+        "Địa chỉ ảnh sản phẩm (https://…)",
+        "Product photo address (https://…)",
+        Input::Optional(500),
+    ),
+];
+
+fn product_values(p: &Product) -> HashMap<String, String> {
+    HashMap::from([
+        ("name_vi".into(), p.name_vi.clone()),
+        ("name_en".into(), p.name_en.clone()),
+        ("category".into(), p.category.clone()),
+        ("variety".into(), p.variety.clone().unwrap_or_default()),
+        ("unit".into(), p.unit.clone()),
+        ("gtin".into(), p.gtin.clone().unwrap_or_default()),
+        (
+            "shelf_life_days".into(),
+            p.shelf_life_days.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        ("standards".into(), p.standards.clone().unwrap_or_default()),
+        ("image_url".into(), p.image_url.clone().unwrap_or_default()),
+    ])
+}
+
+fn product_form(
+    user: &PageUser,
+    action: String,
+    values: &HashMap<String, String>,
+    editing: bool,
+) -> FormPage {
+    let l = user.l;
+    let heading = if editing {
+        l.t("Sửa sản phẩm", "Edit product")
+    } else {
+        l.t("Sản phẩm mới", "New product")
+    };
+    FormPage::new(
+        user.chrome(heading),
+        heading.to_owned(),
+        action,
+        "/portal".into(),
+        PRODUCT_FORM,
+        values,
+    )
+}
+
+fn product_body(values: &HashMap<String, String>) -> Result<serde_json::Value, AppError> {
+    let mut body = forms::to_json(PRODUCT_FORM, values)?;
+    forms::whole_numbers(&mut body, &["shelf_life_days"])?;
+    Ok(body)
+}
+
+async fn new_product(user: PageUser) -> PageResult {
+    producer(&user)?;
+    html(&product_form(
+        &user,
+        "/portal/products/new".into(),
+        &HashMap::new(),
+        false,
+    ))
+}
+
+async fn create_product(user: PageUser, form: Posted) -> PageResult {
+    producer(&user)?;
+    let values = posted(&user, form)?;
+    let page = product_form(&user, "/portal/products/new".into(), &values, false);
+    let done = async {
+        let body = forms::body_of(product_body(&values)?)?;
+        api::products::create(user.caller.clone(), user.state.clone(), web::Json(body)).await
+    };
+    match done.await {
+        Ok(_) => Ok(see_other("/portal?notice=saved")),
+        Err(err) => page.refused(err),
+    }
+}
+
+async fn edit_product(user: PageUser, path: web::Path<String>) -> PageResult {
+    producer(&user)?;
+    let id = path_id(&path)?;
+    let scope = user.caller.scope();
+    let row = user
+        .state
+        .db(move |conn| Ok(product::find(conn, &scope, &id)?))
+        .await?
+        .ok_or_else(|| AppError::not_found("product"))?;
+    let action = format!("/portal/products/{}/edit", row.id);
+    html(&product_form(&user, action, &product_values(&row), true))
+}
+
+async fn update_product(user: PageUser, path: web::Path<String>, form: Posted) -> PageResult {
+    producer(&user)?;
+    let id = path_id(&path)?;
+    let values = posted(&user, form)?;
+    let page = product_form(
+        &user,
+        format!("/portal/products/{}/edit", &*id),
+        &values,
+        true,
+    );
+    let done = async {
+        let body = forms::body_of(product_body(&values)?)?;
+        api::products::update(
+            user.caller.clone(),
+            user.state.clone(),
+            web::Path::from(id),
+            web::Json(body),
+        )
+        .await
+    };
+    match done.await {
+        Ok(_) => Ok(see_other("/portal?notice=saved")),
+        Err(err) => page.refused(err),
+    }
+}
+
+// ---- batches ----------------------------------------------------------------
+
+const BATCH_FORM: &[Field] = &[
+    field("product_id", "Sản phẩm", "Product", Input::Pick),
+    field("facility_id", "Cơ sở sản xuất", "Facility", Input::Pick),
+    field("lot_code", "Mã lô", "Lot code", Input::Text(20)),
+    field(
+        "produced_on",
+        "Ngày thu hoạch / sản xuất",
+        "Harvested / produced on",
+        Input::Date,
+    ),
+    field("quantity", "Số lượng", "Quantity", Input::Number),
+    field("unit", "Đơn vị tính", "Unit", Input::Choice(UNITS)),
+    field("expires_on", "Hạn sử dụng", "Best before", Input::Date),
+];
+
+/// The enterprise's products and facilities, as choices.
+async fn choices(
+    user: &PageUser,
+) -> Result<(Vec<(String, String)>, Vec<(String, String)>), PageError> {
+    let scope = user.caller.scope();
+    let l = user.l;
+    let (products, facilities) = user
+        .state
+        .db(move |conn| {
+            Ok((
+                product::list(conn, &scope, &ProductFilter::default(), Page::export())?,
+                facility::list(conn, &scope, &FacilityFilter::default(), Page::export())?,
+            ))
+        })
+        .await?;
+    Ok((
+        products
+            .items
+            .into_iter()
+            .map(|p| (p.id, l.t(&p.name_vi, &p.name_en).to_owned()))
+            .collect(),
+        facilities
+            .items
+            .into_iter()
+            .map(|f| (f.id, format!("{} — {}", f.name, f.district)))
+            .collect(),
+    ))
+}
+
+async fn batch_form(
+    user: &PageUser,
+    values: &HashMap<String, String>,
+) -> Result<FormPage, PageError> {
+    let (products, facilities) = choices(user).await?;
+    let l = user.l;
+    let heading = l.t("Lô hàng mới", "New batch");
+    Ok(FormPage::new(
+        user.chrome(heading),
+        heading.to_owned(),
+        "/portal/batches/new".into(),
+        "/portal".into(),
+        BATCH_FORM,
+        values,
+    )
+    .with_options("product_id", products)
+    .with_options("facility_id", facilities))
+}
+
+async fn new_batch(user: PageUser) -> PageResult {
+    producer(&user)?;
+    let values = HashMap::from([(
+        "produced_on".to_owned(),
+        crate::time::now().date().format("%Y-%m-%d").to_string(),
+    )]);
+    html(&batch_form(&user, &values).await?)
+}
+
+async fn create_batch(user: PageUser, form: Posted) -> PageResult {
+    producer(&user)?;
+    let values = posted(&user, form)?;
+    let page = batch_form(&user, &values).await?;
+    let done = async {
+        let body = forms::body_of(forms::to_json(BATCH_FORM, &values)?)?;
+        api::batches::create(user.caller.clone(), user.state.clone(), web::Json(body)).await
+    };
+    match done.await {
+        Ok(response) => {
+            let id = created_id(&response).unwrap_or_default();
+            Ok(see_other(&format!("/portal/batches/{id}?notice=saved")))
+        }
+        Err(err) => page.refused(err),
+    }
+}
+
+const EVENT_KINDS: &[(&str, &str, &str)] = &[
+    ("harvesting", "Thu hoạch", "Harvest"),
+    ("packing", "Đóng gói", "Packing"),
+    ("cooling", "Làm lạnh", "Cooling"),
+    ("shipping", "Vận chuyển", "Shipping"),
+    ("receiving", "Tiếp nhận", "Receiving"),
+    (
+        "input_application",
+        "Bón phân, phun thuốc",
+        "Inputs applied",
+    ),
+    ("planting", "Gieo trồng", "Planting"),
+    ("inspection", "Tự kiểm tra", "Own inspection"),
+];
+
+const EVENT_FORM: &[Field] = &[
+    field(
+        "kind",
+        "Công việc",
+        "What happened",
+        Input::Choice(EVENT_KINDS),
+    ),
+    field("occurred_at", "Thời gian", "When", Input::LocalTime),
+    field("facility_id", "Tại cơ sở", "At facility", Input::Pick),
+    field("note", "Ghi chú", "Note", Input::Optional(500)),
+];
+
+const ROLL_FORM: &[Field] = &[field("count", "Số tem", "Number of stamps", Input::Number)];
+
+#[derive(Template)]
+#[template(path = "portal/batch.html")]
+struct BatchPage {
+    c: Chrome,
+    view: BatchView,
+    events: Vec<super::stamp::TimelineEntry>,
+    rolls: Vec<StampRoll>,
+    event_form: FormBody,
+    roll_form: FormBody,
+}
+
+async fn batch_page(
+    user: &PageUser,
+    id: Id,
+    event_values: &HashMap<String, String>,
+    roll_values: &HashMap<String, String>,
+) -> Result<BatchPage, PageError> {
+    let scope = user.caller.scope();
+    let (view, record, rolls) = user
+        .state
+        .db(move |conn| {
+            let row =
+                batch::find(conn, &scope, &id)?.ok_or_else(|| AppError::not_found("batch"))?;
+            let record = record::load(conn, &row.id)?;
+            let rolls = stamp_roll::for_batch(conn, &row.id)?;
+            Ok((batch::view(conn, row)?, record, rolls))
+        })
+        .await?;
+    let (_, facilities) = choices(user).await?;
+    let l = user.l;
+    let title = format!("{} {}", l.t("Lô", "Lot"), view.batch.lot_code);
+    let base = format!("/portal/batches/{}", view.batch.id);
+    let mut event_values = event_values.clone();
+    event_values
+        .entry("facility_id".into())
+        .or_insert_with(|| view.batch.facility_id.clone());
+    event_values.entry("occurred_at".into()).or_insert_with(|| {
+        (crate::time::now() + Duration::hours(7))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    });
+    let c = user.chrome(title.clone());
+    let mut event_form = FormBody::new(
+        &c,
+        l.t("Ghi nhật ký", "Record an event").to_owned(),
+        format!("{base}/events"),
+        base.clone(),
+        EVENT_FORM,
+        &event_values,
+    )
+    .with_options("facility_id", facilities);
+    event_form.submit = l.t("Ghi nhật ký", "Record").to_owned();
+    let mut roll_form = FormBody::new(
+        &c,
+        l.t("Cấp cuộn tem", "Issue a stamp roll").to_owned(),
+        format!("{base}/rolls"),
+        base,
+        ROLL_FORM,
+        roll_values,
+    );
+    roll_form.submit = l.t("Cấp tem", "Issue stamps").to_owned();
+    let mut c = c;
+    c.flash = user.notice();
+    Ok(BatchPage {
+        c,
+        events: record
+            .as_ref()
+            .map(|r| super::stamp::timeline(r, l))
+            .unwrap_or_default(),
+        view,
+        rolls,
+        event_form,
+        roll_form,
+    })
+}
+
+async fn show_batch(user: PageUser, path: web::Path<String>) -> PageResult {
+    producer(&user)?;
+    let id = path_id(&path)?;
+    let page = batch_page(
+        &user,
+        id,
+        &HashMap::new(),
+        &HashMap::from([("count".into(), "1000".into())]),
+    )
+    .await?;
+    html(&page)
+}
+
+async fn record_event(user: PageUser, path: web::Path<String>, form: Posted) -> PageResult {
+    producer(&user)?;
+    let id = path_id(&path)?;
+    let values = posted(&user, form)?;
+    let done = async {
+        let mut body = forms::to_json(EVENT_FORM, &values)?;
+        let note = body.as_object_mut().and_then(|m| m.remove("note"));
+        body["details"] = match note {
+            Some(serde_json::Value::String(text)) => serde_json::json!({ "note": text }),
+            _ => serde_json::json!({}),
+        };
+        let body = forms::body_of(body)?;
+        api::batches::create_event(
+            user.caller.clone(),
+            user.state.clone(),
+            web::Path::from(id.clone()),
+            web::Json(body),
+        )
+        .await
+    };
+    match done.await {
+        Ok(_) => Ok(see_other(&format!("/portal/batches/{}?notice=event", &*id))),
+        Err(err) => {
+            let page = batch_page(&user, id, &values, &HashMap::new()).await?;
+            refused_on_batch(page, err, true)
+        }
+    }
+}
+
+async fn issue_roll(user: PageUser, path: web::Path<String>, form: Posted) -> PageResult {
+    producer(&user)?;
+    let id = path_id(&path)?;
+    let values = posted(&user, form)?;
+    let done = async {
+        let mut body = forms::to_json(ROLL_FORM, &values)?;
+        forms::whole_numbers(&mut body, &["count"])?;
+        if body["count"].is_null() {
+            return Err(AppError::invalid("count", "is required"));
+        }
+        let body: api::stamps::IssueRequest = forms::body_of(body)?;
+        api::stamps::issue(
+            user.caller.clone(),
+            user.state.clone(),
+            web::Path::from(id.clone()),
+            web::Json(body),
+        )
+        .await
+    };
+    match done.await {
+        Ok(_) => Ok(see_other(&format!("/portal/batches/{}?notice=roll", &*id))),
+        Err(err) => {
+            let page = batch_page(&user, id, &HashMap::new(), &values).await?;
+            refused_on_batch(page, err, false)
+        }
+    }
+}
+
+/// Shows the batch page again with the refusal beside the form that
+/// caused it.
+fn refused_on_batch(mut page: BatchPage, err: AppError, event: bool) -> PageResult {
+    let form = if event {
+        &mut page.event_form
+    } else {
+        &mut page.roll_form
+    };
+    let status = form.mark(err)?;
+    super::html_with(status, &page)
+}
