@@ -289,6 +289,7 @@ pub fn translate(l: Lang, message: &str) -> String {
         "no such enterprise" => Some("không có doanh nghiệp này"),
         "belongs to another enterprise" => Some("thuộc doanh nghiệp khác"),
         "cannot be changed" => Some("không được thay đổi"),
+        "must be 1 to 20 characters" => Some("phải dài từ 1 đến 20 ký tự"),
         _ => None,
     };
     if let Some(text) = exact {

@@ -12,6 +12,7 @@ mod isolation;
 mod labels;
 mod opendata;
 mod oversight;
+mod pages;
 mod registry;
 mod stamps;
 mod validation;
