@@ -14,6 +14,8 @@ use tracestamp::AppState;
 
 pub struct TestApp {
     pub state: AppState,
+    /// Where the database is, for a server process run on it.
+    pub database_url: String,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
@@ -43,6 +45,7 @@ impl TestApp {
             .expect("open sqlite");
         TestApp {
             state,
+            database_url: path.to_str().expect("utf-8 path").to_owned(),
             _dir: Some(dir),
             pg: None,
         }
@@ -65,6 +68,7 @@ impl TestApp {
         let state = AppState::open(Config::for_database(&url)).expect("open postgres");
         TestApp {
             state,
+            database_url: url,
             _dir: None,
             pg: Some((admin_url.to_owned(), name)),
         }

@@ -6,6 +6,7 @@ mod world;
 
 mod audit;
 mod auth;
+mod browser;
 mod cli;
 mod demo;
 mod isolation;

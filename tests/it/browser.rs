@@ -1,0 +1,396 @@
+//! The pages in a real browser: headless Chromium driven through
+//! chromedriver (WebDriver), against the real binary serving the demo set.
+//! A producer logs in, creates a batch, records its harvest, issues a roll
+//! and downloads its labels; a consumer opens a stamp in Vietnamese and
+//! English; a regulator recalls the batch and the consumer's page turns red.
+//! Screenshots land in `target/tmp/screenshots/` for people to look at.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::harness::TestApp;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A child process stopped when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn wait_for(port: u16, what: &str) {
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "{what} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn serve(database_url: &str) -> (Running, u16) {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_tracestamp"))
+        .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", database_url)
+        .env("PUBLIC_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("run tracestamp serve");
+    let running = Running(child);
+    wait_for(port, "tracestamp");
+    (running, port)
+}
+
+async fn browser() -> (Running, Client) {
+    assert!(
+        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
+        "the browser tests need Debian's chromium and chromium-driver: \
+         apt-get install -y chromium chromium-driver (.ci/run installs them)"
+    );
+    let port = free_port();
+    let driver = Running(
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run chromedriver"),
+    );
+    wait_for(port, "chromedriver");
+    let profile = std::env::temp_dir().join(format!("tracestamp-chromium-{port}"));
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-dev-shm-usage", "--window-size=412,915",
+                "--lang=vi-VN",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+            // A phone sold in Vietnam asks for Vietnamese.
+            "prefs": {"intl.accept_languages": "vi-VN,vi"}
+        }),
+    );
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session in headless Chromium");
+    (driver, client)
+}
+
+/// Saves what the browser shows, for a person to look at.
+async fn screenshot(client: &Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    let png = client.screenshot().await.expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+/// The basics an accessibility checker asks first: a language, a title,
+/// a label for every input, one main heading.
+async fn check_basics(client: &Client, page: &str) {
+    let report = client
+        .execute(
+            "const unlabeled = [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+                .map(e => e.name);
+             return {lang: document.documentElement.lang, title: document.title,
+                     unlabeled, h1: document.querySelectorAll('h1').length};",
+            vec![],
+        )
+        .await
+        .expect("run the check");
+    assert!(
+        ["vi", "en"].contains(&report["lang"].as_str().unwrap_or("")),
+        "{page}: {report}"
+    );
+    assert!(
+        !report["title"].as_str().unwrap_or("").is_empty(),
+        "{page} has no title"
+    );
+    assert_eq!(
+        report["unlabeled"],
+        json!([]),
+        "{page} has inputs without labels"
+    );
+    assert_eq!(report["h1"], json!(1), "{page} needs one main heading");
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .text()
+        .await
+        .expect("element text")
+}
+
+async fn log_in(client: &Client, base: &str, username: &str) {
+    client.delete_all_cookies().await.expect("clear cookies");
+    client
+        .goto(&format!("{base}/login"))
+        .await
+        .expect("open login");
+    check_basics(client, "login").await;
+    let form = client
+        .form(Locator::Css("form.stack"))
+        .await
+        .expect("login form");
+    form.set_by_name("username", username).await.unwrap();
+    form.set_by_name("password", "demo").await.unwrap();
+    form.submit().await.expect("log in");
+}
+
+/// GET with the browser's session cookie, outside the browser: a download.
+fn download(port: u16, path: &str, session: &str) -> (String, Vec<u8>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: tracestamp_session={session}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("headers end");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut body = raw[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    (head, body)
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("chunk size line");
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
+                .unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[line_end + 2..line_end + 2 + size]);
+        data = &data[line_end + 2 + size + 2..];
+    }
+}
+
+#[actix_web::test]
+async fn producer_consumer_and_regulator_in_a_real_browser() {
+    let app = TestApp::new();
+    let (_server, port) = serve(&app.database_url);
+    let base = format!("http://127.0.0.1:{port}");
+    let (_driver, client) = browser().await;
+
+    // A producer logs in and creates a batch.
+    log_in(&client, &base, "producer1").await;
+    assert_eq!(client.current_url().await.unwrap().path(), "/portal");
+    check_basics(&client, "dashboard").await;
+    screenshot(&client, "01-producer-dashboard").await;
+    client
+        .find(Locator::Css("a[href='/portal/batches/new']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    check_basics(&client, "new batch").await;
+    let form = client.form(Locator::Css("form.stack")).await.unwrap();
+    form.set_by_name("lot_code", "WEB-2611").await.unwrap();
+    form.set_by_name("quantity", "850").await.unwrap();
+    let facility_id = client
+        .find(Locator::Css("#f-facility_id"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .expect("a facility is chosen");
+    form.submit().await.unwrap();
+    let batch_url = client.current_url().await.unwrap();
+    assert!(
+        batch_url.path().starts_with("/portal/batches/"),
+        "{batch_url}"
+    );
+    let batch_id = batch_url
+        .path()
+        .trim_start_matches("/portal/batches/")
+        .to_owned();
+    assert_eq!(text(&client, ".flash").await, "Đã lưu.");
+
+    // Records the harvest in a few taps: the form comes filled in.
+    let event_form = client
+        .form(Locator::Css("form[action$='/events']"))
+        .await
+        .unwrap();
+    event_form
+        .set_by_name("note", "Cắt 850 kg, trái đạt chuẩn")
+        .await
+        .unwrap();
+    event_form.submit().await.unwrap();
+    assert_eq!(text(&client, ".flash").await, "Đã ghi nhật ký.");
+    assert!(text(&client, ".timeline").await.contains("Thu hoạch"));
+
+    // Issues a roll of 24 stamps and downloads its label sheet.
+    let roll_form = client
+        .form(Locator::Css("form[action$='/rolls']"))
+        .await
+        .unwrap();
+    roll_form.set_by_name("count", "24").await.unwrap();
+    roll_form.submit().await.unwrap();
+    assert_eq!(text(&client, ".flash").await, "Đã cấp cuộn tem.");
+    check_basics(&client, "batch").await;
+    screenshot(&client, "02-producer-batch").await;
+    let pdf_path = client
+        .find(Locator::Css("a.pdf"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .expect("a PDF link");
+    let session = client
+        .get_named_cookie("tracestamp_session")
+        .await
+        .expect("the browser holds the session")
+        .value()
+        .to_owned();
+    let (head, pdf) = download(port, &pdf_path, &session);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("application/pdf"), "{head}");
+    assert!(pdf.starts_with(b"%PDF-"), "the download is a PDF");
+    let serials_path = pdf_path.replace(
+        &pdf_path[pdf_path.find("/labels.pdf").unwrap()..],
+        "/serials?format=csv",
+    );
+    let (_, csv) = download(port, &serials_path, &session);
+    let csv = String::from_utf8(csv).unwrap();
+    let serial = csv
+        .lines()
+        .nth(1)
+        .expect("a serial")
+        .split(',')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // A consumer scans a stamp: Vietnamese by default, English on demand.
+    client.delete_all_cookies().await.unwrap();
+    client.goto(&format!("{base}/s/{serial}")).await.unwrap();
+    assert_eq!(text(&client, "#verdict").await, "Chính hãng");
+    assert!(text(&client, ".timeline").await.contains("Cắt 850 kg"));
+    check_basics(&client, "stamp vi").await;
+    screenshot(&client, "03-consumer-genuine-vi").await;
+    client
+        .find(Locator::Css("a[hreflang='en']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text(&client, "#verdict").await, "Genuine");
+    let lang: String = client
+        .execute("return document.documentElement.lang", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(lang, "en");
+    screenshot(&client, "04-consumer-genuine-en").await;
+
+    // A regulator of the province recalls the batch, after confirming.
+    log_in(&client, &base, "regulator1").await;
+    assert_eq!(client.current_url().await.unwrap().path(), "/oversight");
+    check_basics(&client, "overview").await;
+    screenshot(&client, "05-regulator-overview").await;
+    client
+        .goto(&format!(
+            "{base}/oversight/facilities/{facility_id}?lang=vi"
+        ))
+        .await
+        .unwrap();
+    check_basics(&client, "facility record").await;
+    client
+        .find(Locator::Css(&format!(
+            "a[href='/oversight/batches/{batch_id}/recall']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(text(&client, "p.errors")
+        .await
+        .contains("không thể hoàn tác"));
+    check_basics(&client, "recall confirmation").await;
+    let recall = client.form(Locator::Css("form.stack")).await.unwrap();
+    recall
+        .set_by_name(
+            "reason",
+            "Phát hiện dư lượng thuốc trừ sâu vượt mức cho phép",
+        )
+        .await
+        .unwrap();
+    recall.submit().await.unwrap();
+    assert_eq!(text(&client, ".flash").await, "Đã thu hồi lô hàng.");
+    screenshot(&client, "06-regulator-recalled").await;
+
+    // The consumer's page is red at the next scan.
+    client.delete_all_cookies().await.unwrap();
+    client
+        .goto(&format!("{base}/s/{serial}?lang=vi"))
+        .await
+        .unwrap();
+    assert_eq!(text(&client, "#verdict").await, "Đã thu hồi");
+    let tone = client
+        .find(Locator::Css("section.verdict"))
+        .await
+        .unwrap()
+        .attr("class")
+        .await
+        .unwrap();
+    assert_eq!(tone.as_deref(), Some("verdict bad"));
+    assert!(text(&client, "section.verdict")
+        .await
+        .contains("dư lượng thuốc trừ sâu"));
+    screenshot(&client, "07-consumer-recalled").await;
+    client.close().await.expect("close the browser");
+}
