@@ -155,7 +155,7 @@ pub async fn create(
     ))
 }
 
-async fn update(
+pub async fn update(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,

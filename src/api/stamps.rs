@@ -339,25 +339,25 @@ pub fn stamp_range(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct VoidRequest {
+pub struct VoidRequest {
     /// Serials to void; or `all` for the whole roll.
     #[serde(default)]
-    serials: Vec<String>,
+    pub serials: Vec<String>,
     #[serde(default)]
-    all: bool,
-    reason: String,
+    pub all: bool,
+    pub reason: String,
 }
 
 /// Most serials voided in one request.
 const MAX_VOID: usize = 10_000;
 
 #[derive(Serialize)]
-struct VoidAnswer {
+pub struct VoidAnswer {
     voided: usize,
     all: bool,
 }
 
-async fn void(
+pub async fn void(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,

@@ -182,7 +182,7 @@ fn load_set(conn: &mut DbConnection, set: &DemoSet, password_hash: &str) -> AppR
             variety: Some(p.variety.clone()),
             gtin: Some(p.gtin.clone()),
             unit: Some(p.unit.clone()),
-            image_url: None,
+            image_url: Some(Some(crate::pages::demo_picture(&p.category, &p.name_en))),
             shelf_life_days: Some(p.shelf_life_days),
             standards: Some(p.standards.clone()),
         }

@@ -108,3 +108,26 @@ pub fn stats(
         alerts,
     })
 }
+
+/// Scans of the stamps in reach, by coarse origin: the salted hash of the
+/// client's network area, so a producer sees where its stamps are read
+/// (one area or many, a sudden new one) without learning who read them.
+/// The ten busiest areas, busiest first.
+pub fn scans_by_origin(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<(Option<String>, i64)>> {
+    let (condition, bound) = scope_condition(scope);
+    scan::table
+        .inner_join(stamp_roll::table.inner_join(batch::table))
+        .filter(sql::<Bool>(condition).bind::<Text, _>(bound).sql(")"))
+        .filter(scan::scanned_at.ge(from))
+        .filter(scan::scanned_at.lt(to))
+        .group_by(scan::origin_region)
+        .select((scan::origin_region, count_star()))
+        .order(count_star().desc())
+        .limit(10)
+        .load(conn)
+}

@@ -32,6 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             }),
     )
     .route("/static/site.css", web::get().to(stylesheet))
+    .route("/static/products/{name}", web::get().to(product_picture))
     .configure(home::routes)
     .configure(login::routes)
     .configure(portal::routes)
@@ -47,6 +48,48 @@ async fn stylesheet() -> HttpResponse {
         .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
         .body(STYLESHEET)
+}
+
+/// Pictures of the demo's products (drawings, small enough to cost nothing
+/// on a phone); producers link their own photos instead.
+async fn product_picture(name: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let svg = match name.as_str() {
+        "pomelo.svg" => include_str!("../../web/static/products/pomelo.svg"),
+        "citrus.svg" => include_str!("../../web/static/products/citrus.svg"),
+        "durian.svg" => include_str!("../../web/static/products/durian.svg"),
+        "fruit.svg" => include_str!("../../web/static/products/fruit.svg"),
+        "vegetable.svg" => include_str!("../../web/static/products/vegetable.svg"),
+        "fish.svg" => include_str!("../../web/static/products/fish.svg"),
+        "prawn.svg" => include_str!("../../web/static/products/prawn.svg"),
+        "pastry.svg" => include_str!("../../web/static/products/pastry.svg"),
+        _ => return Err(AppError::NotFound("no such picture".into()).into()),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "image/svg+xml"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(svg))
+}
+
+/// The picture the demo shows for a product, by what it is.
+pub fn demo_picture(category: &str, name_en: &str) -> String {
+    let name = name_en.to_lowercase();
+    let picture = if name.contains("pomelo") && category == "fruit" {
+        "pomelo"
+    } else if (name.contains("orange") || name.contains("lime")) && category == "fruit" {
+        "citrus"
+    } else if name.contains("durian") && category == "fruit" {
+        "durian"
+    } else if name.contains("prawn") || name.contains("shrimp") {
+        "prawn"
+    } else {
+        match category {
+            "vegetable" => "vegetable",
+            "seafood" => "fish",
+            "processed" => "pastry",
+            _ => "fruit",
+        }
+    };
+    format!("/static/products/{picture}.svg")
 }
 
 /// A rendered page, 200.

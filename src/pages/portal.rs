@@ -43,6 +43,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/batches/new", web::get().to(new_batch))
             .route("/batches/new", web::post().to(create_batch))
             .route("/batches/{id}", web::get().to(show_batch))
+            .route("/batches/{id}/edit", web::get().to(edit_batch))
+            .route("/batches/{id}/edit", web::post().to(update_batch))
+            .route("/rolls/{id}/void", web::get().to(void_form))
+            .route("/rolls/{id}/void", web::post().to(void_stamps))
             .route("/batches/{id}/events", web::post().to(record_event))
             .route("/batches/{id}/rolls", web::post().to(issue_roll)),
     );
@@ -101,6 +105,8 @@ struct Dashboard {
     stamps_issued: i64,
     scans_total: i64,
     chart: String,
+    /// Busiest anonymised origin areas: (area code, scans).
+    origins: Vec<(String, i64)>,
     alerts: Vec<Alert>,
 }
 
@@ -112,7 +118,7 @@ async fn dashboard(user: PageUser) -> PageResult {
     let starts = chart::week_starts(today, 8);
     let from = chart::start_of(starts[0]);
     let to = chart::start_of(today + Duration::days(1));
-    let (facilities, products, batches, rolls, figures, alerts) = user
+    let (facilities, products, batches, rolls, figures, alerts, origins) = user
         .state
         .db(move |conn| {
             let facilities =
@@ -132,7 +138,10 @@ async fn dashboard(user: PageUser) -> PageResult {
             }
             let alerts = alerts::alerts(conn, &scope, from, to, &limits)?;
             let figures = stats::stats(conn, &scope, from, to, alerts.len())?;
-            Ok((facilities, products, batches, rolls, figures, alerts))
+            let origins = stats::scans_by_origin(conn, &scope, from, to)?;
+            Ok((
+                facilities, products, batches, rolls, figures, alerts, origins,
+            ))
         })
         .await?;
     let l = user.l;
@@ -151,6 +160,16 @@ async fn dashboard(user: PageUser) -> PageResult {
         batches_total: batches.total,
         batches: batches.items,
         rolls,
+        origins: origins
+            .into_iter()
+            .map(|(area, scans)| {
+                let code = area.map(|a| a.chars().take(8).collect::<String>().to_uppercase());
+                (
+                    code.unwrap_or_else(|| l.t("không rõ", "unknown").to_owned()),
+                    scans,
+                )
+            })
+            .collect(),
         alerts,
     };
     let mut c = page;
@@ -559,6 +578,202 @@ async fn create_batch(user: PageUser, form: Posted) -> PageResult {
             let id = created_id(&response).unwrap_or_default();
             Ok(see_other(&format!("/portal/batches/{id}?notice=saved")))
         }
+        Err(err) => page.refused(err),
+    }
+}
+
+/// Editing keeps the product and the facility: a batch of another product
+/// or from another place is another batch.
+const BATCH_EDIT_FORM: &[Field] = &[
+    field("lot_code", "Mã lô", "Lot code", Input::Text(20)),
+    field(
+        "produced_on",
+        "Ngày thu hoạch / sản xuất",
+        "Harvested / produced on",
+        Input::Date,
+    ),
+    field("quantity", "Số lượng", "Quantity", Input::Number),
+    field("unit", "Đơn vị tính", "Unit", Input::Choice(UNITS)),
+    field("expires_on", "Hạn sử dụng", "Best before", Input::Date),
+];
+
+fn batch_edit_page(user: &PageUser, id: &str, values: &HashMap<String, String>) -> FormPage {
+    let heading = user.l.t("Sửa lô hàng", "Edit batch");
+    FormPage::new(
+        user.chrome(heading),
+        heading.to_owned(),
+        format!("/portal/batches/{id}/edit"),
+        format!("/portal/batches/{id}"),
+        BATCH_EDIT_FORM,
+        values,
+    )
+}
+
+async fn edit_batch(user: PageUser, path: web::Path<String>) -> PageResult {
+    producer(&user)?;
+    let id = path_id(&path)?;
+    let scope = user.caller.scope();
+    let row = user
+        .state
+        .db(move |conn| Ok(batch::find(conn, &scope, &id)?))
+        .await?
+        .ok_or_else(|| AppError::not_found("batch"))?;
+    let values = HashMap::from([
+        ("lot_code".to_owned(), row.lot_code.clone()),
+        ("produced_on".to_owned(), row.produced_on.to_string()),
+        ("quantity".to_owned(), row.quantity.to_string()),
+        ("unit".to_owned(), row.unit.clone()),
+        (
+            "expires_on".to_owned(),
+            row.expires_on.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+    ]);
+    html(&batch_edit_page(&user, &row.id, &values))
+}
+
+async fn update_batch(user: PageUser, path: web::Path<String>, form: Posted) -> PageResult {
+    producer(&user)?;
+    let id = path_id(&path)?;
+    let values = posted(&user, form)?;
+    let page = batch_edit_page(&user, &id, &values);
+    let done = async {
+        let body = forms::body_of(forms::to_json(BATCH_EDIT_FORM, &values)?)?;
+        api::batches::update(
+            user.caller.clone(),
+            user.state.clone(),
+            web::Path::from(id.clone()),
+            web::Json(body),
+        )
+        .await
+    };
+    match done.await {
+        Ok(_) => Ok(see_other(&format!("/portal/batches/{}?notice=saved", &*id))),
+        Err(err) => page.refused(err),
+    }
+}
+
+const VOID_WHAT: &[(&str, &str, &str)] = &[
+    (
+        "listed",
+        "Chỉ các tem liệt kê dưới đây",
+        "Only the stamps listed below",
+    ),
+    ("all", "Cả cuộn tem", "The whole roll"),
+];
+
+const VOID_FORM: &[Field] = &[
+    field("what", "Hủy", "Void", Input::Choice(VOID_WHAT)),
+    field(
+        "serials",
+        "Mã tem (cách nhau bởi dấu cách hoặc xuống dòng)",
+        "Stamp codes (separated by spaces or new lines)",
+        Input::Optional(200_000),
+    ),
+    field(
+        "reason",
+        "Lý do (bắt buộc)",
+        "Reason (required)",
+        Input::LongText(500),
+    ),
+];
+
+/// The roll if it belongs to the producer's enterprise, and its batch's id.
+async fn own_roll(user: &PageUser, id: Id) -> Result<(StampRoll, String), PageError> {
+    let scope = user.caller.scope();
+    Ok(user
+        .state
+        .db(move |conn| {
+            let roll =
+                stamp_roll::find(conn, &id)?.ok_or_else(|| AppError::not_found("stamp roll"))?;
+            let lot = batch::find(conn, &scope, &roll.batch_id)?
+                .ok_or_else(|| AppError::not_found("stamp roll"))?
+                .lot_code;
+            Ok((roll, lot))
+        })
+        .await?)
+}
+
+fn void_page(
+    user: &PageUser,
+    roll: &StampRoll,
+    lot: &str,
+    values: &HashMap<String, String>,
+) -> FormPage {
+    let l = user.l;
+    let heading = format!(
+        "{} — {} {lot}",
+        l.t("Hủy tem", "Void stamps"),
+        l.t("lô", "lot")
+    );
+    let mut page = FormPage::new(
+        user.chrome(heading.clone()),
+        heading,
+        format!("/portal/rolls/{}/void", roll.id),
+        format!("/portal/batches/{}", roll.batch_id),
+        VOID_FORM,
+        values,
+    );
+    page.form.warning = Some(
+        l.t(
+            "Tem đã hủy không thể dùng lại: người tiêu dùng quét sẽ thấy cảnh báo đỏ “Tem đã hủy”. Dùng khi tem bị mất, hỏng hoặc in sai.",
+            "Voided stamps cannot be used again: consumers who scan them see the red “Voided stamp” warning. Use it for lost, damaged or misprinted stamps.",
+        )
+        .to_owned(),
+    );
+    page.form.submit = l.t("Xác nhận hủy tem", "Confirm voiding").to_owned();
+    page.form.danger = true;
+    page
+}
+
+async fn void_form(user: PageUser, path: web::Path<String>) -> PageResult {
+    producer(&user)?;
+    let (roll, lot) = own_roll(&user, path_id(&path)?).await?;
+    html(&void_page(&user, &roll, &lot, &HashMap::new()))
+}
+
+async fn void_stamps(user: PageUser, path: web::Path<String>, form: Posted) -> PageResult {
+    producer(&user)?;
+    let id = path_id(&path)?;
+    let values = posted(&user, form)?;
+    let (roll, lot) = own_roll(&user, id.clone()).await?;
+    let page = void_page(&user, &roll, &lot, &values);
+    let done = async {
+        let all = values.get("what").map(String::as_str) == Some("all");
+        let serials = if all {
+            Vec::new()
+        } else {
+            let listed: Vec<String> = values
+                .get("serials")
+                .map(|text| {
+                    text.split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if listed.is_empty() {
+                return Err(AppError::invalid("serials", "is required"));
+            }
+            listed
+        };
+        let body = api::stamps::VoidRequest {
+            serials,
+            all,
+            reason: values.get("reason").cloned().unwrap_or_default(),
+        };
+        api::stamps::void(
+            user.caller.clone(),
+            user.state.clone(),
+            web::Path::from(id),
+            web::Json(body),
+        )
+        .await
+    };
+    match done.await {
+        Ok(_) => Ok(see_other(&format!(
+            "/portal/batches/{}?notice=void",
+            roll.batch_id
+        ))),
         Err(err) => page.refused(err),
     }
 }

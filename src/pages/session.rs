@@ -141,6 +141,7 @@ fn notice_text(l: Lang, code: &str) -> Option<String> {
         "event" => l.t("Đã ghi nhật ký.", "Event recorded."),
         "roll" => l.t("Đã cấp cuộn tem.", "Stamp roll issued."),
         "inspection" => l.t("Đã ghi kết quả kiểm tra.", "Inspection recorded."),
+        "void" => l.t("Đã hủy tem.", "Stamps voided."),
         "suspended" => l.t("Đã đình chỉ cơ sở.", "Facility suspended."),
         "reinstated" => l.t("Đã cho cơ sở hoạt động lại.", "Facility reinstated."),
         "recalled" => l.t("Đã thu hồi lô hàng.", "Batch recalled."),

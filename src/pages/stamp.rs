@@ -136,7 +136,13 @@ pub fn stamp(answer: &StampAnswer, english: bool) -> String {
             answer.record.facility.province
         ),
         url: format!("{}/s/{}", answer.official_site, answer.serial),
-        image: answer.record.product.image_url.clone(),
+        image: answer.record.product.image_url.as_ref().map(|url| {
+            if url.starts_with('/') && !url.starts_with("//") {
+                format!("{}{url}", answer.official_site)
+            } else {
+                url.clone()
+            }
+        }),
     });
     StampPage {
         first_scan: answer.first_scanned_at.map(|t| l.time(&t)),

@@ -316,6 +316,14 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
     client.goto(&format!("{base}/s/{serial}")).await.unwrap();
     assert_eq!(text(&client, "#verdict").await, "Chính hãng");
     assert!(text(&client, ".timeline").await.contains("Cắt 850 kg"));
+    let photo = client
+        .execute("const i = document.querySelector('.product img'); return i && i.complete ? i.naturalWidth : 0;", vec![])
+        .await
+        .unwrap();
+    assert!(
+        photo.as_u64().unwrap_or(0) > 0,
+        "the product's picture shows"
+    );
     check_basics(&client, "stamp vi").await;
     screenshot(&client, "03-consumer-genuine-vi").await;
     client

@@ -794,3 +794,152 @@ async fn no_form_answers_500_to_what_a_browser_can_send() {
             .collect::<Vec<_>>()
     );
 }
+
+#[actix_web::test]
+async fn a_producer_edits_a_batch_and_voids_a_stamp_after_confirming() {
+    let w = World::build().await;
+    let path = stamp_path(&w).await;
+    let serial = path.trim_start_matches("/s/").to_owned();
+    let edit = page(
+        &w.app,
+        &format!("/portal/batches/{}/edit", w.a.batch),
+        Some(&w.a.token),
+    )
+    .await
+    .expect(200);
+    assert!(edit.text.contains("value=\"LOT-1\""));
+    let csrf = csrf_of(&edit.text);
+    let other = page(
+        &w.app,
+        &format!("/portal/batches/{}/edit", w.b.batch),
+        Some(&w.a.token),
+    )
+    .await;
+    assert_eq!(
+        other.status.as_u16(),
+        404,
+        "another enterprise's batch opens"
+    );
+    submit(
+        &w.app,
+        &format!("/portal/batches/{}/edit", w.a.batch),
+        &w.a.token,
+        &[
+            ("csrf", &csrf),
+            ("lot_code", "LOT-1B"),
+            ("produced_on", "2026-11-02"),
+            ("quantity", "2400"),
+            ("unit", "kg"),
+            ("expires_on", ""),
+        ],
+    )
+    .await
+    .expect(303);
+    let batch = w
+        .app
+        .get(&format!("/api/v1/batches/{}", w.a.batch), &w.a.token)
+        .await
+        .expect(200);
+    assert_eq!(batch.body["lot_code"], "LOT-1B");
+    assert_eq!(batch.body["expires_on"], serde_json::Value::Null);
+
+    let rolls = w
+        .app
+        .get(
+            &format!("/api/v1/batches/{}/stamp-rolls", w.a.batch),
+            &w.a.token,
+        )
+        .await
+        .expect(200);
+    let listed = if rolls.body.is_array() {
+        &rolls.body
+    } else {
+        &rolls.body["items"]
+    };
+    let roll = listed[0]["id"].as_str().expect("a roll").to_owned();
+    let confirm = page(
+        &w.app,
+        &format!("/portal/rolls/{roll}/void"),
+        Some(&w.a.token),
+    )
+    .await
+    .expect(200);
+    assert!(confirm.text.contains("Xác nhận hủy tem"));
+    assert_eq!(
+        page(
+            &w.app,
+            &format!("/portal/rolls/{roll}/void"),
+            Some(&w.b.token)
+        )
+        .await
+        .status
+        .as_u16(),
+        404
+    );
+    let nothing_listed = submit(
+        &w.app,
+        &format!("/portal/rolls/{roll}/void"),
+        &w.a.token,
+        &[
+            ("csrf", &csrf),
+            ("what", "listed"),
+            ("serials", ""),
+            ("reason", "Tem rách"),
+        ],
+    )
+    .await;
+    assert_eq!(nothing_listed.status.as_u16(), 422);
+    submit(
+        &w.app,
+        &format!("/portal/rolls/{roll}/void"),
+        &w.a.token,
+        &[
+            ("csrf", &csrf),
+            ("what", "listed"),
+            ("serials", &serial),
+            ("reason", "Tem rách khi dán"),
+        ],
+    )
+    .await
+    .expect(303);
+    let voided = page(&w.app, &path, None).await.expect(200);
+    assert!(voided.text.contains("Tem đã hủy"));
+    assert!(voided.text.contains("class=\"verdict bad\""));
+}
+
+#[actix_web::test]
+async fn demo_products_have_pictures_and_the_dashboard_shows_where_stamps_are_read() {
+    let w = World::build().await;
+    let path = stamp_path(&w).await;
+    page(&w.app, &path, None).await.expect(200);
+    w.app.state.flush_scans().expect("flush scans");
+    let dashboard = page(&w.app, "/portal", Some(&w.a.token)).await.expect(200);
+    assert!(dashboard.text.contains("khu vực mạng, đã ẩn danh"));
+    assert!(
+        dashboard.text.contains("<td><code>"),
+        "the scan's origin area is listed"
+    );
+    let picture = page(&w.app, "/static/products/pomelo.svg", None)
+        .await
+        .expect(200);
+    assert_eq!(
+        picture.headers.get(header::CONTENT_TYPE).unwrap(),
+        "image/svg+xml"
+    );
+    assert!(picture.text.starts_with("<svg"));
+    assert_eq!(
+        page(&w.app, "/static/products/../../Cargo.toml", None)
+            .await
+            .status
+            .as_u16(),
+        404
+    );
+    assert_eq!(
+        tracestamp::pages::demo_picture("fruit", "Nam Roi pomelo"),
+        "/static/products/pomelo.svg"
+    );
+    assert_eq!(
+        tracestamp::pages::demo_picture("seafood", "Giant freshwater prawn"),
+        "/static/products/prawn.svg"
+    );
+}
