@@ -21,6 +21,7 @@ use crate::models::page::Page;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
+            .wrap(actix_web::middleware::from_fn(super::keep_lang))
             .route("/enterprises", web::get().to(enterprises))
             .route("/enterprises", web::post().to(create_enterprise))
             .route("/accounts", web::get().to(accounts_page))

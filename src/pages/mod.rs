@@ -199,19 +199,38 @@ struct LangQuery {
     lang: Option<String>,
 }
 
-/// Keeps a language chosen with `?lang=` for the next pages.
-pub fn remember_lang(req: &HttpRequest, mut response: HttpResponse) -> HttpResponse {
-    let asked = web::Query::<LangQuery>::from_query(req.query_string())
+/// The cookie remembering a language chosen with `?lang=`, if one was.
+fn chosen_lang(req: &HttpRequest) -> Option<actix_web::cookie::Cookie<'static>> {
+    let l = web::Query::<LangQuery>::from_query(req.query_string())
         .ok()
         .and_then(|q| q.into_inner().lang)
-        .and_then(|code| Lang::parse(&code));
-    if let Some(l) = asked {
-        let cookie = actix_web::cookie::Cookie::build(i18n::LANG_COOKIE, l.code())
+        .and_then(|code| Lang::parse(&code))?;
+    Some(
+        actix_web::cookie::Cookie::build(i18n::LANG_COOKIE, l.code())
             .path("/")
             .same_site(actix_web::cookie::SameSite::Lax)
             .max_age(actix_web::cookie::time::Duration::days(365))
-            .finish();
+            .finish(),
+    )
+}
+
+/// Keeps a language chosen with `?lang=` for the next pages.
+pub fn remember_lang(req: &HttpRequest, mut response: HttpResponse) -> HttpResponse {
+    if let Some(cookie) = chosen_lang(req) {
         let _ = response.add_cookie(&cookie);
     }
     response
+}
+
+/// [`remember_lang`] for every page of a portal.
+pub async fn keep_lang(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let cookie = chosen_lang(req.request());
+    let mut response = next.call(req).await?;
+    if let Some(cookie) = cookie {
+        let _ = response.response_mut().add_cookie(&cookie);
+    }
+    Ok(response)
 }

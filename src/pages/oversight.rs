@@ -30,6 +30,7 @@ use crate::models::stats::{self, Stats};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/oversight")
+            .wrap(actix_web::middleware::from_fn(super::keep_lang))
             .route("", web::get().to(overview))
             .route("/facilities", web::get().to(facilities))
             .route("/facilities/{id}", web::get().to(facility_record))

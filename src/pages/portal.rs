@@ -31,6 +31,7 @@ use crate::resolver::record;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/portal")
+            .wrap(actix_web::middleware::from_fn(super::keep_lang))
             .route("", web::get().to(dashboard))
             .route("/facilities/new", web::get().to(new_facility))
             .route("/facilities/new", web::post().to(create_facility))
