@@ -155,11 +155,23 @@ fn main() -> anyhow::Result<()> {
 
 fn load_demo(state: &AppState) -> anyhow::Result<()> {
     let mut conn = state.pool.get()?;
-    let loaded = demo::load(&mut conn)?;
+    let loaded = demo::load(&mut conn, &state.codec)?;
     println!(
-        "demo set loaded: {} enterprises, {} facilities, {} products, {} batches, {} events",
-        loaded.enterprises, loaded.facilities, loaded.products, loaded.batches, loaded.events
+        "demo set loaded: {} enterprises, {} facilities, {} products, {} batches with a stamp \
+         roll each, {} events, {} inspections",
+        loaded.enterprises,
+        loaded.facilities,
+        loaded.products,
+        loaded.batches,
+        loaded.events,
+        loaded.inspections
     );
+    if let Some(serial) = &loaded.sample_serial {
+        println!(
+            "a demo stamp, as a consumer sees it: {}/s/{serial}",
+            state.config.base_url()
+        );
+    }
     println!(
         "demo accounts (DEMO ONLY, password \"{}\"): admin, producer1…producer{} (producerN \
          belongs to enterprise N), regulator1…regulator10 (Vĩnh Long), regulator11…regulator12 ({})",

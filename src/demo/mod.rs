@@ -12,6 +12,7 @@ use crate::audit::{self, Actor};
 use crate::auth::hash_password;
 use crate::db::DbConnection;
 use crate::domain::kinds::{FacilityKind, ProductCategory};
+use crate::domain::serial::SerialCodec;
 use crate::error::{AppError, AppResult};
 use crate::models::account::{self, NewAccount};
 use crate::models::batch::{self, BatchFields};
@@ -21,11 +22,16 @@ use crate::models::event::{self, EventFields};
 use crate::models::facility::{self, FacilityFields};
 use crate::models::product::{self, ProductFields};
 
+mod rounds;
+
 const DATA: &str = include_str!("vinh_long.json");
 
 /// Every demo account's password. Demo only: never load this set into a
 /// database that faces the public.
 pub const DEMO_PASSWORD: &str = "demo";
+
+/// The demo's province: its facilities, and regulators 1–10.
+pub const PROVINCE: &str = "Vĩnh Long";
 
 /// Regulators 1–10 oversee Vĩnh Long; 11–12 another province, and see none of it.
 pub const OTHER_PROVINCE: &str = "Cần Thơ";
@@ -98,21 +104,30 @@ pub struct Loaded {
     pub products: usize,
     pub batches: usize,
     pub events: usize,
+    pub inspections: usize,
     pub accounts: Vec<(String, String)>,
+    /// The first stamp of the first demo roll: a page to open.
+    pub sample_serial: Option<String>,
 }
 
 fn bad(err: impl std::fmt::Display) -> AppError {
     AppError::Config(format!("demo data: {err}"))
 }
 
-/// Loads the demo set in one transaction: all of it or nothing.
-pub fn load(conn: &mut DbConnection) -> AppResult<Loaded> {
+/// Loads the demo set in one transaction: all of it or nothing. Stamps are
+/// issued under `codec`'s current key.
+pub fn load(conn: &mut DbConnection, codec: &SerialCodec) -> AppResult<Loaded> {
     let set: DemoSet = serde_json::from_str(DATA).map_err(bad)?;
     let password_hash = hash_password(DEMO_PASSWORD)?;
-    audit::write_transaction(conn, |conn| load_set(conn, &set, &password_hash))
+    audit::write_transaction(conn, |conn| load_set(conn, codec, &set, &password_hash))
 }
 
-fn load_set(conn: &mut DbConnection, set: &DemoSet, password_hash: &str) -> AppResult<Loaded> {
+fn load_set(
+    conn: &mut DbConnection,
+    codec: &SerialCodec,
+    set: &DemoSet,
+    password_hash: &str,
+) -> AppResult<Loaded> {
     let actor = Actor::system("demo");
     let now = crate::time::now();
     let mut ids: HashMap<&str, String> = HashMap::new();
@@ -167,7 +182,7 @@ fn load_set(conn: &mut DbConnection, set: &DemoSet, password_hash: &str) -> AppR
         ids.insert(&f.key, row.id);
     }
 
-    let mut batches = 0;
+    let mut batch_ids = Vec::new();
     let mut events = 0;
     for (n, p) in set.products.iter().enumerate() {
         let owner = ids
@@ -218,7 +233,7 @@ fn load_set(conn: &mut DbConnection, set: &DemoSet, password_hash: &str) -> AppR
             .create(crate::api::new_id(), now)?;
             batch::insert(conn, &b)?;
             audit::created(conn, &actor, "batch", &b.id, &b)?;
-            batches += 1;
+            batch_ids.push(b.id.clone());
             for story in story(category, p, day, &grown_at, &packed_at) {
                 let new =
                     story.create(crate::api::new_id(), b.id.clone(), Some("demo".into()), now)?;
@@ -231,13 +246,26 @@ fn load_set(conn: &mut DbConnection, set: &DemoSet, password_hash: &str) -> AppR
     }
 
     let accounts = demo_accounts(conn, set, &ids, password_hash, &actor)?;
+    let inspector = account::by_username(conn, "regulator1")?
+        .ok_or_else(|| bad("no regulator1"))?
+        .id;
+    let inspected: Vec<String> = set
+        .facilities
+        .iter()
+        .filter(|f| f.province == PROVINCE)
+        .filter_map(|f| ids.get(f.key.as_str()).cloned())
+        .collect();
+    let inspections = rounds::inspect(conn, &inspected, &inspector, &actor, now)?;
+    let sample_serial = rounds::issue_rolls(conn, codec, &batch_ids, &actor, now)?;
     Ok(Loaded {
         enterprises: set.enterprises.len(),
         facilities: set.facilities.len(),
         products: set.products.len(),
-        batches,
+        batches: batch_ids.len(),
         events,
+        inspections,
         accounts,
+        sample_serial,
     })
 }
 
@@ -416,11 +444,7 @@ fn demo_accounts(
         )?;
     }
     for n in 1..=12 {
-        let province = if n <= 10 {
-            "Vĩnh Long"
-        } else {
-            OTHER_PROVINCE
-        };
+        let province = if n <= 10 { PROVINCE } else { OTHER_PROVINCE };
         add(
             conn,
             format!("regulator{n}"),

@@ -47,20 +47,36 @@ fn wait_for(port: u16, what: &str) {
     }
 }
 
-fn serve(database_url: &str) -> (Running, u16) {
+/// Serves the demo set; also returns the demo stamp the server names.
+fn serve(database_url: &str) -> (Running, u16, String) {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_tracestamp"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tracestamp"))
         .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", database_url)
         .env("PUBLIC_BASE_URL", format!("http://127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("run tracestamp serve");
+    let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
     let running = Running(child);
+    let mut sample = None;
+    for line in std::io::BufRead::lines(stdout) {
+        let line = line.expect("server output");
+        if let Some(url) = line.strip_prefix("a demo stamp, as a consumer sees it: ") {
+            sample = Some(url.to_owned());
+        }
+        if line.starts_with("tracestamp listening") {
+            break;
+        }
+    }
     wait_for(port, "tracestamp");
-    (running, port)
+    (
+        running,
+        port,
+        sample.expect("serve --demo names a demo stamp"),
+    )
 }
 
 async fn browser() -> (Running, Client) {
@@ -144,13 +160,18 @@ async fn check_basics(client: &Client, page: &str) {
 }
 
 async fn text(client: &Client, css: &str) -> String {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no {css}: {e}"))
-        .text()
-        .await
-        .expect("element text")
+    match client.find(Locator::Css(css)).await {
+        Ok(element) => element.text().await.expect("element text"),
+        Err(e) => {
+            let url = client
+                .current_url()
+                .await
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            let body = client.source().await.unwrap_or_default();
+            panic!("no {css} on {url}: {e}\n{body}")
+        }
+    }
 }
 
 async fn log_in(client: &Client, base: &str, username: &str) {
@@ -212,10 +233,42 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     }
 }
 
+/// A demo stamp's page holds every part of the record and stays under
+/// 50 KB without its picture.
+async fn demo_page_is_whole(client: &Client, lang: &str) {
+    let report = client
+        .execute(
+            "return {bytes: new TextEncoder().encode(document.documentElement.outerHTML).length,
+                     parts: ['#verdict', '.scans', '.serial', '.product h2', '.facts', '.certs li',
+                             '.timeline li', 'meta[property=\"og:title\"]']
+                            .filter(css => !document.querySelector(css)),
+                     headings: [...document.querySelectorAll('h3')].map(h => h.textContent),
+                     record: document.querySelector('.record').innerText};",
+            vec![],
+        )
+        .await
+        .expect("inspect the page");
+    assert!(
+        report["bytes"].as_u64().unwrap() < 50 * 1024,
+        "{lang}: {report}"
+    );
+    assert_eq!(
+        report["parts"],
+        json!([]),
+        "{lang}: parts missing: {report}"
+    );
+    let expected = if lang == "vi" {
+        json!(["Chứng nhận", "Nhật ký lô hàng", "Kiểm tra gần nhất"])
+    } else {
+        json!(["Certifications", "Batch history", "Latest inspection"])
+    };
+    assert_eq!(report["headings"], expected);
+}
+
 #[actix_web::test]
 async fn producer_consumer_and_regulator_in_a_real_browser() {
     let app = TestApp::new();
-    let (_server, port) = serve(&app.database_url);
+    let (_server, port, demo_stamp) = serve(&app.database_url);
     let base = format!("http://127.0.0.1:{port}");
     let (_driver, client) = browser().await;
 
@@ -344,11 +397,18 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
     assert_eq!(lang, "en");
     screenshot(&client, "04-consumer-genuine-en").await;
 
+    // A demo stamp's page holds the whole record, in both languages.
+    client.goto(&format!("{demo_stamp}?lang=vi")).await.unwrap();
+    demo_page_is_whole(&client, "vi").await;
+    client.goto(&format!("{demo_stamp}?lang=en")).await.unwrap();
+    demo_page_is_whole(&client, "en").await;
+    screenshot(&client, "05-demo-stamp-en").await;
+
     // A regulator of the province recalls the batch, after confirming.
     log_in(&client, &base, "regulator1").await;
     assert_eq!(client.current_url().await.unwrap().path(), "/oversight");
     check_basics(&client, "overview").await;
-    screenshot(&client, "05-regulator-overview").await;
+    screenshot(&client, "06-regulator-overview").await;
     client
         .goto(&format!(
             "{base}/oversight/facilities/{facility_id}?lang=vi"
@@ -379,7 +439,7 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
         .unwrap();
     recall.submit().await.unwrap();
     assert_eq!(text(&client, ".flash").await, "Đã thu hồi lô hàng.");
-    screenshot(&client, "06-regulator-recalled").await;
+    screenshot(&client, "07-regulator-recalled").await;
 
     // The consumer's page is red at the next scan.
     client.delete_all_cookies().await.unwrap();
@@ -399,6 +459,6 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
     assert!(text(&client, "section.verdict")
         .await
         .contains("dư lượng thuốc trừ sâu"));
-    screenshot(&client, "07-consumer-recalled").await;
+    screenshot(&client, "08-consumer-recalled").await;
     client.close().await.expect("close the browser");
 }

@@ -47,8 +47,32 @@ async fn total(app: &TestApp, token: &str, resource: &str) -> i64 {
 #[actix_web::test]
 async fn demo_accounts_see_their_share_of_vinh_long() {
     let app = TestApp::new();
-    let loaded = tracestamp::demo::load(&mut app.conn()).unwrap();
+    let loaded = tracestamp::demo::load(&mut app.conn(), &app.state.codec).unwrap();
     assert_eq!(loaded.accounts.len(), 1 + 17 + 12);
+    assert_eq!(
+        loaded.inspections, 37,
+        "every Vĩnh Long facility was inspected"
+    );
+    let sample = loaded.sample_serial.clone().expect("a demo stamp");
+    let stamp = app
+        .send_request(actix_web::test::TestRequest::default().uri(&format!("/s/{sample}")))
+        .await;
+    assert_eq!(stamp.status.as_u16(), 200);
+    for part in [
+        "Chính hãng",
+        "Bưởi Năm Roi",
+        "VietGAP-TT-",
+        "Kiểm tra gần nhất",
+        "Đạt",
+        "Thu hoạch",
+        "/static/products/pomelo.svg",
+    ] {
+        assert!(
+            stamp.text.contains(part),
+            "the demo stamp's page lacks {part:?}"
+        );
+    }
+    assert!(stamp.bytes.len() < 50 * 1024);
 
     let regulator = token_of(&app, "regulator1").await;
     assert_eq!(total(&app, &regulator, "facilities").await, 37);
