@@ -37,15 +37,6 @@ fn admin(user: &PageUser) -> Result<(), PageError> {
     }
 }
 
-fn posted(
-    user: &PageUser,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HashMap<String, String>, PageError> {
-    let values = form.into_inner();
-    user.check_csrf(values.get("csrf").map(String::as_str).unwrap_or(""))?;
-    Ok(values)
-}
-
 const ENTERPRISE_FORM: &[Field] = &[
     field(
         "name",
@@ -115,7 +106,7 @@ async fn enterprises(user: PageUser) -> PageResult {
 
 async fn create_enterprise(user: PageUser, form: web::Form<HashMap<String, String>>) -> PageResult {
     admin(&user)?;
-    let values = posted(&user, form)?;
+    let values = user.checked_form(form)?;
     let done = async {
         let body = forms::body_of(forms::to_json(ENTERPRISE_FORM, &values)?)?;
         api::enterprises::create(user.caller.clone(), user.state.clone(), web::Json(body)).await
@@ -232,7 +223,7 @@ async fn accounts_page(user: PageUser) -> PageResult {
 
 async fn create_account(user: PageUser, form: web::Form<HashMap<String, String>>) -> PageResult {
     admin(&user)?;
-    let values = posted(&user, form)?;
+    let values = user.checked_form(form)?;
     let value = |name: &str| values.get(name).cloned().unwrap_or_default();
     let request = AccountRequest {
         username: value("username"),

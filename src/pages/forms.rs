@@ -167,6 +167,19 @@ impl FormPage {
         self
     }
 
+    /// Runs the form's write: on success on to `next` (303), else the form
+    /// again with the refusal shown.
+    pub async fn submit<T>(
+        self,
+        write: impl std::future::Future<Output = Result<T, AppError>>,
+        next: &str,
+    ) -> PageResult {
+        match write.await {
+            Ok(_) => Ok(super::see_other(next)),
+            Err(err) => self.refused(err),
+        }
+    }
+
     /// The form again with the refusal shown (422, or the error's own 4xx).
     pub fn refused(mut self, err: AppError) -> PageResult {
         let status = self.form.mark(err)?;

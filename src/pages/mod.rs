@@ -185,6 +185,11 @@ impl ResponseError for PageError {
 
 pub type PageResult = Result<HttpResponse, PageError>;
 
+/// A record's id from a page path; anything else is no page (404).
+pub fn path_id(raw: &str) -> Result<crate::domain::id::Id, PageError> {
+    crate::domain::id::Id::parse(raw).ok_or_else(|| AppError::NotFound("not found".into()).into())
+}
+
 /// The language of a page request: `?lang=` (also remembered in a cookie by
 /// [`remember_lang`]), the cookie, Accept-Language.
 pub fn lang_of(req: &HttpRequest) -> Lang {

@@ -14,7 +14,7 @@ use super::chart::{self, Bar};
 use super::forms::{self, field, Field, FormPage, Input};
 use super::frame::Chrome;
 use super::session::PageUser;
-use super::{html, see_other, PageError, PageResult};
+use super::{html, path_id, PageError, PageResult};
 use crate::api;
 use crate::auth::Role;
 use crate::domain::id::Id;
@@ -54,19 +54,6 @@ fn overseer(user: &PageUser) -> Result<(), PageError> {
             Err(AppError::Forbidden("this page is for regulators".into()).into())
         }
     }
-}
-
-fn path_id(raw: &str) -> Result<Id, PageError> {
-    Id::parse(raw).ok_or_else(|| AppError::NotFound("not found".into()).into())
-}
-
-fn posted(
-    user: &PageUser,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HashMap<String, String>, PageError> {
-    let values = form.into_inner();
-    user.check_csrf(values.get("csrf").map(String::as_str).unwrap_or(""))?;
-    Ok(values)
 }
 
 // ---- overview -------------------------------------------------------------
@@ -371,7 +358,7 @@ async fn record_inspection(
 ) -> PageResult {
     overseer(&user)?;
     let id = path_id(&path)?;
-    let values = posted(&user, form)?;
+    let values = user.checked_form(form)?;
     let f = facility_name(&user, id.clone()).await?;
     let page = inspection_page(&user, &f, &values);
     let done = async {
@@ -388,13 +375,11 @@ async fn record_inspection(
         )
         .await
     };
-    match done.await {
-        Ok(_) => Ok(see_other(&format!(
-            "/oversight/facilities/{}?notice=inspection",
-            &*id
-        ))),
-        Err(err) => page.refused(err),
-    }
+    page.submit(
+        done,
+        &format!("/oversight/facilities/{}?notice=inspection", &*id),
+    )
+    .await
 }
 
 /// `suspend` or `reinstate`; anything else is no page.
@@ -468,7 +453,7 @@ async fn change_status(
     let (id, raw_act) = path.into_inner();
     let suspend = act(&raw_act)?;
     let id = path_id(&id)?;
-    let values = posted(&user, form)?;
+    let values = user.checked_form(form)?;
     let f = facility_name(&user, id.clone()).await?;
     let page = status_page(&user, &f, suspend, &values);
     let done = async {
@@ -485,14 +470,15 @@ async fn change_status(
             api::oversight::reinstate(caller, state, path, body).await
         }
     };
-    match done.await {
-        Ok(_) => Ok(see_other(&format!(
+    page.submit(
+        done,
+        &format!(
             "/oversight/facilities/{}?notice={}",
             &*id,
             if suspend { "suspended" } else { "reinstated" }
-        ))),
-        Err(err) => page.refused(err),
-    }
+        ),
+    )
+    .await
 }
 
 async fn recall_page(
@@ -549,7 +535,7 @@ async fn recall(
 ) -> PageResult {
     overseer(&user)?;
     let id = path_id(&path)?;
-    let values = posted(&user, form)?;
+    let values = user.checked_form(form)?;
     let (page, facility_id) = recall_page(&user, id.clone(), &values).await?;
     let done = async {
         let body: api::oversight::Reason = forms::body_of(forms::to_json(REASON_FORM, &values)?)?;
@@ -561,10 +547,9 @@ async fn recall(
         )
         .await
     };
-    match done.await {
-        Ok(_) => Ok(see_other(&format!(
-            "/oversight/facilities/{facility_id}?notice=recalled"
-        ))),
-        Err(err) => page.refused(err),
-    }
+    page.submit(
+        done,
+        &format!("/oversight/facilities/{facility_id}?notice=recalled"),
+    )
+    .await
 }

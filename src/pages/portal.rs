@@ -14,7 +14,7 @@ use super::chart::{self, Bar};
 use super::forms::{self, field, Field, FormBody, FormPage, Input};
 use super::frame::Chrome;
 use super::session::PageUser;
-use super::{html, see_other, PageError, PageResult};
+use super::{html, path_id, see_other, PageError, PageResult};
 use crate::api;
 use crate::auth::Role;
 use crate::domain::id::Id;
@@ -63,13 +63,6 @@ fn producer(user: &PageUser) -> Result<String, PageError> {
 
 type Posted = web::Form<HashMap<String, String>>;
 
-/// A posted form's values and its CSRF check.
-fn posted(user: &PageUser, form: Posted) -> Result<HashMap<String, String>, PageError> {
-    let values = form.into_inner();
-    user.check_csrf(values.get("csrf").map(String::as_str).unwrap_or(""))?;
-    Ok(values)
-}
-
 /// The id in a handler's `Location` header (`…/{id}`).
 fn created_id(response: &HttpResponse) -> Option<String> {
     response
@@ -80,10 +73,6 @@ fn created_id(response: &HttpResponse) -> Option<String> {
         .rsplit('/')
         .next()
         .map(str::to_owned)
-}
-
-fn path_id(raw: &str) -> Result<Id, PageError> {
-    Id::parse(raw).ok_or_else(|| AppError::NotFound("not found".into()).into())
 }
 
 // ---- dashboard -------------------------------------------------------
@@ -268,16 +257,13 @@ async fn new_facility(user: PageUser) -> PageResult {
 
 async fn create_facility(user: PageUser, form: Posted) -> PageResult {
     producer(&user)?;
-    let values = posted(&user, form)?;
+    let values = user.checked_form(form)?;
     let page = facility_form(&user, "/portal/facilities/new".into(), &values, false);
     let done = async {
         let body = forms::body_of(forms::to_json(FACILITY_FORM, &values)?)?;
         api::facilities::create(user.caller.clone(), user.state.clone(), web::Json(body)).await
     };
-    match done.await {
-        Ok(_) => Ok(see_other("/portal?notice=saved")),
-        Err(err) => page.refused(err),
-    }
+    page.submit(done, "/portal?notice=saved").await
 }
 
 async fn edit_facility(user: PageUser, path: web::Path<String>) -> PageResult {
@@ -296,7 +282,7 @@ async fn edit_facility(user: PageUser, path: web::Path<String>) -> PageResult {
 async fn update_facility(user: PageUser, path: web::Path<String>, form: Posted) -> PageResult {
     producer(&user)?;
     let id = path_id(&path)?;
-    let values = posted(&user, form)?;
+    let values = user.checked_form(form)?;
     let page = facility_form(
         &user,
         format!("/portal/facilities/{}/edit", &*id),
@@ -313,10 +299,7 @@ async fn update_facility(user: PageUser, path: web::Path<String>, form: Posted) 
         )
         .await
     };
-    match done.await {
-        Ok(_) => Ok(see_other("/portal?notice=saved")),
-        Err(err) => page.refused(err),
-    }
+    page.submit(done, "/portal?notice=saved").await
 }
 
 // ---- products -------------------------------------------------------------
@@ -441,16 +424,13 @@ async fn new_product(user: PageUser) -> PageResult {
 
 async fn create_product(user: PageUser, form: Posted) -> PageResult {
     producer(&user)?;
-    let values = posted(&user, form)?;
+    let values = user.checked_form(form)?;
     let page = product_form(&user, "/portal/products/new".into(), &values, false);
     let done = async {
         let body = forms::body_of(product_body(&values)?)?;
         api::products::create(user.caller.clone(), user.state.clone(), web::Json(body)).await
     };
-    match done.await {
-        Ok(_) => Ok(see_other("/portal?notice=saved")),
-        Err(err) => page.refused(err),
-    }
+    page.submit(done, "/portal?notice=saved").await
 }
 
 async fn edit_product(user: PageUser, path: web::Path<String>) -> PageResult {
@@ -469,7 +449,7 @@ async fn edit_product(user: PageUser, path: web::Path<String>) -> PageResult {
 async fn update_product(user: PageUser, path: web::Path<String>, form: Posted) -> PageResult {
     producer(&user)?;
     let id = path_id(&path)?;
-    let values = posted(&user, form)?;
+    let values = user.checked_form(form)?;
     let page = product_form(
         &user,
         format!("/portal/products/{}/edit", &*id),
@@ -486,10 +466,7 @@ async fn update_product(user: PageUser, path: web::Path<String>, form: Posted) -
         )
         .await
     };
-    match done.await {
-        Ok(_) => Ok(see_other("/portal?notice=saved")),
-        Err(err) => page.refused(err),
-    }
+    page.submit(done, "/portal?notice=saved").await
 }
 
 // ---- batches ----------------------------------------------------------------
@@ -568,7 +545,7 @@ async fn new_batch(user: PageUser) -> PageResult {
 
 async fn create_batch(user: PageUser, form: Posted) -> PageResult {
     producer(&user)?;
-    let values = posted(&user, form)?;
+    let values = user.checked_form(form)?;
     let page = batch_form(&user, &values).await?;
     let done = async {
         let body = forms::body_of(forms::to_json(BATCH_FORM, &values)?)?;
@@ -635,7 +612,7 @@ async fn edit_batch(user: PageUser, path: web::Path<String>) -> PageResult {
 async fn update_batch(user: PageUser, path: web::Path<String>, form: Posted) -> PageResult {
     producer(&user)?;
     let id = path_id(&path)?;
-    let values = posted(&user, form)?;
+    let values = user.checked_form(form)?;
     let page = batch_edit_page(&user, &id, &values);
     let done = async {
         let body = forms::body_of(forms::to_json(BATCH_EDIT_FORM, &values)?)?;
@@ -647,10 +624,8 @@ async fn update_batch(user: PageUser, path: web::Path<String>, form: Posted) -> 
         )
         .await
     };
-    match done.await {
-        Ok(_) => Ok(see_other(&format!("/portal/batches/{}?notice=saved", &*id))),
-        Err(err) => page.refused(err),
-    }
+    page.submit(done, &format!("/portal/batches/{}?notice=saved", &*id))
+        .await
 }
 
 const VOID_WHAT: &[(&str, &str, &str)] = &[
@@ -735,7 +710,7 @@ async fn void_form(user: PageUser, path: web::Path<String>) -> PageResult {
 async fn void_stamps(user: PageUser, path: web::Path<String>, form: Posted) -> PageResult {
     producer(&user)?;
     let id = path_id(&path)?;
-    let values = posted(&user, form)?;
+    let values = user.checked_form(form)?;
     let (roll, lot) = own_roll(&user, id.clone()).await?;
     let page = void_page(&user, &roll, &lot, &values);
     let done = async {
@@ -770,13 +745,11 @@ async fn void_stamps(user: PageUser, path: web::Path<String>, form: Posted) -> P
         )
         .await
     };
-    match done.await {
-        Ok(_) => Ok(see_other(&format!(
-            "/portal/batches/{}?notice=void",
-            roll.batch_id
-        ))),
-        Err(err) => page.refused(err),
-    }
+    page.submit(
+        done,
+        &format!("/portal/batches/{}?notice=void", roll.batch_id),
+    )
+    .await
 }
 
 const EVENT_KINDS: &[(&str, &str, &str)] = &[
@@ -900,7 +873,7 @@ async fn show_batch(user: PageUser, path: web::Path<String>) -> PageResult {
 async fn record_event(user: PageUser, path: web::Path<String>, form: Posted) -> PageResult {
     producer(&user)?;
     let id = path_id(&path)?;
-    let values = posted(&user, form)?;
+    let values = user.checked_form(form)?;
     let done = async {
         let mut body = forms::to_json(EVENT_FORM, &values)?;
         let note = body.as_object_mut().and_then(|m| m.remove("note"));
@@ -929,7 +902,7 @@ async fn record_event(user: PageUser, path: web::Path<String>, form: Posted) -> 
 async fn issue_roll(user: PageUser, path: web::Path<String>, form: Posted) -> PageResult {
     producer(&user)?;
     let id = path_id(&path)?;
-    let values = posted(&user, form)?;
+    let values = user.checked_form(form)?;
     let done = async {
         let mut body = forms::to_json(ROLL_FORM, &values)?;
         forms::whole_numbers(&mut body, &["count"])?;

@@ -119,6 +119,16 @@ impl PageUser {
         }
     }
 
+    /// A posted form's values, once its CSRF token is checked.
+    pub fn checked_form(
+        &self,
+        form: web::Form<std::collections::HashMap<String, String>>,
+    ) -> Result<std::collections::HashMap<String, String>, AppError> {
+        let values = form.into_inner();
+        self.check_csrf(values.get("csrf").map(String::as_str).unwrap_or(""))?;
+        Ok(values)
+    }
+
     /// The `notice` query parameter shown once after a change.
     pub fn notice(&self) -> Option<String> {
         web::Query::<Notice>::from_query(self.req.query_string())
