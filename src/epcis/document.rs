@@ -177,7 +177,7 @@ fn document_error(field: &str, message: impl Into<String>) -> EventError {
 /// `/epcisBody/eventList/3/action` → (3, "/action").
 fn event_path(path: &str) -> Option<(usize, &str)> {
     let rest = path.strip_prefix("/epcisBody/eventList/")?;
-    let (index, field) = rest.split_once('/').unwrap_or((rest, ""));
+    let (index, field) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     Some((index.parse().ok()?, field))
 }
 

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod cli;
 mod demo;
+mod epcis;
 mod isolation;
 mod labels;
 mod opendata;
