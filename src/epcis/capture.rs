@@ -199,7 +199,10 @@ impl Capturer<'_> {
                 stored_count: events.len() as i64,
                 success: errors.is_empty(),
                 errors: (!errors.is_empty()).then(|| {
-                    let refused = errors.iter().filter_map(|e| e.event_index).collect::<HashSet<_>>();
+                    let refused = errors
+                        .iter()
+                        .filter_map(|e| e.event_index)
+                        .collect::<HashSet<_>>();
                     serde_json::to_string(&event_problem(errors.clone(), refused.len()))
                         .unwrap_or_default()
                 }),

@@ -73,9 +73,21 @@ pub fn expand_event(event: &mut Value) {
             }
         }
     }
-    expand_list(map.get_mut("bizTransactionList"), "type", Vocabulary::BizTransactionType);
-    expand_list(map.get_mut("sourceList"), "type", Vocabulary::SourceDestType);
-    expand_list(map.get_mut("destinationList"), "type", Vocabulary::SourceDestType);
+    expand_list(
+        map.get_mut("bizTransactionList"),
+        "type",
+        Vocabulary::BizTransactionType,
+    );
+    expand_list(
+        map.get_mut("sourceList"),
+        "type",
+        Vocabulary::SourceDestType,
+    );
+    expand_list(
+        map.get_mut("destinationList"),
+        "type",
+        Vocabulary::SourceDestType,
+    );
     if let Some(Value::Object(declaration)) = map.get_mut("errorDeclaration") {
         expand_field(declaration.get_mut("reason"), Vocabulary::ErrorReason);
     }
@@ -130,14 +142,29 @@ mod tests {
             "persistentDisposition": {"set": ["completeness_verified"]},
             "errorDeclaration": {"declarationTime": "2020-01-01T00:00:00Z", "reason": "incorrect_data"}});
         expand_event(&mut event);
-        assert_eq!(event["bizStep"], "https://ref.gs1.org/cbv/BizStep-receiving");
-        assert_eq!(event["disposition"], "https://ref.gs1.org/cbv/Disp-in_progress");
-        assert_eq!(event["bizTransactionList"][0]["type"], "https://ref.gs1.org/cbv/BTT-po");
-        assert_eq!(event["sourceList"][0]["type"], "https://ref.gs1.org/cbv/SDT-location");
+        assert_eq!(
+            event["bizStep"],
+            "https://ref.gs1.org/cbv/BizStep-receiving"
+        );
+        assert_eq!(
+            event["disposition"],
+            "https://ref.gs1.org/cbv/Disp-in_progress"
+        );
+        assert_eq!(
+            event["bizTransactionList"][0]["type"],
+            "https://ref.gs1.org/cbv/BTT-po"
+        );
+        assert_eq!(
+            event["sourceList"][0]["type"],
+            "https://ref.gs1.org/cbv/SDT-location"
+        );
         assert_eq!(
             event["persistentDisposition"]["set"][0],
             "https://ref.gs1.org/cbv/Disp-completeness_verified"
         );
-        assert_eq!(event["errorDeclaration"]["reason"], "https://ref.gs1.org/cbv/ER-incorrect_data");
+        assert_eq!(
+            event["errorDeclaration"]["reason"],
+            "https://ref.gs1.org/cbv/ER-incorrect_data"
+        );
     }
 }

@@ -198,7 +198,11 @@ fn extra_context(context: Option<&Value>) -> Vec<Value> {
     };
     entries
         .into_iter()
-        .filter(|entry| !entry.as_str().is_some_and(|url| url.ends_with("epcis-context.jsonld")))
+        .filter(|entry| {
+            !entry
+                .as_str()
+                .is_some_and(|url| url.ends_with("epcis-context.jsonld"))
+        })
         .collect()
 }
 
@@ -246,9 +250,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(doc.failed_events(), [1]);
-        assert!(doc.errors.iter().all(|e| e.event_id.as_deref()
-            == Some("urn:uuid:5d9b0f62-3b5c-4f57-9b8a-1a1a1a1a1a1a")));
-        assert!(doc.errors.iter().any(|e| e.field == "/action"), "{:?}", doc.errors);
+        assert!(doc.errors.iter().all(
+            |e| e.event_id.as_deref() == Some("urn:uuid:5d9b0f62-3b5c-4f57-9b8a-1a1a1a1a1a1a")
+        ));
+        assert!(
+            doc.errors.iter().any(|e| e.field == "/action"),
+            "{:?}",
+            doc.errors
+        );
     }
 
     #[test]

@@ -109,7 +109,10 @@ impl<'a> BatchFinder<'a> {
             && identifier[..self.base.len()].eq_ignore_ascii_case(&self.base);
         if ours {
             let path = &identifier[self.base.len()..];
-            if let Some(serial) = path.strip_prefix("/s/").or_else(|| path.strip_prefix("/S/")) {
+            if let Some(serial) = path
+                .strip_prefix("/s/")
+                .or_else(|| path.strip_prefix("/S/"))
+            {
                 return self.stamp_batch(conn, serial);
             }
             if let Some(id) = path.strip_prefix("/lots/") {
@@ -176,7 +179,10 @@ mod tests {
             lot_class(base, Some("08934567000016"), "LOT 1", "b1"),
             "https://tx.example.vn/01/08934567000016/10/LOT%201"
         );
-        assert_eq!(lot_class(base, None, "L", "b1"), "https://tx.example.vn/lots/b1");
+        assert_eq!(
+            lot_class(base, None, "L", "b1"),
+            "https://tx.example.vn/lots/b1"
+        );
         assert_eq!(
             facility_location(base, "f1"),
             "https://tx.example.vn/facilities/f1"
@@ -185,6 +191,9 @@ mod tests {
             party(base, "Chợ Bình Điền"),
             "https://tx.example.vn/parties/Ch%E1%BB%A3%20B%C3%ACnh%20%C4%90i%E1%BB%81n"
         );
-        assert_eq!(party(base, "urn:epc:id:sgln:0614141.00001.0"), "urn:epc:id:sgln:0614141.00001.0");
+        assert_eq!(
+            party(base, "urn:epc:id:sgln:0614141.00001.0"),
+            "urn:epc:id:sgln:0614141.00001.0"
+        );
     }
 }

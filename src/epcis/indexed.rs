@@ -49,7 +49,9 @@ impl IndexedEvent {
         let text = |key: &str| event.get(key).and_then(Value::as_str).map(str::to_owned);
         let event_time = text("eventTime")
             .ok_or("eventTime is missing")
-            .and_then(|t| crate::time::parse_instant(&t).map_err(|_| "eventTime is not RFC 3339"))?;
+            .and_then(|t| {
+                crate::time::parse_instant(&t).map_err(|_| "eventTime is not RFC 3339")
+            })?;
         let event_type = text("type").ok_or("type is missing")?;
         let event_id = text("eventID");
         let key = match &event_id {
@@ -63,14 +65,24 @@ impl IndexedEvent {
             }
         };
         for (field, role) in EPC_LISTS {
-            for epc in event.get(field).and_then(Value::as_array).into_iter().flatten() {
+            for epc in event
+                .get(field)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(epc) = epc.as_str() {
                     add(role, epc);
                 }
             }
         }
         for (field, role) in QUANTITY_LISTS {
-            for element in event.get(field).and_then(Value::as_array).into_iter().flatten() {
+            for element in event
+                .get(field)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(class) = element.get("epcClass").and_then(Value::as_str) {
                     add(role, class);
                 }
@@ -172,7 +184,10 @@ mod tests {
             "childQuantityList": [{"epcClass": "urn:k", "quantity": 2}],
             "readPoint": {"id": "urn:r"}});
         let indexed = IndexedEvent::of(&event).unwrap();
-        assert_eq!(indexed.biz_step.as_deref(), Some("https://ref.gs1.org/cbv/BizStep-packing"));
+        assert_eq!(
+            indexed.biz_step.as_deref(),
+            Some("https://ref.gs1.org/cbv/BizStep-packing")
+        );
         assert_eq!(indexed.read_point.as_deref(), Some("urn:r"));
         assert_eq!(
             indexed.identifiers,
@@ -184,7 +199,10 @@ mod tests {
             ]
         );
         assert!(indexed.key.starts_with("sha256:"));
-        assert_eq!(crate::time::rfc3339(&indexed.event_time), "2026-11-02T00:30:00Z");
+        assert_eq!(
+            crate::time::rfc3339(&indexed.event_time),
+            "2026-11-02T00:30:00Z"
+        );
     }
 
     #[test]

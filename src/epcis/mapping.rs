@@ -126,7 +126,9 @@ pub fn mirror(conn: &mut DbConnection, base: &str, event_id: &str) -> QueryResul
         .collect();
     let body = epcis_event(base, &row, &b, &p, &input_lots);
     let indexed = IndexedEvent::of(&body).map_err(|e| {
-        diesel::result::Error::DeserializationError(format!("mirroring event {event_id}: {e}").into())
+        diesel::result::Error::DeserializationError(
+            format!("mirroring event {event_id}: {e}").into(),
+        )
     })?;
     let body = with_record_time(body, &row.updated_at);
     let context = Value::Array(vec![json!({"tracestamp": namespace(base)})]).to_string();
@@ -149,9 +151,9 @@ pub fn backfill(conn: &mut DbConnection, base: &str) -> QueryResult<usize> {
     let stale: Vec<String> = event::table
         .left_join(epcis_event::table.on(epcis_event::source_event_id.eq(event::id.nullable())))
         .filter(
-            epcis_event::id
-                .is_null()
-                .or(epcis_event::record_time.nullable().ne(event::updated_at.nullable())),
+            epcis_event::id.is_null().or(epcis_event::record_time
+                .nullable()
+                .ne(event::updated_at.nullable())),
         )
         .select(event::id)
         .load(conn)?;

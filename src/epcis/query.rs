@@ -71,7 +71,13 @@ fn match_roles(name: &str) -> Option<&'static [&'static str]> {
         "MATCH_parentID" => &[role::PARENT],
         "MATCH_inputEPC" => &[role::INPUT],
         "MATCH_outputEPC" => &[role::OUTPUT],
-        "MATCH_anyEPC" => &[role::EPC, role::CHILD, role::PARENT, role::INPUT, role::OUTPUT],
+        "MATCH_anyEPC" => &[
+            role::EPC,
+            role::CHILD,
+            role::PARENT,
+            role::INPUT,
+            role::OUTPUT,
+        ],
         "MATCH_epcClass" => &[role::CLASS],
         "MATCH_inputEPCClass" => &[role::INPUT_CLASS],
         "MATCH_outputEPCClass" => &[role::OUTPUT_CLASS],
@@ -99,8 +105,7 @@ impl EventQuery {
             };
             let time = || -> Result<NaiveDateTime, Problem> {
                 // A '+' offset sent unencoded arrives as a space.
-                crate::time::parse_instant(&raw.trim().replace(' ', "+"))
-                    .map_err(|e| bad(&e))
+                crate::time::parse_instant(&raw.trim().replace(' ', "+")).map_err(|e| bad(&e))
             };
             match name.as_str() {
                 "eventType" => {
@@ -128,12 +133,12 @@ impl EventQuery {
                     }
                     query.actions.extend(actions);
                 }
-                "EQ_bizStep" => query.biz_steps.extend(
-                    values()?.iter().map(|v| Vocabulary::BizStep.expand(v)),
-                ),
-                "EQ_disposition" => query.dispositions.extend(
-                    values()?.iter().map(|v| Vocabulary::Disposition.expand(v)),
-                ),
+                "EQ_bizStep" => query
+                    .biz_steps
+                    .extend(values()?.iter().map(|v| Vocabulary::BizStep.expand(v))),
+                "EQ_disposition" => query
+                    .dispositions
+                    .extend(values()?.iter().map(|v| Vocabulary::Disposition.expand(v))),
                 "EQ_readPoint" => query.read_points.extend(values()?),
                 "EQ_bizLocation" => query.biz_locations.extend(values()?),
                 "perPage" => {
@@ -142,7 +147,9 @@ impl EventQuery {
                         .parse::<i64>()
                         .ok()
                         .filter(|n| (1..=MAX_PER_PAGE).contains(n))
-                        .ok_or_else(|| bad(&format!("must be a whole number from 1 to {MAX_PER_PAGE}")))?;
+                        .ok_or_else(|| {
+                            bad(&format!("must be a whole number from 1 to {MAX_PER_PAGE}"))
+                        })?;
                     query.per_page = Some(n);
                 }
                 "nextPageToken" => {

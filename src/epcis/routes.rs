@@ -44,7 +44,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/capture/{id}", web::get().to(capture_job))
             .route("/events", web::get().to(events))
             .route("/events/{event_id:.+}", web::get().to(one_event))
-            .route("/eventTypes/{event_type}/events", web::get().to(events_of_type))
+            .route(
+                "/eventTypes/{event_type}/events",
+                web::get().to(events_of_type),
+            )
             .route("/epcs/{epc:.+}/events", web::get().to(events_of_epc))
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(Problem::no_such_resource("no such EPCIS resource"))
@@ -147,7 +150,8 @@ async fn capture(
     }
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(8 * 1024));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| Problem::validation(format!("unreadable body: {e}"), Vec::new()))?;
+        let chunk =
+            chunk.map_err(|e| Problem::validation(format!("unreadable body: {e}"), Vec::new()))?;
         if body.len() + chunk.len() > MAX_BYTES {
             return Err(too_large());
         }

@@ -61,7 +61,9 @@ pub fn check(event: &Value) -> Vec<Breach> {
             "/ilmd",
             "instance/lot master data (ilmd) is only allowed on an ObjectEvent with action ADD",
         )),
-        "AggregationEvent" | "AssociationEvent" if action != Some("OBSERVE") && !has("parentID") => {
+        "AggregationEvent" | "AssociationEvent"
+            if action != Some("OBSERVE") && !has("parentID") =>
+        {
             found.push(breach(
                 "/parentID",
                 format!(
@@ -124,7 +126,9 @@ fn check_time(found: &mut Vec<Breach>, field: &str, text: &str) {
     if chrono::DateTime::parse_from_rfc3339(text).is_err() {
         found.push(breach(
             field,
-            format!("{text:?} is not an RFC 3339 time with an offset, e.g. 2026-11-02T07:30:00+07:00"),
+            format!(
+                "{text:?} is not an RFC 3339 time with an offset, e.g. 2026-11-02T07:30:00+07:00"
+            ),
         ));
     }
 }
@@ -178,7 +182,10 @@ mod tests {
     }
 
     fn fields(event: &Value) -> Vec<String> {
-        check(event).into_iter().map(|b| b.field).collect::<Vec<_>>()
+        check(event)
+            .into_iter()
+            .map(|b| b.field)
+            .collect::<Vec<_>>()
     }
 
     #[test]

@@ -22,10 +22,11 @@ pub fn captured_events(conn: &mut DbConnection, batch_id: &str) -> QueryResult<V
                 .and_then(|step| Vocabulary::BizStep.short_name(step))
                 .unwrap_or_else(|| row.event_type.clone());
             let place = row.biz_location.clone().or(row.read_point.clone());
-            let disposition = row
-                .disposition
-                .as_deref()
-                .map(|d| Vocabulary::Disposition.short_name(d).unwrap_or_else(|| d.to_owned()));
+            let disposition = row.disposition.as_deref().map(|d| {
+                Vocabulary::Disposition
+                    .short_name(d)
+                    .unwrap_or_else(|| d.to_owned())
+            });
             PublicEvent {
                 kind,
                 occurred_at: row.event_time,

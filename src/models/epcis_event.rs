@@ -94,10 +94,8 @@ pub fn insert_all(
 
 /// Removes the mirror of one of our batch events (before it is rebuilt).
 pub fn delete_mirror(conn: &mut DbConnection, source_event_id: &str) -> QueryResult<usize> {
-    diesel::delete(
-        epcis_event::table.filter(epcis_event::source_event_id.eq(source_event_id)),
-    )
-    .execute(conn)
+    diesel::delete(epcis_event::table.filter(epcis_event::source_event_id.eq(source_event_id)))
+        .execute(conn)
 }
 
 /// Captured events (not mirrors) attached to a batch, oldest first.
