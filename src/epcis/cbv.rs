@@ -94,10 +94,8 @@ pub fn expand_event(event: &mut Value) {
 }
 
 fn expand_field(value: Option<&mut Value>, vocabulary: Vocabulary) {
-    if let Some(value) = value {
-        if let Value::String(text) = value {
-            *text = vocabulary.expand(text);
-        }
+    if let Some(Value::String(text)) = value {
+        *text = vocabulary.expand(text);
     }
 }
 
