@@ -384,6 +384,17 @@ async fn capturing_twice_stores_once() {
     assert_eq!(ids(&w.app, &w.b.token, "perPage=100").await.len(), 7);
 }
 
+/// Rows of capture jobs and of events held.
+fn stored(app: &TestApp) -> (i64, i64) {
+    use diesel::prelude::*;
+    use tracestamp::db::schema::{epcis_capture, epcis_event};
+    let mut conn = app.conn();
+    (
+        epcis_capture::table.count().get_result(&mut *conn).unwrap(),
+        epcis_event::table.count().get_result(&mut *conn).unwrap(),
+    )
+}
+
 fn mixed_document() -> Value {
     document(vec![
         object_event(
@@ -437,6 +448,11 @@ async fn rollback_refuses_all_and_proceed_keeps_the_valid_events() {
         .any(|e| e["eventID"] == "urn:uuid:00000000-0000-4000-8000-0000000000a2"));
     assert!(ids(&w.app, &w.a.token, "eventType=ObjectEvent|AggregationEvent&GE_eventTime=2026-11-01T00:00:00Z&LT_eventTime=2026-11-01T12:00:00Z").await.is_empty());
     assert_eq!(w.app.snapshot(), before);
+    assert_eq!(
+        stored(&w.app),
+        (0, 3),
+        "no job, only the three mirrored harvests"
+    );
 
     let kept = capture_with(
         &w.app,
@@ -448,6 +464,7 @@ async fn rollback_refuses_all_and_proceed_keeps_the_valid_events() {
     .await
     .expect(202);
     assert_eq!(kept.body["success"], false);
+    assert_eq!(stored(&w.app), (1, 5));
     assert_eq!(kept.body["storedCount"], 2);
     assert_eq!(
         kept.body["errors"]["errors"].as_array().unwrap().len(),
