@@ -4,6 +4,7 @@
 //! the good events and report the bad ones.
 
 use serde_json::Value;
+use std::sync::OnceLock;
 
 use crate::epcis::problem::{EventError, Problem};
 use crate::epcis::rules;
@@ -15,27 +16,28 @@ pub const EPCIS_CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis
 /// events is explained well enough by its first hundred errors.
 const MAX_LISTED_ERRORS: usize = 100;
 
-/// GS1's EPCIS 2.0 JSON schema (draft-07), compiled once per worker.
-pub struct SchemaValidator(jsonschema::Validator);
+/// GS1's EPCIS 2.0 JSON schema (draft-07), compiled on first use: once
+/// per worker, and never by a worker (or test app) that captures nothing.
+#[derive(Default)]
+pub struct SchemaValidator(OnceLock<jsonschema::Validator>);
 
 impl SchemaValidator {
-    /// Compiles the embedded schema. It is a constant of the build, and a
-    /// unit test compiles it, so failing here is a packaging bug.
     pub fn new() -> Self {
-        let schema: Value = serde_json::from_str(include_str!("EPCIS-JSON-Schema.json"))
-            .expect("the embedded EPCIS schema is JSON");
-        let validator = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft7)
-            .should_validate_formats(true)
-            .build(&schema)
-            .expect("the embedded EPCIS schema compiles");
-        SchemaValidator(validator)
+        SchemaValidator::default()
     }
-}
 
-impl Default for SchemaValidator {
-    fn default() -> Self {
-        SchemaValidator::new()
+    /// The embedded schema is a constant of the build, and a unit test
+    /// compiles it, so failing here is a packaging bug.
+    fn validator(&self) -> &jsonschema::Validator {
+        self.0.get_or_init(|| {
+            let schema: Value = serde_json::from_str(include_str!("EPCIS-JSON-Schema.json"))
+                .expect("the embedded EPCIS schema is JSON");
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft7)
+                .should_validate_formats(true)
+                .build(&schema)
+                .expect("the embedded EPCIS schema compiles")
+        })
     }
 }
 
@@ -82,8 +84,8 @@ impl Document {
 
         let mut document_errors = Vec::new();
         let mut errors = Vec::new();
-        if !schema.0.is_valid(&value) {
-            for error in schema.0.iter_errors(&value) {
+        if !schema.validator().is_valid(&value) {
+            for error in schema.validator().iter_errors(&value) {
                 let path = error.instance_path().as_str().to_owned();
                 let message = describe(&error);
                 match event_path(&path) {
