@@ -12,6 +12,7 @@ pub mod csv;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod epcis;
 pub mod error;
 pub mod labels;
 pub mod models;
@@ -57,6 +58,7 @@ impl AppState {
         let (pool, queries) = db::connect(&target, config.db_pool_size)?;
         let mut conn = pool.get()?;
         db::migrate(&mut conn)?;
+        epcis::mapping::backfill(&mut conn, config.base_url())?;
         let codec = models::serial_key::load_codec(&mut conn)?;
         drop(conn);
         let origin_salt = codec.derive_secret(b"tracestamp/scan-origin/v1");
@@ -109,6 +111,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .configure(api::routes)
+            .configure(epcis::routes)
             .configure(resolver::routes)
             .configure(opendata::routes)
             .configure(pages::routes);

@@ -231,6 +231,7 @@ pub async fn create_event(
 ) -> AppResult<HttpResponse> {
     let actor = Actor::from(&caller);
     let fields = body.into_inner();
+    let base = state.config.base_url().to_owned();
     let view = state
         .db(move |conn| {
             audit::write_transaction(conn, |conn| {
@@ -259,6 +260,7 @@ pub async fn create_event(
                     }
                 }
                 event::insert(conn, &new)?;
+                crate::epcis::mapping::mirror(conn, &base, &new.row.id)?;
                 let view = event::view(conn, new.row)?;
                 audit::created(conn, &actor, "event", &view.id, &view)?;
                 Ok(view)
@@ -307,6 +309,7 @@ async fn update_event(
 ) -> AppResult<web::Json<Event>> {
     let actor = Actor::from(&caller);
     let fields = body.into_inner();
+    let base = state.config.base_url().to_owned();
     let view = state
         .db(move |conn| {
             audit::write_transaction(conn, |conn| {
@@ -327,6 +330,7 @@ async fn update_event(
                     )?;
                 }
                 event::save(conn, &after)?;
+                crate::epcis::mapping::mirror(conn, &base, &after.id)?;
                 let view = event::view(conn, after)?;
                 audit::updated(conn, &actor, "event", &view.id, &before, &view)?;
                 Ok(view)

@@ -228,6 +228,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    epcis_capture (id) {
+        id -> Text,
+        enterprise_id -> Text,
+        account_id -> Text,
+        error_behaviour -> Text,
+        event_count -> BigInt,
+        stored_count -> BigInt,
+        success -> Bool,
+        errors -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    epcis_event (id) {
+        id -> Text,
+        enterprise_id -> Text,
+        event_key -> Text,
+        event_id -> Nullable<Text>,
+        event_type -> Text,
+        action -> Nullable<Text>,
+        event_time -> Timestamp,
+        record_time -> Timestamp,
+        biz_step -> Nullable<Text>,
+        disposition -> Nullable<Text>,
+        read_point -> Nullable<Text>,
+        biz_location -> Nullable<Text>,
+        source_event_id -> Nullable<Text>,
+        capture_id -> Nullable<Text>,
+        body -> Text,
+        context -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    epcis_event_epc (event_id, role, value) {
+        event_id -> Text,
+        role -> Text,
+        value -> Text,
+    }
+}
+
 diesel::joinable!(facility -> enterprise (enterprise_id));
 diesel::joinable!(certification -> facility (facility_id));
 diesel::joinable!(product -> enterprise (enterprise_id));
@@ -241,6 +285,9 @@ diesel::joinable!(scan -> stamp_roll (roll_id));
 diesel::joinable!(inspection -> facility (facility_id));
 diesel::joinable!(api_token -> account (account_id));
 diesel::joinable!(product_link -> product (product_id));
+diesel::joinable!(epcis_capture -> enterprise (enterprise_id));
+diesel::joinable!(epcis_event -> enterprise (enterprise_id));
+diesel::joinable!(epcis_event_epc -> epcis_event (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     enterprise,
@@ -260,4 +307,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     serial_key,
     product_link,
+    epcis_capture,
+    epcis_event,
+    epcis_event_epc,
 );

@@ -7,6 +7,8 @@ pub mod audit_log;
 pub mod batch;
 pub mod certification;
 pub mod enterprise;
+pub mod epcis_capture;
+pub mod epcis_event;
 pub mod event;
 pub mod facility;
 pub mod genealogy;

@@ -146,7 +146,7 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
             valid_to: c.valid_to,
         })
         .collect();
-    let events = event::table
+    let mut events: Vec<PublicEvent> = event::table
         .inner_join(facility::table)
         .filter(event::batch_id.eq(&b.id))
         .order((event::occurred_at, event::id))
@@ -165,6 +165,9 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
             details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
         })
         .collect();
+    // Events other systems captured about this lot (EPCIS), in time order.
+    events.extend(crate::epcis::timeline::captured_events(conn, &b.id)?);
+    events.sort_by_key(|e| e.occurred_at);
     let latest_inspection = inspection::table
         .filter(inspection::facility_id.eq(&f.id))
         .order(inspection::inspected_on.desc())

@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod cli;
 mod demo;
+mod epcis;
 mod isolation;
 mod labels;
 mod opendata;
