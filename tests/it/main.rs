@@ -2,16 +2,21 @@
 //! (SQLite by default, PostgreSQL with `TEST_DATABASE_URL`).
 
 mod harness;
+mod server;
 mod world;
 
 mod audit;
 mod auth;
+mod backup;
 mod cli;
+mod crash;
 mod demo;
 mod isolation;
 mod labels;
+mod openapi;
 mod opendata;
 mod oversight;
 mod registry;
+mod soak;
 mod stamps;
 mod validation;
