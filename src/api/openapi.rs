@@ -299,18 +299,18 @@ fn fields() -> Vec<Body> {
                 ("facility_id", id()),
                 (
                     "details",
-                    json!({"type": "object", "description":
-                    "at most 16 KiB; input_application needs input_name, shipping destination, receiving source"}),
+                    nullable(json!({"type": "object", "description":
+                    "at most 16 KiB; input_application needs input_name, shipping destination, receiving source"})),
                 ),
                 (
                     "inputs",
-                    json!({"type": "array", "maxItems": 100,
+                    nullable(json!({"type": "array", "maxItems": 100,
                     "description": "transformation only: its input batches",
                     "items": closed(&[
                         ("batch_id", id()),
                         ("quantity", nullable(json!({"type": "number", "exclusiveMinimum": true, "minimum": 0}))),
                         ("unit", nullable(unit)),
-                    ], &["batch_id"])}),
+                    ], &["batch_id"])})),
                 ),
             ],
             vec!["kind", "occurred_at", "facility_id"],
@@ -328,6 +328,8 @@ fn schemas() -> Map<String, Value> {
             .into_iter()
             .filter(|(k, _)| !matches!(*k, "product_id" | "enterprise_id" | "inputs"))
             .filter(|(k, _)| !(name == "BatchFields" && *k == "facility_id"))
+            // A `null` for a field a create requires leaves it as it is.
+            .map(|(k, v)| (k, nullable(v)))
             .collect();
         out.insert(format!("{name}Patch"), closed(&patchable, &[]));
     }
