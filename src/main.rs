@@ -1,5 +1,5 @@
 //! The `tracestamp` command: serve, migrate, load the demo set, manage users,
-//! verify the audit log.
+//! verify the audit log, back up the database.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -58,6 +58,12 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Copy a SQLite database into a new FILE while the service runs
+    /// (PostgreSQL: use pg_dump, see README).
+    Backup {
+        /// The new file; an existing one is never overwritten.
+        file: std::path::PathBuf,
     },
 }
 
@@ -134,6 +140,12 @@ fn main() -> anyhow::Result<()> {
                     province,
                 } => add_user(&state, &username, role, enterprise, province),
             }
+        }
+        Command::Backup { file } => {
+            let target = tracestamp::db::DbTarget::parse(&cli.config.database_url)?;
+            tracestamp::db::backup::backup(&target, &file)?;
+            println!("database copied to {}", file.display());
+            Ok(())
         }
         Command::Audit {
             command: AuditCommand::Verify,

@@ -10,6 +10,7 @@ pub mod export;
 pub mod facilities;
 mod labels;
 mod monitoring;
+pub mod openapi;
 pub mod oversight;
 pub mod products;
 pub mod stamps;
@@ -19,8 +20,9 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    // Login is the one API route open to anonymous callers.
+    // Login and the API's description are the API routes open to anonymous callers.
     cfg.route("/api/v1/auth/login", web::post().to(auth::login))
+        .route("/api/v1/openapi.json", web::get().to(openapi::document))
         .service(
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(crate::auth::authenticate))

@@ -1,6 +1,7 @@
 //! The database: one connection type over SQLite and PostgreSQL, picked at run
 //! time from the URL, an r2d2 pool, and the embedded migrations of both.
 
+pub mod backup;
 pub mod schema;
 
 use diesel::connection::InstrumentationEvent;

@@ -9,8 +9,15 @@ use std::ops::Deref;
 pub struct Id(String);
 
 impl Id {
+    /// The hyphenated form only (in either case), as the API writes ids and
+    /// its OpenAPI document states them: uuid's other spellings (simple,
+    /// braced, URN) or surrounding blanks would let one row answer to many
+    /// ids, and requests the document calls malformed change data.
     pub fn parse(text: &str) -> Option<Self> {
-        uuid::Uuid::parse_str(text.trim())
+        if text.len() != 36 {
+            return None;
+        }
+        uuid::Uuid::try_parse(text)
             .ok()
             .map(|u| Id(u.hyphenated().to_string()))
     }
@@ -46,6 +53,14 @@ mod tests {
         assert_eq!(&*id, "01a20840-1500-77f9-b002-ad7f78c0ff8e");
         assert!(Id::parse("\u{0}").is_none());
         assert!(Id::parse("1; DROP TABLE batch").is_none());
+        for other in [
+            "01a20840150077f9b002ad7f78c0ff8e",
+            "{01a20840-1500-77f9-b002-ad7f78c0ff8e}",
+            "urn:uuid:01a20840-1500-77f9-b002-ad7f78c0ff8e",
+            " 01a20840-1500-77f9-b002-ad7f78c0ff8e",
+        ] {
+            assert!(Id::parse(other).is_none(), "{other}");
+        }
         assert!(serde_json::from_str::<Id>("\"x\"").is_err());
     }
 }

@@ -2,19 +2,24 @@
 //! (SQLite by default, PostgreSQL with `TEST_DATABASE_URL`).
 
 mod harness;
+mod server;
 mod world;
 
 mod audit;
 mod auth;
+mod backup;
 mod browser;
 mod cli;
+mod crash;
 mod demo;
 mod epcis;
 mod isolation;
 mod labels;
+mod openapi;
 mod opendata;
 mod oversight;
 mod pages;
 mod registry;
+mod soak;
 mod stamps;
 mod validation;

@@ -1,0 +1,1146 @@
+//! The OpenAPI 3.0 description of `/api/v1`, served without login at
+//! `GET /api/v1/openapi.json` for client authors and for the bad-input sweep
+//! (`scripts/sweep.sh`), which generates its requests from it.
+//!
+//! It is written here as one table of operations rather than derived from
+//! annotations: the request structs live in `models/` with PATCH semantics
+//! (`Option<Option<T>>`) and validation in code that no derive could read, so
+//! the limits below are taken from the same constants and vocabularies the
+//! validators use where those are public (enum values, `MAX_ROLL`, paging),
+//! and a test (`tests/it/openapi.rs`) checks that every route the app
+//! registers under `/api/v1` is described and every described one answers.
+
+use actix_web::HttpResponse;
+use serde_json::{json, Map, Value};
+
+use crate::domain::kinds::{
+    BatchStatus, CertificationScheme, EventKind, FacilityKind, FacilityStatus, InspectionResult,
+    ProductCategory, Unit,
+};
+use crate::domain::validate::PROVINCES;
+use crate::labels::sheet::MAX_LABELS_PER_PDF;
+use crate::models::page::MAX_PER_PAGE;
+use crate::models::stamp_roll::MAX_ROLL;
+
+/// `GET /api/v1/openapi.json`.
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok().json(spec())
+}
+
+/// One operation: method, path under `/api/v1`, and what it takes and gives.
+struct Operation {
+    method: &'static str,
+    path: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+    query: Vec<Value>,
+    body: Option<Value>,
+    /// The success status and its JSON schema (`Null`: no body, or not JSON).
+    ok: (u16, Value),
+}
+
+fn op(
+    method: &'static str,
+    path: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+) -> Operation {
+    Operation {
+        method,
+        path,
+        tag,
+        summary,
+        query: Vec::new(),
+        body: None,
+        ok: (200, Value::Null),
+    }
+}
+
+impl Operation {
+    fn query(mut self, params: Vec<Value>) -> Self {
+        self.query.extend(params);
+        self
+    }
+    fn body(mut self, schema: Value) -> Self {
+        self.body = Some(schema);
+        self
+    }
+    fn ok(mut self, status: u16, schema: Value) -> Self {
+        self.ok = (status, schema);
+        self
+    }
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+/// Required text as `validate::text` checks it: trimmed, 1..=max characters.
+fn text(max: usize) -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": max})
+}
+
+fn nullable(mut schema: Value) -> Value {
+    schema["nullable"] = json!(true);
+    schema
+}
+
+fn one_of(values: impl IntoIterator<Item = &'static str>) -> Value {
+    json!({"type": "string", "enum": values.into_iter().collect::<Vec<_>>()})
+}
+
+fn date() -> Value {
+    json!({"type": "string", "format": "date", "description": "YYYY-MM-DD, 2000-01-01 to 2100-12-31"})
+}
+
+fn id() -> Value {
+    json!({"type": "string", "format": "uuid"})
+}
+
+fn object(props: &[(&str, Value)], required: &[&str]) -> Value {
+    let properties: Map<String, Value> = props
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    let mut schema = json!({"type": "object", "properties": properties});
+    if !required.is_empty() {
+        schema["required"] = json!(required);
+    }
+    schema
+}
+
+/// A request body: unknown fields are refused (`deny_unknown_fields`).
+fn closed(props: &[(&str, Value)], required: &[&str]) -> Value {
+    let mut schema = object(props, required);
+    schema["additionalProperties"] = json!(false);
+    schema
+}
+
+fn param(name: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": false, "schema": schema})
+}
+
+fn paging() -> Vec<Value> {
+    vec![
+        param(
+            "page",
+            json!({"type": "integer", "minimum": 1, "maximum": 1_000_000}),
+        ),
+        param(
+            "per_page",
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),
+        ),
+    ]
+}
+
+fn listing() -> Vec<Value> {
+    let mut params = paging();
+    params.push(param("format", one_of(["json", "csv"])));
+    params
+}
+
+fn provinces() -> Value {
+    one_of(PROVINCES.iter().copied())
+}
+
+fn names<T: Copy>(all: &'static [T], name: fn(T) -> &'static str) -> Value {
+    one_of(all.iter().map(|k| name(*k)))
+}
+
+fn list_of(item: &str) -> Value {
+    object(
+        &[
+            ("items", json!({"type": "array", "items": schema_ref(item)})),
+            ("total", json!({"type": "integer"})),
+            ("page", json!({"type": "integer"})),
+            ("per_page", json!({"type": "integer"})),
+        ],
+        &["items", "total", "page", "per_page"],
+    )
+}
+
+fn array_of(item: &str) -> Value {
+    json!({"type": "array", "items": schema_ref(item)})
+}
+
+/// The request bodies: `NAME` for a create (required fields), `NAMEPatch`
+/// for a PATCH (every field optional; `null` clears an optional one).
+/// A request body: its name, its fields' schemas, the fields a create needs.
+type Body = (&'static str, Vec<(&'static str, Value)>, Vec<&'static str>);
+
+fn fields() -> Vec<Body> {
+    let unit = names(Unit::ALL, Unit::as_str);
+    vec![
+        (
+            "EnterpriseFields",
+            vec![
+                ("name", text(200)),
+                (
+                    "tax_code",
+                    json!({"type": "string", "pattern": "^[0-9]{10}(-[0-9]{3})?$"}),
+                ),
+                ("address", text(300)),
+                ("province", provinces()),
+                (
+                    "gs1_prefix",
+                    nullable(json!({"type": "string", "pattern": "^893[0-9]{4,7}$"})),
+                ),
+                (
+                    "phone",
+                    nullable(json!({"type": "string", "minLength": 1, "maxLength": 32})),
+                ),
+                (
+                    "email",
+                    nullable(
+                        json!({"type": "string", "format": "email", "minLength": 3, "maxLength": 254}),
+                    ),
+                ),
+            ],
+            vec!["name", "tax_code", "address", "province"],
+        ),
+        (
+            "FacilityFields",
+            vec![
+                ("enterprise_id", nullable(id())),
+                ("name", text(200)),
+                ("kind", names(FacilityKind::ALL, FacilityKind::as_str)),
+                ("address", text(300)),
+                ("district", text(100)),
+                ("province", provinces()),
+                (
+                    "latitude",
+                    nullable(json!({"type": "number", "minimum": -90, "maximum": 90})),
+                ),
+                (
+                    "longitude",
+                    nullable(json!({"type": "number", "minimum": -180, "maximum": 180})),
+                ),
+                ("area_code", nullable(text(64))),
+            ],
+            vec!["name", "kind", "address", "district", "province"],
+        ),
+        (
+            "CertificationFields",
+            vec![
+                (
+                    "scheme",
+                    names(CertificationScheme::ALL, CertificationScheme::as_str),
+                ),
+                ("number", text(64)),
+                ("issuer", text(200)),
+                ("valid_from", date()),
+                ("valid_to", date()),
+            ],
+            vec!["scheme", "number", "issuer", "valid_from", "valid_to"],
+        ),
+        (
+            "ProductFields",
+            vec![
+                ("enterprise_id", nullable(id())),
+                ("name_vi", text(200)),
+                ("name_en", text(200)),
+                (
+                    "category",
+                    names(ProductCategory::ALL, ProductCategory::as_str),
+                ),
+                ("variety", nullable(text(100))),
+                (
+                    "gtin",
+                    nullable(json!({"type": "string", "pattern": "^[0-9]{8,14}$",
+                    "description": "GTIN-8, -12, -13 or -14 with a valid check digit"})),
+                ),
+                ("unit", unit.clone()),
+                ("image_url", nullable(text(500))),
+                (
+                    "shelf_life_days",
+                    nullable(json!({"type": "integer", "minimum": 1, "maximum": 3650})),
+                ),
+                ("standards", nullable(text(300))),
+            ],
+            vec!["name_vi", "name_en", "category", "unit"],
+        ),
+        (
+            "BatchFields",
+            vec![
+                ("product_id", id()),
+                ("facility_id", id()),
+                (
+                    "lot_code",
+                    json!({"type": "string", "minLength": 1, "maxLength": 20,
+                    "pattern": "^[A-Za-z0-9!\"%&'()*+,./:;<=>?_-]{1,20}$",
+                    "description": "GS1 character set 82"}),
+                ),
+                ("produced_on", date()),
+                (
+                    "quantity",
+                    json!({"type": "number", "exclusiveMinimum": true, "minimum": 0,
+                    "exclusiveMaximum": true, "maximum": 1e12}),
+                ),
+                ("unit", unit.clone()),
+                ("expires_on", nullable(date())),
+            ],
+            vec![
+                "product_id",
+                "facility_id",
+                "lot_code",
+                "produced_on",
+                "quantity",
+                "unit",
+            ],
+        ),
+        (
+            "EventFields",
+            vec![
+                ("kind", names(EventKind::ALL, EventKind::as_str)),
+                (
+                    "occurred_at",
+                    json!({"type": "string", "format": "date-time"}),
+                ),
+                ("facility_id", id()),
+                (
+                    "details",
+                    nullable(json!({"type": "object", "description":
+                    "at most 16 KiB; input_application needs input_name, shipping destination, receiving source"})),
+                ),
+                (
+                    "inputs",
+                    nullable(json!({"type": "array", "maxItems": 100,
+                    "description": "transformation only: its input batches",
+                    "items": closed(&[
+                        ("batch_id", id()),
+                        ("quantity", nullable(json!({"type": "number", "exclusiveMinimum": true, "minimum": 0}))),
+                        ("unit", nullable(unit)),
+                    ], &["batch_id"])})),
+                ),
+            ],
+            vec!["kind", "occurred_at", "facility_id"],
+        ),
+    ]
+}
+
+fn schemas() -> Map<String, Value> {
+    let mut out = Map::new();
+    for (name, props, required) in fields() {
+        out.insert(name.to_owned(), closed(&props, &required));
+        // On PATCH, `product_id`, `facility_id` and `enterprise_id` cannot
+        // change and `inputs` are fixed: they are refused with a 422.
+        let patchable: Vec<(&str, Value)> = props
+            .into_iter()
+            .filter(|(k, _)| !matches!(*k, "product_id" | "enterprise_id" | "inputs"))
+            .filter(|(k, _)| !(name == "BatchFields" && *k == "facility_id"))
+            // A `null` for a field a create requires leaves it as it is.
+            .map(|(k, v)| (k, nullable(v)))
+            .collect();
+        out.insert(format!("{name}Patch"), closed(&patchable, &[]));
+    }
+    let time = || json!({"type": "string", "format": "date-time"});
+    let s = || json!({"type": "string"});
+    let ns = || nullable(json!({"type": "string"}));
+    let rows: Vec<(&str, Value)> = vec![
+        (
+            "Error",
+            object(
+                &[(
+                    "error",
+                    object(
+                        &[("code", s()), ("message", s()), ("field", s())],
+                        &["code", "message"],
+                    ),
+                )],
+                &["error"],
+            ),
+        ),
+        (
+            "Login",
+            closed(
+                &[("username", s()), ("password", s())],
+                &["username", "password"],
+            ),
+        ),
+        (
+            "Me",
+            object(
+                &[
+                    ("id", s()),
+                    ("username", s()),
+                    ("role", s()),
+                    ("enterprise_id", ns()),
+                    ("province", ns()),
+                ],
+                &["id", "username", "role"],
+            ),
+        ),
+        ("TokenRequest", closed(&[("name", text(100))], &["name"])),
+        (
+            "TokenCreated",
+            object(
+                &[("id", s()), ("name", s()), ("token", s())],
+                &["id", "name", "token"],
+            ),
+        ),
+        (
+            "Enterprise",
+            object(
+                &[
+                    ("id", s()),
+                    ("name", s()),
+                    ("tax_code", s()),
+                    ("address", s()),
+                    ("province", s()),
+                    ("gs1_prefix", ns()),
+                    ("phone", ns()),
+                    ("email", ns()),
+                    ("created_at", time()),
+                    ("updated_at", time()),
+                ],
+                &["id", "name"],
+            ),
+        ),
+        (
+            "Facility",
+            object(
+                &[
+                    ("id", s()),
+                    ("enterprise_id", s()),
+                    ("name", s()),
+                    ("kind", s()),
+                    ("address", s()),
+                    ("district", s()),
+                    ("province", s()),
+                    ("latitude", nullable(json!({"type": "number"}))),
+                    ("longitude", nullable(json!({"type": "number"}))),
+                    ("area_code", ns()),
+                    ("status", s()),
+                    ("status_reason", ns()),
+                    ("created_at", time()),
+                    ("updated_at", time()),
+                ],
+                &["id", "name", "status"],
+            ),
+        ),
+        (
+            "Certification",
+            object(
+                &[
+                    ("id", s()),
+                    ("facility_id", s()),
+                    ("scheme", s()),
+                    ("number", s()),
+                    ("issuer", s()),
+                    ("valid_from", date()),
+                    ("valid_to", date()),
+                ],
+                &["id"],
+            ),
+        ),
+        (
+            "Product",
+            object(
+                &[
+                    ("id", s()),
+                    ("enterprise_id", s()),
+                    ("name_vi", s()),
+                    ("name_en", s()),
+                    ("category", s()),
+                    ("variety", ns()),
+                    ("gtin", ns()),
+                    ("unit", s()),
+                    ("image_url", ns()),
+                    ("shelf_life_days", nullable(json!({"type": "integer"}))),
+                    ("standards", ns()),
+                ],
+                &["id"],
+            ),
+        ),
+        (
+            "ProductLinkFields",
+            closed(
+                &[
+                    (
+                        "link_type",
+                        json!({"type": "string", "minLength": 1,
+            "description": "a GS1 link type such as gs1:recipeInfo"}),
+                    ),
+                    ("href", text(500)),
+                    ("title", text(200)),
+                    ("lang", nullable(json!({"type": "string", "maxLength": 8}))),
+                ],
+                &["link_type", "href", "title"],
+            ),
+        ),
+        (
+            "ProductLink",
+            object(
+                &[
+                    ("id", s()),
+                    ("product_id", s()),
+                    ("link_type", s()),
+                    ("href", s()),
+                    ("title", s()),
+                    ("lang", ns()),
+                ],
+                &["id"],
+            ),
+        ),
+        (
+            "Batch",
+            object(
+                &[
+                    ("id", s()),
+                    ("product_id", s()),
+                    ("facility_id", s()),
+                    ("lot_code", s()),
+                    ("produced_on", date()),
+                    ("quantity", json!({"type": "number"})),
+                    ("unit", s()),
+                    ("expires_on", nullable(date())),
+                    ("status", s()),
+                    ("recall_reason", ns()),
+                    ("recalled_because", ns()),
+                    ("product_name_vi", s()),
+                    ("product_name_en", s()),
+                ],
+                &["id"],
+            ),
+        ),
+        (
+            "Event",
+            object(
+                &[
+                    ("id", s()),
+                    ("batch_id", s()),
+                    ("kind", s()),
+                    ("occurred_at", time()),
+                    ("facility_id", s()),
+                    ("details", json!({"type": "object"})),
+                    (
+                        "inputs",
+                        json!({"type": "array", "items": {"type": "object"}}),
+                    ),
+                    ("recorded_by", ns()),
+                ],
+                &["id"],
+            ),
+        ),
+        (
+            "IssueRequest",
+            closed(
+                &[(
+                    "count",
+                    json!({"type": "integer", "minimum": 1, "maximum": MAX_ROLL}),
+                )],
+                &["count"],
+            ),
+        ),
+        (
+            "StampRoll",
+            object(
+                &[
+                    ("id", s()),
+                    ("batch_id", s()),
+                    ("number", json!({"type": "integer"})),
+                    ("count", json!({"type": "integer"})),
+                    ("voided_at", nullable(time())),
+                    ("first_serial", s()),
+                    ("first_serial_grouped", s()),
+                    ("first_url", s()),
+                ],
+                &["id", "count"],
+            ),
+        ),
+        (
+            "VoidRequest",
+            closed(
+                &[
+                    (
+                        "serials",
+                        json!({"type": "array", "maxItems": 10_000, "items": {"type": "string"}}),
+                    ),
+                    ("all", json!({"type": "boolean"})),
+                    ("reason", text(500)),
+                ],
+                &["reason"],
+            ),
+        ),
+        (
+            "VoidAnswer",
+            object(
+                &[
+                    ("voided", json!({"type": "integer"})),
+                    ("all", json!({"type": "boolean"})),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "InspectionFields",
+            closed(
+                &[
+                    ("inspected_on", date()),
+                    (
+                        "result",
+                        names(InspectionResult::ALL, InspectionResult::as_str),
+                    ),
+                    ("findings", text(4000)),
+                    ("follow_up_due", nullable(date())),
+                ],
+                &["inspected_on", "result", "findings"],
+            ),
+        ),
+        (
+            "Inspection",
+            object(
+                &[
+                    ("id", s()),
+                    ("facility_id", s()),
+                    ("inspected_on", date()),
+                    ("result", s()),
+                    ("findings", s()),
+                    ("follow_up_due", nullable(date())),
+                ],
+                &["id"],
+            ),
+        ),
+        ("Reason", closed(&[("reason", text(1000))], &["reason"])),
+        (
+            "RecallAnswer",
+            object(
+                &[(
+                    "batches",
+                    json!({"type": "array", "items": {"type": "string"}}),
+                )],
+                &["batches"],
+            ),
+        ),
+        (
+            "Trace",
+            object(
+                &[
+                    ("root", s()),
+                    ("direction", s()),
+                    (
+                        "batches",
+                        json!({"type": "array", "items": {"type": "object"}}),
+                    ),
+                    (
+                        "links",
+                        json!({"type": "array", "items": {"type": "object"}}),
+                    ),
+                ],
+                &["root"],
+            ),
+        ),
+        (
+            "Alerts",
+            object(
+                &[
+                    (
+                        "items",
+                        json!({"type": "array", "items": {"type": "object"}}),
+                    ),
+                    ("total", json!({"type": "integer"})),
+                ],
+                &["items", "total"],
+            ),
+        ),
+        (
+            "Scan",
+            object(
+                &[
+                    ("id", json!({"type": "integer"})),
+                    ("roll_id", ns()),
+                    ("stamp_index", nullable(json!({"type": "integer"}))),
+                    ("serial", s()),
+                    ("scanned_at", time()),
+                    ("origin_hash", ns()),
+                    ("origin_region", ns()),
+                    ("client_class", s()),
+                    ("verdict", s()),
+                ],
+                &["id"],
+            ),
+        ),
+        ("Stats", json!({"type": "object"})),
+        (
+            "AuditVerification",
+            object(
+                &[
+                    ("ok", json!({"type": "boolean"})),
+                    ("entries", json!({"type": "integer"})),
+                    ("first_broken", json!({"type": "integer"})),
+                    ("reason", s()),
+                ],
+                &["ok"],
+            ),
+        ),
+    ];
+    for (name, schema) in rows {
+        out.insert(name.to_owned(), schema);
+    }
+    for list in [
+        "Enterprise",
+        "Facility",
+        "Certification",
+        "Product",
+        "Batch",
+        "Event",
+        "Inspection",
+        "Scan",
+    ] {
+        out.insert(format!("{list}List"), list_of(list));
+    }
+    out
+}
+
+/// Every operation under `/api/v1`.
+fn operations() -> Vec<Operation> {
+    let range = || {
+        vec![
+            param("from", date()),
+            param("to", date()),
+            param("format", one_of(["json", "csv"])),
+        ]
+    };
+    let stamps_range = |max: i64| {
+        vec![
+            param("from", json!({"type": "integer", "minimum": 0})),
+            param(
+                "count",
+                json!({"type": "integer", "minimum": 1, "maximum": max}),
+            ),
+        ]
+    };
+    let inspection_filter = || {
+        let mut p = listing();
+        p.push(param(
+            "result",
+            names(InspectionResult::ALL, InspectionResult::as_str),
+        ));
+        p.push(param("overdue", json!({"type": "boolean"})));
+        p
+    };
+    vec![
+        op("get", "/openapi.json", "meta", "This document (no login)")
+            .ok(200, json!({"type": "object"})),
+        op(
+            "post",
+            "/auth/login",
+            "accounts",
+            "Log in; sets an HttpOnly session cookie (no login)",
+        )
+        .body(schema_ref("Login"))
+        .ok(200, schema_ref("Me")),
+        op("post", "/auth/logout", "accounts", "End this login session").ok(204, Value::Null),
+        op("get", "/me", "accounts", "Who is calling").ok(200, schema_ref("Me")),
+        op(
+            "post",
+            "/tokens",
+            "accounts",
+            "Create an API token (shown once)",
+        )
+        .body(schema_ref("TokenRequest"))
+        .ok(201, schema_ref("TokenCreated")),
+        op(
+            "delete",
+            "/tokens/{id}",
+            "accounts",
+            "Revoke one of the caller's API tokens",
+        )
+        .ok(204, Value::Null),
+        op(
+            "get",
+            "/audit/verify",
+            "audit",
+            "Verify the audit log's hash chain (admins, regulators)",
+        )
+        .ok(200, schema_ref("AuditVerification")),
+        op("get", "/enterprises", "enterprises", "List enterprises")
+            .query(listing())
+            .query(vec![param("province", provinces())])
+            .ok(200, schema_ref("EnterpriseList")),
+        op(
+            "post",
+            "/enterprises",
+            "enterprises",
+            "Create an enterprise (admins)",
+        )
+        .body(schema_ref("EnterpriseFields"))
+        .ok(201, schema_ref("Enterprise")),
+        op("get", "/enterprises/{id}", "enterprises", "One enterprise")
+            .ok(200, schema_ref("Enterprise")),
+        op(
+            "patch",
+            "/enterprises/{id}",
+            "enterprises",
+            "Change an enterprise (admins)",
+        )
+        .body(schema_ref("EnterpriseFieldsPatch"))
+        .ok(200, schema_ref("Enterprise")),
+        op(
+            "delete",
+            "/enterprises/{id}",
+            "enterprises",
+            "Delete an enterprise with nothing depending on it (admins)",
+        )
+        .ok(204, Value::Null),
+        op("get", "/facilities", "facilities", "List facilities")
+            .query(listing())
+            .query(vec![
+                param("province", provinces()),
+                param("district", json!({"type": "string"})),
+                param("enterprise", id()),
+                param("kind", names(FacilityKind::ALL, FacilityKind::as_str)),
+                param("status", names(FacilityStatus::ALL, FacilityStatus::as_str)),
+            ])
+            .ok(200, schema_ref("FacilityList")),
+        op("post", "/facilities", "facilities", "Register a facility")
+            .body(schema_ref("FacilityFields"))
+            .ok(201, schema_ref("Facility")),
+        op("get", "/facilities/{id}", "facilities", "One facility").ok(200, schema_ref("Facility")),
+        op(
+            "patch",
+            "/facilities/{id}",
+            "facilities",
+            "Change a facility",
+        )
+        .body(schema_ref("FacilityFieldsPatch"))
+        .ok(200, schema_ref("Facility")),
+        op(
+            "delete",
+            "/facilities/{id}",
+            "facilities",
+            "Delete a facility",
+        )
+        .ok(204, Value::Null),
+        op(
+            "get",
+            "/facilities/{id}/certifications",
+            "facilities",
+            "A facility's certifications",
+        )
+        .query(paging())
+        .query(vec![param("valid_on", date())])
+        .ok(200, schema_ref("CertificationList")),
+        op(
+            "post",
+            "/facilities/{id}/certifications",
+            "facilities",
+            "Add a certification",
+        )
+        .body(schema_ref("CertificationFields"))
+        .ok(201, schema_ref("Certification")),
+        op(
+            "get",
+            "/certifications/{id}",
+            "facilities",
+            "One certification",
+        )
+        .ok(200, schema_ref("Certification")),
+        op(
+            "patch",
+            "/certifications/{id}",
+            "facilities",
+            "Change a certification",
+        )
+        .body(schema_ref("CertificationFieldsPatch"))
+        .ok(200, schema_ref("Certification")),
+        op(
+            "delete",
+            "/certifications/{id}",
+            "facilities",
+            "Delete a certification",
+        )
+        .ok(204, Value::Null),
+        op(
+            "get",
+            "/facilities/{id}/inspections",
+            "oversight",
+            "A facility's inspections",
+        )
+        .query(inspection_filter())
+        .ok(200, schema_ref("InspectionList")),
+        op(
+            "post",
+            "/facilities/{id}/inspections",
+            "oversight",
+            "Record an inspection (the province's regulators)",
+        )
+        .body(schema_ref("InspectionFields"))
+        .ok(201, schema_ref("Inspection")),
+        op(
+            "get",
+            "/inspections",
+            "oversight",
+            "Inspections within reach",
+        )
+        .query(inspection_filter())
+        .ok(200, schema_ref("InspectionList")),
+        op(
+            "post",
+            "/facilities/{id}/suspend",
+            "oversight",
+            "Suspend a facility (regulators, admins)",
+        )
+        .body(schema_ref("Reason"))
+        .ok(200, schema_ref("Facility")),
+        op(
+            "post",
+            "/facilities/{id}/reinstate",
+            "oversight",
+            "Reinstate a facility (regulators, admins)",
+        )
+        .body(schema_ref("Reason"))
+        .ok(200, schema_ref("Facility")),
+        op("get", "/products", "products", "List products")
+            .query(listing())
+            .query(vec![
+                param("enterprise", id()),
+                param(
+                    "category",
+                    names(ProductCategory::ALL, ProductCategory::as_str),
+                ),
+                param(
+                    "gtin",
+                    json!({"type": "string", "pattern": "^[0-9]{8,14}$"}),
+                ),
+                param("province", provinces()),
+            ])
+            .ok(200, schema_ref("ProductList")),
+        op("post", "/products", "products", "Register a product")
+            .body(schema_ref("ProductFields"))
+            .ok(201, schema_ref("Product")),
+        op("get", "/products/{id}", "products", "One product").ok(200, schema_ref("Product")),
+        op("patch", "/products/{id}", "products", "Change a product")
+            .body(schema_ref("ProductFieldsPatch"))
+            .ok(200, schema_ref("Product")),
+        op(
+            "delete",
+            "/products/{id}",
+            "products",
+            "Delete a product without batches",
+        )
+        .ok(204, Value::Null),
+        op(
+            "get",
+            "/products/{id}/links",
+            "products",
+            "A product's GS1 links",
+        )
+        .ok(200, array_of("ProductLink")),
+        op("post", "/products/{id}/links", "products", "Add a GS1 link")
+            .body(schema_ref("ProductLinkFields"))
+            .ok(201, schema_ref("ProductLink")),
+        op("get", "/batches", "batches", "List batches")
+            .query(listing())
+            .query(vec![
+                param("product", id()),
+                param("facility", id()),
+                param("enterprise", id()),
+                param("province", provinces()),
+                param("status", names(BatchStatus::ALL, BatchStatus::as_str)),
+                param("from", date()),
+                param("to", date()),
+            ])
+            .ok(200, schema_ref("BatchList")),
+        op("post", "/batches", "batches", "Register a batch (lot)")
+            .body(schema_ref("BatchFields"))
+            .ok(201, schema_ref("Batch")),
+        op("get", "/batches/{id}", "batches", "One batch").ok(200, schema_ref("Batch")),
+        op("patch", "/batches/{id}", "batches", "Change a batch")
+            .body(schema_ref("BatchFieldsPatch"))
+            .ok(200, schema_ref("Batch")),
+        op("delete", "/batches/{id}", "batches", "Delete a batch").ok(204, Value::Null),
+        op("get", "/batches/{id}/events", "batches", "A batch's events")
+            .query(paging())
+            .query(vec![param(
+                "kind",
+                names(EventKind::ALL, EventKind::as_str),
+            )])
+            .ok(200, schema_ref("EventList")),
+        op("post", "/batches/{id}/events", "batches", "Record an event")
+            .body(schema_ref("EventFields"))
+            .ok(201, schema_ref("Event")),
+        op("get", "/events/{id}", "batches", "One event").ok(200, schema_ref("Event")),
+        op("patch", "/events/{id}", "batches", "Change an event")
+            .body(schema_ref("EventFieldsPatch"))
+            .ok(200, schema_ref("Event")),
+        op("delete", "/events/{id}", "batches", "Delete an event").ok(204, Value::Null),
+        op(
+            "post",
+            "/batches/{id}/recall",
+            "oversight",
+            "Recall a batch and what was made from it",
+        )
+        .body(schema_ref("Reason"))
+        .ok(200, schema_ref("RecallAnswer")),
+        op(
+            "post",
+            "/batches/{id}/unrecall",
+            "oversight",
+            "Lift a recall",
+        )
+        .body(schema_ref("Reason"))
+        .ok(200, schema_ref("RecallAnswer")),
+        op(
+            "get",
+            "/batches/{id}/trace",
+            "oversight",
+            "Lot genealogy (JSON, or FSMA 204 CSV)",
+        )
+        .query(vec![
+            param("direction", one_of(["backward", "forward"])),
+            param("format", one_of(["json", "csv"])),
+        ])
+        .ok(200, schema_ref("Trace")),
+        op(
+            "get",
+            "/batches/{id}/stamp-rolls",
+            "stamps",
+            "A batch's stamp rolls",
+        )
+        .ok(200, array_of("StampRoll")),
+        op(
+            "post",
+            "/batches/{id}/stamp-rolls",
+            "stamps",
+            "Issue a roll of stamps",
+        )
+        .body(schema_ref("IssueRequest"))
+        .ok(201, schema_ref("StampRoll")),
+        op("get", "/stamp-rolls/{id}", "stamps", "One stamp roll").ok(200, schema_ref("StampRoll")),
+        op(
+            "get",
+            "/stamp-rolls/{id}/serials",
+            "stamps",
+            "A roll's serials, streamed (CSV or JSON)",
+        )
+        .query(vec![param("format", one_of(["csv", "json"]))])
+        .query(stamps_range(MAX_ROLL)),
+        op(
+            "post",
+            "/stamp-rolls/{id}/void",
+            "stamps",
+            "Void some stamps or the whole roll",
+        )
+        .body(schema_ref("VoidRequest"))
+        .ok(200, schema_ref("VoidAnswer")),
+        op(
+            "get",
+            "/stamp-rolls/{id}/labels.pdf",
+            "stamps",
+            "Print-ready label sheet (PDF, streamed)",
+        )
+        .query(vec![param(
+            "layout",
+            one_of(["a4-3x8", "a4-4x10", "roll-40x30"]),
+        )])
+        .query(stamps_range(MAX_LABELS_PER_PDF as i64)),
+        op(
+            "get",
+            "/alerts",
+            "monitoring",
+            "Counterfeit and misuse alerts",
+        )
+        .query(range())
+        .ok(200, schema_ref("Alerts")),
+        op(
+            "get",
+            "/scans",
+            "monitoring",
+            "Scans of a roll (or stamp), or of forged codes from one origin",
+        )
+        .query(paging())
+        .query(vec![
+            param("roll_id", id()),
+            param("stamp_index", json!({"type": "integer", "minimum": 0})),
+            param("origin", json!({"type": "string"})),
+            param("verdict", json!({"type": "string"})),
+        ])
+        .ok(200, schema_ref("ScanList")),
+        op("get", "/stats", "monitoring", "Dashboard figures")
+            .query(range())
+            .ok(200, schema_ref("Stats")),
+    ]
+}
+
+/// `(METHOD, path under /api/v1)` of every described operation.
+pub fn described() -> Vec<(String, String)> {
+    operations()
+        .into_iter()
+        .map(|o| (o.method.to_ascii_uppercase(), o.path.to_owned()))
+        .collect()
+}
+
+/// The document.
+pub fn spec() -> Value {
+    let errors = [
+        (400, "malformed JSON or query string"),
+        (401, "no login"),
+        (403, "no right"),
+        (404, "not found, or out of the caller's reach"),
+        (409, "conflict"),
+        (413, "body over 1 MiB"),
+        (415, "body not JSON"),
+        (422, "a field failed validation"),
+    ];
+    let mut paths = Map::new();
+    for o in operations() {
+        let mut responses = Map::new();
+        let ok = match &o.ok.1 {
+            Value::Null => json!({"description": "success"}),
+            schema => {
+                json!({"description": "success", "content": {"application/json": {"schema": schema}}})
+            }
+        };
+        responses.insert(o.ok.0.to_string(), ok);
+        for (status, why) in errors {
+            responses.insert(
+                status.to_string(),
+                json!({"description": why, "content": {"application/json": {"schema": schema_ref("Error")}}}),
+            );
+        }
+        let mut parameters = Vec::new();
+        if o.path.contains("{id}") {
+            parameters.push(json!({"name": "id", "in": "path", "required": true, "schema": id()}));
+        }
+        parameters.extend(o.query);
+        let mut operation = json!({
+            "tags": [o.tag],
+            "summary": o.summary,
+            "operationId": format!("{}{}", o.method, o.path.replace(['/', '{', '}', '.', '-'], "_")),
+            "parameters": parameters,
+            "responses": responses,
+        });
+        if let Some(body) = o.body {
+            operation["requestBody"] = json!({"required": true,
+                "content": {"application/json": {"schema": body}}});
+        }
+        if matches!(o.path, "/openapi.json" | "/auth/login") {
+            operation["security"] = json!([]);
+        }
+        let entry = paths
+            .entry(format!("/api/v1{}", o.path))
+            .or_insert_with(|| json!({}));
+        entry[o.method] = operation;
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "tracestamp API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Agricultural traceability with QR stamps: the registry, stamps and oversight. \
+                Log in (session cookie) or send `Authorization: Bearer <token>`. Lists answer \
+                `{items, total, page, per_page}` or CSV with `?format=csv`. Errors are \
+                `{\"error\": {code, message, field}}`.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE},
+            },
+        },
+        "security": [{"bearer": []}, {"session": []}],
+    })
+}
