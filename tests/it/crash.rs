@@ -176,7 +176,9 @@ fn kill_9_during_roll_issues_and_event_writes_loses_nothing_acknowledged() {
             .unwrap();
         assert_eq!(inputs, 2, "event {id} lost its inputs");
     }
+    // The demo set's own small rolls aside.
     let big: i64 = stamp_roll::table
+        .filter(stamp_roll::created_by.ne("demo"))
         .filter(stamp_roll::count.ne(BIG_ROLL))
         .count()
         .get_result(&mut conn)
