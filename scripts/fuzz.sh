@@ -5,7 +5,9 @@
 # so the -Z flags cargo fuzz passes are let through with RUSTC_BOOTSTRAP=1.
 # No sanitizer: the targets are safe Rust, where a bug shows as a panic,
 # which libFuzzer catches anyway; AddressSanitizer would only slow the build
-# of every dependency and the runs.
+# of every dependency and the runs. Unoptimised (--dev): the build of every
+# dependency with coverage instrumentation is what costs, not the runs, and
+# debug assertions catch overflows too.
 #
 #   scripts/fuzz.sh                   # every target
 #   FUZZ_SECONDS=300 scripts/fuzz.sh digital_link
@@ -24,6 +26,6 @@ targets=("$@")
 for target in "${targets[@]}"; do
   echo "== fuzz $target for ${seconds}s"
   mkdir -p "corpus/$target"
-  cargo fuzz run --sanitizer none "$target" "corpus/$target" "seeds/$target" -- \
+  cargo fuzz run --dev --sanitizer none "$target" "corpus/$target" "seeds/$target" -- \
     -max_total_time="$seconds" -max_len=4096 -print_final_stats=1
 done
