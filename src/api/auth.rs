@@ -1,7 +1,7 @@
 //! Login sessions and API tokens.
 
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
@@ -57,8 +57,14 @@ impl From<&Caller> for Me {
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$FRq/vA6UTdzjuuu8gHiuqA$zuvKoBdM6YS9LQy3mhS9ZnNLyIRJQ+C3wpbayDzvulc";
 
-pub async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> AppResult<HttpResponse> {
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<Login>,
+) -> AppResult<HttpResponse> {
     let Login { username, password } = body.into_inner();
+    let client = crate::resolver::client_ip(&req, &state);
+    state.limits.login(client, &username)?;
     if username.len() > 64 || password.len() > 256 {
         return Err(AppError::Unauthenticated);
     }

@@ -229,6 +229,18 @@ pub struct ScanStats {
     pub recent_origins: i64,
 }
 
+impl ScanStats {
+    /// A stamp never scanned before: the scan being answered is its first,
+    /// from one origin if the client's is known.
+    pub fn unscanned(origin_known: bool) -> Self {
+        ScanStats {
+            count: 0,
+            first_at: None,
+            recent_origins: i64::from(origin_known),
+        }
+    }
+}
+
 pub fn scan_stats(
     conn: &mut DbConnection,
     roll_id: &str,
