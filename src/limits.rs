@@ -142,15 +142,15 @@ fn refusal_for(req: &ServiceRequest, refusal: &AppError) -> HttpResponse {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     match refusal {
-        AppError::TooManyRequests { retry_after } if wants_html => HttpResponse::build(
-            StatusCode::TOO_MANY_REQUESTS,
-        )
-        .insert_header((header::RETRY_AFTER, retry_after.to_string()))
-        .content_type("text/plain; charset=utf-8")
-        .body(format!(
+        AppError::TooManyRequests { retry_after } if wants_html => {
+            HttpResponse::build(StatusCode::TOO_MANY_REQUESTS)
+                .insert_header((header::RETRY_AFTER, retry_after.to_string()))
+                .content_type("text/plain; charset=utf-8")
+                .body(format!(
             "Quá nhiều lượt tra cứu từ địa chỉ này. Vui lòng thử lại sau {retry_after} giây.\n\
                      Too many look-ups from this address. Please try again in {retry_after} s.\n"
-        )),
+        ))
+        }
         other => other.error_response(),
     }
 }

@@ -240,13 +240,15 @@ async fn resolve_stamp(
         recent_origins: found.stats.recent_origins,
     };
     let verdict = verdict(&facts, &state.config.clone_thresholds());
-    state.scans.push(new_scan(
+    let this_scan = new_scan(
         req,
         state,
         Some((&roll.roll_id, stamp.index)),
         &serial,
         verdict,
-    ));
+    );
+    let scanned_at = this_scan.scanned_at;
+    state.scans.push(this_scan);
     state
         .resolver
         .scans
@@ -255,7 +257,7 @@ async fn resolve_stamp(
         verdict,
         serial_grouped: group(&serial),
         scan_count: found.stats.count + 1,
-        first_scanned_at: found.stats.first_at.or(Some(crate::time::now())),
+        first_scanned_at: found.stats.first_at.or(Some(scanned_at)),
         official_site: state.config.base_url().to_owned(),
         serial,
         record: BatchRecord::clone(&roll.record),

@@ -6,10 +6,13 @@ mod world;
 
 mod audit;
 mod auth;
+mod cache;
 mod cli;
 mod demo;
+mod headers;
 mod isolation;
 mod labels;
+mod limits;
 mod opendata;
 mod oversight;
 mod registry;
