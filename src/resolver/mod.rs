@@ -151,9 +151,13 @@ fn refuse(
 ) -> AppResult<HttpResponse> {
     let syntax = matches!(err, SerialError::Length(_) | SerialError::Character { .. });
     if serial.chars().count() <= 64 {
-        state
-            .scans
-            .push(new_scan(req, state, None, serial, Verdict::Unknown));
+        state.scans.push(new_scan(
+            req,
+            origin_of(req, state),
+            None,
+            serial,
+            Verdict::Unknown,
+        ));
     }
     let status = if syntax {
         actix_web::http::StatusCode::BAD_REQUEST
@@ -190,15 +194,16 @@ async fn resolve_stamp(
     answer: Answer,
 ) -> AppResult<HttpResponse> {
     let window = state.config.suspicious_window_hours;
-    let (_, region) = origin_of(req, state);
+    let origins = origin_of(req, state);
     let cached =
         state
             .resolver
-            .lookup_cached(stamp.roll, stamp.index, stamp.key_id, region.is_some());
+            .lookup_cached(stamp.roll, stamp.index, stamp.key_id, origins.1.is_some());
     let found = match cached {
         Some(found) => Some(found),
         None => {
             let cache = Arc::clone(&state.resolver);
+            let region = origins.1.clone();
             state
                 .db(move |conn| {
                     Ok(cache.lookup(
@@ -223,7 +228,7 @@ async fn resolve_stamp(
     let Some(found) = found else {
         state
             .scans
-            .push(new_scan(req, state, None, &serial, Verdict::Unknown));
+            .push(new_scan(req, origins, None, &serial, Verdict::Unknown));
         return Ok(unknown_answer(
             actix_web::http::StatusCode::NOT_FOUND,
             "this stamp code was never issued",
@@ -242,7 +247,7 @@ async fn resolve_stamp(
     let verdict = verdict(&facts, &state.config.clone_thresholds());
     let this_scan = new_scan(
         req,
-        state,
+        origins,
         Some((&roll.roll_id, stamp.index)),
         &serial,
         verdict,
@@ -298,12 +303,11 @@ fn origin_of(req: &HttpRequest, state: &AppState) -> (Option<String>, Option<Str
 
 fn new_scan(
     req: &HttpRequest,
-    state: &AppState,
+    (origin_hash, origin_region): (Option<String>, Option<String>),
     stamp: Option<(&str, u32)>,
     serial: &str,
     verdict: Verdict,
 ) -> NewScan {
-    let (origin_hash, origin_region) = origin_of(req, state);
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)

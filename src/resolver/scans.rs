@@ -11,6 +11,10 @@ use std::sync::Mutex;
 use crate::db::schema::scan;
 use crate::db::DbConnection;
 
+/// Rows per multi-row insert (8 bound values each, well under PostgreSQL's
+/// 65,535 per statement).
+const FLUSH_ROWS: usize = 1000;
+
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = scan)]
 pub struct NewScan {
@@ -51,8 +55,20 @@ impl ScanBuffer {
             return Ok(0);
         }
         let written = conn.transaction(|conn| {
-            for row in &batch {
-                diesel::insert_into(scan::table).values(row).execute(conn)?;
+            match conn {
+                // A statement per row costs no round trip on SQLite.
+                DbConnection::Sqlite(c) => {
+                    for row in &batch {
+                        diesel::insert_into(scan::table).values(row).execute(c)?;
+                    }
+                }
+                // On PostgreSQL each statement is a round trip: a busy
+                // resolver's second of scans goes in a few multi-row inserts.
+                DbConnection::Postgres(c) => {
+                    for rows in batch.chunks(FLUSH_ROWS) {
+                        diesel::insert_into(scan::table).values(rows).execute(c)?;
+                    }
+                }
             }
             Ok(batch.len())
         });
