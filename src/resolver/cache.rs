@@ -28,7 +28,7 @@ use crate::db::schema::{public_change, stamp_override};
 use crate::db::DbConnection;
 use crate::models::stamp_roll::{self, STAMP_VOIDED};
 use crate::resolver::record::{self, BatchRecord, ScanStats};
-use crate::resolver::scan_index::ScanIndex;
+use crate::resolver::scan_index::{History, ScanIndex};
 use crate::AppState;
 
 /// Rolls kept at most; past it the cache starts over (rolls are few: one per
@@ -148,8 +148,15 @@ impl ResolverCache {
     }
 
     /// The stamp from memory alone, when everything needed is there and no
-    /// check is due: its roll is cached and it was never scanned.
-    pub fn lookup_cached(&self, roll: u32, index: u32, key_id: u8, region: bool) -> Option<Found> {
+    /// check is due: its roll is cached and its scans are known.
+    pub fn lookup_cached(
+        &self,
+        roll: u32,
+        index: u32,
+        key_id: u8,
+        window_hours: i64,
+        region: Option<&str>,
+    ) -> Option<Found> {
         if self.now_ms() >= self.next_check.load(Ordering::Acquire) {
             return None;
         }
@@ -158,13 +165,10 @@ impl ResolverCache {
         if !facts.issued(index, key_id) {
             return None;
         }
-        match self.scans.was_scanned(&facts.roll_id, index) {
-            Some(false) => Some(Found {
-                roll: facts,
-                stats: ScanStats::unscanned(region),
-            }),
-            _ => None,
-        }
+        let stats = self
+            .scans
+            .known(&facts.roll_id, index, region, window_start(window_hours))?;
+        Some(Found { roll: facts, stats })
     }
 
     /// The stamp, reading from the database what memory lacks (and checking
@@ -197,9 +201,15 @@ impl ResolverCache {
             return Ok(None);
         }
         self.scans.load(conn, &facts.roll_id, facts.count)?;
-        let stats = match self.scans.was_scanned(&facts.roll_id, index) {
-            Some(false) => ScanStats::unscanned(region.is_some()),
-            _ => record::scan_stats(conn, &facts.roll_id, index, window_hours, region)?,
+        let since = window_start(window_hours);
+        let stats = match self.scans.known(&facts.roll_id, index, region, since) {
+            Some(stats) => stats,
+            None => {
+                let history = History::read(conn, &facts.roll_id, index, since)?;
+                let stats = history.stats(region, since);
+                self.scans.remember(&facts.roll_id, index, history);
+                stats
+            }
         };
         Ok(Some(Found { roll: facts, stats }))
     }
@@ -249,6 +259,11 @@ impl ResolverCache {
         }
         Ok(Some(facts))
     }
+}
+
+/// The start of the clone-detection window, for a scan now.
+fn window_start(window_hours: i64) -> chrono::NaiveDateTime {
+    crate::time::now() - chrono::Duration::hours(window_hours)
 }
 
 /// Middleware: after any request that may have written (not GET, HEAD or

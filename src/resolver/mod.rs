@@ -27,16 +27,17 @@ use crate::resolver::scans::NewScan;
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/s/{serial}/qr.svg", web::get().to(images::svg))
-        .route("/s/{serial}/qr.png", web::get().to(images::png))
+    // Stamps first: routes are tried in order, each dynamic one by a regex.
+    cfg.route("/healthz/baseline", web::get().to(baseline::baseline))
         .route("/s/{serial}", web::get().to(short_link))
         .route("/S/{serial}", web::get().to(short_link))
+        .route("/s/{serial}/qr.svg", web::get().to(images::svg))
+        .route("/s/{serial}/qr.png", web::get().to(images::png))
         .route("/01/{tail:.*}", web::get().to(digital_link))
         .route(
             "/.well-known/gs1resolver",
             web::get().to(links::resolver_description),
-        )
-        .route("/healthz/baseline", web::get().to(baseline::baseline));
+        );
 }
 
 /// How the client wants the answer.
@@ -195,15 +196,19 @@ async fn resolve_stamp(
 ) -> AppResult<HttpResponse> {
     let window = state.config.suspicious_window_hours;
     let origins = origin_of(req, state);
-    let cached =
-        state
-            .resolver
-            .lookup_cached(stamp.roll, stamp.index, stamp.key_id, origins.1.is_some());
+    let region = origins.1.clone();
+    let cached = state.resolver.lookup_cached(
+        stamp.roll,
+        stamp.index,
+        stamp.key_id,
+        window,
+        region.as_deref(),
+    );
     let found = match cached {
         Some(found) => Some(found),
         None => {
             let cache = Arc::clone(&state.resolver);
-            let region = origins.1.clone();
+            let region = region.clone();
             state
                 .db(move |conn| {
                     Ok(cache.lookup(
@@ -254,10 +259,12 @@ async fn resolve_stamp(
     );
     let scanned_at = this_scan.scanned_at;
     state.scans.push(this_scan);
-    state
-        .resolver
-        .scans
-        .mark(&roll.roll_id, i64::from(stamp.index));
+    state.resolver.scans.record(
+        &roll.roll_id,
+        i64::from(stamp.index),
+        region.as_deref(),
+        scanned_at,
+    );
     let body = StampAnswer {
         verdict,
         serial_grouped: group(&serial),

@@ -11,12 +11,11 @@ use std::sync::Mutex;
 use crate::db::schema::scan;
 use crate::db::DbConnection;
 
-/// Rows per multi-row insert (8 bound values each, well under PostgreSQL's
-/// 65,535 per statement).
+/// Rows per multi-row insert: 8 bound values each, under SQLite's 32,766
+/// and PostgreSQL's 65,535 per statement.
 const FLUSH_ROWS: usize = 1000;
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = scan)]
+#[derive(Debug, Clone)]
 pub struct NewScan {
     pub roll_id: Option<String>,
     pub stamp_index: Option<i64>,
@@ -55,20 +54,34 @@ impl ScanBuffer {
             return Ok(0);
         }
         let written = conn.transaction(|conn| {
-            match conn {
-                // A statement per row costs no round trip on SQLite.
-                DbConnection::Sqlite(c) => {
-                    for row in &batch {
-                        diesel::insert_into(scan::table).values(row).execute(c)?;
+            // A few multi-row inserts instead of a statement per scan: on
+            // PostgreSQL each statement is a round trip, on SQLite each is
+            // built and bound anew. Every column is bound, NULLs too, since
+            // SQLite's multi-row VALUES cannot say DEFAULT.
+            for rows in batch.chunks(FLUSH_ROWS) {
+                let values: Vec<_> = rows
+                    .iter()
+                    .map(|r| {
+                        (
+                            scan::roll_id.eq(r.roll_id.as_deref()),
+                            scan::stamp_index.eq(r.stamp_index),
+                            scan::serial.eq(&r.serial),
+                            scan::scanned_at.eq(r.scanned_at),
+                            scan::origin_hash.eq(r.origin_hash.as_deref()),
+                            scan::origin_region.eq(r.origin_region.as_deref()),
+                            scan::client_class.eq(&r.client_class),
+                            scan::verdict.eq(&r.verdict),
+                        )
+                    })
+                    .collect();
+                match conn {
+                    DbConnection::Sqlite(c) => {
+                        diesel::insert_into(scan::table).values(values).execute(c)?
                     }
-                }
-                // On PostgreSQL each statement is a round trip: a busy
-                // resolver's second of scans goes in a few multi-row inserts.
-                DbConnection::Postgres(c) => {
-                    for rows in batch.chunks(FLUSH_ROWS) {
-                        diesel::insert_into(scan::table).values(rows).execute(c)?;
+                    DbConnection::Postgres(c) => {
+                        diesel::insert_into(scan::table).values(values).execute(c)?
                     }
-                }
+                };
             }
             Ok(batch.len())
         });
