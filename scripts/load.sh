@@ -16,7 +16,8 @@
 #   case, the median is reported; default 3).
 # Installs nothing: wrk must be there (apt-get install -y wrk).
 # The resolver's rate limit is raised far out of the way for the run (it is
-# still checked on every request, so its cost is measured), see README.
+# still checked on every request, so its cost is measured), and glibc is held
+# to two malloc arenas (MALLOC_ARENA_MAX=2, as README advises), see README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,7 +36,7 @@ port=18766
 base="http://127.0.0.1:$port"
 if [ $# -ge 1 ]; then db_url=$1; backend=PostgreSQL; else db_url="sqlite://$work/load.db"; backend=SQLite; fi
 
-DATABASE_URL="$db_url" RUST_LOG=warn RESOLVER_RATE_PER_MINUTE=4000000000 RESOLVER_RATE_BURST=4000000000 \
+MALLOC_ARENA_MAX=2 DATABASE_URL="$db_url" RUST_LOG=warn RESOLVER_RATE_PER_MINUTE=4000000000 RESOLVER_RATE_BURST=4000000000 \
   ./target/release/tracestamp serve --demo --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT

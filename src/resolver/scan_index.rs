@@ -29,8 +29,9 @@ use crate::resolver::record::ScanStats;
 /// Stamps covered by bits at most, over all rolls (one bit each: 8 MB); past
 /// it the index starts over and rolls are read again as they are scanned.
 const MAX_STAMPS: usize = 64 * 1024 * 1024;
-/// Histories kept at most (about 100 bytes each); past it they start over.
-const MAX_HISTORIES: usize = 200_000;
+/// Histories kept at most (about 100 bytes each); past it the expired ones
+/// go, and if that is not enough, all of them.
+const MAX_HISTORIES: usize = 250_000;
 /// How long a history is trusted before it is read again.
 const HISTORY_TTL: Duration = Duration::from_secs(30);
 /// Origins kept per history; past it the longest unseen is replaced (the
@@ -171,6 +172,17 @@ impl Scanned {
         Some((stamp_key(roll.slot, i), was))
     }
 
+    /// Keeps the histories under their bound.
+    fn make_room(&mut self) {
+        if self.histories.len() >= MAX_HISTORIES {
+            self.histories
+                .retain(|_, h| h.read_at.elapsed() < HISTORY_TTL);
+        }
+        if self.histories.len() >= MAX_HISTORIES {
+            self.histories.clear();
+        }
+    }
+
     fn forget(&mut self) {
         self.rolls.clear();
         self.histories.clear();
@@ -216,9 +228,7 @@ impl ScanIndex {
             return;
         };
         let key = stamp_key(roll.slot, i);
-        if inner.histories.len() >= MAX_HISTORIES {
-            inner.histories.clear();
-        }
+        inner.make_room();
         inner.histories.insert(key, history);
     }
 
@@ -230,9 +240,7 @@ impl ScanIndex {
         };
         *inner.echoes.entry(key).or_default() += 1;
         if !was_scanned {
-            if inner.histories.len() >= MAX_HISTORIES {
-                inner.histories.clear();
-            }
+            inner.make_room();
             inner.histories.insert(key, History::first(region, at));
         } else if let Some(history) = inner.histories.get_mut(&key) {
             history.add(region, at);

@@ -39,10 +39,15 @@ impl ScanBuffer {
         }
     }
 
+    /// Takes what is buffered, leaving room for as many again, so a busy
+    /// resolver's pushes do not regrow the buffer from empty every flush.
     fn take(&self) -> Vec<NewScan> {
         self.pending
             .lock()
-            .map(|mut p| std::mem::take(&mut *p))
+            .map(|mut p| {
+                let room = p.len();
+                std::mem::replace(&mut *p, Vec::with_capacity(room))
+            })
             .unwrap_or_default()
     }
 
