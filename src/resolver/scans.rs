@@ -62,8 +62,18 @@ impl ScanBuffer {
             // A few multi-row inserts instead of a statement per scan: on
             // PostgreSQL each statement is a round trip, on SQLite each is
             // built and bound anew. Every column is bound, NULLs too, since
-            // SQLite's multi-row VALUES cannot say DEFAULT.
-            for rows in batch.chunks(FLUSH_ROWS) {
+            // SQLite's multi-row VALUES cannot say DEFAULT. Chunks are of
+            // `FLUSH_ROWS` or a power of two, so that the prepared-statement
+            // cache holds a dozen shapes, not one per batch size.
+            let mut rest = &batch[..];
+            while !rest.is_empty() {
+                let size = if rest.len() >= FLUSH_ROWS {
+                    FLUSH_ROWS
+                } else {
+                    1 << rest.len().ilog2()
+                };
+                let (rows, after) = rest.split_at(size);
+                rest = after;
                 let values: Vec<_> = rows
                     .iter()
                     .map(|r| {

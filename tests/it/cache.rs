@@ -141,3 +141,32 @@ async fn scans_written_by_another_node_count_after_the_check() {
     assert_eq!(scan(&w, &serial).await["scan_count"], 3);
     assert_eq!(scan_on(&node, &fresh).await["scan_count"], 2);
 }
+
+#[actix_web::test]
+async fn a_busy_seconds_scans_are_all_written_in_chunks() {
+    use tracestamp::db::schema::scan;
+    use tracestamp::resolver::scans::NewScan;
+    let app = crate::harness::TestApp::new();
+    // 2,345 = 2 × 1,000 + 256 + 64 + 16 + 8 + 1: every chunk size at once.
+    for n in 0..2_345 {
+        app.state.scans.push(NewScan {
+            roll_id: None,
+            stamp_index: None,
+            serial: format!("FORGED{n:014}"),
+            scanned_at: tracestamp::time::now(),
+            origin_hash: (n % 2 == 0).then(|| "00ff00ff00ff00ff".into()),
+            origin_region: None,
+            client_class: "tool".into(),
+            verdict: "unknown".into(),
+        });
+    }
+    assert_eq!(app.state.flush_scans().unwrap(), 2_345);
+    let written: i64 = scan::table.count().get_result(&mut *app.conn()).unwrap();
+    assert_eq!(written, 2_345);
+    let last: String = scan::table
+        .order(scan::id.desc())
+        .select(scan::serial)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(last, "FORGED00000000002344");
+}
