@@ -33,7 +33,7 @@ const MAX_STAMPS: usize = 64 * 1024 * 1024;
 /// go, and if that is not enough, all of them.
 const MAX_HISTORIES: usize = 250_000;
 /// How long a history is trusted before it is read again.
-const HISTORY_TTL: Duration = Duration::from_secs(30);
+const HISTORY_TTL: Duration = Duration::from_secs(300);
 /// Origins kept per history; past it the longest unseen is replaced (the
 /// clone verdict needs only a handful).
 const MAX_ORIGINS: usize = 32;
