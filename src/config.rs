@@ -42,6 +42,27 @@ pub struct Config {
     /// The window, in hours, for counting a stamp's distinct origins.
     #[arg(long, env = "SUSPICIOUS_WINDOW_HOURS", default_value_t = 24)]
     pub suspicious_window_hours: i64,
+
+    /// How often (milliseconds) a node checks the database for changes to
+    /// public records it has cached; writes served by the node itself show
+    /// at once. 0 checks on every lookup.
+    #[arg(long, env = "RESOLVER_CACHE_MS", default_value_t = 500)]
+    pub resolver_cache_ms: u64,
+
+    /// Login attempts per minute per client address and per username
+    /// (answered 429 past it); 0 turns the limit off.
+    #[arg(long, env = "LOGIN_RATE_PER_MINUTE", default_value_t = 10)]
+    pub login_rate_per_minute: u32,
+
+    /// Public resolver requests per minute per client address (`/s/…`,
+    /// `/S/…`, `/01/…`, QR images); 0 turns the limit off.
+    #[arg(long, env = "RESOLVER_RATE_PER_MINUTE", default_value_t = 600)]
+    pub resolver_rate_per_minute: u32,
+
+    /// Resolver requests a client may send at once before the per-minute
+    /// rate applies.
+    #[arg(long, env = "RESOLVER_RATE_BURST", default_value_t = 100)]
+    pub resolver_rate_burst: u32,
 }
 
 impl Config {
@@ -51,6 +72,10 @@ impl Config {
             max_origins: self.suspicious_origins,
             window_hours: self.suspicious_window_hours,
         }
+    }
+
+    pub fn resolver_cache_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.resolver_cache_ms)
     }
 
     /// The public base URL without a trailing slash.
@@ -71,6 +96,12 @@ impl Config {
             suspicious_scans: 50,
             suspicious_origins: 3,
             suspicious_window_hours: 24,
+            // Tests and tools edit the database directly, behind the
+            // resolver's back: check for changes on every lookup.
+            resolver_cache_ms: 0,
+            login_rate_per_minute: 10,
+            resolver_rate_per_minute: 600,
+            resolver_rate_burst: 100,
         }
     }
 }

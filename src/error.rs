@@ -23,6 +23,10 @@ pub enum AppError {
     Conflict(String),
     PayloadTooLarge(String),
     UnsupportedMediaType(String),
+    /// A rate limit was reached (429); try again after this many seconds.
+    TooManyRequests {
+        retry_after: u64,
+    },
     /// The pool could not hand out a connection in time (503).
     Unavailable(String),
     /// Start-up and command-line problems; never produced by a request.
@@ -55,6 +59,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Unavailable(_) => "unavailable",
             AppError::Config(_) | AppError::Internal(_) => "internal",
         }
@@ -74,6 +79,9 @@ impl fmt::Display for AppError {
             AppError::Invalid { field, message } => write!(f, "{field}: {message}"),
             AppError::Unauthenticated => {
                 write!(f, "log in or send Authorization: Bearer <token>")
+            }
+            AppError::TooManyRequests { retry_after } => {
+                write!(f, "too many requests; try again in {retry_after} s")
             }
             AppError::BadRequest(m)
             | AppError::Forbidden(m)
@@ -114,6 +122,7 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Config(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -126,6 +135,9 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self, AppError::Unauthenticated) {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let AppError::TooManyRequests { retry_after } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
         response.json(ErrorBody {
             error: ErrorDetail {

@@ -14,7 +14,9 @@ pub mod demo;
 pub mod domain;
 pub mod epcis;
 pub mod error;
+pub mod headers;
 pub mod labels;
+pub mod limits;
 pub mod models;
 pub mod opendata;
 pub mod pages;
@@ -22,6 +24,7 @@ pub mod resolver;
 pub mod time;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest};
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,6 +34,8 @@ use crate::config::Config;
 use crate::db::{DbConnection, Pool};
 use crate::domain::serial::SerialCodec;
 use crate::error::{AppError, AppResult};
+use crate::limits::Limits;
+use crate::resolver::cache::ResolverCache;
 use crate::resolver::scans::ScanBuffer;
 
 /// Largest JSON body accepted anywhere.
@@ -48,6 +53,10 @@ pub struct AppState {
     /// Salt for hashing scan origins, derived from the serial key so every
     /// node hashes alike without another secret to distribute.
     pub origin_salt: Arc<[u8; 32]>,
+    /// The resolver's records and scan index, shared by this node's workers.
+    pub resolver: Arc<ResolverCache>,
+    /// Rate limits on login and the public resolver.
+    pub limits: Arc<Limits>,
     queries: Arc<AtomicU64>,
 }
 
@@ -64,6 +73,8 @@ impl AppState {
         let origin_salt = codec.derive_secret(b"tracestamp/scan-origin/v1");
         Ok(AppState {
             pool,
+            resolver: Arc::new(ResolverCache::new(config.resolver_cache_interval())),
+            limits: Arc::new(Limits::new(&config)),
             config,
             codec: Arc::new(codec),
             scans: Arc::new(ScanBuffer::default()),
@@ -99,7 +110,9 @@ impl AppState {
     }
 }
 
-/// The whole service: shared state, extractor limits and error shapes, routes.
+/// The whole service: shared state, extractor limits and error shapes,
+/// routes, and around all of them security headers, the resolver's rate
+/// limit and its cache's write watch.
 pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(web::Data::new(state))
@@ -110,11 +123,17 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             )
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
-            .configure(api::routes)
-            .configure(epcis::routes)
-            .configure(resolver::routes)
-            .configure(opendata::routes)
-            .configure(pages::routes);
+            .service(
+                web::scope("")
+                    .wrap(from_fn(resolver::cache::forget_on_write))
+                    .wrap(from_fn(limits::limit_resolver))
+                    .wrap(headers::secure())
+                    .configure(api::routes)
+                    .configure(epcis::routes)
+                    .configure(resolver::routes)
+                    .configure(opendata::routes)
+                    .configure(pages::routes),
+            );
     }
 }
 

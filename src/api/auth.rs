@@ -1,6 +1,6 @@
 //! Login sessions and API tokens.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
@@ -51,8 +51,14 @@ impl From<&Caller> for Me {
     }
 }
 
-pub async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> AppResult<HttpResponse> {
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<Login>,
+) -> AppResult<HttpResponse> {
     let Login { username, password } = body.into_inner();
+    let client = crate::resolver::client_ip(&req, &state);
+    state.limits.login(client, &username)?;
     let (secret, caller) = authn::open_session(&state, username, password).await?;
     Ok(HttpResponse::Ok()
         .cookie(authn::session_cookie(&state.config, secret))

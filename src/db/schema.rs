@@ -201,6 +201,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    public_change (id) {
+        id -> Integer,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
     audit_head (id) {
         id -> Integer,
         seq -> BigInt,
@@ -305,6 +312,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_token,
     audit_log,
     audit_head,
+    public_change,
     serial_key,
     product_link,
     epcis_capture,

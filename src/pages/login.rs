@@ -113,6 +113,25 @@ async fn submit(
         return page(&req, &state, StatusCode::FORBIDDEN, username, Some(error));
     }
     let shown_name: String = username.chars().take(64).collect();
+    let client = crate::resolver::client_ip(&req, &state);
+    if let Err(AppError::TooManyRequests { retry_after }) = state.limits.login(client, &username) {
+        let error = l.t(
+            "Quá nhiều lần đăng nhập. Vui lòng chờ một phút rồi thử lại.",
+            "Too many login attempts. Please wait a minute and try again.",
+        );
+        let mut refused = page(
+            &req,
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            shown_name,
+            Some(error),
+        )?;
+        refused.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(retry_after),
+        );
+        return Ok(refused);
+    }
     match auth::open_session(&state, username, password).await {
         Ok((secret, caller)) => Ok(HttpResponse::SeeOther()
             .insert_header((actix_web::http::header::LOCATION, start_page(&caller)))

@@ -3,31 +3,36 @@
 //! work; the answer is negotiated (HTML, JSON, linkset or a redirect); the
 //! scan is buffered, never waited for.
 
+mod baseline;
+pub mod cache;
 mod images;
 pub mod links;
 pub mod record;
+pub mod scan_index;
 pub mod scans;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::domain::digital_link::DigitalLink;
 use crate::domain::serial::{group, SerialError, StampRef};
 use crate::domain::verdict::{verdict, StampFacts, Verdict};
 use crate::error::{AppError, AppResult};
-use crate::models::stamp_roll::{self, STAMP_VOIDED};
 use crate::pages::stamp as page;
-use crate::resolver::record::{BatchRecord, ScanStats};
+use crate::resolver::record::BatchRecord;
 use crate::resolver::scans::NewScan;
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/s/{serial}/qr.svg", web::get().to(images::svg))
-        .route("/s/{serial}/qr.png", web::get().to(images::png))
+    // Stamps first: routes are tried in order, each dynamic one by a regex.
+    cfg.route("/healthz/baseline", web::get().to(baseline::baseline))
         .route("/s/{serial}", web::get().to(short_link))
         .route("/S/{serial}", web::get().to(short_link))
+        .route("/s/{serial}/qr.svg", web::get().to(images::svg))
+        .route("/s/{serial}/qr.png", web::get().to(images::png))
         .route("/01/{tail:.*}", web::get().to(digital_link))
         .route(
             "/.well-known/gs1resolver",
@@ -147,9 +152,13 @@ fn refuse(
 ) -> AppResult<HttpResponse> {
     let syntax = matches!(err, SerialError::Length(_) | SerialError::Character { .. });
     if serial.chars().count() <= 64 {
-        state
-            .scans
-            .push(new_scan(req, state, None, serial, Verdict::Unknown));
+        state.scans.push(new_scan(
+            req,
+            origin_of(req, state),
+            None,
+            serial,
+            Verdict::Unknown,
+        ));
     }
     let status = if syntax {
         actix_web::http::StatusCode::BAD_REQUEST
@@ -177,14 +186,6 @@ fn unknown_answer(
     }
 }
 
-struct Found {
-    roll_id: String,
-    batch_id: String,
-    voided: bool,
-    record: BatchRecord,
-    stats: ScanStats,
-}
-
 async fn resolve_stamp(
     req: &HttpRequest,
     state: &AppState,
@@ -194,42 +195,45 @@ async fn resolve_stamp(
     answer: Answer,
 ) -> AppResult<HttpResponse> {
     let window = state.config.suspicious_window_hours;
-    let (_, region) = origin_of(req, state);
-    let found = state
-        .db(move |conn| {
-            let Some(roll) = stamp_roll::by_number(conn, i64::from(stamp.roll))? else {
-                return Ok(None);
-            };
-            let index = i64::from(stamp.index);
-            if index >= roll.count || roll.key_id != i32::from(stamp.key_id) {
-                return Ok(None);
-            }
-            let voided = roll.voided_at.is_some()
-                || stamp_roll::stamp_state(conn, &roll.id, index)?.as_deref() == Some(STAMP_VOIDED);
-            let Some(record) = record::load(conn, &roll.batch_id)? else {
-                return Ok(None);
-            };
-            let stats = record::scan_stats(conn, &roll.id, index, window, region.as_deref())?;
-            Ok(Some(Found {
-                roll_id: roll.id,
-                batch_id: roll.batch_id,
-                voided,
-                record,
-                stats,
-            }))
-        })
-        .await?;
+    let origins = origin_of(req, state);
+    let region = origins.1.clone();
+    let cached = state.resolver.lookup_cached(
+        stamp.roll,
+        stamp.index,
+        stamp.key_id,
+        window,
+        region.as_deref(),
+    );
+    let found = match cached {
+        Some(found) => Some(found),
+        None => {
+            let cache = Arc::clone(&state.resolver);
+            let region = region.clone();
+            state
+                .db(move |conn| {
+                    Ok(cache.lookup(
+                        conn,
+                        stamp.roll,
+                        stamp.index,
+                        stamp.key_id,
+                        window,
+                        region.as_deref(),
+                    )?)
+                })
+                .await?
+        }
+    };
     // A genuine serial under another product's GTIN or lot is a copied label.
     let found = found.filter(|f| {
         link.as_ref().is_none_or(|l| {
-            f.record.product.gtin.as_deref() == Some(l.gtin.as_str())
-                && l.lot.as_deref() == Some(f.record.batch.lot_code.as_str())
+            f.roll.record.product.gtin.as_deref() == Some(l.gtin.as_str())
+                && l.lot.as_deref() == Some(f.roll.record.batch.lot_code.as_str())
         })
     });
     let Some(found) = found else {
         state
             .scans
-            .push(new_scan(req, state, None, &serial, Verdict::Unknown));
+            .push(new_scan(req, origins, None, &serial, Verdict::Unknown));
         return Ok(unknown_answer(
             actix_web::http::StatusCode::NOT_FOUND,
             "this stamp code was never issued",
@@ -237,43 +241,52 @@ async fn resolve_stamp(
             state,
         ));
     };
+    let roll = &found.roll;
     let facts = StampFacts {
-        batch_recalled: found.record.recalled(),
-        stamp_voided: found.voided,
-        facility_suspended: found.record.facility_suspended(),
+        batch_recalled: roll.record.recalled(),
+        stamp_voided: roll.stamp_voided(i64::from(stamp.index)),
+        facility_suspended: roll.record.facility_suspended(),
         scans: found.stats.count,
         recent_origins: found.stats.recent_origins,
     };
     let verdict = verdict(&facts, &state.config.clone_thresholds());
-    state.scans.push(new_scan(
+    let this_scan = new_scan(
         req,
-        state,
-        Some((&found.roll_id, stamp.index)),
+        origins,
+        Some((&roll.roll_id, stamp.index)),
         &serial,
         verdict,
-    ));
+    );
+    let scanned_at = this_scan.scanned_at;
+    state.scans.push(this_scan);
+    state.resolver.scans.record(
+        &roll.roll_id,
+        i64::from(stamp.index),
+        region.as_deref(),
+        scanned_at,
+    );
     let body = StampAnswer {
         verdict,
         serial_grouped: group(&serial),
         scan_count: found.stats.count + 1,
-        first_scanned_at: found.stats.first_at.or(Some(crate::time::now())),
+        first_scanned_at: found.stats.first_at.or(Some(scanned_at)),
         official_site: state.config.base_url().to_owned(),
         serial,
-        record: found.record,
+        record: BatchRecord::clone(&roll.record),
     };
     match answer {
         Answer::Json => Ok(HttpResponse::Ok().json(body)),
         Answer::Html { english } => Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .body(page::stamp(&body, english))),
-        Answer::Linkset => links::linkset(state, &found.batch_id, &body).await,
-        Answer::Redirect(link_type) => links::redirect(state, &found.batch_id, &link_type).await,
+        Answer::Linkset => links::linkset(state, &roll.batch_id, &body).await,
+        Answer::Redirect(link_type) => links::redirect(state, &roll.batch_id, &link_type).await,
     }
 }
 
 /// The client's address: from the configured proxy header when set (its
 /// first entry), else the peer.
-fn client_ip(req: &HttpRequest, state: &AppState) -> Option<IpAddr> {
+pub fn client_ip(req: &HttpRequest, state: &AppState) -> Option<IpAddr> {
     if let Some(name) = &state.config.client_ip_header {
         return req
             .headers()
@@ -297,12 +310,11 @@ fn origin_of(req: &HttpRequest, state: &AppState) -> (Option<String>, Option<Str
 
 fn new_scan(
     req: &HttpRequest,
-    state: &AppState,
+    (origin_hash, origin_region): (Option<String>, Option<String>),
     stamp: Option<(&str, u32)>,
     serial: &str,
     verdict: Verdict,
 ) -> NewScan {
-    let (origin_hash, origin_region) = origin_of(req, state);
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)

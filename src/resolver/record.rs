@@ -2,14 +2,11 @@
 //! of indexed queries and shown as JSON (and, by `pages`, as HTML). Only
 //! public facts: no account, no personal contact.
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
-use diesel::dsl::{count_star, min};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{
-    batch, certification, enterprise, event, facility, inspection, product, scan,
-};
+use crate::db::schema::{batch, certification, enterprise, event, facility, inspection, product};
 use crate::db::DbConnection;
 use crate::models::batch::Batch;
 use crate::models::certification::Certification;
@@ -232,37 +229,14 @@ pub struct ScanStats {
     pub recent_origins: i64,
 }
 
-pub fn scan_stats(
-    conn: &mut DbConnection,
-    roll_id: &str,
-    index: i64,
-    window_hours: i64,
-    current_region: Option<&str>,
-) -> QueryResult<ScanStats> {
-    let of_stamp = || {
-        scan::table
-            .filter(scan::roll_id.eq(roll_id.to_owned()))
-            .filter(scan::stamp_index.eq(index))
-    };
-    let (count, first_at) = of_stamp()
-        .select((count_star(), min(scan::scanned_at)))
-        .get_result::<(i64, Option<NaiveDateTime>)>(conn)?;
-    let since = crate::time::now() - Duration::hours(window_hours);
-    let recent = || of_stamp().filter(scan::scanned_at.ge(since));
-    let seen = recent()
-        .select(diesel::dsl::count(scan::origin_region).aggregate_distinct())
-        .get_result::<i64>(conn)?;
-    let current_is_new = match current_region {
-        Some(region) => !diesel::select(diesel::dsl::exists(
-            recent().filter(scan::origin_region.eq(region.to_owned())),
-        ))
-        .get_result::<bool>(conn)?,
-        None => false,
-    };
-    let recent_origins = seen + i64::from(current_is_new);
-    Ok(ScanStats {
-        count,
-        first_at,
-        recent_origins,
-    })
+impl ScanStats {
+    /// A stamp never scanned before: the scan being answered is its first,
+    /// from one origin if the client's is known.
+    pub fn unscanned(origin_known: bool) -> Self {
+        ScanStats {
+            count: 0,
+            first_at: None,
+            recent_origins: i64::from(origin_known),
+        }
+    }
 }

@@ -11,8 +11,11 @@ use std::sync::Mutex;
 use crate::db::schema::scan;
 use crate::db::DbConnection;
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = scan)]
+/// Rows per multi-row insert: 8 bound values each, under SQLite's 32,766
+/// and PostgreSQL's 65,535 per statement.
+const FLUSH_ROWS: usize = 1000;
+
+#[derive(Debug, Clone)]
 pub struct NewScan {
     pub roll_id: Option<String>,
     pub stamp_index: Option<i64>,
@@ -36,10 +39,15 @@ impl ScanBuffer {
         }
     }
 
+    /// Takes what is buffered, leaving room for as many again, so a busy
+    /// resolver's pushes do not regrow the buffer from empty every flush.
     fn take(&self) -> Vec<NewScan> {
         self.pending
             .lock()
-            .map(|mut p| std::mem::take(&mut *p))
+            .map(|mut p| {
+                let room = p.len();
+                std::mem::replace(&mut *p, Vec::with_capacity(room))
+            })
             .unwrap_or_default()
     }
 
@@ -51,8 +59,44 @@ impl ScanBuffer {
             return Ok(0);
         }
         let written = conn.transaction(|conn| {
-            for row in &batch {
-                diesel::insert_into(scan::table).values(row).execute(conn)?;
+            // A few multi-row inserts instead of a statement per scan: on
+            // PostgreSQL each statement is a round trip, on SQLite each is
+            // built and bound anew. Every column is bound, NULLs too, since
+            // SQLite's multi-row VALUES cannot say DEFAULT. Chunks are of
+            // `FLUSH_ROWS` or a power of two, so that the prepared-statement
+            // cache holds a dozen shapes, not one per batch size.
+            let mut rest = &batch[..];
+            while !rest.is_empty() {
+                let size = if rest.len() >= FLUSH_ROWS {
+                    FLUSH_ROWS
+                } else {
+                    1 << rest.len().ilog2()
+                };
+                let (rows, after) = rest.split_at(size);
+                rest = after;
+                let values: Vec<_> = rows
+                    .iter()
+                    .map(|r| {
+                        (
+                            scan::roll_id.eq(r.roll_id.as_deref()),
+                            scan::stamp_index.eq(r.stamp_index),
+                            scan::serial.eq(&r.serial),
+                            scan::scanned_at.eq(r.scanned_at),
+                            scan::origin_hash.eq(r.origin_hash.as_deref()),
+                            scan::origin_region.eq(r.origin_region.as_deref()),
+                            scan::client_class.eq(&r.client_class),
+                            scan::verdict.eq(&r.verdict),
+                        )
+                    })
+                    .collect();
+                match conn {
+                    DbConnection::Sqlite(c) => {
+                        diesel::insert_into(scan::table).values(values).execute(c)?
+                    }
+                    DbConnection::Postgres(c) => {
+                        diesel::insert_into(scan::table).values(values).execute(c)?
+                    }
+                };
             }
             Ok(batch.len())
         });

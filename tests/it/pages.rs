@@ -226,6 +226,7 @@ async fn login_needs_the_form_token_and_sends_each_role_home() {
         .await;
     assert_eq!(wrong.status.as_u16(), 401);
     assert!(wrong.text.contains("Sai tên đăng nhập hoặc mật khẩu."));
+    let token_again = token.clone();
     let right = app
         .send_request(post(
             vec![
@@ -246,6 +247,25 @@ async fn login_needs_the_form_token_and_sends_each_role_home() {
         .expect("a session cookie");
     assert!(session.contains("HttpOnly"));
     assert!(session.contains("SameSite=Lax"));
+    // Guessing is slowed down: the login form shares the API's limit.
+    let mut last = None;
+    for _ in 0..12 {
+        let guess = app
+            .send_request(post(
+                vec![
+                    ("csrf", token_again.clone()),
+                    ("username", "regulator_x".into()),
+                    ("password", "guess".into()),
+                ],
+                true,
+            ))
+            .await;
+        last = Some(guess);
+    }
+    let last = last.unwrap();
+    assert_eq!(last.status.as_u16(), 429);
+    assert!(last.headers.get(header::RETRY_AFTER).is_some());
+    assert!(last.text.contains("Quá nhiều lần đăng nhập"));
     // Not logged in: pages send to the login form.
     let anonymous = page(&app, "/portal", None).await.expect(303);
     assert_eq!(anonymous.headers.get(header::LOCATION).unwrap(), "/login");

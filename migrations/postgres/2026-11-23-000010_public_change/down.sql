@@ -1,0 +1,11 @@
+DROP TRIGGER enterprise_public_change ON enterprise;
+DROP TRIGGER facility_public_change ON facility;
+DROP TRIGGER certification_public_change ON certification;
+DROP TRIGGER product_public_change ON product;
+DROP TRIGGER batch_public_change ON batch;
+DROP TRIGGER event_public_change ON event;
+DROP TRIGGER inspection_public_change ON inspection;
+DROP TRIGGER stamp_roll_public_change ON stamp_roll;
+DROP TRIGGER stamp_override_public_change ON stamp_override;
+DROP FUNCTION public_change_bump();
+DROP TABLE public_change;

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Load test of the public resolver on the release binary, over loopback:
+#   - starts `tracestamp serve --demo` on a fresh SQLite file (or on the
+#     PostgreSQL database given as the argument), issues a roll of 1,000,000
+#     stamps through the API and takes random valid serials from its CSV;
+#   - runs wrk (2 threads, 64 connections) against the baseline route
+#     (/healthz/baseline: a constant JSON body of the resolver JSON's size, no
+#     database work), the resolver as JSON and as HTML on random valid
+#     serials, and forged serials; prints requests/s, p50/p99 latency and each
+#     throughput as a ratio to the baseline, then the server's peak RSS;
+#   - times issuing a roll of 10,000,000 stamps and streaming its serial CSV.
+#
+# Usage: scripts/load.sh [POSTGRES_URL]
+#   POSTGRES_URL: an existing (preferably empty) PostgreSQL database.
+#   Environment: DURATION (seconds per wrk run, default 10), RUNS (runs per
+#   case, the median is reported; default 3).
+# Installs nothing: wrk must be there (apt-get install -y wrk).
+# The resolver's rate limit is raised far out of the way for the run (it is
+# still checked on every request, so its cost is measured), and glibc is held
+# to two malloc arenas (MALLOC_ARENA_MAX=2, as README advises), see README.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for tool in wrk curl python3; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "scripts/load.sh needs $tool; install it with: apt-get install -y $tool" >&2
+    exit 1
+  fi
+done
+
+duration=${DURATION:-10}
+runs=${RUNS:-3}
+cargo build --release --quiet
+work=$(mktemp -d)
+port=18766
+base="http://127.0.0.1:$port"
+if [ $# -ge 1 ]; then db_url=$1; backend=PostgreSQL; else db_url="sqlite://$work/load.db"; backend=SQLite; fi
+
+MALLOC_ARENA_MAX=2 DATABASE_URL="$db_url" RUST_LOG=warn RESOLVER_RATE_PER_MINUTE=4000000000 RESOLVER_RATE_BURST=4000000000 \
+  ./target/release/tracestamp serve --demo --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 150); do curl -fs "$base/healthz/baseline" >/dev/null && break; sleep 0.2; done
+curl -fs "$base/healthz/baseline" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
+
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+curl -fs -c "$work/jar" -H 'content-type: application/json' \
+  -d '{"username":"producer1","password":"demo"}' "$base/api/v1/auth/login" >/dev/null
+token=$(curl -fs -b "$work/jar" -H 'content-type: application/json' -d '{"name":"load"}' \
+  "$base/api/v1/tokens" | json '["token"]')
+auth=(-H "Authorization: Bearer $token")
+api() { curl -fs "${auth[@]}" -H 'content-type: application/json' "$@"; }
+product=$(api "$base/api/v1/products?per_page=1" | json '["items"][0]["id"]')
+facility=$(api "$base/api/v1/facilities?per_page=1" | json '["items"][0]["id"]')
+new_batch() {
+  api -d "{\"product_id\":\"$product\",\"facility_id\":\"$facility\",\"lot_code\":\"LOAD-$1-$$\",\"produced_on\":\"2026-11-01\",\"quantity\":1000,\"unit\":\"kg\"}" \
+    "$base/api/v1/batches" | json '["id"]'
+}
+batch=$(new_batch 1)
+api -d '{"kind":"harvesting","occurred_at":"2026-11-01T08:00:00+07:00","facility_id":"'"$facility"'"}' \
+  "$base/api/v1/batches/$batch/events" >/dev/null
+
+echo "== $backend: roll of 1,000,000 stamps, 100,000 random serials of it"
+roll=$(api -d '{"count":1000000}' "$base/api/v1/batches/$batch/stamp-rolls" | json '["id"]')
+curl -fs "${auth[@]}" "$base/api/v1/stamp-rolls/$roll/serials?format=csv" >"$work/serials.csv"
+python3 - "$work" <<'EOF'
+import random, sys
+work = sys.argv[1]
+serials = [line.split(',')[0] for line in open(f"{work}/serials.csv").read().splitlines()[1:]]
+picked = random.sample(serials, 100_000)
+open(f"{work}/valid.txt", "w").write("".join(f"/s/{s}\n" for s in picked))
+alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+def forge(s):
+    i = random.randrange(len(s))
+    return s[:i] + random.choice(alphabet.replace(s[i], "")) + s[i + 1:]
+open(f"{work}/forged.txt", "w").write("".join(f"/s/{forge(s)}\n" for s in picked))
+open(f"{work}/baseline.txt", "w").write("/healthz/baseline\n")
+EOF
+echo "resolver JSON answer: $(curl -fs -H 'accept: application/json' "$base$(head -1 "$work/valid.txt")" | wc -c) bytes," \
+  "baseline: $(curl -fs "$base/healthz/baseline" | wc -c) bytes"
+
+cat >"$work/paths.lua" <<'EOF'
+local paths = {}
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("seed", counter)
+end
+function init(args)
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  math.randomseed(os.time() * 1000 + seed)
+  wrk.headers["Accept"] = args[2]
+end
+function request()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %.1f %.3f %.3f %d %d\n",
+    summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status, summary.errors.connect + summary.errors.read
+      + summary.errors.write + summary.errors.timeout))
+end
+EOF
+
+# run NAME PATHS ACCEPT: RUNS wrk runs, one line of medians into results.txt
+run() {
+  local name=$1 paths=$2 accept=$3
+  : >"$work/$name.runs"
+  for _ in $(seq 1 "$runs"); do
+    wrk -t2 -c64 -d"${duration}s" --timeout 5s -s "$work/paths.lua" "$base" -- "$paths" "$accept" \
+      | grep '^RESULT' >>"$work/$name.runs"
+  done
+  python3 - "$name" "$work/$name.runs" >>"$work/results.txt" <<'EOF'
+import statistics, sys
+name, path = sys.argv[1], sys.argv[2]
+rows = [list(map(float, l.split()[1:])) for l in open(path)]
+med = lambda i: statistics.median(r[i] for r in rows)
+print(name, med(0), med(1), med(2), int(sum(r[3] for r in rows)), int(sum(r[4] for r in rows)),
+      " ".join(f"{r[0]:.0f}" for r in rows))
+EOF
+}
+
+echo "== wrk: 2 threads, 64 connections, ${duration} s, median of $runs runs"
+: >"$work/results.txt"
+run baseline "$work/baseline.txt" application/json
+run resolver-json "$work/valid.txt" application/json
+run resolver-html "$work/valid.txt" text/html
+run forged "$work/forged.txt" application/json
+rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+
+python3 - "$work/results.txt" "$rss_kb" "$backend" <<'EOF'
+import sys
+rows = {l.split()[0]: l.split() for l in open(sys.argv[1])}
+rss_mb = int(sys.argv[2]) / 1024
+backend = sys.argv[3]
+base = float(rows["baseline"][1])
+targets = {"resolver-json": 0.3 if backend == "PostgreSQL" else 0.5, "resolver-html": 0.4, "forged": 0.8}
+print(f"{'case':<15}{'requests/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'target':>9}  non-2xx  socket-errors  runs")
+ok = True
+for name in ["baseline", "resolver-json", "resolver-html", "forged"]:
+    r = rows[name]
+    rps, p50, p99 = float(r[1]), float(r[2]), float(r[3])
+    ratio = rps / base
+    target = targets.get(name)
+    met = (target is None or ratio >= target) and p99 < 20
+    ok &= met
+    shown = f">= {target}" if target else ""
+    print(f"{name:<15}{rps:>12,.0f}{p50:>9.2f}{p99:>9.2f}{ratio:>8.2f}{shown:>9}  {r[4]:>7}  {r[5]:>13}  {' '.join(r[6:])}"
+          + ("" if met else "   <- MISSED"))
+print(f"server peak RSS (VmHWM): {rss_mb:.1f} MB (target < 100 MB)" + ("" if rss_mb < 100 else "   <- MISSED"))
+print("forged serials answer 404 by design: their non-2xx count is every request")
+print("all resolver targets met (p99 < 20 ms everywhere)" if ok and rss_mb < 100 else "SOME TARGETS MISSED")
+EOF
+
+echo "== roll of 10,000,000 stamps"
+batch10=$(new_batch 10)
+curl -fs -o "$work/roll10.json" -w 'issued in %{time_total} s (target < 1 s)\n' "${auth[@]}" \
+  -H 'content-type: application/json' -d '{"count":10000000}' "$base/api/v1/batches/$batch10/stamp-rolls"
+roll10=$(json '["id"]' <"$work/roll10.json")
+start=$(date +%s.%N)
+lines=$(curl -fs "${auth[@]}" "$base/api/v1/stamp-rolls/$roll10/serials?format=csv" | wc -l)
+end=$(date +%s.%N)
+python3 -c "n=$lines-1; t=$end-$start; print(f'serial CSV: {n:,} serials in {t:.2f} s: {n/t:,.0f} serials/s (target >= 1,000,000)')"

@@ -1,0 +1,285 @@
+//! What the resolver keeps in memory so that a genuine stamp is answered
+//! without touching the database: stamp rolls with their batch's public
+//! record and voided stamps (here), and which stamps were ever scanned
+//! (`scan_index`).
+//!
+//! Correctness comes from the database, not from this node: every write to a
+//! table the public record shows bumps `public_change.seq` in the writer's own
+//! transaction (triggers, so no write path can forget it), and each node reads
+//! that counter at most every `RESOLVER_CACHE_MS`, dropping its records when
+//! it moved. A write served by this node asks for the check at once
+//! (`forget_on_write`), so a recall made here shows on the very next scan; one
+//! made on another node or behind the service's back, within the interval.
+//! No lock is held across a query: loads run unlocked and are kept only if no
+//! drop happened meanwhile.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::web;
+use diesel::prelude::*;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::db::schema::{public_change, stamp_override};
+use crate::db::DbConnection;
+use crate::models::stamp_roll::{self, STAMP_VOIDED};
+use crate::resolver::record::{self, BatchRecord, ScanStats};
+use crate::resolver::scan_index::{History, ScanIndex};
+use crate::AppState;
+
+/// Rolls kept at most; past it the cache starts over (rolls are few: one per
+/// print run, and a roll entry is small next to its shared batch record).
+const MAX_ROLLS: usize = 20_000;
+
+/// A stamp roll as the resolver needs it, with its batch's public record.
+#[derive(Debug)]
+pub struct RollFacts {
+    pub roll_id: String,
+    pub batch_id: String,
+    count: i64,
+    key_id: i32,
+    roll_voided: bool,
+    /// Indices of the roll's individually voided stamps, sorted.
+    voided: Vec<i64>,
+    pub record: Arc<BatchRecord>,
+}
+
+impl RollFacts {
+    /// Whether a serial that passed its MAC names a stamp of this roll.
+    fn issued(&self, index: i64, key_id: u8) -> bool {
+        index < self.count && self.key_id == i32::from(key_id)
+    }
+
+    pub fn stamp_voided(&self, index: i64) -> bool {
+        self.roll_voided || self.voided.binary_search(&index).is_ok()
+    }
+}
+
+/// A stamp found: its roll and its scans so far.
+pub struct Found {
+    pub roll: Arc<RollFacts>,
+    pub stats: ScanStats,
+}
+
+#[derive(Default)]
+struct Records {
+    /// The `public_change.seq` the entries were loaded at or after.
+    seq: Option<i64>,
+    /// Bumped at every drop, so that a load begun before it is not kept.
+    generation: u64,
+    rolls: HashMap<i64, Arc<RollFacts>>,
+    batches: HashMap<String, Arc<BatchRecord>>,
+}
+
+pub struct ResolverCache {
+    interval: Duration,
+    epoch: Instant,
+    /// Milliseconds since `epoch` from which the next check is due.
+    next_check: AtomicU64,
+    records: Mutex<Records>,
+    pub scans: ScanIndex,
+}
+
+impl ResolverCache {
+    /// A cache that checks the database's change counter at most every `interval`.
+    pub fn new(interval: Duration) -> Self {
+        ResolverCache {
+            interval,
+            epoch: Instant::now(),
+            next_check: AtomicU64::new(0),
+            records: Mutex::new(Records::default()),
+            scans: ScanIndex::default(),
+        }
+    }
+
+    fn records(&self) -> MutexGuard<'_, Records> {
+        // The data is a cache: a panic elsewhere while holding it leaves
+        // nothing half-done that reading could make worse.
+        self.records.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// True for the one caller that should check the database now.
+    fn claim_check(&self) -> bool {
+        let now = self.now_ms();
+        let due = self.next_check.load(Ordering::Acquire);
+        let interval = u64::try_from(self.interval.as_millis()).unwrap_or(u64::MAX);
+        now >= due
+            && self
+                .next_check
+                .compare_exchange(
+                    due,
+                    now.saturating_add(interval),
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+    }
+
+    /// Makes the next lookup check the database first.
+    pub fn check_now(&self) {
+        self.next_check.store(0, Ordering::Release);
+    }
+
+    /// Reads the change counter (dropping every record if it moved) and
+    /// folds in the scans written since the last check.
+    fn refresh(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        let seq: i64 = public_change::table
+            .find(1)
+            .select(public_change::seq)
+            .get_result(conn)?;
+        {
+            let mut records = self.records();
+            if records.seq != Some(seq) {
+                records.rolls.clear();
+                records.batches.clear();
+                records.generation += 1;
+                records.seq = Some(seq);
+            }
+        }
+        self.scans.tail(conn)
+    }
+
+    /// The stamp from memory alone, when everything needed is there and no
+    /// check is due: its roll is cached and its scans are known.
+    pub fn lookup_cached(
+        &self,
+        roll: u32,
+        index: u32,
+        key_id: u8,
+        window_hours: i64,
+        region: Option<&str>,
+    ) -> Option<Found> {
+        if self.now_ms() >= self.next_check.load(Ordering::Acquire) {
+            return None;
+        }
+        let facts = self.records().rolls.get(&i64::from(roll)).cloned()?;
+        let index = i64::from(index);
+        if !facts.issued(index, key_id) {
+            return None;
+        }
+        let stats = self
+            .scans
+            .known(&facts.roll_id, index, region, window_start(window_hours))?;
+        Some(Found { roll: facts, stats })
+    }
+
+    /// The stamp, reading from the database what memory lacks (and checking
+    /// the change counter first when due). `None`: never issued.
+    pub fn lookup(
+        &self,
+        conn: &mut DbConnection,
+        roll: u32,
+        index: u32,
+        key_id: u8,
+        window_hours: i64,
+        region: Option<&str>,
+    ) -> QueryResult<Option<Found>> {
+        if self.claim_check() {
+            if let Err(e) = self.refresh(conn) {
+                self.check_now();
+                return Err(e);
+            }
+        }
+        let cached = self.records().rolls.get(&i64::from(roll)).cloned();
+        let facts = match cached {
+            Some(facts) => facts,
+            None => match self.load_roll(conn, i64::from(roll))? {
+                Some(facts) => facts,
+                None => return Ok(None),
+            },
+        };
+        let index = i64::from(index);
+        if !facts.issued(index, key_id) {
+            return Ok(None);
+        }
+        self.scans.load(conn, &facts.roll_id, facts.count)?;
+        let since = window_start(window_hours);
+        let stats = match self.scans.known(&facts.roll_id, index, region, since) {
+            Some(stats) => stats,
+            None => {
+                let history = History::read(conn, &facts.roll_id, index, since)?;
+                let stats = history.stats(region, since);
+                self.scans.remember(&facts.roll_id, index, history);
+                stats
+            }
+        };
+        Ok(Some(Found { roll: facts, stats }))
+    }
+
+    fn load_roll(
+        &self,
+        conn: &mut DbConnection,
+        number: i64,
+    ) -> QueryResult<Option<Arc<RollFacts>>> {
+        let generation = self.records().generation;
+        let Some(roll) = stamp_roll::by_number(conn, number)? else {
+            return Ok(None);
+        };
+        let shared = self.records().batches.get(&roll.batch_id).cloned();
+        let record = match shared {
+            Some(record) => record,
+            None => match record::load(conn, &roll.batch_id)? {
+                Some(record) => Arc::new(record),
+                None => return Ok(None),
+            },
+        };
+        let voided = stamp_override::table
+            .filter(stamp_override::roll_id.eq(&roll.id))
+            .filter(stamp_override::state.eq(STAMP_VOIDED))
+            .order(stamp_override::stamp_index)
+            .select(stamp_override::stamp_index)
+            .load::<i64>(conn)?;
+        let facts = Arc::new(RollFacts {
+            roll_voided: roll.voided_at.is_some(),
+            roll_id: roll.id,
+            batch_id: roll.batch_id,
+            count: roll.count,
+            key_id: roll.key_id,
+            voided,
+            record,
+        });
+        let mut records = self.records();
+        if records.generation == generation {
+            if records.rolls.len() >= MAX_ROLLS {
+                records.rolls.clear();
+                records.batches.clear();
+            }
+            records.rolls.insert(number, Arc::clone(&facts));
+            records
+                .batches
+                .insert(facts.batch_id.clone(), Arc::clone(&facts.record));
+        }
+        Ok(Some(facts))
+    }
+}
+
+/// The start of the clone-detection window, for a scan now.
+fn window_start(window_hours: i64) -> chrono::NaiveDateTime {
+    crate::time::now() - chrono::Duration::hours(window_hours)
+}
+
+/// Middleware: after any request that may have written (not GET, HEAD or
+/// OPTIONS), the next lookup on this node checks the change counter, so this
+/// node's own recalls, voids and edits show at once.
+pub async fn forget_on_write(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let state = writes
+        .then(|| req.app_data::<web::Data<AppState>>().cloned())
+        .flatten();
+    let response = next.call(req).await;
+    if let Some(state) = state {
+        state.resolver.check_now();
+    }
+    response
+}

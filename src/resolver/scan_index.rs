@@ -1,0 +1,337 @@
+//! What this node knows of stamps' scans, so that most scans need no count
+//! from the database: one bit per stamp of a roll telling whether it was
+//! ever scanned (the first scan of a stamp, by far the most common, needs
+//! nothing more: its count is zero), and for recently scanned stamps their
+//! history (count, first scan, recent coarse origins).
+//!
+//! A roll's bits are read from the database the first time one of its stamps
+//! is looked up; a history when a scanned stamp is looked up. After that this
+//! node applies its own scans as it buffers them, and every check of the
+//! change counter folds in the scans any node wrote since (by increasing scan
+//! id): a row this node did not write drops the stamp's history, to be read
+//! again, so other nodes' scans count within the flush window and the check
+//! interval. Bits are also set for a margin of ids already seen, because
+//! PostgreSQL may commit ids out of order (setting a bit twice is harmless).
+//! A history read while this node's own scans of the stamp wait in the buffer
+//! misses those; histories are therefore read again after `HISTORY_TTL`.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{count_star, max, min};
+use diesel::prelude::*;
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::db::schema::scan;
+use crate::db::DbConnection;
+use crate::resolver::record::ScanStats;
+
+/// Stamps covered by bits at most, over all rolls (one bit each: 8 MB); past
+/// it the index starts over and rolls are read again as they are scanned.
+const MAX_STAMPS: usize = 64 * 1024 * 1024;
+/// Histories kept at most (about 100 bytes each); past it the expired ones
+/// go, and if that is not enough, all of them.
+const MAX_HISTORIES: usize = 250_000;
+/// How long a history is trusted before it is read again.
+const HISTORY_TTL: Duration = Duration::from_secs(300);
+/// Origins kept per history; past it the longest unseen is replaced (the
+/// clone verdict needs only a handful).
+const MAX_ORIGINS: usize = 32;
+/// Scan rows read per query when catching up.
+const TAIL_PAGE: i64 = 50_000;
+/// Rows re-read behind the last id seen, for ids committed out of order.
+const TAIL_MARGIN: i64 = 1_000;
+/// Pages read in one check at most; further behind, the index starts over.
+const TAIL_PAGES: usize = 10;
+
+/// One stamp's scans as far as this node knows.
+#[derive(Debug, Clone)]
+pub struct History {
+    count: i64,
+    first_at: Option<NaiveDateTime>,
+    /// Coarse origins (see `scans::origins`) and when each was last seen.
+    origins: Vec<(u64, NaiveDateTime)>,
+    read_at: Instant,
+}
+
+/// A coarse origin's hash as a number (it is 16 hex digits).
+fn origin_key(region: &str) -> Option<u64> {
+    u64::from_str_radix(region, 16).ok()
+}
+
+impl History {
+    fn first(region: Option<&str>, at: NaiveDateTime) -> Self {
+        let mut history = History {
+            count: 0,
+            first_at: None,
+            origins: Vec::new(),
+            read_at: Instant::now(),
+        };
+        history.add(region, at);
+        history
+    }
+
+    fn add(&mut self, region: Option<&str>, at: NaiveDateTime) {
+        self.count += 1;
+        self.first_at = Some(self.first_at.map_or(at, |first| first.min(at)));
+        let Some(key) = region.and_then(origin_key) else {
+            return;
+        };
+        if let Some((_, seen)) = self.origins.iter_mut().find(|(o, _)| *o == key) {
+            *seen = (*seen).max(at);
+        } else if self.origins.len() < MAX_ORIGINS {
+            self.origins.push((key, at));
+        } else if let Some(oldest) = self.origins.iter_mut().min_by_key(|(_, seen)| *seen) {
+            *oldest = (key, at);
+        }
+    }
+
+    /// The stats for a scan from `region` now, counting origins seen since
+    /// `since` (the clone-detection window).
+    pub fn stats(&self, region: Option<&str>, since: NaiveDateTime) -> ScanStats {
+        let recent = || self.origins.iter().filter(|(_, seen)| *seen >= since);
+        let current = region.and_then(origin_key);
+        let current_is_new = current.is_some_and(|c| !recent().any(|(o, _)| *o == c));
+        ScanStats {
+            count: self.count,
+            first_at: self.first_at,
+            recent_origins: recent().count() as i64 + i64::from(current_is_new),
+        }
+    }
+
+    /// Reads a stamp's history as written so far (the buffer aside).
+    pub fn read(
+        conn: &mut DbConnection,
+        roll_id: &str,
+        index: i64,
+        since: NaiveDateTime,
+    ) -> QueryResult<Self> {
+        let of_stamp = || {
+            scan::table
+                .filter(scan::roll_id.eq(roll_id.to_owned()))
+                .filter(scan::stamp_index.eq(index))
+        };
+        let (count, first_at) = of_stamp()
+            .select((count_star(), min(scan::scanned_at)))
+            .get_result::<(i64, Option<NaiveDateTime>)>(conn)?;
+        let origins = of_stamp()
+            .filter(scan::scanned_at.ge(since))
+            .filter(scan::origin_region.is_not_null())
+            .group_by(scan::origin_region)
+            .select((scan::origin_region, max(scan::scanned_at)))
+            .load::<(Option<String>, Option<NaiveDateTime>)>(conn)?
+            .into_iter()
+            .filter_map(|(region, seen)| Some((origin_key(&region?)?, seen?)))
+            .take(MAX_ORIGINS)
+            .collect();
+        Ok(History {
+            count,
+            first_at,
+            origins,
+            read_at: Instant::now(),
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct ScanIndex {
+    inner: Mutex<Scanned>,
+}
+
+struct RollScans {
+    /// A short number for the roll, to key its stamps' histories.
+    slot: u64,
+    bits: Vec<u64>,
+}
+
+#[derive(Default)]
+struct Scanned {
+    /// The highest scan id folded in; `None` until the first check.
+    last_id: Option<i64>,
+    rolls: HashMap<String, RollScans>,
+    next_slot: u64,
+    stamps: usize,
+    histories: HashMap<u64, History>,
+    /// This node's scans not yet seen coming back from the database.
+    echoes: HashMap<u64, u32>,
+}
+
+/// A stamp's key in `histories` and `echoes`.
+fn stamp_key(slot: u64, index: usize) -> u64 {
+    (slot << 32) | (index as u64 & 0xFFFF_FFFF)
+}
+
+impl Scanned {
+    /// Sets the stamp's bit; its key and whether the bit was set before.
+    fn set(&mut self, roll_id: &str, index: i64) -> Option<(u64, bool)> {
+        let roll = self.rolls.get_mut(roll_id)?;
+        let i = usize::try_from(index).ok()?;
+        let word = roll.bits.get_mut(i / 64)?;
+        let was = *word & (1 << (i % 64)) != 0;
+        *word |= 1 << (i % 64);
+        Some((stamp_key(roll.slot, i), was))
+    }
+
+    /// Keeps the histories under their bound.
+    fn make_room(&mut self) {
+        if self.histories.len() >= MAX_HISTORIES {
+            self.histories
+                .retain(|_, h| h.read_at.elapsed() < HISTORY_TTL);
+        }
+        if self.histories.len() >= MAX_HISTORIES {
+            self.histories.clear();
+        }
+    }
+
+    fn forget(&mut self) {
+        self.rolls.clear();
+        self.histories.clear();
+        self.echoes.clear();
+        self.stamps = 0;
+    }
+}
+
+impl ScanIndex {
+    fn inner(&self) -> MutexGuard<'_, Scanned> {
+        // A cache: a panic elsewhere while holding it leaves nothing
+        // half-done that reading could make worse.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The stamp's stats from memory, when known: `region` is the current
+    /// client's coarse origin, `since` the start of the clone window.
+    pub fn known(
+        &self,
+        roll_id: &str,
+        index: i64,
+        region: Option<&str>,
+        since: NaiveDateTime,
+    ) -> Option<ScanStats> {
+        let inner = self.inner();
+        let roll = inner.rolls.get(roll_id)?;
+        let i = usize::try_from(index).ok()?;
+        let word = roll.bits.get(i / 64)?;
+        if word & (1 << (i % 64)) == 0 {
+            return Some(ScanStats::unscanned(region.is_some()));
+        }
+        inner
+            .histories
+            .get(&stamp_key(roll.slot, i))
+            .filter(|h| h.read_at.elapsed() < HISTORY_TTL)
+            .map(|h| h.stats(region, since))
+    }
+
+    /// Keeps a history just read from the database.
+    pub fn remember(&self, roll_id: &str, index: i64, history: History) {
+        let mut inner = self.inner();
+        let (Some(roll), Ok(i)) = (inner.rolls.get(roll_id), usize::try_from(index)) else {
+            return;
+        };
+        let key = stamp_key(roll.slot, i);
+        inner.make_room();
+        inner.histories.insert(key, history);
+    }
+
+    /// Notes a scan this node has just buffered.
+    pub fn record(&self, roll_id: &str, index: i64, region: Option<&str>, at: NaiveDateTime) {
+        let mut inner = self.inner();
+        let Some((key, was_scanned)) = inner.set(roll_id, index) else {
+            return;
+        };
+        *inner.echoes.entry(key).or_default() += 1;
+        if !was_scanned {
+            inner.make_room();
+            inner.histories.insert(key, History::first(region, at));
+        } else if let Some(history) = inner.histories.get_mut(&key) {
+            history.add(region, at);
+        }
+    }
+
+    /// Reads the roll's scanned stamps unless already known.
+    pub fn load(&self, conn: &mut DbConnection, roll_id: &str, count: i64) -> QueryResult<()> {
+        if self.inner().rolls.contains_key(roll_id) {
+            return Ok(());
+        }
+        let count = usize::try_from(count).unwrap_or(0);
+        let mut bits = vec![0u64; count.div_ceil(64)];
+        let scanned: Vec<Option<i64>> = scan::table
+            .filter(scan::roll_id.eq(roll_id))
+            .select(scan::stamp_index)
+            .distinct()
+            .load(conn)?;
+        for i in scanned
+            .into_iter()
+            .flatten()
+            .filter_map(|i| usize::try_from(i).ok())
+        {
+            if let Some(word) = bits.get_mut(i / 64) {
+                *word |= 1 << (i % 64);
+            }
+        }
+        let mut inner = self.inner();
+        if inner.stamps + count > MAX_STAMPS {
+            inner.forget();
+        }
+        if !inner.rolls.contains_key(roll_id) {
+            let slot = inner.next_slot;
+            inner.next_slot += 1;
+            inner.stamps += count;
+            inner
+                .rolls
+                .insert(roll_id.to_owned(), RollScans { slot, bits });
+        }
+        Ok(())
+    }
+
+    /// Folds in the scans written since the last call, by any node.
+    pub fn tail(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        let Some(last) = self.inner().last_id else {
+            let top: Option<i64> = scan::table.select(max(scan::id)).get_result(conn)?;
+            self.inner().last_id.get_or_insert(top.unwrap_or(0));
+            return Ok(());
+        };
+        let mut from = last.saturating_sub(TAIL_MARGIN);
+        for _ in 0..TAIL_PAGES {
+            let rows: Vec<(i64, Option<String>, Option<i64>)> = scan::table
+                .filter(scan::id.gt(from))
+                .order(scan::id)
+                .select((scan::id, scan::roll_id, scan::stamp_index))
+                .limit(TAIL_PAGE)
+                .load(conn)?;
+            let full = rows.len() as i64 == TAIL_PAGE;
+            let mut inner = self.inner();
+            let seen = inner.last_id.unwrap_or(0);
+            for (id, roll_id, index) in rows {
+                from = from.max(id);
+                let (Some(roll_id), Some(index)) = (roll_id, index) else {
+                    continue;
+                };
+                let Some((key, _)) = inner.set(&roll_id, index) else {
+                    continue;
+                };
+                if id <= seen {
+                    continue;
+                }
+                match inner.echoes.get_mut(&key) {
+                    Some(echo) if *echo > 1 => *echo -= 1,
+                    Some(_) => {
+                        inner.echoes.remove(&key);
+                    }
+                    // Another node's scan: read the history again.
+                    None => {
+                        inner.histories.remove(&key);
+                    }
+                }
+            }
+            inner.last_id = Some(seen.max(from));
+            if !full {
+                return Ok(());
+            }
+        }
+        // Too far behind to catch up cheaply: start over from the database.
+        let mut inner = self.inner();
+        inner.forget();
+        inner.last_id = None;
+        Ok(())
+    }
+}

@@ -1,0 +1,172 @@
+//! The resolver's cache: served from memory, yet a recall made on this node
+//! shows at the next scan, one made behind its back (another node, a tool)
+//! once the change counter is checked, and scans written by another node
+//! count.
+
+use actix_web::http::header;
+use actix_web::test::{self, TestRequest};
+use actix_web::App;
+use diesel::prelude::*;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tracestamp::db::schema::batch;
+use tracestamp::resolver::cache::ResolverCache;
+use tracestamp::AppState;
+
+use crate::world::World;
+
+/// The world with a cache that checks the database only every `interval`.
+async fn world_with_cache(interval: Duration) -> World {
+    let mut w = World::build().await;
+    w.app.state.resolver = Arc::new(ResolverCache::new(interval));
+    w
+}
+
+async fn first_serial(w: &World) -> String {
+    let roll = w
+        .app
+        .post(
+            &format!("/api/v1/batches/{}/stamp-rolls", w.a.batch),
+            &w.a.token,
+            json!({"count": 100}),
+        )
+        .await
+        .expect(201)
+        .body;
+    roll["first_serial"].as_str().unwrap().to_owned()
+}
+
+fn scan_request(serial: &str) -> TestRequest {
+    TestRequest::get()
+        .uri(&format!("/s/{serial}"))
+        .insert_header((header::ACCEPT, "application/json"))
+        .peer_addr("203.113.5.7:4000".parse().unwrap())
+}
+
+async fn scan(w: &World, serial: &str) -> Value {
+    w.app
+        .send_request(scan_request(serial))
+        .await
+        .expect(200)
+        .body
+}
+
+/// One scan answered by another node: its own state on the same database.
+async fn scan_on(node: &AppState, serial: &str) -> Value {
+    let app = test::init_service(App::new().configure(tracestamp::configure(node.clone()))).await;
+    let answer = test::call_service(&app, scan_request(serial).to_request()).await;
+    assert_eq!(answer.status(), 200);
+    test::read_body_json(answer).await
+}
+
+/// The serial of the stamp after `serial` in its roll.
+fn next_serial(w: &World, serial: &str) -> String {
+    let stamp = w.app.state.codec.decode(serial).unwrap();
+    w.app
+        .state
+        .codec
+        .encode(stamp.roll, stamp.index + 1)
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_first_scan_from_the_cache_runs_no_query_and_later_scans_count() {
+    let w = world_with_cache(Duration::from_secs(60)).await;
+    let serial = first_serial(&w).await;
+    assert_eq!(scan(&w, &serial).await["scan_count"], 1);
+    // The roll is cached now, and the next stamp was never scanned.
+    let other = next_serial(&w, &serial);
+    let before = w.app.state.queries_run();
+    let first = scan(&w, &other).await;
+    assert_eq!(first["verdict"], "genuine");
+    assert_eq!(first["scan_count"], 1);
+    assert_eq!(w.app.state.queries_run(), before, "answered from memory");
+    w.app.state.flush_scans().unwrap();
+    let second = scan(&w, &other).await;
+    assert_eq!(second["scan_count"], 2);
+    assert_eq!(second["first_scanned_at"], first["first_scanned_at"]);
+}
+
+#[actix_web::test]
+async fn a_recall_on_this_node_shows_at_once_one_behind_its_back_after_the_check() {
+    let w = world_with_cache(Duration::from_millis(1000)).await;
+    let serial = first_serial(&w).await;
+    assert_eq!(scan(&w, &serial).await["verdict"], "genuine");
+
+    // Through this node's API: the very next scan.
+    w.app
+        .post(
+            &format!("/api/v1/batches/{}/recall", w.a.batch),
+            &w.regulator,
+            json!({"reason": "Dư lượng thuốc bảo vệ thực vật vượt ngưỡng"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(scan(&w, &serial).await["verdict"], "recalled");
+
+    // Behind its back (as another node would): served from the cache until
+    // the change counter is read again, then shown.
+    diesel::update(batch::table.find(&w.a.batch))
+        .set((
+            batch::status.eq("active"),
+            batch::recall_reason.eq(None::<String>),
+        ))
+        .execute(&mut *w.app.conn())
+        .unwrap();
+    assert_eq!(scan(&w, &serial).await["verdict"], "recalled");
+    actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(scan(&w, &serial).await["verdict"], "genuine");
+}
+
+#[actix_web::test]
+async fn scans_written_by_another_node_count_after_the_check() {
+    let w = world_with_cache(Duration::from_millis(300)).await;
+    let serial = first_serial(&w).await;
+    assert_eq!(scan(&w, &serial).await["scan_count"], 1);
+    w.app.state.flush_scans().unwrap();
+
+    let mut config = w.app.state.config.clone();
+    config.resolver_cache_ms = 300;
+    let node = AppState::open(config).unwrap();
+    assert_eq!(scan_on(&node, &serial).await["scan_count"], 2);
+    node.flush_scans().unwrap();
+    // A stamp first scanned here, then on the other node once it checked.
+    let fresh = next_serial(&w, &serial);
+    assert_eq!(scan(&w, &fresh).await["scan_count"], 1);
+    w.app.state.flush_scans().unwrap();
+
+    actix_web::rt::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(scan(&w, &serial).await["scan_count"], 3);
+    assert_eq!(scan_on(&node, &fresh).await["scan_count"], 2);
+}
+
+#[actix_web::test]
+async fn a_busy_seconds_scans_are_all_written_in_chunks() {
+    use tracestamp::db::schema::scan;
+    use tracestamp::resolver::scans::NewScan;
+    let app = crate::harness::TestApp::new();
+    // 2,345 = 2 × 1,000 + 256 + 64 + 16 + 8 + 1: every chunk size at once.
+    for n in 0..2_345 {
+        app.state.scans.push(NewScan {
+            roll_id: None,
+            stamp_index: None,
+            serial: format!("FORGED{n:014}"),
+            scanned_at: tracestamp::time::now(),
+            origin_hash: (n % 2 == 0).then(|| "00ff00ff00ff00ff".into()),
+            origin_region: None,
+            client_class: "tool".into(),
+            verdict: "unknown".into(),
+        });
+    }
+    assert_eq!(app.state.flush_scans().unwrap(), 2_345);
+    let written: i64 = scan::table.count().get_result(&mut *app.conn()).unwrap();
+    assert_eq!(written, 2_345);
+    let last: String = scan::table
+        .order(scan::id.desc())
+        .select(scan::serial)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(last, "FORGED00000000002344");
+}
