@@ -160,18 +160,55 @@ async fn check_basics(client: &Client, page: &str) {
 }
 
 async fn text(client: &Client, css: &str) -> String {
-    match client.find(Locator::Css(css)).await {
-        Ok(element) => element.text().await.expect("element text"),
-        Err(e) => {
-            let url = client
-                .current_url()
-                .await
-                .map(|u| u.to_string())
-                .unwrap_or_default();
-            let body = client.source().await.unwrap_or_default();
-            panic!("no {css} on {url}: {e}\n{body}")
+    // A page may still be replacing the last one: retry briefly.
+    for _ in 0..100 {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            if let Ok(text) = element.text().await {
+                return text;
+            }
         }
+        tokio_sleep(100).await;
     }
+    let url = client
+        .current_url()
+        .await
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let body = client.source().await.unwrap_or_default();
+    panic!("no {css} on {url}\n{body}")
+}
+
+async fn tokio_sleep(ms: u64) {
+    actix_web::rt::time::sleep(Duration::from_millis(ms)).await;
+}
+
+/// Waits until the browser's address contains `needle` and the page has
+/// loaded: a form post or a click navigates on its own time.
+async fn arrive(client: &Client, needle: &str) {
+    for _ in 0..150 {
+        let url = client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        if url.contains(needle) {
+            let ready = client
+                .execute("return document.readyState", vec![])
+                .await
+                .map(|v| v == json!("complete"))
+                .unwrap_or(false);
+            if ready {
+                return;
+            }
+        }
+        tokio_sleep(100).await;
+    }
+    let url = client
+        .current_url()
+        .await
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    panic!("the browser did not reach {needle}; it is at {url}");
 }
 
 async fn log_in(client: &Client, base: &str, username: &str) {
@@ -274,7 +311,7 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
 
     // A producer logs in and creates a batch.
     log_in(&client, &base, "producer1").await;
-    assert_eq!(client.current_url().await.unwrap().path(), "/portal");
+    arrive(&client, "/portal").await;
     check_basics(&client, "dashboard").await;
     screenshot(&client, "01-producer-dashboard").await;
     client
@@ -284,6 +321,7 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
         .click()
         .await
         .unwrap();
+    arrive(&client, "/portal/batches/new").await;
     check_basics(&client, "new batch").await;
     let form = client.form(Locator::Css("form.stack")).await.unwrap();
     form.set_by_name("lot_code", "WEB-2611").await.unwrap();
@@ -297,6 +335,7 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
         .unwrap()
         .expect("a facility is chosen");
     form.submit().await.unwrap();
+    arrive(&client, "notice=saved").await;
     let batch_url = client.current_url().await.unwrap();
     assert!(
         batch_url.path().starts_with("/portal/batches/"),
@@ -318,6 +357,7 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
         .await
         .unwrap();
     event_form.submit().await.unwrap();
+    arrive(&client, "notice=event").await;
     assert_eq!(text(&client, ".flash").await, "Đã ghi nhật ký.");
     assert!(text(&client, ".timeline").await.contains("Thu hoạch"));
 
@@ -328,6 +368,7 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
         .unwrap();
     roll_form.set_by_name("count", "24").await.unwrap();
     roll_form.submit().await.unwrap();
+    arrive(&client, "notice=roll").await;
     assert_eq!(text(&client, ".flash").await, "Đã cấp cuộn tem.");
     check_basics(&client, "batch").await;
     screenshot(&client, "02-producer-batch").await;
@@ -386,6 +427,7 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
         .click()
         .await
         .unwrap();
+    arrive(&client, "lang=en").await;
     assert_eq!(text(&client, "#verdict").await, "Genuine");
     let lang: String = client
         .execute("return document.documentElement.lang", vec![])
@@ -406,7 +448,7 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
 
     // A regulator of the province recalls the batch, after confirming.
     log_in(&client, &base, "regulator1").await;
-    assert_eq!(client.current_url().await.unwrap().path(), "/oversight");
+    arrive(&client, "/oversight").await;
     check_basics(&client, "overview").await;
     screenshot(&client, "06-regulator-overview").await;
     client
@@ -425,6 +467,7 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
         .click()
         .await
         .unwrap();
+    arrive(&client, "/recall").await;
     assert!(text(&client, "p.errors")
         .await
         .contains("không thể hoàn tác"));
@@ -438,6 +481,7 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
         .await
         .unwrap();
     recall.submit().await.unwrap();
+    arrive(&client, "notice=recalled").await;
     assert_eq!(text(&client, ".flash").await, "Đã thu hồi lô hàng.");
     screenshot(&client, "07-regulator-recalled").await;
 
