@@ -69,6 +69,15 @@ pub fn for_batch(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Vec<Sta
         .load(conn)
 }
 
+/// The rolls of several batches in one query (a dashboard's page of batches).
+pub fn for_batches(conn: &mut DbConnection, batch_ids: &[&str]) -> QueryResult<Vec<StampRoll>> {
+    stamp_roll::table
+        .filter(stamp_roll::batch_id.eq_any(batch_ids))
+        .order(stamp_roll::created_at)
+        .select(StampRoll::as_select())
+        .load(conn)
+}
+
 pub fn void_roll(
     conn: &mut DbConnection,
     id: &str,

@@ -76,15 +76,7 @@ pub fn stats(
             .bind::<Text, _>(bound.clone())
             .sql(")")
     };
-    // Roll counts are summed here: SUM(BIGINT) is NUMERIC on PostgreSQL but
-    // INTEGER on SQLite, and a range holds few rolls.
-    let rolls: Vec<i64> = stamp_roll::table
-        .inner_join(batch::table)
-        .filter(in_scope())
-        .filter(stamp_roll::created_at.ge(from))
-        .filter(stamp_roll::created_at.lt(to))
-        .select(stamp_roll::count)
-        .load(conn)?;
+    let stamps_issued = stamps_issued(conn, scope, from, to)?;
     let day = || sql::<Date>("date(scan.scanned_at)");
     let scans_per_day = scan::table
         .inner_join(stamp_roll::table.inner_join(batch::table))
@@ -103,7 +95,7 @@ pub fn stats(
         products,
         batches: batch_count,
         batches_recalled,
-        stamps_issued: rolls.iter().sum(),
+        stamps_issued,
         scans_per_day,
         alerts,
     })
@@ -130,4 +122,24 @@ pub fn scans_by_origin(
         .order(count_star().desc())
         .limit(10)
         .load(conn)
+}
+
+/// Stamps in the rolls issued within the range, over the caller's reach.
+pub fn stamps_issued(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<i64> {
+    let (condition, bound) = scope_condition(scope);
+    // Roll counts are summed here: SUM(BIGINT) is NUMERIC on PostgreSQL but
+    // INTEGER on SQLite, and a range holds few rolls.
+    let rolls: Vec<i64> = stamp_roll::table
+        .inner_join(batch::table)
+        .filter(sql::<Bool>(condition).bind::<Text, _>(bound).sql(")"))
+        .filter(stamp_roll::created_at.ge(from))
+        .filter(stamp_roll::created_at.lt(to))
+        .select(stamp_roll::count)
+        .load(conn)?;
+    Ok(rolls.iter().sum())
 }

@@ -193,10 +193,14 @@ pub fn path_id(raw: &str) -> Result<crate::domain::id::Id, PageError> {
 /// The language of a page request: `?lang=` (also remembered in a cookie by
 /// [`remember_lang`]), the cookie, Accept-Language.
 pub fn lang_of(req: &HttpRequest) -> Lang {
-    let asked = web::Query::<LangQuery>::from_query(req.query_string())
+    Lang::of(req, asked_lang(req).as_deref())
+}
+
+/// The `lang` query parameter, as given.
+fn asked_lang(req: &HttpRequest) -> Option<String> {
+    web::Query::<LangQuery>::from_query(req.query_string())
         .ok()
-        .and_then(|q| q.into_inner().lang);
-    Lang::of(req, asked.as_deref())
+        .and_then(|q| q.into_inner().lang)
 }
 
 #[derive(serde::Deserialize)]
@@ -206,10 +210,7 @@ struct LangQuery {
 
 /// The cookie remembering a language chosen with `?lang=`, if one was.
 fn chosen_lang(req: &HttpRequest) -> Option<actix_web::cookie::Cookie<'static>> {
-    let l = web::Query::<LangQuery>::from_query(req.query_string())
-        .ok()
-        .and_then(|q| q.into_inner().lang)
-        .and_then(|code| Lang::parse(&code))?;
+    let l = asked_lang(req).and_then(|code| Lang::parse(&code))?;
     Some(
         actix_web::cookie::Cookie::build(i18n::LANG_COOKIE, l.code())
             .path("/")

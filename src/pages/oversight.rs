@@ -18,6 +18,7 @@ use super::{html, path_id, PageError, PageResult};
 use crate::api;
 use crate::auth::Role;
 use crate::domain::id::Id;
+use crate::domain::kinds::FacilityKind;
 use crate::error::AppError;
 use crate::models::alerts::{self, Alert};
 use crate::models::batch::{self, BatchFilter, BatchView};
@@ -85,16 +86,14 @@ async fn overview(user: PageUser) -> PageResult {
             let figures = stats::stats(conn, &scope, from, to, alerts.len())?;
             let mut issued = Vec::new();
             for start in &weeks {
-                let week = stats::stats(
-                    conn,
-                    &scope,
-                    chart::start_of(*start),
-                    chart::start_of(*start + Duration::days(7)),
-                    0,
-                )?;
                 issued.push(Bar {
                     label: start.format("%d/%m").to_string(),
-                    value: week.stamps_issued,
+                    value: stats::stamps_issued(
+                        conn,
+                        &scope,
+                        chart::start_of(*start),
+                        chart::start_of(*start + Duration::days(7)),
+                    )?,
                 });
             }
             Ok((figures, issued, alerts))
@@ -205,17 +204,10 @@ async fn facilities(user: PageUser, query: web::Query<HashMap<String, String>>) 
     let (items, total, page) = found.map_or((Vec::new(), 0, 1), |list| {
         (list.items, list.total, list.page)
     });
-    let kinds = [
-        "orchard",
-        "farm",
-        "aquaculture",
-        "packing_house",
-        "processing_plant",
-        "warehouse",
-    ]
-    .into_iter()
-    .map(|k| (k, l.facility_kind(k)))
-    .collect();
+    let kinds = FacilityKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), l.facility_kind(k.as_str())))
+        .collect();
     let view = FacilityList {
         c: user.chrome(l.t("Cơ sở", "Facilities")),
         district: q.district.unwrap_or_default(),

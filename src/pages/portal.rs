@@ -116,16 +116,18 @@ async fn dashboard(user: PageUser) -> PageResult {
             let products = product::list(conn, &scope, &ProductFilter::default(), Page::export())?;
             let filter = BatchFilter::default().check()?;
             let batches = batch::list(conn, &scope, &filter, Page::new(Some(1), Some(20))?)?;
-            let mut rolls = Vec::new();
-            for b in &batches.items {
-                for roll in stamp_roll::for_batch(conn, &b.batch.id)? {
-                    rolls.push(RollLine {
-                        roll,
+            let ids: Vec<&str> = batches.items.iter().map(|b| b.batch.id.as_str()).collect();
+            let rolls = stamp_roll::for_batches(conn, &ids)?
+                .into_iter()
+                .filter_map(|roll| {
+                    let b = batches.items.iter().find(|b| b.batch.id == roll.batch_id)?;
+                    Some(RollLine {
                         lot_code: b.batch.lot_code.clone(),
                         batch_id: b.batch.id.clone(),
-                    });
-                }
-            }
+                        roll,
+                    })
+                })
+                .collect::<Vec<_>>();
             let alerts = alerts::alerts(conn, &scope, from, to, &limits)?;
             let figures = stats::stats(conn, &scope, from, to, alerts.len())?;
             let origins = stats::scans_by_origin(conn, &scope, from, to)?;
@@ -486,40 +488,54 @@ const BATCH_FORM: &[Field] = &[
     field("expires_on", "Hạn sử dụng", "Best before", Input::Date),
 ];
 
-/// The enterprise's products and facilities, as choices.
-async fn choices(
-    user: &PageUser,
-) -> Result<(Vec<(String, String)>, Vec<(String, String)>), PageError> {
+/// The enterprise's facilities, as choices.
+async fn facility_choices(user: &PageUser) -> Result<Vec<(String, String)>, PageError> {
     let scope = user.caller.scope();
-    let l = user.l;
-    let (products, facilities) = user
+    let facilities = user
         .state
         .db(move |conn| {
-            Ok((
-                product::list(conn, &scope, &ProductFilter::default(), Page::export())?,
-                facility::list(conn, &scope, &FacilityFilter::default(), Page::export())?,
-            ))
+            Ok(facility::list(
+                conn,
+                &scope,
+                &FacilityFilter::default(),
+                Page::export(),
+            )?)
         })
         .await?;
-    Ok((
-        products
-            .items
-            .into_iter()
-            .map(|p| (p.id, l.t(&p.name_vi, &p.name_en).to_owned()))
-            .collect(),
-        facilities
-            .items
-            .into_iter()
-            .map(|f| (f.id, format!("{} — {}", f.name, f.district)))
-            .collect(),
-    ))
+    Ok(facilities
+        .items
+        .into_iter()
+        .map(|f| (f.id, format!("{} — {}", f.name, f.district)))
+        .collect())
+}
+
+/// The enterprise's products, as choices.
+async fn product_choices(user: &PageUser) -> Result<Vec<(String, String)>, PageError> {
+    let scope = user.caller.scope();
+    let l = user.l;
+    let products = user
+        .state
+        .db(move |conn| {
+            Ok(product::list(
+                conn,
+                &scope,
+                &ProductFilter::default(),
+                Page::export(),
+            )?)
+        })
+        .await?;
+    Ok(products
+        .items
+        .into_iter()
+        .map(|p| (p.id, l.t(&p.name_vi, &p.name_en).to_owned()))
+        .collect())
 }
 
 async fn batch_form(
     user: &PageUser,
     values: &HashMap<String, String>,
 ) -> Result<FormPage, PageError> {
-    let (products, facilities) = choices(user).await?;
+    let (products, facilities) = (product_choices(user).await?, facility_choices(user).await?);
     let l = user.l;
     let heading = l.t("Lô hàng mới", "New batch");
     Ok(FormPage::new(
@@ -809,7 +825,7 @@ async fn batch_page(
             Ok((batch::view(conn, row)?, record, rolls))
         })
         .await?;
-    let (_, facilities) = choices(user).await?;
+    let facilities = facility_choices(user).await?;
     let l = user.l;
     let title = format!("{} {}", l.t("Lô", "Lot"), view.batch.lot_code);
     let base = format!("/portal/batches/{}", view.batch.id);
