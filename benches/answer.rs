@@ -22,7 +22,7 @@ fn at(d: NaiveDate, h: u32) -> NaiveDateTime {
 }
 
 /// A record like the demo set's: a pomelo batch with a few events.
-fn answer() -> StampAnswer {
+fn record() -> BatchRecord {
     let harvest = date(2026, 11, 1);
     let event = |kind: &str, day: u32| PublicEvent {
         kind: kind.into(),
@@ -30,71 +30,72 @@ fn answer() -> StampAnswer {
         facility: "Vườn bưởi Mỹ Hòa".into(),
         details: serde_json::json!({"quantity": 2500, "unit": "kg"}),
     };
-    StampAnswer {
+    BatchRecord {
+        product: PublicProduct {
+            name_vi: "Bưởi Năm Roi".into(),
+            name_en: "Nam Roi pomelo".into(),
+            category: "fruit".into(),
+            variety: Some("Năm Roi".into()),
+            gtin: Some("08930000000017".into()),
+            unit: "kg".into(),
+            image_url: None,
+            standards: Some("VietGAP".into()),
+        },
+        enterprise: PublicEnterprise {
+            name: "Hợp tác xã Bưởi Năm Roi Mỹ Hòa".into(),
+            tax_code: "1500000000".into(),
+            address: "Ấp Mỹ Hòa, xã Mỹ Hòa, huyện Bình Minh".into(),
+            province: "Vĩnh Long".into(),
+        },
+        facility: PublicFacility {
+            name: "Vườn bưởi Mỹ Hòa".into(),
+            kind: "farm".into(),
+            district: "Bình Minh".into(),
+            province: "Vĩnh Long".into(),
+            latitude: Some(10.05),
+            longitude: Some(105.82),
+            area_code: Some("VN-VLOR-0001".into()),
+            status: "active".into(),
+        },
+        certifications: vec![PublicCertification {
+            scheme: "VietGAP".into(),
+            number: "VG-0001".into(),
+            issuer: "Trung tâm chứng nhận".into(),
+            valid_from: date(2025, 1, 1),
+            valid_to: date(2027, 12, 31),
+        }],
+        batch: PublicBatch {
+            lot_code: "NAMROI-2026-11".into(),
+            produced_on: harvest,
+            expires_on: Some(date(2026, 12, 1)),
+            quantity: 2500.0,
+            unit: "kg".into(),
+            status: "active".into(),
+            recall_reason: None,
+        },
+        events: vec![
+            event("input_application", 1),
+            event("harvesting", 2),
+            event("packing", 3),
+        ],
+        latest_inspection: Some(PublicInspection {
+            inspected_on: date(2026, 10, 1),
+            result: "pass".into(),
+        }),
+    }
+}
+
+fn answers(c: &mut Criterion) {
+    let record = record();
+    let answer = StampAnswer {
         verdict: Verdict::Genuine,
         serial: "7K3QM9XTMA0B1C2D3E4F".into(),
         serial_grouped: "7K3Q-M9XT-MA0B-1C2D-3E4F".into(),
         scan_count: 1,
         first_scanned_at: Some(at(date(2026, 11, 20), 9)),
         official_site: "https://tx.example.vn".into(),
-        record: BatchRecord {
-            product: PublicProduct {
-                name_vi: "Bưởi Năm Roi".into(),
-                name_en: "Nam Roi pomelo".into(),
-                category: "fruit".into(),
-                variety: Some("Năm Roi".into()),
-                gtin: Some("08930000000017".into()),
-                unit: "kg".into(),
-                image_url: None,
-                standards: Some("VietGAP".into()),
-            },
-            enterprise: PublicEnterprise {
-                name: "Hợp tác xã Bưởi Năm Roi Mỹ Hòa".into(),
-                tax_code: "1500000000".into(),
-                address: "Ấp Mỹ Hòa, xã Mỹ Hòa, huyện Bình Minh".into(),
-                province: "Vĩnh Long".into(),
-            },
-            facility: PublicFacility {
-                name: "Vườn bưởi Mỹ Hòa".into(),
-                kind: "farm".into(),
-                district: "Bình Minh".into(),
-                province: "Vĩnh Long".into(),
-                latitude: Some(10.05),
-                longitude: Some(105.82),
-                area_code: Some("VN-VLOR-0001".into()),
-                status: "active".into(),
-            },
-            certifications: vec![PublicCertification {
-                scheme: "VietGAP".into(),
-                number: "VG-0001".into(),
-                issuer: "Trung tâm chứng nhận".into(),
-                valid_from: date(2025, 1, 1),
-                valid_to: date(2027, 12, 31),
-            }],
-            batch: PublicBatch {
-                lot_code: "NAMROI-2026-11".into(),
-                produced_on: harvest,
-                expires_on: Some(date(2026, 12, 1)),
-                quantity: 2500.0,
-                unit: "kg".into(),
-                status: "active".into(),
-                recall_reason: None,
-            },
-            events: vec![
-                event("input_application", 1),
-                event("harvesting", 2),
-                event("packing", 3),
-            ],
-            latest_inspection: Some(PublicInspection {
-                inspected_on: date(2026, 10, 1),
-                result: "pass".into(),
-            }),
-        },
-    }
-}
-
-fn answers(c: &mut Criterion) {
-    let answer = answer();
+        record: &record,
+    };
     let mut group = c.benchmark_group("resolver answer");
     group.bench_function("json", |b| {
         b.iter(|| serde_json::to_vec(black_box(&answer)).expect("serialises"))

@@ -128,9 +128,11 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .wrap(from_fn(resolver::cache::forget_on_write))
                     .wrap(from_fn(limits::limit_resolver))
                     .wrap(headers::secure())
+                    // The resolver first: routes are tried in order, and it
+                    // takes most requests.
+                    .configure(resolver::routes)
                     .configure(api::routes)
                     .configure(epcis::routes)
-                    .configure(resolver::routes)
                     .configure(opendata::routes)
                     .configure(pages::routes),
             );

@@ -217,10 +217,16 @@ fn serve(
         .max(1);
     println!("tracestamp listening on http://{bind}");
     let flusher = spawn_scan_flusher(state.clone());
+    // The access log formats every request even when its lines are filtered
+    // out, so it is only wrapped when RUST_LOG lets them through.
+    let access_log = log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info);
     let served = actix_web::rt::System::new().block_on(async move {
         HttpServer::new(move || {
             App::new()
-                .wrap(middleware::Logger::new("%r %s %Dms"))
+                .wrap(middleware::Condition::new(
+                    access_log,
+                    middleware::Logger::new("%r %s %Dms"),
+                ))
                 .wrap(middleware::Compress::default())
                 .configure(tracestamp::configure(state.clone()))
         })

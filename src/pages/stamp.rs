@@ -71,7 +71,7 @@ fn product_name(record: &BatchRecord, l: Lang) -> String {
 #[template(path = "stamp.html")]
 struct StampPage<'a> {
     c: Chrome,
-    a: &'a StampAnswer,
+    a: &'a StampAnswer<'a>,
     r: &'a BatchRecord,
     tone: &'static str,
     first_scan: Option<String>,
@@ -120,7 +120,7 @@ pub fn unknown(english: bool, reason: &str, official: &str) -> String {
 /// The page for a genuine code: verdict, scan count, the batch's record.
 pub fn stamp(answer: &StampAnswer, english: bool) -> String {
     let l = if english { Lang::En } else { Lang::Vi };
-    let name = product_name(&answer.record, l);
+    let name = product_name(answer.record, l);
     let mut c = Chrome::public(
         l,
         format!("{} — {}", l.verdict(&answer.verdict), name),
@@ -147,9 +147,9 @@ pub fn stamp(answer: &StampAnswer, english: bool) -> String {
     StampPage {
         first_scan: answer.first_scanned_at.map(|t| l.time(&t)),
         tone: tone(answer.verdict),
-        events: timeline(&answer.record, l),
+        events: timeline(answer.record, l),
         product_name: name,
-        r: &answer.record,
+        r: answer.record,
         a: answer,
         c,
     }

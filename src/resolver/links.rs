@@ -85,7 +85,7 @@ async fn links_of_batch(state: &AppState, batch_id: &str) -> AppResult<Vec<Produ
 pub async fn linkset(
     state: &AppState,
     batch_id: &str,
-    stamp: &StampAnswer,
+    stamp: &StampAnswer<'_>,
 ) -> AppResult<HttpResponse> {
     let links = links_of_batch(state, batch_id).await?;
     let anchor = format!("{}/s/{}", state.config.base_url(), stamp.serial);

@@ -11,7 +11,7 @@ pub mod record;
 pub mod scan_index;
 pub mod scans;
 
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -85,9 +85,10 @@ fn negotiate(req: &HttpRequest, q: &ResolverQuery) -> Answer {
     }
 }
 
-/// The JSON answer for a stamp.
+/// The JSON answer for a stamp. It borrows the cached batch record rather
+/// than copying its strings for every scan.
 #[derive(Debug, Serialize)]
-pub struct StampAnswer {
+pub struct StampAnswer<'a> {
     pub verdict: Verdict,
     pub serial: String,
     pub serial_grouped: String,
@@ -97,7 +98,21 @@ pub struct StampAnswer {
     /// The only address to trust: type the printed code there.
     pub official_site: String,
     #[serde(flatten)]
-    pub record: BatchRecord,
+    pub record: &'a BatchRecord,
+}
+
+/// The JSON answer for a code that is not a genuine stamp.
+#[derive(Serialize)]
+struct UnknownAnswer<'a> {
+    verdict: Verdict,
+    error: UnknownReason<'a>,
+    official_site: &'a str,
+}
+
+#[derive(Serialize)]
+struct UnknownReason<'a> {
+    code: &'static str,
+    message: &'a str,
 }
 
 async fn short_link(
@@ -161,15 +176,15 @@ fn refuse(
         ));
     }
     let status = if syntax {
-        actix_web::http::StatusCode::BAD_REQUEST
+        StatusCode::BAD_REQUEST
     } else {
-        actix_web::http::StatusCode::NOT_FOUND
+        StatusCode::NOT_FOUND
     };
     Ok(unknown_answer(status, &err.to_string(), answer, state))
 }
 
 fn unknown_answer(
-    status: actix_web::http::StatusCode,
+    status: StatusCode,
     reason: &str,
     answer: &Answer,
     state: &AppState,
@@ -178,11 +193,18 @@ fn unknown_answer(
         Answer::Html { english } => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .body(page::unknown(*english, reason, state.config.base_url())),
-        _ => HttpResponse::build(status).json(serde_json::json!({
-            "verdict": Verdict::Unknown,
-            "error": {"code": if status.as_u16() == 400 { "bad_request" } else { "not_found" }, "message": reason},
-            "official_site": state.config.base_url(),
-        })),
+        _ => HttpResponse::build(status).json(UnknownAnswer {
+            verdict: Verdict::Unknown,
+            error: UnknownReason {
+                code: if status == StatusCode::BAD_REQUEST {
+                    "bad_request"
+                } else {
+                    "not_found"
+                },
+                message: reason,
+            },
+            official_site: state.config.base_url(),
+        }),
     }
 }
 
@@ -235,7 +257,7 @@ async fn resolve_stamp(
             .scans
             .push(new_scan(req, origins, None, &serial, Verdict::Unknown));
         return Ok(unknown_answer(
-            actix_web::http::StatusCode::NOT_FOUND,
+            StatusCode::NOT_FOUND,
             "this stamp code was never issued",
             &answer,
             state,
@@ -272,7 +294,7 @@ async fn resolve_stamp(
         first_scanned_at: found.stats.first_at.or(Some(scanned_at)),
         official_site: state.config.base_url().to_owned(),
         serial,
-        record: BatchRecord::clone(&roll.record),
+        record: &roll.record,
     };
     match answer {
         Answer::Json => Ok(HttpResponse::Ok().json(body)),
