@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Caller, Scope};
-use crate::db::schema::scan;
+use crate::db::schema::{scan, stamp_roll as roll_table};
 use crate::domain::id::Id;
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
@@ -159,20 +159,29 @@ async fn list_scans(
     }
     let list = state
         .db(move |conn| {
-            if let Some(roll) = &f.roll_id {
-                let found = stamp_roll::find(conn, roll)?
-                    .ok_or_else(|| AppError::not_found("stamp roll"))?;
-                batch::find(conn, &scope, &found.batch_id)?
-                    .ok_or_else(|| AppError::not_found("stamp roll"))?;
-            }
+            let roll_number = match &f.roll_id {
+                Some(roll) => {
+                    let found = stamp_roll::find(conn, roll)?
+                        .ok_or_else(|| AppError::not_found("stamp roll"))?;
+                    batch::find(conn, &scope, &found.batch_id)?
+                        .ok_or_else(|| AppError::not_found("stamp roll"))?;
+                    Some(found.number)
+                }
+                None => None,
+            };
+            // Scans name their roll by number; the answer names it by id.
             let query = || {
-                let mut q = scan::table.into_boxed();
-                if let Some(roll) = &f.roll_id {
-                    q = q.filter(scan::roll_id.eq(roll.to_string()));
+                let mut q = scan::table
+                    .left_join(
+                        roll_table::table.on(roll_table::number.nullable().eq(scan::roll_number)),
+                    )
+                    .into_boxed();
+                if let Some(number) = roll_number {
+                    q = q.filter(scan::roll_number.eq(number));
                 } else if let Some(origin) = &f.origin {
                     q = q
                         .filter(scan::origin_hash.eq(origin.clone()))
-                        .filter(scan::roll_id.is_null());
+                        .filter(scan::roll_number.is_null());
                 }
                 if let Some(i) = f.stamp_index {
                     q = q.filter(scan::stamp_index.eq(i));
@@ -189,7 +198,7 @@ async fn list_scans(
                 .offset(page.offset())
                 .select((
                     scan::id,
-                    scan::roll_id,
+                    roll_table::id.nullable(),
                     scan::stamp_index,
                     scan::serial,
                     scan::scanned_at,

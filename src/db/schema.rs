@@ -135,7 +135,7 @@ diesel::table! {
 diesel::table! {
     scan (id) {
         id -> BigInt,
-        roll_id -> Nullable<Text>,
+        roll_number -> Nullable<BigInt>,
         stamp_index -> Nullable<BigInt>,
         serial -> Text,
         scanned_at -> Timestamp,
@@ -288,7 +288,6 @@ diesel::joinable!(event -> batch (batch_id));
 diesel::joinable!(event_input -> event (event_id));
 diesel::joinable!(event -> facility (facility_id));
 diesel::joinable!(stamp_roll -> batch (batch_id));
-diesel::joinable!(scan -> stamp_roll (roll_id));
 diesel::joinable!(inspection -> facility (facility_id));
 diesel::joinable!(api_token -> account (account_id));
 diesel::joinable!(product_link -> product (product_id));

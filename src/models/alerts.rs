@@ -34,32 +34,41 @@ pub struct Alert {
     pub evidence: String,
 }
 
+/// Roll number, stamp index, scans, first and last.
 type StampGroup = (
-    Option<String>,
+    Option<i64>,
     Option<i64>,
     i64,
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
 );
 
+/// A stamp alert, its roll still named by number (see `attach_rolls`).
+struct StampAlert {
+    roll_number: i64,
+    verdict: Option<&'static str>,
+    alert: Alert,
+}
+
 fn stamp_alert(
     kind: &'static str,
     (roll, index, scans, first_at, last_at): StampGroup,
-    verdict: Option<&str>,
-) -> Alert {
-    let roll_id = roll.unwrap_or_default();
-    let index = index.unwrap_or_default();
-    let verdict = verdict.map(|v| format!("&verdict={v}")).unwrap_or_default();
-    Alert {
-        kind,
-        evidence: format!("/api/v1/scans?roll_id={roll_id}&stamp_index={index}{verdict}"),
-        roll_id: Some(roll_id),
-        stamp_index: Some(index),
-        batch_id: None,
-        origin: None,
-        scans,
-        first_at,
-        last_at,
+    verdict: Option<&'static str>,
+) -> StampAlert {
+    StampAlert {
+        roll_number: roll.unwrap_or_default(),
+        verdict,
+        alert: Alert {
+            kind,
+            evidence: String::new(),
+            roll_id: None,
+            stamp_index: Some(index.unwrap_or_default()),
+            batch_id: None,
+            origin: None,
+            scans,
+            first_at,
+            last_at,
+        },
     }
 }
 
@@ -74,26 +83,26 @@ pub fn alerts(
         scan::table
             .filter(scan::scanned_at.ge(from))
             .filter(scan::scanned_at.lt(to))
-            .filter(scan::roll_id.is_not_null())
+            .filter(scan::roll_number.is_not_null())
     };
     let group = (
-        scan::roll_id,
+        scan::roll_number,
         scan::stamp_index,
         count_star(),
         min(scan::scanned_at),
         max(scan::scanned_at),
     );
-    let mut found = Vec::new();
+    let mut stamps = Vec::new();
     for row in in_window()
-        .group_by((scan::roll_id, scan::stamp_index))
+        .group_by((scan::roll_number, scan::stamp_index))
         .having(count_star().ge(limits.max_scans))
         .select(group)
         .load::<StampGroup>(conn)?
     {
-        found.push(stamp_alert("over_scanned", row, None));
+        stamps.push(stamp_alert("over_scanned", row, None));
     }
     for row in in_window()
-        .group_by((scan::roll_id, scan::stamp_index))
+        .group_by((scan::roll_number, scan::stamp_index))
         .having(
             diesel::dsl::count(scan::origin_region)
                 .aggregate_distinct()
@@ -102,7 +111,7 @@ pub fn alerts(
         .select(group)
         .load::<StampGroup>(conn)?
     {
-        found.push(stamp_alert("far_apart", row, None));
+        stamps.push(stamp_alert("far_apart", row, None));
     }
     for (kind, verdict) in [
         ("voided_scanned", "voided"),
@@ -110,14 +119,14 @@ pub fn alerts(
     ] {
         for row in in_window()
             .filter(scan::verdict.eq(verdict))
-            .group_by((scan::roll_id, scan::stamp_index))
+            .group_by((scan::roll_number, scan::stamp_index))
             .select(group)
             .load::<StampGroup>(conn)?
         {
-            found.push(stamp_alert(kind, row, Some(verdict)));
+            stamps.push(stamp_alert(kind, row, Some(verdict)));
         }
     }
-    attach_batches(conn, scope, &mut found)?;
+    let mut found = attach_rolls(conn, scope, stamps)?;
     // A forged code belongs to no batch and so to no province: every
     // regulator and admin sees forged bursts; producers do not.
     if !matches!(scope, Scope::Enterprise(_)) {
@@ -159,29 +168,41 @@ pub fn alerts(
     Ok(found)
 }
 
-/// Names each stamp alert's batch and drops those outside the caller's reach.
-fn attach_batches(
+/// Names each stamp alert's roll and batch, points it at its scans, and
+/// drops those outside the caller's reach.
+fn attach_rolls(
     conn: &mut DbConnection,
     scope: &Scope,
-    found: &mut Vec<Alert>,
-) -> QueryResult<()> {
-    let rolls: Vec<&str> = found.iter().filter_map(|a| a.roll_id.as_deref()).collect();
-    let roll_batches: Vec<(String, String)> = stamp_roll::table
-        .filter(stamp_roll::id.eq_any(rolls))
-        .select((stamp_roll::id, stamp_roll::batch_id))
+    stamps: Vec<StampAlert>,
+) -> QueryResult<Vec<Alert>> {
+    let numbers: Vec<i64> = stamps.iter().map(|s| s.roll_number).collect();
+    let rolls: Vec<(i64, String, String)> = stamp_roll::table
+        .filter(stamp_roll::number.eq_any(numbers))
+        .select((stamp_roll::number, stamp_roll::id, stamp_roll::batch_id))
         .load(conn)?;
-    let batch_ids: Vec<&str> = roll_batches.iter().map(|(_, b)| b.as_str()).collect();
+    let batch_ids: Vec<&str> = rolls.iter().map(|(_, _, b)| b.as_str()).collect();
     let visible: Vec<String> = batches::scoped(scope)
         .filter(batch::id.eq_any(batch_ids))
         .select(batch::id)
         .load(conn)?;
-    found.retain_mut(|alert| {
-        let batch = roll_batches
-            .iter()
-            .find(|(roll, _)| Some(roll.as_str()) == alert.roll_id.as_deref())
-            .map(|(_, b)| b.clone());
-        alert.batch_id = batch.clone();
-        batch.is_some_and(|b| visible.contains(&b))
-    });
-    Ok(())
+    Ok(stamps
+        .into_iter()
+        .filter_map(|stamp| {
+            let (_, roll_id, batch_id) = rolls.iter().find(|(n, _, _)| *n == stamp.roll_number)?;
+            if !visible.contains(batch_id) {
+                return None;
+            }
+            let mut alert = stamp.alert;
+            let index = alert.stamp_index.unwrap_or_default();
+            let verdict = stamp
+                .verdict
+                .map(|v| format!("&verdict={v}"))
+                .unwrap_or_default();
+            alert.evidence =
+                format!("/api/v1/scans?roll_id={roll_id}&stamp_index={index}{verdict}");
+            alert.roll_id = Some(roll_id.clone());
+            alert.batch_id = Some(batch_id.clone());
+            Some(alert)
+        })
+        .collect())
 }

@@ -79,7 +79,8 @@ pub fn stats(
     let stamps_issued = stamps_issued(conn, scope, from, to)?;
     let day = || sql::<Date>("date(scan.scanned_at)");
     let scans_per_day = scan::table
-        .inner_join(stamp_roll::table.inner_join(batch::table))
+        .inner_join(stamp_roll::table.on(stamp_roll::number.nullable().eq(scan::roll_number)))
+        .inner_join(batch::table.on(batch::id.eq(stamp_roll::batch_id)))
         .filter(in_scope())
         .filter(scan::scanned_at.ge(from))
         .filter(scan::scanned_at.lt(to))
@@ -113,7 +114,8 @@ pub fn scans_by_origin(
 ) -> QueryResult<Vec<(Option<String>, i64)>> {
     let (condition, bound) = scope_condition(scope);
     scan::table
-        .inner_join(stamp_roll::table.inner_join(batch::table))
+        .inner_join(stamp_roll::table.on(stamp_roll::number.nullable().eq(scan::roll_number)))
+        .inner_join(batch::table.on(batch::id.eq(stamp_roll::batch_id)))
         .filter(sql::<Bool>(condition).bind::<Text, _>(bound).sql(")"))
         .filter(scan::scanned_at.ge(from))
         .filter(scan::scanned_at.lt(to))

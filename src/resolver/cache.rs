@@ -39,6 +39,8 @@ const MAX_ROLLS: usize = 20_000;
 #[derive(Debug)]
 pub struct RollFacts {
     pub roll_id: String,
+    /// The number its serials encode; scans name the roll by it.
+    pub number: i64,
     pub batch_id: String,
     count: i64,
     key_id: i32,
@@ -155,7 +157,7 @@ impl ResolverCache {
         index: u32,
         key_id: u8,
         window_hours: i64,
-        region: Option<&str>,
+        region: Option<u64>,
     ) -> Option<Found> {
         if self.now_ms() >= self.next_check.load(Ordering::Acquire) {
             return None;
@@ -167,7 +169,7 @@ impl ResolverCache {
         }
         let stats = self
             .scans
-            .known(&facts.roll_id, index, region, window_start(window_hours))?;
+            .known(facts.number, index, region, window_start(window_hours))?;
         Some(Found { roll: facts, stats })
     }
 
@@ -180,7 +182,7 @@ impl ResolverCache {
         index: u32,
         key_id: u8,
         window_hours: i64,
-        region: Option<&str>,
+        region: Option<u64>,
     ) -> QueryResult<Option<Found>> {
         if self.claim_check() {
             if let Err(e) = self.refresh(conn) {
@@ -200,14 +202,14 @@ impl ResolverCache {
         if !facts.issued(index, key_id) {
             return Ok(None);
         }
-        self.scans.load(conn, &facts.roll_id, facts.count)?;
+        self.scans.load(conn, facts.number, facts.count)?;
         let since = window_start(window_hours);
-        let stats = match self.scans.known(&facts.roll_id, index, region, since) {
+        let stats = match self.scans.known(facts.number, index, region, since) {
             Some(stats) => stats,
             None => {
-                let history = History::read(conn, &facts.roll_id, index, since)?;
+                let history = History::read(conn, facts.number, index, since)?;
                 let stats = history.stats(region, since);
-                self.scans.remember(&facts.roll_id, index, history);
+                self.scans.remember(facts.number, index, history);
                 stats
             }
         };
@@ -240,6 +242,7 @@ impl ResolverCache {
         let facts = Arc::new(RollFacts {
             roll_voided: roll.voided_at.is_some(),
             roll_id: roll.id,
+            number,
             batch_id: roll.batch_id,
             count: roll.count,
             key_id: roll.key_id,

@@ -23,7 +23,7 @@ use crate::domain::verdict::{verdict, StampFacts, Verdict};
 use crate::error::{AppError, AppResult};
 use crate::pages::stamp as page;
 use crate::resolver::record::BatchRecord;
-use crate::resolver::scans::NewScan;
+use crate::resolver::scans::{NewScan, Origin};
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -217,34 +217,31 @@ async fn resolve_stamp(
     answer: Answer,
 ) -> AppResult<HttpResponse> {
     let window = state.config.suspicious_window_hours;
-    let origins = origin_of(req, state);
-    let region = origins.1.clone();
-    let cached = state.resolver.lookup_cached(
-        stamp.roll,
-        stamp.index,
-        stamp.key_id,
-        window,
-        region.as_deref(),
-    );
-    let found = match cached {
-        Some(found) => Some(found),
-        None => {
-            let cache = Arc::clone(&state.resolver);
-            let region = region.clone();
-            state
-                .db(move |conn| {
-                    Ok(cache.lookup(
-                        conn,
-                        stamp.roll,
-                        stamp.index,
-                        stamp.key_id,
-                        window,
-                        region.as_deref(),
-                    )?)
-                })
-                .await?
-        }
-    };
+    let origin = origin_of(req, state);
+    let region = origin.map(|o| o.region);
+    let cached =
+        state
+            .resolver
+            .lookup_cached(stamp.roll, stamp.index, stamp.key_id, window, region);
+    let found =
+        match cached {
+            Some(found) => Some(found),
+            None => {
+                let cache = Arc::clone(&state.resolver);
+                state
+                    .db(move |conn| {
+                        Ok(cache.lookup(
+                            conn,
+                            stamp.roll,
+                            stamp.index,
+                            stamp.key_id,
+                            window,
+                            region,
+                        )?)
+                    })
+                    .await?
+            }
+        };
     // A genuine serial under another product's GTIN or lot is a copied label.
     let found = found.filter(|f| {
         link.as_ref().is_none_or(|l| {
@@ -255,7 +252,7 @@ async fn resolve_stamp(
     let Some(found) = found else {
         state
             .scans
-            .push(new_scan(req, origins, None, &serial, Verdict::Unknown));
+            .push(new_scan(req, origin, None, &serial, Verdict::Unknown));
         return Ok(unknown_answer(
             StatusCode::NOT_FOUND,
             "this stamp code was never issued",
@@ -272,21 +269,16 @@ async fn resolve_stamp(
         recent_origins: found.stats.recent_origins,
     };
     let verdict = verdict(&facts, &state.config.clone_thresholds());
-    let this_scan = new_scan(
-        req,
-        origins,
-        Some((&roll.roll_id, stamp.index)),
-        &serial,
-        verdict,
-    );
+    let index = i64::from(stamp.index);
+    let this_scan = new_scan(req, origin, Some((roll.number, index)), &serial, verdict);
     let scanned_at = this_scan.scanned_at;
+    // Noted before it is buffered, so that the index expects the row before
+    // the flusher can write it and a check read it back.
+    state
+        .resolver
+        .scans
+        .record(roll.number, index, region, scanned_at);
     state.scans.push(this_scan);
-    state.resolver.scans.record(
-        &roll.roll_id,
-        i64::from(stamp.index),
-        region.as_deref(),
-        scanned_at,
-    );
     let body = StampAnswer {
         verdict,
         serial_grouped: group(&serial),
@@ -320,20 +312,14 @@ pub fn client_ip(req: &HttpRequest, state: &AppState) -> Option<IpAddr> {
     req.peer_addr().map(|a| a.ip())
 }
 
-fn origin_of(req: &HttpRequest, state: &AppState) -> (Option<String>, Option<String>) {
-    match client_ip(req, state) {
-        Some(ip) => {
-            let (fine, coarse) = scans::origins(ip, &state.origin_salt[..]);
-            (Some(fine), Some(coarse))
-        }
-        None => (None, None),
-    }
+fn origin_of(req: &HttpRequest, state: &AppState) -> Option<Origin> {
+    client_ip(req, state).map(|ip| scans::origins(ip, &state.origin_salt[..]))
 }
 
 fn new_scan(
     req: &HttpRequest,
-    (origin_hash, origin_region): (Option<String>, Option<String>),
-    stamp: Option<(&str, u32)>,
+    origin: Option<Origin>,
+    stamp: Option<(i64, i64)>,
     serial: &str,
     verdict: Verdict,
 ) -> NewScan {
@@ -343,13 +329,11 @@ fn new_scan(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     NewScan {
-        roll_id: stamp.map(|(id, _)| id.to_owned()),
-        stamp_index: stamp.map(|(_, i)| i64::from(i)),
+        stamp,
         serial: serial.to_owned(),
         scanned_at: crate::time::now(),
-        origin_hash,
-        origin_region,
-        client_class: scans::client_class(user_agent).to_owned(),
-        verdict: verdict.as_str().to_owned(),
+        origin,
+        client_class: scans::client_class(user_agent),
+        verdict,
     }
 }

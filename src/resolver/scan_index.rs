@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use crate::db::schema::scan;
 use crate::db::DbConnection;
 use crate::resolver::record::ScanStats;
+use crate::resolver::scans::origin_number;
 
 /// Stamps covered by bits at most, over all rolls (one bit each: 8 MB); past
 /// it the index starts over and rolls are read again as they are scanned.
@@ -37,7 +38,7 @@ const HISTORY_TTL: Duration = Duration::from_secs(300);
 /// Origins kept per history; past it the longest unseen is replaced (the
 /// clone verdict needs only a handful).
 const MAX_ORIGINS: usize = 32;
-/// Scan rows read per query when catching up.
+/// Stamps' scan rows read per query when catching up.
 const TAIL_PAGE: i64 = 50_000;
 /// Rows re-read behind the last id seen, for ids committed out of order.
 const TAIL_MARGIN: i64 = 1_000;
@@ -54,13 +55,8 @@ pub struct History {
     read_at: Instant,
 }
 
-/// A coarse origin's hash as a number (it is 16 hex digits).
-fn origin_key(region: &str) -> Option<u64> {
-    u64::from_str_radix(region, 16).ok()
-}
-
 impl History {
-    fn first(region: Option<&str>, at: NaiveDateTime) -> Self {
+    fn first(region: Option<u64>, at: NaiveDateTime) -> Self {
         let mut history = History {
             count: 0,
             first_at: None,
@@ -71,10 +67,10 @@ impl History {
         history
     }
 
-    fn add(&mut self, region: Option<&str>, at: NaiveDateTime) {
+    fn add(&mut self, region: Option<u64>, at: NaiveDateTime) {
         self.count += 1;
         self.first_at = Some(self.first_at.map_or(at, |first| first.min(at)));
-        let Some(key) = region.and_then(origin_key) else {
+        let Some(key) = region else {
             return;
         };
         if let Some((_, seen)) = self.origins.iter_mut().find(|(o, _)| *o == key) {
@@ -88,10 +84,9 @@ impl History {
 
     /// The stats for a scan from `region` now, counting origins seen since
     /// `since` (the clone-detection window).
-    pub fn stats(&self, region: Option<&str>, since: NaiveDateTime) -> ScanStats {
+    pub fn stats(&self, region: Option<u64>, since: NaiveDateTime) -> ScanStats {
         let recent = || self.origins.iter().filter(|(_, seen)| *seen >= since);
-        let current = region.and_then(origin_key);
-        let current_is_new = current.is_some_and(|c| !recent().any(|(o, _)| *o == c));
+        let current_is_new = region.is_some_and(|c| !recent().any(|(o, _)| *o == c));
         ScanStats {
             count: self.count,
             first_at: self.first_at,
@@ -102,13 +97,13 @@ impl History {
     /// Reads a stamp's history as written so far (the buffer aside).
     pub fn read(
         conn: &mut DbConnection,
-        roll_id: &str,
+        roll: i64,
         index: i64,
         since: NaiveDateTime,
     ) -> QueryResult<Self> {
         let of_stamp = || {
             scan::table
-                .filter(scan::roll_id.eq(roll_id.to_owned()))
+                .filter(scan::roll_number.eq(roll))
                 .filter(scan::stamp_index.eq(index))
         };
         let (count, first_at) = of_stamp()
@@ -121,7 +116,7 @@ impl History {
             .select((scan::origin_region, max(scan::scanned_at)))
             .load::<(Option<String>, Option<NaiveDateTime>)>(conn)?
             .into_iter()
-            .filter_map(|(region, seen)| Some((origin_key(&region?)?, seen?)))
+            .filter_map(|(region, seen)| Some((origin_number(&region?)?, seen?)))
             .take(MAX_ORIGINS)
             .collect();
         Ok(History {
@@ -138,38 +133,33 @@ pub struct ScanIndex {
     inner: Mutex<Scanned>,
 }
 
-struct RollScans {
-    /// A short number for the roll, to key its stamps' histories.
-    slot: u64,
-    bits: Vec<u64>,
-}
-
 #[derive(Default)]
 struct Scanned {
     /// The highest scan id folded in; `None` until the first check.
     last_id: Option<i64>,
-    rolls: HashMap<String, RollScans>,
-    next_slot: u64,
+    /// Per roll (by number), a bit per stamp: ever scanned.
+    rolls: HashMap<i64, Vec<u64>>,
     stamps: usize,
     histories: HashMap<u64, History>,
     /// This node's scans not yet seen coming back from the database.
     echoes: HashMap<u64, u32>,
 }
 
-/// A stamp's key in `histories` and `echoes`.
-fn stamp_key(slot: u64, index: usize) -> u64 {
-    (slot << 32) | (index as u64 & 0xFFFF_FFFF)
+/// A stamp's key in `histories` and `echoes`: roll numbers and stamp
+/// indices are both 32-bit (they are what a serial encodes).
+fn stamp_key(roll: i64, index: usize) -> u64 {
+    ((roll as u64) << 32) | (index as u64 & 0xFFFF_FFFF)
 }
 
 impl Scanned {
     /// Sets the stamp's bit; its key and whether the bit was set before.
-    fn set(&mut self, roll_id: &str, index: i64) -> Option<(u64, bool)> {
-        let roll = self.rolls.get_mut(roll_id)?;
+    fn set(&mut self, roll: i64, index: i64) -> Option<(u64, bool)> {
+        let bits = self.rolls.get_mut(&roll)?;
         let i = usize::try_from(index).ok()?;
-        let word = roll.bits.get_mut(i / 64)?;
+        let word = bits.get_mut(i / 64)?;
         let was = *word & (1 << (i % 64)) != 0;
         *word |= 1 << (i % 64);
-        Some((stamp_key(roll.slot, i), was))
+        Some((stamp_key(roll, i), was))
     }
 
     /// Keeps the histories under their bound.
@@ -202,40 +192,40 @@ impl ScanIndex {
     /// client's coarse origin, `since` the start of the clone window.
     pub fn known(
         &self,
-        roll_id: &str,
+        roll: i64,
         index: i64,
-        region: Option<&str>,
+        region: Option<u64>,
         since: NaiveDateTime,
     ) -> Option<ScanStats> {
         let inner = self.inner();
-        let roll = inner.rolls.get(roll_id)?;
+        let bits = inner.rolls.get(&roll)?;
         let i = usize::try_from(index).ok()?;
-        let word = roll.bits.get(i / 64)?;
+        let word = bits.get(i / 64)?;
         if word & (1 << (i % 64)) == 0 {
             return Some(ScanStats::unscanned(region.is_some()));
         }
         inner
             .histories
-            .get(&stamp_key(roll.slot, i))
+            .get(&stamp_key(roll, i))
             .filter(|h| h.read_at.elapsed() < HISTORY_TTL)
             .map(|h| h.stats(region, since))
     }
 
     /// Keeps a history just read from the database.
-    pub fn remember(&self, roll_id: &str, index: i64, history: History) {
+    pub fn remember(&self, roll: i64, index: i64, history: History) {
         let mut inner = self.inner();
-        let (Some(roll), Ok(i)) = (inner.rolls.get(roll_id), usize::try_from(index)) else {
+        let (true, Ok(i)) = (inner.rolls.contains_key(&roll), usize::try_from(index)) else {
             return;
         };
-        let key = stamp_key(roll.slot, i);
+        let key = stamp_key(roll, i);
         inner.make_room();
         inner.histories.insert(key, history);
     }
 
     /// Notes a scan this node has just buffered.
-    pub fn record(&self, roll_id: &str, index: i64, region: Option<&str>, at: NaiveDateTime) {
+    pub fn record(&self, roll: i64, index: i64, region: Option<u64>, at: NaiveDateTime) {
         let mut inner = self.inner();
-        let Some((key, was_scanned)) = inner.set(roll_id, index) else {
+        let Some((key, was_scanned)) = inner.set(roll, index) else {
             return;
         };
         *inner.echoes.entry(key).or_default() += 1;
@@ -248,14 +238,14 @@ impl ScanIndex {
     }
 
     /// Reads the roll's scanned stamps unless already known.
-    pub fn load(&self, conn: &mut DbConnection, roll_id: &str, count: i64) -> QueryResult<()> {
-        if self.inner().rolls.contains_key(roll_id) {
+    pub fn load(&self, conn: &mut DbConnection, roll: i64, count: i64) -> QueryResult<()> {
+        if self.inner().rolls.contains_key(&roll) {
             return Ok(());
         }
         let count = usize::try_from(count).unwrap_or(0);
         let mut bits = vec![0u64; count.div_ceil(64)];
         let scanned: Vec<Option<i64>> = scan::table
-            .filter(scan::roll_id.eq(roll_id))
+            .filter(scan::roll_number.eq(roll))
             .select(scan::stamp_index)
             .distinct()
             .load(conn)?;
@@ -272,41 +262,44 @@ impl ScanIndex {
         if inner.stamps + count > MAX_STAMPS {
             inner.forget();
         }
-        if !inner.rolls.contains_key(roll_id) {
-            let slot = inner.next_slot;
-            inner.next_slot += 1;
+        if !inner.rolls.contains_key(&roll) {
             inner.stamps += count;
-            inner
-                .rolls
-                .insert(roll_id.to_owned(), RollScans { slot, bits });
+            inner.rolls.insert(roll, bits);
         }
         Ok(())
     }
 
-    /// Folds in the scans written since the last call, by any node.
+    /// Folds in the scans written since the last call, by any node. Only
+    /// stamps' scans are read: a flood of forged codes, however long, costs
+    /// one pass over the new ids and never makes the index start over.
     pub fn tail(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        let top: i64 = scan::table
+            .select(max(scan::id))
+            .get_result::<Option<i64>>(conn)?
+            .unwrap_or(0);
         let Some(last) = self.inner().last_id else {
-            let top: Option<i64> = scan::table.select(max(scan::id)).get_result(conn)?;
-            self.inner().last_id.get_or_insert(top.unwrap_or(0));
+            self.inner().last_id.get_or_insert(top);
             return Ok(());
         };
         let mut from = last.saturating_sub(TAIL_MARGIN);
         for _ in 0..TAIL_PAGES {
-            let rows: Vec<(i64, Option<String>, Option<i64>)> = scan::table
+            let rows: Vec<(i64, Option<i64>, Option<i64>)> = scan::table
                 .filter(scan::id.gt(from))
+                .filter(scan::id.le(top))
+                .filter(scan::roll_number.is_not_null())
                 .order(scan::id)
-                .select((scan::id, scan::roll_id, scan::stamp_index))
+                .select((scan::id, scan::roll_number, scan::stamp_index))
                 .limit(TAIL_PAGE)
                 .load(conn)?;
             let full = rows.len() as i64 == TAIL_PAGE;
             let mut inner = self.inner();
             let seen = inner.last_id.unwrap_or(0);
-            for (id, roll_id, index) in rows {
+            for (id, roll, index) in rows {
                 from = from.max(id);
-                let (Some(roll_id), Some(index)) = (roll_id, index) else {
+                let (Some(roll), Some(index)) = (roll, index) else {
                     continue;
                 };
-                let Some((key, _)) = inner.set(&roll_id, index) else {
+                let Some((key, _)) = inner.set(roll, index) else {
                     continue;
                 };
                 if id <= seen {
@@ -323,10 +316,11 @@ impl ScanIndex {
                     }
                 }
             }
-            inner.last_id = Some(seen.max(from));
             if !full {
+                inner.last_id = Some(seen.max(top));
                 return Ok(());
             }
+            inner.last_id = Some(seen.max(from));
         }
         // Too far behind to catch up cheaply: start over from the database.
         let mut inner = self.inner();

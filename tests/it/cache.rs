@@ -145,19 +145,21 @@ async fn scans_written_by_another_node_count_after_the_check() {
 #[actix_web::test]
 async fn a_busy_seconds_scans_are_all_written_in_chunks() {
     use tracestamp::db::schema::scan;
-    use tracestamp::resolver::scans::NewScan;
+    use tracestamp::domain::verdict::Verdict;
+    use tracestamp::resolver::scans::{NewScan, Origin};
     let app = crate::harness::TestApp::new();
     // 2,345 = 2 × 1,000 + 256 + 64 + 16 + 8 + 1: every chunk size at once.
     for n in 0..2_345 {
         app.state.scans.push(NewScan {
-            roll_id: None,
-            stamp_index: None,
+            stamp: None,
             serial: format!("FORGED{n:014}"),
             scanned_at: tracestamp::time::now(),
-            origin_hash: (n % 2 == 0).then(|| "00ff00ff00ff00ff".into()),
-            origin_region: None,
-            client_class: "tool".into(),
-            verdict: "unknown".into(),
+            origin: (n % 2 == 0).then_some(Origin {
+                network: 0x00ff_00ff_00ff_00ff,
+                region: 0x00ff,
+            }),
+            client_class: "tool",
+            verdict: Verdict::Unknown,
         });
     }
     assert_eq!(app.state.flush_scans().unwrap(), 2_345);
@@ -169,4 +171,20 @@ async fn a_busy_seconds_scans_are_all_written_in_chunks() {
         .first(&mut *app.conn())
         .unwrap();
     assert_eq!(last, "FORGED00000000002344");
+    let origins: Vec<(Option<String>, Option<String>)> = scan::table
+        .order(scan::id)
+        .select((scan::origin_hash, scan::origin_region))
+        .limit(2)
+        .load(&mut *app.conn())
+        .unwrap();
+    assert_eq!(
+        origins,
+        [
+            (
+                Some("00ff00ff00ff00ff".to_owned()),
+                Some("00000000000000ff".to_owned())
+            ),
+            (None, None)
+        ]
+    );
 }

@@ -170,10 +170,15 @@ fn concurrent_resolves_and_writes_lose_nothing() {
     // With the server still running, the periodic flusher alone must write
     // every scan within the window.
     let mut conn = db.connect();
+    let roll_number: i64 = stamp_roll::table
+        .find(&roll_id)
+        .select(stamp_roll::number)
+        .first(&mut conn)
+        .unwrap();
     let stopped_at = Instant::now();
     let scans = loop {
         let n: i64 = scan::table
-            .filter(scan::roll_id.eq(&roll_id))
+            .filter(scan::roll_number.eq(roll_number))
             .count()
             .get_result(&mut conn)
             .unwrap();
