@@ -25,4 +25,5 @@ mod pages;
 mod registry;
 mod soak;
 mod stamps;
+mod upgrade;
 mod validation;

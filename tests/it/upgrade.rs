@@ -1,0 +1,86 @@
+//! Upgrades of a database that already holds data: a migration that
+//! reshapes a table keeps every row, both up and down.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel_migrations::{FileBasedMigrations, MigrationHarness};
+use serde_json::json;
+
+use tracestamp::db::schema::{scan, stamp_roll};
+use tracestamp::db::DbConnection;
+
+use crate::world::World;
+
+/// Undoes the newest migration with its down.sql.
+fn revert_last(conn: &mut DbConnection) {
+    let reverted = match conn {
+        DbConnection::Sqlite(c) => c.revert_last_migration(
+            FileBasedMigrations::from_path("migrations/sqlite").expect("sqlite migrations"),
+        ),
+        DbConnection::Postgres(c) => c.revert_last_migration(
+            FileBasedMigrations::from_path("migrations/postgres").expect("postgres migrations"),
+        ),
+    };
+    assert_eq!(
+        reverted.expect("reverts").to_string(),
+        "20261123000011",
+        "the newest migration is the one this test is about"
+    );
+}
+
+#[actix_web::test]
+async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
+    let w = World::build().await;
+    let roll = w
+        .app
+        .post(
+            &format!("/api/v1/batches/{}/stamp-rolls", w.a.batch),
+            &w.a.token,
+            json!({"count": 10}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let roll_id = roll["id"].as_str().expect("roll id").to_owned();
+    let mut conn = w.app.conn();
+    let number: i64 = stamp_roll::table
+        .find(&roll_id)
+        .select(stamp_roll::number)
+        .first(&mut *conn)
+        .expect("roll number");
+
+    // Scans written by the schema before: the roll named by its id.
+    revert_last(&mut conn);
+    conn.batch_execute(&format!(
+        "INSERT INTO scan (roll_id, stamp_index, serial, scanned_at, client_class, verdict)
+         VALUES ('{roll_id}', 3, 'OLDSTAMP', '2026-11-01 08:00:00', 'mobile', 'genuine'),
+                (NULL, NULL, 'FORGED', '2026-11-01 08:00:01', 'tool', 'unknown')"
+    ))
+    .expect("old-style scans");
+
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 1);
+    let rows: Vec<(Option<i64>, Option<i64>, String)> = scan::table
+        .order(scan::id)
+        .select((scan::roll_number, scan::stamp_index, scan::serial))
+        .load(&mut *conn)
+        .expect("scans");
+    assert_eq!(
+        rows,
+        [
+            (Some(number), Some(3), "OLDSTAMP".to_owned()),
+            (None, None, "FORGED".to_owned())
+        ]
+    );
+    drop(conn);
+
+    // The API still names the scan's roll by id.
+    let listed = w
+        .app
+        .get(&format!("/api/v1/scans?roll_id={roll_id}"), &w.a.token)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(listed["total"], 1, "{listed}");
+    assert_eq!(listed["items"][0]["roll_id"], roll_id.as_str());
+    assert_eq!(listed["items"][0]["stamp_index"], 3);
+}
