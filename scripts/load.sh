@@ -16,8 +16,8 @@
 #   case, the median is reported; default 3).
 # Installs nothing: wrk must be there (apt-get install -y wrk).
 # The resolver's rate limit is raised far out of the way for the run (it is
-# still checked on every request, so its cost is measured), and glibc is held
-# to two malloc arenas (MALLOC_ARENA_MAX=2, as README advises), see README.
+# still checked on every request, so its cost is measured), and glibc's malloc
+# is held to two arenas (MALLOC_ARENA_MAX=2), as README advises for production.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -121,6 +121,7 @@ print(name, med(0), med(1), med(2), int(sum(r[3] for r in rows)), int(sum(r[4] f
 EOF
 }
 
+echo "server peak RSS so far (demo set, the roll, its CSV): $(awk '/VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$server/status")"
 echo "== wrk: 2 threads, 64 connections, ${duration} s, median of $runs runs"
 : >"$work/results.txt"
 run baseline "$work/baseline.txt" application/json

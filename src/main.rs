@@ -13,13 +13,6 @@ use tracestamp::models::audit_log::{self, Verification};
 use tracestamp::models::enterprise;
 use tracestamp::{accounts, demo, AppState};
 
-/// mimalloc rather than glibc's malloc: under a busy resolver (thousands of
-/// short-lived request and scan allocations a second, across threads) glibc
-/// kept about twice the memory in use as free but unreturned pages, and its
-/// allocation paths took a few percent of the CPU (README, Performance).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "tracestamp",

@@ -48,6 +48,9 @@ pub struct RollFacts {
     /// Indices of the roll's individually voided stamps, sorted.
     voided: Vec<i64>,
     pub record: Arc<BatchRecord>,
+    /// The record's JSON members, serialised once for all its stamps'
+    /// answers (see `StampAnswer::to_json`).
+    pub record_json: Arc<str>,
 }
 
 impl RollFacts {
@@ -74,7 +77,7 @@ struct Records {
     /// Bumped at every drop, so that a load begun before it is not kept.
     generation: u64,
     rolls: HashMap<i64, Arc<RollFacts>>,
-    batches: HashMap<String, Arc<BatchRecord>>,
+    batches: HashMap<String, (Arc<BatchRecord>, Arc<str>)>,
 }
 
 pub struct ResolverCache {
@@ -226,10 +229,14 @@ impl ResolverCache {
             return Ok(None);
         };
         let shared = self.records().batches.get(&roll.batch_id).cloned();
-        let record = match shared {
-            Some(record) => record,
+        let (record, record_json) = match shared {
+            Some(shared) => shared,
             None => match record::load(conn, &roll.batch_id)? {
-                Some(record) => Arc::new(record),
+                Some(record) => {
+                    let json = record::json_members(&record)
+                        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+                    (Arc::new(record), Arc::from(json))
+                }
                 None => return Ok(None),
             },
         };
@@ -248,6 +255,7 @@ impl ResolverCache {
             key_id: roll.key_id,
             voided,
             record,
+            record_json,
         });
         let mut records = self.records();
         if records.generation == generation {
@@ -256,9 +264,10 @@ impl ResolverCache {
                 records.batches.clear();
             }
             records.rolls.insert(number, Arc::clone(&facts));
-            records
-                .batches
-                .insert(facts.batch_id.clone(), Arc::clone(&facts.record));
+            records.batches.insert(
+                facts.batch_id.clone(),
+                (Arc::clone(&facts.record), Arc::clone(&facts.record_json)),
+            );
         }
         Ok(Some(facts))
     }

@@ -85,8 +85,9 @@ fn negotiate(req: &HttpRequest, q: &ResolverQuery) -> Answer {
     }
 }
 
-/// The JSON answer for a stamp. It borrows the cached batch record rather
-/// than copying its strings for every scan.
+/// The answer for a stamp: this scan's facts and the batch record. It
+/// borrows the cached record rather than copying its strings for every scan;
+/// its JSON is these fields followed by the record's (`to_json`).
 #[derive(Debug, Serialize)]
 pub struct StampAnswer<'a> {
     pub verdict: Verdict,
@@ -97,8 +98,23 @@ pub struct StampAnswer<'a> {
     pub first_scanned_at: Option<chrono::NaiveDateTime>,
     /// The only address to trust: type the printed code there.
     pub official_site: String,
-    #[serde(flatten)]
+    #[serde(skip)]
     pub record: &'a BatchRecord,
+}
+
+impl StampAnswer<'_> {
+    /// The JSON answer: this scan's fields, then the record's members as
+    /// serialised once by `record::json_members`.
+    pub fn to_json(&self, record_members: &str) -> serde_json::Result<Vec<u8>> {
+        let mut body = serde_json::to_vec(self)?;
+        body.pop(); // the closing brace
+        if !record_members.is_empty() {
+            body.push(b',');
+            body.extend_from_slice(record_members.as_bytes());
+        }
+        body.push(b'}');
+        Ok(body)
+    }
 }
 
 /// The JSON answer for a code that is not a genuine stamp.
@@ -289,7 +305,10 @@ async fn resolve_stamp(
         record: &roll.record,
     };
     match answer {
-        Answer::Json => Ok(HttpResponse::Ok().json(body)),
+        Answer::Json => Ok(HttpResponse::Ok().content_type("application/json").body(
+            body.to_json(&roll.record_json)
+                .map_err(|e| AppError::Internal(format!("stamp answer: {e}")))?,
+        )),
         Answer::Html { english } => Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .body(page::stamp(&body, english))),
@@ -330,7 +349,7 @@ fn new_scan(
         .unwrap_or("");
     NewScan {
         stamp,
-        serial: serial.to_owned(),
+        serial: serial.into(),
         scanned_at: crate::time::now(),
         origin,
         client_class: scans::client_class(user_agent),

@@ -152,7 +152,7 @@ async fn a_busy_seconds_scans_are_all_written_in_chunks() {
     for n in 0..2_345 {
         app.state.scans.push(NewScan {
             stamp: None,
-            serial: format!("FORGED{n:014}"),
+            serial: format!("FORGED{n:014}").as_str().into(),
             scanned_at: tracestamp::time::now(),
             origin: (n % 2 == 0).then_some(Origin {
                 network: 0x00ff_00ff_00ff_00ff,
