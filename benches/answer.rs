@@ -102,6 +102,13 @@ fn answers(c: &mut Criterion) {
     group.bench_function("json", |b| {
         b.iter(|| black_box(&answer).to_json(&members).expect("serialises"))
     });
+    // What each answer cost before the record's members were cached.
+    group.bench_function("json, record serialised per answer", |b| {
+        b.iter(|| {
+            let members = record::json_members(black_box(&record)).expect("serialises");
+            black_box(&answer).to_json(&members).expect("serialises")
+        })
+    });
     group.bench_function("html vi", |b| {
         b.iter(|| page::stamp(black_box(&answer), false))
     });
