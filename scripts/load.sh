@@ -33,30 +33,11 @@ runs=${RUNS:-3}
 cargo build --release --quiet
 work=$(mktemp -d)
 port=18766
-base="http://127.0.0.1:$port"
 if [ $# -ge 1 ]; then db_url=$1; backend=PostgreSQL; else db_url="sqlite://$work/load.db"; backend=SQLite; fi
 
-MALLOC_ARENA_MAX=2 DATABASE_URL="$db_url" RUST_LOG=warn RESOLVER_RATE_PER_MINUTE=4000000000 RESOLVER_RATE_BURST=4000000000 \
-  ./target/release/tracestamp serve --demo --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 150); do curl -fs "$base/healthz/baseline" >/dev/null && break; sleep 0.2; done
-curl -fs "$base/healthz/baseline" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
-
-json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-curl -fs -c "$work/jar" -H 'content-type: application/json' \
-  -d '{"username":"producer1","password":"demo"}' "$base/api/v1/auth/login" >/dev/null
-token=$(curl -fs -b "$work/jar" -H 'content-type: application/json' -d '{"name":"load"}' \
-  "$base/api/v1/tokens" | json '["token"]')
-auth=(-H "Authorization: Bearer $token")
-api() { curl -fs "${auth[@]}" -H 'content-type: application/json' "$@"; }
-product=$(api "$base/api/v1/products?per_page=1" | json '["items"][0]["id"]')
-facility=$(api "$base/api/v1/facilities?per_page=1" | json '["items"][0]["id"]')
-new_batch() {
-  api -d "{\"product_id\":\"$product\",\"facility_id\":\"$facility\",\"lot_code\":\"LOAD-$1-$$\",\"produced_on\":\"2026-11-01\",\"quantity\":1000,\"unit\":\"kg\"}" \
-    "$base/api/v1/batches" | json '["id"]'
-}
-batch=$(new_batch 1)
+server_env=(MALLOC_ARENA_MAX=2 RESOLVER_RATE_PER_MINUTE=4000000000 RESOLVER_RATE_BURST=4000000000)
+. scripts/demo-server.sh
+batch=$(new_batch "LOAD-1-$$")
 api -d '{"kind":"harvesting","occurred_at":"2026-11-01T08:00:00+07:00","facility_id":"'"$facility"'"}' \
   "$base/api/v1/batches/$batch/events" >/dev/null
 
@@ -155,7 +136,7 @@ print("all resolver targets met (p99 < 20 ms everywhere)" if ok and rss_mb < 100
 EOF
 
 echo "== roll of 10,000,000 stamps"
-batch10=$(new_batch 10)
+batch10=$(new_batch "LOAD-10-$$")
 curl -fs -o "$work/roll10.json" -w 'issued in %{time_total} s (target < 1 s)\n' "${auth[@]}" \
   -H 'content-type: application/json' -d '{"count":10000000}' "$base/api/v1/batches/$batch10/stamp-rolls"
 roll10=$(json '["id"]' <"$work/roll10.json")

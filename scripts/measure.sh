@@ -11,24 +11,9 @@ cargo build --release --quiet
 work=$(mktemp -d)
 db_url=${1:-"sqlite://$work/measure.db"}
 port=18765
-base="http://127.0.0.1:$port"
-DATABASE_URL="$db_url" RUST_LOG=warn ./target/release/tracestamp serve --demo --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -fs "$base/" >/dev/null && break; sleep 0.2; done
-
-json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-curl -fs -c "$work/jar" -H 'content-type: application/json' \
-  -d '{"username":"producer1","password":"demo"}' "$base/api/v1/auth/login" >/dev/null
-token=$(curl -fs -b "$work/jar" -H 'content-type: application/json' -d '{"name":"measure"}' \
-  "$base/api/v1/tokens" | json '["token"]')
-auth=(-H "Authorization: Bearer $token")
-api() { curl -fs "${auth[@]}" -H 'content-type: application/json' "$@"; }
-
-product=$(api "$base/api/v1/products?per_page=1" | json '["items"][0]["id"]')
-facility=$(api "$base/api/v1/facilities?per_page=1" | json '["items"][0]["id"]')
-batch=$(api -d "{\"product_id\":\"$product\",\"facility_id\":\"$facility\",\"lot_code\":\"MEASURE-0\",\"produced_on\":\"2026-11-01\",\"quantity\":1000,\"unit\":\"kg\"}" \
-  "$base/api/v1/batches" | json '["id"]')
+server_env=()
+. scripts/demo-server.sh
+batch=$(new_batch MEASURE-0)
 
 echo "== roll of 1,000,000 stamps"
 curl -fs -o "$work/roll.json" -w 'issued in %{time_total} s\n' "${auth[@]}" -H 'content-type: application/json' \

@@ -214,9 +214,12 @@ impl ScanIndex {
     /// Keeps a history just read from the database.
     pub fn remember(&self, roll: i64, index: i64, history: History) {
         let mut inner = self.inner();
-        let (true, Ok(i)) = (inner.rolls.contains_key(&roll), usize::try_from(index)) else {
+        let Ok(i) = usize::try_from(index) else {
             return;
         };
+        if !inner.rolls.contains_key(&roll) {
+            return;
+        }
         let key = stamp_key(roll, i);
         inner.make_room();
         inner.histories.insert(key, history);

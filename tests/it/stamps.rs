@@ -10,7 +10,8 @@ use tracestamp::db::schema::{batch, scan, stamp_roll};
 use crate::harness::{Answer, TestApp};
 use crate::world::World;
 
-async fn issue(w: &World, batch: &str, count: i64) -> serde_json::Value {
+/// Issues a roll of `count` stamps for tenant A's `batch`.
+pub async fn issue(w: &World, batch: &str, count: i64) -> serde_json::Value {
     w.app
         .post(
             &format!("/api/v1/batches/{batch}/stamp-rolls"),

@@ -4,7 +4,6 @@
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
-use serde_json::json;
 
 use tracestamp::db::schema::{scan, stamp_roll};
 use tracestamp::db::DbConnection;
@@ -31,16 +30,7 @@ fn revert_last(conn: &mut DbConnection) {
 #[actix_web::test]
 async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     let w = World::build().await;
-    let roll = w
-        .app
-        .post(
-            &format!("/api/v1/batches/{}/stamp-rolls", w.a.batch),
-            &w.a.token,
-            json!({"count": 10}),
-        )
-        .await
-        .expect(201)
-        .body;
+    let roll = crate::stamps::issue(&w, &w.a.batch, 10).await;
     let roll_id = roll["id"].as_str().expect("roll id").to_owned();
     let mut conn = w.app.conn();
     let number: i64 = stamp_roll::table
