@@ -93,7 +93,7 @@ fn answers(c: &mut Criterion) {
         serial_grouped: "7K3Q-M9XT-MA0B-1C2D-3E4F".into(),
         scan_count: 1,
         first_scanned_at: Some(at(date(2026, 11, 20), 9)),
-        official_site: "https://tx.example.vn".into(),
+        official_site: "https://tx.example.vn",
         record: &record,
     };
     // As the resolver's cache holds it: serialised once per record.
@@ -109,11 +109,21 @@ fn answers(c: &mut Criterion) {
             black_box(&answer).to_json(&members).expect("serialises")
         })
     });
+    // As the resolver's cache holds it: the record's section rendered once
+    // per record and language.
+    let sections = [false, true].map(|english| page::record_section(&record, english));
     group.bench_function("html vi", |b| {
-        b.iter(|| page::stamp(black_box(&answer), false))
+        b.iter(|| page::stamp(black_box(&answer), false, &sections[0]))
     });
     group.bench_function("html en", |b| {
-        b.iter(|| page::stamp(black_box(&answer), true))
+        b.iter(|| page::stamp(black_box(&answer), true, &sections[1]))
+    });
+    // What each page cost before the record's section was cached.
+    group.bench_function("html vi, record rendered per answer", |b| {
+        b.iter(|| {
+            let section = page::record_section(black_box(&record), false);
+            page::stamp(black_box(&answer), false, &section)
+        })
     });
     group.finish();
 }

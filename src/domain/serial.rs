@@ -278,12 +278,14 @@ pub fn normalize_typed(input: &str) -> String {
 /// QR, as people copy short groups more reliably. Any input is grouped in
 /// fives, so a malformed serial shows as-is instead of failing.
 pub fn group(serial: &str) -> String {
-    let chars: Vec<char> = serial.chars().collect();
-    chars
-        .chunks(5)
-        .map(|chunk| chunk.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
+    let mut grouped = String::with_capacity(serial.len() + serial.len() / 5);
+    for (i, c) in serial.chars().enumerate() {
+        if i > 0 && i % 5 == 0 {
+            grouped.push('-');
+        }
+        grouped.push(c);
+    }
+    grouped
 }
 
 /// An HMAC that has absorbed `secret` and the domain tag, ready to clone.

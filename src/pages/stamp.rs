@@ -72,20 +72,40 @@ fn product_name(record: &BatchRecord, l: Lang) -> String {
 struct StampPage<'a> {
     c: Chrome,
     a: &'a StampAnswer<'a>,
-    r: &'a BatchRecord,
     tone: &'static str,
     first_scan: Option<String>,
-    product_name: String,
-    events: Vec<TimelineEntry>,
+    record_html: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "record.html")]
 struct RecordPage<'a> {
     c: Chrome,
+    record_html: &'a str,
+}
+
+/// The batch's record as a page section: the same for every stamp of the
+/// batch, so the resolver renders it once per record and language.
+#[derive(Template)]
+#[template(path = "_record.html")]
+struct RecordSection<'a> {
+    l: Lang,
     r: &'a BatchRecord,
     product_name: String,
     events: Vec<TimelineEntry>,
+}
+
+/// The record's section of the stamp and batch pages.
+pub fn record_section(record: &BatchRecord, english: bool) -> String {
+    let l = if english { Lang::En } else { Lang::Vi };
+    RecordSection {
+        l,
+        r: record,
+        product_name: product_name(record, l),
+        events: timeline(record, l),
+    }
+    .render()
+    .unwrap_or_else(|e| render_failure(&e))
 }
 
 #[derive(Template)]
@@ -117,14 +137,15 @@ pub fn unknown(english: bool, reason: &str, official: &str) -> String {
     .unwrap_or_else(|e| render_failure(&e))
 }
 
-/// The page for a genuine code: verdict, scan count, the batch's record.
-pub fn stamp(answer: &StampAnswer, english: bool) -> String {
+/// The page for a genuine code: verdict, scan count, and the batch's record
+/// as rendered by `record_section` in the same language.
+pub fn stamp(answer: &StampAnswer, english: bool, record_html: &str) -> String {
     let l = if english { Lang::En } else { Lang::Vi };
     let name = product_name(answer.record, l);
     let mut c = Chrome::public(
         l,
         format!("{} — {}", l.verdict(&answer.verdict), name),
-        &answer.official_site,
+        answer.official_site,
     );
     c.og = Some(OpenGraph {
         title: format!("{name} · {}", l.verdict(&answer.verdict)),
@@ -147,9 +168,7 @@ pub fn stamp(answer: &StampAnswer, english: bool) -> String {
     StampPage {
         first_scan: answer.first_scanned_at.map(|t| l.time(&t)),
         tone: tone(answer.verdict),
-        events: timeline(answer.record, l),
-        product_name: name,
-        r: answer.record,
+        record_html,
         a: answer,
         c,
     }
@@ -160,12 +179,9 @@ pub fn stamp(answer: &StampAnswer, english: bool) -> String {
 /// A batch or product page without a stamp (`/01/{gtin}/10/{lot}`).
 pub fn record_page(record: &BatchRecord, english: bool, official: &str) -> String {
     let l = if english { Lang::En } else { Lang::Vi };
-    let name = product_name(record, l);
     RecordPage {
-        c: Chrome::public(l, name.clone(), official),
-        events: timeline(record, l),
-        product_name: name,
-        r: record,
+        c: Chrome::public(l, product_name(record, l), official),
+        record_html: &record_section(record, english),
     }
     .render()
     .unwrap_or_else(|e| render_failure(&e))

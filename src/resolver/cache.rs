@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use crate::db::schema::{public_change, stamp_override};
 use crate::db::DbConnection;
 use crate::models::stamp_roll::{self, STAMP_VOIDED};
-use crate::resolver::record::{self, BatchRecord, ScanStats};
+use crate::resolver::record::{self, PublicRecord, ScanStats};
 use crate::resolver::scan_index::{History, ScanIndex};
 use crate::AppState;
 
@@ -47,10 +47,8 @@ pub struct RollFacts {
     roll_voided: bool,
     /// Indices of the roll's individually voided stamps, sorted.
     voided: Vec<i64>,
-    pub record: Arc<BatchRecord>,
-    /// The record's JSON members, serialised once for all its stamps'
-    /// answers (see `StampAnswer::to_json`).
-    pub record_json: Arc<str>,
+    /// The batch's record, shared by the batch's rolls.
+    pub public: Arc<PublicRecord>,
 }
 
 impl RollFacts {
@@ -77,7 +75,7 @@ struct Records {
     /// Bumped at every drop, so that a load begun before it is not kept.
     generation: u64,
     rolls: HashMap<i64, Arc<RollFacts>>,
-    batches: HashMap<String, (Arc<BatchRecord>, Arc<str>)>,
+    batches: HashMap<String, Arc<PublicRecord>>,
 }
 
 pub struct ResolverCache {
@@ -229,14 +227,13 @@ impl ResolverCache {
             return Ok(None);
         };
         let shared = self.records().batches.get(&roll.batch_id).cloned();
-        let (record, record_json) = match shared {
+        let public = match shared {
             Some(shared) => shared,
             None => match record::load(conn, &roll.batch_id)? {
-                Some(record) => {
-                    let json = record::json_members(&record)
-                        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-                    (Arc::new(record), Arc::from(json))
-                }
+                Some(record) => Arc::new(
+                    PublicRecord::new(record)
+                        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?,
+                ),
                 None => return Ok(None),
             },
         };
@@ -254,8 +251,7 @@ impl ResolverCache {
             count: roll.count,
             key_id: roll.key_id,
             voided,
-            record,
-            record_json,
+            public,
         });
         let mut records = self.records();
         if records.generation == generation {
@@ -264,10 +260,9 @@ impl ResolverCache {
                 records.batches.clear();
             }
             records.rolls.insert(number, Arc::clone(&facts));
-            records.batches.insert(
-                facts.batch_id.clone(),
-                (Arc::clone(&facts.record), Arc::clone(&facts.record_json)),
-            );
+            records
+                .batches
+                .insert(facts.batch_id.clone(), Arc::clone(&facts.public));
         }
         Ok(Some(facts))
     }

@@ -97,7 +97,7 @@ pub struct StampAnswer<'a> {
     #[serde(serialize_with = "crate::time::utc_opt")]
     pub first_scanned_at: Option<chrono::NaiveDateTime>,
     /// The only address to trust: type the printed code there.
-    pub official_site: String,
+    pub official_site: &'a str,
     #[serde(skip)]
     pub record: &'a BatchRecord,
 }
@@ -106,7 +106,8 @@ impl StampAnswer<'_> {
     /// The JSON answer: this scan's fields, then the record's members as
     /// serialised once by `record::json_members`.
     pub fn to_json(&self, record_members: &str) -> serde_json::Result<Vec<u8>> {
-        let mut body = serde_json::to_vec(self)?;
+        let mut body = Vec::with_capacity(256 + record_members.len());
+        serde_json::to_writer(&mut body, self)?;
         body.pop(); // the closing brace
         if !record_members.is_empty() {
             body.push(b',');
@@ -261,8 +262,9 @@ async fn resolve_stamp(
     // A genuine serial under another product's GTIN or lot is a copied label.
     let found = found.filter(|f| {
         link.as_ref().is_none_or(|l| {
-            f.roll.record.product.gtin.as_deref() == Some(l.gtin.as_str())
-                && l.lot.as_deref() == Some(f.roll.record.batch.lot_code.as_str())
+            let record = &f.roll.public.record;
+            record.product.gtin.as_deref() == Some(l.gtin.as_str())
+                && l.lot.as_deref() == Some(record.batch.lot_code.as_str())
         })
     });
     let Some(found) = found else {
@@ -277,10 +279,11 @@ async fn resolve_stamp(
         ));
     };
     let roll = &found.roll;
+    let public = &roll.public;
     let facts = StampFacts {
-        batch_recalled: roll.record.recalled(),
+        batch_recalled: public.record.recalled(),
         stamp_voided: roll.stamp_voided(i64::from(stamp.index)),
-        facility_suspended: roll.record.facility_suspended(),
+        facility_suspended: public.record.facility_suspended(),
         scans: found.stats.count,
         recent_origins: found.stats.recent_origins,
     };
@@ -300,18 +303,18 @@ async fn resolve_stamp(
         serial_grouped: group(&serial),
         scan_count: found.stats.count + 1,
         first_scanned_at: found.stats.first_at.or(Some(scanned_at)),
-        official_site: state.config.base_url().to_owned(),
+        official_site: state.config.base_url(),
         serial,
-        record: &roll.record,
+        record: &public.record,
     };
     match answer {
         Answer::Json => Ok(HttpResponse::Ok().content_type("application/json").body(
-            body.to_json(&roll.record_json)
+            body.to_json(&public.json)
                 .map_err(|e| AppError::Internal(format!("stamp answer: {e}")))?,
         )),
         Answer::Html { english } => Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
-            .body(page::stamp(&body, english))),
+            .body(page::stamp(&body, english, public.html(english)))),
         Answer::Linkset => links::linkset(state, &roll.batch_id, &body).await,
         Answer::Redirect(link_type) => links::redirect(state, &roll.batch_id, &link_type).await,
     }

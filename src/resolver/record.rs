@@ -105,6 +105,33 @@ pub fn json_members(record: &BatchRecord) -> serde_json::Result<String> {
         .to_owned())
 }
 
+/// A batch's record as the resolver caches it, with what every stamp's
+/// answer takes from the record alone, made once for all its stamps' scans
+/// instead of once per scan.
+#[derive(Debug)]
+pub struct PublicRecord {
+    pub record: BatchRecord,
+    /// The record's JSON members (see `json_members`).
+    pub json: String,
+    /// The record's section of the stamp page, in Vietnamese and in English.
+    html: [String; 2],
+}
+
+impl PublicRecord {
+    pub fn new(record: BatchRecord) -> serde_json::Result<Self> {
+        Ok(PublicRecord {
+            json: json_members(&record)?,
+            html: [false, true]
+                .map(|english| crate::pages::stamp::record_section(&record, english)),
+            record,
+        })
+    }
+
+    pub fn html(&self, english: bool) -> &str {
+        &self.html[usize::from(english)]
+    }
+}
+
 impl BatchRecord {
     pub fn recalled(&self) -> bool {
         self.batch.status == "recalled"
