@@ -18,6 +18,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, max, min};
 use diesel::prelude::*;
+use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -51,7 +52,9 @@ pub struct History {
     count: i64,
     first_at: Option<NaiveDateTime>,
     /// Coarse origins (see `scans::origins`) and when each was last seen.
-    origins: Vec<(u64, NaiveDateTime)>,
+    /// Most stamps are scanned from one place: that one is kept inline, as
+    /// a heap allocation per history doubled the index's memory.
+    origins: SmallVec<[(u64, NaiveDateTime); 1]>,
     read_at: Instant,
 }
 
@@ -60,7 +63,7 @@ impl History {
         let mut history = History {
             count: 0,
             first_at: None,
-            origins: Vec::new(),
+            origins: SmallVec::new(),
             read_at: Instant::now(),
         };
         history.add(region, at);
