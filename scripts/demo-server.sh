@@ -1,7 +1,9 @@
 # Sourced by scripts/load.sh and scripts/measure.sh: starts the release binary
 # on the demo set over loopback and logs in as producer1 through the API.
 # Needs: work (a temporary folder, removed on exit), port, db_url, and
-# server_env (an array of VAR=value for the server, possibly empty).
+# server_env (an array of VAR=value for the server, possibly empty); optional
+# TRACESTAMP_BIN: another build of the binary to start instead (to compare
+# builds with the same script).
 # Gives: base, server (its pid, stopped on exit), json PATH (reads JSON on
 # stdin, prints the value at PATH), auth (curl's header arguments), api (curl
 # with producer1's token), product, facility, and new_batch LOT (prints the
