@@ -84,11 +84,27 @@ function done(summary, latency, requests)
 end
 EOF
 
-# run NAME PATHS ACCEPT: one wrk run, its RESULT line appended to NAME.runs
+# cpu_ticks: the server's CPU time so far, in clock ticks
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+
+# run NAME PATHS ACCEPT: one wrk run, its RESULT line appended to NAME.runs;
+# then waits (30 s at most) until the server is idle, the scans it buffered
+# during the run written, so that no run pays for the one before it. The
+# wait goes to NAME.settle: the flusher's backlog at the end of the run.
 run() {
   local name=$1 paths=$2 accept=$3
   wrk -t2 -c64 -d"${duration}s" --timeout 5s -s "$work/paths.lua" "$base" -- "$paths" "$accept" \
     | grep '^RESULT' >>"$work/$name.runs"
+  local start before after
+  start=$(date +%s.%N)
+  after=$(cpu_ticks)
+  for _ in $(seq 1 60); do
+    before=$after
+    sleep 0.5
+    after=$(cpu_ticks)
+    [ $((after - before)) -le 5 ] && break   # under a tenth of a core
+  done
+  python3 -c "import time; print(f'{time.time() - $start - 0.5:.1f}')" >>"$work/$name.settle"
 }
 
 echo "server peak RSS so far (demo set, the roll, its CSV): $(awk '/VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$server/status")"
@@ -111,7 +127,7 @@ names = ["baseline", "resolver-json", "resolver-html", "forged"]
 # RESULT requests/s p50 p99 non-2xx socket-errors, one line per round
 rows = {n: [list(map(float, l.split()[1:])) for l in open(f"{work}/{n}.runs")] for n in names}
 targets = {"resolver-json": 0.3 if backend == "PostgreSQL" else 0.5, "resolver-html": 0.4, "forged": 0.8}
-print(f"{'case':<15}{'requests/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'target':>9}  non-2xx  socket-errors  ratio by round")
+print(f"{'case':<15}{'requests/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'target':>9}  non-2xx  socket-errors  ratio by round     after")
 ok = True
 for name in names:
     r = rows[name]
@@ -122,10 +138,13 @@ for name in names:
     met = (target is None or ratio >= target) and med(2) < 20
     ok &= met
     shown = f">= {target}" if target else ""
-    print(f"{name:<15}{med(0):>12,.0f}{med(1):>9.2f}{med(2):>9.2f}{ratio:>8.2f}{shown:>9}"
+    settle = [float(l) for l in open(f"{work}/{name}.settle")]
+    print(f"{name:<15}{med(0):>12,.0f}{med(1):>9.2f}{med(2):>9.2f}{ratio:>8.3f}{shown:>9}"
           f"  {int(sum(x[3] for x in r)):>7}  {int(sum(x[4] for x in r)):>13}  "
-          + " ".join(f"{q:.2f}" for q in ratios) + ("" if met else "   <- MISSED"))
-print("requests/s, p50, p99: medians over the rounds; ratio: the median of each round's ratio to its own baseline")
+          + " ".join(f"{q:.3f}" for q in ratios) + f"  {statistics.median(settle):.1f} s"
+          + ("" if met else "   <- MISSED"))
+print("requests/s, p50, p99: medians over the rounds; ratio: the median of each round's ratio to its own baseline;")
+print("after: how long the server stayed busy after a run (writing the scans it buffered), median")
 print(f"server peak RSS (VmHWM): {rss_mb:.1f} MB (target < 100 MB)" + ("" if rss_mb < 100 else "   <- MISSED"))
 print("forged serials answer 404 by design: their non-2xx count is every request")
 print("all resolver targets met (p99 < 20 ms everywhere)" if ok and rss_mb < 100 else "SOME TARGETS MISSED")
