@@ -188,3 +188,40 @@ async fn a_busy_seconds_scans_are_all_written_in_chunks() {
         ]
     );
 }
+
+#[actix_web::test]
+async fn scans_of_one_stamp_are_written_in_the_order_they_came() {
+    use tracestamp::db::schema::scan;
+    use tracestamp::domain::verdict::Verdict;
+    use tracestamp::resolver::scans::NewScan;
+    let app = crate::harness::TestApp::new();
+    // Seven stamps taking turns, forged codes between them, over three
+    // chunks: SQLite writes them in stamp order, and each stamp's scans must
+    // keep theirs (ids follow time within a stamp).
+    let start = tracestamp::time::now();
+    for n in 0..3_000i64 {
+        app.state.scans.push(NewScan {
+            stamp: (n % 5 != 0).then_some((9, (n * 3) % 7)),
+            serial: format!("CODE{n:016}").as_str().into(),
+            scanned_at: start + chrono::Duration::milliseconds(n),
+            origin: None,
+            client_class: "mobile",
+            verdict: Verdict::Genuine,
+        });
+    }
+    assert_eq!(app.state.flush_scans().unwrap(), 3_000);
+    let rows: Vec<(Option<i64>, chrono::NaiveDateTime)> = scan::table
+        .order(scan::id)
+        .select((scan::stamp_index, scan::scanned_at))
+        .load(&mut *app.conn())
+        .unwrap();
+    assert_eq!(rows.len(), 3_000);
+    for stamp in (0..7).map(Some).chain([None]) {
+        let times: Vec<_> = rows.iter().filter(|r| r.0 == stamp).map(|r| r.1).collect();
+        assert!(times.len() > 300, "stamp {stamp:?}: {} scans", times.len());
+        assert!(
+            times.windows(2).all(|w| w[0] < w[1]),
+            "stamp {stamp:?}: scans written out of their order"
+        );
+    }
+}
