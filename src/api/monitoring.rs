@@ -134,6 +134,9 @@ struct ScanRow {
     origin_region: Option<String>,
     client_class: String,
     verdict: String,
+    /// Scans this row stands for: 1, or more for the last kept code of a
+    /// flood of unknown codes from one origin (the rest were only counted).
+    tally: i32,
 }
 
 /// The scans of one stamp or roll (producers of the batch, regulators of its
@@ -206,6 +209,7 @@ async fn list_scans(
                     scan::origin_region,
                     scan::client_class,
                     scan::verdict,
+                    scan::tally,
                 ))
                 .load::<ScanRow>(conn)?;
             Ok(page.of(items, total))

@@ -656,6 +656,7 @@ fn schemas() -> Map<String, Value> {
                     ("origin_region", ns()),
                     ("client_class", s()),
                     ("verdict", s()),
+                    ("tally", json!({"type": "integer", "minimum": 1})),
                 ],
                 &["id"],
             ),

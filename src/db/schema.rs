@@ -143,6 +143,7 @@ diesel::table! {
         origin_region -> Nullable<Text>,
         client_class -> Text,
         verdict -> Text,
+        tally -> Integer,
     }
 }
 

@@ -3,7 +3,7 @@
 //! and scans of voided or recalled stamps. Each points at its evidence.
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{count_star, max, min};
+use diesel::dsl::{count_star, max, min, sum};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -136,21 +136,22 @@ pub fn alerts(
             .filter(scan::verdict.eq("unknown"))
             .filter(scan::origin_hash.is_not_null())
             .group_by(scan::origin_hash)
-            .having(count_star().ge(FORGED_BURST))
+            .having(sum(scan::tally).ge(FORGED_BURST))
             .select((
                 scan::origin_hash,
-                count_star(),
+                sum(scan::tally),
                 min(scan::scanned_at),
                 max(scan::scanned_at),
             ))
             .load::<(
                 Option<String>,
-                i64,
+                Option<i64>,
                 Option<NaiveDateTime>,
                 Option<NaiveDateTime>,
             )>(conn)?;
         for (origin, scans, first_at, last_at) in bursts {
             let origin = origin.unwrap_or_default();
+            let scans = scans.unwrap_or_default();
             found.push(Alert {
                 kind: "forged_burst",
                 evidence: format!("/api/v1/scans?origin={origin}&verdict=unknown"),

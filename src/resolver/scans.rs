@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 use smallvec::SmallVec;
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -71,6 +72,14 @@ pub fn origin_number(hex: &str) -> Option<u64> {
     u64::from_str_radix(hex, 16).ok()
 }
 
+/// Codes naming no stamp written one by one per origin network and flush;
+/// the rest from that origin in that flush are counted on the last one kept
+/// (its `tally`). A client spraying invented codes, tens of thousands a
+/// second, otherwise grows the scan table by a row a request and makes the
+/// flusher the busiest thread on the machine; regulators still see every
+/// code of a burst's beginning and its full count.
+const UNKNOWN_KEPT_PER_ORIGIN: i32 = 64;
+
 /// Scans per chunk of the buffer. A busy second buffers tens of thousands,
 /// and a burst the flusher is behind on, hundreds of thousands: in chunks,
 /// what is buffered is never copied to grow, and a backlog costs its own
@@ -107,11 +116,11 @@ impl ScanBuffer {
     /// put back to be tried again at the next flush.
     pub fn flush(&self, conn: &mut DbConnection) -> QueryResult<usize> {
         let chunks = self.take();
-        let mut batch: Vec<&NewScan> = chunks.iter().flatten().collect();
+        let mut batch = fold_unknown_floods(chunks.iter().flatten());
         if batch.is_empty() {
             return Ok(0);
         }
-        let row = |r: &NewScan| {
+        let row = |&(r, tally): &(&NewScan, i32)| {
             (
                 scan::roll_number.eq(r.stamp.map(|(roll, _)| roll)),
                 scan::stamp_index.eq(r.stamp.map(|(_, index)| index)),
@@ -121,6 +130,7 @@ impl ScanBuffer {
                 scan::origin_region.eq(r.origin.map(|o| origin_hex(o.region))),
                 scan::client_class.eq(r.client_class),
                 scan::verdict.eq(r.verdict.as_str()),
+                scan::tally.eq(tally),
             )
         };
         let written = conn.transaction(|conn| {
@@ -135,7 +145,7 @@ impl ScanBuffer {
                 // of CPU a scan instead of 17–20). The sort is stable, so a
                 // stamp's scans keep their order; lists order by time.
                 DbConnection::Sqlite(c) => {
-                    batch.sort_by_key(|r| r.stamp);
+                    batch.sort_by_key(|(r, _)| r.stamp);
                     for r in &batch {
                         diesel::insert_into(scan::table).values(row(r)).execute(c)?;
                     }
@@ -159,7 +169,7 @@ impl ScanBuffer {
                     }
                 }
             }
-            Ok(batch.len())
+            Ok(batch.iter().map(|&(_, tally)| tally as usize).sum())
         });
         if written.is_err() {
             if let Ok(mut pending) = self.pending.lock() {
@@ -168,6 +178,30 @@ impl ScanBuffer {
         }
         written
     }
+}
+
+/// The rows to write for these scans, each with the number of scans it
+/// stands for: every scan of a stamp as its own row, and codes that name no
+/// stamp folded per origin network past `UNKNOWN_KEPT_PER_ORIGIN`.
+fn fold_unknown_floods<'a>(scans: impl Iterator<Item = &'a NewScan>) -> Vec<(&'a NewScan, i32)> {
+    let mut rows: Vec<(&NewScan, i32)> = Vec::new();
+    // Per origin network: the row of its last kept code, and how many kept.
+    let mut kept: HashMap<Option<u64>, (usize, i32)> = HashMap::new();
+    for scan in scans {
+        if scan.stamp.is_some() {
+            rows.push((scan, 1));
+            continue;
+        }
+        let (last, count) = kept.entry(scan.origin.map(|o| o.network)).or_insert((0, 0));
+        if *count < UNKNOWN_KEPT_PER_ORIGIN {
+            rows.push((scan, 1));
+            *last = rows.len() - 1;
+            *count += 1;
+        } else {
+            rows[*last].1 += 1;
+        }
+    }
+    rows
 }
 
 /// Coarse origins of a client address, hashed with a secret salt so the

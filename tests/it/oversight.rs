@@ -457,6 +457,55 @@ async fn alerts_point_at_their_evidence_within_each_callers_reach() {
 }
 
 #[actix_web::test]
+async fn a_flood_of_forged_codes_is_counted_in_full_and_kept_in_part() {
+    let w = World::build().await;
+    // 90: under the resolver's default burst of 100 per client.
+    let codes: Vec<String> = (0..90).map(|n| format!("7K3QM9XTMA0B1C2D{n:04}")).collect();
+    for code in &codes {
+        scan_json(&w.app, code, "14.160.1.1").await;
+    }
+    for code in &codes[..3] {
+        scan_json(&w.app, code, "113.22.5.9").await;
+    }
+    assert_eq!(w.app.state.flush_scans().unwrap(), 93);
+    let alerts = w
+        .app
+        .get("/api/v1/alerts", &w.regulator)
+        .await
+        .expect(200)
+        .body;
+    let bursts: Vec<_> = alerts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "forged_burst")
+        .collect();
+    // The other origin's three codes are no burst.
+    assert_eq!(bursts.len(), 1, "{alerts}");
+    assert_eq!(bursts[0]["scans"], 90);
+    let evidence = w
+        .app
+        .get(
+            &format!("{}&per_page=100", bursts[0]["evidence"].as_str().unwrap()),
+            &w.regulator,
+        )
+        .await
+        .expect(200)
+        .body;
+    // The first 64 codes are kept one by one; the last kept counts the rest.
+    let rows = evidence["items"].as_array().unwrap();
+    assert_eq!(evidence["total"], 64);
+    let tallies: Vec<i64> = rows.iter().map(|r| r["tally"].as_i64().unwrap()).collect();
+    assert_eq!(tallies.iter().sum::<i64>(), 90);
+    assert_eq!(tallies.iter().filter(|&&t| t != 1).count(), 1);
+    let kept: Vec<&str> = rows.iter().map(|r| r["serial"].as_str().unwrap()).collect();
+    for code in &codes[..64] {
+        assert!(kept.contains(&code.as_str()), "{code} not kept");
+    }
+    assert!(!kept.contains(&codes[64].as_str()));
+}
+
+#[actix_web::test]
 async fn statistics_count_what_each_caller_may_see() {
     let w = World::build().await;
     let serial = first_serial(&w, &w.a.batch).await;
