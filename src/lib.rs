@@ -94,6 +94,13 @@ impl AppState {
         Ok(self.scans.flush(&mut conn)?)
     }
 
+    /// Brings the resolver's cache up to date with the database if its
+    /// check is due (see `ResolverCache::check_if_due`).
+    pub fn check_resolver_cache(&self) -> AppResult<()> {
+        let mut conn = self.pool.get()?;
+        Ok(self.resolver.check_if_due(&mut conn)?)
+    }
+
     /// Runs blocking diesel work on actix's blocking pool with a pooled
     /// connection, so no async worker ever waits on the database.
     pub async fn db<T, F>(&self, work: F) -> AppResult<T>

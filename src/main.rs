@@ -244,7 +244,8 @@ fn serve(
 }
 
 /// Writes buffered scans every second on a thread of its own, and once more
-/// when stopped, after the server has drained its requests.
+/// when stopped, after the server has drained its requests; after each
+/// flush, checks the resolver's cache if due.
 struct ScanFlusher {
     stop: std::sync::mpsc::Sender<()>,
     thread: std::thread::JoinHandle<()>,
@@ -266,6 +267,9 @@ fn spawn_scan_flusher(state: AppState) -> ScanFlusher {
         );
         if let Err(e) = state.flush_scans() {
             log::warn!("scans not written yet, will retry: {e}");
+        }
+        if let Err(e) = state.check_resolver_cache() {
+            log::warn!("resolver cache not checked, will retry: {e}");
         }
         if last {
             break;

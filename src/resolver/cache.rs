@@ -150,6 +150,23 @@ impl ResolverCache {
         self.scans.tail(conn)
     }
 
+    /// Checks the change counter and folds in new scans if a check is due.
+    /// Called by lookups and, after each flush, by the scan flusher: were it
+    /// called by lookups alone, a node that served no stamp for a while (only
+    /// forged codes, say, or nothing) would find more new scans than a check
+    /// reads and start its index over, reading every busy stamp again at once
+    /// (measured: the load script's JSON run after its forged run fell to
+    /// 27k requests/s, p99 229 ms).
+    pub fn check_if_due(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        if self.claim_check() {
+            if let Err(e) = self.refresh(conn) {
+                self.check_now();
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
     /// The stamp from memory alone, when everything needed is there and no
     /// check is due: its roll is cached and its scans are known.
     pub fn lookup_cached(
@@ -185,12 +202,7 @@ impl ResolverCache {
         window_hours: i64,
         region: Option<u64>,
     ) -> QueryResult<Option<Found>> {
-        if self.claim_check() {
-            if let Err(e) = self.refresh(conn) {
-                self.check_now();
-                return Err(e);
-            }
-        }
+        self.check_if_due(conn)?;
         let cached = self.records().rolls.get(&i64::from(roll)).cloned();
         let facts = match cached {
             Some(facts) => facts,
