@@ -164,7 +164,7 @@ impl ScanBuffer {
                         };
                         let (rows, after) = rest.split_at(size);
                         rest = after;
-                        let values: Vec<_> = rows.iter().map(|r| row(r)).collect();
+                        let values: Vec<_> = rows.iter().map(row).collect();
                         diesel::insert_into(scan::table).values(values).execute(c)?;
                     }
                 }
