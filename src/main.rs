@@ -243,9 +243,12 @@ fn serve(
     served
 }
 
-/// Writes buffered scans every second on a thread of its own, and once more
-/// when stopped, after the server has drained its requests; after each
-/// flush, checks the resolver's cache if due.
+/// Writes buffered scans on a thread of its own a second after the last
+/// flush began, and once more when stopped, after the server has drained its
+/// requests; after each flush, checks the resolver's cache if due. A flush
+/// that took longer than the second is followed at once by the next: waiting
+/// a further second after each let a busy minute's backlog grow in memory
+/// (the load script's peak RSS: 140 MB).
 struct ScanFlusher {
     stop: std::sync::mpsc::Sender<()>,
     thread: std::thread::JoinHandle<()>,
@@ -260,22 +263,46 @@ impl ScanFlusher {
 
 fn spawn_scan_flusher(state: AppState) -> ScanFlusher {
     let (stop, stopped) = std::sync::mpsc::channel::<()>();
-    let thread = std::thread::spawn(move || loop {
-        let last = !matches!(
-            stopped.recv_timeout(std::time::Duration::from_secs(1)),
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
-        );
-        if let Err(e) = state.flush_scans() {
-            log::warn!("scans not written yet, will retry: {e}");
-        }
-        if let Err(e) = state.check_resolver_cache() {
-            log::warn!("resolver cache not checked, will retry: {e}");
-        }
-        if last {
-            break;
+    let period = std::time::Duration::from_secs(1);
+    let thread = std::thread::spawn(move || {
+        let mut due = std::time::Instant::now() + period;
+        loop {
+            let last = !matches!(
+                stopped.recv_timeout(due.saturating_duration_since(std::time::Instant::now())),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+            );
+            due = std::time::Instant::now() + period;
+            match state.flush_scans() {
+                Ok(written) if written >= TRIM_AFTER_SCANS => release_freed_memory(),
+                Ok(_) => {}
+                Err(e) => log::warn!("scans not written yet, will retry: {e}"),
+            }
+            if let Err(e) = state.check_resolver_cache() {
+                log::warn!("resolver cache not checked, will retry: {e}");
+            }
+            if last {
+                break;
+            }
         }
     });
     ScanFlusher { stop, thread }
+}
+
+/// Scans written in one flush past which freed memory is handed back.
+const TRIM_AFTER_SCANS: usize = 10_000;
+
+/// Hands freed memory back to the system. Scans are allocated by the
+/// workers and freed by the flusher, tens of thousands a second under load,
+/// and glibc's malloc keeps what they leave free inside its arenas: after the
+/// load script's runs the server held 106 MB with 37 MB in use; trimmed, 65
+/// MB. A trim takes a few milliseconds, once a second at most.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes malloc's own locks and only returns free
+    // pages of its arenas to the system; it touches no memory in use.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 fn read_password() -> anyhow::Result<String> {
