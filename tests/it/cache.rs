@@ -154,8 +154,10 @@ async fn a_busy_seconds_scans_are_all_written_in_chunks() {
             stamp: None,
             serial: format!("FORGED{n:014}").as_str().into(),
             scanned_at: tracestamp::time::now(),
-            origin: (n % 2 == 0).then_some(Origin {
-                network: 0x00ff_00ff_00ff_00ff,
+            // Each from an origin of its own, so that none is folded; the
+            // second without one.
+            origin: (n != 1).then_some(Origin {
+                network: 0x00ff_00ff_0000_0000 | n,
                 region: 0x00ff,
             }),
             client_class: "tool",
@@ -181,7 +183,7 @@ async fn a_busy_seconds_scans_are_all_written_in_chunks() {
         origins,
         [
             (
-                Some("00ff00ff00ff00ff".to_owned()),
+                Some("00ff00ff00000000".to_owned()),
                 Some("00000000000000ff".to_owned())
             ),
             (None, None)
@@ -193,7 +195,7 @@ async fn a_busy_seconds_scans_are_all_written_in_chunks() {
 async fn scans_of_one_stamp_are_written_in_the_order_they_came() {
     use tracestamp::db::schema::scan;
     use tracestamp::domain::verdict::Verdict;
-    use tracestamp::resolver::scans::NewScan;
+    use tracestamp::resolver::scans::{NewScan, Origin};
     let app = crate::harness::TestApp::new();
     // Seven stamps taking turns, forged codes between them, over three
     // chunks: SQLite writes them in stamp order, and each stamp's scans must
@@ -204,7 +206,11 @@ async fn scans_of_one_stamp_are_written_in_the_order_they_came() {
             stamp: (n % 5 != 0).then_some((9, (n * 3) % 7)),
             serial: format!("CODE{n:016}").as_str().into(),
             scanned_at: start + chrono::Duration::milliseconds(n),
-            origin: None,
+            // Each forged code from an origin of its own: none is folded.
+            origin: (n % 5 == 0).then_some(Origin {
+                network: n as u64,
+                region: 0,
+            }),
             client_class: "mobile",
             verdict: Verdict::Genuine,
         });

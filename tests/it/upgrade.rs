@@ -10,21 +10,24 @@ use tracestamp::db::DbConnection;
 
 use crate::world::World;
 
-/// Undoes the newest migration with its down.sql.
-fn revert_last(conn: &mut DbConnection) {
-    let reverted = match conn {
-        DbConnection::Sqlite(c) => c.revert_last_migration(
-            FileBasedMigrations::from_path("migrations/sqlite").expect("sqlite migrations"),
-        ),
-        DbConnection::Postgres(c) => c.revert_last_migration(
-            FileBasedMigrations::from_path("migrations/postgres").expect("postgres migrations"),
-        ),
-    };
-    assert_eq!(
-        reverted.expect("reverts").to_string(),
-        "20261123000011",
-        "the newest migration is the one this test is about"
-    );
+/// Undoes the newest migrations with their down.sql, newest first; `names`
+/// are the versions expected, in that order.
+fn revert(conn: &mut DbConnection, names: &[&str]) {
+    for name in names {
+        let reverted = match conn {
+            DbConnection::Sqlite(c) => c.revert_last_migration(
+                FileBasedMigrations::from_path("migrations/sqlite").expect("sqlite migrations"),
+            ),
+            DbConnection::Postgres(c) => c.revert_last_migration(
+                FileBasedMigrations::from_path("migrations/postgres").expect("postgres migrations"),
+            ),
+        };
+        assert_eq!(
+            reverted.expect("reverts").to_string(),
+            *name,
+            "the newest migrations are the ones this test is about"
+        );
+    }
 }
 
 #[actix_web::test]
@@ -40,7 +43,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
         .expect("roll number");
 
     // Scans written by the schema before: the roll named by its id.
-    revert_last(&mut conn);
+    revert(&mut conn, &["20261123000012", "20261123000011"]);
     conn.batch_execute(&format!(
         "INSERT INTO scan (roll_id, stamp_index, serial, scanned_at, client_class, verdict)
          VALUES ('{roll_id}', 3, 'OLDSTAMP', '2026-11-01 08:00:00', 'mobile', 'genuine'),
@@ -48,7 +51,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     ))
     .expect("old-style scans");
 
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 1);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 2);
     let rows: Vec<(Option<i64>, Option<i64>, String)> = scan::table
         .order(scan::id)
         .select((scan::roll_number, scan::stamp_index, scan::serial))
@@ -73,4 +76,6 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     assert_eq!(listed["total"], 1, "{listed}");
     assert_eq!(listed["items"][0]["roll_id"], roll_id.as_str());
     assert_eq!(listed["items"][0]["stamp_index"], 3);
+    // Written before scans had a tally: each counts once.
+    assert_eq!(listed["items"][0]["tally"], 1);
 }
