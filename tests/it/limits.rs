@@ -141,10 +141,17 @@ async fn the_resolver_is_limited_per_client_with_a_low_configured_value() {
         .send_request(resolve_from("198.51.100.10", &format!("/s/{serial}"), json))
         .await
         .expect(200);
-    w.app
-        .send_request(resolve_from("198.51.100.9", "/healthz/baseline", json))
+    // The load script's baseline, a serial as its query: never limited.
+    let baseline = w
+        .app
+        .send_request(resolve_from(
+            "198.51.100.9",
+            &format!("/healthz/baseline?{serial}"),
+            json,
+        ))
         .await
         .expect(200);
+    assert_eq!(baseline.body["verdict"], "genuine");
     w.app
         .send_request(resolve_from("198.51.100.9", "/", "text/html"))
         .await
