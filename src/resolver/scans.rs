@@ -116,10 +116,11 @@ impl ScanBuffer {
     /// put back to be tried again at the next flush.
     pub fn flush(&self, conn: &mut DbConnection) -> QueryResult<usize> {
         let chunks = self.take();
-        let mut batch = fold_unknown_floods(chunks.iter().flatten());
-        if batch.is_empty() {
+        let scans: usize = chunks.iter().map(Vec::len).sum();
+        if scans == 0 {
             return Ok(0);
         }
+        let mut batch = fold_unknown_floods(chunks.iter().flatten(), scans);
         let row = |&(r, tally): &(&NewScan, i32)| {
             (
                 scan::roll_number.eq(r.stamp.map(|(roll, _)| roll)),
@@ -169,7 +170,7 @@ impl ScanBuffer {
                     }
                 }
             }
-            Ok(batch.iter().map(|&(_, tally)| tally as usize).sum())
+            Ok(scans)
         });
         if written.is_err() {
             if let Ok(mut pending) = self.pending.lock() {
@@ -183,8 +184,11 @@ impl ScanBuffer {
 /// The rows to write for these scans, each with the number of scans it
 /// stands for: every scan of a stamp as its own row, and codes that name no
 /// stamp folded per origin network past `UNKNOWN_KEPT_PER_ORIGIN`.
-fn fold_unknown_floods<'a>(scans: impl Iterator<Item = &'a NewScan>) -> Vec<(&'a NewScan, i32)> {
-    let mut rows: Vec<(&NewScan, i32)> = Vec::new();
+fn fold_unknown_floods<'a>(
+    scans: impl Iterator<Item = &'a NewScan>,
+    count: usize,
+) -> Vec<(&'a NewScan, i32)> {
+    let mut rows: Vec<(&NewScan, i32)> = Vec::with_capacity(count);
     // Per origin network: the row of its last kept code, and how many kept.
     let mut kept: HashMap<Option<u64>, (usize, i32)> = HashMap::new();
     for scan in scans {
