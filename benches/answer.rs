@@ -6,11 +6,12 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
 use tracestamp::domain::verdict::Verdict;
-use tracestamp::pages::stamp as page;
-use tracestamp::resolver::record::{
-    self, BatchRecord, PublicBatch, PublicCertification, PublicEnterprise, PublicEvent,
-    PublicFacility, PublicInspection, PublicProduct,
+use tracestamp::public::record::{
+    BatchRecord, PublicBatch, PublicCertification, PublicEnterprise, PublicEvent, PublicFacility,
+    PublicInspection, PublicProduct,
 };
+use tracestamp::resolver::page;
+use tracestamp::resolver::record;
 use tracestamp::resolver::StampAnswer;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {

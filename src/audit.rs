@@ -5,9 +5,9 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::auth::Caller;
 use crate::db::schema::{audit_head, audit_log};
 use crate::db::DbConnection;
+use crate::domain::access::Caller;
 use crate::domain::audit_chain::{entry_hash, EntryFields};
 use crate::error::{AppError, AppResult};
 

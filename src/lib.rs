@@ -3,10 +3,10 @@
 //! `main.rs` and the tests both build the service from here: an `AppState`
 //! (pool + config) and `configure`, so tests exercise the real app.
 
-pub mod accounts;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod csv;
 pub mod db;
@@ -20,7 +20,9 @@ pub mod limits;
 pub mod models;
 pub mod opendata;
 pub mod pages;
+pub mod public;
 pub mod resolver;
+pub mod service;
 pub mod time;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -139,7 +141,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     // takes most requests.
                     .configure(resolver::routes)
                     .configure(api::routes)
-                    .configure(epcis::routes)
+                    .configure(api::epcis::routes)
                     .configure(opendata::routes)
                     .configure(pages::routes),
             );

@@ -123,7 +123,7 @@ pub async fn limit_resolver(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if is_resolver_path(req.path()) {
         if let Some(state) = req.app_data::<web::Data<AppState>>() {
-            let client = crate::resolver::client_ip(req.request(), state);
+            let client = crate::client::client_ip(req.request(), state);
             if let Err(refusal) = state.limits.resolve(client) {
                 let response = refusal_for(&req, &refusal);
                 return Ok(req.into_response(response).map_into_right_body());

@@ -11,7 +11,8 @@ use tracestamp::audit::Actor;
 use tracestamp::config::Config;
 use tracestamp::models::audit_log::{self, Verification};
 use tracestamp::models::enterprise;
-use tracestamp::{accounts, demo, AppState};
+use tracestamp::service::accounts;
+use tracestamp::{demo, AppState};
 
 #[derive(Parser)]
 #[command(

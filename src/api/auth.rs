@@ -57,7 +57,7 @@ pub async fn login(
     body: web::Json<Login>,
 ) -> AppResult<HttpResponse> {
     let Login { username, password } = body.into_inner();
-    let client = crate::resolver::client_ip(&req, &state);
+    let client = crate::client::client_ip(&req, &state);
     state.limits.login(client, &username)?;
     let (secret, caller) = authn::open_session(&state, username, password).await?;
     Ok(HttpResponse::Ok()
@@ -101,7 +101,7 @@ async fn create_token(
     let name = v::text("name", &body.name, 100)?;
     let secret = authn::new_token_secret();
     let new = NewToken {
-        id: super::new_id(),
+        id: crate::domain::id::new_id(),
         account_id: caller.account_id.clone(),
         name,
         kind: TOKEN_API.into(),

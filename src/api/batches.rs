@@ -123,7 +123,7 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     let row = body
         .into_inner()
-        .create(super::new_id(), crate::time::now())?;
+        .create(crate::domain::id::new_id(), crate::time::now())?;
     let actor = Actor::from(&caller);
     let view = state
         .db(move |conn| {
@@ -237,7 +237,7 @@ pub async fn create_event(
             audit::write_transaction(conn, |conn| {
                 let target = editable_batch(conn, &caller, &path)?;
                 let new = fields.create(
-                    super::new_id(),
+                    crate::domain::id::new_id(),
                     target.id.clone(),
                     Some(caller.username.clone()),
                     crate::time::now(),

@@ -75,7 +75,7 @@ pub async fn create(
     admin_only(&caller)?;
     let row = body
         .into_inner()
-        .create(super::new_id(), crate::time::now())?;
+        .create(crate::domain::id::new_id(), crate::time::now())?;
     let actor = Actor::from(&caller);
     let row = state
         .db(move |conn| {

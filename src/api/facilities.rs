@@ -97,7 +97,11 @@ pub async fn create(
     let mut fields = body.into_inner();
     let enterprise_id =
         owning_enterprise(&caller, fields.enterprise_id.take().map(Id::into_string))?;
-    let row = fields.create(super::new_id(), enterprise_id, crate::time::now())?;
+    let row = fields.create(
+        crate::domain::id::new_id(),
+        enterprise_id,
+        crate::time::now(),
+    )?;
     let actor = Actor::from(&caller);
     let row = state
         .db(move |conn| {
@@ -213,7 +217,8 @@ async fn create_certification(
         .db(move |conn| {
             audit::write_transaction(conn, |conn| {
                 let owner = editable_facility(conn, &caller, &path)?;
-                let row = fields.create(super::new_id(), owner.id, crate::time::now())?;
+                let row =
+                    fields.create(crate::domain::id::new_id(), owner.id, crate::time::now())?;
                 certification::insert(conn, &row)?;
                 audit::created(conn, &actor, "certification", &row.id, &row)?;
                 Ok(row)

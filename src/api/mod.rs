@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 pub mod batches;
 pub mod enterprises;
+pub mod epcis;
 pub mod export;
 pub mod facilities;
 mod labels;
@@ -41,11 +42,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     ))
                 })),
         );
-}
-
-/// A fresh row id: UUID v7, time-ordered, which keeps B-tree inserts local.
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
 }
 
 /// 201 with `Location` pointing at the new resource.

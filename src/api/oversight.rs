@@ -72,7 +72,7 @@ pub async fn inspect(
                     ));
                 }
                 let row = fields.create(
-                    super::new_id(),
+                    crate::domain::id::new_id(),
                     target.id,
                     caller.account_id.clone(),
                     today(),

@@ -59,7 +59,8 @@ async fn create_link(
         .db(move |conn| {
             audit::write_transaction(conn, |conn| {
                 let owner = editable_product(conn, &caller, &path)?;
-                let row = fields.create(super::new_id(), owner.id, crate::time::now())?;
+                let row =
+                    fields.create(crate::domain::id::new_id(), owner.id, crate::time::now())?;
                 product_link::insert(conn, &row).map_err(|e| match AppError::from(e) {
                     AppError::Conflict(_) => {
                         AppError::Conflict("the product already has a link of this type".into())
@@ -139,7 +140,11 @@ pub async fn create(
         &caller,
         fields.enterprise_id.take().map(Id::into_string),
     )?;
-    let row = fields.create(super::new_id(), enterprise_id, crate::time::now())?;
+    let row = fields.create(
+        crate::domain::id::new_id(),
+        enterprise_id,
+        crate::time::now(),
+    )?;
     let actor = Actor::from(&caller);
     let row = state
         .db(move |conn| {

@@ -14,8 +14,8 @@ use crate::domain::serial::{group, SerialCodec};
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
 use crate::models::batch::{self, Batch};
-use crate::models::product;
 use crate::models::stamp_roll::{self, StampRoll, MAX_ROLL};
+use crate::models::stamp_target::{target_of, StampTarget};
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -31,45 +31,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/stamp-rolls/{id}/labels.pdf",
         web::get().to(super::labels::sheet),
     );
-}
-
-/// Where a roll's stamps point: the GS1 Digital Link when the product has a
-/// GTIN, else the short form.
-#[derive(Debug, Clone)]
-pub struct StampTarget {
-    pub base: String,
-    pub gtin: Option<String>,
-    pub lot: String,
-    /// The product's Vietnamese name, printed on labels.
-    pub product_name: String,
-}
-
-impl StampTarget {
-    pub fn url(&self, serial: &str) -> String {
-        match &self.gtin {
-            Some(gtin) => {
-                crate::domain::digital_link::stamp_url(&self.base, gtin, &self.lot, serial)
-            }
-            None => format!("{}/s/{serial}", self.base),
-        }
-    }
-
-    /// What the QR code holds. A short-form URL on a base without a path is
-    /// written all upper case (`HTTPS://HOST/S/SERIAL`): scheme and host
-    /// ignore case and the resolver accepts `/S/`, and the QR can then use
-    /// alphanumeric mode, often one version smaller on a 2 cm sticker.
-    pub fn qr_payload(&self, serial: &str) -> String {
-        let url = self.url(serial);
-        let path_free = self
-            .base
-            .split_once("://")
-            .is_some_and(|(_, rest)| !rest.contains('/'));
-        if self.gtin.is_none() && path_free {
-            url.to_ascii_uppercase()
-        } else {
-            url
-        }
-    }
 }
 
 /// A roll as the API shows it.
@@ -105,17 +66,6 @@ fn managed_batch(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResul
         other => other,
     })?;
     Ok(b)
-}
-
-pub fn target_of(conn: &mut DbConnection, base: &str, batch: &Batch) -> AppResult<StampTarget> {
-    let p = product::find(conn, &crate::auth::Scope::All, &batch.product_id)?
-        .ok_or_else(|| AppError::not_found("product"))?;
-    Ok(StampTarget {
-        base: base.to_owned(),
-        gtin: p.gtin,
-        lot: batch.lot_code.clone(),
-        product_name: p.name_vi,
-    })
 }
 
 fn view(codec: &SerialCodec, roll: StampRoll, target: &StampTarget) -> AppResult<RollView> {
@@ -168,7 +118,7 @@ pub async fn issue(
                     number = i64::from(rand::thread_rng().gen::<u32>());
                 }
                 let roll = StampRoll {
-                    id: super::new_id(),
+                    id: crate::domain::id::new_id(),
                     number,
                     batch_id: batch.id.clone(),
                     count,

@@ -142,7 +142,7 @@ fn load_set(
             phone: Some(e.phone.clone()),
             email: Some(e.email.clone()),
         }
-        .create(crate::api::new_id(), now)?;
+        .create(crate::domain::id::new_id(), now)?;
         enterprise::insert(conn, &row)?;
         audit::created(conn, &actor, "enterprise", &row.id, &row)?;
         ids.insert(&e.key, row.id);
@@ -164,7 +164,7 @@ fn load_set(
             longitude: Some(Some(f.longitude)),
             area_code: Some(f.area_code.clone()),
         }
-        .create(crate::api::new_id(), owner, now)?;
+        .create(crate::domain::id::new_id(), owner, now)?;
         facility::insert(conn, &row)?;
         audit::created(conn, &actor, "facility", &row.id, &row)?;
         for c in &f.certifications {
@@ -175,7 +175,7 @@ fn load_set(
                 valid_from: Some(c.valid_from.clone()),
                 valid_to: Some(c.valid_to.clone()),
             }
-            .create(crate::api::new_id(), row.id.clone(), now)?;
+            .create(crate::domain::id::new_id(), row.id.clone(), now)?;
             certification::insert(conn, &cert)?;
             audit::created(conn, &actor, "certification", &cert.id, &cert)?;
         }
@@ -201,7 +201,7 @@ fn load_set(
             shelf_life_days: Some(p.shelf_life_days),
             standards: Some(p.standards.clone()),
         }
-        .create(crate::api::new_id(), owner, now)?;
+        .create(crate::domain::id::new_id(), owner, now)?;
         product::insert(conn, &row)?;
         audit::created(conn, &actor, "product", &row.id, &row)?;
 
@@ -230,13 +230,17 @@ fn load_set(
                 unit: Some(p.unit.clone()),
                 expires_on: Some(expires.map(|d| d.to_string())),
             }
-            .create(crate::api::new_id(), now)?;
+            .create(crate::domain::id::new_id(), now)?;
             batch::insert(conn, &b)?;
             audit::created(conn, &actor, "batch", &b.id, &b)?;
             batch_ids.push(b.id.clone());
             for story in story(category, p, day, &grown_at, &packed_at) {
-                let new =
-                    story.create(crate::api::new_id(), b.id.clone(), Some("demo".into()), now)?;
+                let new = story.create(
+                    crate::domain::id::new_id(),
+                    b.id.clone(),
+                    Some("demo".into()),
+                    now,
+                )?;
                 event::insert(conn, &new)?;
                 let view = event::view(conn, new.row)?;
                 audit::created(conn, &actor, "event", &view.id, &view)?;
@@ -418,7 +422,7 @@ fn demo_accounts(
                    province: Option<&str>|
      -> AppResult<()> {
         let new = NewAccount {
-            id: crate::api::new_id(),
+            id: crate::domain::id::new_id(),
             username: username.clone(),
             password_hash: password_hash.to_owned(),
             role: role.into(),

@@ -40,7 +40,7 @@ pub fn inspect(
             follow_up_due: minor.then(|| (day + Duration::days(30)).to_string()),
         };
         let row = fields.create(
-            crate::api::new_id(),
+            crate::domain::id::new_id(),
             facility_id.clone(),
             inspector.to_owned(),
             now.date(),
@@ -68,7 +68,7 @@ pub fn issue_rolls(
             number = i64::from(rand::thread_rng().gen::<u32>());
         }
         let roll = StampRoll {
-            id: crate::api::new_id(),
+            id: crate::domain::id::new_id(),
             number,
             batch_id: batch_id.clone(),
             count: ROLL_SIZE,

@@ -5,6 +5,11 @@
 use serde::{Deserialize, Deserializer};
 use std::ops::Deref;
 
+/// A fresh row id: UUID v7, time-ordered, which keeps B-tree inserts local.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Id(String);
 

@@ -1,10 +1,12 @@
 //! Pure domain logic: no I/O, no database, no HTTP — easy to test alone.
 
+pub mod access;
 pub mod audit_chain;
 pub mod digital_link;
 pub mod gtin;
 pub mod id;
 pub mod kinds;
+pub mod link_type;
 pub mod serial;
 pub mod validate;
 pub mod verdict;

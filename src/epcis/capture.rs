@@ -133,7 +133,7 @@ impl Capturer<'_> {
             return Err(event_problem(document.errors, failed.len()));
         }
         let now = crate::time::now();
-        let capture_id = crate::api::new_id();
+        let capture_id = crate::domain::id::new_id();
         let context = (!document.context.is_empty())
             .then(|| Value::Array(document.context.clone()).to_string());
         let mut errors: Vec<EventError> = document.errors;
@@ -178,7 +178,7 @@ impl Capturer<'_> {
                 }
                 let body = with_record_time(event, &now);
                 let mut stored = stored_event(
-                    crate::api::new_id(),
+                    crate::domain::id::new_id(),
                     self.enterprise_id,
                     indexed,
                     &body,

@@ -133,7 +133,7 @@ pub fn mirror(conn: &mut DbConnection, base: &str, event_id: &str) -> QueryResul
     let body = with_record_time(body, &row.updated_at);
     let context = Value::Array(vec![json!({"tracestamp": namespace(base)})]).to_string();
     let mut stored = stored_event(
-        crate::api::new_id(),
+        crate::domain::id::new_id(),
         &p.enterprise_id,
         indexed,
         &body,

@@ -1,9 +1,8 @@
-//! EPCIS 2.0: supply-chain events in the language other systems speak.
-//! `POST /epcis/capture` takes EPCISDocuments (JSON-LD) from a producer's
-//! systems; `GET /epcis/events` and friends answer the standard's queries
-//! over captured events and over our own batch events, which are mirrored
-//! as EPCIS events (`mapping`). Captured events naming our lots join the
-//! consumer page's timeline (`timeline`).
+//! EPCIS 2.0: supply-chain events in the language other systems speak —
+//! documents and their validation, the CBV, our batch events mirrored as
+//! EPCIS events (`mapping`), storage and the standard's queries. The HTTP
+//! binding (`/epcis/...`) is an adapter in `api::epcis`; the capture use
+//! case, with its rules, is `service::epcis`.
 
 pub mod capture;
 pub mod cbv;
@@ -13,8 +12,4 @@ pub mod indexed;
 pub mod mapping;
 pub mod problem;
 pub mod query;
-mod routes;
 pub mod rules;
-pub mod timeline;
-
-pub use routes::routes;

@@ -10,9 +10,9 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use serde_json::{json, Map, Value};
 
-use crate::auth::Scope;
 use crate::db::schema::{enterprise, epcis_event, epcis_event_epc};
 use crate::db::{Backend, DbConnection};
+use crate::domain::access::Scope;
 use crate::epcis::cbv::Vocabulary;
 use crate::epcis::document::EPCIS_CONTEXT;
 use crate::epcis::problem::Problem;

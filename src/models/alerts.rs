@@ -7,9 +7,9 @@ use diesel::dsl::{count_star, max, min, sum};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::auth::Scope;
 use crate::db::schema::{batch, scan, stamp_roll};
 use crate::db::DbConnection;
+use crate::domain::access::Scope;
 use crate::domain::verdict::CloneThresholds;
 use crate::models::batch as batches;
 

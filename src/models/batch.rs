@@ -4,9 +4,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Scope;
 use crate::db::schema::{batch, facility, product};
 use crate::db::{Backend, DbConnection};
+use crate::domain::access::Scope;
 use crate::domain::id::Id;
 use crate::domain::kinds::{BatchStatus, Unit};
 use crate::domain::validate::{self as v, Checked};

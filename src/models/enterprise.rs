@@ -4,9 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Scope;
 use crate::db::schema::enterprise;
 use crate::db::{Backend, DbConnection};
+use crate::domain::access::Scope;
 use crate::domain::validate::{self as v, Checked};
 use crate::models::page::{List, Page};
 

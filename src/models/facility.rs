@@ -5,9 +5,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Scope;
 use crate::db::schema::facility;
 use crate::db::{Backend, DbConnection};
+use crate::domain::access::Scope;
 use crate::domain::id::Id;
 use crate::domain::kinds::{FacilityKind, FacilityStatus};
 use crate::domain::validate::{self as v, Checked};

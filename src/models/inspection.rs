@@ -4,9 +4,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Scope;
 use crate::db::schema::{facility, inspection};
 use crate::db::{Backend, DbConnection};
+use crate::domain::access::Scope;
 use crate::domain::kinds::InspectionResult;
 use crate::domain::validate::{self as v, Checked};
 use crate::models::page::{List, Page};

@@ -19,4 +19,5 @@ pub mod product;
 pub mod product_link;
 pub mod serial_key;
 pub mod stamp_roll;
+pub mod stamp_target;
 pub mod stats;

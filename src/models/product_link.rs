@@ -39,7 +39,7 @@ impl ProductLinkFields {
         product_id: String,
         now: NaiveDateTime,
     ) -> Checked<ProductLink> {
-        let link_type = crate::resolver::links::short_link_type(self.link_type.trim());
+        let link_type = crate::domain::link_type::short(self.link_type.trim());
         let name = link_type.strip_prefix("gs1:").unwrap_or("");
         if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(v::field_error(

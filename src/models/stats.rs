@@ -6,9 +6,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Date, Text};
 use serde::Serialize;
 
-use crate::auth::Scope;
 use crate::db::schema::{batch, facility, scan, stamp_roll};
 use crate::db::DbConnection;
+use crate::domain::access::Scope;
 use crate::domain::kinds::FacilityStatus;
 use crate::models::{batch as batches, facility as facilities, product as products};
 

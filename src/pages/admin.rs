@@ -9,7 +9,6 @@ use super::forms::{self, field, Field, FormBody, Input};
 use super::frame::Chrome;
 use super::session::PageUser;
 use super::{html, see_other, PageError, PageResult};
-use crate::accounts::{self, AccountRequest};
 use crate::api;
 use crate::audit::Actor;
 use crate::auth::Scope;
@@ -17,6 +16,7 @@ use crate::error::AppError;
 use crate::models::account::{self, Account};
 use crate::models::enterprise::{self, Enterprise, EnterpriseFilter};
 use crate::models::page::Page;
+use crate::service::accounts::{self, AccountRequest};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -113,7 +113,7 @@ async fn submit(
         return page(&req, &state, StatusCode::FORBIDDEN, username, Some(error));
     }
     let shown_name: String = username.chars().take(64).collect();
-    let client = crate::resolver::client_ip(&req, &state);
+    let client = crate::client::client_ip(&req, &state);
     if let Err(AppError::TooManyRequests { retry_after }) = state.limits.login(client, &username) {
         let error = l.t(
             "Quá nhiều lần đăng nhập. Vui lòng chờ một phút rồi thử lại.",

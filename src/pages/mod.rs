@@ -13,7 +13,7 @@ mod login;
 mod oversight;
 mod portal;
 mod session;
-pub mod stamp;
+pub mod timeline;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -176,11 +176,20 @@ impl ResponseError for PageError {
             heading_en,
             detail,
         };
-        let body = page.render().unwrap_or_else(|e| stamp::render_failure(&e));
+        let body = page.render().unwrap_or_else(|e| render_failure(&e));
         HttpResponse::build(self.0.status_code())
             .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
             .body(body)
     }
+}
+
+/// Templates only fail on a formatting error of a value; say so in both
+/// languages rather than answer an empty page.
+pub fn render_failure(err: &askama::Error) -> String {
+    log::error!("page rendering failed: {err}");
+    "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Lỗi · Error</title>\
+     <p>Không hiển thị được trang. / The page could not be shown.</p></html>"
+        .to_owned()
 }
 
 pub type PageResult = Result<HttpResponse, PageError>;

@@ -26,7 +26,7 @@ use crate::models::page::Page;
 use crate::models::product::{self, Product, ProductFilter};
 use crate::models::stamp_roll::{self, StampRoll};
 use crate::models::stats;
-use crate::resolver::record;
+use crate::public::record;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -802,7 +802,7 @@ const ROLL_FORM: &[Field] = &[field("count", "Số tem", "Number of stamps", Inp
 struct BatchPage {
     c: Chrome,
     view: BatchView,
-    events: Vec<super::stamp::TimelineEntry>,
+    events: Vec<super::timeline::TimelineEntry>,
     rolls: Vec<StampRoll>,
     event_form: FormBody,
     roll_form: FormBody,
@@ -864,7 +864,7 @@ async fn batch_page(
         c,
         events: record
             .as_ref()
-            .map(|r| super::stamp::timeline(r, l))
+            .map(|r| super::timeline::timeline(r, l))
             .unwrap_or_default(),
         view,
         rolls,

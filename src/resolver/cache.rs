@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use crate::db::schema::{public_change, stamp_override};
 use crate::db::DbConnection;
 use crate::models::stamp_roll::{self, STAMP_VOIDED};
-use crate::resolver::record::{self, PublicRecord, ScanStats};
+use crate::resolver::record::{PublicRecord, ScanStats};
 use crate::resolver::scan_index::{History, ScanIndex};
 use crate::AppState;
 
@@ -241,7 +241,7 @@ impl ResolverCache {
         let shared = self.records().batches.get(&roll.batch_id).cloned();
         let public = match shared {
             Some(shared) => shared,
-            None => match record::load(conn, &roll.batch_id)? {
+            None => match crate::public::record::load(conn, &roll.batch_id)? {
                 Some(record) => Arc::new(
                     PublicRecord::new(record)
                         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?,

@@ -4,9 +4,9 @@
 use actix_web::{http::header, web, HttpResponse};
 use serde::Deserialize;
 
-use crate::api::stamps::target_of;
 use crate::error::{AppError, AppResult};
 use crate::labels::qr::{qr_png, qr_svg, MAX_PNG_SIZE, MIN_PNG_SIZE};
+use crate::models::stamp_target::target_of;
 use crate::models::{batch, stamp_roll};
 use crate::AppState;
 
@@ -23,7 +23,7 @@ async fn payload(state: &AppState, serial: &str) -> AppResult<String> {
             let roll = stamp_roll::by_number(conn, i64::from(stamp.roll))?
                 .filter(|r| i64::from(stamp.index) < r.count && r.key_id == i32::from(stamp.key_id))
                 .ok_or_else(|| AppError::NotFound("this stamp code was never issued".into()))?;
-            let batch = batch::find(conn, &crate::auth::Scope::All, &roll.batch_id)?
+            let batch = batch::find(conn, &crate::domain::access::Scope::All, &roll.batch_id)?
                 .ok_or_else(|| AppError::not_found("batch"))?;
             Ok(target_of(conn, &base, &batch)?.qr_payload(&serial))
         })

@@ -6,31 +6,15 @@ use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
 use serde_json::{json, Map, Value};
 
+use super::page;
 use super::{Answer, StampAnswer};
 use crate::db::schema::{batch, product};
 use crate::domain::digital_link::DigitalLink;
+use crate::domain::link_type::GS1_VOC;
 use crate::error::{AppError, AppResult};
 use crate::models::product_link::{self, ProductLink};
-use crate::pages::stamp as page;
-use crate::resolver::record;
+use crate::public::record;
 use crate::AppState;
-
-const GS1_VOC: &str = "https://gs1.org/voc/";
-
-/// `https://gs1.org/voc/recipeInfo` and `gs1:recipeInfo` name the same type.
-pub fn short_link_type(link_type: &str) -> String {
-    match link_type.strip_prefix(GS1_VOC) {
-        Some(name) => format!("gs1:{name}"),
-        None => link_type.to_owned(),
-    }
-}
-
-fn long_link_type(short: &str) -> String {
-    match short.strip_prefix("gs1:") {
-        Some(name) => format!("{GS1_VOC}{name}"),
-        None => short.to_owned(),
-    }
-}
 
 /// The product id of a batch, for its links.
 fn product_of(conn: &mut crate::db::DbConnection, batch_id: &str) -> QueryResult<String> {
@@ -55,7 +39,7 @@ fn linkset_body(anchor: &str, links: &[ProductLink]) -> Value {
             target["hreflang"] = json!([lang]);
         }
         if let Some(targets) = set
-            .entry(long_link_type(&link.link_type))
+            .entry(crate::domain::link_type::long(&link.link_type))
             .or_insert_with(|| json!([]))
             .as_array_mut()
         {

@@ -7,6 +7,7 @@ mod baseline;
 pub mod cache;
 mod images;
 pub mod links;
+pub mod page;
 pub mod record;
 pub mod scan_index;
 pub mod scans;
@@ -14,15 +15,13 @@ pub mod scans;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::domain::digital_link::DigitalLink;
 use crate::domain::serial::{group, SerialError, StampRef};
 use crate::domain::verdict::{verdict, StampFacts, Verdict};
 use crate::error::{AppError, AppResult};
-use crate::pages::stamp as page;
-use crate::resolver::record::BatchRecord;
+use crate::public::record::BatchRecord;
 use crate::resolver::scans::{NewScan, Origin};
 use crate::AppState;
 
@@ -68,7 +67,7 @@ fn negotiate(req: &HttpRequest, q: &ResolverQuery) -> Answer {
         .unwrap_or("");
     match q.link_type.as_deref() {
         Some("linkset") | Some("all") => return Answer::Linkset,
-        Some(other) => return Answer::Redirect(links::short_link_type(other)),
+        Some(other) => return Answer::Redirect(crate::domain::link_type::short(other)),
         None => {}
     }
     if q.format.as_deref() == Some("json") {
@@ -320,22 +319,8 @@ async fn resolve_stamp(
     }
 }
 
-/// The client's address: from the configured proxy header when set (its
-/// first entry), else the peer.
-pub fn client_ip(req: &HttpRequest, state: &AppState) -> Option<IpAddr> {
-    if let Some(name) = &state.config.client_ip_header {
-        return req
-            .headers()
-            .get(name.as_str())
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
-    }
-    req.peer_addr().map(|a| a.ip())
-}
-
 fn origin_of(req: &HttpRequest, state: &AppState) -> Option<Origin> {
-    client_ip(req, state).map(|ip| scans::origins(ip, &state.origin_salt[..]))
+    crate::client::client_ip(req, state).map(|ip| scans::origins(ip, &state.origin_salt[..]))
 }
 
 fn new_scan(

@@ -1,97 +1,10 @@
-//! The public record of a batch, as a consumer sees it: loaded in a handful
-//! of indexed queries and shown as JSON (and, by `pages`, as HTML). Only
-//! public facts: no account, no personal contact.
+//! A batch's public record as the resolver caches it, and a stamp's scan
+//! figures: what each answer splices in without redoing per scan.
 
-use chrono::{NaiveDate, NaiveDateTime};
-use diesel::prelude::*;
+use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use crate::db::schema::{batch, certification, enterprise, event, facility, inspection, product};
-use crate::db::DbConnection;
-use crate::models::batch::Batch;
-use crate::models::certification::Certification;
-use crate::models::facility::Facility;
-use crate::models::product::Product;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PublicProduct {
-    pub name_vi: String,
-    pub name_en: String,
-    pub category: String,
-    pub variety: Option<String>,
-    pub gtin: Option<String>,
-    pub unit: String,
-    pub image_url: Option<String>,
-    pub standards: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PublicEnterprise {
-    pub name: String,
-    pub tax_code: String,
-    pub address: String,
-    pub province: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PublicFacility {
-    pub name: String,
-    pub kind: String,
-    pub district: String,
-    pub province: String,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    pub area_code: Option<String>,
-    pub status: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PublicCertification {
-    pub scheme: String,
-    pub number: String,
-    pub issuer: String,
-    pub valid_from: NaiveDate,
-    pub valid_to: NaiveDate,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PublicBatch {
-    pub lot_code: String,
-    pub produced_on: NaiveDate,
-    pub expires_on: Option<NaiveDate>,
-    pub quantity: f64,
-    pub unit: String,
-    pub status: String,
-    pub recall_reason: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PublicEvent {
-    pub kind: String,
-    #[serde(serialize_with = "crate::time::utc")]
-    pub occurred_at: NaiveDateTime,
-    pub facility: String,
-    pub details: serde_json::Value,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PublicInspection {
-    pub inspected_on: NaiveDate,
-    pub result: String,
-}
-
-/// Everything the consumer page shows about one batch.
-#[derive(Debug, Clone, Serialize)]
-pub struct BatchRecord {
-    pub product: PublicProduct,
-    pub enterprise: PublicEnterprise,
-    pub facility: PublicFacility,
-    /// Certifications of the facility valid on the batch's harvest date.
-    pub certifications: Vec<PublicCertification>,
-    pub batch: PublicBatch,
-    pub events: Vec<PublicEvent>,
-    pub latest_inspection: Option<PublicInspection>,
-}
+use crate::public::record::BatchRecord;
 
 /// The record's JSON object without its braces: the members a stamp's JSON
 /// answer carries after its own. Serialised once per cached record instead
@@ -121,8 +34,7 @@ impl PublicRecord {
     pub fn new(record: BatchRecord) -> serde_json::Result<Self> {
         Ok(PublicRecord {
             json: json_members(&record)?,
-            html: [false, true]
-                .map(|english| crate::pages::stamp::record_section(&record, english)),
+            html: [false, true].map(|english| super::page::record_section(&record, english)),
             record,
         })
     }
@@ -130,131 +42,6 @@ impl PublicRecord {
     pub fn html(&self, english: bool) -> &str {
         &self.html[usize::from(english)]
     }
-}
-
-impl BatchRecord {
-    pub fn recalled(&self) -> bool {
-        self.batch.status == "recalled"
-    }
-
-    pub fn facility_suspended(&self) -> bool {
-        self.facility.status == "suspended"
-    }
-}
-
-pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<BatchRecord>> {
-    let Some((b, p, f)) = batch::table
-        .inner_join(product::table)
-        .inner_join(facility::table)
-        .filter(batch::id.eq(batch_id))
-        .select((
-            Batch::as_select(),
-            Product::as_select(),
-            Facility::as_select(),
-        ))
-        .get_result::<(Batch, Product, Facility)>(conn)
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let e: (String, String, String, String) = enterprise::table
-        .find(&p.enterprise_id)
-        .select((
-            enterprise::name,
-            enterprise::tax_code,
-            enterprise::address,
-            enterprise::province,
-        ))
-        .get_result(conn)?;
-    let certifications = certification::table
-        .filter(certification::facility_id.eq(&f.id))
-        .filter(certification::valid_from.le(b.produced_on))
-        .filter(certification::valid_to.ge(b.produced_on))
-        .order(certification::valid_to.desc())
-        .select(Certification::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|c| PublicCertification {
-            scheme: c.scheme,
-            number: c.number,
-            issuer: c.issuer,
-            valid_from: c.valid_from,
-            valid_to: c.valid_to,
-        })
-        .collect();
-    let mut events: Vec<PublicEvent> = event::table
-        .inner_join(facility::table)
-        .filter(event::batch_id.eq(&b.id))
-        .order((event::occurred_at, event::id))
-        .select((
-            event::kind,
-            event::occurred_at,
-            facility::name,
-            event::details,
-        ))
-        .load::<(String, NaiveDateTime, String, String)>(conn)?
-        .into_iter()
-        .map(|(kind, occurred_at, facility, details)| PublicEvent {
-            kind,
-            occurred_at,
-            facility,
-            details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
-        })
-        .collect();
-    // Events other systems captured about this lot (EPCIS), in time order.
-    events.extend(crate::epcis::timeline::captured_events(conn, &b.id)?);
-    events.sort_by_key(|e| e.occurred_at);
-    let latest_inspection = inspection::table
-        .filter(inspection::facility_id.eq(&f.id))
-        .order(inspection::inspected_on.desc())
-        .select((inspection::inspected_on, inspection::result))
-        .limit(1)
-        .load::<(NaiveDate, String)>(conn)?
-        .pop()
-        .map(|(inspected_on, result)| PublicInspection {
-            inspected_on,
-            result,
-        });
-    Ok(Some(BatchRecord {
-        product: PublicProduct {
-            name_vi: p.name_vi,
-            name_en: p.name_en,
-            category: p.category,
-            variety: p.variety,
-            gtin: p.gtin,
-            unit: p.unit,
-            image_url: p.image_url,
-            standards: p.standards,
-        },
-        enterprise: PublicEnterprise {
-            name: e.0,
-            tax_code: e.1,
-            address: e.2,
-            province: e.3,
-        },
-        facility: PublicFacility {
-            name: f.name,
-            kind: f.kind,
-            district: f.district,
-            province: f.province,
-            latitude: f.latitude,
-            longitude: f.longitude,
-            area_code: f.area_code,
-            status: f.status,
-        },
-        certifications,
-        batch: PublicBatch {
-            lot_code: b.lot_code,
-            produced_on: b.produced_on,
-            expires_on: b.expires_on,
-            quantity: b.quantity,
-            unit: b.unit,
-            status: b.status,
-            recall_reason: b.recall_reason,
-        },
-        events,
-        latest_inspection,
-    }))
 }
 
 /// A stamp's scan history as recorded so far (the buffer's last second aside).

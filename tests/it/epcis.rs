@@ -832,7 +832,7 @@ async fn captured_events_about_our_lots_join_the_consumer_timeline() {
     )]);
     // Another enterprise naming our stamp does not reach our timeline.
     capture(&w.app, &w.b.token, &doc).await.expect(202);
-    let record = tracestamp::resolver::record::load(&mut w.app.conn(), &w.a.batch)
+    let record = tracestamp::public::record::load(&mut w.app.conn(), &w.a.batch)
         .unwrap()
         .unwrap();
     assert!(record.events.iter().all(|e| e.kind != "receiving"));
@@ -847,7 +847,7 @@ async fn captured_events_about_our_lots_join_the_consumer_timeline() {
         .await;
     assert_eq!(page.status, 200, "{}", page.text);
     assert!(page.text.contains("\"source\":\"epcis\""), "{}", page.text);
-    let record = tracestamp::resolver::record::load(&mut w.app.conn(), &w.a.batch)
+    let record = tracestamp::public::record::load(&mut w.app.conn(), &w.a.batch)
         .unwrap()
         .unwrap();
     let kinds: Vec<&str> = record.events.iter().map(|e| e.kind.as_str()).collect();

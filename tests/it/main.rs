@@ -5,6 +5,8 @@ mod harness;
 mod server;
 mod world;
 
+mod architecture;
+
 mod audit;
 mod auth;
 mod backup;

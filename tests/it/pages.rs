@@ -169,16 +169,21 @@ async fn login_needs_the_form_token_and_sends_each_role_home() {
     let app = TestApp::new();
     {
         let mut conn = app.conn();
-        let new = tracestamp::accounts::prepare(tracestamp::accounts::AccountRequest {
-            username: "regulator_x".into(),
-            password: "long enough".into(),
-            role: "regulator".into(),
-            enterprise_id: None,
-            province: Some("Vĩnh Long".into()),
-        })
-        .unwrap();
-        tracestamp::accounts::create(&mut conn, &tracestamp::audit::Actor::system("test"), &new)
+        let new =
+            tracestamp::service::accounts::prepare(tracestamp::service::accounts::AccountRequest {
+                username: "regulator_x".into(),
+                password: "long enough".into(),
+                role: "regulator".into(),
+                enterprise_id: None,
+                province: Some("Vĩnh Long".into()),
+            })
             .unwrap();
+        tracestamp::service::accounts::create(
+            &mut conn,
+            &tracestamp::audit::Actor::system("test"),
+            &new,
+        )
+        .unwrap();
     }
     let form = page(&app, "/login", None).await.expect(200);
     let token = csrf_of(&form.text);

@@ -6,10 +6,10 @@
 use diesel::QueryResult;
 use serde_json::{json, Value};
 
+use super::record::PublicEvent;
 use crate::db::DbConnection;
 use crate::epcis::cbv::Vocabulary;
 use crate::models::epcis_event;
-use crate::resolver::record::PublicEvent;
 
 /// Captured (not mirrored) events attached to the batch, oldest first.
 pub fn captured_events(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Vec<PublicEvent>> {

@@ -78,7 +78,7 @@ pub fn prepare(request: AccountRequest) -> AppResult<account::NewAccount> {
         }
     };
     Ok(account::NewAccount {
-        id: crate::api::new_id(),
+        id: crate::domain::id::new_id(),
         username,
         password_hash: hash_password(&request.password)?,
         role: request.role,

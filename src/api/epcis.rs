@@ -12,7 +12,7 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-use crate::auth::{Caller, Role, Scope};
+use crate::domain::access::{Caller, Role, Scope};
 use crate::epcis::capture::{CaptureJobView, Capturer, ErrorBehaviour, MAX_BYTES, MAX_EVENTS};
 use crate::epcis::document::{Document, SchemaValidator};
 use crate::epcis::problem::Problem;

@@ -5,61 +5,19 @@
 
 use actix_web::HttpRequest;
 use askama::Template;
-use serde_json::Value;
 
-use super::frame::{Chrome, OpenGraph};
-use super::i18n::Lang;
 use crate::domain::verdict::Verdict;
-use crate::resolver::record::BatchRecord;
+use crate::pages::frame::{Chrome, OpenGraph};
+use crate::pages::i18n::Lang;
+use crate::pages::render_failure;
+use crate::pages::timeline::{timeline, TimelineEntry};
+use crate::public::record::BatchRecord;
 use crate::resolver::StampAnswer;
 
 /// `?lang=en` wins; else the remembered choice or Accept-Language; else
 /// Vietnamese.
 pub fn wants_english(lang: Option<&str>, req: &HttpRequest) -> bool {
     Lang::of(req, lang).is_en()
-}
-
-/// One line of the batch's timeline, ready to show.
-pub struct TimelineEntry {
-    pub iso: String,
-    pub when: String,
-    pub kind: String,
-    pub facility: String,
-    pub details: Vec<(String, String)>,
-}
-
-pub fn timeline(record: &BatchRecord, l: Lang) -> Vec<TimelineEntry> {
-    record
-        .events
-        .iter()
-        .map(|e| TimelineEntry {
-            iso: crate::time::rfc3339(&e.occurred_at),
-            when: l.time(&e.occurred_at),
-            kind: l.event_kind(&e.kind),
-            facility: e.facility.clone(),
-            details: detail_pairs(&e.details),
-        })
-        .collect()
-}
-
-/// The plain facts of an event's details (text, numbers, yes/no), at most
-/// six: enough to tell the story without dumping the producer's notes.
-fn detail_pairs(details: &Value) -> Vec<(String, String)> {
-    let Some(map) = details.as_object() else {
-        return Vec::new();
-    };
-    map.iter()
-        .filter_map(|(key, value)| {
-            let shown = match value {
-                Value::String(s) if !s.is_empty() => s.clone(),
-                Value::Number(n) => n.to_string(),
-                Value::Bool(b) => b.to_string(),
-                _ => return None,
-            };
-            Some((key.replace('_', " "), shown))
-        })
-        .take(6)
-        .collect()
 }
 
 fn product_name(record: &BatchRecord, l: Lang) -> String {
@@ -185,36 +143,4 @@ pub fn record_page(record: &BatchRecord, english: bool, official: &str) -> Strin
     }
     .render()
     .unwrap_or_else(|e| render_failure(&e))
-}
-
-/// Templates only fail on a formatting error of a value; say so in both
-/// languages rather than answer an empty page.
-pub fn render_failure(err: &askama::Error) -> String {
-    log::error!("page rendering failed: {err}");
-    "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Lỗi · Error</title>\
-     <p>Không hiển thị được trang. / The page could not be shown.</p></html>"
-        .to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn details_show_plain_facts_only() {
-        let pairs = detail_pairs(&json!({
-            "vehicle": "51C-123.45",
-            "temperature_c": 6,
-            "nested": {"a": 1},
-            "empty": ""
-        }));
-        assert_eq!(
-            pairs,
-            vec![
-                ("temperature c".to_owned(), "6".to_owned()),
-                ("vehicle".to_owned(), "51C-123.45".to_owned())
-            ]
-        );
-    }
 }

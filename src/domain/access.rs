@@ -1,0 +1,64 @@
+//! Who a caller is and what it may reach: pure data that every layer reads
+//! (models filter by `Scope`, services decide by `Role`), so it lives below
+//! them all; `auth` only establishes it from a session or token.
+
+/// What an account is bound to decides what it may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    /// A producer acts for exactly one enterprise.
+    Producer {
+        enterprise_id: String,
+    },
+    /// A regulator oversees exactly one province.
+    Regulator {
+        province: String,
+    },
+}
+
+/// The authenticated account behind a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account_id: String,
+    pub username: String,
+    pub role: Role,
+    /// The session or API token that authenticated this request.
+    pub token_id: String,
+}
+
+/// The rows a caller may read: the basis of every query's tenant filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Enterprise(String),
+    Province(String),
+}
+
+impl Caller {
+    pub fn scope(&self) -> Scope {
+        match &self.role {
+            Role::Admin => Scope::All,
+            Role::Producer { enterprise_id } => Scope::Enterprise(enterprise_id.clone()),
+            Role::Regulator { province } => Scope::Province(province.clone()),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Whether the caller may change the registry rows of `enterprise_id`:
+    /// its own producers and admins; regulators never write a producer's rows.
+    pub fn may_edit_enterprise(&self, enterprise_id: &str) -> bool {
+        match &self.role {
+            Role::Admin => true,
+            Role::Producer { enterprise_id: own } => own == enterprise_id,
+            Role::Regulator { .. } => false,
+        }
+    }
+
+    /// A label for the audit log.
+    pub fn actor(&self) -> String {
+        self.username.clone()
+    }
+}

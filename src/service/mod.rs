@@ -1,0 +1,8 @@
+//! Use cases: the one place the domain's rules live. Each function takes a
+//! connection, the `Caller` and its input, and owns the transaction, the
+//! authorisation, the cross-row rules, the audit entry and the EPCIS mirror,
+//! so the JSON API, the portals, EPCIS capture, the command line and the
+//! demo loader — thin adapters over these functions — cannot disagree.
+//! A new use case starts here.
+
+pub mod accounts;
