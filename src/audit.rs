@@ -30,7 +30,7 @@ impl Actor {
 impl From<&Caller> for Actor {
     fn from(caller: &Caller) -> Self {
         Actor {
-            id: Some(caller.account_id.clone()),
+            id: (!caller.account_id.is_empty()).then(|| caller.account_id.clone()),
             name: caller.actor(),
         }
     }

@@ -63,6 +63,12 @@ pub struct Config {
     /// rate applies.
     #[arg(long, env = "RESOLVER_RATE_BURST", default_value_t = 100)]
     pub resolver_rate_burst: u32,
+
+    /// How far ahead of now (hours) an event may be dated, by the API,
+    /// the portal or EPCIS capture: enough for clocks and time zones, not
+    /// for a typo that would sit atop the public timeline for years.
+    #[arg(long, env = "EVENT_MAX_AHEAD_HOURS", default_value_t = 24)]
+    pub event_max_ahead_hours: i64,
 }
 
 impl Config {
@@ -76,6 +82,11 @@ impl Config {
 
     pub fn resolver_cache_interval(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.resolver_cache_ms)
+    }
+
+    /// The latest time an event recorded at `now` may carry.
+    pub fn latest_event_time(&self, now: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+        now + chrono::Duration::hours(self.event_max_ahead_hours.max(0))
     }
 
     /// The public base URL without a trailing slash.
@@ -102,6 +113,7 @@ impl Config {
             login_rate_per_minute: 10,
             resolver_rate_per_minute: 600,
             resolver_rate_burst: 100,
+            event_max_ahead_hours: 24,
         }
     }
 }

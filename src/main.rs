@@ -168,7 +168,7 @@ fn main() -> anyhow::Result<()> {
 
 fn load_demo(state: &AppState) -> anyhow::Result<()> {
     let mut conn = state.pool.get()?;
-    let loaded = demo::load(&mut conn, &state.codec)?;
+    let loaded = demo::load(&mut conn, &state.config, &state.codec)?;
     println!(
         "demo set loaded: {} enterprises, {} facilities, {} products, {} batches with a stamp \
          roll each, {} events, {} inspections",

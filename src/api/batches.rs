@@ -3,18 +3,15 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::audit::{self, Actor};
 use crate::auth::Caller;
-use crate::db::DbConnection;
 use crate::domain::id::Id;
 use crate::domain::kinds::EventKind;
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
-use crate::models::batch::{self, Batch, BatchFields, BatchFilter, BatchView};
+use crate::models::batch::{self, BatchFields, BatchFilter, BatchView};
 use crate::models::event::{self, Event, EventFields, EventFilter};
-use crate::models::facility;
 use crate::models::page::{List, Page};
-use crate::models::product;
+use crate::service::batches as service;
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -40,44 +37,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(update_event))
             .route(web::delete().to(delete_event)),
     );
-}
-
-/// The batch if the caller can see it (else 404) and may change it (else 403).
-fn editable_batch(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<Batch> {
-    let row =
-        batch::find(conn, &caller.scope(), id)?.ok_or_else(|| AppError::not_found("batch"))?;
-    super::products::editable_product(conn, caller, &row.product_id).map_err(|e| match e {
-        AppError::NotFound(_) => {
-            AppError::Forbidden("only the batch's enterprise changes it".into())
-        }
-        other => other,
-    })?;
-    Ok(row)
-}
-
-/// A facility of `enterprise_id` that the caller may use in a record, or a
-/// 422 on `field` (the same answer whether it is missing or someone else's).
-fn usable_facility(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    field: &str,
-    id: &str,
-    enterprise_id: &str,
-) -> AppResult<()> {
-    match facility::find(conn, &caller.scope(), id)? {
-        Some(f) if f.enterprise_id == enterprise_id => Ok(()),
-        Some(_) => Err(AppError::invalid(field, "belongs to another enterprise")),
-        None => Err(AppError::invalid(field, "no such facility")),
-    }
-}
-
-fn conflict_on_lot(err: diesel::result::Error) -> AppError {
-    match AppError::from(err) {
-        AppError::Conflict(_) => {
-            AppError::Conflict("this product already has a batch with this lot code".into())
-        }
-        other => other,
-    }
 }
 
 async fn list(
@@ -116,38 +75,14 @@ async fn get(
     Ok(web::Json(view))
 }
 
-pub async fn create(
+async fn create(
     caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<BatchFields>,
 ) -> AppResult<HttpResponse> {
-    let row = body
-        .into_inner()
-        .create(crate::domain::id::new_id(), crate::time::now())?;
-    let actor = Actor::from(&caller);
+    let fields = body.into_inner();
     let view = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let owner = match super::products::editable_product(conn, &caller, &row.product_id)
-                {
-                    Ok(p) => p,
-                    Err(AppError::NotFound(_)) => {
-                        return Err(AppError::invalid("product_id", "no such product"))
-                    }
-                    Err(e) => return Err(e),
-                };
-                usable_facility(
-                    conn,
-                    &caller,
-                    "facility_id",
-                    &row.facility_id,
-                    &owner.enterprise_id,
-                )?;
-                batch::insert(conn, &row).map_err(conflict_on_lot)?;
-                audit::created(conn, &actor, "batch", &row.id, &row)?;
-                Ok(batch::view(conn, row)?)
-            })
-        })
+        .db(move |conn| service::create(conn, &caller, fields))
         .await?;
     Ok(super::created(
         format!("/api/v1/batches/{}", view.batch.id),
@@ -155,24 +90,16 @@ pub async fn create(
     ))
 }
 
-pub async fn update(
+async fn update(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,
     body: web::Json<BatchFields>,
 ) -> AppResult<web::Json<BatchView>> {
-    let actor = Actor::from(&caller);
     let fields = body.into_inner();
+    let config = state.config.clone();
     let view = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let before = editable_batch(conn, &caller, &path)?;
-                let after = fields.update(before.clone(), crate::time::now())?;
-                batch::save(conn, &after).map_err(conflict_on_lot)?;
-                audit::updated(conn, &actor, "batch", &after.id, &before, &after)?;
-                Ok(batch::view(conn, after)?)
-            })
-        })
+        .db(move |conn| service::update(conn, &caller, &config, &path, fields))
         .await?;
     Ok(web::Json(view))
 }
@@ -182,20 +109,8 @@ async fn delete(
     state: web::Data<AppState>,
     path: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor::from(&caller);
     state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let row = editable_batch(conn, &caller, &path)?;
-                batch::delete(conn, &row.id).map_err(|e| {
-                    super::still_referenced(
-                        e,
-                        "the batch still has events or stamp rolls, or is an input of another batch",
-                    )
-                })?;
-                audit::deleted(conn, &actor, "batch", &row.id, &row)
-            })
-        })
+        .db(move |conn| service::delete(conn, &caller, &path))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -223,68 +138,18 @@ async fn list_events(
     Ok(web::Json(list))
 }
 
-pub async fn create_event(
+async fn create_event(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,
     body: web::Json<EventFields>,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor::from(&caller);
     let fields = body.into_inner();
-    let base = state.config.base_url().to_owned();
+    let config = state.config.clone();
     let view = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let target = editable_batch(conn, &caller, &path)?;
-                let new = fields.create(
-                    crate::domain::id::new_id(),
-                    target.id.clone(),
-                    Some(caller.username.clone()),
-                    crate::time::now(),
-                )?;
-                let owner = product::find(conn, &caller.scope(), &target.product_id)?
-                    .ok_or_else(|| AppError::not_found("product"))?;
-                usable_facility(
-                    conn,
-                    &caller,
-                    "facility_id",
-                    &new.row.facility_id,
-                    &owner.enterprise_id,
-                )?;
-                for input in &new.inputs {
-                    if batch::find(conn, &caller.scope(), &input.batch_id)?.is_none() {
-                        return Err(AppError::invalid(
-                            "inputs",
-                            format!("no such batch {:?}", input.batch_id),
-                        ));
-                    }
-                }
-                event::insert(conn, &new)?;
-                crate::epcis::mapping::mirror(conn, &base, &new.row.id)?;
-                let view = event::view(conn, new.row)?;
-                audit::created(conn, &actor, "event", &view.id, &view)?;
-                Ok(view)
-            })
-        })
+        .db(move |conn| service::record_event(conn, &caller, &config, &path, fields))
         .await?;
     Ok(super::created(format!("/api/v1/events/{}", view.id), &view))
-}
-
-/// The event if its batch is within reach; `editable` also requires the
-/// right to change it.
-fn reachable_event(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    id: &str,
-    editable: bool,
-) -> AppResult<event::EventRow> {
-    let row = event::find(conn, id)?.ok_or_else(|| AppError::not_found("event"))?;
-    batch::find(conn, &caller.scope(), &row.batch_id)?
-        .ok_or_else(|| AppError::not_found("event"))?;
-    if editable {
-        editable_batch(conn, caller, &row.batch_id)?;
-    }
-    Ok(row)
 }
 
 async fn get_event(
@@ -294,7 +159,7 @@ async fn get_event(
 ) -> AppResult<web::Json<Event>> {
     let view = state
         .db(move |conn| {
-            let row = reachable_event(conn, &caller, &path, false)?;
+            let row = service::reachable_event(conn, &caller, &path, false)?;
             Ok(event::view(conn, row)?)
         })
         .await?;
@@ -307,35 +172,10 @@ async fn update_event(
     path: web::Path<Id>,
     body: web::Json<EventFields>,
 ) -> AppResult<web::Json<Event>> {
-    let actor = Actor::from(&caller);
     let fields = body.into_inner();
-    let base = state.config.base_url().to_owned();
+    let config = state.config.clone();
     let view = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let row = reachable_event(conn, &caller, &path, true)?;
-                let before = event::view(conn, row.clone())?;
-                let after = fields.update(row, crate::time::now())?;
-                if after.facility_id != before.facility_id {
-                    let target = batch::find(conn, &caller.scope(), &after.batch_id)?
-                        .ok_or_else(|| AppError::not_found("batch"))?;
-                    let owner = product::find(conn, &caller.scope(), &target.product_id)?
-                        .ok_or_else(|| AppError::not_found("product"))?;
-                    usable_facility(
-                        conn,
-                        &caller,
-                        "facility_id",
-                        &after.facility_id,
-                        &owner.enterprise_id,
-                    )?;
-                }
-                event::save(conn, &after)?;
-                crate::epcis::mapping::mirror(conn, &base, &after.id)?;
-                let view = event::view(conn, after)?;
-                audit::updated(conn, &actor, "event", &view.id, &before, &view)?;
-                Ok(view)
-            })
-        })
+        .db(move |conn| service::update_event(conn, &caller, &config, &path, fields))
         .await?;
     Ok(web::Json(view))
 }
@@ -345,16 +185,8 @@ async fn delete_event(
     state: web::Data<AppState>,
     path: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor::from(&caller);
     state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let row = reachable_event(conn, &caller, &path, true)?;
-                let before = event::view(conn, row)?;
-                event::delete(conn, &before.id)?;
-                audit::deleted(conn, &actor, "event", &before.id, &before)
-            })
-        })
+        .db(move |conn| service::delete_event(conn, &caller, &path))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

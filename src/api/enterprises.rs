@@ -3,12 +3,12 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::audit::{self, Actor};
 use crate::auth::Caller;
 use crate::domain::id::Id;
 use crate::error::{AppError, AppResult};
 use crate::models::enterprise::{self, Enterprise, EnterpriseFields, EnterpriseFilter};
 use crate::models::page::Page;
+use crate::service::enterprises as service;
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -23,15 +23,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(update))
             .route(web::delete().to(delete)),
     );
-}
-
-fn admin_only(caller: &Caller) -> AppResult<()> {
-    match caller.is_admin() {
-        true => Ok(()),
-        false => Err(AppError::Forbidden(
-            "only an admin creates, edits or deletes enterprises".into(),
-        )),
-    }
 }
 
 async fn list(
@@ -67,38 +58,19 @@ async fn get(
         .ok_or_else(|| AppError::not_found("enterprise"))
 }
 
-pub async fn create(
+async fn create(
     caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<EnterpriseFields>,
 ) -> AppResult<HttpResponse> {
-    admin_only(&caller)?;
-    let row = body
-        .into_inner()
-        .create(crate::domain::id::new_id(), crate::time::now())?;
-    let actor = Actor::from(&caller);
+    let fields = body.into_inner();
     let row = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                enterprise::insert(conn, &row).map_err(|e| conflict_on_tax_code(e.into()))?;
-                audit::created(conn, &actor, "enterprise", &row.id, &row)?;
-                Ok(row)
-            })
-        })
+        .db(move |conn| service::create(conn, &caller, fields))
         .await?;
     Ok(super::created(
         format!("/api/v1/enterprises/{}", row.id),
         &row,
     ))
-}
-
-fn conflict_on_tax_code(err: AppError) -> AppError {
-    match err {
-        AppError::Conflict(_) => {
-            AppError::Conflict("an enterprise with this tax code is already registered".into())
-        }
-        other => other,
-    }
 }
 
 async fn update(
@@ -107,21 +79,9 @@ async fn update(
     path: web::Path<Id>,
     body: web::Json<EnterpriseFields>,
 ) -> AppResult<web::Json<Enterprise>> {
-    let scope = caller.scope();
-    let actor = Actor::from(&caller);
     let fields = body.into_inner();
     let row = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let before = enterprise::find(conn, &scope, &path)?
-                    .ok_or_else(|| AppError::not_found("enterprise"))?;
-                admin_only(&caller)?;
-                let after = fields.update(before.clone(), crate::time::now())?;
-                enterprise::save(conn, &after).map_err(|e| conflict_on_tax_code(e.into()))?;
-                audit::updated(conn, &actor, "enterprise", &after.id, &before, &after)?;
-                Ok(after)
-            })
-        })
+        .db(move |conn| service::update(conn, &caller, &path, fields))
         .await?;
     Ok(web::Json(row))
 }
@@ -131,23 +91,8 @@ async fn delete(
     state: web::Data<AppState>,
     path: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
-    let scope = caller.scope();
-    let actor = Actor::from(&caller);
     state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let row = enterprise::find(conn, &scope, &path)?
-                    .ok_or_else(|| AppError::not_found("enterprise"))?;
-                admin_only(&caller)?;
-                enterprise::delete(conn, &row.id).map_err(|e| {
-                    super::still_referenced(
-                        e,
-                        "the enterprise still has facilities, products or accounts",
-                    )
-                })?;
-                audit::deleted(conn, &actor, "enterprise", &row.id, &row)
-            })
-        })
+        .db(move |conn| service::delete(conn, &caller, &path))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

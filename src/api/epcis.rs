@@ -12,13 +12,13 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-use crate::domain::access::{Caller, Role, Scope};
-use crate::epcis::capture::{CaptureJobView, Capturer, ErrorBehaviour, MAX_BYTES, MAX_EVENTS};
-use crate::epcis::document::{Document, SchemaValidator};
+use crate::domain::access::{Caller, Scope};
+use crate::epcis::capture::{CaptureJobView, ErrorBehaviour, MAX_BYTES, MAX_EVENTS};
+use crate::epcis::document::SchemaValidator;
 use crate::epcis::problem::Problem;
 use crate::epcis::query::{self, EventQuery, EVENT_TYPES};
-use crate::error::AppError;
 use crate::models::epcis_capture;
+use crate::service::epcis::CaptureSettings;
 use crate::AppState;
 
 const EPCIS_VERSION: &str = "2.0.0";
@@ -100,16 +100,6 @@ async fn capture_options() -> HttpResponse {
         .finish()
 }
 
-fn producer_enterprise(caller: &Caller) -> Result<String, Problem> {
-    match &caller.role {
-        Role::Producer { enterprise_id } => Ok(enterprise_id.clone()),
-        _ => Err(AppError::Forbidden(
-            "capture needs a producer's token: captured events belong to its enterprise".into(),
-        )
-        .into()),
-    }
-}
-
 /// `POST /epcis/capture`: validates and stores the document, then answers
 /// 202 with the (already finished) job's location.
 async fn capture(
@@ -119,7 +109,7 @@ async fn capture(
     req: HttpRequest,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, Problem> {
-    let enterprise_id = producer_enterprise(&caller)?;
+    crate::service::epcis::capturing_enterprise(&caller)?;
     let media = req.mime_type().ok().flatten();
     let accepted = media.as_ref().is_some_and(|m| {
         let essence = m.essence_str();
@@ -160,22 +150,18 @@ async fn capture(
 
     let schema: Arc<SchemaValidator> = schema.into_inner();
     let codec = Arc::clone(&state.codec);
-    let base = state.config.base_url().to_owned();
-    let account_id = caller.account_id.clone();
+    let config = state.config.clone();
     let job = state
         .db(move |conn| {
-            let document = match Document::read(&body, &schema, MAX_EVENTS) {
-                Ok(document) => document,
-                Err(problem) => return Ok(Err(problem)),
-            };
-            let capturer = Capturer {
-                enterprise_id: &enterprise_id,
-                account_id: &account_id,
-                behaviour,
-                base_url: &base,
+            let settings = CaptureSettings {
+                config: &config,
                 codec: &codec,
+                schema: &schema,
+                behaviour,
             };
-            Ok(capturer.capture(conn, document))
+            Ok(crate::service::epcis::capture(
+                conn, &caller, &settings, &body,
+            ))
         })
         .await??;
     Ok(HttpResponse::Accepted()
@@ -237,7 +223,7 @@ async fn answer(
         link.push_str(&format!("nextPageToken={token}"));
         response.insert_header((header::LINK, format!("<{link}>; rel=\"next\"")));
     }
-    Ok(response.body(query::query_document(&page.events).to_string()))
+    Ok(response.body(query::query_document(&page.events, state.config.base_url()).to_string()))
 }
 
 async fn events(
@@ -286,9 +272,12 @@ async fn one_event(
     let scope = caller.scope();
     let query = EventQuery::default().with_event_id(&event_id);
     let page = state.db(move |conn| Ok(query.run(conn, &scope)?)).await?;
-    let (context, mut events) = query::answer_events(&page.events);
+    let (context, events) = query::answer_events(&page.events, state.config.base_url());
+    // An eventID names one event: the first captured under it (a later
+    // capture of another enterprise's eventID is refused).
     let mut event = events
-        .pop()
+        .into_iter()
+        .next()
         .ok_or_else(|| Problem::no_such_resource("no such event"))?;
     if let Some(map) = event.as_object_mut() {
         map.entry("@context").or_insert(context);

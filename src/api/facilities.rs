@@ -1,18 +1,19 @@
 //! `/api/v1/facilities` and their certifications. Producers manage their own
-//! enterprise's facilities; regulators read those of their province.
+//! enterprise's facilities; regulators read those of their province and
+//! move a facility to another province (`relocate`). The rules are
+//! `service::facilities`'.
 
 use actix_web::{web, HttpResponse};
 
-use crate::audit::{self, Actor};
-use crate::auth::{Caller, Role, Scope};
-use crate::db::DbConnection;
+use crate::auth::Caller;
 use crate::domain::id::Id;
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
 use crate::models::certification::{self, Certification, CertificationFields, CertificationFilter};
-use crate::models::enterprise;
 use crate::models::facility::{self, Facility, FacilityFields, FacilityFilter};
+use crate::models::facility_move::FacilityMove;
 use crate::models::page::{List, Page};
+use crate::service::facilities::{self as service, Relocation};
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -27,6 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(update))
             .route(web::delete().to(delete)),
     )
+    .route("/facilities/{id}/relocate", web::post().to(relocate))
+    .route("/facility-moves", web::get().to(moves))
     .service(
         web::resource("/facilities/{id}/certifications")
             .route(web::get().to(list_certifications))
@@ -38,22 +41,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(update_certification))
             .route(web::delete().to(delete_certification)),
     );
-}
-
-/// The facility if the caller can see it (else 404) and may change it (else 403).
-pub fn editable_facility(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    id: &str,
-) -> AppResult<Facility> {
-    let row = facility::find(conn, &caller.scope(), id)?
-        .ok_or_else(|| AppError::not_found("facility"))?;
-    if !caller.may_edit_enterprise(&row.enterprise_id) {
-        return Err(AppError::Forbidden(
-            "only the facility's enterprise changes its records".into(),
-        ));
-    }
-    Ok(row)
 }
 
 async fn list(
@@ -89,31 +76,14 @@ async fn get(
         .ok_or_else(|| AppError::not_found("facility"))
 }
 
-pub async fn create(
+async fn create(
     caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<FacilityFields>,
 ) -> AppResult<HttpResponse> {
-    let mut fields = body.into_inner();
-    let enterprise_id =
-        owning_enterprise(&caller, fields.enterprise_id.take().map(Id::into_string))?;
-    let row = fields.create(
-        crate::domain::id::new_id(),
-        enterprise_id,
-        crate::time::now(),
-    )?;
-    let actor = Actor::from(&caller);
+    let fields = body.into_inner();
     let row = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                if enterprise::find(conn, &Scope::All, &row.enterprise_id)?.is_none() {
-                    return Err(AppError::invalid("enterprise_id", "no such enterprise"));
-                }
-                facility::insert(conn, &row)?;
-                audit::created(conn, &actor, "facility", &row.id, &row)?;
-                Ok(row)
-            })
-        })
+        .db(move |conn| service::create(conn, &caller, fields))
         .await?;
     Ok(super::created(
         format!("/api/v1/facilities/{}", row.id),
@@ -121,42 +91,15 @@ pub async fn create(
     ))
 }
 
-/// The enterprise a new facility or product belongs to: a producer's own
-/// (naming another is refused), or the one an admin names.
-pub fn owning_enterprise(caller: &Caller, named: Option<String>) -> AppResult<String> {
-    match (&caller.role, named) {
-        (Role::Producer { enterprise_id }, None) => Ok(enterprise_id.clone()),
-        (Role::Producer { enterprise_id }, Some(n)) if &n == enterprise_id => Ok(n),
-        (Role::Producer { .. }, Some(_)) => Err(AppError::invalid(
-            "enterprise_id",
-            "a producer registers records for its own enterprise only",
-        )),
-        (Role::Admin, Some(n)) => Ok(n),
-        (Role::Admin, None) => Err(AppError::invalid("enterprise_id", "is required")),
-        (Role::Regulator { .. }, _) => Err(AppError::Forbidden(
-            "regulators do not write a producer's registry".into(),
-        )),
-    }
-}
-
-pub async fn update(
+async fn update(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,
     body: web::Json<FacilityFields>,
 ) -> AppResult<web::Json<Facility>> {
-    let actor = Actor::from(&caller);
     let fields = body.into_inner();
     let row = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let before = editable_facility(conn, &caller, &path)?;
-                let after = fields.update(before.clone(), crate::time::now())?;
-                facility::save(conn, &after)?;
-                audit::updated(conn, &actor, "facility", &after.id, &before, &after)?;
-                Ok(after)
-            })
-        })
+        .db(move |conn| service::update(conn, &caller, &path, fields))
         .await?;
     Ok(web::Json(row))
 }
@@ -166,22 +109,38 @@ async fn delete(
     state: web::Data<AppState>,
     path: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor::from(&caller);
     state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let row = editable_facility(conn, &caller, &path)?;
-                facility::delete(conn, &row.id).map_err(|e| {
-                    super::still_referenced(
-                        e,
-                        "the facility still has certifications, batches, events or inspections",
-                    )
-                })?;
-                audit::deleted(conn, &actor, "facility", &row.id, &row)
-            })
-        })
+        .db(move |conn| service::delete(conn, &caller, &path))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(serde::Serialize)]
+struct Relocated {
+    facility: Facility,
+    #[serde(rename = "move")]
+    moved: FacilityMove,
+}
+
+async fn relocate(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Id>,
+    body: web::Json<Relocation>,
+) -> AppResult<web::Json<serde_json::Value>> {
+    let to = body.into_inner();
+    let (facility, moved) = state
+        .db(move |conn| service::relocate(conn, &caller, &path, to))
+        .await?;
+    Ok(web::Json(serde_json::json!(Relocated { facility, moved })))
+}
+
+async fn moves(
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> AppResult<web::Json<serde_json::Value>> {
+    let items = state.db(move |conn| service::moves(conn, &caller)).await?;
+    Ok(web::Json(serde_json::json!({ "items": items })))
 }
 
 async fn list_certifications(
@@ -211,36 +170,14 @@ async fn create_certification(
     path: web::Path<Id>,
     body: web::Json<CertificationFields>,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor::from(&caller);
     let fields = body.into_inner();
     let row = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let owner = editable_facility(conn, &caller, &path)?;
-                let row =
-                    fields.create(crate::domain::id::new_id(), owner.id, crate::time::now())?;
-                certification::insert(conn, &row)?;
-                audit::created(conn, &actor, "certification", &row.id, &row)?;
-                Ok(row)
-            })
-        })
+        .db(move |conn| service::create_certification(conn, &caller, &path, fields))
         .await?;
     Ok(super::created(
         format!("/api/v1/certifications/{}", row.id),
         &row,
     ))
-}
-
-/// The certification if its facility is within the caller's reach.
-fn visible_certification(
-    conn: &mut DbConnection,
-    scope: &Scope,
-    id: &str,
-) -> AppResult<Certification> {
-    let row = certification::find(conn, id)?.ok_or_else(|| AppError::not_found("certification"))?;
-    facility::find(conn, scope, &row.facility_id)?
-        .ok_or_else(|| AppError::not_found("certification"))?;
-    Ok(row)
 }
 
 async fn get_certification(
@@ -250,7 +187,7 @@ async fn get_certification(
 ) -> AppResult<web::Json<Certification>> {
     let scope = caller.scope();
     let row = state
-        .db(move |conn| visible_certification(conn, &scope, &path))
+        .db(move |conn| service::visible_certification(conn, &scope, &path))
         .await?;
     Ok(web::Json(row))
 }
@@ -261,19 +198,9 @@ async fn update_certification(
     path: web::Path<Id>,
     body: web::Json<CertificationFields>,
 ) -> AppResult<web::Json<Certification>> {
-    let actor = Actor::from(&caller);
     let fields = body.into_inner();
     let row = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let before = visible_certification(conn, &caller.scope(), &path)?;
-                editable_facility(conn, &caller, &before.facility_id)?;
-                let after = fields.update(before.clone(), crate::time::now())?;
-                certification::save(conn, &after)?;
-                audit::updated(conn, &actor, "certification", &after.id, &before, &after)?;
-                Ok(after)
-            })
-        })
+        .db(move |conn| service::update_certification(conn, &caller, &path, fields))
         .await?;
     Ok(web::Json(row))
 }
@@ -283,16 +210,8 @@ async fn delete_certification(
     state: web::Data<AppState>,
     path: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor::from(&caller);
     state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let row = visible_certification(conn, &caller.scope(), &path)?;
-                editable_facility(conn, &caller, &row.facility_id)?;
-                certification::delete(conn, &row.id)?;
-                audit::deleted(conn, &actor, "certification", &row.id, &row)
-            })
-        })
+        .db(move |conn| service::delete_certification(conn, &caller, &path))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

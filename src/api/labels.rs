@@ -6,13 +6,14 @@ use serde::Deserialize;
 use std::io::{self, Write};
 use tokio::sync::mpsc;
 
-use super::stamps::{managed_roll, stamp_range};
+use super::stamps::stamp_range;
 use crate::auth::Caller;
 use crate::domain::id::Id;
 use crate::domain::serial::group;
 use crate::error::{AppError, AppResult};
 use crate::labels::sheet::{write_sheet, Label, Layout, MAX_LABELS_PER_PDF};
 use crate::models::stamp_target::target_of;
+use crate::service::stamps::managed_roll;
 use crate::AppState;
 
 #[derive(Deserialize)]

@@ -2,20 +2,18 @@
 //! recall batches (and everything made from them), trace lot genealogy.
 
 use actix_web::{web, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::audit::{self, Actor};
-use crate::auth::{Caller, Role, Scope};
-use crate::db::DbConnection;
+use crate::auth::Caller;
 use crate::domain::id::Id;
-use crate::domain::kinds::{BatchStatus, FacilityStatus, InspectionResult};
+use crate::domain::kinds::{FacilityStatus, InspectionResult};
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
-use crate::models::batch::{self, Batch};
-use crate::models::facility::{self, Facility};
-use crate::models::genealogy::{self, Direction, Link, TracedBatch};
+use crate::models::facility::Facility;
+use crate::models::genealogy::{self, Direction};
 use crate::models::inspection::{self, Inspection, InspectionFields, InspectionFilter};
 use crate::models::page::{List, Page};
+use crate::service::oversight::{self as service, Reason, RecallAnswer};
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -32,57 +30,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/batches/{id}/trace", web::get().to(trace));
 }
 
-/// Regulators act on their province; admins anywhere. Producers never.
-fn overseer(caller: &Caller) -> AppResult<()> {
-    match caller.role {
-        Role::Admin | Role::Regulator { .. } => Ok(()),
-        Role::Producer { .. } => Err(AppError::Forbidden(
-            "only a regulator of the province does this".into(),
-        )),
-    }
-}
-
-fn visible_facility(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<Facility> {
-    facility::find(conn, &caller.scope(), id)?.ok_or_else(|| AppError::not_found("facility"))
-}
-
-fn visible_batch(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<Batch> {
-    batch::find(conn, &caller.scope(), id)?.ok_or_else(|| AppError::not_found("batch"))
-}
-
 fn today() -> chrono::NaiveDate {
     crate::time::now().date()
 }
 
-pub async fn inspect(
+async fn inspect(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,
     body: web::Json<InspectionFields>,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor::from(&caller);
     let fields = body.into_inner();
     let row = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let target = visible_facility(conn, &caller, &path)?;
-                if !matches!(caller.role, Role::Regulator { .. }) {
-                    return Err(AppError::Forbidden(
-                        "only a regulator of the facility's province records inspections".into(),
-                    ));
-                }
-                let row = fields.create(
-                    crate::domain::id::new_id(),
-                    target.id,
-                    caller.account_id.clone(),
-                    today(),
-                    crate::time::now(),
-                )?;
-                inspection::insert(conn, &row)?;
-                audit::created(conn, &actor, "inspection", &row.id, &row)?;
-                Ok(row)
-            })
-        })
+        .db(move |conn| service::inspect(conn, &caller, &path, fields))
         .await?;
     Ok(super::created(
         format!("/api/v1/facilities/{}/inspections", row.facility_id),
@@ -107,7 +67,7 @@ async fn list_facility_inspections(
     let page = check_filter(&filter)?;
     let list = state
         .db(move |conn| {
-            let target = visible_facility(conn, &caller, &path)?;
+            let target = crate::service::access::visible_facility(conn, &caller, &path)?;
             Ok(inspection::list(
                 conn,
                 &caller.scope(),
@@ -146,12 +106,6 @@ async fn list_inspections(
     Ok(super::export::list_response(csv, "inspections.csv", list))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Reason {
-    pub reason: String,
-}
-
 async fn set_facility_status(
     caller: Caller,
     state: web::Data<AppState>,
@@ -159,36 +113,13 @@ async fn set_facility_status(
     body: Reason,
     status: FacilityStatus,
 ) -> AppResult<web::Json<Facility>> {
-    let reason = v::text("reason", &body.reason, 1000)?;
-    let actor = Actor::from(&caller);
     let row = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let before = visible_facility(conn, &caller, &id)?;
-                overseer(&caller)?;
-                if before.status == status.as_str() {
-                    return Err(AppError::Conflict(format!(
-                        "the facility is already {status}"
-                    )));
-                }
-                let mut after = before.clone();
-                after.status = status.as_str().to_owned();
-                after.status_reason = Some(reason);
-                after.updated_at = crate::time::now();
-                facility::save(conn, &after)?;
-                let action = match status {
-                    FacilityStatus::Suspended => "suspend",
-                    FacilityStatus::Active => "reinstate",
-                };
-                audit::acted(conn, &actor, action, "facility", &after.id, &before, &after)?;
-                Ok(after)
-            })
-        })
+        .db(move |conn| service::set_facility_status(conn, &caller, &id, body, status))
         .await?;
     Ok(web::Json(row))
 }
 
-pub async fn suspend(
+async fn suspend(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,
@@ -204,7 +135,7 @@ pub async fn suspend(
     .await
 }
 
-pub async fn reinstate(
+async fn reinstate(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,
@@ -220,80 +151,15 @@ pub async fn reinstate(
     .await
 }
 
-#[derive(Serialize)]
-pub struct RecallAnswer {
-    /// The batch itself first, then every batch made from it.
-    batches: Vec<String>,
-}
-
-/// Marks `row` recalled (or active again) and records the act with the
-/// regulator's reason.
-fn set_batch_status(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    before: Batch,
-    status: BatchStatus,
-    reason: &str,
-    because: Option<String>,
-) -> AppResult<()> {
-    let mut after = before.clone();
-    after.status = status.as_str().to_owned();
-    after.recall_reason = (status == BatchStatus::Recalled).then(|| reason.to_owned());
-    after.recalled_because = because;
-    after.updated_at = crate::time::now();
-    batch::save(conn, &after)?;
-    let action = match status {
-        BatchStatus::Recalled => "recall",
-        BatchStatus::Active => "unrecall",
-    };
-    let recorded = serde_json::json!({"batch": after, "reason": reason});
-    audit::acted(conn, actor, action, "batch", &after.id, &before, &recorded)
-}
-
-pub async fn recall(
+async fn recall(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,
     body: web::Json<Reason>,
 ) -> AppResult<web::Json<RecallAnswer>> {
-    let reason = v::text("reason", &body.reason, 1000)?;
-    let actor = Actor::from(&caller);
+    let body = body.into_inner();
     let answer = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let root = visible_batch(conn, &caller, &path)?;
-                overseer(&caller)?;
-                if root.status == BatchStatus::Recalled.as_str() {
-                    return Err(AppError::Conflict("the batch is already recalled".into()));
-                }
-                // Safety first: what was made from a recalled batch is
-                // recalled too, wherever it went.
-                let (depths, _) = genealogy::walk(conn, &root.id, Direction::Forward)?;
-                let mut recalled = vec![root.id.clone()];
-                let derived_reason = format!(
-                    "Làm từ lô bị thu hồi {} / made from recalled lot {}: {reason}",
-                    root.lot_code, root.lot_code
-                );
-                for id in depths.keys().filter(|id| **id != root.id) {
-                    let Some(row) = batch::find(conn, &Scope::All, id)? else {
-                        continue;
-                    };
-                    if row.status == BatchStatus::Active.as_str() {
-                        set_batch_status(
-                            conn,
-                            &actor,
-                            row,
-                            BatchStatus::Recalled,
-                            &derived_reason,
-                            Some(root.id.clone()),
-                        )?;
-                        recalled.push(id.clone());
-                    }
-                }
-                set_batch_status(conn, &actor, root, BatchStatus::Recalled, &reason, None)?;
-                Ok(RecallAnswer { batches: recalled })
-            })
-        })
+        .db(move |conn| service::recall(conn, &caller, &path, body))
         .await?;
     Ok(web::Json(answer))
 }
@@ -304,30 +170,9 @@ async fn unrecall(
     path: web::Path<Id>,
     body: web::Json<Reason>,
 ) -> AppResult<web::Json<RecallAnswer>> {
-    let reason = v::text("reason", &body.reason, 1000)?;
-    let actor = Actor::from(&caller);
+    let body = body.into_inner();
     let answer = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let root = visible_batch(conn, &caller, &path)?;
-                overseer(&caller)?;
-                if root.status != BatchStatus::Recalled.as_str() {
-                    return Err(AppError::Conflict("the batch is not recalled".into()));
-                }
-                if let Some(cause) = &root.recalled_because {
-                    return Err(AppError::Conflict(format!(
-                        "this batch is recalled because of input batch {cause}; lift that recall instead"
-                    )));
-                }
-                let mut lifted = vec![root.id.clone()];
-                for row in batch::recalled_because_of(conn, &root.id)? {
-                    lifted.push(row.id.clone());
-                    set_batch_status(conn, &actor, row, BatchStatus::Active, &reason, None)?;
-                }
-                set_batch_status(conn, &actor, root, BatchStatus::Active, &reason, None)?;
-                Ok(RecallAnswer { batches: lifted })
-            })
-        })
+        .db(move |conn| service::unrecall(conn, &caller, &path, body))
         .await?;
     Ok(web::Json(answer))
 }
@@ -339,23 +184,15 @@ struct TraceQuery {
     format: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Trace {
-    root: String,
-    direction: &'static str,
-    batches: Vec<TracedBatch>,
-    links: Vec<Link>,
-}
-
 async fn trace(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,
     query: web::Query<TraceQuery>,
 ) -> AppResult<HttpResponse> {
-    let (direction, name) = match query.direction.as_deref() {
-        None | Some("backward") => (Direction::Backward, "backward"),
-        Some("forward") => (Direction::Forward, "forward"),
+    let direction = match query.direction.as_deref() {
+        None | Some("backward") => Direction::Backward,
+        Some("forward") => Direction::Forward,
         Some(other) => {
             return Err(AppError::invalid(
                 "direction",
@@ -364,32 +201,8 @@ async fn trace(
         }
     };
     let csv = super::export::wants_csv(query.format.as_deref())?;
-    let scope = caller.scope();
     let (trace, events) = state
-        .db(move |conn| {
-            let root = visible_batch(conn, &caller, &path)?;
-            let (depths, links) = genealogy::walk(conn, &root.id, direction)?;
-            let mut batches = genealogy::describe(conn, &depths)?;
-            // A producer traces within its own enterprise only; regulators
-            // and admins follow the chain wherever it goes.
-            if let Scope::Enterprise(own) = &scope {
-                batches.retain(|b| &b.enterprise_id == own);
-            }
-            let events = if csv {
-                genealogy::tracking_events(conn, &batches)?
-            } else {
-                Vec::new()
-            };
-            Ok((
-                Trace {
-                    root: root.id,
-                    direction: name,
-                    batches,
-                    links,
-                },
-                events,
-            ))
-        })
+        .db(move |conn| service::trace(conn, &caller, &path, direction, csv))
         .await?;
     if csv {
         return Ok(super::export::csv_response(

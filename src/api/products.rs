@@ -2,15 +2,13 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::audit::{self, Actor};
-use crate::auth::{Caller, Scope};
-use crate::db::DbConnection;
+use crate::auth::Caller;
 use crate::domain::id::Id;
 use crate::error::{AppError, AppResult};
-use crate::models::enterprise;
 use crate::models::page::Page;
 use crate::models::product::{self, Product, ProductFields, ProductFilter};
 use crate::models::product_link::{self, ProductLink, ProductLinkFields};
+use crate::service::products as service;
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -53,48 +51,14 @@ async fn create_link(
     path: web::Path<Id>,
     body: web::Json<ProductLinkFields>,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor::from(&caller);
     let fields = body.into_inner();
     let row = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let owner = editable_product(conn, &caller, &path)?;
-                let row =
-                    fields.create(crate::domain::id::new_id(), owner.id, crate::time::now())?;
-                product_link::insert(conn, &row).map_err(|e| match AppError::from(e) {
-                    AppError::Conflict(_) => {
-                        AppError::Conflict("the product already has a link of this type".into())
-                    }
-                    other => other,
-                })?;
-                audit::created(conn, &actor, "product_link", &row.id, &row)?;
-                Ok(row)
-            })
-        })
+        .db(move |conn| service::create_link(conn, &caller, &path, fields))
         .await?;
     Ok(super::created(
         format!("/api/v1/products/{}/links", row.product_id),
         &row,
     ))
-}
-
-/// The product if the caller can see it (else 404) and may change it (else 403).
-pub fn editable_product(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<Product> {
-    let row =
-        product::find(conn, &caller.scope(), id)?.ok_or_else(|| AppError::not_found("product"))?;
-    if !caller.may_edit_enterprise(&row.enterprise_id) {
-        return Err(AppError::Forbidden(
-            "only the product's enterprise changes it".into(),
-        ));
-    }
-    Ok(row)
-}
-
-fn conflict_on_gtin(err: diesel::result::Error) -> AppError {
-    match AppError::from(err) {
-        AppError::Conflict(_) => AppError::Conflict("another product already has this GTIN".into()),
-        other => other,
-    }
 }
 
 async fn list(
@@ -130,55 +94,28 @@ async fn get(
         .ok_or_else(|| AppError::not_found("product"))
 }
 
-pub async fn create(
+async fn create(
     caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<ProductFields>,
 ) -> AppResult<HttpResponse> {
-    let mut fields = body.into_inner();
-    let enterprise_id = super::facilities::owning_enterprise(
-        &caller,
-        fields.enterprise_id.take().map(Id::into_string),
-    )?;
-    let row = fields.create(
-        crate::domain::id::new_id(),
-        enterprise_id,
-        crate::time::now(),
-    )?;
-    let actor = Actor::from(&caller);
+    let fields = body.into_inner();
     let row = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                if enterprise::find(conn, &Scope::All, &row.enterprise_id)?.is_none() {
-                    return Err(AppError::invalid("enterprise_id", "no such enterprise"));
-                }
-                product::insert(conn, &row).map_err(conflict_on_gtin)?;
-                audit::created(conn, &actor, "product", &row.id, &row)?;
-                Ok(row)
-            })
-        })
+        .db(move |conn| service::create(conn, &caller, fields))
         .await?;
     Ok(super::created(format!("/api/v1/products/{}", row.id), &row))
 }
 
-pub async fn update(
+async fn update(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,
     body: web::Json<ProductFields>,
 ) -> AppResult<web::Json<Product>> {
-    let actor = Actor::from(&caller);
     let fields = body.into_inner();
+    let config = state.config.clone();
     let row = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let before = editable_product(conn, &caller, &path)?;
-                let after = fields.update(before.clone(), crate::time::now())?;
-                product::save(conn, &after).map_err(conflict_on_gtin)?;
-                audit::updated(conn, &actor, "product", &after.id, &before, &after)?;
-                Ok(after)
-            })
-        })
+        .db(move |conn| service::update(conn, &caller, &config, &path, fields))
         .await?;
     Ok(web::Json(row))
 }
@@ -188,16 +125,8 @@ async fn delete(
     state: web::Data<AppState>,
     path: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor::from(&caller);
     state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let row = editable_product(conn, &caller, &path)?;
-                product::delete(conn, &row.id)
-                    .map_err(|e| super::still_referenced(e, "the product still has batches"))?;
-                audit::deleted(conn, &actor, "product", &row.id, &row)
-            })
-        })
+        .db(move |conn| service::delete(conn, &caller, &path))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

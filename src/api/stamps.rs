@@ -3,19 +3,15 @@
 
 use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{self, Actor};
 use crate::auth::Caller;
-use crate::db::DbConnection;
 use crate::domain::id::Id;
 use crate::domain::serial::{group, SerialCodec};
-use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
-use crate::models::batch::{self, Batch};
-use crate::models::stamp_roll::{self, StampRoll, MAX_ROLL};
+use crate::models::stamp_roll::{self, StampRoll};
 use crate::models::stamp_target::{target_of, StampTarget};
+use crate::service::stamps::{self as service, IssueRequest, VoidAnswer, VoidRequest};
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -43,31 +39,6 @@ pub struct RollView {
     pub first_url: String,
 }
 
-/// The roll's batch, if the caller may manage its stamps (else 404/403).
-pub fn managed_roll(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    id: &str,
-) -> AppResult<(StampRoll, Batch)> {
-    let roll = stamp_roll::find(conn, id)?.ok_or_else(|| AppError::not_found("stamp roll"))?;
-    let batch = managed_batch(conn, caller, &roll.batch_id).map_err(|e| match e {
-        AppError::NotFound(_) => AppError::not_found("stamp roll"),
-        other => other,
-    })?;
-    Ok((roll, batch))
-}
-
-fn managed_batch(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<Batch> {
-    let b = batch::find(conn, &caller.scope(), id)?.ok_or_else(|| AppError::not_found("batch"))?;
-    super::products::editable_product(conn, caller, &b.product_id).map_err(|e| match e {
-        AppError::NotFound(_) | AppError::Forbidden(_) => {
-            AppError::Forbidden("only the batch's enterprise manages its stamps".into())
-        }
-        other => other,
-    })?;
-    Ok(b)
-}
-
 fn view(codec: &SerialCodec, roll: StampRoll, target: &StampTarget) -> AppResult<RollView> {
     let first = codec
         .encode(roll.number as u32, 0)
@@ -80,59 +51,20 @@ fn view(codec: &SerialCodec, roll: StampRoll, target: &StampTarget) -> AppResult
     })
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IssueRequest {
-    pub count: i64,
-}
-
-pub async fn issue(
+async fn issue(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,
     body: web::Json<IssueRequest>,
 ) -> AppResult<HttpResponse> {
-    if !(1..=MAX_ROLL).contains(&body.count) {
-        return Err(AppError::invalid(
-            "count",
-            format!("must be between 1 and {MAX_ROLL}"),
-        ));
-    }
-    let count = body.count;
-    let actor = Actor::from(&caller);
+    let request = body.into_inner();
     let codec = state.codec.clone();
     let base = state.config.base_url().to_owned();
     let view = state
         .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let batch = managed_batch(conn, &caller, &path)?;
-                if batch.status != "active" {
-                    return Err(AppError::Conflict(
-                        "a recalled batch gets no new stamps".into(),
-                    ));
-                }
-                // Random roll numbers: no sequence to share between backends
-                // or nodes; a clash (one in four billion) just draws again.
-                let mut number = i64::from(rand::thread_rng().gen::<u32>());
-                while stamp_roll::number_taken(conn, number)? {
-                    number = i64::from(rand::thread_rng().gen::<u32>());
-                }
-                let roll = StampRoll {
-                    id: crate::domain::id::new_id(),
-                    number,
-                    batch_id: batch.id.clone(),
-                    count,
-                    key_id: i32::from(codec.current_key_id()),
-                    voided_at: None,
-                    void_reason: None,
-                    created_by: Some(caller.username.clone()),
-                    created_at: crate::time::now(),
-                };
-                stamp_roll::insert(conn, &roll)?;
-                audit::created(conn, &actor, "stamp_roll", &roll.id, &roll)?;
-                let target = target_of(conn, &base, &batch)?;
-                view(&codec, roll, &target)
-            })
+            let (roll, batch) = service::issue(conn, &caller, &codec, &path, request)?;
+            let target = target_of(conn, &base, &batch)?;
+            view(&codec, roll, &target)
         })
         .await?;
     Ok(super::created(
@@ -150,7 +82,7 @@ async fn list(
     let base = state.config.base_url().to_owned();
     let views = state
         .db(move |conn| {
-            let batch = managed_batch(conn, &caller, &path)?;
+            let batch = service::managed_batch(conn, &caller, &path)?;
             let target = target_of(conn, &base, &batch)?;
             stamp_roll::for_batch(conn, &batch.id)?
                 .into_iter()
@@ -170,7 +102,7 @@ async fn get(
     let base = state.config.base_url().to_owned();
     let view = state
         .db(move |conn| {
-            let (roll, batch) = managed_roll(conn, &caller, &path)?;
+            let (roll, batch) = service::managed_roll(conn, &caller, &path)?;
             let target = target_of(conn, &base, &batch)?;
             view(&codec, roll, &target)
         })
@@ -209,7 +141,7 @@ async fn serials(
     let base = state.config.base_url().to_owned();
     let (roll, target) = state
         .db(move |conn| {
-            let (roll, batch) = managed_roll(conn, &caller, &path)?;
+            let (roll, batch) = service::managed_roll(conn, &caller, &path)?;
             let target = target_of(conn, &base, &batch)?;
             Ok((roll, target))
         })
@@ -287,100 +219,16 @@ pub fn stamp_range(
     Ok((from, count))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VoidRequest {
-    /// Serials to void; or `all` for the whole roll.
-    #[serde(default)]
-    pub serials: Vec<String>,
-    #[serde(default)]
-    pub all: bool,
-    pub reason: String,
-}
-
-/// Most serials voided in one request.
-const MAX_VOID: usize = 10_000;
-
-#[derive(Serialize)]
-pub struct VoidAnswer {
-    voided: usize,
-    all: bool,
-}
-
-pub async fn void(
+async fn void(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Id>,
     body: web::Json<VoidRequest>,
 ) -> AppResult<web::Json<VoidAnswer>> {
-    let VoidRequest {
-        serials,
-        all,
-        reason,
-    } = body.into_inner();
-    let reason = v::text("reason", &reason, 500)?;
-    if all != serials.is_empty() {
-        return Err(AppError::invalid(
-            "serials",
-            "give a list of serials, or \"all\": true, not both",
-        ));
-    }
-    if serials.len() > MAX_VOID {
-        return Err(AppError::invalid(
-            "serials",
-            format!("at most {MAX_VOID} per request"),
-        ));
-    }
+    let request = body.into_inner();
     let codec = state.codec.clone();
-    let actor = Actor::from(&caller);
     let answer = state
-        .db(move |conn| {
-            audit::write_transaction(conn, |conn| {
-                let (roll, _) = managed_roll(conn, &caller, &path)?;
-                let now = crate::time::now();
-                if all {
-                    stamp_roll::void_roll(conn, &roll.id, &reason, now)?;
-                    let shown = serde_json::json!({"all": true, "reason": reason});
-                    audit::updated(
-                        conn,
-                        &actor,
-                        "stamp_roll",
-                        &roll.id,
-                        &serde_json::json!({"voided": false}),
-                        &shown,
-                    )?;
-                    return Ok(VoidAnswer {
-                        voided: roll.count as usize,
-                        all: true,
-                    });
-                }
-                let mut indices = Vec::with_capacity(serials.len());
-                for serial in &serials {
-                    let stamp = codec
-                        .decode(serial.trim())
-                        .map_err(|e| AppError::invalid("serials", format!("{serial:?}: {e}")))?;
-                    if i64::from(stamp.roll) != roll.number || i64::from(stamp.index) >= roll.count
-                    {
-                        return Err(AppError::invalid(
-                            "serials",
-                            format!("{serial:?} is not a stamp of this roll"),
-                        ));
-                    }
-                    indices.push(i64::from(stamp.index));
-                }
-                let voided = stamp_roll::void_stamps(conn, &roll.id, &indices, &reason, now)?;
-                let shown = serde_json::json!({"serials": serials, "reason": reason});
-                audit::updated(
-                    conn,
-                    &actor,
-                    "stamp_roll",
-                    &roll.id,
-                    &serde_json::json!({"voided": false}),
-                    &shown,
-                )?;
-                Ok(VoidAnswer { voided, all: false })
-            })
-        })
+        .db(move |conn| service::void(conn, &caller, &codec, &path, request))
         .await?;
     Ok(web::Json(answer))
 }

@@ -269,6 +269,30 @@ diesel::table! {
         capture_id -> Nullable<Text>,
         body -> Text,
         context -> Nullable<Text>,
+        retracted -> Bool,
+    }
+}
+
+diesel::table! {
+    batch_lot_alias (product_id, lot_code) {
+        product_id -> Text,
+        lot_code -> Text,
+        batch_id -> Text,
+        replaced_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    facility_move (id) {
+        id -> Text,
+        facility_id -> Text,
+        from_province -> Text,
+        from_district -> Text,
+        to_province -> Text,
+        to_district -> Text,
+        reason -> Text,
+        moved_by -> Text,
+        moved_at -> Timestamp,
     }
 }
 
@@ -295,6 +319,8 @@ diesel::joinable!(product_link -> product (product_id));
 diesel::joinable!(epcis_capture -> enterprise (enterprise_id));
 diesel::joinable!(epcis_event -> enterprise (enterprise_id));
 diesel::joinable!(epcis_event_epc -> epcis_event (event_id));
+diesel::joinable!(batch_lot_alias -> batch (batch_id));
+diesel::joinable!(facility_move -> facility (facility_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     enterprise,
@@ -318,4 +344,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     epcis_capture,
     epcis_event,
     epcis_event_epc,
+    batch_lot_alias,
+    facility_move,
 );

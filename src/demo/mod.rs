@@ -10,17 +10,21 @@ use std::collections::HashMap;
 
 use crate::audit::{self, Actor};
 use crate::auth::hash_password;
+use crate::config::Config;
 use crate::db::DbConnection;
+use crate::domain::access::Caller;
+use crate::domain::id::Id;
 use crate::domain::kinds::{FacilityKind, ProductCategory};
 use crate::domain::serial::SerialCodec;
 use crate::error::{AppError, AppResult};
 use crate::models::account::{self, NewAccount};
-use crate::models::batch::{self, BatchFields};
-use crate::models::certification::{self, CertificationFields};
-use crate::models::enterprise::{self, EnterpriseFields};
-use crate::models::event::{self, EventFields};
-use crate::models::facility::{self, FacilityFields};
-use crate::models::product::{self, ProductFields};
+use crate::models::batch::BatchFields;
+use crate::models::certification::CertificationFields;
+use crate::models::enterprise::EnterpriseFields;
+use crate::models::event::EventFields;
+use crate::models::facility::FacilityFields;
+use crate::models::product::ProductFields;
+use crate::service;
 
 mod rounds;
 
@@ -115,25 +119,37 @@ fn bad(err: impl std::fmt::Display) -> AppError {
 }
 
 /// Loads the demo set in one transaction: all of it or nothing. Stamps are
-/// issued under `codec`'s current key.
-pub fn load(conn: &mut DbConnection, codec: &SerialCodec) -> AppResult<Loaded> {
+/// issued under `codec`'s current key. The registry goes through the same
+/// use cases as the API and the portal (`service`), as an admin named
+/// "demo", so the rules, audit entries and EPCIS mirror are theirs.
+pub fn load(conn: &mut DbConnection, config: &Config, codec: &SerialCodec) -> AppResult<Loaded> {
     let set: DemoSet = serde_json::from_str(DATA).map_err(bad)?;
     let password_hash = hash_password(DEMO_PASSWORD)?;
-    audit::write_transaction(conn, |conn| load_set(conn, codec, &set, &password_hash))
+    audit::write_transaction(conn, |conn| {
+        load_set(conn, config, codec, &set, &password_hash)
+    })
+}
+
+fn id_of(ids: &HashMap<&str, String>, key: &str) -> AppResult<Id> {
+    ids.get(key)
+        .and_then(|id| Id::parse(id))
+        .ok_or_else(|| bad(key))
 }
 
 fn load_set(
     conn: &mut DbConnection,
+    config: &Config,
     codec: &SerialCodec,
     set: &DemoSet,
     password_hash: &str,
 ) -> AppResult<Loaded> {
-    let actor = Actor::system("demo");
+    let system = Caller::system("demo");
+    let actor = Actor::from(&system);
     let now = crate::time::now();
     let mut ids: HashMap<&str, String> = HashMap::new();
 
     for e in &set.enterprises {
-        let row = EnterpriseFields {
+        let fields = EnterpriseFields {
             name: Some(e.name.clone()),
             tax_code: Some(e.tax_code.clone()),
             address: Some(e.address.clone()),
@@ -141,20 +157,14 @@ fn load_set(
             gs1_prefix: Some(e.gs1_prefix.clone()),
             phone: Some(e.phone.clone()),
             email: Some(e.email.clone()),
-        }
-        .create(crate::domain::id::new_id(), now)?;
-        enterprise::insert(conn, &row)?;
-        audit::created(conn, &actor, "enterprise", &row.id, &row)?;
+        };
+        let row = service::enterprises::create(conn, &system, fields)?;
         ids.insert(&e.key, row.id);
     }
 
     for f in &set.facilities {
-        let owner = ids
-            .get(f.enterprise.as_str())
-            .ok_or_else(|| bad(&f.key))?
-            .clone();
-        let row = FacilityFields {
-            enterprise_id: None,
+        let fields = FacilityFields {
+            enterprise_id: Some(id_of(&ids, &f.enterprise)?),
             name: Some(f.name.clone()),
             kind: Some(f.kind.clone()),
             address: Some(f.address.clone()),
@@ -163,10 +173,8 @@ fn load_set(
             latitude: Some(Some(f.latitude)),
             longitude: Some(Some(f.longitude)),
             area_code: Some(f.area_code.clone()),
-        }
-        .create(crate::domain::id::new_id(), owner, now)?;
-        facility::insert(conn, &row)?;
-        audit::created(conn, &actor, "facility", &row.id, &row)?;
+        };
+        let row = service::facilities::create(conn, &system, fields)?;
         for c in &f.certifications {
             let cert = CertificationFields {
                 scheme: Some(c.scheme.clone()),
@@ -174,10 +182,8 @@ fn load_set(
                 issuer: Some(c.issuer.clone()),
                 valid_from: Some(c.valid_from.clone()),
                 valid_to: Some(c.valid_to.clone()),
-            }
-            .create(crate::domain::id::new_id(), row.id.clone(), now)?;
-            certification::insert(conn, &cert)?;
-            audit::created(conn, &actor, "certification", &cert.id, &cert)?;
+            };
+            service::facilities::create_certification(conn, &system, &row.id, cert)?;
         }
         ids.insert(&f.key, row.id);
     }
@@ -185,12 +191,8 @@ fn load_set(
     let mut batch_ids = Vec::new();
     let mut events = 0;
     for (n, p) in set.products.iter().enumerate() {
-        let owner = ids
-            .get(p.enterprise.as_str())
-            .ok_or_else(|| bad(&p.key))?
-            .clone();
-        let row = ProductFields {
-            enterprise_id: None,
+        let fields = ProductFields {
+            enterprise_id: Some(id_of(&ids, &p.enterprise)?),
             name_vi: Some(p.name_vi.clone()),
             name_en: Some(p.name_en.clone()),
             category: Some(p.category.clone()),
@@ -200,15 +202,10 @@ fn load_set(
             image_url: Some(Some(crate::pages::demo_picture(&p.category, &p.name_en))),
             shelf_life_days: Some(p.shelf_life_days),
             standards: Some(p.standards.clone()),
-        }
-        .create(crate::domain::id::new_id(), owner, now)?;
-        product::insert(conn, &row)?;
-        audit::created(conn, &actor, "product", &row.id, &row)?;
+        };
+        let row = service::products::create(conn, &system, fields)?;
 
-        let grown_at = ids
-            .get(p.facility.as_str())
-            .ok_or_else(|| bad(&p.key))?
-            .clone();
+        let grown_at = id_of(&ids, &p.facility)?.into_string();
         let packed_at = set
             .facilities
             .iter()
@@ -221,29 +218,19 @@ fn load_set(
             let expires = p
                 .shelf_life_days
                 .map(|d| day + Duration::days(i64::from(d)));
-            let b = BatchFields {
-                product_id: crate::domain::id::Id::parse(&row.id),
-                facility_id: crate::domain::id::Id::parse(&grown_at),
+            let fields = BatchFields {
+                product_id: Id::parse(&row.id),
+                facility_id: Id::parse(&grown_at),
                 lot_code: Some(lot),
                 produced_on: Some(day.to_string()),
                 quantity: Some(p.batch_quantity),
                 unit: Some(p.unit.clone()),
                 expires_on: Some(expires.map(|d| d.to_string())),
-            }
-            .create(crate::domain::id::new_id(), now)?;
-            batch::insert(conn, &b)?;
-            audit::created(conn, &actor, "batch", &b.id, &b)?;
+            };
+            let b = service::batches::create(conn, &system, fields)?.batch;
             batch_ids.push(b.id.clone());
             for story in story(category, p, day, &grown_at, &packed_at) {
-                let new = story.create(
-                    crate::domain::id::new_id(),
-                    b.id.clone(),
-                    Some("demo".into()),
-                    now,
-                )?;
-                event::insert(conn, &new)?;
-                let view = event::view(conn, new.row)?;
-                audit::created(conn, &actor, "event", &view.id, &view)?;
+                service::batches::record_event(conn, &system, config, &b.id, story)?;
                 events += 1;
             }
         }

@@ -35,6 +35,17 @@ pub enum Scope {
 }
 
 impl Caller {
+    /// A tool acting with an admin's rights and no account (the demo loader,
+    /// the command line): audit entries name it without an account id.
+    pub fn system(name: &str) -> Self {
+        Caller {
+            account_id: String::new(),
+            username: name.to_owned(),
+            role: Role::Admin,
+            token_id: String::new(),
+        }
+    }
+
     pub fn scope(&self) -> Scope {
         match &self.role {
             Role::Admin => Scope::All,

@@ -58,9 +58,32 @@ pub fn normalize_gtin(input: &str) -> Result<String, GtinError> {
     Ok(format!("{input:0>14}"))
 }
 
+/// Whether the GTIN-14 `gtin` was allocated under the GS1 company prefix
+/// `prefix`: the prefix follows the indicator digit (a GTIN-13 padded to 14
+/// digits starts with 0, then its prefix).
+pub fn under_prefix(gtin: &str, prefix: &str) -> bool {
+    !prefix.is_empty() && gtin.get(1..).is_some_and(|rest| rest.starts_with(prefix))
+}
+
+/// Every company prefix the GTIN-14 `gtin` could fall under (GS1 company
+/// prefixes are 4 to 12 digits), for finding its owner by an indexed lookup.
+pub fn possible_prefixes(gtin: &str) -> Vec<&str> {
+    (4..=12).filter_map(|n| gtin.get(1..1 + n)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gtin_falls_under_the_prefix_after_its_indicator() {
+        assert!(under_prefix("08934567890120", "893456"));
+        assert!(!under_prefix("08934567890120", "893457"));
+        assert!(!under_prefix("08934567890120", ""));
+        assert!(!under_prefix("18934567890120", "189345"));
+        assert_eq!(possible_prefixes("08934567890120").first(), Some(&"8934"));
+        assert_eq!(possible_prefixes("08934567890120").len(), 9);
+    }
 
     #[test]
     fn accepts_every_length_and_pads_to_14() {

@@ -59,6 +59,25 @@ pub struct Capturer<'a> {
     pub behaviour: ErrorBehaviour,
     pub base_url: &'a str,
     pub codec: &'a SerialCodec,
+    /// The latest event time accepted (`Config::latest_event_time`).
+    pub latest_event_time: NaiveDateTime,
+}
+
+/// What a capture did, beyond the job: how many held events its error
+/// declarations retracted.
+pub struct Captured {
+    pub job: EpcisCapture,
+    pub retracted: usize,
+}
+
+/// An event the capturing enterprise may not store, and why.
+fn refusal(index: usize, indexed: &IndexedEvent, field: &str, message: String) -> EventError {
+    EventError {
+        event_index: Some(index),
+        event_id: indexed.event_id.clone(),
+        field: field.to_owned(),
+        message,
+    }
 }
 
 /// A row and its identifiers, ready for `epcis_event::insert_all`.
@@ -115,6 +134,7 @@ pub fn stored_event(
             capture_id: None,
             body: body.to_string(),
             context,
+            retracted: false,
         },
         identifiers,
     }
@@ -127,7 +147,7 @@ impl Capturer<'_> {
         &self,
         conn: &mut DbConnection,
         document: Document,
-    ) -> Result<EpcisCapture, Problem> {
+    ) -> Result<Captured, Problem> {
         let failed = document.failed_events();
         if !failed.is_empty() && self.behaviour == ErrorBehaviour::Rollback {
             return Err(event_problem(document.errors, failed.len()));
@@ -140,7 +160,7 @@ impl Capturer<'_> {
         let event_count = document.events.len();
 
         conn.transaction(|conn| {
-            let mut candidates = Vec::with_capacity(event_count);
+            let mut candidates: Vec<(usize, IndexedEvent, Value)> = Vec::with_capacity(event_count);
             let mut failed = failed.into_iter().peekable();
             for (index, event) in document.events.into_iter().enumerate() {
                 if failed.peek() == Some(&index) {
@@ -148,7 +168,7 @@ impl Capturer<'_> {
                     continue;
                 }
                 match IndexedEvent::of(&event) {
-                    Ok(indexed) => candidates.push((indexed, event)),
+                    Ok(indexed) => candidates.push((index, indexed, event)),
                     Err(message) => errors.push(EventError {
                         event_index: Some(index),
                         event_id: None,
@@ -157,13 +177,82 @@ impl Capturer<'_> {
                     }),
                 }
             }
-            let keys: Vec<&str> = candidates.iter().map(|(i, _)| i.key.as_str()).collect();
+            // The rules of capture: an event dated ahead of the allowance,
+            // or one whose eventID another enterprise holds, is refused.
+            let ids: Vec<&str> = candidates
+                .iter()
+                .filter_map(|(_, i, _)| i.event_id.as_deref())
+                .collect();
+            let others: HashSet<String> = epcis_event::holders_of(conn, &ids)?
+                .into_iter()
+                .filter(|(_, holder)| holder != self.enterprise_id)
+                .map(|(id, _)| id)
+                .collect();
+            let mut refused = Vec::new();
+            candidates.retain(|(index, indexed, _)| {
+                let problem = if indexed.event_time > self.latest_event_time {
+                    Some((
+                        "/eventTime",
+                        "is in the future beyond the allowed margin".to_owned(),
+                    ))
+                } else if indexed
+                    .event_id
+                    .as_ref()
+                    .is_some_and(|id| others.contains(id))
+                {
+                    Some((
+                        "/eventID",
+                        "is already the eventID of another enterprise's event".to_owned(),
+                    ))
+                } else {
+                    None
+                };
+                match problem {
+                    Some((field, message)) => {
+                        refused.push(refusal(*index, indexed, field, message));
+                        false
+                    }
+                    None => true,
+                }
+            });
+            // An error declaration retracts the event it repeats, if held.
+            let mut retractions = Vec::new();
+            let mut kept = Vec::with_capacity(candidates.len());
+            for (index, indexed, event) in candidates {
+                if event.get("errorDeclaration").is_none() {
+                    kept.push((index, indexed, event));
+                    continue;
+                }
+                match epcis_event::held(conn, self.enterprise_id, &indexed.key)? {
+                    Some((_, Some(source))) => refused.push(refusal(
+                        index,
+                        &indexed,
+                        "/errorDeclaration",
+                        format!(
+                            "this event mirrors a batch event: correct or delete it through \
+                             /api/v1/events/{source}"
+                        ),
+                    )),
+                    Some((row, None)) => retractions.push((row, with_record_time(event, &now))),
+                    None => kept.push((index, indexed, event)),
+                }
+            }
+            if !refused.is_empty() && self.behaviour == ErrorBehaviour::Rollback {
+                let count = refused.len();
+                return Ok(Err(event_problem(refused, count)));
+            }
+            errors.extend(refused);
+            for (row, body) in &retractions {
+                epcis_event::retract(conn, row, &body.to_string(), now)?;
+            }
+            let candidates = kept;
+            let keys: Vec<&str> = candidates.iter().map(|(_, i, _)| i.key.as_str()).collect();
             let mut held = epcis_event::existing_keys(conn, self.enterprise_id, &keys)?;
 
             let mut finder = BatchFinder::new(self.base_url, self.codec, self.enterprise_id);
             let mut events = Vec::with_capacity(candidates.len());
             let mut identifiers = Vec::new();
-            for (indexed, event) in candidates {
+            for (_, indexed, event) in candidates {
                 // A key seen earlier in this document is a repeat too.
                 if !held.insert(indexed.key.clone()) {
                     continue;
@@ -176,6 +265,7 @@ impl Capturer<'_> {
                         }
                     }
                 }
+                let retracted = event.get("errorDeclaration").is_some();
                 let body = with_record_time(event, &now);
                 let mut stored = stored_event(
                     crate::domain::id::new_id(),
@@ -187,6 +277,7 @@ impl Capturer<'_> {
                     batches,
                 );
                 stored.row.capture_id = Some(capture_id.clone());
+                stored.row.retracted = retracted;
                 events.push(stored.row);
                 identifiers.extend(stored.identifiers);
             }
@@ -211,9 +302,12 @@ impl Capturer<'_> {
             };
             crate::models::epcis_capture::insert(conn, &job)?;
             epcis_event::insert_all(conn, &events, &identifiers)?;
-            Ok::<_, diesel::result::Error>(job)
+            Ok::<_, diesel::result::Error>(Ok(Captured {
+                job,
+                retracted: retractions.len(),
+            }))
         })
-        .map_err(Problem::from)
+        .map_err(Problem::from)?
     }
 }
 

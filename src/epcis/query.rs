@@ -369,12 +369,21 @@ fn pattern(value: &str, class: bool) -> Result<Pattern, String> {
 /// The `@context` of an answer: the EPCIS context, then every extra entry
 /// of the events' documents. An event whose prefixes clash with another
 /// event's keeps its own `@context`.
-pub fn answer_events(rows: &[EpcisEventRow]) -> (Value, Vec<Value>) {
+/// Each event says which enterprise captured it (or whose batch event it
+/// mirrors), under our namespace's `capturedBy`.
+pub fn answer_events(rows: &[EpcisEventRow], base: &str) -> (Value, Vec<Value>) {
+    let captured_by = format!("{base}/epcis/ns/capturedBy");
     let mut urls: Vec<Value> = vec![Value::String(EPCIS_CONTEXT.into())];
     let mut prefixes = Map::new();
     let mut events = Vec::with_capacity(rows.len());
     for row in rows {
         let mut event: Value = serde_json::from_str(&row.body).unwrap_or(Value::Null);
+        if let Some(map) = event.as_object_mut() {
+            map.insert(
+                captured_by.clone(),
+                Value::String(format!("{base}/enterprises/{}", row.enterprise_id)),
+            );
+        }
         let own: Vec<Value> = row
             .context
             .as_deref()
@@ -414,8 +423,8 @@ pub fn answer_events(rows: &[EpcisEventRow]) -> (Value, Vec<Value>) {
 }
 
 /// The EPCISQueryDocument of one page.
-pub fn query_document(rows: &[EpcisEventRow]) -> Value {
-    let (context, events) = answer_events(rows);
+pub fn query_document(rows: &[EpcisEventRow], base: &str) -> Value {
+    let (context, events) = answer_events(rows, base);
     json!({
         "@context": context,
         "type": "EPCISQueryDocument",

@@ -42,6 +42,10 @@ pub struct BatchView {
     pub batch: Batch,
     pub product_name_vi: String,
     pub product_name_en: String,
+    /// Lot codes the batch was printed under before a correction, which
+    /// still resolve to it (shown on a single batch, not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub former_lot_codes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -251,6 +255,7 @@ pub fn list(
                 batch,
                 product_name_vi: vi,
                 product_name_en: en,
+                former_lot_codes: None,
             }
         })
         .collect();
@@ -270,10 +275,12 @@ pub fn view(conn: &mut DbConnection, row: Batch) -> QueryResult<BatchView> {
         .find(&row.product_id)
         .select((product::name_vi, product::name_en))
         .get_result(conn)?;
+    let former = crate::models::lot_alias::for_batch(conn, &row.id)?;
     Ok(BatchView {
         batch: row,
         product_name_vi: vi,
         product_name_en: en,
+        former_lot_codes: Some(former),
     })
 }
 

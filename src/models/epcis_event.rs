@@ -31,6 +31,8 @@ pub struct EpcisEventRow {
     pub body: String,
     /// JSON array of the capturing document's extra `@context` entries.
     pub context: Option<String>,
+    /// Retracted by its enterprise with an errorDeclaration.
+    pub retracted: bool,
 }
 
 /// One identifier an event names, or (role `batch`) a batch it belongs to.
@@ -110,9 +112,63 @@ pub fn captured_for_batch(
     epcis_event::table
         .filter(epcis_event::id.eq_any(attached))
         .filter(epcis_event::source_event_id.is_null())
+        .filter(epcis_event::retracted.eq(false))
         .order((epcis_event::event_time, epcis_event::id))
         .select(EpcisEventRow::as_select())
         .load(conn)
+}
+
+/// Which enterprises hold events with these eventIDs: an eventID names one
+/// event, so another enterprise may not capture it again.
+pub fn holders_of(
+    conn: &mut DbConnection,
+    event_ids: &[&str],
+) -> QueryResult<Vec<(String, String)>> {
+    let mut found = Vec::new();
+    for chunk in event_ids.chunks(KEY_CHUNK) {
+        found.extend(
+            epcis_event::table
+                .filter(epcis_event::event_id.eq_any(chunk))
+                .select((
+                    epcis_event::event_id.assume_not_null(),
+                    epcis_event::enterprise_id,
+                ))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// The stored event an enterprise holds under `key`: its row id and, for a
+/// mirror of our batch events, the batch event it copies.
+pub fn held(
+    conn: &mut DbConnection,
+    enterprise_id: &str,
+    key: &str,
+) -> QueryResult<Option<(String, Option<String>)>> {
+    epcis_event::table
+        .filter(epcis_event::enterprise_id.eq(enterprise_id))
+        .filter(epcis_event::event_key.eq(key))
+        .select((epcis_event::id, epcis_event::source_event_id))
+        .get_result(conn)
+        .optional()
+}
+
+/// Replaces a stored event by its error declaration (EPCIS 2.0: the same
+/// event with `errorDeclaration`), which takes it off the consumer timeline.
+pub fn retract(
+    conn: &mut DbConnection,
+    id: &str,
+    body: &str,
+    record_time: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(epcis_event::table.find(id))
+        .set((
+            epcis_event::body.eq(body),
+            epcis_event::record_time.eq(record_time),
+            epcis_event::retracted.eq(true),
+        ))
+        .execute(conn)
 }
 
 /// The roles under which an event names an identifier.

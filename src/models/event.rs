@@ -115,7 +115,7 @@ impl EventFields {
         now: NaiveDateTime,
     ) -> Checked<NewEvent> {
         let kind = v::choice("kind", &v::need("kind", self.kind)?, EventKind::parse)?;
-        let occurred_at = instant(&v::need("occurred_at", self.occurred_at)?, now)?;
+        let occurred_at = instant(&v::need("occurred_at", self.occurred_at)?)?;
         let facility_id = v::need("facility_id", self.facility_id)?.into_string();
         let details = details(
             kind,
@@ -155,7 +155,7 @@ impl EventFields {
         }
         let kind = v::choice("kind", &row.kind, EventKind::parse)?;
         if let Some(t) = self.occurred_at {
-            row.occurred_at = instant(&t, now)?;
+            row.occurred_at = instant(&t)?;
         }
         if let Some(f) = self.facility_id {
             row.facility_id = f.into_string();
@@ -168,15 +168,11 @@ impl EventFields {
     }
 }
 
-/// Events happen in the past: a time more than a day ahead is a typo
-/// (the day allows for clocks and time zones).
-fn instant(text: &str, now: NaiveDateTime) -> Checked<NaiveDateTime> {
+/// The event's time; how far ahead of now it may be is a rule of its own
+/// (`service::batches::not_ahead`).
+fn instant(text: &str) -> Checked<NaiveDateTime> {
     let t = crate::time::parse_instant(text).map_err(|e| v::field_error("occurred_at", e))?;
-    let t = v::date("occurred_at", t.date()).map(|_| t)?;
-    if t > now + chrono::Duration::days(1) {
-        return Err(v::field_error("occurred_at", "is in the future"));
-    }
-    Ok(t)
+    v::date("occurred_at", t.date()).map(|_| t)
 }
 
 /// Details are a JSON object of bounded size; some kinds need a key that
@@ -366,4 +362,22 @@ pub fn save(conn: &mut DbConnection, row: &EventRow) -> QueryResult<usize> {
 pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
     diesel::delete(event_input::table.filter(event_input::event_id.eq(id))).execute(conn)?;
     diesel::delete(event::table.find(id)).execute(conn)
+}
+
+/// Events recorded on any of `batch_ids` or taking one of them as an input:
+/// those whose EPCIS copies name the batches' lots.
+pub fn ids_naming(conn: &mut DbConnection, batch_ids: &[String]) -> QueryResult<Vec<String>> {
+    let mut ids: Vec<String> = event::table
+        .filter(event::batch_id.eq_any(batch_ids))
+        .select(event::id)
+        .load(conn)?;
+    ids.extend(
+        event_input::table
+            .filter(event_input::batch_id.eq_any(batch_ids))
+            .select(event_input::event_id)
+            .load::<String>(conn)?,
+    );
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
 }

@@ -241,3 +241,12 @@ pub fn save(conn: &mut DbConnection, row: &Product) -> QueryResult<usize> {
 pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
     diesel::delete(product::table.find(id)).execute(conn)
 }
+
+/// The ids of the product's batches.
+pub fn batch_ids(conn: &mut DbConnection, product_id: &str) -> QueryResult<Vec<String>> {
+    use crate::db::schema::batch;
+    batch::table
+        .filter(batch::product_id.eq(product_id))
+        .select(batch::id)
+        .load(conn)
+}

@@ -135,3 +135,24 @@ pub fn stamp_state(
         .get_result(conn)
         .optional()
 }
+
+/// Whether any stamp was issued for the batch: its printed identifiers are
+/// then out in the world.
+pub fn issued_for_batch(conn: &mut DbConnection, batch_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        stamp_roll::table.filter(stamp_roll::batch_id.eq(batch_id)),
+    ))
+    .get_result(conn)
+}
+
+/// Whether any stamp was issued for a batch of the product.
+pub fn issued_for_product(conn: &mut DbConnection, product_id: &str) -> QueryResult<bool> {
+    use crate::db::schema::batch;
+    let batches = batch::table
+        .filter(batch::product_id.eq(product_id))
+        .select(batch::id);
+    diesel::select(diesel::dsl::exists(
+        stamp_roll::table.filter(stamp_roll::batch_id.eq_any(batches)),
+    ))
+    .get_result(conn)
+}

@@ -9,7 +9,6 @@ use super::forms::{self, field, Field, FormBody, Input};
 use super::frame::Chrome;
 use super::session::PageUser;
 use super::{html, see_other, PageError, PageResult};
-use crate::api;
 use crate::audit::Actor;
 use crate::auth::Scope;
 use crate::error::AppError;
@@ -109,7 +108,8 @@ async fn create_enterprise(user: PageUser, form: web::Form<HashMap<String, Strin
     let values = user.checked_form(form)?;
     let done = async {
         let body = forms::body_of(forms::to_json(ENTERPRISE_FORM, &values)?)?;
-        api::enterprises::create(user.caller.clone(), user.state.clone(), web::Json(body)).await
+        user.act(move |conn, caller| crate::service::enterprises::create(conn, caller, body))
+            .await
     };
     match done.await {
         Ok(_) => Ok(see_other("/admin/enterprises?notice=saved")),

@@ -15,10 +15,10 @@ use super::forms::{self, field, Field, FormPage, Input};
 use super::frame::Chrome;
 use super::session::PageUser;
 use super::{html, path_id, PageError, PageResult};
-use crate::api;
 use crate::auth::Role;
 use crate::domain::id::Id;
 use crate::domain::kinds::FacilityKind;
+use crate::domain::kinds::FacilityStatus;
 use crate::error::AppError;
 use crate::models::alerts::{self, Alert};
 use crate::models::batch::{self, BatchFilter, BatchView};
@@ -27,6 +27,7 @@ use crate::models::facility::{self, Facility, FacilityFilter};
 use crate::models::inspection::{self, Inspection, InspectionFilter};
 use crate::models::page::Page;
 use crate::models::stats::{self, Stats};
+use crate::service::oversight;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -359,13 +360,11 @@ async fn record_inspection(
             body["inspected_on"] = serde_json::Value::String(String::new());
         }
         let body = forms::body_of(body)?;
-        api::oversight::inspect(
-            user.caller.clone(),
-            user.state.clone(),
-            web::Path::from(id.clone()),
-            web::Json(body),
-        )
-        .await
+        {
+            let id = id.clone();
+            user.act(move |conn, caller| oversight::inspect(conn, caller, &id, body))
+                .await
+        }
     };
     page.submit(
         done,
@@ -449,18 +448,17 @@ async fn change_status(
     let f = facility_name(&user, id.clone()).await?;
     let page = status_page(&user, &f, suspend, &values);
     let done = async {
-        let body: api::oversight::Reason = forms::body_of(forms::to_json(REASON_FORM, &values)?)?;
-        let (caller, state, path, body) = (
-            user.caller.clone(),
-            user.state.clone(),
-            web::Path::from(id.clone()),
-            web::Json(body),
-        );
-        if suspend {
-            api::oversight::suspend(caller, state, path, body).await
+        let body: oversight::Reason = forms::body_of(forms::to_json(REASON_FORM, &values)?)?;
+        let status = if suspend {
+            FacilityStatus::Suspended
         } else {
-            api::oversight::reinstate(caller, state, path, body).await
-        }
+            FacilityStatus::Active
+        };
+        let id = id.clone();
+        user.act(move |conn, caller| {
+            oversight::set_facility_status(conn, caller, &id, body, status)
+        })
+        .await
     };
     page.submit(
         done,
@@ -530,14 +528,9 @@ async fn recall(
     let values = user.checked_form(form)?;
     let (page, facility_id) = recall_page(&user, id.clone(), &values).await?;
     let done = async {
-        let body: api::oversight::Reason = forms::body_of(forms::to_json(REASON_FORM, &values)?)?;
-        api::oversight::recall(
-            user.caller.clone(),
-            user.state.clone(),
-            web::Path::from(id),
-            web::Json(body),
-        )
-        .await
+        let body: oversight::Reason = forms::body_of(forms::to_json(REASON_FORM, &values)?)?;
+        user.act(move |conn, caller| oversight::recall(conn, caller, &id, body))
+            .await
     };
     page.submit(
         done,

@@ -4,8 +4,7 @@
 //! and print stamps. Every write goes through the same API handler a client
 //! would call, so rules, ownership checks and audit entries are the API's.
 
-use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use askama::Template;
 use chrono::Duration;
 use std::collections::HashMap;
@@ -15,7 +14,6 @@ use super::forms::{self, field, Field, FormBody, FormPage, Input};
 use super::frame::Chrome;
 use super::session::PageUser;
 use super::{html, path_id, see_other, PageError, PageResult};
-use crate::api;
 use crate::auth::Role;
 use crate::domain::id::Id;
 use crate::error::AppError;
@@ -27,6 +25,7 @@ use crate::models::product::{self, Product, ProductFilter};
 use crate::models::stamp_roll::{self, StampRoll};
 use crate::models::stats;
 use crate::public::record;
+use crate::service::{batches, facilities, products, stamps};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -62,18 +61,6 @@ fn producer(user: &PageUser) -> Result<String, PageError> {
 }
 
 type Posted = web::Form<HashMap<String, String>>;
-
-/// The id in a handler's `Location` header (`…/{id}`).
-fn created_id(response: &HttpResponse) -> Option<String> {
-    response
-        .headers()
-        .get(header::LOCATION)?
-        .to_str()
-        .ok()?
-        .rsplit('/')
-        .next()
-        .map(str::to_owned)
-}
 
 // ---- dashboard -------------------------------------------------------
 
@@ -263,7 +250,8 @@ async fn create_facility(user: PageUser, form: Posted) -> PageResult {
     let page = facility_form(&user, "/portal/facilities/new".into(), &values, false);
     let done = async {
         let body = forms::body_of(forms::to_json(FACILITY_FORM, &values)?)?;
-        api::facilities::create(user.caller.clone(), user.state.clone(), web::Json(body)).await
+        user.act(move |conn, caller| facilities::create(conn, caller, body))
+            .await
     };
     page.submit(done, "/portal?notice=saved").await
 }
@@ -293,13 +281,8 @@ async fn update_facility(user: PageUser, path: web::Path<String>, form: Posted) 
     );
     let done = async {
         let body = forms::body_of(forms::to_json(FACILITY_FORM, &values)?)?;
-        api::facilities::update(
-            user.caller.clone(),
-            user.state.clone(),
-            web::Path::from(id),
-            web::Json(body),
-        )
-        .await
+        user.act(move |conn, caller| facilities::update(conn, caller, &id, body))
+            .await
     };
     page.submit(done, "/portal?notice=saved").await
 }
@@ -430,7 +413,8 @@ async fn create_product(user: PageUser, form: Posted) -> PageResult {
     let page = product_form(&user, "/portal/products/new".into(), &values, false);
     let done = async {
         let body = forms::body_of(product_body(&values)?)?;
-        api::products::create(user.caller.clone(), user.state.clone(), web::Json(body)).await
+        user.act(move |conn, caller| products::create(conn, caller, body))
+            .await
     };
     page.submit(done, "/portal?notice=saved").await
 }
@@ -460,13 +444,11 @@ async fn update_product(user: PageUser, path: web::Path<String>, form: Posted) -
     );
     let done = async {
         let body = forms::body_of(product_body(&values)?)?;
-        api::products::update(
-            user.caller.clone(),
-            user.state.clone(),
-            web::Path::from(id),
-            web::Json(body),
-        )
-        .await
+        {
+            let config = user.state.config.clone();
+            user.act(move |conn, caller| products::update(conn, caller, &config, &id, body))
+                .await
+        }
     };
     page.submit(done, "/portal?notice=saved").await
 }
@@ -565,13 +547,14 @@ async fn create_batch(user: PageUser, form: Posted) -> PageResult {
     let page = batch_form(&user, &values).await?;
     let done = async {
         let body = forms::body_of(forms::to_json(BATCH_FORM, &values)?)?;
-        api::batches::create(user.caller.clone(), user.state.clone(), web::Json(body)).await
+        user.act(move |conn, caller| batches::create(conn, caller, body))
+            .await
     };
     match done.await {
-        Ok(response) => {
-            let id = created_id(&response).unwrap_or_default();
-            Ok(see_other(&format!("/portal/batches/{id}?notice=saved")))
-        }
+        Ok(view) => Ok(see_other(&format!(
+            "/portal/batches/{}?notice=saved",
+            view.batch.id
+        ))),
         Err(err) => page.refused(err),
     }
 }
@@ -632,13 +615,11 @@ async fn update_batch(user: PageUser, path: web::Path<String>, form: Posted) -> 
     let page = batch_edit_page(&user, &id, &values);
     let done = async {
         let body = forms::body_of(forms::to_json(BATCH_EDIT_FORM, &values)?)?;
-        api::batches::update(
-            user.caller.clone(),
-            user.state.clone(),
-            web::Path::from(id.clone()),
-            web::Json(body),
-        )
-        .await
+        {
+            let (config, id) = (user.state.config.clone(), id.clone());
+            user.act(move |conn, caller| batches::update(conn, caller, &config, &id, body))
+                .await
+        }
     };
     page.submit(done, &format!("/portal/batches/{}?notice=saved", &*id))
         .await
@@ -748,18 +729,16 @@ async fn void_stamps(user: PageUser, path: web::Path<String>, form: Posted) -> P
             }
             listed
         };
-        let body = api::stamps::VoidRequest {
+        let body = stamps::VoidRequest {
             serials,
             all,
             reason: values.get("reason").cloned().unwrap_or_default(),
         };
-        api::stamps::void(
-            user.caller.clone(),
-            user.state.clone(),
-            web::Path::from(id),
-            web::Json(body),
-        )
-        .await
+        {
+            let codec = user.state.codec.clone();
+            user.act(move |conn, caller| stamps::void(conn, caller, &codec, &id, body))
+                .await
+        }
     };
     page.submit(
         done,
@@ -898,13 +877,11 @@ async fn record_event(user: PageUser, path: web::Path<String>, form: Posted) -> 
             _ => serde_json::json!({}),
         };
         let body = forms::body_of(body)?;
-        api::batches::create_event(
-            user.caller.clone(),
-            user.state.clone(),
-            web::Path::from(id.clone()),
-            web::Json(body),
-        )
-        .await
+        {
+            let (config, id) = (user.state.config.clone(), id.clone());
+            user.act(move |conn, caller| batches::record_event(conn, caller, &config, &id, body))
+                .await
+        }
     };
     match done.await {
         Ok(_) => Ok(see_other(&format!("/portal/batches/{}?notice=event", &*id))),
@@ -925,14 +902,12 @@ async fn issue_roll(user: PageUser, path: web::Path<String>, form: Posted) -> Pa
         if body["count"].is_null() {
             return Err(AppError::invalid("count", "is required"));
         }
-        let body: api::stamps::IssueRequest = forms::body_of(body)?;
-        api::stamps::issue(
-            user.caller.clone(),
-            user.state.clone(),
-            web::Path::from(id.clone()),
-            web::Json(body),
-        )
-        .await
+        let body: stamps::IssueRequest = forms::body_of(body)?;
+        {
+            let (codec, id) = (user.state.codec.clone(), id.clone());
+            user.act(move |conn, caller| stamps::issue(conn, caller, &codec, &id, body))
+                .await
+        }
     };
     match done.await {
         Ok(_) => Ok(see_other(&format!("/portal/batches/{}?notice=roll", &*id))),

@@ -63,6 +63,17 @@ impl FromRequest for PageUser {
 }
 
 impl PageUser {
+    /// Runs a use case (a `service` function) as this user, on the blocking
+    /// pool: pages adapt forms to the same functions the API calls.
+    pub async fn act<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut crate::db::DbConnection, &Caller) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let caller = self.caller.clone();
+        self.state.db(move |conn| work(conn, &caller)).await
+    }
+
     /// The frame of a portal page titled `title`, with the role's menu.
     pub fn chrome(&self, title: impl Into<String>) -> Chrome {
         let l = self.l;

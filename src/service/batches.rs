@@ -1,0 +1,262 @@
+//! Batches (lots) and what happened to them. A batch joins a product and a
+//! facility of one enterprise; only that enterprise records its events, and
+//! not while the batch is recalled or its facility suspended. Once stamps
+//! carry a lot code, a correction keeps the old code resolving to the batch.
+
+use chrono::NaiveDateTime;
+
+use crate::audit::{self, Actor};
+use crate::config::Config;
+use crate::db::DbConnection;
+use crate::domain::access::Caller;
+use crate::error::{AppError, AppResult};
+use crate::models::batch::{self, BatchFields, BatchView};
+use crate::models::event::{self, Event, EventFields};
+use crate::models::lot_alias;
+use crate::models::product;
+use crate::models::stamp_roll;
+
+use super::access::{
+    editable_batch, editable_product, open_batch, still_referenced, usable_facility,
+};
+
+fn conflict_on_lot(err: diesel::result::Error) -> AppError {
+    match AppError::from(err) {
+        AppError::Conflict(_) => {
+            AppError::Conflict("this product already has a batch with this lot code".into())
+        }
+        other => other,
+    }
+}
+
+/// Events happen in the past: a time further ahead than the configured
+/// allowance (clocks, time zones) is a typo, refused on every entry point.
+pub fn not_ahead(config: &Config, at: NaiveDateTime, now: NaiveDateTime) -> AppResult<()> {
+    if at > config.latest_event_time(now) {
+        return Err(AppError::invalid(
+            "occurred_at",
+            format!(
+                "is in the future: events may be dated at most {} hours ahead",
+                config.event_max_ahead_hours
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refreshes the EPCIS copies of every event naming these batches' lots
+/// (their own events, and transformations taking them as inputs).
+pub fn remirror(conn: &mut DbConnection, base: &str, batch_ids: &[String]) -> AppResult<()> {
+    for id in event::ids_naming(conn, batch_ids)? {
+        crate::epcis::mapping::mirror(conn, base, &id)?;
+    }
+    Ok(())
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    fields: BatchFields,
+) -> AppResult<BatchView> {
+    let row = fields.create(crate::domain::id::new_id(), crate::time::now())?;
+    audit::write_transaction(conn, |conn| {
+        let owner = match editable_product(conn, caller, &row.product_id) {
+            Ok(p) => p,
+            Err(AppError::NotFound(_)) => {
+                return Err(AppError::invalid("product_id", "no such product"))
+            }
+            Err(e) => return Err(e),
+        };
+        usable_facility(
+            conn,
+            caller,
+            "facility_id",
+            &row.facility_id,
+            &owner.enterprise_id,
+        )?;
+        if lot_alias::batch_named(conn, &row.product_id, &row.lot_code)?.is_some() {
+            return Err(AppError::Conflict(
+                "this product already has a batch printed with this lot code".into(),
+            ));
+        }
+        batch::insert(conn, &row).map_err(conflict_on_lot)?;
+        audit::created(conn, &Actor::from(caller), "batch", &row.id, &row)?;
+        Ok(batch::view(conn, row)?)
+    })
+}
+
+/// Changes a batch. A lot code already printed on stamps may be corrected:
+/// the old code is kept as the batch's former code (it still resolves, and
+/// regulators see it on the batch and in the audit log as a correction).
+pub fn update(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    config: &Config,
+    id: &str,
+    fields: BatchFields,
+) -> AppResult<BatchView> {
+    audit::write_transaction(conn, |conn| {
+        let before = editable_batch(conn, caller, id)?;
+        open_batch(conn, caller, &before)?;
+        let now = crate::time::now();
+        let after = fields.update(before.clone(), now)?;
+        let relabelled = after.lot_code != before.lot_code;
+        let printed = relabelled && stamp_roll::issued_for_batch(conn, &before.id)?;
+        if relabelled {
+            if let Some(other) = lot_alias::batch_named(conn, &after.product_id, &after.lot_code)? {
+                if other != after.id {
+                    return Err(AppError::Conflict(
+                        "this product already has a batch printed with this lot code".into(),
+                    ));
+                }
+                // Back to a former code of its own: current again.
+                lot_alias::remove(conn, &after.product_id, &after.lot_code)?;
+            }
+        }
+        batch::save(conn, &after).map_err(conflict_on_lot)?;
+        if printed {
+            lot_alias::insert(conn, &before.product_id, &before.lot_code, &before.id, now)?;
+        }
+        if relabelled {
+            remirror(conn, config.base_url(), std::slice::from_ref(&after.id))?;
+        }
+        let action = if printed { "correct_lot" } else { "update" };
+        audit::acted(
+            conn,
+            &Actor::from(caller),
+            action,
+            "batch",
+            &after.id,
+            &before,
+            &after,
+        )?;
+        Ok(batch::view(conn, after)?)
+    })
+}
+
+pub fn delete(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<()> {
+    audit::write_transaction(conn, |conn| {
+        let row = editable_batch(conn, caller, id)?;
+        open_batch(conn, caller, &row)?;
+        batch::delete(conn, &row.id).map_err(|e| {
+            still_referenced(
+                e,
+                "the batch still has events or stamp rolls, or is an input of another batch",
+            )
+        })?;
+        audit::deleted(conn, &Actor::from(caller), "batch", &row.id, &row)
+    })
+}
+
+/// Records what happened to a batch, and mirrors it as an EPCIS event.
+pub fn record_event(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    config: &Config,
+    batch_id: &str,
+    fields: EventFields,
+) -> AppResult<Event> {
+    audit::write_transaction(conn, |conn| {
+        let target = editable_batch(conn, caller, batch_id)?;
+        open_batch(conn, caller, &target)?;
+        let now = crate::time::now();
+        let new = fields.create(
+            crate::domain::id::new_id(),
+            target.id.clone(),
+            Some(caller.username.clone()),
+            now,
+        )?;
+        not_ahead(config, new.row.occurred_at, now)?;
+        let owner = product::find(conn, &caller.scope(), &target.product_id)?
+            .ok_or_else(|| AppError::not_found("product"))?;
+        usable_facility(
+            conn,
+            caller,
+            "facility_id",
+            &new.row.facility_id,
+            &owner.enterprise_id,
+        )?;
+        for input in &new.inputs {
+            if batch::find(conn, &caller.scope(), &input.batch_id)?.is_none() {
+                return Err(AppError::invalid(
+                    "inputs",
+                    format!("no such batch {:?}", input.batch_id),
+                ));
+            }
+        }
+        event::insert(conn, &new)?;
+        crate::epcis::mapping::mirror(conn, config.base_url(), &new.row.id)?;
+        let view = event::view(conn, new.row)?;
+        audit::created(conn, &Actor::from(caller), "event", &view.id, &view)?;
+        Ok(view)
+    })
+}
+
+/// The event if its batch is within reach; `editable` also requires the
+/// right to change it, and the batch to be open.
+pub fn reachable_event(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    editable: bool,
+) -> AppResult<event::EventRow> {
+    let row = event::find(conn, id)?.ok_or_else(|| AppError::not_found("event"))?;
+    let owner = batch::find(conn, &caller.scope(), &row.batch_id)?
+        .ok_or_else(|| AppError::not_found("event"))?;
+    if editable {
+        editable_batch(conn, caller, &row.batch_id)?;
+        open_batch(conn, caller, &owner)?;
+    }
+    Ok(row)
+}
+
+pub fn update_event(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    config: &Config,
+    id: &str,
+    fields: EventFields,
+) -> AppResult<Event> {
+    audit::write_transaction(conn, |conn| {
+        let row = reachable_event(conn, caller, id, true)?;
+        let before = event::view(conn, row.clone())?;
+        let now = crate::time::now();
+        let after = fields.update(row, now)?;
+        not_ahead(config, after.occurred_at, now)?;
+        if after.facility_id != before.facility_id {
+            let target = batch::find(conn, &caller.scope(), &after.batch_id)?
+                .ok_or_else(|| AppError::not_found("batch"))?;
+            let owner = product::find(conn, &caller.scope(), &target.product_id)?
+                .ok_or_else(|| AppError::not_found("product"))?;
+            usable_facility(
+                conn,
+                caller,
+                "facility_id",
+                &after.facility_id,
+                &owner.enterprise_id,
+            )?;
+        }
+        event::save(conn, &after)?;
+        crate::epcis::mapping::mirror(conn, config.base_url(), &after.id)?;
+        let view = event::view(conn, after)?;
+        audit::updated(
+            conn,
+            &Actor::from(caller),
+            "event",
+            &view.id,
+            &before,
+            &view,
+        )?;
+        Ok(view)
+    })
+}
+
+pub fn delete_event(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<()> {
+    audit::write_transaction(conn, |conn| {
+        let row = reachable_event(conn, caller, id, true)?;
+        let before = event::view(conn, row)?;
+        // Its EPCIS copy goes with it (ON DELETE CASCADE).
+        event::delete(conn, &before.id)?;
+        audit::deleted(conn, &Actor::from(caller), "event", &before.id, &before)
+    })
+}

@@ -1,0 +1,73 @@
+//! Registering enterprises: admins only.
+
+use crate::audit::{self, Actor};
+use crate::db::DbConnection;
+use crate::domain::access::Caller;
+use crate::error::{AppError, AppResult};
+use crate::models::enterprise::{self, Enterprise, EnterpriseFields};
+
+use super::access::{admin_only, still_referenced};
+
+fn conflict_on_tax_code(err: diesel::result::Error) -> AppError {
+    match AppError::from(err) {
+        AppError::Conflict(_) => {
+            AppError::Conflict("an enterprise with this tax code is already registered".into())
+        }
+        other => other,
+    }
+}
+
+fn visible(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<Enterprise> {
+    enterprise::find(conn, &caller.scope(), id)?.ok_or_else(|| AppError::not_found("enterprise"))
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    fields: EnterpriseFields,
+) -> AppResult<Enterprise> {
+    admin_only(caller)?;
+    let row = fields.create(crate::domain::id::new_id(), crate::time::now())?;
+    audit::write_transaction(conn, |conn| {
+        enterprise::insert(conn, &row).map_err(conflict_on_tax_code)?;
+        audit::created(conn, &Actor::from(caller), "enterprise", &row.id, &row)?;
+        Ok(row)
+    })
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    fields: EnterpriseFields,
+) -> AppResult<Enterprise> {
+    audit::write_transaction(conn, |conn| {
+        let before = visible(conn, caller, id)?;
+        admin_only(caller)?;
+        let after = fields.update(before.clone(), crate::time::now())?;
+        enterprise::save(conn, &after).map_err(conflict_on_tax_code)?;
+        audit::updated(
+            conn,
+            &Actor::from(caller),
+            "enterprise",
+            &after.id,
+            &before,
+            &after,
+        )?;
+        Ok(after)
+    })
+}
+
+pub fn delete(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<()> {
+    audit::write_transaction(conn, |conn| {
+        let row = visible(conn, caller, id)?;
+        admin_only(caller)?;
+        enterprise::delete(conn, &row.id).map_err(|e| {
+            still_referenced(
+                e,
+                "the enterprise still has facilities, products or accounts",
+            )
+        })?;
+        audit::deleted(conn, &Actor::from(caller), "enterprise", &row.id, &row)
+    })
+}

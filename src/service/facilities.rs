@@ -1,0 +1,229 @@
+//! Facilities and their certifications. A producer keeps its facilities'
+//! records; where a facility is — its province and address unit — decides
+//! which regulators oversee it, so only a regulator of the province it
+//! leaves (or an admin) moves it, and the move stays visible to both.
+
+use serde::Deserialize;
+
+use crate::audit::{self, Actor};
+use crate::db::DbConnection;
+use crate::domain::access::{Caller, Role, Scope};
+use crate::domain::validate as v;
+use crate::error::{AppError, AppResult};
+use crate::models::certification::{self, Certification, CertificationFields};
+use crate::models::enterprise;
+use crate::models::facility::{self, Facility, FacilityFields};
+use crate::models::facility_move::{self, FacilityMove};
+
+use super::access::{editable_facility, open_facility, owning_enterprise, still_referenced};
+
+pub fn create(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    mut fields: FacilityFields,
+) -> AppResult<Facility> {
+    let enterprise_id =
+        owning_enterprise(caller, fields.enterprise_id.take().map(|i| i.into_string()))?;
+    let row = fields.create(
+        crate::domain::id::new_id(),
+        enterprise_id,
+        crate::time::now(),
+    )?;
+    audit::write_transaction(conn, |conn| {
+        if enterprise::find(conn, &Scope::All, &row.enterprise_id)?.is_none() {
+            return Err(AppError::invalid("enterprise_id", "no such enterprise"));
+        }
+        facility::insert(conn, &row)?;
+        audit::created(conn, &Actor::from(caller), "facility", &row.id, &row)?;
+        Ok(row)
+    })
+}
+
+/// Changes a facility's own records. Its province and district are not
+/// among them: see `relocate`.
+pub fn update(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    fields: FacilityFields,
+) -> AppResult<Facility> {
+    audit::write_transaction(conn, |conn| {
+        let before = editable_facility(conn, caller, id)?;
+        open_facility(caller, &before)?;
+        let after = fields.update(before.clone(), crate::time::now())?;
+        if after.province != before.province {
+            return Err(AppError::invalid(
+                "province",
+                "a facility's province is changed only by a regulator of its province \
+                 (POST /api/v1/facilities/{id}/relocate)",
+            ));
+        }
+        if after.district != before.district {
+            return Err(AppError::invalid(
+                "district",
+                "a facility's district is changed only by a regulator of its province \
+                 (POST /api/v1/facilities/{id}/relocate)",
+            ));
+        }
+        facility::save(conn, &after)?;
+        audit::updated(
+            conn,
+            &Actor::from(caller),
+            "facility",
+            &after.id,
+            &before,
+            &after,
+        )?;
+        Ok(after)
+    })
+}
+
+pub fn delete(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<()> {
+    audit::write_transaction(conn, |conn| {
+        let row = editable_facility(conn, caller, id)?;
+        open_facility(caller, &row)?;
+        facility::delete(conn, &row.id).map_err(|e| {
+            still_referenced(
+                e,
+                "the facility still has certifications, batches, events or inspections",
+            )
+        })?;
+        audit::deleted(conn, &Actor::from(caller), "facility", &row.id, &row)
+    })
+}
+
+/// Where a facility moves to, and why.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Relocation {
+    pub province: String,
+    pub district: String,
+    /// The street address in its new place; unchanged when absent.
+    pub address: Option<String>,
+    pub reason: String,
+}
+
+/// Moves a facility to another province or district: a regulator of the
+/// province it is in, or an admin. The move is recorded where the regulators
+/// of both provinces see it (`moves`).
+pub fn relocate(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    to: Relocation,
+) -> AppResult<(Facility, FacilityMove)> {
+    let reason = v::text("reason", &to.reason, 1000)?;
+    audit::write_transaction(conn, |conn| {
+        let before = super::access::visible_facility(conn, caller, id)?;
+        if matches!(caller.role, Role::Producer { .. }) {
+            return Err(AppError::Forbidden(
+                "a facility's province is changed only by a regulator of its province".into(),
+            ));
+        }
+        let fields = FacilityFields {
+            province: Some(to.province),
+            district: Some(to.district),
+            address: to.address,
+            ..FacilityFields::default()
+        };
+        let after = fields.update(before.clone(), crate::time::now())?;
+        if after.province == before.province && after.district == before.district {
+            return Err(AppError::invalid(
+                "province",
+                "the facility is already in this province and district",
+            ));
+        }
+        let moved = FacilityMove {
+            id: crate::domain::id::new_id(),
+            facility_id: after.id.clone(),
+            from_province: before.province.clone(),
+            from_district: before.district.clone(),
+            to_province: after.province.clone(),
+            to_district: after.district.clone(),
+            reason,
+            moved_by: caller.username.clone(),
+            moved_at: after.updated_at,
+        };
+        facility::save(conn, &after)?;
+        facility_move::insert(conn, &moved)?;
+        let recorded = serde_json::json!({"facility": after, "move": moved});
+        audit::acted(
+            conn,
+            &Actor::from(caller),
+            "relocate",
+            "facility",
+            &after.id,
+            &before,
+            &recorded,
+        )?;
+        Ok((after, moved))
+    })
+}
+
+/// Facility moves within the caller's reach (into or out of a regulator's
+/// province).
+pub fn moves(conn: &mut DbConnection, caller: &Caller) -> AppResult<Vec<FacilityMove>> {
+    Ok(facility_move::list(conn, &caller.scope())?)
+}
+
+pub fn create_certification(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    facility_id: &str,
+    fields: CertificationFields,
+) -> AppResult<Certification> {
+    audit::write_transaction(conn, |conn| {
+        let owner = editable_facility(conn, caller, facility_id)?;
+        open_facility(caller, &owner)?;
+        let row = fields.create(crate::domain::id::new_id(), owner.id, crate::time::now())?;
+        certification::insert(conn, &row)?;
+        audit::created(conn, &Actor::from(caller), "certification", &row.id, &row)?;
+        Ok(row)
+    })
+}
+
+/// The certification if its facility is within the caller's reach.
+pub fn visible_certification(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: &str,
+) -> AppResult<Certification> {
+    let row = certification::find(conn, id)?.ok_or_else(|| AppError::not_found("certification"))?;
+    facility::find(conn, scope, &row.facility_id)?
+        .ok_or_else(|| AppError::not_found("certification"))?;
+    Ok(row)
+}
+
+pub fn update_certification(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    fields: CertificationFields,
+) -> AppResult<Certification> {
+    audit::write_transaction(conn, |conn| {
+        let before = visible_certification(conn, &caller.scope(), id)?;
+        let owner = editable_facility(conn, caller, &before.facility_id)?;
+        open_facility(caller, &owner)?;
+        let after = fields.update(before.clone(), crate::time::now())?;
+        certification::save(conn, &after)?;
+        audit::updated(
+            conn,
+            &Actor::from(caller),
+            "certification",
+            &after.id,
+            &before,
+            &after,
+        )?;
+        Ok(after)
+    })
+}
+
+pub fn delete_certification(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<()> {
+    audit::write_transaction(conn, |conn| {
+        let row = visible_certification(conn, &caller.scope(), id)?;
+        let owner = editable_facility(conn, caller, &row.facility_id)?;
+        open_facility(caller, &owner)?;
+        certification::delete(conn, &row.id)?;
+        audit::deleted(conn, &Actor::from(caller), "certification", &row.id, &row)
+    })
+}
