@@ -73,6 +73,7 @@ fn record() -> BatchRecord {
             unit: "kg".into(),
             status: "active".into(),
             recall_reason: None,
+            former_lot_codes: Vec::new(),
         },
         events: vec![
             event("input_application", 1),

@@ -127,12 +127,12 @@ async fn relocate(
     state: web::Data<AppState>,
     path: web::Path<Id>,
     body: web::Json<Relocation>,
-) -> AppResult<web::Json<serde_json::Value>> {
+) -> AppResult<web::Json<Relocated>> {
     let to = body.into_inner();
     let (facility, moved) = state
         .db(move |conn| service::relocate(conn, &caller, &path, to))
         .await?;
-    Ok(web::Json(serde_json::json!(Relocated { facility, moved })))
+    Ok(web::Json(Relocated { facility, moved }))
 }
 
 async fn moves(

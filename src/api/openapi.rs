@@ -499,6 +499,10 @@ fn schemas() -> Map<String, Value> {
                     ("recalled_because", ns()),
                     ("product_name_vi", s()),
                     ("product_name_en", s()),
+                    (
+                        "former_lot_codes",
+                        json!({"type": "array", "items": {"type": "string"}}),
+                    ),
                 ],
                 &["id"],
             ),
@@ -602,6 +606,52 @@ fn schemas() -> Map<String, Value> {
             ),
         ),
         ("Reason", closed(&[("reason", text(1000))], &["reason"])),
+        (
+            "Relocation",
+            closed(
+                &[
+                    ("province", provinces()),
+                    ("district", text(100)),
+                    ("address", text(300)),
+                    ("reason", text(1000)),
+                ],
+                &["province", "district", "reason"],
+            ),
+        ),
+        (
+            "FacilityMove",
+            object(
+                &[
+                    ("id", s()),
+                    ("facility_id", s()),
+                    ("from_province", s()),
+                    ("from_district", s()),
+                    ("to_province", s()),
+                    ("to_district", s()),
+                    ("reason", s()),
+                    ("moved_by", s()),
+                    ("moved_at", time()),
+                ],
+                &["id", "facility_id", "from_province", "to_province"],
+            ),
+        ),
+        (
+            "Relocated",
+            object(
+                &[
+                    ("facility", schema_ref("Facility")),
+                    ("move", schema_ref("FacilityMove")),
+                ],
+                &["facility", "move"],
+            ),
+        ),
+        (
+            "FacilityMoves",
+            object(
+                &[("items", array_of("FacilityMove"))],
+                &["items"],
+            ),
+        ),
         (
             "RecallAnswer",
             object(
@@ -884,6 +934,21 @@ fn operations() -> Vec<Operation> {
         )
         .body(schema_ref("Reason"))
         .ok(200, schema_ref("Facility")),
+        op(
+            "post",
+            "/facilities/{id}/relocate",
+            "oversight",
+            "Move a facility to another province or district (its province's regulators, admins)",
+        )
+        .body(schema_ref("Relocation"))
+        .ok(200, schema_ref("Relocated")),
+        op(
+            "get",
+            "/facility-moves",
+            "oversight",
+            "Facility moves into or out of the caller's province",
+        )
+        .ok(200, schema_ref("FacilityMoves")),
         op(
             "post",
             "/facilities/{id}/reinstate",

@@ -63,6 +63,10 @@ pub struct PublicBatch {
     pub unit: String,
     pub status: String,
     pub recall_reason: Option<String>,
+    /// Lot codes printed on earlier stamps of this batch, before a
+    /// correction: they still name it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub former_lot_codes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -165,6 +169,7 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
     // Events other systems captured about this lot (EPCIS), in time order.
     events.extend(super::timeline::captured_events(conn, &b.id)?);
     events.sort_by_key(|e| e.occurred_at);
+    let former_lot_codes = crate::models::lot_alias::for_batch(conn, &b.id)?;
     let latest_inspection = inspection::table
         .filter(inspection::facility_id.eq(&f.id))
         .order(inspection::inspected_on.desc())
@@ -212,6 +217,7 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
             unit: b.unit,
             status: b.status,
             recall_reason: b.recall_reason,
+            former_lot_codes,
         },
         events,
         latest_inspection,

@@ -121,12 +121,7 @@ pub async fn resolve_class(
             };
             let links = product_link::for_product(conn, &product_id)?;
             let batch_id = match &lot {
-                Some(lot) => batch::table
-                    .filter(batch::product_id.eq(&product_id))
-                    .filter(batch::lot_code.eq(lot))
-                    .select(batch::id)
-                    .get_result::<String>(conn)
-                    .optional()?,
+                Some(lot) => crate::models::lot_alias::batch_named(conn, &product_id, lot)?,
                 None => batch::table
                     .filter(batch::product_id.eq(&product_id))
                     .order(batch::produced_on.desc())

@@ -263,7 +263,10 @@ async fn resolve_stamp(
         link.as_ref().is_none_or(|l| {
             let record = &f.roll.public.record;
             record.product.gtin.as_deref() == Some(l.gtin.as_str())
-                && l.lot.as_deref() == Some(record.batch.lot_code.as_str())
+                && l.lot.as_deref().is_some_and(|lot| {
+                    lot == record.batch.lot_code
+                        || record.batch.former_lot_codes.iter().any(|f| f == lot)
+                })
         })
     });
     let Some(found) = found else {

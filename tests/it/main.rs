@@ -25,6 +25,7 @@ mod opendata;
 mod oversight;
 mod pages;
 mod registry;
+mod rules;
 mod soak;
 mod stamps;
 mod upgrade;
