@@ -155,7 +155,25 @@ async fn every_gs1_example_is_captured_and_queried_back_intact() {
             "@context lacks {prefix}: {contexts}"
         );
     }
-    let back_meanings: Vec<Value> = back.iter().map(meaning).collect();
+    // Every answered event names who captured it; the rest is as sent.
+    for event in &back {
+        assert!(
+            event["http://127.0.0.1:8080/epcis/ns/capturedBy"]
+                .as_str()
+                .is_some_and(|by| by.ends_with(&w.a.enterprise)),
+            "{event}"
+        );
+    }
+    let back_meanings: Vec<Value> = back
+        .iter()
+        .map(|event| {
+            let mut event = event.clone();
+            if let Some(map) = event.as_object_mut() {
+                map.remove("http://127.0.0.1:8080/epcis/ns/capturedBy");
+            }
+            meaning(&event)
+        })
+        .collect();
     for event in &sent {
         let wanted = meaning(event);
         let found = match event.get("eventID") {
@@ -379,9 +397,11 @@ async fn capturing_twice_stores_once() {
     let job = w.app.get(&location, &w.a.token).await.expect(200);
     assert_eq!(job.body["running"], false);
     assert_eq!(job.body["eventCount"], 6);
-    // Another enterprise may hold the same eventIDs: they are its own.
-    capture(&w.app, &w.b.token, &doc).await.expect(202);
-    assert_eq!(ids(&w.app, &w.b.token, "perPage=100").await.len(), 7);
+    // Another enterprise may not capture the same eventIDs: an eventID
+    // names one event, the first enterprise's (README, "Rules").
+    let refused = capture(&w.app, &w.b.token, &doc).await.expect(400);
+    assert!(refused.text.contains("another enterprise"), "{}", refused.text);
+    assert_eq!(ids(&w.app, &w.b.token, "perPage=100").await.len(), 1);
 }
 
 /// Rows of capture jobs and of events held.
@@ -742,10 +762,12 @@ async fn batch_events_are_epcis_events() {
     );
     assert_eq!(transformation["inputQuantityList"][0]["quantity"], 500.0);
 
-    // What we publish is valid EPCIS: it passes the same capture checks.
+    // What we publish is valid EPCIS: it passes the same capture checks
+    // (under eventIDs of its own: an eventID names one enterprise's event).
     let mut republished: Vec<Value> = events.clone();
     for e in &mut republished {
         e.as_object_mut().unwrap().remove("recordTime");
+        e.as_object_mut().unwrap().remove("eventID");
     }
     let mut doc = document(republished);
     doc["@context"] = answer.body["@context"].clone();
@@ -831,7 +853,10 @@ async fn captured_events_about_our_lots_join_the_consumer_timeline() {
         "bizLocation": {"id": "urn:epc:id:sgln:0614141.00009.0"}}),
     )]);
     // Another enterprise naming our stamp does not reach our timeline.
-    capture(&w.app, &w.b.token, &doc).await.expect(202);
+    let mut theirs = doc.clone();
+    theirs["epcisBody"]["eventList"][0]["eventID"] =
+        json!("urn:uuid:00000000-0000-4000-8000-0000000000d2");
+    capture(&w.app, &w.b.token, &theirs).await.expect(202);
     let record = tracestamp::public::record::load(&mut w.app.conn(), &w.a.batch)
         .unwrap()
         .unwrap();
