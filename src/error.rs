@@ -29,6 +29,9 @@ pub enum AppError {
     },
     /// The pool could not hand out a connection in time (503).
     Unavailable(String),
+    /// A domain rule refused the change (README, "Rules"): said in both
+    /// languages, so a page shows it in its reader's.
+    Rule(Box<Refusal>),
     /// Start-up and command-line problems; never produced by a request.
     Config(String),
     Internal(String),
@@ -36,12 +39,48 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// What kind of answer a broken rule gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleKind {
+    /// 409: the row is in a state that forbids the change (recalled,
+    /// suspended, printed).
+    Conflict,
+    /// 403: the caller's role may not make this change.
+    Forbidden,
+    /// 422: the value breaks the rule (`field` names it).
+    Invalid,
+}
+
+/// A broken rule, in English (the API's language) and Vietnamese.
+#[derive(Debug)]
+pub struct Refusal {
+    pub kind: RuleKind,
+    pub field: Option<String>,
+    pub en: String,
+    pub vi: String,
+}
+
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         AppError::Invalid {
             field: field.to_owned(),
             message: message.into(),
         }
+    }
+
+    /// A refusal by a rule, worded in English and Vietnamese.
+    pub fn rule(
+        kind: RuleKind,
+        field: Option<&str>,
+        en: impl Into<String>,
+        vi: impl Into<String>,
+    ) -> Self {
+        AppError::Rule(Box::new(Refusal {
+            kind,
+            field: field.map(str::to_owned),
+            en: en.into(),
+            vi: vi.into(),
+        }))
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -57,6 +96,11 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
+            AppError::Rule(r) => match r.kind {
+                RuleKind::Conflict => "conflict",
+                RuleKind::Forbidden => "forbidden",
+                RuleKind::Invalid => "invalid",
+            },
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "too_many_requests",
@@ -68,6 +112,7 @@ impl AppError {
     fn field(&self) -> Option<&str> {
         match self {
             AppError::Invalid { field, .. } => Some(field),
+            AppError::Rule(r) => r.field.as_deref(),
             _ => None,
         }
     }
@@ -91,6 +136,10 @@ impl fmt::Display for AppError {
             | AppError::UnsupportedMediaType(m)
             | AppError::Unavailable(m)
             | AppError::Config(m) => f.write_str(m),
+            AppError::Rule(r) => match &r.field {
+                Some(field) => write!(f, "{field}: {}", r.en),
+                None => f.write_str(&r.en),
+            },
             AppError::Internal(_) => f.write_str("internal error"),
         }
     }
@@ -120,6 +169,11 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Rule(r) => match r.kind {
+                RuleKind::Conflict => StatusCode::CONFLICT,
+                RuleKind::Forbidden => StatusCode::FORBIDDEN,
+                RuleKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            },
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -647,10 +647,7 @@ fn schemas() -> Map<String, Value> {
         ),
         (
             "FacilityMoves",
-            object(
-                &[("items", array_of("FacilityMove"))],
-                &["items"],
-            ),
+            object(&[("items", array_of("FacilityMove"))], &["items"]),
         ),
         (
             "RecallAnswer",

@@ -135,6 +135,16 @@ impl FormBody {
                     None => self.problem = Some(format!("{field}: {text}")),
                 }
             }
+            AppError::Rule(rule) => {
+                let text = if self.l == Lang::En { rule.en } else { rule.vi };
+                match rule
+                    .field
+                    .and_then(|name| self.fields.iter_mut().find(|f| f.name == name))
+                {
+                    Some(f) => f.error = Some(text),
+                    None => self.problem = Some(text),
+                }
+            }
             other => self.problem = Some(other.to_string()),
         }
         Ok(status)

@@ -164,11 +164,13 @@ impl ResponseError for PageError {
             s if s.is_server_error() => ("Lỗi hệ thống", "Server error"),
             _ => ("Yêu cầu không hợp lệ", "Bad request"),
         };
-        let detail = if self.0.status_code().is_server_error() {
-            log::error!("page error: {}", self.0);
-            String::new()
-        } else {
-            self.0.to_string()
+        let detail = match &self.0 {
+            e if e.status_code().is_server_error() => {
+                log::error!("page error: {e}");
+                String::new()
+            }
+            AppError::Rule(rule) => format!("{} / {}", rule.vi, rule.en),
+            other => other.to_string(),
         };
         let page = ErrorPage {
             c: Chrome::public(Lang::Vi, format!("{heading_vi} · {heading_en}"), ""),

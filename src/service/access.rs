@@ -7,7 +7,7 @@
 use crate::db::DbConnection;
 use crate::domain::access::{Caller, Role};
 use crate::domain::kinds::{BatchStatus, FacilityStatus};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, RuleKind};
 use crate::models::batch::{self, Batch};
 use crate::models::facility::{self, Facility};
 use crate::models::product::{self, Product};
@@ -66,15 +66,25 @@ pub fn open_facility(caller: &Caller, row: &Facility) -> AppResult<()> {
     if matches!(caller.role, Role::Producer { .. })
         && row.status == FacilityStatus::Suspended.as_str()
     {
-        return Err(AppError::Conflict(format!(
-            "the facility \"{}\" is suspended by its regulator{}: its records are read-only \
-             until it is reinstated",
-            row.name,
-            row.status_reason
-                .as_deref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default()
-        )));
+        let reason = row
+            .status_reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        return Err(AppError::rule(
+            RuleKind::Conflict,
+            None,
+            format!(
+                "the facility \"{}\" is suspended by its regulator{reason}: its records are \
+                 read-only until it is reinstated",
+                row.name
+            ),
+            format!(
+                "Cơ sở \"{}\" đang bị cơ quan quản lý đình chỉ{reason}: hồ sơ chỉ được xem, \
+                 không được sửa, cho đến khi cơ sở được cho hoạt động lại",
+                row.name
+            ),
+        ));
     }
     Ok(())
 }
@@ -86,14 +96,24 @@ pub fn open_batch(conn: &mut DbConnection, caller: &Caller, row: &Batch) -> AppR
         return Ok(());
     }
     if row.status == BatchStatus::Recalled.as_str() {
-        return Err(AppError::Conflict(format!(
-            "lot {} is recalled{}: it is read-only until a regulator lifts the recall",
-            row.lot_code,
-            row.recall_reason
-                .as_deref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default()
-        )));
+        let reason = row
+            .recall_reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        return Err(AppError::rule(
+            RuleKind::Conflict,
+            None,
+            format!(
+                "lot {} is recalled{reason}: it is read-only until a regulator lifts the recall",
+                row.lot_code
+            ),
+            format!(
+                "Lô {} đã bị thu hồi{reason}: chỉ được xem, không được sửa, cho đến khi cơ quan \
+                 quản lý dỡ bỏ lệnh thu hồi",
+                row.lot_code
+            ),
+        ));
     }
     let place = facility::find(conn, &crate::domain::access::Scope::All, &row.facility_id)?
         .ok_or_else(|| AppError::not_found("facility"))?;

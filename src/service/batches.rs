@@ -9,7 +9,7 @@ use crate::audit::{self, Actor};
 use crate::config::Config;
 use crate::db::DbConnection;
 use crate::domain::access::Caller;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, RuleKind};
 use crate::models::batch::{self, BatchFields, BatchView};
 use crate::models::event::{self, Event, EventFields};
 use crate::models::lot_alias;
@@ -19,6 +19,16 @@ use crate::models::stamp_roll;
 use super::access::{
     editable_batch, editable_product, open_batch, still_referenced, usable_facility,
 };
+
+/// A lot code is one batch's, current or formerly printed.
+fn printed_lot_taken() -> AppError {
+    AppError::rule(
+        RuleKind::Conflict,
+        Some("lot_code"),
+        "this product already has a batch printed with this lot code",
+        "sản phẩm này đã có một lô mang mã lô này (kể cả mã đã in trên tem trước đây)",
+    )
+}
 
 fn conflict_on_lot(err: diesel::result::Error) -> AppError {
     match AppError::from(err) {
@@ -33,11 +43,13 @@ fn conflict_on_lot(err: diesel::result::Error) -> AppError {
 /// allowance (clocks, time zones) is a typo, refused on every entry point.
 pub fn not_ahead(config: &Config, at: NaiveDateTime, now: NaiveDateTime) -> AppResult<()> {
     if at > config.latest_event_time(now) {
-        return Err(AppError::invalid(
-            "occurred_at",
+        let hours = config.event_max_ahead_hours;
+        return Err(AppError::rule(
+            RuleKind::Invalid,
+            Some("occurred_at"),
+            format!("is in the future: events may be dated at most {hours} hours ahead"),
             format!(
-                "is in the future: events may be dated at most {} hours ahead",
-                config.event_max_ahead_hours
+                "không được ở tương lai: thời điểm chỉ được muộn hơn hiện tại tối đa {hours} giờ"
             ),
         ));
     }
@@ -75,9 +87,7 @@ pub fn create(
             &owner.enterprise_id,
         )?;
         if lot_alias::batch_named(conn, &row.product_id, &row.lot_code)?.is_some() {
-            return Err(AppError::Conflict(
-                "this product already has a batch printed with this lot code".into(),
-            ));
+            return Err(printed_lot_taken());
         }
         batch::insert(conn, &row).map_err(conflict_on_lot)?;
         audit::created(conn, &Actor::from(caller), "batch", &row.id, &row)?;
@@ -105,9 +115,7 @@ pub fn update(
         if relabelled {
             if let Some(other) = lot_alias::batch_named(conn, &after.product_id, &after.lot_code)? {
                 if other != after.id {
-                    return Err(AppError::Conflict(
-                        "this product already has a batch printed with this lot code".into(),
-                    ));
+                    return Err(printed_lot_taken());
                 }
                 // Back to a former code of its own: current again.
                 lot_alias::remove(conn, &after.product_id, &after.lot_code)?;

@@ -9,7 +9,7 @@ use crate::audit::{self, Actor};
 use crate::db::DbConnection;
 use crate::domain::access::{Caller, Role, Scope};
 use crate::domain::validate as v;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, RuleKind};
 use crate::models::certification::{self, Certification, CertificationFields};
 use crate::models::enterprise;
 use crate::models::facility::{self, Facility, FacilityFields};
@@ -51,19 +51,22 @@ pub fn update(
         let before = editable_facility(conn, caller, id)?;
         open_facility(caller, &before)?;
         let after = fields.update(before.clone(), crate::time::now())?;
-        if after.province != before.province {
-            return Err(AppError::invalid(
-                "province",
-                "a facility's province is changed only by a regulator of its province \
-                 (POST /api/v1/facilities/{id}/relocate)",
-            ));
-        }
-        if after.district != before.district {
-            return Err(AppError::invalid(
-                "district",
-                "a facility's district is changed only by a regulator of its province \
-                 (POST /api/v1/facilities/{id}/relocate)",
-            ));
+        for (field, moved) in [
+            ("province", after.province != before.province),
+            ("district", after.district != before.district),
+        ] {
+            if moved {
+                return Err(AppError::rule(
+                    RuleKind::Invalid,
+                    Some(field),
+                    format!(
+                        "a facility's {field} is changed only by a regulator of its province \
+                         (POST /api/v1/facilities/{{id}}/relocate)"
+                    ),
+                    "chỉ cơ quan quản lý của tỉnh nơi có cơ sở mới được chuyển cơ sở sang \
+                     địa bàn khác",
+                ));
+            }
         }
         facility::save(conn, &after)?;
         audit::updated(
@@ -116,8 +119,11 @@ pub fn relocate(
     audit::write_transaction(conn, |conn| {
         let before = super::access::visible_facility(conn, caller, id)?;
         if matches!(caller.role, Role::Producer { .. }) {
-            return Err(AppError::Forbidden(
-                "a facility's province is changed only by a regulator of its province".into(),
+            return Err(AppError::rule(
+                RuleKind::Forbidden,
+                None,
+                "a facility's province is changed only by a regulator of its province",
+                "Chỉ cơ quan quản lý của tỉnh nơi có cơ sở mới được chuyển cơ sở sang địa bàn khác",
             ));
         }
         let fields = FacilityFields {

@@ -9,7 +9,7 @@ use crate::db::schema::enterprise as enterprise_table;
 use crate::db::DbConnection;
 use crate::domain::access::{Caller, Scope};
 use crate::domain::gtin::{possible_prefixes, under_prefix};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, RuleKind};
 use crate::models::enterprise;
 use crate::models::product::{self, Product, ProductFields};
 use crate::models::product_link::{self, ProductLink, ProductLinkFields};
@@ -38,8 +38,9 @@ fn check_prefix(
     let own = enterprise::find(conn, &Scope::All, enterprise_id)?
         .ok_or_else(|| AppError::invalid("enterprise_id", "no such enterprise"))?;
     let refusal = match own.gs1_prefix.as_deref().filter(|p| !p.is_empty()) {
-        Some(prefix) if !under_prefix(gtin, prefix) => Some(format!(
-            "does not fall under the enterprise's GS1 company prefix {prefix}"
+        Some(prefix) if !under_prefix(gtin, prefix) => Some((
+            format!("does not fall under the enterprise's GS1 company prefix {prefix}"),
+            format!("không thuộc mã doanh nghiệp GS1 {prefix} của doanh nghiệp"),
         )),
         Some(_) => None,
         None => {
@@ -48,13 +49,17 @@ fn check_prefix(
                 .filter(enterprise_table::id.ne(enterprise_id))
                 .select(enterprise_table::id)
                 .load(conn)?;
-            (!holders.is_empty())
-                .then(|| "falls under another enterprise's GS1 company prefix".to_owned())
+            (!holders.is_empty()).then(|| {
+                (
+                    "falls under another enterprise's GS1 company prefix".to_owned(),
+                    "thuộc mã doanh nghiệp GS1 của một doanh nghiệp khác".to_owned(),
+                )
+            })
         }
     };
     match refusal {
         None => Ok(()),
-        Some(reason) if caller.is_admin() => audit::acted(
+        Some((reason, _)) if caller.is_admin() => audit::acted(
             conn,
             &Actor::from(caller),
             "override_gtin_prefix",
@@ -63,7 +68,7 @@ fn check_prefix(
             &serde_json::json!({"enterprise_id": enterprise_id}),
             &serde_json::json!({"gtin": gtin, "reason": reason}),
         ),
-        Some(reason) => Err(AppError::invalid("gtin", reason)),
+        Some((en, vi)) => Err(AppError::rule(RuleKind::Invalid, Some("gtin"), en, vi)),
     }
 }
 
@@ -107,10 +112,13 @@ pub fn update(
         let after = fields.update(before.clone(), crate::time::now())?;
         if after.gtin != before.gtin {
             if stamp_roll::issued_for_product(conn, &before.id)? {
-                return Err(AppError::Conflict(
+                return Err(AppError::rule(
+                    RuleKind::Conflict,
+                    Some("gtin"),
                     "the GTIN is printed on this product's stamps and cannot change; \
-                     register a new product for the new GTIN"
-                        .into(),
+                     register a new product for the new GTIN",
+                    "mã GTIN đã in trên tem của sản phẩm nên không được thay đổi; hãy đăng ký \
+                     sản phẩm mới cho mã GTIN mới",
                 ));
             }
             if let Some(gtin) = &after.gtin {

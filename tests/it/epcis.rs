@@ -400,7 +400,11 @@ async fn capturing_twice_stores_once() {
     // Another enterprise may not capture the same eventIDs: an eventID
     // names one event, the first enterprise's (README, "Rules").
     let refused = capture(&w.app, &w.b.token, &doc).await.expect(400);
-    assert!(refused.text.contains("another enterprise"), "{}", refused.text);
+    assert!(
+        refused.text.contains("another enterprise"),
+        "{}",
+        refused.text
+    );
     assert_eq!(ids(&w.app, &w.b.token, "perPage=100").await.len(), 1);
 }
 

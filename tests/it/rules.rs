@@ -158,11 +158,7 @@ async fn a_producer_cannot_move_its_facility_out_of_its_regulators_reach() {
     assert_eq!(moved.body["facility"]["province"], "Cần Thơ");
     assert_eq!(moved.body["move"]["from_province"], "Vĩnh Long");
     for token in [&w.regulator, &w.other_regulator] {
-        let moves = w
-            .app
-            .get("/api/v1/facility-moves", token)
-            .await
-            .expect(200);
+        let moves = w.app.get("/api/v1/facility-moves", token).await.expect(200);
         let items = moves.body["items"].as_array().unwrap();
         assert_eq!(items.len(), 1, "{}", moves.text);
         assert_eq!(items[0]["facility_id"], w.a.facility.as_str());
@@ -256,7 +252,10 @@ async fn a_recalled_lot_is_read_only_and_printed_lot_codes_keep_resolving() {
     let w = World::build().await;
     let (product, batch) = gtin_batch(&w, "8934567890120", "LOT-PRINTED").await;
     let stamp = stamp_path(&w, &w.a.token, &batch).await;
-    assert!(stamp.starts_with("/01/08934567890120/10/LOT-PRINTED/21/"), "{stamp}");
+    assert!(
+        stamp.starts_with("/01/08934567890120/10/LOT-PRINTED/21/"),
+        "{stamp}"
+    );
     let batch_path = format!("/api/v1/batches/{batch}");
     w.app
         .post(
@@ -320,7 +319,10 @@ async fn a_recalled_lot_is_read_only_and_printed_lot_codes_keep_resolving() {
         )
         .await
         .expect(200);
-    assert_eq!(resolve_json(&w.app, &stamp).await.body["verdict"], "recalled");
+    assert_eq!(
+        resolve_json(&w.app, &stamp).await.body["verdict"],
+        "recalled"
+    );
     // Another batch cannot take the printed code; the GTIN is frozen.
     w.app
         .post(
@@ -409,7 +411,11 @@ async fn epcis_capture_is_audited_bounded_owned_and_retractable() {
     assert_eq!(audit_actions(&w.app, "epcis_capture"), ["create"]);
     // The consumer sees it at once: the capture moved the change counter.
     let after = resolve_json(&w.app, &stamp).await;
-    assert!(after.text.contains("\"source\":\"epcis\""), "{}", after.text);
+    assert!(
+        after.text.contains("\"source\":\"epcis\""),
+        "{}",
+        after.text
+    );
 
     // An event dated in 2099 is refused, and nothing is stored.
     let future = capture(
@@ -455,7 +461,11 @@ async fn epcis_capture_is_audited_bounded_owned_and_retractable() {
         .await
         .expect(202);
     let after = resolve_json(&w.app, &stamp).await;
-    assert!(!after.text.contains("\"source\":\"epcis\""), "{}", after.text);
+    assert!(
+        !after.text.contains("\"source\":\"epcis\""),
+        "{}",
+        after.text
+    );
     let seen = w
         .app
         .get(&format!("/epcis/events/{encoded}"), &w.a.token)
@@ -565,7 +575,8 @@ async fn epcis_copies_follow_lot_code_and_gtin_changes() {
         .expect(200);
     let now = epcs(&w.app);
     assert!(
-        now.iter().any(|v| v.contains("/01/08934567890137/10/LOT-B")),
+        now.iter()
+            .any(|v| v.contains("/01/08934567890137/10/LOT-B")),
         "{now:?}"
     );
     assert!(!now.iter().any(|v| v.contains("08934567890120")), "{now:?}");
@@ -586,4 +597,57 @@ async fn the_demo_sets_events_are_in_epcis_as_soon_as_it_is_loaded() {
         .unwrap();
     assert_eq!(events as usize, loaded.events);
     assert_eq!(mirrors, events);
+}
+
+/// On a page, a broken rule is said in the reader's language.
+#[actix_web::test]
+async fn a_page_says_the_broken_rule_in_vietnamese() {
+    use actix_web::cookie::Cookie;
+    let w = World::build().await;
+    w.app
+        .post(
+            &format!("/api/v1/facilities/{}/suspend", w.a.facility),
+            &w.regulator,
+            json!({"reason": "Không đạt kiểm tra"}),
+        )
+        .await
+        .expect(200);
+    let path = format!("/portal/facilities/{}/edit", w.a.facility);
+    let form = w
+        .app
+        .send_request(
+            TestRequest::default()
+                .uri(&path)
+                .cookie(Cookie::new("tracestamp_session", w.a.token.clone())),
+        )
+        .await
+        .expect(200);
+    let marker = "name=\"csrf\" value=\"";
+    let start = form.text.find(marker).unwrap() + marker.len();
+    let csrf = &form.text[start..start + form.text[start..].find('"').unwrap()];
+    let before = w.app.snapshot();
+    let refused = w
+        .app
+        .send_request(
+            TestRequest::post()
+                .uri(&path)
+                .cookie(Cookie::new("tracestamp_session", w.a.token.clone()))
+                .set_form(vec![
+                    ("csrf", csrf),
+                    ("name", "Vườn đổi tên"),
+                    ("kind", "orchard"),
+                    ("address", "Ấp An Thạnh"),
+                    ("district", "Long Hồ"),
+                    ("province", "Vĩnh Long"),
+                ]),
+        )
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.text);
+    assert!(
+        refused.text.contains("đang bị cơ quan quản lý đình chỉ"),
+        "{}",
+        refused.text
+    );
+    assert!(!refused.text.contains("is suspended"), "{}", refused.text);
+    assert_eq!(w.app.snapshot(), before);
 }
