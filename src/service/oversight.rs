@@ -196,7 +196,7 @@ pub fn unrecall(
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum TraceNode {
-    Batch(TracedBatch),
+    Batch(Box<TracedBatch>),
     Outside {
         id: String,
         depth: usize,
@@ -245,7 +245,10 @@ pub fn trace(
     } else {
         Vec::new()
     };
-    let mut batches: Vec<TraceNode> = inside.into_iter().map(TraceNode::Batch).collect();
+    let mut batches: Vec<TraceNode> = inside
+        .into_iter()
+        .map(|b| TraceNode::Batch(Box::new(b)))
+        .collect();
     batches.extend(outside.into_iter().map(|b| TraceNode::Outside {
         id: b.id,
         depth: b.depth,
