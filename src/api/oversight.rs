@@ -14,8 +14,8 @@ use crate::error::{AppError, AppResult};
 use crate::models::batch::{self, Batch};
 use crate::models::facility::{self, Facility};
 use crate::models::genealogy::{self, Direction, Link, TracedBatch};
-use crate::models::inspection::{self, Inspection, InspectionFields, InspectionFilter};
-use crate::models::page::{List, Page};
+use crate::models::inspection::{self, InspectionFields, InspectionFilter};
+use crate::models::page::Page;
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -102,9 +102,11 @@ async fn list_facility_inspections(
     state: web::Data<AppState>,
     path: web::Path<Id>,
     query: web::Query<InspectionFilter>,
-) -> AppResult<web::Json<List<Inspection>>> {
+) -> AppResult<HttpResponse> {
     let filter = query.into_inner();
+    let csv = super::export::wants_csv(filter.format.as_deref())?;
     let page = check_filter(&filter)?;
+    let page = if csv { Page::export() } else { page };
     let list = state
         .db(move |conn| {
             let target = visible_facility(conn, &caller, &path)?;
@@ -118,7 +120,7 @@ async fn list_facility_inspections(
             )?)
         })
         .await?;
-    Ok(web::Json(list))
+    Ok(super::export::list_response(csv, "inspections.csv", list))
 }
 
 async fn list_inspections(
