@@ -8,7 +8,11 @@
 #      unknown fields) as each role: no 5xx; the audit chain still verifies,
 #      and the change in its length and the registry's counts is printed;
 #   2. positive mode: no 5xx, and the chain still verifies.
-# Any 5xx, or a panic in the server's log, fails the sweep.
+# In both modes every answer must also conform to the document: a status the
+# operation describes, a media type that status describes, and a body that
+# validates against its schema (schemathesis's response conformance checks).
+# Any 5xx, any answer off the document, or a panic in the server's log fails
+# the sweep.
 #
 #   scripts/sweep.sh                      # debug binary, built if missing
 #   TRACESTAMP_BIN=target/release/tracestamp SWEEP_MAX_EXAMPLES=50 scripts/sweep.sh
@@ -17,6 +21,7 @@ cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_VERSION=4.32.5
 MAX_EXAMPLES=${SWEEP_MAX_EXAMPLES:-10}
+CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 BIN=$(realpath -m "${TRACESTAMP_BIN:-target/debug/tracestamp}")
 VENV="$PWD/target/sweep-venv"
 
@@ -76,7 +81,7 @@ sweep() {
   echo "== sweep: $mode data as $who ($phases)"
   # From the scratch directory, where schemathesis leaves its own files.
   (cd "$work" && "$VENV/bin/schemathesis" run "$base/api/v1/openapi.json" \
-    --mode "$mode" --checks not_a_server_error \
+    --mode "$mode" --checks "$CHECKS" \
     --phases "$phases" \
     --max-examples "$MAX_EXAMPLES" --seed 6 --workers 1 \
     --generation-database none \

@@ -31,6 +31,7 @@ async fn list(
     query: web::Query<EnterpriseFilter>,
 ) -> AppResult<HttpResponse> {
     let filter = query.into_inner();
+    filter.check()?;
     let csv = super::export::wants_csv(filter.format.as_deref())?;
     let page = if csv {
         Page::export()

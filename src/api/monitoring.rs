@@ -148,6 +148,9 @@ async fn list_scans(
 ) -> AppResult<web::Json<List<ScanRow>>> {
     let f = query.into_inner();
     let page = Page::new(f.page, f.per_page)?;
+    if f.stamp_index.is_some_and(|i| i < 0) {
+        return Err(AppError::invalid("stamp_index", "must be 0 or more"));
+    }
     if f.roll_id.is_none() == f.origin.is_none() {
         return Err(AppError::invalid(
             "roll_id",

@@ -35,8 +35,13 @@ struct Operation {
     summary: &'static str,
     query: Vec<Value>,
     body: Option<Value>,
-    /// The success status and its JSON schema (`Null`: no body, or not JSON).
+    /// The success status and its JSON schema (`Null`: no JSON body).
     ok: (u16, Value),
+    /// Media types the success answer takes besides JSON (a PDF, a CSV
+    /// stream); `text/csv` is added by itself when `format` offers `csv`.
+    media: Vec<&'static str>,
+    /// Statuses answered besides success and the common errors, and why.
+    more: Vec<(u16, &'static str)>,
 }
 
 fn op(
@@ -53,6 +58,8 @@ fn op(
         query: Vec::new(),
         body: None,
         ok: (200, Value::Null),
+        media: Vec::new(),
+        more: Vec::new(),
     }
 }
 
@@ -69,6 +76,24 @@ impl Operation {
         self.ok = (status, schema);
         self
     }
+    fn media(mut self, media_type: &'static str) -> Self {
+        self.media.push(media_type);
+        self
+    }
+    /// Past a rate limit the answer is 429 with `Retry-After`.
+    fn rate_limited(mut self) -> Self {
+        self.more.push((429, "too many attempts; see Retry-After"));
+        self
+    }
+    /// Whether the success answer can be CSV (`?format=csv`).
+    fn offers_csv(&self) -> bool {
+        self.query.iter().any(|p| {
+            p["name"] == "format"
+                && p["schema"]["enum"]
+                    .as_array()
+                    .is_some_and(|e| e.contains(&json!("csv")))
+        })
+    }
 }
 
 fn schema_ref(name: &str) -> Value {
@@ -78,6 +103,12 @@ fn schema_ref(name: &str) -> Value {
 /// Required text as `validate::text` checks it: trimmed, 1..=max characters.
 fn text(max: usize) -> Value {
     json!({"type": "string", "minLength": 1, "maxLength": max})
+}
+
+/// A link: text of at most `max` characters starting as `pattern` says
+/// (the validators check the scheme only); `example` shows one.
+fn url(max: usize, pattern: &str, example: &str) -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": pattern, "example": example})
 }
 
 fn nullable(mut schema: Value) -> Value {
@@ -110,10 +141,20 @@ fn object(props: &[(&str, Value)], required: &[&str]) -> Value {
 }
 
 /// A request body: unknown fields are refused (`deny_unknown_fields`).
+/// Also an answer whose optional members are listed: no member beyond them.
 fn closed(props: &[(&str, Value)], required: &[&str]) -> Value {
     let mut schema = object(props, required);
     schema["additionalProperties"] = json!(false);
     schema
+}
+
+/// An answer the code serialises whole: every member is always there
+/// (`null` when empty) and there are no others, so a member added to, renamed
+/// in or dropped from the code without the document fails the tests that
+/// check every answer against it (`tests/it/conformance.rs`).
+fn record(props: &[(&str, Value)]) -> Value {
+    let required: Vec<&str> = props.iter().map(|(k, _)| *k).collect();
+    closed(props, &required)
 }
 
 fn param(name: &str, schema: Value) -> Value {
@@ -148,7 +189,7 @@ fn names<T: Copy>(all: &'static [T], name: fn(T) -> &'static str) -> Value {
 }
 
 fn list_of(item: &str) -> Value {
-    object(
+    closed(
         &[
             ("items", json!({"type": "array", "items": schema_ref(item)})),
             ("total", json!({"type": "integer"})),
@@ -187,7 +228,8 @@ fn fields() -> Vec<Body> {
                 ),
                 (
                     "phone",
-                    nullable(json!({"type": "string", "minLength": 1, "maxLength": 32})),
+                    nullable(json!({"type": "string", "minLength": 1, "maxLength": 32,
+                        "pattern": "^[0-9 +.()-]+$", "description": "8 to 15 digits"})),
                 ),
                 (
                     "email",
@@ -250,7 +292,10 @@ fn fields() -> Vec<Body> {
                     "description": "GTIN-8, -12, -13 or -14 with a valid check digit"})),
                 ),
                 ("unit", unit.clone()),
-                ("image_url", nullable(text(500))),
+                (
+                    "image_url",
+                    nullable(url(500, "^(https?://|/)", "https://example.vn/buoi.jpg")),
+                ),
                 (
                     "shelf_life_days",
                     nullable(json!({"type": "integer", "minimum": 1, "maximum": 3650})),
@@ -323,10 +368,12 @@ fn schemas() -> Map<String, Value> {
     for (name, props, required) in fields() {
         out.insert(name.to_owned(), closed(&props, &required));
         // On PATCH, `product_id`, `facility_id` and `enterprise_id` cannot
-        // change and `inputs` are fixed: they are refused with a 422.
+        // change and an event's `kind` and `inputs` are fixed: they are
+        // refused with a 422.
         let patchable: Vec<(&str, Value)> = props
             .into_iter()
             .filter(|(k, _)| !matches!(*k, "product_id" | "enterprise_id" | "inputs"))
+            .filter(|(k, _)| !(name == "EventFields" && *k == "kind"))
             .filter(|(k, _)| !(name == "BatchFields" && *k == "facility_id"))
             // A `null` for a field a create requires leaves it as it is.
             .map(|(k, v)| (k, nullable(v)))
@@ -339,10 +386,10 @@ fn schemas() -> Map<String, Value> {
     let rows: Vec<(&str, Value)> = vec![
         (
             "Error",
-            object(
+            closed(
                 &[(
                     "error",
-                    object(
+                    closed(
                         &[("code", s()), ("message", s()), ("field", s())],
                         &["code", "message"],
                     ),
@@ -359,98 +406,90 @@ fn schemas() -> Map<String, Value> {
         ),
         (
             "Me",
-            object(
-                &[
-                    ("id", s()),
-                    ("username", s()),
-                    ("role", s()),
-                    ("enterprise_id", ns()),
-                    ("province", ns()),
-                ],
-                &["id", "username", "role"],
-            ),
+            record(&[
+                ("id", id()),
+                ("username", s()),
+                ("role", one_of(["admin", "producer", "regulator"])),
+                ("enterprise_id", nullable(id())),
+                ("province", ns()),
+            ]),
         ),
         ("TokenRequest", closed(&[("name", text(100))], &["name"])),
         (
             "TokenCreated",
-            object(
-                &[("id", s()), ("name", s()), ("token", s())],
-                &["id", "name", "token"],
-            ),
+            record(&[("id", id()), ("name", s()), ("token", s())]),
         ),
         (
             "Enterprise",
-            object(
-                &[
-                    ("id", s()),
-                    ("name", s()),
-                    ("tax_code", s()),
-                    ("address", s()),
-                    ("province", s()),
-                    ("gs1_prefix", ns()),
-                    ("phone", ns()),
-                    ("email", ns()),
-                    ("created_at", time()),
-                    ("updated_at", time()),
-                ],
-                &["id", "name"],
-            ),
+            record(&[
+                ("id", id()),
+                ("name", s()),
+                ("tax_code", s()),
+                ("address", s()),
+                ("province", provinces()),
+                ("gs1_prefix", ns()),
+                ("phone", ns()),
+                ("email", ns()),
+                ("created_at", time()),
+                ("updated_at", time()),
+            ]),
         ),
         (
             "Facility",
-            object(
-                &[
-                    ("id", s()),
-                    ("enterprise_id", s()),
-                    ("name", s()),
-                    ("kind", s()),
-                    ("address", s()),
-                    ("district", s()),
-                    ("province", s()),
-                    ("latitude", nullable(json!({"type": "number"}))),
-                    ("longitude", nullable(json!({"type": "number"}))),
-                    ("area_code", ns()),
-                    ("status", s()),
-                    ("status_reason", ns()),
-                    ("created_at", time()),
-                    ("updated_at", time()),
-                ],
-                &["id", "name", "status"],
-            ),
+            record(&[
+                ("id", id()),
+                ("enterprise_id", id()),
+                ("name", s()),
+                ("kind", names(FacilityKind::ALL, FacilityKind::as_str)),
+                ("address", s()),
+                ("district", s()),
+                ("province", provinces()),
+                ("latitude", nullable(json!({"type": "number"}))),
+                ("longitude", nullable(json!({"type": "number"}))),
+                ("area_code", ns()),
+                ("status", names(FacilityStatus::ALL, FacilityStatus::as_str)),
+                ("status_reason", ns()),
+                ("created_at", time()),
+                ("updated_at", time()),
+            ]),
         ),
         (
             "Certification",
-            object(
-                &[
-                    ("id", s()),
-                    ("facility_id", s()),
-                    ("scheme", s()),
-                    ("number", s()),
-                    ("issuer", s()),
-                    ("valid_from", date()),
-                    ("valid_to", date()),
-                ],
-                &["id"],
-            ),
+            record(&[
+                ("id", id()),
+                ("facility_id", id()),
+                (
+                    "scheme",
+                    names(CertificationScheme::ALL, CertificationScheme::as_str),
+                ),
+                ("number", s()),
+                ("issuer", s()),
+                ("valid_from", date()),
+                ("valid_to", date()),
+                ("created_at", time()),
+                ("updated_at", time()),
+            ]),
         ),
         (
             "Product",
-            object(
-                &[
-                    ("id", s()),
-                    ("enterprise_id", s()),
-                    ("name_vi", s()),
-                    ("name_en", s()),
-                    ("category", s()),
-                    ("variety", ns()),
-                    ("gtin", ns()),
-                    ("unit", s()),
-                    ("image_url", ns()),
-                    ("shelf_life_days", nullable(json!({"type": "integer"}))),
-                    ("standards", ns()),
-                ],
-                &["id"],
-            ),
+            record(&[
+                ("id", id()),
+                ("enterprise_id", id()),
+                ("name_vi", s()),
+                ("name_en", s()),
+                (
+                    "category",
+                    names(ProductCategory::ALL, ProductCategory::as_str),
+                ),
+                ("variety", ns()),
+                ("gtin", ns()),
+                ("unit", names(Unit::ALL, Unit::as_str)),
+                ("image_url", ns()),
+                ("shelf_life_days", nullable(json!({"type": "integer"}))),
+                ("standards", ns()),
+                ("created_at", time()),
+                ("updated_at", time()),
+            ]),
         ),
         (
             "ProductLinkFields",
@@ -461,70 +500,79 @@ fn schemas() -> Map<String, Value> {
                         json!({"type": "string", "minLength": 1,
             "description": "a GS1 link type such as gs1:recipeInfo"}),
                     ),
-                    ("href", text(500)),
+                    (
+                        "href",
+                        url(500, "^https?://", "https://example.vn/cong-thuc"),
+                    ),
                     ("title", text(200)),
-                    ("lang", nullable(json!({"type": "string", "maxLength": 8}))),
+                    (
+                        "lang",
+                        nullable(json!({"type": "string", "maxLength": 8,
+                            "pattern": "^[A-Za-z-]{2,8}$", "description": "a language tag: vi, en"})),
+                    ),
                 ],
                 &["link_type", "href", "title"],
             ),
         ),
         (
             "ProductLink",
-            object(
-                &[
-                    ("id", s()),
-                    ("product_id", s()),
-                    ("link_type", s()),
-                    ("href", s()),
-                    ("title", s()),
-                    ("lang", ns()),
-                ],
-                &["id"],
-            ),
+            record(&[
+                ("id", id()),
+                ("product_id", id()),
+                ("link_type", s()),
+                ("href", s()),
+                ("title", s()),
+                ("lang", ns()),
+                ("created_at", time()),
+            ]),
         ),
         (
             "Batch",
-            object(
-                &[
-                    ("id", s()),
-                    ("product_id", s()),
-                    ("facility_id", s()),
+            {
+                // `former_lot_codes` only on a single batch, not in lists.
+                let mut batch = record(&[
+                    ("id", id()),
+                    ("product_id", id()),
+                    ("facility_id", id()),
                     ("lot_code", s()),
                     ("produced_on", date()),
                     ("quantity", json!({"type": "number"})),
-                    ("unit", s()),
+                    ("unit", names(Unit::ALL, Unit::as_str)),
                     ("expires_on", nullable(date())),
-                    ("status", s()),
+                    ("status", names(BatchStatus::ALL, BatchStatus::as_str)),
                     ("recall_reason", ns()),
-                    ("recalled_because", ns()),
+                    ("recalled_because", nullable(id())),
+                    ("created_at", time()),
+                    ("updated_at", time()),
                     ("product_name_vi", s()),
                     ("product_name_en", s()),
-                    (
-                        "former_lot_codes",
-                        json!({"type": "array", "items": {"type": "string"}}),
-                    ),
-                ],
-                &["id"],
-            ),
+                ]);
+                batch["properties"]["former_lot_codes"] =
+                    json!({"type": "array", "items": {"type": "string"}});
+                batch
+            },
         ),
         (
             "Event",
-            object(
-                &[
-                    ("id", s()),
-                    ("batch_id", s()),
-                    ("kind", s()),
-                    ("occurred_at", time()),
-                    ("facility_id", s()),
-                    ("details", json!({"type": "object"})),
-                    (
-                        "inputs",
-                        json!({"type": "array", "items": {"type": "object"}}),
-                    ),
-                    ("recorded_by", ns()),
-                ],
-                &["id"],
-            ),
+            record(&[
+                ("id", id()),
+                ("batch_id", id()),
+                ("kind", names(EventKind::ALL, EventKind::as_str)),
+                ("occurred_at", time()),
+                ("facility_id", id()),
+                ("details", json!({"type": "object"})),
+                (
+                    "inputs",
+                    json!({"type": "array", "items": record(&[
+                        ("batch_id", id()),
+                        ("quantity", nullable(json!({"type": "number"}))),
+                        ("unit", nullable(names(Unit::ALL, Unit::as_str))),
+                    ])}),
+                ),
+                ("recorded_by", ns()),
+                ("created_at", time()),
+                ("updated_at", time()),
+            ]),
         ),
         (
             "IssueRequest",
@@ -538,19 +586,23 @@ fn schemas() -> Map<String, Value> {
         ),
         (
             "StampRoll",
-            object(
-                &[
-                    ("id", s()),
-                    ("batch_id", s()),
-                    ("number", json!({"type": "integer"})),
-                    ("count", json!({"type": "integer"})),
-                    ("voided_at", nullable(time())),
-                    ("first_serial", s()),
-                    ("first_serial_grouped", s()),
-                    ("first_url", s()),
-                ],
-                &["id", "count"],
-            ),
+            record(&[
+                ("id", id()),
+                ("number", json!({"type": "integer"})),
+                ("batch_id", id()),
+                (
+                    "count",
+                    json!({"type": "integer", "minimum": 1, "maximum": MAX_ROLL}),
+                ),
+                ("key_id", json!({"type": "integer"})),
+                ("voided_at", nullable(time())),
+                ("void_reason", ns()),
+                ("created_by", ns()),
+                ("created_at", time()),
+                ("first_serial", s()),
+                ("first_serial_grouped", s()),
+                ("first_url", s()),
+            ]),
         ),
         (
             "VoidRequest",
@@ -568,7 +620,7 @@ fn schemas() -> Map<String, Value> {
         ),
         (
             "VoidAnswer",
-            object(
+            closed(
                 &[
                     ("voided", json!({"type": "integer"})),
                     ("all", json!({"type": "boolean"})),
@@ -593,17 +645,19 @@ fn schemas() -> Map<String, Value> {
         ),
         (
             "Inspection",
-            object(
-                &[
-                    ("id", s()),
-                    ("facility_id", s()),
-                    ("inspected_on", date()),
-                    ("result", s()),
-                    ("findings", s()),
-                    ("follow_up_due", nullable(date())),
-                ],
-                &["id"],
-            ),
+            record(&[
+                ("id", id()),
+                ("facility_id", id()),
+                ("inspector_id", nullable(id())),
+                ("inspected_on", date()),
+                (
+                    "result",
+                    names(InspectionResult::ALL, InspectionResult::as_str),
+                ),
+                ("findings", s()),
+                ("follow_up_due", nullable(date())),
+                ("created_at", time()),
+            ]),
         ),
         ("Reason", closed(&[("reason", text(1000))], &["reason"])),
         (
@@ -620,30 +674,24 @@ fn schemas() -> Map<String, Value> {
         ),
         (
             "FacilityMove",
-            object(
-                &[
-                    ("id", s()),
-                    ("facility_id", s()),
-                    ("from_province", s()),
-                    ("from_district", s()),
-                    ("to_province", s()),
-                    ("to_district", s()),
-                    ("reason", s()),
-                    ("moved_by", s()),
-                    ("moved_at", time()),
-                ],
-                &["id", "facility_id", "from_province", "to_province"],
-            ),
+            record(&[
+                ("id", id()),
+                ("facility_id", id()),
+                ("from_province", s()),
+                ("from_district", s()),
+                ("to_province", s()),
+                ("to_district", s()),
+                ("reason", s()),
+                ("moved_by", s()),
+                ("moved_at", time()),
+            ]),
         ),
         (
             "Relocated",
-            object(
-                &[
-                    ("facility", schema_ref("Facility")),
-                    ("move", schema_ref("FacilityMove")),
-                ],
-                &["facility", "move"],
-            ),
+            record(&[
+                ("facility", schema_ref("Facility")),
+                ("move", schema_ref("FacilityMove")),
+            ]),
         ),
         (
             "FacilityMoves",
@@ -651,35 +699,29 @@ fn schemas() -> Map<String, Value> {
         ),
         (
             "RecallAnswer",
-            object(
-                &[(
-                    "batches",
-                    json!({"type": "array", "items": {"type": "string"}}),
-                )],
-                &["batches"],
-            ),
+            record(&[(
+                "batches",
+                json!({"type": "array", "items": {"type": "string"}}),
+            )]),
         ),
         (
             "Trace",
-            object(
-                &[
-                    ("root", s()),
-                    ("direction", s()),
-                    (
-                        "batches",
-                        json!({"type": "array", "items": {"type": "object"}}),
-                    ),
-                    (
-                        "links",
-                        json!({"type": "array", "items": {"type": "object"}}),
-                    ),
-                ],
-                &["root"],
-            ),
+            record(&[
+                ("root", s()),
+                ("direction", s()),
+                (
+                    "batches",
+                    json!({"type": "array", "items": {"type": "object"}}),
+                ),
+                (
+                    "links",
+                    json!({"type": "array", "items": {"type": "object"}}),
+                ),
+            ]),
         ),
         (
             "Alerts",
-            object(
+            closed(
                 &[
                     (
                         "items",
@@ -692,26 +734,23 @@ fn schemas() -> Map<String, Value> {
         ),
         (
             "Scan",
-            object(
-                &[
-                    ("id", json!({"type": "integer"})),
-                    ("roll_id", ns()),
-                    ("stamp_index", nullable(json!({"type": "integer"}))),
-                    ("serial", s()),
-                    ("scanned_at", time()),
-                    ("origin_hash", ns()),
-                    ("origin_region", ns()),
-                    ("client_class", s()),
-                    ("verdict", s()),
-                    ("tally", json!({"type": "integer", "minimum": 1})),
-                ],
-                &["id"],
-            ),
+            record(&[
+                ("id", json!({"type": "integer"})),
+                ("roll_id", ns()),
+                ("stamp_index", nullable(json!({"type": "integer"}))),
+                ("serial", s()),
+                ("scanned_at", time()),
+                ("origin_hash", ns()),
+                ("origin_region", ns()),
+                ("client_class", s()),
+                ("verdict", s()),
+                ("tally", json!({"type": "integer", "minimum": 1})),
+            ]),
         ),
         ("Stats", json!({"type": "object"})),
         (
             "AuditVerification",
-            object(
+            closed(
                 &[
                     ("ok", json!({"type": "boolean"})),
                     ("entries", json!({"type": "integer"})),
@@ -777,7 +816,8 @@ fn operations() -> Vec<Operation> {
             "Log in; sets an HttpOnly session cookie (no login)",
         )
         .body(schema_ref("Login"))
-        .ok(200, schema_ref("Me")),
+        .ok(200, schema_ref("Me"))
+        .rate_limited(),
         op("post", "/auth/logout", "accounts", "End this login session").ok(204, Value::Null),
         op("get", "/me", "accounts", "Who is calling").ok(200, schema_ref("Me")),
         op(
@@ -1078,7 +1118,11 @@ fn operations() -> Vec<Operation> {
             "A roll's serials, streamed (CSV or JSON)",
         )
         .query(vec![param("format", one_of(["csv", "json"]))])
-        .query(stamps_range(MAX_ROLL)),
+        .query(stamps_range(MAX_ROLL))
+        .ok(
+            200,
+            json!({"type": "array", "items": record(&[("serial", json!({"type": "string"})), ("url", json!({"type": "string"}))])}),
+        ),
         op(
             "post",
             "/stamp-rolls/{id}/void",
@@ -1097,7 +1141,8 @@ fn operations() -> Vec<Operation> {
             "layout",
             one_of(["a4-3x8", "a4-4x10", "roll-40x30"]),
         )])
-        .query(stamps_range(MAX_LABELS_PER_PDF as i64)),
+        .query(stamps_range(MAX_LABELS_PER_PDF as i64))
+        .media("application/pdf"),
         op(
             "get",
             "/alerts",
@@ -1121,7 +1166,7 @@ fn operations() -> Vec<Operation> {
         ])
         .ok(200, schema_ref("ScanList")),
         op("get", "/stats", "monitoring", "Dashboard figures")
-            .query(range())
+            .query(range().into_iter().filter(|p| p["name"] != "format").collect())
             .ok(200, schema_ref("Stats")),
     ]
 }
@@ -1145,18 +1190,28 @@ pub fn spec() -> Value {
         (413, "body over 1 MiB"),
         (415, "body not JSON"),
         (422, "a field failed validation"),
+        (503, "the database did not answer in time"),
     ];
     let mut paths = Map::new();
     for o in operations() {
         let mut responses = Map::new();
-        let ok = match &o.ok.1 {
-            Value::Null => json!({"description": "success"}),
-            schema => {
-                json!({"description": "success", "content": {"application/json": {"schema": schema}}})
-            }
-        };
+        let mut content = Map::new();
+        if !o.ok.1.is_null() {
+            content.insert("application/json".into(), json!({"schema": o.ok.1}));
+        }
+        let csv = o.offers_csv().then_some("text/csv");
+        for media in o.media.iter().copied().chain(csv) {
+            content.insert(
+                media.into(),
+                json!({"schema": {"type": "string", "format": "binary"}}),
+            );
+        }
+        let mut ok = json!({"description": "success"});
+        if !content.is_empty() {
+            ok["content"] = Value::Object(content);
+        }
         responses.insert(o.ok.0.to_string(), ok);
-        for (status, why) in errors {
+        for (status, why) in errors.iter().chain(&o.more) {
             responses.insert(
                 status.to_string(),
                 json!({"description": why, "content": {"application/json": {"schema": schema_ref("Error")}}}),

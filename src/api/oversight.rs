@@ -11,8 +11,8 @@ use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
 use crate::models::facility::Facility;
 use crate::models::genealogy::{self, Direction};
-use crate::models::inspection::{self, Inspection, InspectionFields, InspectionFilter};
-use crate::models::page::{List, Page};
+use crate::models::inspection::{self, InspectionFields, InspectionFilter};
+use crate::models::page::Page;
 use crate::service::oversight::{self as service, Reason, RecallAnswer};
 use crate::AppState;
 
@@ -62,9 +62,11 @@ async fn list_facility_inspections(
     state: web::Data<AppState>,
     path: web::Path<Id>,
     query: web::Query<InspectionFilter>,
-) -> AppResult<web::Json<List<Inspection>>> {
+) -> AppResult<HttpResponse> {
     let filter = query.into_inner();
+    let csv = super::export::wants_csv(filter.format.as_deref())?;
     let page = check_filter(&filter)?;
+    let page = if csv { Page::export() } else { page };
     let list = state
         .db(move |conn| {
             let target = crate::service::access::visible_facility(conn, &caller, &path)?;
@@ -78,7 +80,7 @@ async fn list_facility_inspections(
             )?)
         })
         .await?;
-    Ok(web::Json(list))
+    Ok(super::export::list_response(csv, "inspections.csv", list))
 }
 
 async fn list_inspections(

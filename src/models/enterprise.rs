@@ -109,6 +109,17 @@ pub struct EnterpriseFilter {
     pub per_page: Option<i64>,
 }
 
+impl EnterpriseFilter {
+    /// Refuses a misspelt province instead of quietly matching nothing,
+    /// as the other lists do.
+    pub fn check(&self) -> Checked<()> {
+        if let Some(p) = &self.province {
+            v::province("province", p)?;
+        }
+        Ok(())
+    }
+}
+
 fn scoped(scope: &Scope) -> enterprise::BoxedQuery<'static, Backend> {
     let query = enterprise::table.into_boxed();
     match scope {
@@ -120,8 +131,12 @@ fn scoped(scope: &Scope) -> enterprise::BoxedQuery<'static, Backend> {
 
 fn filtered(scope: &Scope, f: &EnterpriseFilter) -> enterprise::BoxedQuery<'static, Backend> {
     let mut query = scoped(scope);
-    if let Some(p) = &f.province {
-        query = query.filter(enterprise::province.eq(p.clone()));
+    if let Some(p) = f
+        .province
+        .as_deref()
+        .and_then(|p| v::province("province", p).ok())
+    {
+        query = query.filter(enterprise::province.eq(p));
     }
     query
 }

@@ -115,11 +115,23 @@ fn http(port: u16, request: &str) -> (String, String, String) {
     stream.read_to_string(&mut raw).unwrap();
     let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
     let (status, headers) = head.split_once("\r\n").unwrap_or((head, ""));
-    (
-        status.to_owned(),
-        headers.to_ascii_lowercase(),
-        body.to_owned(),
-    )
+    let mut line = request.split(' ');
+    let headers = headers.to_ascii_lowercase();
+    crate::conformance::assert_conforms(
+        line.next().unwrap_or(""),
+        line.next().unwrap_or(""),
+        status
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0),
+        headers
+            .lines()
+            .find_map(|l| l.strip_prefix("content-type:"))
+            .map(str::trim),
+        body.as_bytes(),
+    );
+    (status.to_owned(), headers, body.to_owned())
 }
 
 fn json_request(method: &str, path: &str, cookie: &str, body: &str) -> String {

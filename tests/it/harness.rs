@@ -32,6 +32,10 @@ pub struct Answer {
 
 impl TestApp {
     pub fn new() -> Self {
+        // The OpenAPI contract every answer is checked against compiles on
+        // first use (most of a second in a debug build); here, not inside
+        // the first request, which a test may be timing.
+        crate::conformance::contract();
         match std::env::var("TEST_DATABASE_URL") {
             Ok(url) if !url.is_empty() => Self::postgres(&url),
             _ => Self::sqlite(),
@@ -138,14 +142,28 @@ impl TestApp {
         self.send_request(req).await
     }
 
+    /// Sends one request to the real app. An answer under `/api/v1` must
+    /// be one the OpenAPI document describes (`conformance`): a test fails
+    /// on any that is not, whatever it asserts itself.
     pub async fn send_request(&self, req: test::TestRequest) -> Answer {
         let app =
             test::init_service(App::new().configure(tracestamp::configure(self.state.clone())))
                 .await;
-        let resp = test::call_service(&app, req.to_request()).await;
+        let req = req.to_request();
+        let (method, uri) = (req.method().to_string(), req.uri().to_string());
+        let resp = test::call_service(&app, req).await;
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = test::read_body(resp).await;
+        crate::conformance::assert_conforms(
+            &method,
+            &uri,
+            status.as_u16(),
+            headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            &bytes,
+        );
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Answer {

@@ -150,27 +150,19 @@ async fn label_sheets_render_and_their_qr_codes_decode() {
     let w = World::build().await;
     let roll = roll(&w, 100).await;
     let id = roll["id"].as_str().unwrap();
-    let app = actix_web::test::init_service(
-        actix_web::App::new().configure(tracestamp::configure(w.app.state.clone())),
-    )
-    .await;
-    let fetch = |query: String| {
-        actix_web::test::TestRequest::get()
-            .uri(&format!("/api/v1/stamp-rolls/{id}/labels.pdf?{query}"))
-            .insert_header(("authorization", format!("Bearer {}", w.a.token)))
-            .to_request()
+    let (app, token) = (&w.app, &w.a.token);
+    let fetch = |query: &str| {
+        let uri = format!("/api/v1/stamp-rolls/{id}/labels.pdf?{query}");
+        async move { app.get(&uri, token).await }
     };
     let dir = tempfile::tempdir().unwrap();
     // One label per page: each page's single QR decodes to its stamp.
-    let resp =
-        actix_web::test::call_service(&app, fetch("layout=roll-40x30&from=10&count=3".into()))
-            .await;
-    assert_eq!(resp.status(), 200);
+    let answer = fetch("layout=roll-40x30&from=10&count=3").await.expect(200);
     assert_eq!(
-        resp.headers().get("content-type").unwrap(),
+        answer.headers.get("content-type").unwrap(),
         "application/pdf"
     );
-    let pdf = actix_web::test::read_body(resp).await;
+    let pdf = answer.bytes;
     let file = dir.path().join("roll.pdf");
     std::fs::write(&file, &pdf).unwrap();
     let info =
@@ -220,10 +212,9 @@ async fn label_sheets_render_and_their_qr_codes_decode() {
     assert!(text.contains("Quét mã để truy xuất nguồn gốc"), "{text}");
 
     // An A4 sheet of 3 × 8.
-    let resp = actix_web::test::call_service(&app, fetch("layout=a4-3x8&count=30".into())).await;
-    assert_eq!(resp.status(), 200);
+    let sheet_pdf = fetch("layout=a4-3x8&count=30").await.expect(200).bytes;
     let sheet = dir.path().join("a4.pdf");
-    std::fs::write(&sheet, actix_web::test::read_body(resp).await).unwrap();
+    std::fs::write(&sheet, sheet_pdf).unwrap();
     let info =
         String::from_utf8_lossy(&poppler("pdfinfo", &[sheet.to_str().unwrap()]).stdout).to_string();
     assert!(

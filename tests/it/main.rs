@@ -1,6 +1,7 @@
 //! The integration suite: one binary, the real app on a real database
 //! (SQLite by default, PostgreSQL with `TEST_DATABASE_URL`).
 
+mod conformance;
 mod harness;
 mod server;
 mod world;

@@ -1,11 +1,11 @@
 //! The OpenAPI document: served without login, and in step with the code —
 //! every route registered under `/api/v1` is described, every described
-//! operation is routed, and the length limits it states are the ones the
-//! validators enforce.
+//! operation is routed, and every limit it states (lengths, bounds, counts,
+//! vocabularies) is the one the validators enforce, in both directions.
 
 use actix_web::http::Method;
-use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::harness::TestApp;
 use crate::world::{self, World};
@@ -112,68 +112,615 @@ async fn every_described_operation_is_routed_and_answers_without_a_server_error(
     }
 }
 
-/// The `maxLength` of every plain-text field of the create bodies is what
-/// the validators enforce: one character more is a 422 on that field.
-#[actix_web::test]
-async fn stated_length_limits_are_enforced() {
-    let w = World::build().await;
-    let doc = tracestamp::api::openapi::spec();
-    let schemas = &doc["components"]["schemas"];
-    let cases: Vec<(&str, String, &str, Value)> = vec![
-        (
-            "EnterpriseFields",
-            "/api/v1/enterprises".into(),
-            &w.admin,
-            world::enterprise_body("Hợp tác xã 9", "1500000009", "Vĩnh Long"),
-        ),
-        (
-            "FacilityFields",
-            "/api/v1/facilities".into(),
-            &w.a.token,
-            world::facility_body("Vườn 9", "Vĩnh Long"),
-        ),
-        (
-            "ProductFields",
-            "/api/v1/products".into(),
-            &w.a.token,
-            world::product_body("Bưởi 9"),
-        ),
-        (
-            "CertificationFields",
-            format!("/api/v1/facilities/{}/certifications", w.a.facility),
-            &w.a.token,
-            json!({"scheme": "vietgap", "number": "VG-9", "issuer": "QUACERT",
-                   "valid_from": "2025-01-01", "valid_to": "2027-12-31"}),
-        ),
-        (
-            "InspectionFields",
-            format!("/api/v1/facilities/{}/inspections", w.a.facility),
-            &w.regulator,
-            json!({"inspected_on": "2026-01-05", "result": "pass", "findings": "ok"}),
-        ),
-    ];
-    let before = w.app.snapshot();
-    let mut checked = 0;
-    for (schema, uri, token, base) in cases {
-        let props = schemas[schema]["properties"].as_object().unwrap();
-        for (field, rule) in props {
-            if rule["type"] != "string" {
-                continue;
-            }
-            let (Some(max), Some(1)) = (rule["maxLength"].as_u64(), rule["minLength"].as_u64())
-            else {
-                continue;
+/// A valid body carrying `k` items of an array field.
+type Items = Box<dyn Fn(usize) -> Value>;
+
+/// A body the limits of an operation are tried on: where, as whom, and a
+/// valid body (`n`: a fresh number, for fields that must be unique).
+struct Fixture {
+    uri: String,
+    token: String,
+    body: Box<dyn Fn(u32) -> Value>,
+    /// For an array field with `maxItems`: a valid body carrying that many
+    /// items of it.
+    items: Option<(&'static str, Items)>,
+}
+
+fn fixture(uri: String, token: &str, body: impl Fn(u32) -> Value + 'static) -> Fixture {
+    Fixture {
+        uri,
+        token: token.to_owned(),
+        body: Box::new(body),
+        items: None,
+    }
+}
+
+/// One stated limit of one field: values at the limit (each must be
+/// accepted) and one past it (refused, naming the field).
+struct Limit {
+    field: String,
+    rule: String,
+    at: Vec<Value>,
+    past: Option<Value>,
+}
+
+/// The limits a schema states for one value, read from the document:
+/// `maxLength` (of plain text: a pattern or format sets its own shape),
+/// `maximum`, `minimum`, `enum`, `maxItems`.
+fn limits_of(field: &str, schema: &Value) -> Vec<Limit> {
+    let mut out = Vec::new();
+    let limit = |rule: &str, at: Vec<Value>, past: Option<Value>| Limit {
+        field: field.to_owned(),
+        rule: rule.to_owned(),
+        at,
+        past,
+    };
+    let integer = schema["type"] == "integer";
+    if let Some(values) = schema["enum"].as_array() {
+        out.push(limit(
+            "enum",
+            values.clone(),
+            Some(json!("not-a-listed-value")),
+        ));
+    } else if let Some(max) = schema["maxLength"].as_u64() {
+        // Plain text is padded with a Vietnamese letter (characters, not
+        // bytes, are counted); text of a stated shape from its `example`.
+        let shaped = schema.get("pattern").is_some() || schema.get("format").is_some();
+        let text = match schema["example"].as_str() {
+            Some(example) => Some((example.to_owned(), "a")),
+            None if !shaped => Some((String::new(), "ạ")),
+            None => None,
+        };
+        if let Some((start, pad)) = text {
+            let text = |n: u64| {
+                let fill = n as usize - start.chars().count();
+                json!(format!("{start}{}", pad.repeat(fill)))
             };
-            if rule.get("pattern").is_some() || rule.get("format").is_some() {
-                continue;
-            }
-            let mut body = base.clone();
-            body[field] = json!("ạ".repeat(max as usize + 1));
-            let answer = w.app.post(&uri, token, body).await.expect(422);
-            assert_eq!(answer.body["error"]["field"], *field, "{schema}.{field}");
-            checked += 1;
+            out.push(limit("maxLength", vec![text(max)], Some(text(max + 1))));
         }
     }
-    assert!(checked >= 15, "only {checked} limits checked");
-    assert_eq!(before, w.app.snapshot(), "nothing written");
+    let number = |x: f64| if integer { json!(x as i64) } else { json!(x) };
+    if let Some(max) = schema["maximum"].as_f64() {
+        // An exclusive bound: one under it is in, the bound itself out.
+        if schema["exclusiveMaximum"] == true {
+            out.push(limit(
+                "exclusiveMaximum",
+                vec![number(max - 1.0)],
+                Some(number(max)),
+            ));
+        } else {
+            out.push(limit("maximum", vec![number(max)], Some(number(max + 1.0))));
+        }
+    }
+    if let Some(min) = schema["minimum"].as_f64() {
+        if schema["exclusiveMinimum"] == true {
+            out.push(limit(
+                "exclusiveMinimum",
+                vec![number(min + 1.0)],
+                Some(number(min)),
+            ));
+        } else {
+            out.push(limit("minimum", vec![number(min)], Some(number(min - 1.0))));
+        }
+    }
+    if let Some(max) = schema["maxItems"].as_u64() {
+        // The items themselves come from the operation's fixture.
+        out.push(limit("maxItems", vec![json!(max)], Some(json!(max + 1))));
+    }
+    out
+}
+
+/// A schema with its `$ref` followed into `components`.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => doc
+            .pointer(r.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("{r} resolves")),
+        None => schema,
+    }
+}
+
+fn refused_naming(answer: &crate::harness::Answer, field: &str) -> bool {
+    matches!(answer.status.as_u16(), 400 | 422) && answer.body["error"]["field"] == field
+}
+
+/// Taken: a success, or a 409 (the fixture's state conflicts, as a second
+/// suspension does) or a 422 naming another field (a rule across fields,
+/// such as a transformation's inputs) — either shows the value passed.
+fn accepted(answer: &crate::harness::Answer, field: &str) -> bool {
+    let status = answer.status.as_u16();
+    let error_field = &answer.body["error"]["field"];
+    answer.status.is_success()
+        || status == 409
+        || (status == 422 && error_field.is_string() && error_field != field)
+}
+
+/// Every limit the document states on a request body or a query parameter
+/// holds in both directions: the value at the limit is accepted, the value
+/// one past it is refused with a 400/422 naming the field, and a refused
+/// request writes nothing. The limits are read from the document, so a
+/// limit added to it is tried here; an operation with limits and no fixture
+/// below fails the test.
+#[actix_web::test]
+async fn stated_limits_hold_in_both_directions() {
+    let w = World::build().await;
+    let doc = tracestamp::api::openapi::spec();
+    let a = &w.a;
+    // PATCHes go to the third tenant, so that the values tried there (a
+    // facility moved to the last province listed…) change nothing the other
+    // fixtures stand on.
+    let c = &w.c;
+    // A roll of 10,001 stamps for the void and listing limits.
+    let roll = w
+        .app
+        .post(
+            &format!("/api/v1/batches/{}/stamp-rolls", a.batch),
+            &a.token,
+            json!({"count": 10_001}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let serials: Vec<Value> = w
+        .app
+        .get(
+            &format!("/api/v1/stamp-rolls/{roll}/serials?format=json&count=10001"),
+            &a.token,
+        )
+        .await
+        .expect(200)
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["serial"].clone())
+        .collect();
+    assert_eq!(serials.len(), 10_001);
+    // 101 batches of the tenant, as the inputs of one transformation.
+    let mut inputs = Vec::new();
+    for n in 0..101 {
+        let batch = w
+            .app
+            .post(
+                "/api/v1/batches",
+                &a.token,
+                world::batch_body(&a.product, &a.facility, &format!("IN-{n}")),
+            )
+            .await
+            .expect(201)
+            .id();
+        inputs.push(json!({"batch_id": batch}));
+    }
+    let (facility, product) = (a.facility.clone(), a.product.clone());
+    let v1 = |p: &str| format!("/api/v1{p}");
+    let mut fixtures: BTreeMap<(&str, String), Fixture> = BTreeMap::new();
+    let mut add = |method: &'static str, template: &str, f: Fixture| {
+        fixtures.insert((method, v1(template)), f);
+    };
+    add(
+        "POST",
+        "/tokens",
+        fixture(
+            v1("/tokens"),
+            &a.token,
+            |n| json!({"name": format!("t{n}")}),
+        ),
+    );
+    add(
+        "POST",
+        "/enterprises",
+        fixture(v1("/enterprises"), &w.admin, |n| {
+            world::enterprise_body(
+                "Hợp tác xã",
+                &format!("{:010}", 3_000_000_000u64 + u64::from(n)),
+                "Vĩnh Long",
+            )
+        }),
+    );
+    add(
+        "PATCH",
+        "/enterprises/{id}",
+        fixture(
+            v1(&format!("/enterprises/{}", c.enterprise)),
+            &w.admin,
+            |_| json!({}),
+        ),
+    );
+    add(
+        "POST",
+        "/facilities",
+        fixture(v1("/facilities"), &a.token, |_| {
+            world::facility_body("Vườn", "Vĩnh Long")
+        }),
+    );
+    add(
+        "PATCH",
+        "/facilities/{id}",
+        fixture(v1(&format!("/facilities/{}", c.facility)), &c.token, |_| {
+            json!({})
+        }),
+    );
+    let certification = |n: u32| {
+        json!({"scheme": "vietgap", "number": format!("VG-{n}"), "issuer": "QUACERT",
+               "valid_from": "2025-01-01", "valid_to": "2027-12-31"})
+    };
+    add(
+        "POST",
+        "/facilities/{id}/certifications",
+        fixture(
+            v1(&format!("/facilities/{facility}/certifications")),
+            &a.token,
+            certification,
+        ),
+    );
+    add(
+        "PATCH",
+        "/certifications/{id}",
+        fixture(
+            v1(&format!("/certifications/{}", c.certification)),
+            &c.token,
+            |_| json!({}),
+        ),
+    );
+    add(
+        "POST",
+        "/products",
+        fixture(v1("/products"), &a.token, |_| world::product_body("Bưởi")),
+    );
+    add(
+        "PATCH",
+        "/products/{id}",
+        fixture(v1(&format!("/products/{}", c.product)), &c.token, |_| {
+            json!({})
+        }),
+    );
+    add(
+        "POST",
+        "/products/{id}/links",
+        fixture(
+            v1(&format!("/products/{product}/links")),
+            &a.token,
+            |_| json!({"link_type": "gs1:recipeInfo", "href": "https://example.vn/r", "title": "Công thức"}),
+        ),
+    );
+    {
+        let (p, f) = (product.clone(), facility.clone());
+        add(
+            "POST",
+            "/batches",
+            fixture(v1("/batches"), &a.token, move |n| {
+                world::batch_body(&p, &f, &format!("L-{n}"))
+            }),
+        );
+    }
+    add(
+        "PATCH",
+        "/batches/{id}",
+        fixture(
+            v1(&format!("/batches/{}", c.batch)),
+            &c.token,
+            |_| json!({}),
+        ),
+    );
+    {
+        let f = facility.clone();
+        let mut events = fixture(
+            v1(&format!("/batches/{}/events", a.batch)),
+            &a.token,
+            move |_| world::harvest_body(&f),
+        );
+        let f = facility.clone();
+        let inputs = inputs.clone();
+        events.items = Some((
+            "inputs",
+            Box::new(move |k| {
+                json!({"kind": "transformation", "occurred_at": "2026-11-03T08:00:00+07:00",
+                       "facility_id": f, "inputs": inputs[..k]})
+            }),
+        ));
+        add("POST", "/batches/{id}/events", events);
+    }
+    add(
+        "PATCH",
+        "/events/{id}",
+        fixture(v1(&format!("/events/{}", c.event)), &c.token, |_| json!({})),
+    );
+    add(
+        "POST",
+        "/batches/{id}/stamp-rolls",
+        fixture(
+            v1(&format!("/batches/{}/stamp-rolls", a.batch)),
+            &a.token,
+            |_| json!({"count": 1}),
+        ),
+    );
+    {
+        let mut void = fixture(
+            v1(&format!("/stamp-rolls/{roll}/void")),
+            &a.token,
+            |_| json!({"reason": "in hỏng"}),
+        );
+        void.items = Some((
+            "serials",
+            Box::new(move |k| json!({"serials": serials[..k], "reason": "in hỏng"})),
+        ));
+        add("POST", "/stamp-rolls/{id}/void", void);
+    }
+    add(
+        "POST",
+        "/facilities/{id}/inspections",
+        fixture(
+            v1(&format!("/facilities/{facility}/inspections")),
+            &w.regulator,
+            |_| json!({"inspected_on": "2026-01-05", "result": "pass", "findings": "ok"}),
+        ),
+    );
+    let reason = |_| json!({"reason": "kiểm tra"});
+    for action in ["suspend", "reinstate"] {
+        let template: &'static str = if action == "suspend" {
+            "/facilities/{id}/suspend"
+        } else {
+            "/facilities/{id}/reinstate"
+        };
+        add(
+            "POST",
+            template,
+            fixture(
+                v1(&format!("/facilities/{}/{action}", w.b.facility)),
+                &w.regulator,
+                reason,
+            ),
+        );
+    }
+    for action in ["recall", "unrecall"] {
+        let template: &'static str = if action == "recall" {
+            "/batches/{id}/recall"
+        } else {
+            "/batches/{id}/unrecall"
+        };
+        add(
+            "POST",
+            template,
+            fixture(
+                v1(&format!("/batches/{}/{action}", w.b.batch)),
+                &w.regulator,
+                reason,
+            ),
+        );
+    }
+
+    // Query parameters: the path's ids, and a base query that keeps the
+    // answer small (one stamp's serial, one label).
+    let id_for = |template: &str| -> String {
+        if !template.contains("{id}") {
+            return template.to_owned();
+        }
+        let first = template
+            .trim_start_matches("/api/v1/")
+            .split('/')
+            .next()
+            .unwrap();
+        let id = match first {
+            "enterprises" => a.enterprise.clone(),
+            "facilities" => a.facility.clone(),
+            "certifications" => a.certification.clone(),
+            "products" => a.product.clone(),
+            "batches" => a.batch.clone(),
+            "events" => a.event.clone(),
+            "stamp-rolls" => roll.clone(),
+            other => panic!("no id for /{other}/{{id}}: add one to the test"),
+        };
+        template.replace("{id}", &id)
+    };
+    let base_query = |template: &str| match template {
+        t if t.ends_with("/serials") || t.ends_with("/labels.pdf") => "count=1",
+        "/api/v1/scans" => "origin=none",
+        _ => "",
+    };
+    // A count at its stated maximum on these streams millions of serials or
+    // a 10,000-label PDF: its upper bound is checked on `stamp_range` itself.
+    let too_large_at_limit = |template: &str, field: &str| {
+        field == "count" && (template.ends_with("/serials") || template.ends_with("/labels.pdf"))
+    };
+
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    let mut missing = BTreeSet::new();
+    let mut n = 0u32;
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let method_up = method.to_ascii_uppercase();
+            // Request bodies.
+            if let Some(body) = operation.pointer("/requestBody/content/application~1json/schema") {
+                let schema = resolve(&doc, body);
+                let empty = Map::new();
+                let props = schema["properties"].as_object().unwrap_or(&empty);
+                let limits: Vec<Limit> = props
+                    .iter()
+                    .flat_map(|(f, s)| limits_of(f, resolve(&doc, s)))
+                    .collect();
+                if limits.is_empty() {
+                    continue;
+                }
+                let Some(fx) = fixtures.get(&(method_up.as_str(), template.clone())) else {
+                    missing.insert(format!("{method_up} {template}"));
+                    continue;
+                };
+                let method = Method::from_bytes(method_up.as_bytes()).unwrap();
+                for limit in limits {
+                    let with = |value: &Value, n: u32| -> Value {
+                        if limit.rule == "maxItems" {
+                            let (field, items) = fx
+                                .items
+                                .as_ref()
+                                .filter(|(f, _)| *f == limit.field)
+                                .unwrap_or_else(|| {
+                                    panic!("{method_up} {template}: no items for {}", limit.field)
+                                });
+                            let _ = field;
+                            items(value.as_u64().unwrap() as usize)
+                        } else {
+                            let mut body = (fx.body)(n);
+                            body[&limit.field] = value.clone();
+                            body
+                        }
+                    };
+                    let what = |v: &Value| {
+                        let shown = v.to_string();
+                        let shown: String = shown.chars().take(40).collect();
+                        format!(
+                            "{method_up} {template} {}.{} = {shown}",
+                            limit.rule, limit.field
+                        )
+                    };
+                    for value in &limit.at {
+                        n += 1;
+                        let answer = w
+                            .app
+                            .send(
+                                method.clone(),
+                                &fx.uri,
+                                Some(&fx.token),
+                                Some(with(value, n)),
+                            )
+                            .await;
+                        if !accepted(&answer, &limit.field) {
+                            failures.push(format!(
+                                "{} (at the limit) refused: {} {}",
+                                what(value),
+                                answer.status,
+                                answer.text
+                            ));
+                        }
+                        checked += 1;
+                    }
+                    if let Some(value) = &limit.past {
+                        n += 1;
+                        let before = w.app.snapshot();
+                        let answer = w
+                            .app
+                            .send(
+                                method.clone(),
+                                &fx.uri,
+                                Some(&fx.token),
+                                Some(with(value, n)),
+                            )
+                            .await;
+                        if !refused_naming(&answer, &limit.field) {
+                            failures.push(format!(
+                                "{} (past the limit) not refused naming it: {} {}",
+                                what(value),
+                                answer.status,
+                                answer.text
+                            ));
+                        }
+                        if before != w.app.snapshot() {
+                            failures
+                                .push(format!("{} (past the limit) wrote something", what(value)));
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+            // Query parameters.
+            let params = operation["parameters"].as_array().unwrap();
+            for param in params.iter().filter(|p| p["in"] == "query") {
+                let field = param["name"].as_str().unwrap();
+                for limit in limits_of(field, &param["schema"]) {
+                    let uri = |value: &Value| {
+                        let value = match value {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        let base: Vec<&str> = base_query(template)
+                            .split('&')
+                            .filter(|kv| !kv.is_empty() && !kv.starts_with(&format!("{field}=")))
+                            .collect();
+                        let value: String = percent_encoding::utf8_percent_encode(
+                            &value,
+                            percent_encoding::NON_ALPHANUMERIC,
+                        )
+                        .collect();
+                        let mut query = base.join("&");
+                        if !query.is_empty() {
+                            query.push('&');
+                        }
+                        format!("{}?{query}{field}={value}", id_for(template))
+                    };
+                    let method = Method::from_bytes(method_up.as_bytes()).unwrap();
+                    if !too_large_at_limit(template, field) {
+                        for value in &limit.at {
+                            let answer = w
+                                .app
+                                .send(method.clone(), &uri(value), Some(&w.admin), None)
+                                .await;
+                            if !accepted(&answer, field) {
+                                failures.push(format!(
+                                    "{method_up} {} (at the {} limit) refused: {} {}",
+                                    uri(value),
+                                    limit.rule,
+                                    answer.status,
+                                    answer.text
+                                ));
+                            }
+                            checked += 1;
+                        }
+                    }
+                    if let Some(value) = &limit.past {
+                        let before = w.app.snapshot();
+                        let answer = w
+                            .app
+                            .send(method.clone(), &uri(value), Some(&w.admin), None)
+                            .await;
+                        if !refused_naming(&answer, field) {
+                            failures.push(format!(
+                                "{method_up} {} (past the {} limit) not refused naming it: {} {}",
+                                uri(value),
+                                limit.rule,
+                                answer.status,
+                                answer.text
+                            ));
+                        }
+                        if before != w.app.snapshot() {
+                            failures.push(format!("{method_up} {} wrote something", uri(value)));
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    // The stream counts' upper bounds, where the test cannot ask for that much.
+    let spec_max = |path: &str| {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "count")
+            .unwrap()["schema"]["maximum"]
+            .as_i64()
+            .unwrap()
+    };
+    for path in [
+        "/api/v1/stamp-rolls/{id}/serials",
+        "/api/v1/stamp-rolls/{id}/labels.pdf",
+    ] {
+        let max = spec_max(path);
+        assert_eq!(
+            tracestamp::api::stamps::stamp_range(max, None, Some(max), max).unwrap(),
+            (0, max),
+            "{path}"
+        );
+    }
+    assert!(
+        missing.is_empty(),
+        "operations with stated limits and no fixture here: {missing:?}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} limit checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(checked >= 200, "only {checked} limit checks");
 }

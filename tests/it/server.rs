@@ -212,6 +212,11 @@ impl Client {
         } else {
             body.to_vec()
         };
+        let content_type = headers
+            .lines()
+            .find_map(|l| l.strip_prefix("content-type:"))
+            .map(str::trim);
+        crate::conformance::assert_conforms(method, path, status, content_type, &body);
         let body = String::from_utf8_lossy(&body).into_owned();
         Ok(Reply {
             status,
