@@ -375,6 +375,9 @@ fn schemas() -> Map<String, Value> {
             .filter(|(k, _)| !matches!(*k, "product_id" | "enterprise_id" | "inputs"))
             .filter(|(k, _)| !(name == "EventFields" && *k == "kind"))
             .filter(|(k, _)| !(name == "BatchFields" && *k == "facility_id"))
+            // A facility's province and district move only by its regulator
+            // (`POST /facilities/{id}/relocate`); a PATCH changing them is 422.
+            .filter(|(k, _)| !(name == "FacilityFields" && matches!(*k, "province" | "district")))
             // A `null` for a field a create requires leaves it as it is.
             .map(|(k, v)| (k, nullable(v)))
             .collect();
@@ -526,32 +529,29 @@ fn schemas() -> Map<String, Value> {
                 ("created_at", time()),
             ]),
         ),
-        (
-            "Batch",
-            {
-                // `former_lot_codes` only on a single batch, not in lists.
-                let mut batch = record(&[
-                    ("id", id()),
-                    ("product_id", id()),
-                    ("facility_id", id()),
-                    ("lot_code", s()),
-                    ("produced_on", date()),
-                    ("quantity", json!({"type": "number"})),
-                    ("unit", names(Unit::ALL, Unit::as_str)),
-                    ("expires_on", nullable(date())),
-                    ("status", names(BatchStatus::ALL, BatchStatus::as_str)),
-                    ("recall_reason", ns()),
-                    ("recalled_because", nullable(id())),
-                    ("created_at", time()),
-                    ("updated_at", time()),
-                    ("product_name_vi", s()),
-                    ("product_name_en", s()),
-                ]);
-                batch["properties"]["former_lot_codes"] =
-                    json!({"type": "array", "items": {"type": "string"}});
-                batch
-            },
-        ),
+        ("Batch", {
+            // `former_lot_codes` only on a single batch, not in lists.
+            let mut batch = record(&[
+                ("id", id()),
+                ("product_id", id()),
+                ("facility_id", id()),
+                ("lot_code", s()),
+                ("produced_on", date()),
+                ("quantity", json!({"type": "number"})),
+                ("unit", names(Unit::ALL, Unit::as_str)),
+                ("expires_on", nullable(date())),
+                ("status", names(BatchStatus::ALL, BatchStatus::as_str)),
+                ("recall_reason", ns()),
+                ("recalled_because", nullable(id())),
+                ("created_at", time()),
+                ("updated_at", time()),
+                ("product_name_vi", s()),
+                ("product_name_en", s()),
+            ]);
+            batch["properties"]["former_lot_codes"] =
+                json!({"type": "array", "items": {"type": "string"}});
+            batch
+        }),
         (
             "Event",
             record(&[

@@ -472,6 +472,26 @@ async fn stated_limits_hold_in_both_directions() {
             ),
         );
     }
+    // Each accepted relocation must move the facility: the district differs
+    // from request to request, and the province alternates. An admin's
+    // reach follows it wherever it goes.
+    let moved = w.c.facility.clone();
+    add(
+        "POST",
+        "/facilities/{id}/relocate",
+        fixture(
+            v1(&format!("/facilities/{moved}/relocate")),
+            &w.admin,
+            |n| {
+                let province = if n % 2 == 0 {
+                    "Vĩnh Long"
+                } else {
+                    "Cần Thơ"
+                };
+                json!({"province": province, "district": format!("Xã {n}"), "reason": "địa giới mới"})
+            },
+        ),
+    );
     for action in ["recall", "unrecall"] {
         let template: &'static str = if action == "recall" {
             "/batches/{id}/recall"
