@@ -63,6 +63,17 @@ pub struct Config {
     /// rate applies.
     #[arg(long, env = "RESOLVER_RATE_BURST", default_value_t = 100)]
     pub resolver_rate_burst: u32,
+
+    /// Log lines as text or as one JSON object a line.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written (`observe::logging`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 impl Config {
@@ -102,6 +113,7 @@ impl Config {
             login_rate_per_minute: 10,
             resolver_rate_per_minute: 600,
             resolver_rate_burst: 100,
+            log_format: LogFormat::Text,
         }
     }
 }

@@ -18,6 +18,7 @@ mod headers;
 mod isolation;
 mod labels;
 mod limits;
+mod observe;
 mod openapi;
 mod opendata;
 mod oversight;
