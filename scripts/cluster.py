@@ -5,7 +5,8 @@ bounded in count and time.
 
 Environment (set by cluster.sh): NGINX_PORT, CA_FILE, NODES (host:port,
 space-separated), NODE_PIDS (same order), PSQL_URL, RESOLVER_CACHE_MS,
-LOAD_SECONDS, TRACESTAMP_BIN.
+LOAD_SECONDS; WRK_SECONDS (optional) first measures the resolver's
+throughput through nginx against one node direct with wrk.
 
 Checks, each printed as it passes; the first failure exits non-zero:
   1. every node is alive and ready, and its /metrics parses as Prometheus
@@ -44,7 +45,7 @@ NODE_PIDS = [int(p) for p in os.environ["NODE_PIDS"].split()]
 PSQL_URL = os.environ["PSQL_URL"]
 CACHE_MS = int(os.environ["RESOLVER_CACHE_MS"])
 LOAD_SECONDS = float(os.environ.get("LOAD_SECONDS", "8"))
-DEADLINE = time.monotonic() + 150  # the whole run, bounded
+DEADLINE = time.monotonic() + 150 + 5 * int(os.environ.get("WRK_SECONDS", "0"))  # bounded
 
 
 def fail(message):
@@ -180,24 +181,32 @@ def recall_shows_everywhere(token, batch, serial):
         fail(f"recall: {status} {body}")
     acknowledged = time.monotonic()
     due = acknowledged + CACHE_MS / 1000
-    for node in NODES:
-        last_stale, first_fresh = None, None
-        while time.monotonic() < due + 0.2:
+    last_stale = {node: None for node in NODES}
+    first_fresh = {node: None for node in NODES}
+    polled_after_due = set()
+    while len(polled_after_due) < len(NODES) or time.monotonic() < due + 0.2:
+        if time.monotonic() > due + 10:
+            fail("lookups too slow to check the recall's spread")
+        for node in NODES:
             sent = time.monotonic()
             v = verdict(node, serial)
             if v == "recalled":
-                first_fresh = first_fresh if first_fresh is not None else sent - acknowledged
+                if first_fresh[node] is None:
+                    first_fresh[node] = sent - acknowledged
             elif sent >= due:
                 fail(f"{node} answered {v} to a lookup sent {1000 * (sent - acknowledged):.0f} ms "
                      f"after the recall (RESOLVER_CACHE_MS={CACHE_MS})")
             else:
-                last_stale = sent - acknowledged
-            time.sleep(0.01)
-        stale = "none" if last_stale is None else f"{1000 * last_stale:.0f} ms"
-        check(first_fresh is not None,
+                last_stale[node] = sent - acknowledged
+            if sent >= due:
+                polled_after_due.add(node)
+        time.sleep(0.01)
+    for node in NODES:
+        stale = "none" if last_stale[node] is None else f"{1000 * last_stale[node]:.0f} ms"
+        check(first_fresh[node] is not None,
               f"{node} shows the recall to every lookup sent from {CACHE_MS} ms after it "
               f"(last stale answer to a lookup sent at {stale}, first recalled at "
-              f"{1000 * first_fresh:.0f} ms)")
+              f"{1000 * first_fresh[node]:.0f} ms)")
 
 
 class Load:
@@ -322,6 +331,61 @@ def kill_under_load(token, product, facility, serials, roll_number):
     return survivors
 
 
+WRK_LUA = """
+local serials = {}
+for line in io.lines(os.getenv("SERIALS_FILE")) do serials[#serials + 1] = line end
+request = function()
+  return wrk.format("GET", "/s/" .. serials[math.random(#serials)],
+                    {["Accept"] = "application/json"})
+end
+"""
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url, seconds, serials_file, lua_file):
+    env = dict(os.environ, SERIALS_FILE=serials_file)
+    before = [cpu_seconds(p) for p in NODE_PIDS]
+    out = subprocess.run(["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", "-s", lua_file, url],
+                         check=True, capture_output=True, text=True, env=env).stdout
+    cpu = [cpu_seconds(p) - b for p, b in zip(NODE_PIDS, before)]
+    rps = float(next(l.split()[1] for l in out.splitlines() if l.startswith("Requests/sec")))
+    p99 = next(l.split()[1] for l in out.splitlines() if l.strip().startswith("99%"))
+    errors = [l.strip() for l in out.splitlines() if "Non-2xx" in l or "Socket errors" in l]
+    return rps, p99, [c / seconds for c in cpu], errors
+
+
+def throughput(token, batch_roll_serials):
+    """Optional (WRK_SECONDS): resolver JSON through nginx to every node
+    against one node direct, with each node's CPU (cores busy)."""
+    seconds = int(os.environ.get("WRK_SECONDS", "0"))
+    if not seconds or subprocess.run(["which", "wrk"], capture_output=True).returncode:
+        return
+    work = os.path.dirname(CA_FILE)
+    serials_file, lua_file = f"{work}/serials.txt", f"{work}/serials.lua"
+    with open(serials_file, "w") as f:
+        f.write("\n".join(batch_roll_serials))
+    with open(lua_file, "w") as f:
+        f.write(WRK_LUA)
+    rows = [("one node direct (HTTP)", f"http://{NODES[0]}"),
+            (f"nginx (HTTPS) to {len(NODES)} nodes", f"https://127.0.0.1:{NGINX_PORT}"),
+            ("one node direct (HTTP)", f"http://{NODES[0]}")]
+    print(f"== resolver JSON, wrk -t2 -c64 -d{seconds}s, {len(batch_roll_serials)} random serials")
+    print(f"{'case':32} {'requests/s':>11} {'p99':>9}  nodes' CPU (cores busy)")
+    results = []
+    for name, url in rows:
+        rps, p99, cpu, errors = wrk(url, seconds, serials_file, lua_file)
+        results.append(rps)
+        print(f"{name:32} {rps:11,.0f} {p99:>9}  {' '.join(f'{c:.2f}' for c in cpu)} "
+              f"{' '.join(errors)}", flush=True)
+    direct_rps = (results[0] + results[2]) / 2
+    print(f"ratio through nginx / one node direct: {results[1] / direct_rps:.2f}", flush=True)
+
+
 def main():
     producer = token_for("producer1")
     regulator = token_for("regulator1")
@@ -348,11 +412,17 @@ def main():
                           f"?format=json&count=2000", headers={"Authorization": f"Bearer {producer}"})
     if status != 200:
         fail(f"serials: {status}")
-    serials = [s if isinstance(s, str) else s["serial"] for s in json.loads(csv)]
+    serials = [s["serial"] for s in json.loads(csv)]
     roll_number = int(psql(f"SELECT number FROM stamp_roll WHERE id = '{load_roll['id']}'"))
 
     probes()
     edge(recall_roll["first_serial"])
+    if os.environ.get("WRK_SECONDS"):
+        _, big_roll = new_roll("CLUSTER-WRK", 100000)
+        status, _, data = call(conn, "GET", f"/api/v1/stamp-rolls/{big_roll['id']}/serials"
+                               f"?format=json&count=20000",
+                               headers={"Authorization": f"Bearer {producer}"})
+        throughput(producer, [s["serial"] for s in json.loads(data)])
     recall_shows_everywhere(regulator, recalled_batch, recall_roll["first_serial"])
     kill_under_load(producer, product, facility, serials, roll_number)
     print("cluster checks passed", flush=True)
