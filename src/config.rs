@@ -69,6 +69,17 @@ pub struct Config {
     /// for a typo that would sit atop the public timeline for years.
     #[arg(long, env = "EVENT_MAX_AHEAD_HOURS", default_value_t = 24)]
     pub event_max_ahead_hours: i64,
+
+    /// Log lines as text or as one JSON object a line.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written (`observe::logging`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 impl Config {
@@ -114,6 +125,7 @@ impl Config {
             resolver_rate_per_minute: 600,
             resolver_rate_burst: 100,
             event_max_ahead_hours: 24,
+            log_format: LogFormat::Text,
         }
     }
 }

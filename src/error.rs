@@ -158,6 +158,10 @@ struct ErrorDetail<'a> {
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    /// The request's id, also in `X-Request-Id` and the logs, for a
+    /// support request to quote (absent outside a request).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
 }
 
 impl ResponseError for AppError {
@@ -183,8 +187,12 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        let request_id = crate::observe::request_id::current();
         if let AppError::Internal(detail) = self {
-            log::error!("internal error: {detail}");
+            tracing::error!(
+                request_id = request_id.as_deref().unwrap_or(""),
+                "internal error: {detail}"
+            );
         }
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self, AppError::Unauthenticated) {
@@ -198,6 +206,7 @@ impl ResponseError for AppError {
                 code: self.code(),
                 message: self.to_string(),
                 field: self.field(),
+                request_id,
             },
         })
     }

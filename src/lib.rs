@@ -18,6 +18,7 @@ pub mod headers;
 pub mod labels;
 pub mod limits;
 pub mod models;
+pub mod observe;
 pub mod opendata;
 pub mod pages;
 pub mod public;
@@ -37,6 +38,7 @@ use crate::db::{DbConnection, Pool};
 use crate::domain::serial::SerialCodec;
 use crate::error::{AppError, AppResult};
 use crate::limits::Limits;
+use crate::observe::metrics::Metrics;
 use crate::resolver::cache::ResolverCache;
 use crate::resolver::scans::ScanBuffer;
 
@@ -59,6 +61,8 @@ pub struct AppState {
     pub resolver: Arc<ResolverCache>,
     /// Rate limits on login and the public resolver.
     pub limits: Arc<Limits>,
+    /// What `/metrics` shows.
+    pub metrics: Arc<Metrics>,
     queries: Arc<AtomicU64>,
 }
 
@@ -73,10 +77,13 @@ impl AppState {
         let codec = models::serial_key::load_codec(&mut conn)?;
         drop(conn);
         let origin_salt = codec.derive_secret(b"tracestamp/scan-origin/v1");
+        let metrics =
+            Metrics::new().map_err(|e| AppError::Config(format!("metrics registry: {e}")))?;
         Ok(AppState {
             pool,
             resolver: Arc::new(ResolverCache::new(config.resolver_cache_interval())),
             limits: Arc::new(Limits::new(&config)),
+            metrics: Arc::new(metrics),
             config,
             codec: Arc::new(codec),
             scans: Arc::new(ScanBuffer::default()),
@@ -90,10 +97,15 @@ impl AppState {
         self.queries.load(Ordering::Relaxed)
     }
 
-    /// Writes buffered scans now.
+    /// Writes buffered scans now (timed for `/metrics`).
     pub fn flush_scans(&self) -> AppResult<usize> {
         let mut conn = self.pool.get()?;
-        Ok(self.scans.flush(&mut conn)?)
+        let started = std::time::Instant::now();
+        let written = self.scans.flush(&mut conn)?;
+        if written > 0 {
+            self.metrics.flushed(written, started.elapsed());
+        }
+        Ok(written)
     }
 
     /// Brings the resolver's cache up to date with the database if its
@@ -121,7 +133,8 @@ impl AppState {
 
 /// The whole service: shared state, extractor limits and error shapes,
 /// routes, and around all of them security headers, the resolver's rate
-/// limit and its cache's write watch.
+/// limit, its cache's write watch and, outermost, the request id, metrics
+/// and access log (`observe`).
 pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(web::Data::new(state))
@@ -137,9 +150,11 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .wrap(from_fn(resolver::cache::forget_on_write))
                     .wrap(from_fn(limits::limit_resolver))
                     .wrap(headers::secure())
+                    .wrap(from_fn(observe::observe))
                     // The resolver first: routes are tried in order, and it
                     // takes most requests.
                     .configure(resolver::routes)
+                    .configure(observe::routes)
                     .configure(api::routes)
                     .configure(api::epcis::routes)
                     .configure(opendata::routes)

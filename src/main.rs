@@ -106,8 +106,8 @@ enum RoleArg {
 }
 
 fn main() -> anyhow::Result<()> {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
+    tracestamp::observe::logging::init(cli.config.log_format)?;
     match cli.command {
         Command::Serve {
             bind,
@@ -218,16 +218,9 @@ fn serve(
         .max(1);
     println!("tracestamp listening on http://{bind}");
     let flusher = spawn_scan_flusher(state.clone());
-    // The access log formats every request even when its lines are filtered
-    // out, so it is only wrapped when RUST_LOG lets them through.
-    let access_log = log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info);
     let served = actix_web::rt::System::new().block_on(async move {
         HttpServer::new(move || {
             App::new()
-                .wrap(middleware::Condition::new(
-                    access_log,
-                    middleware::Logger::new("%r %s %Dms"),
-                ))
                 .wrap(middleware::Compress::default())
                 .configure(tracestamp::configure(state.clone()))
         })
@@ -276,10 +269,10 @@ fn spawn_scan_flusher(state: AppState) -> ScanFlusher {
             match state.flush_scans() {
                 Ok(written) if written >= TRIM_AFTER_SCANS => release_freed_memory(),
                 Ok(_) => {}
-                Err(e) => log::warn!("scans not written yet, will retry: {e}"),
+                Err(e) => tracing::warn!("scans not written yet, will retry: {e}"),
             }
             if let Err(e) = state.check_resolver_cache() {
-                log::warn!("resolver cache not checked, will retry: {e}");
+                tracing::warn!("resolver cache not checked, will retry: {e}");
             }
             if last {
                 break;

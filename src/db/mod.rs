@@ -157,6 +157,17 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, AppError> {
     applied.map_err(|e| AppError::Config(format!("migration failed: {e}")))
 }
 
+/// Whether migrations this build embeds are not yet applied (a node
+/// started against a database another, older node still migrates, or one
+/// restored from an old backup): `/readyz` is not ready then.
+pub fn migrations_pending(conn: &mut DbConnection) -> Result<bool, AppError> {
+    let pending = match conn {
+        DbConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+        DbConnection::Postgres(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+    };
+    pending.map_err(|e| AppError::Unavailable(format!("migrations not readable: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

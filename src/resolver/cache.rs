@@ -85,6 +85,10 @@ pub struct ResolverCache {
     next_check: AtomicU64,
     records: Mutex<Records>,
     pub scans: ScanIndex,
+    /// Lookups answered from memory alone, and those that were not (for
+    /// `/metrics`; one relaxed increment each).
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 impl ResolverCache {
@@ -96,7 +100,19 @@ impl ResolverCache {
             next_check: AtomicU64::new(0),
             records: Mutex::new(Records::default()),
             scans: ScanIndex::default(),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
+    }
+
+    /// Stamp lookups answered from memory alone since start.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    /// Stamp lookups that had to go to the database since start.
+    pub fn misses(&self) -> u64 {
+        self.misses.load(Ordering::Relaxed)
     }
 
     fn records(&self) -> MutexGuard<'_, Records> {
@@ -170,6 +186,24 @@ impl ResolverCache {
     /// The stamp from memory alone, when everything needed is there and no
     /// check is due: its roll is cached and its scans are known.
     pub fn lookup_cached(
+        &self,
+        roll: u32,
+        index: u32,
+        key_id: u8,
+        window_hours: i64,
+        region: Option<u64>,
+    ) -> Option<Found> {
+        let found = self.in_memory(roll, index, key_id, window_hours, region);
+        let tally = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        tally.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    fn in_memory(
         &self,
         roll: u32,
         index: u32,

@@ -105,6 +105,14 @@ impl ScanBuffer {
         }
     }
 
+    /// Scans waiting to be written (read at a scrape of `/metrics`).
+    pub fn depth(&self) -> usize {
+        self.pending
+            .lock()
+            .map(|p| p.iter().map(Vec::len).sum())
+            .unwrap_or(0)
+    }
+
     fn take(&self) -> Vec<Vec<NewScan>> {
         self.pending
             .lock()

@@ -21,6 +21,7 @@ mod headers;
 mod isolation;
 mod labels;
 mod limits;
+mod observe;
 mod openapi;
 mod opendata;
 mod oversight;
