@@ -707,15 +707,39 @@ fn schemas() -> Map<String, Value> {
         (
             "Trace",
             record(&[
-                ("root", s()),
-                ("direction", s()),
+                ("root", id()),
+                ("direction", one_of(["backward", "forward"])),
                 (
                     "batches",
-                    json!({"type": "array", "items": {"type": "object"}}),
+                    json!({"type": "array", "items": record(&[
+                        ("id", id()),
+                        ("lot_code", s()),
+                        ("product_id", id()),
+                        ("product_name_vi", s()),
+                        ("product_name_en", s()),
+                        ("enterprise_id", id()),
+                        ("facility_id", id()),
+                        ("facility_name", s()),
+                        ("facility_address", s()),
+                        ("facility_province", s()),
+                        ("area_code", ns()),
+                        ("produced_on", date()),
+                        ("quantity", json!({"type": "number"})),
+                        ("unit", s()),
+                        ("status", names(BatchStatus::ALL, BatchStatus::as_str)),
+                        ("depth", json!({"type": "integer", "minimum": 0})),
+                    ])}),
                 ),
                 (
                     "links",
-                    json!({"type": "array", "items": {"type": "object"}}),
+                    json!({"type": "array", "items": record(&[
+                        ("input", id()),
+                        ("output", id()),
+                        ("event_id", id()),
+                        ("occurred_at", time()),
+                        ("quantity", nullable(json!({"type": "number"}))),
+                        ("unit", ns()),
+                    ])}),
                 ),
             ]),
         ),
@@ -725,7 +749,18 @@ fn schemas() -> Map<String, Value> {
                 &[
                     (
                         "items",
-                        json!({"type": "array", "items": {"type": "object"}}),
+                        json!({"type": "array", "items": record(&[
+                            ("kind", one_of(["forged_burst", "over_scanned", "far_apart",
+                                "voided_scanned", "recalled_scanned"])),
+                            ("roll_id", nullable(id())),
+                            ("stamp_index", nullable(json!({"type": "integer"}))),
+                            ("batch_id", nullable(id())),
+                            ("origin", ns()),
+                            ("scans", json!({"type": "integer"})),
+                            ("first_at", nullable(time())),
+                            ("last_at", nullable(time())),
+                            ("evidence", s()),
+                        ])}),
                     ),
                     ("total", json!({"type": "integer"})),
                 ],
@@ -747,7 +782,29 @@ fn schemas() -> Map<String, Value> {
                 ("tally", json!({"type": "integer", "minimum": 1})),
             ]),
         ),
-        ("Stats", json!({"type": "object"})),
+        (
+            "Stats",
+            record(&[
+                (
+                    "facilities_by_status",
+                    json!({"type": "array", "description": "[status, facilities] pairs",
+                        "items": {"type": "array", "minItems": 2, "maxItems": 2,
+                        "items": {"anyOf": [names(FacilityStatus::ALL, FacilityStatus::as_str), {"type": "integer"}]}}}),
+                ),
+                ("products", json!({"type": "integer"})),
+                ("batches", json!({"type": "integer"})),
+                ("batches_recalled", json!({"type": "integer"})),
+                ("stamps_issued", json!({"type": "integer"})),
+                (
+                    "scans_per_day",
+                    json!({"type": "array", "items": record(&[
+                        ("day", date()),
+                        ("scans", json!({"type": "integer"})),
+                    ])}),
+                ),
+                ("alerts", json!({"type": "integer"})),
+            ]),
+        ),
         (
             "AuditVerification",
             closed(

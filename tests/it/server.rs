@@ -269,7 +269,24 @@ impl Client {
         stream.write_all(request.as_bytes()).expect("send");
         let mut raw = String::new();
         stream.read_to_string(&mut raw).expect("read");
-        let body = raw.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let head = head.to_ascii_lowercase();
+        let content_type = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-type:"))
+            .map(str::trim);
+        crate::conformance::assert_conforms(
+            "POST",
+            "/api/v1/tokens",
+            status,
+            content_type,
+            body.as_bytes(),
+        );
         let created: serde_json::Value = serde_json::from_str(body).expect("token JSON");
         created["token"].as_str().expect("token").to_owned()
     }
