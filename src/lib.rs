@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod csv;
 pub mod db;
@@ -30,6 +31,7 @@ use actix_web::{web, HttpRequest};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::client::ClientAddresses;
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
 use crate::domain::serial::SerialCodec;
@@ -57,6 +59,8 @@ pub struct AppState {
     pub resolver: Arc<ResolverCache>,
     /// Rate limits on login and the public resolver.
     pub limits: Arc<Limits>,
+    /// Decides each request's client address (trusted proxies only).
+    pub clients: Arc<ClientAddresses>,
     queries: Arc<AtomicU64>,
 }
 
@@ -75,6 +79,7 @@ impl AppState {
             pool,
             resolver: Arc::new(ResolverCache::new(config.resolver_cache_interval())),
             limits: Arc::new(Limits::new(&config)),
+            clients: Arc::new(ClientAddresses::new(&config.trusted_proxies)),
             config,
             codec: Arc::new(codec),
             scans: Arc::new(ScanBuffer::default()),
@@ -86,6 +91,11 @@ impl AppState {
     /// Queries run through the pool since start (for tests and diagnostics).
     pub fn queries_run(&self) -> u64 {
         self.queries.load(Ordering::Relaxed)
+    }
+
+    /// The request's client address (see `client.rs`).
+    pub fn client_ip(&self, req: &HttpRequest) -> Option<std::net::IpAddr> {
+        self.clients.of(req)
     }
 
     /// Writes buffered scans now.

@@ -107,6 +107,15 @@ enum RoleArg {
 fn main() -> anyhow::Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
+    if let Err(refused) = cli.config.validate() {
+        bail!("configuration refused: {refused}");
+    }
+    if std::env::var_os("CLIENT_IP_HEADER").is_some() {
+        log::warn!(
+            "CLIENT_IP_HEADER is no longer read: set TRUSTED_PROXIES to the proxies' addresses \
+             and X-Forwarded-For / Forwarded are read from them only"
+        );
+    }
     match cli.command {
         Command::Serve {
             bind,

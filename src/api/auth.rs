@@ -57,9 +57,15 @@ pub async fn login(
     body: web::Json<Login>,
 ) -> AppResult<HttpResponse> {
     let Login { username, password } = body.into_inner();
-    let client = crate::resolver::client_ip(&req, &state);
+    let client = state.client_ip(&req);
     state.limits.login(client, &username)?;
-    let (secret, caller) = authn::open_session(&state, username, password).await?;
+    let opened = authn::open_session(&state, username.clone(), password).await;
+    if matches!(opened, Ok(_) | Err(AppError::Unauthenticated)) {
+        state
+            .limits
+            .login_outcome(client, &username, opened.is_ok());
+    }
+    let (secret, caller) = opened?;
     Ok(HttpResponse::Ok()
         .cookie(authn::session_cookie(&state.config, secret))
         .json(Me::from(&caller)))

@@ -62,7 +62,7 @@ fn page(
         .path("/login")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(state.config.cookie_secure)
+        .secure(state.config.secure_cookies())
         .finish();
     let _ = response.add_cookie(&cookie);
     Ok(remember_lang(req, response))
@@ -113,7 +113,7 @@ async fn submit(
         return page(&req, &state, StatusCode::FORBIDDEN, username, Some(error));
     }
     let shown_name: String = username.chars().take(64).collect();
-    let client = crate::resolver::client_ip(&req, &state);
+    let client = state.client_ip(&req);
     if let Err(AppError::TooManyRequests { retry_after }) = state.limits.login(client, &username) {
         let error = l.t(
             "Quá nhiều lần đăng nhập. Vui lòng chờ một phút rồi thử lại.",
@@ -132,7 +132,13 @@ async fn submit(
         );
         return Ok(refused);
     }
-    match auth::open_session(&state, username, password).await {
+    let opened = auth::open_session(&state, username.clone(), password).await;
+    if matches!(opened, Ok(_) | Err(AppError::Unauthenticated)) {
+        state
+            .limits
+            .login_outcome(client, &username, opened.is_ok());
+    }
+    match opened {
         Ok((secret, caller)) => Ok(HttpResponse::SeeOther()
             .insert_header((actix_web::http::header::LOCATION, start_page(&caller)))
             .cookie(auth::session_cookie(&state.config, secret))

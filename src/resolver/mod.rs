@@ -14,7 +14,6 @@ pub mod scans;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::domain::digital_link::DigitalLink;
@@ -320,22 +319,10 @@ async fn resolve_stamp(
     }
 }
 
-/// The client's address: from the configured proxy header when set (its
-/// first entry), else the peer.
-pub fn client_ip(req: &HttpRequest, state: &AppState) -> Option<IpAddr> {
-    if let Some(name) = &state.config.client_ip_header {
-        return req
-            .headers()
-            .get(name.as_str())
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
-    }
-    req.peer_addr().map(|a| a.ip())
-}
-
 fn origin_of(req: &HttpRequest, state: &AppState) -> Option<Origin> {
-    client_ip(req, state).map(|ip| scans::origins(ip, &state.origin_salt[..]))
+    state
+        .client_ip(req)
+        .map(|ip| scans::origins(ip, &state.origin_salt[..]))
 }
 
 fn new_scan(
