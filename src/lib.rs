@@ -22,6 +22,7 @@ pub mod models;
 pub mod opendata;
 pub mod pages;
 pub mod resolver;
+pub mod service;
 pub mod time;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};

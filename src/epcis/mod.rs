@@ -5,6 +5,7 @@
 //! as EPCIS events (`mapping`). Captured events naming our lots join the
 //! consumer page's timeline (`timeline`).
 
+pub mod bounds;
 pub mod capture;
 pub mod cbv;
 pub mod document;

@@ -162,12 +162,13 @@ async fn capture(
     let codec = Arc::clone(&state.codec);
     let base = state.config.base_url().to_owned();
     let account_id = caller.account_id.clone();
+    // Read and validated without holding a database connection: a large
+    // document takes a while, and the pool is for the database.
+    let document = web::block(move || Document::read(&body, &schema, MAX_EVENTS))
+        .await
+        .map_err(crate::error::AppError::from)??;
     let job = state
         .db(move |conn| {
-            let document = match Document::read(&body, &schema, MAX_EVENTS) {
-                Ok(document) => document,
-                Err(problem) => return Ok(Err(problem)),
-            };
             let capturer = Capturer {
                 enterprise_id: &enterprise_id,
                 account_id: &account_id,

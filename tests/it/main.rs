@@ -12,6 +12,7 @@ mod browser;
 mod cache;
 mod cli;
 mod crash;
+mod credentials;
 mod demo;
 mod epcis;
 mod headers;
