@@ -15,6 +15,7 @@ mod crash;
 mod credentials;
 mod demo;
 mod epcis;
+mod hardening;
 mod headers;
 mod isolation;
 mod labels;
