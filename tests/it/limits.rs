@@ -229,8 +229,8 @@ async fn missing_or_garbage_forwarding_headers_are_keyed_by_the_peer() {
         &[("x-forwarded-for", "not-an-address")],
         &[("forwarded", "for=_hidden")],
     ];
-    for n in 0..2 {
-        app.send_request(login_via("10.0.0.2", kinds[n], &format!("u{n}")))
+    for (n, kind) in kinds.iter().take(2).enumerate() {
+        app.send_request(login_via("10.0.0.2", kind, &format!("u{n}")))
             .await
             .expect(401);
     }
