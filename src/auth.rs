@@ -169,7 +169,7 @@ pub fn session_cookie(config: &crate::config::Config, secret: String) -> Cookie<
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(config.cookie_secure)
+        .secure(config.secure_cookies())
         .max_age(CookieDuration::hours(config.session_hours))
         .finish()
 }

@@ -22,14 +22,20 @@ pub struct Config {
     #[arg(long, env = "SESSION_HOURS", default_value_t = 12)]
     pub session_hours: i64,
 
-    /// Mark the session cookie `Secure` (set when served over HTTPS).
+    /// Mark the session cookie `Secure` (set when served over HTTPS; it is
+    /// always set when `PUBLIC_BASE_URL` is https).
     #[arg(long, env = "COOKIE_SECURE", default_value_t = false)]
     pub cookie_secure: bool,
 
-    /// Header holding the client address when behind a proxy (e.g.
-    /// `X-Forwarded-For`); the peer address is used when unset.
-    #[arg(long, env = "CLIENT_IP_HEADER")]
-    pub client_ip_header: Option<String>,
+    /// Days an API token lives unless its owner asks for fewer.
+    #[arg(long, env = "TOKEN_DAYS", default_value_t = 90)]
+    pub token_days: i64,
+
+    /// Reverse proxies (comma-separated CIDRs, e.g. `10.0.0.0/8,::1/128`)
+    /// whose `X-Forwarded-For` / `Forwarded` headers are believed; from
+    /// any other peer those headers are ignored (see `client.rs`).
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 
     /// Scans of one stamp from which its verdict turns "suspicious".
     #[arg(long, env = "SUSPICIOUS_SCANS", default_value_t = 50)]
@@ -83,6 +89,51 @@ pub enum LogFormat {
 }
 
 impl Config {
+    /// Refuses settings the service cannot run with, naming the setting, so
+    /// a typo stops the start with a message instead of a panic later or a
+    /// wrong URL in every printed QR code.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=1000).contains(&self.db_pool_size) {
+            return Err(format!(
+                "DB_POOL_SIZE must be between 1 and 1000, not {}",
+                self.db_pool_size
+            ));
+        }
+        check_public_base_url(&self.public_base_url)?;
+        if !(1..=24 * 366).contains(&self.session_hours) {
+            return Err(format!(
+                "SESSION_HOURS must be between 1 and 8784, not {}",
+                self.session_hours
+            ));
+        }
+        if !(1..=3660).contains(&self.token_days) {
+            return Err(format!(
+                "TOKEN_DAYS must be between 1 and 3660, not {}",
+                self.token_days
+            ));
+        }
+        for (name, value) in [
+            ("SUSPICIOUS_SCANS", self.suspicious_scans),
+            ("SUSPICIOUS_ORIGINS", self.suspicious_origins),
+            ("SUSPICIOUS_WINDOW_HOURS", self.suspicious_window_hours),
+        ] {
+            if value < 1 {
+                return Err(format!("{name} must be at least 1, not {value}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether cookies must carry `Secure`: asked for, or implied by an
+    /// https public address (a browser there never sends plain HTTP).
+    pub fn secure_cookies(&self) -> bool {
+        self.cookie_secure
+            || self
+                .public_base_url
+                .get(..8)
+                .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    }
+
     pub fn clone_thresholds(&self) -> crate::domain::verdict::CloneThresholds {
         crate::domain::verdict::CloneThresholds {
             max_scans: self.suspicious_scans,
@@ -114,7 +165,8 @@ impl Config {
             db_pool_size: 4,
             session_hours: 12,
             cookie_secure: false,
-            client_ip_header: None,
+            token_days: 90,
+            trusted_proxies: Vec::new(),
             suspicious_scans: 50,
             suspicious_origins: 3,
             suspicious_window_hours: 24,
@@ -127,5 +179,87 @@ impl Config {
             event_max_ahead_hours: 24,
             log_format: LogFormat::Text,
         }
+    }
+}
+
+/// The public base URL goes into every QR code printed: an absolute http(s)
+/// URL with a host, and nothing after the path (no query, fragment, user or
+/// spaces) that would end up in a serial's link.
+fn check_public_base_url(text: &str) -> Result<(), String> {
+    let refuse = |why: &str| {
+        Err(format!(
+            "PUBLIC_BASE_URL must be an absolute http(s) URL such as https://tx.example.vn \
+             ({why}): {text:?}"
+        ))
+    };
+    if text.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return refuse("no spaces or control characters");
+    }
+    let parsed = match url::Url::parse(text) {
+        Ok(u) => u,
+        Err(e) => return refuse(&e.to_string()),
+    };
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return refuse("the scheme is not http or https");
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return refuse("no host");
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return refuse("no user or password");
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return refuse("no query or fragment");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_the_service_cannot_run_with_are_refused_by_name() {
+        let good = Config::for_database("x.db");
+        assert_eq!(good.validate(), Ok(()));
+        let mut c = good.clone();
+        c.db_pool_size = 0;
+        assert!(c.validate().unwrap_err().contains("DB_POOL_SIZE"));
+        for bad in [
+            "",
+            "tx.example.vn",
+            "ftp://tx.example.vn",
+            "https://",
+            "https://tx.example.vn/?a=1",
+            "https://tx.example.vn/#x",
+            "https://user:pw@tx.example.vn",
+            "https://tx.example.vn\n",
+            "https://tx example.vn",
+        ] {
+            let mut c = good.clone();
+            c.public_base_url = bad.into();
+            let refused = c.validate().unwrap_err();
+            assert!(refused.contains("PUBLIC_BASE_URL"), "{bad:?}: {refused}");
+        }
+        for fine in [
+            "https://tx.example.vn",
+            "http://127.0.0.1:8080/",
+            "https://example.vn/tx",
+        ] {
+            let mut c = good.clone();
+            c.public_base_url = fine.into();
+            assert_eq!(c.validate(), Ok(()), "{fine}");
+        }
+        let mut c = good.clone();
+        c.session_hours = 0;
+        assert!(c.validate().unwrap_err().contains("SESSION_HOURS"));
+    }
+
+    #[test]
+    fn an_https_public_address_makes_cookies_secure() {
+        let mut c = Config::for_database("x.db");
+        assert!(!c.secure_cookies());
+        c.public_base_url = "HTTPS://TX.EXAMPLE.VN".into();
+        assert!(c.secure_cookies());
     }
 }

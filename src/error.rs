@@ -188,10 +188,13 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let request_id = crate::observe::request_id::current();
-        if let AppError::Internal(detail) = self {
+        // An id in the answer and the log ties a user's report to its cause.
+        let error_id = matches!(self, AppError::Internal(_))
+            .then(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_owned());
+        if let (AppError::Internal(detail), Some(id)) = (self, &error_id) {
             tracing::error!(
                 request_id = request_id.as_deref().unwrap_or(""),
-                "internal error: {detail}"
+                "internal error {id}: {detail}"
             );
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -204,7 +207,10 @@ impl ResponseError for AppError {
         response.json(ErrorBody {
             error: ErrorDetail {
                 code: self.code(),
-                message: self.to_string(),
+                message: match &error_id {
+                    Some(id) => format!("internal error (id {id})"),
+                    None => self.to_string(),
+                },
                 field: self.field(),
                 request_id,
             },
@@ -233,9 +239,12 @@ impl From<diesel::r2d2::PoolError> for AppError {
     }
 }
 
+/// actix answers `BlockingError` when the blocking task panicked (the
+/// pool's queue itself does not refuse work): a bug, so a 500 with an error
+/// id in the log, not a "busy" that invites the client to try again.
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(_: actix_web::error::BlockingError) -> Self {
-        AppError::Unavailable("server busy, try again".into())
+        AppError::Internal("a blocking task panicked (see the panic above in the log)".into())
     }
 }
 

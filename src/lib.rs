@@ -33,6 +33,7 @@ use actix_web::{web, HttpRequest};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::client::ClientAddresses;
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
 use crate::domain::serial::SerialCodec;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// What `/metrics` shows.
     pub metrics: Arc<Metrics>,
+    /// Decides each request's client address (trusted proxies only).
+    pub clients: Arc<ClientAddresses>,
     queries: Arc<AtomicU64>,
 }
 
@@ -84,6 +87,7 @@ impl AppState {
             resolver: Arc::new(ResolverCache::new(config.resolver_cache_interval())),
             limits: Arc::new(Limits::new(&config)),
             metrics: Arc::new(metrics),
+            clients: Arc::new(ClientAddresses::new(&config.trusted_proxies)),
             config,
             codec: Arc::new(codec),
             scans: Arc::new(ScanBuffer::default()),
@@ -95,6 +99,11 @@ impl AppState {
     /// Queries run through the pool since start (for tests and diagnostics).
     pub fn queries_run(&self) -> u64 {
         self.queries.load(Ordering::Relaxed)
+    }
+
+    /// The request's client address (see `client.rs`).
+    pub fn client_ip(&self, req: &HttpRequest) -> Option<std::net::IpAddr> {
+        self.clients.of(req)
     }
 
     /// Writes buffered scans now (timed for `/metrics`).

@@ -1,8 +1,13 @@
-//! Rate limits: login attempts per client address and per username (against
-//! password guessing from one place and against one account from many), and
-//! public resolver requests per client address (against scraping the
-//! registry stamp by stamp). GCRA limiters from `governor`, one state per
-//! key; past the limit the answer is 429 with `Retry-After`.
+//! Rate limits: login attempts per client address, failed logins per
+//! (username, client) with a growing back-off, and public resolver requests
+//! per client address (against scraping the registry stamp by stamp). GCRA
+//! limiters from `governor`, one state per key; past the limit the answer is
+//! 429 with `Retry-After`.
+//!
+//! Nothing is limited per username alone: such a limit is a lock anyone can
+//! turn against the account's owner (ten wrong guesses from one address
+//! would refuse the owner's right password from any other). A stranger's
+//! failures slow only the stranger's own address for that username.
 //!
 //! Memory stays bounded: IPv6 clients are keyed by their /64 (one subscriber
 //! holds a whole /64, and would otherwise get 2^64 keys), and every few
@@ -20,6 +25,8 @@ use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
@@ -58,10 +65,84 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
     }
 }
 
+/// Failed logins one (username, client) pair may make before each further
+/// failure makes it wait.
+pub const FREE_LOGIN_FAILURES: u32 = 5;
+/// The longest wait after repeated failures.
+pub const MAX_LOGIN_BACKOFF: Duration = Duration::from_secs(15 * 60);
+/// Pairs tracked before stale ones are dropped.
+const BACKOFF_PRUNE_AT: usize = 50_000;
+
+/// Consecutive failed logins per (username, client): after
+/// `FREE_LOGIN_FAILURES`, each failure blocks the pair for 1, 2, 4 … s, up to
+/// `MAX_LOGIN_BACKOFF`; a success clears it.
+#[derive(Default)]
+struct LoginBackoff {
+    pairs: Mutex<std::collections::HashMap<(String, IpAddr), Failures>>,
+}
+
+struct Failures {
+    count: u32,
+    blocked_until: Instant,
+    last: Instant,
+}
+
+impl LoginBackoff {
+    /// The map even after a panic elsewhere held its lock: the counts stay
+    /// usable, and throttling must not stop because of one bad request.
+    fn pairs(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(String, IpAddr), Failures>> {
+        self.pairs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn check(&self, key: &(String, IpAddr)) -> AppResult<()> {
+        let now = Instant::now();
+        match self.pairs().get(key) {
+            Some(f) if f.blocked_until > now => {
+                let wait = f.blocked_until - now;
+                Err(AppError::TooManyRequests {
+                    retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn failed(&self, key: (String, IpAddr)) {
+        let now = Instant::now();
+        let mut pairs = self.pairs();
+        if pairs.len() >= BACKOFF_PRUNE_AT {
+            pairs.retain(|_, f| now.duration_since(f.last) < MAX_LOGIN_BACKOFF);
+        }
+        let f = pairs.entry(key).or_insert(Failures {
+            count: 0,
+            blocked_until: now,
+            last: now,
+        });
+        // A pair quiet for the longest wait starts over.
+        if now.duration_since(f.last) >= MAX_LOGIN_BACKOFF {
+            f.count = 0;
+        }
+        f.count = f.count.saturating_add(1);
+        f.last = now;
+        if f.count > FREE_LOGIN_FAILURES {
+            let doublings = (f.count - FREE_LOGIN_FAILURES - 1).min(20);
+            f.blocked_until = now + Duration::from_secs(1 << doublings).min(MAX_LOGIN_BACKOFF);
+        }
+    }
+
+    fn succeeded(&self, key: &(String, IpAddr)) {
+        self.pairs().remove(key);
+    }
+}
+
 /// The service's limiters, built once from the configuration.
 pub struct Limits {
     login_by_client: Option<Limiter<IpAddr>>,
-    login_by_user: Option<Limiter<String>>,
+    login_backoff: Option<LoginBackoff>,
     resolver_by_client: Option<Limiter<IpAddr>>,
 }
 
@@ -70,7 +151,7 @@ impl Limits {
         let login = config.login_rate_per_minute;
         Limits {
             login_by_client: Limiter::new(login, login),
-            login_by_user: Limiter::new(login, login),
+            login_backoff: (login > 0).then(LoginBackoff::default),
             resolver_by_client: Limiter::new(
                 config.resolver_rate_per_minute,
                 config.resolver_rate_burst,
@@ -79,15 +160,27 @@ impl Limits {
     }
 
     /// One login attempt from `client` for `username` (case-insensitive,
-    /// as typed); both must be within their limits.
+    /// as typed): the client within its rate, and the pair not backing off.
     pub fn login(&self, client: Option<IpAddr>, username: &str) -> AppResult<()> {
+        if let Some(backoff) = &self.login_backoff {
+            backoff.check(&login_key(client, username))?;
+        }
         if let (Some(limiter), Some(ip)) = (&self.login_by_client, client) {
             limiter.check(&client_key(ip))?;
         }
-        if let Some(limiter) = &self.login_by_user {
-            limiter.check(&username.trim().to_lowercase())?;
-        }
         Ok(())
+    }
+
+    /// Records the outcome of a login attempt that was let through.
+    pub fn login_outcome(&self, client: Option<IpAddr>, username: &str, succeeded: bool) {
+        if let Some(backoff) = &self.login_backoff {
+            let key = login_key(client, username);
+            if succeeded {
+                backoff.succeeded(&key);
+            } else {
+                backoff.failed(key);
+            }
+        }
     }
 
     /// One public resolver request from `client`.
@@ -97,6 +190,14 @@ impl Limits {
             _ => Ok(()),
         }
     }
+}
+
+/// The (username, client) pair a failure counts against; usernames are
+/// folded and cut so the key stays small whatever was typed.
+fn login_key(client: Option<IpAddr>, username: &str) -> (String, IpAddr) {
+    let name: String = username.trim().to_lowercase().chars().take(64).collect();
+    let ip = client.map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), client_key);
+    (name, ip)
 }
 
 /// The key a client is limited by: its address, or its /64 for IPv6.
@@ -123,7 +224,7 @@ pub async fn limit_resolver(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if is_resolver_path(req.path()) {
         if let Some(state) = req.app_data::<web::Data<AppState>>() {
-            let client = crate::client::client_ip(req.request(), state);
+            let client = state.client_ip(req.request());
             if let Err(refusal) = state.limits.resolve(client) {
                 let response = refusal_for(&req, &refusal);
                 return Ok(req.into_response(response).map_into_right_body());

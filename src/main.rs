@@ -11,7 +11,7 @@ use tracestamp::audit::Actor;
 use tracestamp::config::Config;
 use tracestamp::models::audit_log::{self, Verification};
 use tracestamp::models::enterprise;
-use tracestamp::service::accounts;
+use tracestamp::service::{accounts, credentials};
 use tracestamp::{demo, AppState};
 
 #[derive(Parser)]
@@ -96,6 +96,13 @@ enum UserCommand {
         #[arg(long)]
         province: Option<String>,
     },
+    /// Set an account's password (read from standard input); revokes every
+    /// token and session of the account.
+    Passwd { username: String },
+    /// Disable an account and revoke its tokens and sessions.
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -108,6 +115,15 @@ enum RoleArg {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     tracestamp::observe::logging::init(cli.config.log_format)?;
+    if let Err(refused) = cli.config.validate() {
+        bail!("configuration refused: {refused}");
+    }
+    if std::env::var_os("CLIENT_IP_HEADER").is_some() {
+        tracing::warn!(
+            "CLIENT_IP_HEADER is no longer read: set TRUSTED_PROXIES to the proxies' addresses \
+             and X-Forwarded-For / Forwarded are read from them only"
+        );
+    }
     match cli.command {
         Command::Serve {
             bind,
@@ -140,6 +156,19 @@ fn main() -> anyhow::Result<()> {
                     enterprise,
                     province,
                 } => add_user(&state, &username, role, enterprise, province),
+                UserCommand::Passwd { username } => {
+                    let password = read_password()?;
+                    let revoked = credentials::set_password_by_name(
+                        &mut *state.pool.get()?,
+                        &Actor::system("cli"),
+                        &username,
+                        &password,
+                    )?;
+                    println!("password of {username} changed; {revoked} token(s) revoked");
+                    Ok(())
+                }
+                UserCommand::Disable { username } => switch_user(&state, &username, true),
+                UserCommand::Enable { username } => switch_user(&state, &username, false),
             }
         }
         Command::Backup { file } => {
@@ -308,6 +337,18 @@ fn read_password() -> anyhow::Result<String> {
     stdin.lock().read_line(&mut line)?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
     Ok(password)
+}
+
+fn switch_user(state: &AppState, username: &str, disabled: bool) -> anyhow::Result<()> {
+    let revoked = credentials::set_disabled_by_name(
+        &mut *state.pool.get()?,
+        &Actor::system("cli"),
+        username,
+        disabled,
+    )?;
+    let what = if disabled { "disabled" } else { "enabled" };
+    println!("account {username} {what}; {revoked} token(s) revoked");
+    Ok(())
 }
 
 fn add_user(

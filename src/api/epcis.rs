@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::domain::access::{Caller, Scope};
 use crate::epcis::capture::{CaptureJobView, ErrorBehaviour, MAX_BYTES, MAX_EVENTS};
-use crate::epcis::document::SchemaValidator;
+use crate::epcis::document::{Document, SchemaValidator};
 use crate::epcis::problem::Problem;
 use crate::epcis::query::{self, EventQuery, EVENT_TYPES};
 use crate::models::epcis_capture;
@@ -151,16 +151,20 @@ async fn capture(
     let schema: Arc<SchemaValidator> = schema.into_inner();
     let codec = Arc::clone(&state.codec);
     let config = state.config.clone();
+    // Read and validated without holding a database connection: a large
+    // document takes a while, and the pool is for the database.
+    let document = web::block(move || Document::read(&body, &schema, MAX_EVENTS))
+        .await
+        .map_err(crate::error::AppError::from)??;
     let job = state
         .db(move |conn| {
             let settings = CaptureSettings {
                 config: &config,
                 codec: &codec,
-                schema: &schema,
                 behaviour,
             };
             Ok(crate::service::epcis::capture(
-                conn, &caller, &settings, &body,
+                conn, &caller, &settings, document,
             ))
         })
         .await??;

@@ -1,6 +1,5 @@
 //! CSV downloads of API lists, written by `crate::csv`.
 
-use actix_web::http::header;
 use actix_web::HttpResponse;
 
 use crate::csv::Csv;
@@ -16,10 +15,7 @@ pub fn csv_response(
     }
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
+        .insert_header(crate::headers::attachment(filename))
         .body(csv.into_string())
 }
 

@@ -1,7 +1,7 @@
 //! Print-ready label sheets of a stamp roll, streamed as the PDF is written.
 
 use actix_web::web::Bytes;
-use actix_web::{http::header, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use std::io::{self, Write};
 use tokio::sync::mpsc;
@@ -111,9 +111,6 @@ pub async fn sheet(
     let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
+        .insert_header(crate::headers::attachment(&filename))
         .streaming(body))
 }

@@ -21,8 +21,10 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    // Login and the API's description are the API routes open to anonymous callers.
+    // Login, password reset and the API's description are the API routes open
+    // to anonymous callers.
     cfg.route("/api/v1/auth/login", web::post().to(auth::login))
+        .route("/api/v1/auth/reset", web::post().to(auth::use_reset))
         .route("/api/v1/openapi.json", web::get().to(openapi::document))
         .service(
             web::scope("/api/v1")

@@ -417,10 +417,64 @@ fn schemas() -> Map<String, Value> {
                 ("province", ns()),
             ]),
         ),
-        ("TokenRequest", closed(&[("name", text(100))], &["name"])),
+        (
+            "TokenRequest",
+            closed(
+                &[
+                    ("name", text(100)),
+                    (
+                        "expires_in_days",
+                        json!({"type": "integer", "minimum": 1, "maximum": 3660}),
+                    ),
+                ],
+                &["name"],
+            ),
+        ),
         (
             "TokenCreated",
-            record(&[("id", id()), ("name", s()), ("token", s())]),
+            object(
+                &[
+                    ("id", s()),
+                    ("name", s()),
+                    ("expires_at", s()),
+                    ("token", s()),
+                ],
+                &["id", "name", "expires_at", "token"],
+            ),
+        ),
+        (
+            "TokenList",
+            object(
+                &[(
+                    "items",
+                    json!({"type": "array", "items": object(
+                        &[("id", s()), ("name", s()), ("kind", s()), ("created_at", s()),
+                          ("expires_at", s()), ("current", json!({"type": "boolean"}))],
+                        &["id", "name", "kind", "created_at", "current"])}),
+                )],
+                &["items"],
+            ),
+        ),
+        (
+            "PasswordChange",
+            closed(
+                &[("current_password", s()), ("new_password", text(256))],
+                &["current_password", "new_password"],
+            ),
+        ),
+        (
+            "ResetRequest",
+            closed(
+                &[("token", s()), ("password", text(256))],
+                &["token", "password"],
+            ),
+        ),
+        (
+            "Revoked",
+            object(
+                &[("tokens_revoked", json!({"type": "integer"}))],
+                &["tokens_revoked"],
+            ),
         ),
         (
             "Enterprise",
@@ -900,9 +954,53 @@ fn operations() -> Vec<Operation> {
             "delete",
             "/tokens/{id}",
             "accounts",
-            "Revoke one of the caller's API tokens",
+            "Revoke one of the caller's API tokens or login sessions",
         )
         .ok(204, Value::Null),
+        op(
+            "get",
+            "/tokens",
+            "accounts",
+            "The caller's live API tokens and login sessions",
+        )
+        .ok(200, schema_ref("TokenList")),
+        op(
+            "post",
+            "/auth/password",
+            "accounts",
+            "Change the caller's password; revokes every token and session of the account",
+        )
+        .body(schema_ref("PasswordChange"))
+        .ok(200, schema_ref("Revoked")),
+        op(
+            "post",
+            "/auth/reset",
+            "accounts",
+            "Set a new password with a one-time reset secret (no login)",
+        )
+        .body(schema_ref("ResetRequest"))
+        .ok(204, Value::Null),
+        op(
+            "post",
+            "/accounts/{id}/disable",
+            "accounts",
+            "Disable an account and revoke its tokens (admins)",
+        )
+        .ok(200, schema_ref("Revoked")),
+        op(
+            "post",
+            "/accounts/{id}/enable",
+            "accounts",
+            "Enable an account (admins)",
+        )
+        .ok(200, schema_ref("Revoked")),
+        op(
+            "post",
+            "/accounts/{id}/reset-link",
+            "accounts",
+            "A one-time password-reset secret for an account, valid 24 h (admins)",
+        )
+        .ok(201, json!({"type": "object"})),
         op(
             "get",
             "/audit/verify",
@@ -1301,7 +1399,7 @@ pub fn spec() -> Value {
             operation["requestBody"] = json!({"required": true,
                 "content": {"application/json": {"schema": body}}});
         }
-        if matches!(o.path, "/openapi.json" | "/auth/login") {
+        if matches!(o.path, "/openapi.json" | "/auth/login" | "/auth/reset") {
             operation["security"] = json!([]);
         }
         let entry = paths

@@ -186,10 +186,10 @@ async fn serials(
     };
     Ok(HttpResponse::Ok()
         .content_type(content_type)
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"stamps-{}.{extension}\"", roll.id),
-        ))
+        .insert_header(crate::headers::attachment(&format!(
+            "stamps-{}.{extension}",
+            roll.id
+        )))
         .streaming(futures_util::stream::iter(chunks)))
 }
 

@@ -1,11 +1,13 @@
 //! Reading a captured EPCISDocument: JSON syntax, the standard's JSON schema
 //! (GS1's `EPCIS-JSON-Schema.json`, embedded), then `rules`. Errors are
 //! sorted by event so that `GS1-Capture-Error-Behaviour: proceed` can keep
-//! the good events and report the bad ones.
+//! the good events and report the bad ones. What a document may cost is
+//! bounded first (`bounds`).
 
 use serde_json::Value;
 use std::sync::OnceLock;
 
+use crate::epcis::bounds;
 use crate::epcis::problem::{EventError, Problem};
 use crate::epcis::rules;
 
@@ -48,8 +50,49 @@ pub struct Document {
     /// the document's extension fields, needed to read its events later.
     pub context: Vec<Value>,
     pub events: Vec<Value>,
-    /// What is wrong with single events, by their index in `events`.
+    /// What is wrong with single events, by their index in `events`: the
+    /// first `MAX_LISTED_ERRORS`, then one entry counting the rest.
     pub errors: Vec<EventError>,
+    /// Every event with an error, ascending (also those not listed).
+    failed: Vec<usize>,
+}
+
+/// Errors as they are found: the first few in full, the rest only counted,
+/// so a document of many small mistakes costs no more than a few.
+#[derive(Default)]
+struct Found {
+    errors: Vec<EventError>,
+    failed: Vec<usize>,
+    unlisted: usize,
+    /// Invalid events found after the list was full, their errors not read.
+    unexamined: usize,
+}
+
+impl Found {
+    fn is_full(&self) -> bool {
+        self.errors.len() >= MAX_LISTED_ERRORS
+    }
+
+    fn unexamined(&mut self, index: usize) {
+        self.failed.push(index);
+        self.unexamined += 1;
+    }
+
+    fn add(&mut self, index: usize, field: String, message: String) {
+        if self.failed.last() != Some(&index) {
+            self.failed.push(index);
+        }
+        if self.errors.len() < MAX_LISTED_ERRORS {
+            self.errors.push(EventError {
+                event_index: Some(index),
+                event_id: None,
+                field,
+                message,
+            });
+        } else {
+            self.unlisted += 1;
+        }
+    }
 }
 
 impl Document {
@@ -60,6 +103,7 @@ impl Document {
         schema: &SchemaValidator,
         max_events: usize,
     ) -> Result<Document, Problem> {
+        bounds::check_shape(bytes)?;
         let value: Value = serde_json::from_slice(bytes).map_err(|e| {
             Problem::validation(
                 format!("the body is not JSON: {e}"),
@@ -82,48 +126,66 @@ impl Document {
             )));
         }
 
-        let mut document_errors = Vec::new();
-        let mut errors = Vec::new();
-        if !schema.validator().is_valid(&value) {
-            for error in schema.validator().iter_errors(&value) {
-                let path = error.instance_path().as_str().to_owned();
-                let message = describe(&error);
-                match event_path(&path) {
-                    Some((index, field)) => errors.push(EventError {
-                        event_index: Some(index),
-                        event_id: None,
-                        field: field.to_owned(),
-                        message,
-                    }),
-                    None => document_errors.push(document_error(&path, message)),
-                }
-            }
-        }
+        let mut value = value;
+        let mut events = match value.pointer_mut("/epcisBody/eventList") {
+            Some(Value::Array(list)) => std::mem::take(list),
+            _ => Vec::new(),
+        };
+        bounds::check_identifiers(&events)?;
+
+        // The document without its events first, then each event alone in
+        // it: errors (which the schema validator collects all at once) are
+        // bounded by one event's size, not the document's.
+        let validator = schema.validator();
+        let document_errors: Vec<EventError> = validator
+            .iter_errors(&value)
+            .map(|error| document_error(error.instance_path().as_str(), describe(&error)))
+            .collect();
         if !document_errors.is_empty() {
             return Err(Problem::validation(
                 "the document does not follow the EPCIS 2.0 JSON schema",
                 limited(document_errors),
             ));
         }
-
-        let context = extra_context(value.get("@context"));
-        let mut value = value;
-        let events = match value.pointer_mut("/epcisBody/eventList") {
-            Some(Value::Array(list)) => std::mem::take(list),
-            _ => Vec::new(),
-        };
-        for (index, event) in events.iter().enumerate() {
-            for rules::Breach { field, message } in rules::check(event) {
-                errors.push(EventError {
-                    event_index: Some(index),
-                    event_id: None,
-                    field,
-                    message,
-                });
+        let mut found = Found::default();
+        for (index, event) in events.iter_mut().enumerate() {
+            if let Some(Value::Array(slot)) = value.pointer_mut("/epcisBody/eventList") {
+                slot.push(std::mem::take(event));
+            }
+            if validator.is_valid(&value) {
+                // Valid: nothing to note.
+            } else if found.is_full() {
+                // Its errors would not be listed: collecting them (the
+                // validator builds every one) is the costly part.
+                found.unexamined(index);
+            } else {
+                for error in validator.iter_errors(&value) {
+                    let path = error.instance_path().as_str().to_owned();
+                    let field = event_path(&path).map_or(path.as_str(), |(_, field)| field);
+                    found.add(index, field.to_owned(), describe(&error));
+                }
+            }
+            if let Some(Value::Array(slot)) = value.pointer_mut("/epcisBody/eventList") {
+                *event = slot.pop().unwrap_or_default();
             }
         }
+        let context = extra_context(value.get("@context"));
+        drop(value);
+        for (index, event) in events.iter().enumerate() {
+            for rules::Breach { field, message } in rules::check(event) {
+                found.add(index, field, message);
+            }
+        }
+        let Found {
+            mut errors,
+            mut failed,
+            unlisted,
+            unexamined,
+        } = found;
         errors.sort_by_key(|e| e.event_index);
         errors.dedup();
+        failed.sort_unstable();
+        failed.dedup();
         for error in &mut errors {
             error.event_id = error
                 .event_index
@@ -132,18 +194,26 @@ impl Document {
                 .and_then(Value::as_str)
                 .map(str::to_owned);
         }
+        if unlisted > 0 || unexamined > 0 {
+            errors.push(document_error(
+                "",
+                format!(
+                    "{unlisted} more error(s), and the errors of {unexamined} more invalid \
+                     event(s),{NOT_LISTED}"
+                ),
+            ));
+        }
         Ok(Document {
             context,
             events,
             errors,
+            failed,
         })
     }
 
     /// Indexes of the events with errors, ascending.
     pub fn failed_events(&self) -> Vec<usize> {
-        let mut failed: Vec<usize> = self.errors.iter().filter_map(|e| e.event_index).collect();
-        failed.dedup();
-        failed
+        self.failed.clone()
     }
 }
 
@@ -156,16 +226,24 @@ pub fn event_problem(errors: Vec<EventError>, failed: usize) -> Problem {
 }
 
 fn limited(mut errors: Vec<EventError>) -> Vec<EventError> {
-    if errors.len() > MAX_LISTED_ERRORS {
+    // `Document::read` already cut its list and counted the rest.
+    let counted = errors
+        .last()
+        .filter(|e| e.event_index.is_none() && e.message.ends_with(NOT_LISTED))
+        .is_some();
+    if errors.len() > MAX_LISTED_ERRORS + usize::from(counted) {
         let more = errors.len() - MAX_LISTED_ERRORS;
         errors.truncate(MAX_LISTED_ERRORS);
         errors.push(document_error(
             "",
-            format!("{more} more error(s) not listed"),
+            format!("{more} more error(s){NOT_LISTED}"),
         ));
     }
     errors
 }
+
+/// How the entry counting unlisted errors ends.
+const NOT_LISTED: &str = " not listed";
 
 fn document_error(field: &str, message: impl Into<String>) -> EventError {
     EventError {

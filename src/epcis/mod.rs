@@ -4,6 +4,7 @@
 //! binding (`/epcis/...`) is an adapter in `api::epcis`; the capture use
 //! case, with its rules, is `service::epcis`.
 
+pub mod bounds;
 pub mod capture;
 pub mod cbv;
 pub mod document;

@@ -22,6 +22,10 @@ pub const DEFAULT_PER_PAGE: i64 = 100;
 pub const MAX_PER_PAGE: i64 = 1_000;
 /// Values one parameter may list (`a|b|c`).
 const MAX_VALUES: usize = 100;
+/// `urn:epc:idpat:` patterns one MATCH_ parameter may list: each is a
+/// prefix search of its own over the identifier index, so they are far
+/// dearer than exact values.
+pub const MAX_PATTERNS: usize = 10;
 
 pub const EVENT_TYPES: [&str; 5] = [
     "ObjectEvent",
@@ -94,10 +98,13 @@ impl EventQuery {
         for (name, raw) in pairs {
             let bad = |why: &str| Problem::query_parameter(format!("{name}: {why}"));
             let values = || -> Result<Vec<String>, Problem> {
-                let values: Vec<String> = raw.split('|').map(|v| v.trim().to_owned()).collect();
+                let mut values: Vec<String> = raw.split('|').map(|v| v.trim().to_owned()).collect();
                 if values.iter().any(String::is_empty) {
                     return Err(bad("needs a value (alternatives are separated by '|')"));
                 }
+                // A repeated alternative adds work and no answer.
+                let mut seen = std::collections::HashSet::new();
+                values.retain(|v| seen.insert(v.clone()));
                 if values.len() > MAX_VALUES {
                     return Err(bad(&format!("at most {MAX_VALUES} alternatives")));
                 }
@@ -166,6 +173,16 @@ impl EventQuery {
                             .into_iter()
                             .map(|v| pattern(&v, class).map_err(|why| bad(&why)))
                             .collect::<Result<Vec<_>, _>>()?;
+                        let prefixed = patterns
+                            .iter()
+                            .filter(|p| matches!(p, Pattern::Prefixes(_)))
+                            .count();
+                        if prefixed > MAX_PATTERNS {
+                            return Err(bad(&format!(
+                                "at most {MAX_PATTERNS} different urn:epc:idpat: patterns \
+                                 (exact identifiers: up to {MAX_VALUES})"
+                            )));
+                        }
                         query.matches.push((roles, patterns));
                     }
                     None => {
@@ -481,6 +498,28 @@ mod tests {
             assert_eq!(err.status, 400);
             assert!(err.detail.contains(bad.0), "{}", err.detail);
         }
+    }
+
+    #[test]
+    fn match_alternatives_are_deduplicated_and_patterns_capped() {
+        let pairs = |v: String| vec![("MATCH_epc".to_owned(), v)];
+        let same = vec!["urn:epc:idpat:sgtin:0614141.107346.*"; 100].join("|");
+        let query = EventQuery::parse(&pairs(same)).unwrap();
+        assert_eq!(query.matches[0].1.len(), 1);
+        let many = (0..11)
+            .map(|i| format!("urn:epc:idpat:sgtin:0614141.10734{i}.*"))
+            .collect::<Vec<_>>()
+            .join("|");
+        let refused = EventQuery::parse(&pairs(many)).unwrap_err();
+        assert!(refused.detail.contains("at most 10"), "{}", refused.detail);
+        let exact = (0..100)
+            .map(|i| format!("urn:epc:id:sgtin:0614141.107346.{i}"))
+            .collect::<Vec<_>>()
+            .join("|");
+        assert_eq!(
+            EventQuery::parse(&pairs(exact)).unwrap().matches[0].1.len(),
+            100
+        );
     }
 
     #[test]

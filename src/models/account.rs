@@ -71,6 +71,7 @@ pub fn by_token_hash(
     api_token::table
         .inner_join(account::table)
         .filter(api_token::token_hash.eq(hash))
+        .filter(api_token::kind.eq_any([TOKEN_API, TOKEN_SESSION]))
         .filter(account::disabled.eq(false))
         .filter(
             api_token::expires_at
@@ -129,4 +130,101 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Account>> {
         .order((account::role, account::username))
         .select(Account::as_select())
         .load(conn)
+}
+
+/// A one-time password-reset link's secret (never authenticates a request).
+pub const TOKEN_RESET: &str = "reset";
+
+/// One of an account's secrets as its owner sees it (never the hash).
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = api_token)]
+pub struct TokenRow {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+}
+
+pub fn by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Account>> {
+    account::table
+        .find(id)
+        .select(Account::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+/// The account's unexpired API tokens and sessions, newest first.
+pub fn live_tokens(conn: &mut DbConnection, account_id: &str) -> QueryResult<Vec<TokenRow>> {
+    let now = crate::time::now();
+    api_token::table
+        .filter(api_token::account_id.eq(account_id))
+        .filter(api_token::kind.eq_any([TOKEN_API, TOKEN_SESSION]))
+        .filter(
+            api_token::expires_at
+                .is_null()
+                .or(api_token::expires_at.gt(now)),
+        )
+        .order(api_token::created_at.desc())
+        .select(TokenRow::as_select())
+        .load(conn)
+}
+
+/// Deletes one of the account's tokens or sessions; 0 when it is not theirs.
+pub fn delete_own_token(
+    conn: &mut DbConnection,
+    account_id: &str,
+    token_id: &str,
+) -> QueryResult<usize> {
+    diesel::delete(
+        api_token::table
+            .filter(api_token::id.eq(token_id))
+            .filter(api_token::account_id.eq(account_id))
+            .filter(api_token::kind.eq_any([TOKEN_API, TOKEN_SESSION])),
+    )
+    .execute(conn)
+}
+
+/// Deletes every secret of the account (tokens, sessions, reset links).
+pub fn delete_all_tokens(conn: &mut DbConnection, account_id: &str) -> QueryResult<usize> {
+    diesel::delete(api_token::table.filter(api_token::account_id.eq(account_id))).execute(conn)
+}
+
+pub fn set_password_hash(conn: &mut DbConnection, id: &str, hash: &str) -> QueryResult<usize> {
+    diesel::update(account::table.find(id))
+        .set(account::password_hash.eq(hash))
+        .execute(conn)
+}
+
+pub fn set_disabled(conn: &mut DbConnection, id: &str, disabled: bool) -> QueryResult<usize> {
+    diesel::update(account::table.find(id))
+        .set(account::disabled.eq(disabled))
+        .execute(conn)
+}
+
+/// The enabled account of an unexpired reset link, with the link's id.
+pub fn by_reset_hash(
+    conn: &mut DbConnection,
+    hash: &str,
+) -> QueryResult<Option<(Account, String)>> {
+    let now = crate::time::now();
+    api_token::table
+        .inner_join(account::table)
+        .filter(api_token::token_hash.eq(hash))
+        .filter(api_token::kind.eq(TOKEN_RESET))
+        .filter(account::disabled.eq(false))
+        .filter(api_token::expires_at.gt(now))
+        .select((Account::as_select(), api_token::id))
+        .get_result(conn)
+        .optional()
+}
+
+/// Drops the account's unused reset links.
+pub fn delete_resets(conn: &mut DbConnection, account_id: &str) -> QueryResult<usize> {
+    diesel::delete(
+        api_token::table
+            .filter(api_token::account_id.eq(account_id))
+            .filter(api_token::kind.eq(TOKEN_RESET)),
+    )
+    .execute(conn)
 }

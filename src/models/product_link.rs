@@ -54,8 +54,24 @@ impl ProductLinkFields {
             ));
         }
         let href = v::text("href", &self.href, 500)?;
-        if !(href.starts_with("https://") || href.starts_with("http://")) {
-            return Err(v::field_error("href", "must be an http(s) URL"));
+        // It becomes a `Location` header and a link on the public page: an
+        // absolute http(s) URL with a host, and nothing a header cannot hold.
+        let absolute = url::Url::parse(&href).ok().filter(|u| {
+            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+        });
+        if absolute.is_none()
+            || href.chars().any(|c| c.is_control() || c.is_whitespace())
+            || !href
+                .get(..8)
+                .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+                && !href
+                    .get(..7)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+        {
+            return Err(v::field_error(
+                "href",
+                "must be an absolute http(s) URL without spaces or control characters",
+            ));
         }
         let lang = v::optional_text("lang", self.lang.as_deref(), 8)?;
         if let Some(l) = &lang {

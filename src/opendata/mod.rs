@@ -77,10 +77,7 @@ fn json<T: Serialize>(items: Vec<T>) -> HttpResponse {
 fn csv(filename: &str, body: String) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
+        .insert_header(crate::headers::attachment(filename))
         .body(body)
 }
 

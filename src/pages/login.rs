@@ -16,8 +16,37 @@ use crate::error::AppError;
 use crate::AppState;
 
 /// The double-submit cookie of the login form (there is no session yet to
-/// bind a token to).
+/// bind a token to). Its value is issued by the server and signed, so a
+/// value planted by someone else (a sibling subdomain setting the cookie)
+/// is not accepted: `nonce.mac`, the MAC an HMAC-SHA-256 of the nonce under
+/// a key derived from the serial key.
 const LOGIN_CSRF_COOKIE: &str = "tracestamp_login_csrf";
+
+fn form_token_mac(state: &AppState, nonce: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let key = state.codec.derive_secret(b"tracestamp/login-form/v1");
+    let mut mac =
+        <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).expect("HMAC takes a key of any length");
+    mac.update(nonce.as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..16])
+}
+
+fn new_form_token(state: &AppState) -> String {
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let nonce = hex::encode(bytes);
+    let mac = form_token_mac(state, &nonce);
+    format!("{nonce}.{mac}")
+}
+
+fn form_token_is_ours(state: &AppState, token: &str) -> bool {
+    match token.split_once('.') {
+        Some((nonce, mac)) if nonce.len() == 32 && mac.len() == 32 => {
+            constant_time_eq(form_token_mac(state, nonce).as_bytes(), mac.as_bytes())
+        }
+        _ => false,
+    }
+}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(form))
@@ -45,12 +74,8 @@ fn page(
     let token = req
         .cookie(LOGIN_CSRF_COOKIE)
         .map(|c| c.value().to_owned())
-        .filter(|v| v.len() == 32)
-        .unwrap_or_else(|| {
-            let mut bytes = [0u8; 16];
-            rand::thread_rng().fill_bytes(&mut bytes);
-            hex::encode(bytes)
-        });
+        .filter(|v| form_token_is_ours(state, v))
+        .unwrap_or_else(|| new_form_token(state));
     let login = LoginPage {
         c: Chrome::public(l, l.t("Đăng nhập", "Log in"), state.config.base_url()).switching_on(req),
         form_token: token.clone(),
@@ -62,7 +87,7 @@ fn page(
         .path("/login")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(state.config.cookie_secure)
+        .secure(state.config.secure_cookies())
         .finish();
     let _ = response.add_cookie(&cookie);
     Ok(remember_lang(req, response))
@@ -103,8 +128,9 @@ async fn submit(
     } = body.into_inner();
     let l = lang_of(&req);
     let expected = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned());
-    let fresh = expected
-        .is_some_and(|e| !csrf.is_empty() && constant_time_eq(e.as_bytes(), csrf.as_bytes()));
+    let fresh = expected.is_some_and(|e| {
+        form_token_is_ours(&state, &e) && constant_time_eq(e.as_bytes(), csrf.as_bytes())
+    });
     if !fresh {
         let error = l.t(
             "Biểu mẫu đã hết hạn. Vui lòng nhập lại.",
@@ -113,7 +139,7 @@ async fn submit(
         return page(&req, &state, StatusCode::FORBIDDEN, username, Some(error));
     }
     let shown_name: String = username.chars().take(64).collect();
-    let client = crate::client::client_ip(&req, &state);
+    let client = state.client_ip(&req);
     if let Err(AppError::TooManyRequests { retry_after }) = state.limits.login(client, &username) {
         let error = l.t(
             "Quá nhiều lần đăng nhập. Vui lòng chờ một phút rồi thử lại.",
@@ -132,7 +158,13 @@ async fn submit(
         );
         return Ok(refused);
     }
-    match auth::open_session(&state, username, password).await {
+    let opened = auth::open_session(&state, username.clone(), password).await;
+    if matches!(opened, Ok(_) | Err(AppError::Unauthenticated)) {
+        state
+            .limits
+            .login_outcome(client, &username, opened.is_ok());
+    }
+    match opened {
         Ok((secret, caller)) => Ok(HttpResponse::SeeOther()
             .insert_header((actix_web::http::header::LOCATION, start_page(&caller)))
             .cookie(auth::session_cookie(&state.config, secret))

@@ -89,6 +89,9 @@ fn redirect_to(links: &[ProductLink], link_type: &str) -> AppResult<HttpResponse
     links
         .iter()
         .find(|l| l.link_type == link_type)
+        // A link stored before hrefs were checked may not fit a header:
+        // it is no link to follow.
+        .filter(|l| actix_web::http::header::HeaderValue::from_str(&l.href).is_ok())
         .map(|l| {
             HttpResponse::TemporaryRedirect()
                 .insert_header((actix_web::http::header::LOCATION, l.href.clone()))

@@ -323,7 +323,9 @@ async fn resolve_stamp(
 }
 
 fn origin_of(req: &HttpRequest, state: &AppState) -> Option<Origin> {
-    crate::client::client_ip(req, state).map(|ip| scans::origins(ip, &state.origin_salt[..]))
+    state
+        .client_ip(req)
+        .map(|ip| scans::origins(ip, &state.origin_salt[..]))
 }
 
 fn new_scan(

@@ -11,8 +11,8 @@ use crate::config::Config;
 use crate::db::DbConnection;
 use crate::domain::access::{Caller, Role};
 use crate::domain::serial::SerialCodec;
-use crate::epcis::capture::{Capturer, ErrorBehaviour, MAX_EVENTS};
-use crate::epcis::document::{Document, SchemaValidator};
+use crate::epcis::capture::{Capturer, ErrorBehaviour};
+use crate::epcis::document::Document;
 use crate::epcis::problem::Problem;
 use crate::error::AppError;
 use crate::models::epcis_capture::EpcisCapture;
@@ -32,20 +32,19 @@ pub fn capturing_enterprise(caller: &Caller) -> Result<String, Problem> {
 pub struct CaptureSettings<'a> {
     pub config: &'a Config,
     pub codec: &'a SerialCodec,
-    pub schema: &'a SchemaValidator,
     pub behaviour: ErrorBehaviour,
 }
 
-/// Validates and stores an EPCISDocument, and records the capture in the
-/// audit log in the same transaction.
+/// Stores a read and validated EPCISDocument (`Document::read`, which the
+/// adapter runs off the pool), and records the capture in the audit log in
+/// the same transaction.
 pub fn capture(
     conn: &mut DbConnection,
     caller: &Caller,
     settings: &CaptureSettings,
-    body: &[u8],
+    document: Document,
 ) -> Result<EpcisCapture, Problem> {
     let enterprise_id = capturing_enterprise(caller)?;
-    let document = Document::read(body, settings.schema, MAX_EVENTS)?;
     let capturer = Capturer {
         enterprise_id: &enterprise_id,
         account_id: &caller.account_id,

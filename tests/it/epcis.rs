@@ -924,3 +924,88 @@ async fn capture_10k() {
     assert_eq!(events_of(&page).len(), 1);
     println!("MATCH_epc among 10,000: {:?}", query.elapsed());
 }
+
+/// The hostile documents of issue 16: each refused quickly with a problem
+/// body naming the cap, and nothing stored.
+#[actix_web::test]
+async fn documents_over_the_work_caps_are_refused_quickly() {
+    let w = World::build().await;
+    let before = stored(&w.app);
+    // One event with an epcList of 2,000,000 integers (about 4 MB).
+    let mut huge = String::from(
+        r#"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-11-20T00:00:00Z","epcisBody":{"eventList":[{"type":"ObjectEvent","action":"OBSERVE","eventTime":"2026-11-20T00:00:00Z","eventTimeZoneOffset":"+00:00","epcList":["#,
+    );
+    huge.push_str(&vec!["1"; 2_000_000].join(","));
+    huge.push_str("]}]}}");
+    let started = std::time::Instant::now();
+    let refused = capture_with(&w.app, Some(&w.a.token), huge, "application/ld+json", None)
+        .await
+        .expect(413);
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(3), "took {took:?}");
+    assert_eq!(
+        refused.headers.get(header::CONTENT_TYPE).unwrap(),
+        "application/problem+json"
+    );
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("10000 items"),
+        "{}",
+        refused.text
+    );
+    // Identifiers over the per-event cap, each list under the array cap.
+    let ids = |n: usize, tag: &str| -> Vec<String> {
+        (0..n)
+            .map(|i| format!("urn:epc:id:sgtin:0614141.107346.{tag}{i}"))
+            .collect()
+    };
+    let fat = object_event(
+        "urn:uuid:6d9b0f62-3b5c-4f57-9b8a-1a1a1a1a1a1a",
+        "2026-11-20T08:00:00+07:00",
+        json!({"epcList": ids(6_000, "a"), "childEPCs": ids(4_001, "b")}),
+    );
+    let refused = capture(&w.app, &w.a.token, &document(vec![fat]))
+        .await
+        .expect(413);
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("10001 identifiers"),
+        "{}",
+        refused.text
+    );
+    // Many wrong values, each an error: the list is cut, the count stated.
+    let bad: Vec<Value> = (0..300)
+        .map(|i| {
+            object_event(
+                &format!("urn:uuid:00000000-0000-4000-8000-{i:012}"),
+                "2026-11-20T08:00:00+07:00",
+                json!({"epcList": vec![1; 20]}),
+            )
+        })
+        .collect();
+    let refused = capture(&w.app, &w.a.token, &document(bad))
+        .await
+        .expect(400);
+    let errors = refused.body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 101, "{}", refused.text);
+    // 6,000 wrong identifiers, at least one error each, 100 listed; the
+    // events after the list filled are counted, their errors not built.
+    let summary = errors[100]["message"].as_str().unwrap();
+    assert!(
+        summary.ends_with("more invalid event(s), not listed") && summary.contains(" 29"),
+        "{summary}"
+    );
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("300 event(s)"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(stored(&w.app), before, "nothing stored");
+}

@@ -219,6 +219,24 @@ async fn login_needs_the_form_token_and_sends_each_role_home() {
         ))
         .await;
     assert_eq!(forged.status.as_u16(), 403);
+    // A token the client made up itself, sent as both cookie and field, is
+    // not one the server signed.
+    let made_up = "0123456789abcdef0123456789abcdef".to_owned();
+    let planted = app
+        .send_request(
+            TestRequest::default()
+                .method(Method::POST)
+                .uri("/login")
+                .cookie(Cookie::new(name.to_owned(), made_up.clone()))
+                .set_form(vec![
+                    ("csrf", made_up),
+                    ("username", "regulator_x".to_owned()),
+                    ("password", "long enough".to_owned()),
+                ]),
+        )
+        .await;
+    assert_eq!(planted.status.as_u16(), 403);
+    assert!(token.contains('.'), "a signed token: {token}");
     let wrong = app
         .send_request(post(
             vec![

@@ -510,7 +510,10 @@ async fn linksets_redirects_and_html_in_both_languages() {
 #[actix_web::test]
 async fn scans_are_buffered_counted_and_turn_suspicious() {
     let mut w = World::build().await;
-    w.app.state.config.client_ip_header = Some("x-forwarded-for".into());
+    w.app.state.clients =
+        std::sync::Arc::new(tracestamp::client::ClientAddresses::new(&["127.0.0.1/32"
+            .parse()
+            .unwrap()]));
     w.app.state.config.suspicious_scans = 5;
     let roll = issue(&w, &w.a.batch, 10).await;
     let serial = roll["first_serial"].as_str().unwrap().to_owned();
@@ -518,6 +521,7 @@ async fn scans_are_buffered_counted_and_turn_suspicious() {
         TestRequest::get()
             .uri(&format!("/s/{serial}"))
             .insert_header((header::ACCEPT, "application/json"))
+            .peer_addr("127.0.0.1:40000".parse().unwrap())
             .insert_header(("x-forwarded-for", ip.to_owned()))
             .insert_header((header::USER_AGENT, "Mozilla/5.0 (Linux; Android 14) Mobile"))
     };
