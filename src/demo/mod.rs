@@ -21,6 +21,7 @@ use crate::models::enterprise::{self, EnterpriseFields};
 use crate::models::event::{self, EventFields};
 use crate::models::facility::{self, FacilityFields};
 use crate::models::product::{self, ProductFields};
+use crate::models::product_link::{self, ProductLinkFields};
 
 mod rounds;
 
@@ -108,6 +109,10 @@ pub struct Loaded {
     pub accounts: Vec<(String, String)>,
     /// The first stamp of the first demo roll: a page to open.
     pub sample_serial: Option<String>,
+    /// The first stamp of the first product with a GTIN (and a registered
+    /// `gs1:pip` link), as a GS1 Digital Link path: what GS1's resolver
+    /// conformance suite is run on.
+    pub sample_digital_link: Option<String>,
 }
 
 fn bad(err: impl std::fmt::Display) -> AppError {
@@ -183,6 +188,8 @@ fn load_set(
     }
 
     let mut batch_ids = Vec::new();
+    // (index in batch_ids, GTIN-14, lot) of batches of products with a GTIN.
+    let mut gs1_batches: Vec<(usize, String, String)> = Vec::new();
     let mut events = 0;
     for (n, p) in set.products.iter().enumerate() {
         let owner = ids
@@ -204,6 +211,19 @@ fn load_set(
         .create(crate::api::new_id(), owner, now)?;
         product::insert(conn, &row)?;
         audit::created(conn, &actor, "product", &row.id, &row)?;
+        if row.gtin.is_some() {
+            // A product information page, so that the resolver has a link
+            // of a GS1 type to redirect to besides its own page.
+            let link = ProductLinkFields {
+                link_type: "gs1:pip".into(),
+                href: format!("https://san-pham.example.vn/{}", p.key),
+                title: format!("{} — trang sản phẩm / product page", p.name_vi),
+                lang: Some("vi".into()),
+            }
+            .create(crate::api::new_id(), row.id.clone(), now)?;
+            product_link::insert(conn, &link)?;
+            audit::created(conn, &actor, "product_link", &link.id, &link)?;
+        }
 
         let grown_at = ids
             .get(p.facility.as_str())
@@ -233,6 +253,9 @@ fn load_set(
             .create(crate::api::new_id(), now)?;
             batch::insert(conn, &b)?;
             audit::created(conn, &actor, "batch", &b.id, &b)?;
+            if let Some(gtin) = &row.gtin {
+                gs1_batches.push((batch_ids.len(), gtin.clone(), b.lot_code.clone()));
+            }
             batch_ids.push(b.id.clone());
             for story in story(category, p, day, &grown_at, &packed_at) {
                 let new =
@@ -256,7 +279,13 @@ fn load_set(
         .filter_map(|f| ids.get(f.key.as_str()).cloned())
         .collect();
     let inspections = rounds::inspect(conn, &inspected, &inspector, &actor, now)?;
-    let sample_serial = rounds::issue_rolls(conn, codec, &batch_ids, &actor, now)?;
+    let firsts = rounds::issue_rolls(conn, codec, &batch_ids, &actor, now)?;
+    let sample_digital_link = gs1_batches.first().and_then(|(i, gtin, lot)| {
+        let serial = firsts.get(*i)?;
+        let gtin = crate::domain::gtin::normalize_gtin(gtin).ok()?;
+        let path = crate::domain::digital_link::stamp_url("", &gtin, lot, serial);
+        Some(path)
+    });
     Ok(Loaded {
         enterprises: set.enterprises.len(),
         facilities: set.facilities.len(),
@@ -265,7 +294,8 @@ fn load_set(
         events,
         inspections,
         accounts,
-        sample_serial,
+        sample_serial: firsts.first().cloned(),
+        sample_digital_link,
     })
 }
 

@@ -26,6 +26,18 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_AL
 
 use crate::domain::gtin::{normalize_gtin, GtinError};
 
+/// The GS1 primary keys a Digital Link path may start with (GS1 Barcode
+/// Syntax Dictionary, the AIs marked `dlpkey`).
+pub const PRIMARY_KEYS: [&str; 16] = [
+    "00", "01", "253", "255", "401", "402", "414", "415", "417", "8003", "8004", "8006", "8010",
+    "8013", "8017", "8018",
+];
+
+/// Whether `ai` is a GS1 Digital Link primary key.
+pub fn is_primary_key(ai: &str) -> bool {
+    PRIMARY_KEYS.contains(&ai)
+}
+
 /// Key qualifiers of a GTIN, in the only order the standard allows.
 const QUALIFIERS: [&str; 3] = ["22", "10", "21"];
 /// GS1 gives CPV (22), lot (10) and serial (21) the format X..20.
@@ -136,6 +148,17 @@ impl DigitalLink {
     }
 }
 
+/// The path of a product (`/01/{gtin14}`) or of one of its lots
+/// (`/01/{gtin14}/10/{lot}`), escaped like `DigitalLink::path`.
+pub fn class_path(gtin14: &str, lot: Option<&str>) -> String {
+    let mut path = String::with_capacity(32);
+    push_segment(&mut path, "01", gtin14);
+    if let Some(lot) = lot {
+        push_segment(&mut path, "10", lot);
+    }
+    path
+}
+
 /// Builds the URL printed in a stamp's QR: `{base}/01/{gtin14}/10/{lot}/21/{serial}`.
 /// A trailing '/' on `base` is dropped. Escapes use uppercase hex and serials
 /// are uppercase, so with an uppercase base and lot the URL fits the QR
@@ -163,8 +186,10 @@ fn parse_path(path: &str) -> Result<DigitalLink, LinkError> {
     if rest.is_empty() {
         return Err(malformed("the path is empty; expected /01/ and a GTIN"));
     }
-    if rest.ends_with('/') {
-        return Err(malformed("the path must not end with '/'"));
+    // GS1's resolver standard: a trailing slash SHOULD be tolerated.
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.is_empty() {
+        return Err(malformed("the path is empty; expected /01/ and a GTIN"));
     }
     let segments: Vec<&str> = rest.split('/').collect();
     if segments.iter().any(|segment| segment.is_empty()) {
