@@ -14,6 +14,7 @@ mod cli;
 mod crash;
 mod demo;
 mod epcis;
+mod gs1;
 mod headers;
 mod isolation;
 mod labels;
