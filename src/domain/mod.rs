@@ -2,6 +2,7 @@
 
 pub mod audit_chain;
 pub mod digital_link;
+pub mod gs1;
 pub mod gtin;
 pub mod id;
 pub mod kinds;
