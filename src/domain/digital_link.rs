@@ -273,6 +273,21 @@ impl KeyPath {
         })
     }
 
+    /// Checks a raw query's data attributes by the rules of
+    /// `DigitalLink::parse`.
+    pub fn check_query(query: &str) -> Result<(), LinkError> {
+        let mut scratch = DigitalLink {
+            gtin: String::new(),
+            cpv: None,
+            lot: None,
+            serial: None,
+            tpx: None,
+            attributes: Vec::new(),
+            params: Vec::new(),
+        };
+        parse_query(query, &mut scratch)
+    }
+
     /// The path, escaped like `DigitalLink::path`.
     pub fn path(&self) -> String {
         let mut path = String::new();

@@ -19,7 +19,7 @@ use serde::Serialize;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::domain::digital_link::DigitalLink;
+use crate::domain::digital_link::{DigitalLink, KeyPath, LinkError};
 use crate::domain::serial::{group, SerialError, StampRef};
 use crate::domain::verdict::{verdict, StampFacts, Verdict};
 use crate::error::{AppError, AppResult};
@@ -42,10 +42,37 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/s/{serial}/qr.svg", web::get().to(images::svg))
         .route("/s/{serial}/qr.png", web::get().to(images::png))
         .route("/01/{tail:.*}", get_or_head().to(digital_link))
+        .route(&other_keys_pattern(), get_or_head().to(other_key))
         .route(
             "/.well-known/gs1resolver",
             get_or_head().to(links::resolver_description),
         );
+}
+
+/// The route of every GS1 primary key but the GTIN: `/{key:(00|253|…)}/…`.
+fn other_keys_pattern() -> String {
+    let keys: Vec<&str> = crate::domain::gs1::primary_keys()
+        .filter(|k| *k != "01")
+        .collect();
+    format!("/{{key:({})}}/{{tail:.*}}", keys.join("|"))
+}
+
+/// A Digital Link URI of another primary key (SSCC, GLN, GRAI …): checked
+/// in full, so that bad syntax is a 400, then a 404, since the resolver
+/// holds records for GTINs only.
+async fn other_key(req: HttpRequest) -> AppResult<HttpResponse> {
+    let bad = |e: LinkError| {
+        AppError::BadRequest(format!(
+            "không phải GS1 Digital Link hợp lệ / not a valid GS1 Digital Link: {e}"
+        ))
+    };
+    let key = KeyPath::parse(req.path()).map_err(bad)?;
+    KeyPath::check_query(req.query_string()).map_err(bad)?;
+    Err(AppError::NotFound(format!(
+        "mã GS1 hợp lệ nhưng không do chúng tôi quản lý / a valid GS1 key ({}) that this \
+         resolver does not hold",
+        key.key
+    )))
 }
 
 /// How the client wants the answer.

@@ -379,3 +379,51 @@ async fn a_producer_may_choose_the_products_default_link() {
     );
     assert_eq!(entry["https://gs1.org/voc/defaultLink"][0]["href"], own);
 }
+
+#[actix_web::test]
+async fn other_primary_keys_are_parsed_in_full() {
+    let w = World::build().await;
+    // Valid keys that are not ours: 404, with CORS and the Link header.
+    for path in [
+        "/00/106141412345678908",
+        "/414/9506000000008/254/EXT1",
+        "/8003/095060001343521XY",
+        "/253/9506000134352ABC",
+        "/417/9506000000008?4321=1",
+    ] {
+        let answer = get(&w.app, path, "application/json").await;
+        assert_eq!(answer.status, 404, "{path}: {}", answer.text);
+        assert_eq!(
+            answer
+                .headers
+                .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+                .unwrap(),
+            "*"
+        );
+    }
+    // Bad syntax of those keys, and of attributes: 400 with the reason.
+    for (path, reason) in [
+        ("/00/106141412345678909", "check digit"),
+        ("/414/9506000000008/10/L", "/10/"),
+        ("/414/950600000000", "characters"),
+        ("/417/9506000000008?4321=2", "0 or 1"),
+        ("/01/09506000134352?7006=250200", "day 00"),
+        ("/01/09506000134352?3103=12345", "6 characters"),
+        ("/01/09506000134352?422=VNM", "digits"),
+        ("/01/09506000134352?9999=1", "not a GS1"),
+    ] {
+        let answer = get(&w.app, path, "application/json").await;
+        assert_eq!(answer.status, 400, "{path}: {}", answer.text);
+        assert!(answer.text.contains(reason), "{path}: {}", answer.text);
+    }
+    // A valid serial without a lot, a serial not shaped like ours and AI 235
+    // under a GTIN that is not ours: not found, not bad syntax.
+    for path in [
+        "/01/09506000134352/21/12345",
+        "/01/09506000134352/10/LOT-X/21/not-ours",
+        "/01/09506000134352/235/TPX-1",
+    ] {
+        let answer = get(&w.app, path, "application/json").await;
+        assert_eq!(answer.status, 404, "{path}: {}", answer.text);
+    }
+}
