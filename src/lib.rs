@@ -158,6 +158,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                 web::scope("")
                     .wrap(from_fn(resolver::cache::forget_on_write))
                     .wrap(from_fn(limits::limit_resolver))
+                    .wrap(from_fn(resolver::public::public_answers))
                     .wrap(headers::secure())
                     .wrap(from_fn(observe::observe))
                     // The resolver first: routes are tried in order, and it

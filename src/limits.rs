@@ -214,6 +214,7 @@ fn client_key(ip: IpAddr) -> IpAddr {
 /// Whether a path is the public resolver's (stamps, Digital Links, QR images).
 fn is_resolver_path(path: &str) -> bool {
     ["/s/", "/S/", "/01/"].iter().any(|p| path.starts_with(p))
+        || crate::resolver::public::is_public_path(path)
 }
 
 /// Middleware: the resolver's per-client limit. Refusals are JSON in the

@@ -214,6 +214,12 @@ fn load_demo(state: &AppState) -> anyhow::Result<()> {
             state.config.base_url()
         );
     }
+    if let Some(path) = &loaded.sample_digital_link {
+        println!(
+            "a demo stamp as a GS1 Digital Link: {}{path}",
+            state.config.base_url()
+        );
+    }
     println!(
         "demo accounts (DEMO ONLY, password \"{}\"): admin, producer1…producer{} (producerN \
          belongs to enterprise N), regulator1…regulator10 (Vĩnh Long), regulator11…regulator12 ({})",

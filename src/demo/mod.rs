@@ -24,6 +24,7 @@ use crate::models::enterprise::EnterpriseFields;
 use crate::models::event::EventFields;
 use crate::models::facility::FacilityFields;
 use crate::models::product::ProductFields;
+use crate::models::product_link::ProductLinkFields;
 use crate::service;
 
 mod rounds;
@@ -112,6 +113,10 @@ pub struct Loaded {
     pub accounts: Vec<(String, String)>,
     /// The first stamp of the first demo roll: a page to open.
     pub sample_serial: Option<String>,
+    /// The first stamp of the first product with a GTIN (and a registered
+    /// `gs1:pip` link), as a GS1 Digital Link path: what GS1's resolver
+    /// conformance suite is run on.
+    pub sample_digital_link: Option<String>,
 }
 
 fn bad(err: impl std::fmt::Display) -> AppError {
@@ -189,6 +194,8 @@ fn load_set(
     }
 
     let mut batch_ids = Vec::new();
+    // (index in batch_ids, GTIN-14, lot) of batches of products with a GTIN.
+    let mut gs1_batches: Vec<(usize, String, String)> = Vec::new();
     let mut events = 0;
     for (n, p) in set.products.iter().enumerate() {
         let fields = ProductFields {
@@ -204,6 +211,17 @@ fn load_set(
             standards: Some(p.standards.clone()),
         };
         let row = service::products::create(conn, &system, fields)?;
+        if row.gtin.is_some() {
+            // A product information page, so that the resolver has a link
+            // of a GS1 type to redirect to besides its own page.
+            let link = ProductLinkFields {
+                link_type: "gs1:pip".into(),
+                href: format!("https://san-pham.example.vn/{}", p.key),
+                title: format!("{} — trang sản phẩm / product page", p.name_vi),
+                lang: Some("vi".into()),
+            };
+            service::products::create_link(conn, &system, &row.id, link)?;
+        }
 
         let grown_at = id_of(&ids, &p.facility)?.into_string();
         let packed_at = set
@@ -228,6 +246,9 @@ fn load_set(
                 expires_on: Some(expires.map(|d| d.to_string())),
             };
             let b = service::batches::create(conn, &system, fields)?.batch;
+            if let Some(gtin) = &row.gtin {
+                gs1_batches.push((batch_ids.len(), gtin.clone(), b.lot_code.clone()));
+            }
             batch_ids.push(b.id.clone());
             for story in story(category, p, day, &grown_at, &packed_at) {
                 service::batches::record_event(conn, &system, config, &b.id, story)?;
@@ -247,7 +268,13 @@ fn load_set(
         .filter_map(|f| ids.get(f.key.as_str()).cloned())
         .collect();
     let inspections = rounds::inspect(conn, &inspected, &inspector, &actor, now)?;
-    let sample_serial = rounds::issue_rolls(conn, codec, &batch_ids, &actor, now)?;
+    let firsts = rounds::issue_rolls(conn, codec, &batch_ids, &actor, now)?;
+    let sample_digital_link = gs1_batches.first().and_then(|(i, gtin, lot)| {
+        let serial = firsts.get(*i)?;
+        let gtin = crate::domain::gtin::normalize_gtin(gtin).ok()?;
+        let path = crate::domain::digital_link::stamp_url("", &gtin, lot, serial);
+        Some(path)
+    });
     Ok(Loaded {
         enterprises: set.enterprises.len(),
         facilities: set.facilities.len(),
@@ -256,7 +283,8 @@ fn load_set(
         events,
         inspections,
         accounts,
-        sample_serial,
+        sample_serial: firsts.first().cloned(),
+        sample_digital_link,
     })
 }
 

@@ -52,16 +52,16 @@ pub fn inspect(
     Ok(facility_ids.len())
 }
 
-/// A roll for every batch; returns the first serial of the first roll, to
-/// show people where to look.
+/// A roll for every batch; returns the first serial of each roll, in the
+/// order of `batch_ids`, to show people where to look.
 pub fn issue_rolls(
     conn: &mut DbConnection,
     codec: &SerialCodec,
     batch_ids: &[String],
     actor: &Actor,
     now: NaiveDateTime,
-) -> AppResult<Option<String>> {
-    let mut sample = None;
+) -> AppResult<Vec<String>> {
+    let mut firsts = Vec::with_capacity(batch_ids.len());
     for batch_id in batch_ids {
         let mut number = i64::from(rand::thread_rng().gen::<u32>());
         while stamp_roll::number_taken(conn, number)? {
@@ -80,14 +80,12 @@ pub fn issue_rolls(
         };
         stamp_roll::insert(conn, &roll)?;
         audit::created(conn, actor, "stamp_roll", &roll.id, &roll)?;
-        if sample.is_none() {
-            let first = u32::try_from(number).map_err(|e| AppError::Internal(e.to_string()))?;
-            sample = Some(
-                codec
-                    .encode(first, 0)
-                    .map_err(|e| AppError::Internal(format!("serial: {e}")))?,
-            );
-        }
+        let first = u32::try_from(number).map_err(|e| AppError::Internal(e.to_string()))?;
+        firsts.push(
+            codec
+                .encode(first, 0)
+                .map_err(|e| AppError::Internal(format!("serial: {e}")))?,
+        );
     }
-    Ok(sample)
+    Ok(firsts)
 }

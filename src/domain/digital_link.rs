@@ -24,7 +24,13 @@ use std::fmt;
 use chrono::NaiveDate;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use crate::domain::gs1;
 use crate::domain::gtin::{normalize_gtin, GtinError};
+
+/// Whether `ai` is a GS1 Digital Link primary key.
+pub fn is_primary_key(ai: &str) -> bool {
+    gs1::is_primary_key(ai)
+}
 
 /// Key qualifiers of a GTIN, in the only order the standard allows.
 const QUALIFIERS: [&str; 3] = ["22", "10", "21"];
@@ -48,6 +54,8 @@ pub struct DigitalLink {
     pub cpv: Option<String>,
     pub lot: Option<String>,
     pub serial: Option<String>,
+    /// A third-party controlled serial (AI 235), the alternative to 22/10/21.
+    pub tpx: Option<String>,
     /// GS1 data attributes from the query as (AI, value), in query order.
     pub attributes: Vec<(String, String)>,
     /// Every other query parameter (`linkType`, `lang`, ...) in query order.
@@ -127,13 +135,29 @@ impl DigitalLink {
     pub fn path(&self) -> String {
         let mut path = String::new();
         push_segment(&mut path, "01", &self.gtin);
-        for (ai, value) in [("22", &self.cpv), ("10", &self.lot), ("21", &self.serial)] {
+        for (ai, value) in [
+            ("22", &self.cpv),
+            ("10", &self.lot),
+            ("21", &self.serial),
+            ("235", &self.tpx),
+        ] {
             if let Some(value) = value {
                 push_segment(&mut path, ai, value);
             }
         }
         path
     }
+}
+
+/// The path of a product (`/01/{gtin14}`) or of one of its lots
+/// (`/01/{gtin14}/10/{lot}`), escaped like `DigitalLink::path`.
+pub fn class_path(gtin14: &str, lot: Option<&str>) -> String {
+    let mut path = String::with_capacity(32);
+    push_segment(&mut path, "01", gtin14);
+    if let Some(lot) = lot {
+        push_segment(&mut path, "10", lot);
+    }
+    path
 }
 
 /// Builds the URL printed in a stamp's QR: `{base}/01/{gtin14}/10/{lot}/21/{serial}`.
@@ -155,72 +179,150 @@ fn push_segment(out: &mut String, ai: &str, value: &str) {
     out.extend(utf8_percent_encode(value, COMPONENT));
 }
 
-fn parse_path(path: &str) -> Result<DigitalLink, LinkError> {
-    let malformed = |why: &str| LinkError::Malformed(why.to_owned());
-    let rest = path
-        .strip_prefix('/')
-        .ok_or_else(|| malformed("the path must start with /01/"))?;
-    if rest.is_empty() {
-        return Err(malformed("the path is empty; expected /01/ and a GTIN"));
-    }
-    if rest.ends_with('/') {
-        return Err(malformed("the path must not end with '/'"));
-    }
-    let segments: Vec<&str> = rest.split('/').collect();
-    if segments.iter().any(|segment| segment.is_empty()) {
-        return Err(malformed("the path has an empty segment ('//')"));
-    }
-    if segments.len() % 2 != 0 {
-        return Err(malformed(
-            "the path must alternate keys and values, but its last key has no value",
-        ));
-    }
-    // Slices of exactly two, so indexing cannot fail.
-    let mut pairs = segments.chunks_exact(2).map(|pair| (pair[0], pair[1]));
+/// A Digital Link path of any GS1 primary key, checked against the AI
+/// table: the key's value, then qualifiers from one of its sequences, in
+/// order, each at most once (GS1 Digital Link URI syntax 1.x, §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyPath {
+    /// The primary key's AI (`01`, `414`, `00` …).
+    pub key: String,
+    /// Its value; a GTIN is padded to 14 digits.
+    pub value: String,
+    /// (AI, value) in path order.
+    pub qualifiers: Vec<(String, String)>,
+}
 
-    let gtin = match pairs.next() {
-        Some(("01", raw)) => {
-            let digits = decode_component(raw).map_err(|reason| bad_value("01", reason))?;
-            normalize_gtin(&digits).map_err(LinkError::Gtin)?
+impl KeyPath {
+    /// Parses a raw (percent-encoded) path; see `DigitalLink::parse`.
+    pub fn parse(path: &str) -> Result<Self, LinkError> {
+        let malformed = |why: &str| LinkError::Malformed(why.to_owned());
+        let rest = path
+            .strip_prefix('/')
+            .ok_or_else(|| malformed("the path must start with / and a primary key"))?;
+        // GS1's resolver standard: a trailing slash SHOULD be tolerated.
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        if rest.is_empty() {
+            return Err(malformed(
+                "the path is empty; expected a primary key such as /01/",
+            ));
         }
-        Some((key, _)) => return Err(LinkError::UnknownPrimaryKey(key.to_owned())),
-        None => return Err(malformed("the path is empty; expected /01/ and a GTIN")),
-    };
-
-    // Indexed like QUALIFIERS: CPV, lot, serial.
-    let mut qualifiers: [Option<String>; 3] = Default::default();
-    let mut previous: Option<(usize, &str)> = None;
-    for (ai, raw) in pairs {
-        let rank = QUALIFIERS
-            .iter()
-            .position(|qualifier| *qualifier == ai)
-            .ok_or_else(|| LinkError::UnexpectedPathElement(ai.to_owned()))?;
-        let slot = &mut qualifiers[rank];
-        if slot.is_some() {
-            return Err(LinkError::RepeatedQualifier(ai.to_owned()));
+        let segments: Vec<&str> = rest.split('/').collect();
+        if segments.iter().any(|segment| segment.is_empty()) {
+            return Err(malformed("the path has an empty segment ('//')"));
         }
-        if let Some((previous_rank, previous_ai)) = previous {
-            if rank < previous_rank {
-                return Err(LinkError::QualifierOrder {
-                    found: ai.to_owned(),
-                    after: previous_ai.to_owned(),
-                });
+        if segments.len() % 2 != 0 {
+            return Err(malformed(
+                "the path must alternate keys and values, but its last key has no value",
+            ));
+        }
+        // Slices of exactly two, so indexing cannot fail.
+        let mut pairs = segments.chunks_exact(2).map(|pair| (pair[0], pair[1]));
+        let Some((key, raw)) = pairs.next() else {
+            return Err(malformed(
+                "the path is empty; expected a primary key such as /01/",
+            ));
+        };
+        if !gs1::is_primary_key(key) {
+            return Err(LinkError::UnknownPrimaryKey(key.to_owned()));
+        }
+        let raw_value = decode_component(raw).map_err(|reason| bad_value(key, reason))?;
+        let value = if key == "01" {
+            normalize_gtin(&raw_value).map_err(LinkError::Gtin)?
+        } else {
+            gs1::check_value(key, &raw_value).map_err(|reason| bad_value(key, reason))?;
+            raw_value
+        };
+        let sequences = gs1::qualifier_sequences(key);
+        // The sequence chosen by the first qualifier, and the position of
+        // the last one in it.
+        let mut chosen: Option<(usize, usize, &str)> = None;
+        let mut qualifiers: Vec<(String, String)> = Vec::new();
+        for (ai, raw) in pairs {
+            if qualifiers.iter().any(|(seen, _)| seen == ai) {
+                return Err(LinkError::RepeatedQualifier(ai.to_owned()));
             }
+            let place = sequences.iter().enumerate().find_map(|(s, seq)| {
+                let pos = seq.iter().position(|q| *q == ai)?;
+                match chosen {
+                    Some((c, _, _)) if c != s => None,
+                    _ => Some((s, pos)),
+                }
+            });
+            let Some((s, pos)) = place else {
+                return Err(LinkError::UnexpectedPathElement(ai.to_owned()));
+            };
+            if let Some((_, last, after)) = chosen {
+                if pos < last {
+                    return Err(LinkError::QualifierOrder {
+                        found: ai.to_owned(),
+                        after: after.to_owned(),
+                    });
+                }
+            }
+            let value = decode_component(raw).map_err(|reason| bad_value(ai, reason))?;
+            let short = QUALIFIERS.contains(&ai).then_some(MAX_QUALIFIER_LEN);
+            check_set_82(&value, short).map_err(|reason| bad_value(ai, reason))?;
+            gs1::check_value(ai, &value).map_err(|reason| bad_value(ai, reason))?;
+            chosen = Some((s, pos, ai));
+            qualifiers.push((ai.to_owned(), value));
         }
-        let value = decode_component(raw).map_err(|reason| bad_value(ai, reason))?;
-        check_set_82(&value, Some(MAX_QUALIFIER_LEN)).map_err(|reason| bad_value(ai, reason))?;
-        *slot = Some(value);
-        previous = Some((rank, ai));
+        Ok(KeyPath {
+            key: key.to_owned(),
+            value,
+            qualifiers,
+        })
     }
-    let [cpv, lot, serial] = qualifiers;
-    Ok(DigitalLink {
-        gtin,
-        cpv,
-        lot,
-        serial,
+
+    /// Checks a raw query's data attributes by the rules of
+    /// `DigitalLink::parse`.
+    pub fn check_query(query: &str) -> Result<(), LinkError> {
+        let mut scratch = DigitalLink {
+            gtin: String::new(),
+            cpv: None,
+            lot: None,
+            serial: None,
+            tpx: None,
+            attributes: Vec::new(),
+            params: Vec::new(),
+        };
+        parse_query(query, &mut scratch)
+    }
+
+    /// The path, escaped like `DigitalLink::path`.
+    pub fn path(&self) -> String {
+        let mut path = String::new();
+        push_segment(&mut path, &self.key, &self.value);
+        for (ai, value) in &self.qualifiers {
+            push_segment(&mut path, ai, value);
+        }
+        path
+    }
+}
+
+fn parse_path(path: &str) -> Result<DigitalLink, LinkError> {
+    let key_path = KeyPath::parse(path)?;
+    if key_path.key != "01" {
+        return Err(LinkError::UnknownPrimaryKey(key_path.key));
+    }
+    let mut link = DigitalLink {
+        gtin: key_path.value,
+        cpv: None,
+        lot: None,
+        serial: None,
+        tpx: None,
         attributes: Vec::new(),
         params: Vec::new(),
-    })
+    };
+    for (ai, value) in key_path.qualifiers {
+        let slot = match ai.as_str() {
+            "22" => &mut link.cpv,
+            "10" => &mut link.lot,
+            "21" => &mut link.serial,
+            _ => &mut link.tpx,
+        };
+        *slot = Some(value);
+    }
+    Ok(link)
 }
 
 fn parse_query(query: &str, link: &mut DigitalLink) -> Result<(), LinkError> {
@@ -236,10 +338,22 @@ fn parse_query(query: &str, link: &mut DigitalLink) -> Result<(), LinkError> {
             link.params.push((key, value));
             continue;
         }
-        if key == "01" || QUALIFIERS.contains(&key.as_str()) {
+        if key == "01" || key == "235" || QUALIFIERS.contains(&key.as_str()) {
             return Err(bad_attribute(
                 &key,
                 "belongs in the path, not in the query".to_owned(),
+            ));
+        }
+        let Some(entry) = gs1::entry(&key) else {
+            return Err(bad_attribute(
+                &key,
+                "is not a GS1 Application Identifier".to_owned(),
+            ));
+        };
+        if !entry.attribute {
+            return Err(bad_attribute(
+                &key,
+                "cannot be a Digital Link data attribute".to_owned(),
             ));
         }
         check_set_82(&value, None).map_err(|reason| bad_attribute(&key, reason))?;
@@ -249,6 +363,7 @@ fn parse_query(query: &str, link: &mut DigitalLink) -> Result<(), LinkError> {
             }
             check_date(&value).map_err(|reason| bad_attribute(&key, reason))?;
         }
+        gs1::check_value(&key, &value).map_err(|reason| bad_attribute(&key, reason))?;
         link.attributes.push((key, value));
     }
     Ok(())
@@ -378,6 +493,7 @@ mod tests {
                 cpv: Some("2A".to_owned()),
                 lot: Some("ABC123".to_owned()),
                 serial: Some("XYZ".to_owned()),
+                tpx: None,
                 attributes: Vec::new(),
                 params: Vec::new(),
             }
@@ -420,13 +536,18 @@ mod tests {
     }
 
     #[test]
-    fn only_gtin_is_a_primary_key() {
-        for key in ["414", "00", "8004", "gtin", "tracestamp"] {
+    fn only_primary_keys_start_a_path() {
+        for key in ["10", "21", "99", "gtin", "tracestamp"] {
             assert_eq!(
                 parse(&format!("/{key}/{GTIN}")),
                 Err(LinkError::UnknownPrimaryKey(key.to_owned()))
             );
         }
+        // Other primary keys are valid paths, but not GTIN links.
+        assert_eq!(
+            parse("/414/9506000000008"),
+            Err(LinkError::UnknownPrimaryKey("414".to_owned()))
+        );
         // A prefix before /01/ is not stripped.
         assert_eq!(
             parse(&format!("/s/x/01/{GTIN}")),
@@ -483,8 +604,7 @@ mod tests {
             "".to_owned(),
             "/".to_owned(),
             format!("01/{GTIN}"),
-            format!("/01/{GTIN}/"),
-            format!("/01/{GTIN}/10/L/"),
+            format!("/01/{GTIN}//"),
             format!("/01/{GTIN}/10"),
             "/01//10/L".to_owned(),
             format!("/01/{GTIN}//10/L"),
@@ -497,6 +617,18 @@ mod tests {
                 parse(&path)
             );
         }
+    }
+
+    #[test]
+    fn a_trailing_slash_is_tolerated() {
+        assert_eq!(
+            parse(&format!("/01/{GTIN}/")),
+            parse(&format!("/01/{GTIN}"))
+        );
+        assert_eq!(
+            parse(&format!("/01/{GTIN}/10/L/")),
+            parse(&format!("/01/{GTIN}/10/L"))
+        );
     }
 
     #[test]
@@ -636,6 +768,7 @@ mod tests {
             cpv: Some("a-b.c_d".to_owned()),
             lot: Some("A/B?C%D".to_owned()),
             serial: Some("x y#é~".to_owned()),
+            tpx: None,
             attributes: vec![("17".to_owned(), "240101".to_owned())],
             params: vec![("lang".to_owned(), "en".to_owned())],
         };
@@ -665,11 +798,11 @@ mod tests {
     #[test]
     fn messages_give_the_reason() {
         let shown = |path: &str| parse(path).unwrap_err().to_string();
-        assert!(shown("/414/x").contains("only GTIN links"));
+        assert!(shown("/99/x").contains("only GTIN links"));
         assert!(shown(&format!("/01/{GTIN}/21/S/10/L")).contains("/10/ cannot follow /21/"));
         assert!(shown(&format!("/01/{GTIN}/10/L/10/L")).contains("more than once"));
         assert!(shown(&format!("/01/{GTIN}/17/L")).contains("only /22/, /10/ and /21/"));
-        assert!(shown(&format!("/01/{GTIN}/")).contains("must not end with '/'"));
+        assert!(shown(&format!("/01/{GTIN}/10")).contains("no value"));
         assert!(shown(&format!("/01/{GTIN}/10/A%23")).contains("the value of /10/ contains '#'"));
         assert!(shown("/01/8934567890127").contains("invalid GTIN: check digit"));
         let attribute = with_query("17=241300").unwrap_err().to_string();
@@ -687,6 +820,92 @@ mod tests {
         assert!(LinkError::RepeatedQualifier("10".to_owned())
             .source()
             .is_none());
+    }
+
+    fn key_path(path: &str) -> Result<KeyPath, LinkError> {
+        KeyPath::parse(path)
+    }
+
+    #[test]
+    fn every_primary_key_is_parsed_with_its_qualifiers() {
+        // One valid value per key (GS1 General Specifications formats).
+        for (path, key, qualifiers) in [
+            ("/00/106141412345678908", "00", 0),
+            (&format!("/01/{GTIN}/22/C/10/L/21/S") as &str, "01", 3),
+            (&format!("/01/{GTIN}/235/TPX-1") as &str, "01", 1),
+            ("/253/9506000134352ABC", "253", 0),
+            ("/255/9506000134352123", "255", 0),
+            ("/401/950600013ABC", "401", 0),
+            ("/402/95060001343521236", "402", 0),
+            ("/414/9506000000008/254/EXT1", "414", 1),
+            ("/414/9506000000008/7040/1A2B", "414", 1),
+            ("/415/9506000000008/8020/INV7", "415", 1),
+            ("/417/9506000000008", "417", 0),
+            ("/8003/095060001343521XY", "8003", 0),
+            ("/8004/9506000ABC/7040/1A2B", "8004", 1),
+            ("/8006/095060001343520102/10/L", "8006", 1),
+            ("/8010/9506000ABC#-/8011/123", "8010", 1),
+            ("/8013/1987654Ad4X4bL5ttr2310c2K", "8013", 0),
+            ("/8017/950600013435200008", "8017", 0),
+            ("/8018/950600013435200008/8019/1", "8018", 1),
+        ] {
+            let parsed = key_path(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(
+                (parsed.key.as_str(), parsed.qualifiers.len()),
+                (key, qualifiers),
+                "{path}"
+            );
+            assert_eq!(key_path(&parsed.path()), Ok(parsed), "{path}");
+        }
+    }
+
+    #[test]
+    fn each_class_of_syntax_error_is_named() {
+        // Check digit of a non-GTIN key.
+        assert!(matches!(
+            key_path("/00/106141412345678909"),
+            Err(LinkError::BadValue { ai, reason }) if ai == "00" && reason.contains("check digit")
+        ));
+        // Wrong length and wrong characters of a key.
+        assert!(matches!(
+            key_path("/414/950600000000"),
+            Err(LinkError::BadValue { .. })
+        ));
+        assert!(matches!(
+            key_path("/414/95060000000A8"),
+            Err(LinkError::BadValue { .. })
+        ));
+        // A qualifier of another key, or mixing 01's two sequences.
+        assert_eq!(
+            key_path("/414/9506000000008/10/L"),
+            Err(LinkError::UnexpectedPathElement("10".to_owned()))
+        );
+        assert_eq!(
+            key_path(&format!("/01/{GTIN}/10/L/235/T")),
+            Err(LinkError::UnexpectedPathElement("235".to_owned()))
+        );
+        // A key that takes no qualifier.
+        assert_eq!(
+            key_path("/00/106141412345678908/21/S"),
+            Err(LinkError::UnexpectedPathElement("21".to_owned()))
+        );
+        // Qualifier value format (254: X..20).
+        assert!(matches!(
+            key_path(&format!("/414/9506000000008/254/{}", "A".repeat(21))),
+            Err(LinkError::BadValue { ai, .. }) if ai == "254"
+        ));
+    }
+
+    #[test]
+    fn attributes_are_checked_against_the_ai_table() {
+        // Unknown AI, AI that is not an attribute, format of known ones.
+        assert!(bad_attribute_reason("9999=1", "9999").contains("not a GS1"));
+        assert!(bad_attribute_reason("235=X", "235").contains("path"));
+        assert!(bad_attribute_reason("3103=12345", "3103").contains("6 characters"));
+        assert!(bad_attribute_reason("422=VNM", "422").contains("digits"));
+        assert!(bad_attribute_reason("7006=250200", "7006").contains("day 00"));
+        let link = with_query("3103=000189&422=704&7006=250201").unwrap();
+        assert_eq!(link.attributes.len(), 3);
     }
 
     fn arb_gtin() -> impl Strategy<Value = String> {
@@ -713,10 +932,29 @@ mod tests {
                 cpv,
                 lot,
                 serial,
+                tpx: None,
                 attributes: Vec::new(),
                 params: Vec::new(),
             };
             prop_assert_eq!(DigitalLink::parse(&link.path(), None), Ok(link));
+        }
+
+        #[test]
+        fn key_paths_round_trip(
+            body in "[0-9]{12}",
+            ext in proptest::option::of("[!\"%&'()*+,\\-./0-9:;<=>?A-Z_a-z]{1,20}"),
+            sscc in "[0-9]{17}",
+        ) {
+            let check = crate::domain::gtin::check_digit(body.as_bytes());
+            let gln = KeyPath {
+                key: "414".to_owned(),
+                value: format!("{body}{check}"),
+                qualifiers: ext.into_iter().map(|e| ("254".to_owned(), e)).collect(),
+            };
+            prop_assert_eq!(KeyPath::parse(&gln.path()), Ok(gln));
+            let check = crate::domain::gtin::check_digit(sscc.as_bytes());
+            let unit = KeyPath { key: "00".to_owned(), value: format!("{sscc}{check}"), qualifiers: vec![] };
+            prop_assert_eq!(KeyPath::parse(&unit.path()), Ok(unit));
         }
 
         #[test]

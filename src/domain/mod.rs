@@ -3,6 +3,7 @@
 pub mod access;
 pub mod audit_chain;
 pub mod digital_link;
+pub mod gs1;
 pub mod gtin;
 pub mod id;
 pub mod kinds;

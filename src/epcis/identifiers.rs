@@ -19,17 +19,11 @@ use crate::models::stamp_roll;
 /// The EPC class of one of our lots.
 pub fn lot_class(base: &str, gtin: Option<&str>, lot: &str, batch_id: &str) -> String {
     match gtin {
-        Some(gtin) => {
-            let link = DigitalLink {
-                gtin: gtin.to_owned(),
-                cpv: None,
-                lot: Some(lot.to_owned()),
-                serial: None,
-                attributes: Vec::new(),
-                params: Vec::new(),
-            };
-            format!("{}{}", base.trim_end_matches('/'), link.path())
-        }
+        Some(gtin) => format!(
+            "{}{}",
+            base.trim_end_matches('/'),
+            crate::domain::digital_link::class_path(gtin, Some(lot))
+        ),
         None => format!("{}/lots/{batch_id}", base.trim_end_matches('/')),
     }
 }

@@ -47,10 +47,12 @@ impl ProductLinkFields {
                 "must be a GS1 link type such as gs1:recipeInfo or gs1:certificationInfo",
             ));
         }
-        if ["gs1:defaultLink", "gs1:linkset"].contains(&link_type.as_str()) {
+        // gs1:defaultLink is allowed: it replaces our page as the product's
+        // default link (the resolver uses the first one registered).
+        if link_type == "gs1:linkset" {
             return Err(v::field_error(
                 "link_type",
-                "is reserved for the service's own page",
+                "is reserved for the service's own linkset",
             ));
         }
         let href = v::text("href", &self.href, 500)?;

@@ -8,16 +8,18 @@ pub mod cache;
 mod images;
 pub mod links;
 pub mod page;
+pub mod public;
 pub mod record;
 pub mod scan_index;
 pub mod scans;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use actix_web::{guard, web, HttpRequest, HttpResponse};
+use percent_encoding::percent_decode_str;
+use serde::Serialize;
 use std::sync::Arc;
 
-use crate::domain::digital_link::DigitalLink;
+use crate::domain::digital_link::{DigitalLink, KeyPath, LinkError};
 use crate::domain::serial::{group, SerialError, StampRef};
 use crate::domain::verdict::{verdict, StampFacts, Verdict};
 use crate::error::{AppError, AppResult};
@@ -25,18 +27,51 @@ use crate::public::record::BatchRecord;
 use crate::resolver::scans::{NewScan, Origin};
 use crate::AppState;
 
+/// GET and HEAD: GS1's resolver standard asks for HEAD wherever GET is (actix
+/// leaves the body out of a HEAD answer).
+fn get_or_head() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Stamps first: routes are tried in order, each dynamic one by a regex.
     cfg.route("/healthz/baseline", web::get().to(baseline::baseline))
-        .route("/s/{serial}", web::get().to(short_link))
-        .route("/S/{serial}", web::get().to(short_link))
+        .route("/s/{serial}", get_or_head().to(short_link))
+        .route("/S/{serial}", get_or_head().to(short_link))
         .route("/s/{serial}/qr.svg", web::get().to(images::svg))
         .route("/s/{serial}/qr.png", web::get().to(images::png))
-        .route("/01/{tail:.*}", web::get().to(digital_link))
+        .route("/01/{tail:.*}", get_or_head().to(digital_link))
+        .route(&other_keys_pattern(), get_or_head().to(other_key))
         .route(
             "/.well-known/gs1resolver",
-            web::get().to(links::resolver_description),
+            get_or_head().to(links::resolver_description),
         );
+}
+
+/// The route of every GS1 primary key but the GTIN: `/{key:(00|253|…)}/…`.
+fn other_keys_pattern() -> String {
+    let keys: Vec<&str> = crate::domain::gs1::primary_keys()
+        .filter(|k| *k != "01")
+        .collect();
+    format!("/{{key:({})}}/{{tail:.*}}", keys.join("|"))
+}
+
+/// A Digital Link URI of another primary key (SSCC, GLN, GRAI …): checked
+/// in full, so that bad syntax is a 400, then a 404, since the resolver
+/// holds records for GTINs only.
+async fn other_key(req: HttpRequest) -> AppResult<HttpResponse> {
+    let bad = |e: LinkError| {
+        AppError::BadRequest(format!(
+            "không phải GS1 Digital Link hợp lệ / not a valid GS1 Digital Link: {e}"
+        ))
+    };
+    let key = KeyPath::parse(req.path()).map_err(bad)?;
+    KeyPath::check_query(req.query_string()).map_err(bad)?;
+    Err(AppError::NotFound(format!(
+        "mã GS1 hợp lệ nhưng không do chúng tôi quản lý / a valid GS1 key ({}) that this \
+         resolver does not hold",
+        key.key
+    )))
 }
 
 /// How the client wants the answer.
@@ -49,14 +84,63 @@ pub enum Answer {
     Linkset,
     /// A registered link of this type (`gs1:recipeInfo` …).
     Redirect(String),
+    /// Nothing in the request selects an answer: a 307 to the default link
+    /// (a Digital Link URI only; the short form is the consumer page).
+    /// `english`: the language of an error page, should there be one.
+    Default {
+        english: bool,
+    },
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The resolver's own query parameters, read without regard to the case of
+/// their names (`linkType`, `linktype`), and the rest of the query, passed
+/// on when redirecting.
+#[derive(Debug, Default)]
 pub struct ResolverQuery {
-    #[serde(rename = "linkType")]
     link_type: Option<String>,
     format: Option<String>,
     lang: Option<String>,
+    /// The raw query less `linkType`, to append to a redirect's target.
+    pass_on: String,
+}
+
+impl ResolverQuery {
+    pub fn parse(raw: &str) -> Self {
+        let mut query = ResolverQuery::default();
+        for piece in raw.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = piece.split_once('=').unwrap_or((piece, ""));
+            let value = || percent_decode_str(value).decode_utf8_lossy().into_owned();
+            if key.eq_ignore_ascii_case("linkType") {
+                query.link_type.get_or_insert_with(value);
+                continue;
+            }
+            if key.eq_ignore_ascii_case("format") {
+                query.format.get_or_insert_with(value);
+            } else if key.eq_ignore_ascii_case("lang") {
+                query.lang.get_or_insert_with(value);
+            }
+            if !query.pass_on.is_empty() {
+                query.pass_on.push('&');
+            }
+            query.pass_on.push_str(piece);
+        }
+        query
+    }
+
+    fn format_is(&self, name: &str) -> bool {
+        self.format
+            .as_deref()
+            .is_some_and(|f| f.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Whether `haystack` contains `needle` (ASCII, lower case) in any case:
+/// media types are case-insensitive (RFC 9110 §8.3.1).
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 fn negotiate(req: &HttpRequest, q: &ResolverQuery) -> Answer {
@@ -66,20 +150,38 @@ fn negotiate(req: &HttpRequest, q: &ResolverQuery) -> Answer {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     match q.link_type.as_deref() {
-        Some("linkset") | Some("all") => return Answer::Linkset,
-        Some(other) => return Answer::Redirect(crate::domain::link_type::short(other)),
+        Some(t) if t.eq_ignore_ascii_case("linkset") || t.eq_ignore_ascii_case("all") => {
+            return Answer::Linkset
+        }
+        Some(other) => {
+            let short = crate::domain::link_type::short(other);
+            return if short.eq_ignore_ascii_case("gs1:defaultLink") {
+                Answer::Default {
+                    english: page::wants_english(q.lang.as_deref(), req),
+                }
+            } else {
+                Answer::Redirect(short)
+            };
+        }
         None => {}
     }
-    if q.format.as_deref() == Some("json") {
+    if q.format_is("json") {
         return Answer::Json;
     }
-    if accept.contains("application/linkset+json") {
+    if q.format_is("html") {
+        return Answer::Html {
+            english: page::wants_english(q.lang.as_deref(), req),
+        };
+    }
+    if contains_ignore_case(accept, "application/linkset+json") {
         return Answer::Linkset;
     }
-    if accept.contains("application/json") && !accept.contains("text/html") {
+    if contains_ignore_case(accept, "application/json")
+        && !contains_ignore_case(accept, "text/html")
+    {
         return Answer::Json;
     }
-    Answer::Html {
+    Answer::Default {
         english: page::wants_english(q.lang.as_deref(), req),
     }
 }
@@ -135,39 +237,62 @@ async fn short_link(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<ResolverQuery>,
 ) -> AppResult<HttpResponse> {
-    let answer = negotiate(&req, &query);
+    let query = ResolverQuery::parse(req.query_string());
+    let answer = match negotiate(&req, &query) {
+        // The short form is the consumer page itself.
+        Answer::Default { english } => Answer::Html { english },
+        other => other,
+    };
     let serial = path.into_inner().to_ascii_uppercase();
     match state.codec.decode(&serial) {
-        Ok(stamp) => resolve_stamp(&req, &state, stamp, serial, None, answer).await,
+        Ok(stamp) => {
+            let anchor = format!("{}/s/{serial}", state.config.base_url());
+            resolve_stamp(&req, &state, stamp, serial, None, anchor, answer, &query).await
+        }
         Err(err) => refuse(&req, &state, &serial, err, &answer),
     }
 }
 
-async fn digital_link(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: web::Query<ResolverQuery>,
-) -> AppResult<HttpResponse> {
+async fn digital_link(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let query = ResolverQuery::parse(req.query_string());
     let answer = negotiate(&req, &query);
     let link = DigitalLink::parse(
         req.path(),
         Some(req.query_string()).filter(|q| !q.is_empty()),
     )
-    .map_err(|e| AppError::BadRequest(format!("not a valid GS1 Digital Link: {e}")))?;
-    match (&link.serial, &link.lot) {
-        (Some(serial), Some(_)) => {
-            let serial = serial.to_ascii_uppercase();
-            match state.codec.decode(&serial) {
-                Ok(stamp) => resolve_stamp(&req, &state, stamp, serial, Some(link), answer).await,
-                Err(err) => refuse(&req, &state, &serial, err, &answer),
-            }
+    .map_err(|e| {
+        AppError::BadRequest(format!(
+            "không phải GS1 Digital Link hợp lệ / not a valid GS1 Digital Link: {e}"
+        ))
+    })?;
+    // The requested URI, as the anchor of its linkset entry.
+    let anchor = format!("{}{}", state.config.base_url(), link.path());
+    let Some(serial) = link.serial.as_deref() else {
+        return links::resolve_class(&state, link, anchor, answer, &query.pass_on).await;
+    };
+    let serial = serial.to_ascii_uppercase();
+    match state.codec.decode(&serial) {
+        Ok(stamp) => {
+            resolve_stamp(
+                &req,
+                &state,
+                stamp,
+                serial,
+                Some(link),
+                anchor,
+                answer,
+                &query,
+            )
+            .await
         }
-        (Some(_), None) => Err(AppError::BadRequest(
-            "a serial (21) needs its lot (10) in our Digital Links".into(),
-        )),
-        _ => links::resolve_class(&state, link, answer).await,
+        // Not shaped like our serials: a valid key we did not issue, so the
+        // answer walks up to the lot or the product (404 if not ours).
+        Err(SerialError::Length(_) | SerialError::Character { .. }) => {
+            links::resolve_class(&state, link, anchor, answer, &query.pass_on).await
+        }
+        // Shaped like ours but failing its MAC: an imitation of our stamp.
+        Err(err) => refuse(&req, &state, &serial, err, &answer),
     }
 }
 
@@ -206,7 +331,7 @@ fn unknown_answer(
     state: &AppState,
 ) -> HttpResponse {
     match answer {
-        Answer::Html { english } => HttpResponse::build(status)
+        Answer::Html { english } | Answer::Default { english } => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .body(page::unknown(*english, reason, state.config.base_url())),
         _ => HttpResponse::build(status).json(UnknownAnswer {
@@ -224,13 +349,16 @@ fn unknown_answer(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn resolve_stamp(
     req: &HttpRequest,
     state: &AppState,
     stamp: StampRef,
     serial: String,
     link: Option<DigitalLink>,
+    anchor: String,
     answer: Answer,
+    query: &ResolverQuery,
 ) -> AppResult<HttpResponse> {
     let window = state.config.suspicious_window_hours;
     let origin = origin_of(req, state);
@@ -263,7 +391,7 @@ async fn resolve_stamp(
         link.as_ref().is_none_or(|l| {
             let record = &f.roll.public.record;
             record.product.gtin.as_deref() == Some(l.gtin.as_str())
-                && l.lot.as_deref().is_some_and(|lot| {
+                && l.lot.as_deref().is_none_or(|lot| {
                     lot == record.batch.lot_code
                         || record.batch.former_lot_codes.iter().any(|f| f == lot)
                 })
@@ -291,6 +419,18 @@ async fn resolve_stamp(
     };
     let verdict = verdict(&facts, &state.config.clone_thresholds());
     let index = i64::from(stamp.index);
+    if let Answer::Default { .. } = answer {
+        // The consumer page this redirects to records the scan.
+        return Ok(links::default_redirect(
+            &[links::Level {
+                anchor,
+                description: String::new(),
+                default_href: format!("{}/s/{serial}", state.config.base_url()),
+                links: &[],
+            }],
+            &query.pass_on,
+        ));
+    }
     let this_scan = new_scan(req, origin, Some((roll.number, index)), &serial, verdict);
     let scanned_at = this_scan.scanned_at;
     // Noted before it is buffered, so that the index expects the row before
@@ -317,8 +457,17 @@ async fn resolve_stamp(
         Answer::Html { english } => Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .body(page::stamp(&body, english, public.html(english)))),
-        Answer::Linkset => links::linkset(state, &roll.batch_id, &body).await,
-        Answer::Redirect(link_type) => links::redirect(state, &roll.batch_id, &link_type).await,
+        Answer::Linkset | Answer::Redirect(_) | Answer::Default { .. } => {
+            links::stamp_links(
+                state,
+                &roll.batch_id,
+                anchor,
+                &body,
+                &answer,
+                &query.pass_on,
+            )
+            .await
+        }
     }
 }
 

@@ -18,6 +18,7 @@ mod crash;
 mod credentials;
 mod demo;
 mod epcis;
+mod gs1;
 mod hardening;
 mod headers;
 mod isolation;

@@ -367,9 +367,11 @@ async fn digital_links_resolve_and_bad_syntax_is_400_not_404() {
         .await
         .expect(200);
     assert_eq!(lot_level.body["record"]["batch"]["lot_code"], "RI6-2611");
-    public(&w.app, "/01/08934567890120/10/NOPE")
+    // An unknown lot walks up to the product (GS1's resolver standard).
+    let walked = public(&w.app, "/01/08934567890120/10/NOPE")
         .await
-        .expect(404);
+        .expect(200);
+    assert_eq!(walked.body["level"], "product");
     public(&w.app, "/01/09506000134352").await.expect(404);
     // Bad syntax names the reason.
     for bad in [
