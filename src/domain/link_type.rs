@@ -49,10 +49,6 @@ mod tests {
         ] {
             assert_eq!(short(spelling), "gs1:pip", "{spelling}");
         }
-        assert_eq!(
-            short("https://example.com/x"),
-            "https://example.com/x"
-        );
+        assert_eq!(short("https://example.com/x"), "https://example.com/x");
     }
-
 }
