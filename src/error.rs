@@ -187,7 +187,7 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let request_id = crate::observe::request_id::current();
+        let request_id = crate::request_id::current();
         // An id in the answer and the log ties a user's report to its cause.
         let error_id = matches!(self, AppError::Internal(_))
             .then(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_owned());

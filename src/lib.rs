@@ -22,6 +22,7 @@ pub mod observe;
 pub mod opendata;
 pub mod pages;
 pub mod public;
+pub mod request_id;
 pub mod resolver;
 pub mod service;
 pub mod time;

@@ -393,7 +393,12 @@ fn schemas() -> Map<String, Value> {
                 &[(
                     "error",
                     closed(
-                        &[("code", s()), ("message", s()), ("field", s())],
+                        &[
+                            ("code", s()),
+                            ("message", s()),
+                            ("field", s()),
+                            ("request_id", s()),
+                        ],
                         &["code", "message"],
                     ),
                 )],
@@ -449,7 +454,7 @@ fn schemas() -> Map<String, Value> {
                     "items",
                     json!({"type": "array", "items": object(
                         &[("id", s()), ("name", s()), ("kind", s()), ("created_at", s()),
-                          ("expires_at", s()), ("current", json!({"type": "boolean"}))],
+                          ("expires_at", ns()), ("current", json!({"type": "boolean"}))],
                         &["id", "name", "kind", "created_at", "current"])}),
                 )],
                 &["items"],

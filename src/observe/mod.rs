@@ -5,7 +5,6 @@
 pub mod health;
 pub mod logging;
 pub mod metrics;
-pub mod request_id;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -17,6 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
 
+use crate::request_id;
 use crate::AppState;
 use metrics::RouteClass;
 

@@ -120,7 +120,11 @@ pub fn redirect_to(
         .iter()
         .flat_map(|level| level.links.iter())
         .find(|l| l.link_type.eq_ignore_ascii_case(link_type))
-        .map(|l| redirect_response(with_query(&l.href, pass_on)))
+        .map(|l| with_query(&l.href, pass_on))
+        // A link stored before hrefs were checked may not fit a header: it
+        // is no link to follow.
+        .filter(|href| header::HeaderValue::from_str(href).is_ok())
+        .map(redirect_response)
         .ok_or_else(|| {
             AppError::NotFound(format!(
                 "không có liên kết loại {link_type} cho mã này / \
