@@ -429,7 +429,8 @@ fn schemas() -> Map<String, Value> {
                     ("name", text(100)),
                     (
                         "expires_in_days",
-                        json!({"type": "integer", "minimum": 1, "maximum": 3660}),
+                        json!({"type": "integer", "minimum": 1, "maximum": 90,
+                               "description": "at most TOKEN_DAYS (default 90)"}),
                     ),
                 ],
                 &["name"],

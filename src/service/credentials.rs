@@ -119,7 +119,7 @@ pub fn change_password(
             "the current password is wrong",
         ));
     }
-    let hash = hashed(new_password)?;
+    let hash = hashed("new_password", new_password)?;
     let actor = Actor::from(caller);
     audit::write_transaction(conn, |conn| replace_password(conn, &actor, &found, &hash))
 }
@@ -133,7 +133,7 @@ pub fn set_password_by_name(
 ) -> AppResult<usize> {
     let found =
         account::by_username(conn, username)?.ok_or_else(|| AppError::not_found("account"))?;
-    let hash = hashed(new_password)?;
+    let hash = hashed("password", new_password)?;
     audit::write_transaction(conn, |conn| replace_password(conn, actor, &found, &hash))
 }
 
@@ -215,7 +215,7 @@ pub fn use_reset(conn: &mut DbConnection, secret: &str, new_password: &str) -> A
     }
     let (found, _) = account::by_reset_hash(conn, &auth::token_hash(secret))?
         .ok_or_else(|| AppError::not_found("reset link"))?;
-    let hash = hashed(new_password)?;
+    let hash = hashed("password", new_password)?;
     let actor = Actor {
         id: Some(found.id.clone()),
         name: found.username.clone(),
@@ -224,18 +224,18 @@ pub fn use_reset(conn: &mut DbConnection, secret: &str, new_password: &str) -> A
     Ok(())
 }
 
-fn hashed(password: &str) -> AppResult<String> {
+fn hashed(field: &str, password: &str) -> AppResult<String> {
     let count = password.chars().count();
     if count < 8 {
         return Err(AppError::invalid(
-            "password",
+            field,
             "the password must have at least 8 characters",
         ));
     }
-    if password.len() > 256 {
+    if count > 256 {
         return Err(AppError::invalid(
-            "password",
-            "the password is longer than 256 bytes",
+            field,
+            "the password must have at most 256 characters",
         ));
     }
     auth::hash_password(password)

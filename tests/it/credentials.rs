@@ -141,6 +141,16 @@ async fn a_password_change_revokes_every_token_and_session() {
     )
     .await
     .expect(422);
+    // The stated limit (256 characters), past it: refused, naming the field.
+    let long = app
+        .post(
+            "/api/v1/auth/password",
+            &session,
+            json!({"current_password": "the old password", "new_password": "ư".repeat(257)}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(long.body["error"]["field"], "new_password");
     let changed = app
         .post(
             "/api/v1/auth/password",

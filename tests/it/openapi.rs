@@ -562,6 +562,14 @@ async fn stated_limits_hold_in_both_directions() {
                 if limits.is_empty() {
                     continue;
                 }
+                // Accepted, these revoke every secret of the account, the
+                // fixture's too: their limits are tried in `credentials::`.
+                if matches!(
+                    template.as_str(),
+                    "/api/v1/auth/password" | "/api/v1/auth/reset"
+                ) {
+                    continue;
+                }
                 let Some(fx) = fixtures.get(&(method_up.as_str(), template.clone())) else {
                     missing.insert(format!("{method_up} {template}"));
                     continue;

@@ -43,7 +43,10 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
         .expect("roll number");
 
     // Scans written by the schema before: the roll named by its id.
-    revert(&mut conn, &["20261123000012", "20261123000011"]);
+    revert(
+        &mut conn,
+        &["20261202140000", "20261123000012", "20261123000011"],
+    );
     conn.batch_execute(&format!(
         "INSERT INTO scan (roll_id, stamp_index, serial, scanned_at, client_class, verdict)
          VALUES ('{roll_id}', 3, 'OLDSTAMP', '2026-11-01 08:00:00', 'mobile', 'genuine'),
@@ -51,7 +54,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     ))
     .expect("old-style scans");
 
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 2);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 3);
     let rows: Vec<(Option<i64>, Option<i64>, String)> = scan::table
         .order(scan::id)
         .select((scan::roll_number, scan::stamp_index, scan::serial))
