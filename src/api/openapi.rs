@@ -985,7 +985,8 @@ fn operations() -> Vec<Operation> {
             "Set a new password with a one-time reset secret (no login)",
         )
         .body(schema_ref("ResetRequest"))
-        .ok(204, Value::Null),
+        .ok(204, Value::Null)
+        .rate_limited(),
         op(
             "post",
             "/accounts/{id}/disable",
