@@ -46,6 +46,11 @@ pub struct Config {
     #[arg(long, env = "CLONE_HALF_LIFE_HOURS", default_value_t = 72.0)]
     pub clone_half_life_hours: f64,
 
+    /// Scans a node holds unwritten at most (while the database is away);
+    /// past it new scans are dropped and counted (`scans_dropped_total`).
+    #[arg(long, env = "SCAN_BUFFER_MAX", default_value_t = 500_000)]
+    pub scan_buffer_max: usize,
+
     /// How often (milliseconds) a node checks the database for changes to
     /// public records it has cached; writes served by the node itself show
     /// at once. 0 checks on every lookup.
@@ -109,6 +114,12 @@ impl Config {
                 self.token_days
             ));
         }
+        if !(1_000..=50_000_000).contains(&self.scan_buffer_max) {
+            return Err(format!(
+                "SCAN_BUFFER_MAX must be between 1000 and 50000000, not {}",
+                self.scan_buffer_max
+            ));
+        }
         // Two checkers at least: one alone is the honest buyer.
         if !(2.0..=1_000_000.0).contains(&self.clone_checkers) {
             return Err(format!(
@@ -169,6 +180,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             clone_checkers: 5.0,
             clone_half_life_hours: 72.0,
+            scan_buffer_max: 500_000,
             // Tests and tools edit the database directly, behind the
             // resolver's back: check for changes on every lookup.
             resolver_cache_ms: 0,

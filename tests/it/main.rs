@@ -28,6 +28,7 @@ mod limits;
 mod observe;
 mod openapi;
 mod opendata;
+mod outage;
 mod oversight;
 mod pages;
 mod registry;
