@@ -46,6 +46,11 @@ pub struct Config {
     #[arg(long, env = "CLONE_HALF_LIFE_HOURS", default_value_t = 72.0)]
     pub clone_half_life_hours: f64,
 
+    /// Seconds a request body may take to arrive, plus one per 32 KiB
+    /// delivered (`body_deadline`).
+    #[arg(long, env = "BODY_TIMEOUT_SECS", default_value_t = 10)]
+    pub body_timeout_secs: u64,
+
     /// Scans a node holds unwritten at most (while the database is away);
     /// past it new scans are dropped and counted (`scans_dropped_total`).
     #[arg(long, env = "SCAN_BUFFER_MAX", default_value_t = 500_000)]
@@ -112,6 +117,12 @@ impl Config {
             return Err(format!(
                 "TOKEN_DAYS must be between 1 and 3660, not {}",
                 self.token_days
+            ));
+        }
+        if !(1..=600).contains(&self.body_timeout_secs) {
+            return Err(format!(
+                "BODY_TIMEOUT_SECS must be between 1 and 600, not {}",
+                self.body_timeout_secs
             ));
         }
         if !(1_000..=50_000_000).contains(&self.scan_buffer_max) {
@@ -181,6 +192,7 @@ impl Config {
             clone_checkers: 5.0,
             clone_half_life_hours: 72.0,
             scan_buffer_max: 500_000,
+            body_timeout_secs: 10,
             // Tests and tools edit the database directly, behind the
             // resolver's back: check for changes on every lookup.
             resolver_cache_ms: 0,

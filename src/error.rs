@@ -27,6 +27,8 @@ pub enum AppError {
     TooManyRequests {
         retry_after: u64,
     },
+    /// The request's body did not arrive in time (408; `body_deadline`).
+    RequestTimeout(String),
     /// The pool could not hand out a connection in time (503).
     Unavailable(String),
     /// A domain rule refused the change (README, "Rules"): said in both
@@ -104,6 +106,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::RequestTimeout(_) => "request_timeout",
             AppError::Unavailable(_) => "unavailable",
             AppError::Config(_) | AppError::Internal(_) => "internal",
         }
@@ -134,6 +137,7 @@ impl fmt::Display for AppError {
             | AppError::Conflict(m)
             | AppError::PayloadTooLarge(m)
             | AppError::UnsupportedMediaType(m)
+            | AppError::RequestTimeout(m)
             | AppError::Unavailable(m)
             | AppError::Config(m) => f.write_str(m),
             AppError::Rule(r) => match &r.field {
@@ -181,6 +185,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Config(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

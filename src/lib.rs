@@ -6,6 +6,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod body_deadline;
 pub mod client;
 pub mod config;
 pub mod csv;
@@ -27,7 +28,7 @@ pub mod resolver;
 pub mod service;
 pub mod time;
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
 use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest};
 
@@ -158,6 +159,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::PathConfig::default().error_handler(path_error))
             .service(
                 web::scope("")
+                    .wrap(from_fn(body_deadline::body_deadline))
                     .wrap(from_fn(resolver::cache::forget_on_write))
                     .wrap(from_fn(limits::limit_resolver))
                     .wrap(from_fn(resolver::public::public_answers))
@@ -188,6 +190,13 @@ fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
             AppError::BadRequest(format!("the JSON does not fit this request: {e}"))
         }
         JsonPayloadError::Deserialize(e) => AppError::BadRequest(format!("malformed JSON: {e}")),
+        JsonPayloadError::Payload(PayloadError::Io(e))
+            if e.kind() == std::io::ErrorKind::TimedOut =>
+        {
+            AppError::RequestTimeout(format!(
+                "{e} (README, \"Configuration\": BODY_TIMEOUT_SECS)"
+            ))
+        }
         other => AppError::BadRequest(format!("unreadable body: {other}")),
     };
     app.into()

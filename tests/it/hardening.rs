@@ -153,3 +153,60 @@ async fn a_panic_in_blocking_work_is_a_500_with_an_error_id() {
     assert!(message.starts_with("internal error (id "), "{message}");
     assert_eq!(message.len(), "internal error (id 0123456789ab)".len());
 }
+
+/// A body trickled a byte a second is cut once `BODY_TIMEOUT_SECS` has
+/// passed (408), while one sent at once is read whole: over a real socket
+/// to the real server, where a client can be slow.
+#[test]
+fn a_body_trickled_slowly_is_cut_with_408() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+
+    let db = crate::server::Database::fresh();
+    // BODY_TIMEOUT_SECS at its default, 10 s.
+    let server = crate::server::Server::start(&db.url, &[]);
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    stream
+        .write_all(
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+              Content-Type: application/json\r\nContent-Length: 60\r\n\r\n{",
+        )
+        .expect("head");
+    let started = Instant::now();
+    let mut writer = stream.try_clone().expect("clone");
+    let trickle = std::thread::spawn(move || {
+        for _ in 0..40 {
+            std::thread::sleep(Duration::from_secs(1));
+            if writer.write_all(b" ").is_err() {
+                break;
+            }
+        }
+    });
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let took = started.elapsed();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    assert!(
+        took >= Duration::from_secs(10) && took < Duration::from_secs(17),
+        "cut after {took:?}"
+    );
+    drop(stream);
+    let _ = trickle.join();
+
+    // A whole body at once is read as ever (a wrong password: 401).
+    let refused = server
+        .try_request(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(r#"{"username":"nobody","password":"wrong password"}"#),
+        )
+        .expect("answer");
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    server.stop();
+}
