@@ -46,6 +46,16 @@ pub struct Config {
     #[arg(long, env = "CLONE_HALF_LIFE_HOURS", default_value_t = 72.0)]
     pub clone_half_life_hours: f64,
 
+    /// EPCIS captures an enterprise may send per minute on one node (its
+    /// burst too); 0 turns the limit off.
+    #[arg(long, env = "EPCIS_CAPTURES_PER_MINUTE", default_value_t = 30)]
+    pub epcis_captures_per_minute: u32,
+
+    /// EPCIS events an enterprise may keep stored (its quota); a capture
+    /// that would pass it is refused whole.
+    #[arg(long, env = "EPCIS_EVENT_QUOTA", default_value_t = 1_000_000)]
+    pub epcis_event_quota: i64,
+
     /// Seconds a request body may take to arrive, plus one per 32 KiB
     /// delivered (`body_deadline`).
     #[arg(long, env = "BODY_TIMEOUT_SECS", default_value_t = 10)]
@@ -117,6 +127,12 @@ impl Config {
             return Err(format!(
                 "TOKEN_DAYS must be between 1 and 3660, not {}",
                 self.token_days
+            ));
+        }
+        if !(1..=1_000_000_000).contains(&self.epcis_event_quota) {
+            return Err(format!(
+                "EPCIS_EVENT_QUOTA must be between 1 and 1000000000, not {}",
+                self.epcis_event_quota
             ));
         }
         if !(1..=600).contains(&self.body_timeout_secs) {
@@ -193,6 +209,8 @@ impl Config {
             clone_half_life_hours: 72.0,
             scan_buffer_max: 500_000,
             body_timeout_secs: 10,
+            epcis_captures_per_minute: 30,
+            epcis_event_quota: 1_000_000,
             // Tests and tools edit the database directly, behind the
             // resolver's back: check for changes on every lookup.
             resolver_cache_ms: 0,

@@ -1,6 +1,7 @@
 //! Rate limits: login attempts per client address, failed logins per
-//! (username, client) with a growing back-off, and public resolver requests
-//! per client address (against scraping the registry stamp by stamp). GCRA
+//! (username, client) with a growing back-off, public resolver requests
+//! per client address (against scraping the registry stamp by stamp), and
+//! EPCIS captures per enterprise. GCRA
 //! limiters from `governor`, one state per key; past the limit the answer is
 //! 429 with `Retry-After`.
 //!
@@ -144,6 +145,7 @@ pub struct Limits {
     login_by_client: Option<Limiter<IpAddr>>,
     login_backoff: Option<LoginBackoff>,
     resolver_by_client: Option<Limiter<IpAddr>>,
+    captures_by_enterprise: Option<Limiter<String>>,
 }
 
 impl Limits {
@@ -155,6 +157,10 @@ impl Limits {
             resolver_by_client: Limiter::new(
                 config.resolver_rate_per_minute,
                 config.resolver_rate_burst,
+            ),
+            captures_by_enterprise: Limiter::new(
+                config.epcis_captures_per_minute,
+                config.epcis_captures_per_minute,
             ),
         }
     }
@@ -180,6 +186,16 @@ impl Limits {
             } else {
                 backoff.failed(key);
             }
+        }
+    }
+
+    /// One EPCIS capture for `enterprise` (from any of its clients: a
+    /// rate per enterprise bounds what its systems can make the service
+    /// validate and store, however many addresses they use).
+    pub fn capture(&self, enterprise: &str) -> AppResult<()> {
+        match &self.captures_by_enterprise {
+            Some(limiter) => limiter.check(&enterprise.to_owned()),
+            None => Ok(()),
         }
     }
 

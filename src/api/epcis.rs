@@ -109,7 +109,8 @@ async fn capture(
     req: HttpRequest,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, Problem> {
-    crate::service::epcis::capturing_enterprise(&caller)?;
+    let enterprise = crate::service::epcis::capturing_enterprise(&caller)?;
+    state.limits.capture(&enterprise)?;
     let media = req.mime_type().ok().flatten();
     let accepted = media.as_ref().is_some_and(|m| {
         let essence = m.essence_str();

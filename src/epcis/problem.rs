@@ -117,6 +117,10 @@ impl From<AppError> for Problem {
             StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
                 ("epcisException:ValidationException", "Invalid request")
             }
+            StatusCode::TOO_MANY_REQUESTS => (
+                "epcisException:CaptureLimitExceededException",
+                "Too many requests",
+            ),
             StatusCode::SERVICE_UNAVAILABLE => (
                 "epcisException:ImplementationException",
                 "Service unavailable",

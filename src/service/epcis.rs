@@ -7,7 +7,10 @@
 //! event again with an EPCIS 2.0 `errorDeclaration`.
 
 use crate::audit::{self, Actor};
+use diesel::prelude::*;
+
 use crate::config::Config;
+use crate::db::schema::epcis_event;
 use crate::db::DbConnection;
 use crate::domain::access::{Caller, Role};
 use crate::domain::serial::SerialCodec;
@@ -53,7 +56,22 @@ pub fn capture(
         codec: settings.codec,
         latest_event_time: settings.config.latest_event_time(crate::time::now()),
     };
+    let quota = settings.config.epcis_event_quota;
     let outcome = audit::write_transaction(conn, |conn| {
+        // Captured events only: the registry's own, mirrored, are not the
+        // enterprise's systems' to spend.
+        let stored = epcis_event::table
+            .filter(epcis_event::enterprise_id.eq(&enterprise_id))
+            .filter(epcis_event::capture_id.is_not_null())
+            .count()
+            .get_result::<i64>(conn)?;
+        let sent = i64::try_from(document.events.len()).unwrap_or(i64::MAX);
+        if stored.saturating_add(sent) > quota {
+            return Ok(Err(Problem::capture_limit(format!(
+                "the enterprise's EPCIS storage quota is {quota} events (EPCIS_EVENT_QUOTA): \
+                 {stored} are stored and this document has {sent}; nothing was stored"
+            ))));
+        }
         let captured = match capturer.capture(conn, document) {
             Ok(captured) => captured,
             Err(problem) => return Ok(Err(problem)),

@@ -1009,3 +1009,79 @@ async fn documents_over_the_work_caps_are_refused_quickly() {
     );
     assert_eq!(stored(&w.app), before, "nothing stored");
 }
+
+/// `count` distinct events, numbered from `from` (`prefix`: two hex digits).
+fn numbered(prefix: &str, from: usize, count: usize) -> Value {
+    document(
+        (from..from + count)
+            .map(|n| {
+                object_event(
+                    &format!("urn:uuid:6a1c2f0e-0000-4000-8000-{prefix}{n:010}"),
+                    "2026-11-20T08:00:00+07:00",
+                    json!({}),
+                )
+            })
+            .collect(),
+    )
+}
+
+#[actix_web::test]
+async fn an_enterprise_has_a_storage_quota_and_a_capture_rate() {
+    let mut w = World::build().await;
+    w.app.state.config.epcis_event_quota = 3;
+    capture(&w.app, &w.a.token, &numbered("aa", 0, 2))
+        .await
+        .expect(202);
+    let before = stored(&w.app);
+    // Two more would make four: refused whole, nothing stored.
+    let refused = capture(&w.app, &w.a.token, &numbered("aa", 2, 2))
+        .await
+        .expect(413);
+    assert_eq!(
+        refused.body["type"],
+        "epcisException:CaptureLimitExceededException"
+    );
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("EPCIS_EVENT_QUOTA") && d.contains("2 are stored")),
+        "{}",
+        refused.text
+    );
+    assert_eq!(stored(&w.app), before, "nothing stored");
+    // One more fits exactly; another enterprise has a quota of its own.
+    capture(&w.app, &w.a.token, &numbered("aa", 2, 1))
+        .await
+        .expect(202);
+    capture(&w.app, &w.b.token, &numbered("bb", 0, 3))
+        .await
+        .expect(202);
+    capture(&w.app, &w.a.token, &numbered("aa", 3, 1))
+        .await
+        .expect(413);
+
+    // The rate: per enterprise, whatever address its systems use.
+    w.app.state.config.epcis_event_quota = 1_000;
+    w.app.state.config.epcis_captures_per_minute = 2;
+    w.app.state.limits = std::sync::Arc::new(tracestamp::limits::Limits::new(&w.app.state.config));
+    for n in 0..2 {
+        capture(&w.app, &w.a.token, &numbered("cc", n * 10, 1))
+            .await
+            .expect(202);
+    }
+    let before = stored(&w.app);
+    let limited = capture(&w.app, &w.a.token, &numbered("cc", 50, 1))
+        .await
+        .expect(429);
+    assert_eq!(
+        limited.body["type"],
+        "epcisException:CaptureLimitExceededException"
+    );
+    assert!(limited.body["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("try again in")));
+    assert_eq!(stored(&w.app), before, "nothing stored");
+    capture(&w.app, &w.b.token, &numbered("dd", 0, 1))
+        .await
+        .expect(202);
+}

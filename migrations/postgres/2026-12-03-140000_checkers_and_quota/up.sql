@@ -2,3 +2,7 @@
 -- first-party cookie, so that one person moving between networks counts as
 -- one checker of a stamp (README, "Clone detection"). NULL: no cookie.
 ALTER TABLE scan ADD COLUMN device TEXT;
+
+-- An enterprise's stored EPCIS events are counted at each capture against
+-- its quota (EPCIS_EVENT_QUOTA).
+CREATE INDEX epcis_event_enterprise ON epcis_event (enterprise_id);

@@ -1,1 +1,2 @@
+DROP INDEX epcis_event_enterprise;
 ALTER TABLE scan DROP COLUMN device;
