@@ -5,6 +5,7 @@
 
 mod baseline;
 pub mod cache;
+mod claim;
 mod images;
 pub mod links;
 pub mod page;
@@ -38,6 +39,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz/baseline", web::get().to(baseline::baseline))
         .route("/s/{serial}", get_or_head().to(short_link))
         .route("/S/{serial}", get_or_head().to(short_link))
+        .route("/s/{serial}/claim", web::post().to(claim::claim))
+        .route("/S/{serial}/claim", web::post().to(claim::claim))
         .route("/s/{serial}/qr.svg", web::get().to(images::svg))
         .route("/s/{serial}/qr.png", web::get().to(images::png))
         .route("/01/{tail:.*}", get_or_head().to(digital_link))
@@ -197,6 +200,12 @@ pub struct StampAnswer<'a> {
     pub scan_count: i64,
     #[serde(serialize_with = "crate::time::utc_opt")]
     pub first_scanned_at: Option<chrono::NaiveDateTime>,
+    /// Whether the stamp was claimed with its scratch-off PIN, and when.
+    pub claimed: bool,
+    #[serde(serialize_with = "crate::time::utc_opt")]
+    pub claimed_at: Option<chrono::NaiveDateTime>,
+    /// Correct PINs entered after the first claim: evidence of a copy.
+    pub later_claims: i32,
     /// The only address to trust: type the printed code there.
     pub official_site: &'a str,
     #[serde(skip)]
@@ -440,8 +449,12 @@ async fn resolve_stamp(
         .scans
         .record(roll.number, index, region, scanned_at);
     state.scans.push(this_scan);
+    let claim = roll.claim(index);
     let body = StampAnswer {
         verdict,
+        claimed: claim.is_some(),
+        claimed_at: claim.map(|c| c.claimed_at),
+        later_claims: claim.map_or(0, |c| c.later_claims),
         serial_grouped: group(&serial),
         scan_count: found.stats.count + 1,
         first_scanned_at: found.stats.first_at.or(Some(scanned_at)),

@@ -32,6 +32,8 @@ struct StampPage<'a> {
     a: &'a StampAnswer<'a>,
     tone: &'static str,
     first_scan: Option<String>,
+    /// The day the stamp was claimed with its PIN (`_claim.html`).
+    claimed_on: Option<String>,
     record_html: &'a str,
 }
 
@@ -125,6 +127,7 @@ pub fn stamp(answer: &StampAnswer, english: bool, record_html: &str) -> String {
     });
     StampPage {
         first_scan: answer.first_scanned_at.map(|t| l.time(&t)),
+        claimed_on: answer.claimed_at.map(|t| l.day(&t)),
         tone: tone(answer.verdict),
         record_html,
         a: answer,
