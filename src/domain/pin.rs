@@ -243,8 +243,7 @@ mod tests {
     #[test]
     fn pins_are_eight_digits_and_differ_between_stamps() {
         let key = PinKey::new(&codec(0, &[]), 0).unwrap();
-        let pins: std::collections::BTreeSet<String> =
-            (0..1000).map(|i| key.pin(42, i)).collect();
+        let pins: std::collections::BTreeSet<String> = (0..1000).map(|i| key.pin(42, i)).collect();
         assert!(pins.len() >= 999, "{} distinct of 1000", pins.len());
         for pin in &pins {
             assert_eq!(pin.len(), PIN_DIGITS);

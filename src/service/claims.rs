@@ -58,9 +58,7 @@ pub enum ClaimOutcome {
 }
 
 fn no_such_stamp() -> AppError {
-    AppError::NotFound(
-        "không có tem nào mang mã này / no stamp was issued with this code".into(),
-    )
+    AppError::NotFound("không có tem nào mang mã này / no stamp was issued with this code".into())
 }
 
 /// Enters a PIN for the stamp `request.serial`.
@@ -123,7 +121,15 @@ pub fn claim(
             None => {
                 stamp_claim::set_first_claim(conn, number, index, now, consumer.origin.as_deref())?;
                 let after = serde_json::json!({"claimed_at": crate::time::rfc3339(&now)});
-                audit::acted(conn, &actor, "claim", "stamp", &serial, &serde_json::json!({}), &after)?;
+                audit::acted(
+                    conn,
+                    &actor,
+                    "claim",
+                    "stamp",
+                    &serial,
+                    &serde_json::json!({}),
+                    &after,
+                )?;
                 Ok(ClaimOutcome::Claimed { claimed_at: now })
             }
             Some(claimed_at) => {
@@ -131,7 +137,15 @@ pub fn claim(
                 stamp_claim::set_later_claims(conn, number, index, later_claims, now)?;
                 let before = serde_json::json!({"later_claims": row.later_claims});
                 let after = serde_json::json!({"later_claims": later_claims});
-                audit::acted(conn, &actor, "claim_again", "stamp", &serial, &before, &after)?;
+                audit::acted(
+                    conn,
+                    &actor,
+                    "claim_again",
+                    "stamp",
+                    &serial,
+                    &before,
+                    &after,
+                )?;
                 Ok(ClaimOutcome::AlreadyClaimed {
                     claimed_at,
                     later_claims,
