@@ -29,6 +29,7 @@ mod openapi;
 mod opendata;
 mod oversight;
 mod pages;
+mod pin;
 mod registry;
 mod rules;
 mod soak;
