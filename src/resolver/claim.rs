@@ -122,7 +122,7 @@ pub async fn claim(
         Err(AppError::Rule(refusal)) if refusal.field.as_deref() == Some("pin") && !json => {
             let message = l.t(&refusal.vi, &refusal.en).to_owned();
             let page = ClaimPage {
-                c: Chrome::public(l, l.t("Mã PIN chưa đúng", "Not a PIN"), official),
+                c: chrome(l, l.t("Mã PIN chưa đúng", "Not a PIN"), official, &serial),
                 tone: "check",
                 heading: l.t("Mã PIN chưa đúng", "Not a PIN").to_owned(),
                 message,
@@ -231,7 +231,7 @@ fn outcome_page(l: Lang, official: &str, serial: String, outcome: ClaimOutcome) 
         ),
     };
     let page = ClaimPage {
-        c: Chrome::public(l, heading, official),
+        c: chrome(l, heading, official, &serial),
         tone,
         heading: heading.to_owned(),
         message,
@@ -245,6 +245,14 @@ fn outcome_page(l: Lang, official: &str, serial: String, outcome: ClaimOutcome) 
         }
     }
     response
+}
+
+/// The claim page's frame: its language switch leads to the stamp's page
+/// (the claim itself is a POST, not a page to reload in another language).
+fn chrome(l: Lang, title: &str, official: &str, serial: &str) -> Chrome {
+    let mut c = Chrome::public(l, title, official);
+    c.switch_href = format!("/s/{serial}?lang={}", l.other().code());
+    c
 }
 
 fn render(status: StatusCode, page: &ClaimPage) -> HttpResponse {

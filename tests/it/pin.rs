@@ -198,6 +198,10 @@ async fn the_pin_is_printed_in_the_scratch_box_and_never_in_the_qr() {
         &["-r", "300", "-gray", "-png", file, prefix.to_str().unwrap()],
     );
     let page = dir.path().join("page-1.png");
+    // Kept for people to look at, beside the browser tests' screenshots.
+    let shots = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    std::fs::copy(&page, shots.join("labels-a4-3x8-pin.png")).unwrap();
     let img = image::open(page).unwrap().into_luma8();
     let px = |mm: f32| (mm / 25.4 * 300.0).round() as u32;
     let mut decoded = Vec::new();
