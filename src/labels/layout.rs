@@ -7,7 +7,7 @@ pub(crate) const MM: f32 = 72.0 / 25.4;
 const FOOTER_MM: f32 = 5.0;
 /// Height of the scratch-off box under the QR code on layouts that offer a
 /// PIN: a caption line and the PIN, large enough for a scratch-off label.
-const SCRATCH_MM: f32 = 9.0;
+const SCRATCH_MM: f32 = 8.0;
 
 /// A sheet format.
 #[allow(non_camel_case_types)] // names follow the formats' usual spelling
