@@ -97,6 +97,9 @@ fn answers(c: &mut Criterion) {
         first_scanned_at: Some(at(date(2026, 11, 20), 9)),
         checkers: 1,
         checked_before: false,
+        claimed: false,
+        claimed_at: None,
+        later_claims: 0,
         official_site: "https://tx.example.vn",
         record: &record,
     };

@@ -24,6 +24,7 @@ fn label_page(c: &mut Criterion) {
             product_name: "Bưởi Năm Roi Mỹ Hòa".into(),
             lot: "NAMROI-2026-11".into(),
             serial_grouped: format!("7K3Q-M9XT-MA0B-1C2D-{i:04}"),
+            pin: None,
         })
         .collect();
     let mut group = c.benchmark_group("pdf");

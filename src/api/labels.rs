@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use super::stamps::stamp_range;
 use crate::auth::Caller;
 use crate::domain::id::Id;
+use crate::domain::pin::PinKey;
 use crate::domain::serial::group;
 use crate::error::{AppError, AppResult};
 use crate::labels::sheet::{write_sheet, Label, Layout, MAX_LABELS_PER_PDF};
@@ -64,7 +65,7 @@ pub async fn sheet(
     let layout = Layout::parse(layout_name).ok_or_else(|| {
         AppError::invalid(
             "layout",
-            format!("{layout_name:?} is not a4-3x8, a4-4x10 or roll-40x30"),
+            format!("{layout_name:?} is not a4-3x8, a4-4x10, roll-40x30 or a4-3x8-pin"),
         )
     })?;
     let base = state.config.base_url().to_owned();
@@ -82,20 +83,31 @@ pub async fn sheet(
         MAX_LABELS_PER_PDF as i64,
     )?;
     let codec = state.codec.clone();
+    // Serials are signed with the current key, and so are their PINs.
+    let pins = layout
+        .offers_pin()
+        .then(|| PinKey::new(&codec, codec.current_key_id()))
+        .transpose()
+        .map_err(|e| AppError::Internal(format!("PIN key: {e}")))?;
     let (tx, mut rx) = mpsc::channel(4);
     let filename = format!("tem-{}-{}-{}.pdf", target.lot, from, from + count - 1);
     let errors = tx.clone();
     // QR encoding is CPU work: it runs on the blocking pool, not a worker.
     actix_web::rt::task::spawn_blocking(move || {
-        let labels = codec
-            .encode_range(roll.number as u32, from as u32, count as u32)
-            .into_iter()
-            .flatten()
-            .map(|serial| Label {
+        let number = roll.number as u32;
+        let labels = (from as u32..)
+            .zip(
+                codec
+                    .encode_range(number, from as u32, count as u32)
+                    .into_iter()
+                    .flatten(),
+            )
+            .map(|(index, serial)| Label {
                 url: target.qr_payload(&serial),
                 product_name: target.product_name.clone(),
                 lot: target.lot.clone(),
                 serial_grouped: group(&serial),
+                pin: pins.as_ref().map(|key| key.pin(number, index)),
             });
         let mut out = ChunkSender {
             tx,

@@ -1297,6 +1297,15 @@ fn operations() -> Vec<Operation> {
             json!({"type": "array", "items": record(&[("serial", json!({"type": "string"})), ("url", json!({"type": "string"}))])}),
         ),
         op(
+            "get",
+            "/stamp-rolls/{id}/pins",
+            "stamps",
+            "A roll's scratch-off PINs (CSV `serial,pin`, streamed): for the print shop only, \
+             apart from the serial CSV; whoever holds it can claim the stamps",
+        )
+        .query(stamps_range(MAX_ROLL))
+        .media("text/csv"),
+        op(
             "post",
             "/stamp-rolls/{id}/void",
             "stamps",
@@ -1312,7 +1321,7 @@ fn operations() -> Vec<Operation> {
         )
         .query(vec![param(
             "layout",
-            one_of(["a4-3x8", "a4-4x10", "roll-40x30"]),
+            one_of(["a4-3x8", "a4-4x10", "roll-40x30", "a4-3x8-pin"]),
         )])
         .query(stamps_range(MAX_LABELS_PER_PDF as i64))
         .media("application/pdf"),

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
 use crate::domain::id::Id;
+use crate::domain::pin::PinKey;
 use crate::domain::serial::{group, SerialCodec};
 use crate::error::{AppError, AppResult};
 use crate::models::stamp_roll::{self, StampRoll};
@@ -22,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route("/stamp-rolls/{id}", web::get().to(get))
     .route("/stamp-rolls/{id}/serials", web::get().to(serials))
+    .route("/stamp-rolls/{id}/pins", web::get().to(pins))
     .route("/stamp-rolls/{id}/void", web::post().to(void))
     .route(
         "/stamp-rolls/{id}/labels.pdf",
@@ -190,6 +192,56 @@ async fn serials(
             "stamps-{}.{extension}",
             roll.id
         )))
+        .streaming(futures_util::stream::iter(chunks)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PinsQuery {
+    from: Option<i64>,
+    count: Option<i64>,
+}
+
+/// The roll's scratch-off PINs (`serial,pin` CSV), for the print shop that
+/// prints and covers them. Kept apart from the serial CSV, which any
+/// printer of QR labels gets: whoever holds this file can claim the stamps.
+async fn pins(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Id>,
+    query: web::Query<PinsQuery>,
+) -> AppResult<HttpResponse> {
+    let roll = state
+        .db(move |conn| Ok(service::managed_roll(conn, &caller, &path)?.0))
+        .await?;
+    let (from, count) = stamp_range(roll.count, query.from, query.count, roll.count)?;
+    let codec = state.codec.clone();
+    let key = PinKey::new(&codec, codec.current_key_id())
+        .map_err(|e| AppError::Internal(format!("PIN key: {e}")))?;
+    let (number, from, end) = (roll.number as u32, from as u32, (from + count) as u32);
+    let chunks = (from..end).step_by(CHUNK as usize).map(move |start| {
+        let stop = (start + CHUNK).min(end);
+        let mut out = String::with_capacity((stop - start) as usize * 32);
+        if start == from {
+            out.push_str("serial,pin\n");
+        }
+        for (index, serial) in (start..stop).zip(
+            codec
+                .encode_range(number, start, stop - start)
+                .into_iter()
+                .flatten(),
+        ) {
+            out.push_str(&serial);
+            out.push(',');
+            out.push_str(&key.pin(number, index));
+            out.push('\n');
+        }
+        Ok::<_, actix_web::Error>(Bytes::from(out))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .insert_header(crate::headers::attachment(&format!("pins-{}.csv", roll.id)))
         .streaming(futures_util::stream::iter(chunks)))
 }
 

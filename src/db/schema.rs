@@ -133,6 +133,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    stamp_claim (roll_number, stamp_index) {
+        roll_number -> BigInt,
+        stamp_index -> BigInt,
+        claimed_at -> Nullable<Timestamp>,
+        origin -> Nullable<Text>,
+        later_claims -> Integer,
+        last_claimed_at -> Nullable<Timestamp>,
+        wrong_attempts -> Integer,
+        window_wrong -> Integer,
+        window_started_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     scan (id) {
         id -> BigInt,
         roll_number -> Nullable<BigInt>,
@@ -333,6 +347,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_input,
     stamp_roll,
     stamp_override,
+    stamp_claim,
     scan,
     account,
     inspection,

@@ -165,6 +165,21 @@ impl SerialCodec {
         mac.finalize().into_bytes().into()
     }
 
+    /// Like [`SerialCodec::derive_secret`], but under the key that signed a
+    /// given serial (its `key_id`), so a secret tied to a printed stamp (its
+    /// scratch-off PIN) survives key rotation as the serial itself does.
+    pub fn derive_secret_for(&self, key_id: u8, label: &[u8]) -> Result<[u8; 32], SerialError> {
+        let mut mac = self
+            .keys
+            .get(usize::from(key_id))
+            .and_then(Option::as_ref)
+            .ok_or(SerialError::UnknownKey(key_id))?
+            .clone();
+        mac.update(b"/derive/");
+        mac.update(label);
+        Ok(mac.finalize().into_bytes().into())
+    }
+
     pub fn current_key_id(&self) -> u8 {
         self.current
     }
@@ -491,6 +506,25 @@ mod tests {
         // ...and a different secret under the same id does not verify them.
         let replaced = SerialCodec::new(key(1, 9), Vec::new()).unwrap();
         assert_eq!(replaced.decode(&printed), Err(SerialError::Forged));
+    }
+
+    #[test]
+    fn secrets_follow_the_key_that_signed_the_stamp() {
+        let rotated = SerialCodec::new(key(2, 2), vec![key(1, 1)]).unwrap();
+        let old = SerialCodec::new(key(1, 1), Vec::new()).unwrap();
+        assert_eq!(
+            rotated.derive_secret_for(1, b"x"),
+            Ok(old.derive_secret(b"x"))
+        );
+        assert_eq!(
+            rotated.derive_secret_for(2, b"x"),
+            Ok(rotated.derive_secret(b"x"))
+        );
+        assert_ne!(rotated.derive_secret(b"x"), rotated.derive_secret(b"y"));
+        assert_eq!(
+            rotated.derive_secret_for(3, b"x"),
+            Err(SerialError::UnknownKey(3))
+        );
     }
 
     #[test]

@@ -33,6 +33,13 @@ impl Verdict {
     }
 }
 
+/// What one correct PIN entered after the stamp was claimed weighs, in
+/// checkers: the PIN is under the scratch-off of one label, so a second
+/// holder of it is strong evidence of a copy (a photographed label sold
+/// again) — but the buyer may also type it twice, so one alone does not
+/// decide (README, "Clone detection").
+pub const LATER_CLAIM_WEIGHT: f64 = 2.0;
+
 /// What the resolver knows about a stamp that decoded and exists.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StampFacts {
@@ -42,6 +49,8 @@ pub struct StampFacts {
     /// Distinct checkers, weighted by how recently each was seen, this one
     /// included (`checkers::Checkers::evidence`).
     pub checkers: f64,
+    /// Correct scratch-off PINs entered after the stamp's first claim.
+    pub later_claims: i32,
 }
 
 pub fn verdict(facts: &StampFacts, rule: &CloneRule) -> Verdict {
@@ -51,7 +60,8 @@ pub fn verdict(facts: &StampFacts, rule: &CloneRule) -> Verdict {
         Verdict::Voided
     } else if facts.facility_suspended {
         Verdict::FacilitySuspended
-    } else if facts.checkers >= rule.checkers {
+    } else if facts.checkers + LATER_CLAIM_WEIGHT * f64::from(facts.later_claims) >= rule.checkers
+    {
         Verdict::Suspicious
     } else {
         Verdict::Genuine
@@ -70,6 +80,7 @@ mod tests {
             stamp_voided: true,
             facility_suspended: true,
             checkers: 100.0,
+            later_claims: 0,
         };
         assert_eq!(verdict(&all, &rule), Verdict::Recalled);
         let voided = StampFacts {
@@ -103,5 +114,17 @@ mod tests {
         };
         assert_eq!(verdict(&many, &rule), Verdict::Suspicious);
         assert_eq!(Verdict::FacilitySuspended.as_str(), "facility_suspended");
+        // A PIN typed again after the claim weighs two checkers.
+        let retyped = StampFacts {
+            checkers: 1.0,
+            later_claims: 1,
+            ..few
+        };
+        assert_eq!(verdict(&retyped, &rule), Verdict::Genuine);
+        let copied = StampFacts {
+            later_claims: 2,
+            ..retyped
+        };
+        assert_eq!(verdict(&copied, &rule), Verdict::Suspicious);
     }
 }

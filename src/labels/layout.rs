@@ -5,6 +5,9 @@ pub(crate) const MM: f32 = 72.0 / 25.4;
 /// Height of the full-width strip under the QR code on labels that have one,
 /// in mm: room for two lines of about 5 pt.
 const FOOTER_MM: f32 = 5.0;
+/// Height of the scratch-off box under the QR code on layouts that offer a
+/// PIN: a caption line and the PIN, large enough for a scratch-off label.
+const SCRATCH_MM: f32 = 8.0;
 
 /// A sheet format.
 #[allow(non_camel_case_types)] // names follow the formats' usual spelling
@@ -16,6 +19,9 @@ pub enum Layout {
     A4_4x10,
     /// Thermal label printer roll, one 40 × 30 mm label per page.
     Roll40x30,
+    /// The A4 3 × 8 sheet with a scratch-off box under each QR code holding
+    /// the stamp's PIN (the print shop covers it with scratch-off coating).
+    A4_3x8Pin,
 }
 
 /// Where labels sit on a page, in mm from the top-left corner.
@@ -40,6 +46,8 @@ pub(crate) struct Geometry {
     pub footer: bool,
     /// Largest base text size, in pt.
     pub max_text: f32,
+    /// Whether a scratch-off box with the stamp's PIN sits under the QR.
+    pub scratch: bool,
 }
 
 impl Layout {
@@ -49,6 +57,7 @@ impl Layout {
             "a4-3x8" => Some(Layout::A4_3x8),
             "a4-4x10" => Some(Layout::A4_4x10),
             "roll-40x30" => Some(Layout::Roll40x30),
+            "a4-3x8-pin" => Some(Layout::A4_3x8Pin),
             _ => None,
         }
     }
@@ -59,7 +68,13 @@ impl Layout {
             Layout::A4_3x8 => "a4-3x8",
             Layout::A4_4x10 => "a4-4x10",
             Layout::Roll40x30 => "roll-40x30",
+            Layout::A4_3x8Pin => "a4-3x8-pin",
         }
+    }
+
+    /// Whether labels of this layout carry the stamp's scratch-off PIN.
+    pub fn offers_pin(self) -> bool {
+        self.geometry().scratch
     }
 
     /// Labels per page, so callers can tell how many pages a range takes.
@@ -82,6 +97,7 @@ impl Layout {
                 pad: 3.0,
                 footer: false,
                 max_text: 9.0,
+                scratch: false,
             },
             Layout::A4_4x10 => Geometry {
                 page_w: 210.0,
@@ -95,6 +111,7 @@ impl Layout {
                 pad: 2.0,
                 footer: false,
                 max_text: 7.5,
+                scratch: false,
             },
             Layout::Roll40x30 => Geometry {
                 page_w: 40.0,
@@ -108,6 +125,11 @@ impl Layout {
                 pad: 1.5,
                 footer: true,
                 max_text: 7.0,
+                scratch: false,
+            },
+            Layout::A4_3x8Pin => Geometry {
+                scratch: true,
+                ..Layout::A4_3x8.geometry()
             },
         }
     }
@@ -118,10 +140,17 @@ impl Geometry {
     /// label allows.
     pub fn qr_side(&self) -> f32 {
         let inner_h = self.cell_h - 2.0 * self.pad;
-        if self.footer {
-            inner_h - FOOTER_MM
+        let footer = if self.footer { FOOTER_MM } else { 0.0 };
+        let scratch = if self.scratch { SCRATCH_MM } else { 0.0 };
+        inner_h - footer - scratch
+    }
+
+    /// Height of the scratch-off box, in mm (0 without one).
+    pub fn scratch_h(&self) -> f32 {
+        if self.scratch {
+            SCRATCH_MM
         } else {
-            inner_h
+            0.0
         }
     }
 }
@@ -132,7 +161,12 @@ mod tests {
     use crate::labels::qr::qr_matrix;
     use crate::labels::qr::tests::DIGITAL_LINK;
 
-    const ALL: [Layout; 3] = [Layout::A4_3x8, Layout::A4_4x10, Layout::Roll40x30];
+    const ALL: [Layout; 4] = [
+        Layout::A4_3x8,
+        Layout::A4_4x10,
+        Layout::Roll40x30,
+        Layout::A4_3x8Pin,
+    ];
 
     #[test]
     fn names_round_trip_and_counts_match_the_formats() {
@@ -140,7 +174,8 @@ mod tests {
             assert_eq!(Layout::parse(layout.as_str()), Some(layout));
         }
         assert_eq!(Layout::parse("a5"), None);
-        assert_eq!(ALL.map(Layout::per_page), [24, 40, 1]);
+        assert_eq!(ALL.map(Layout::per_page), [24, 40, 1, 24]);
+        assert_eq!(ALL.map(Layout::offers_pin), [false, false, false, true]);
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub const MAX_LABELS_PER_PDF: usize = 10_000;
 const TEXT_GAP_MM: f32 = 0.5;
 const FONT_NAME: Name<'static> = Name(b"F1");
 const TAGLINE: &str = "Quét mã để truy xuất nguồn gốc";
+/// The caption of the scratch-off box, in both languages, a line each.
+pub const SCRATCH_CAPTION: [&str; 2] = ["Cào lớp phủ /", "Scratch here"];
+/// Gap between the box's border and its text, in mm.
+const SCRATCH_INSET_MM: f32 = 0.4;
 /// zlib level for content streams. Measured on 1,000 labels (3.5 MB of
 /// operators): level 4 takes ~50 ms for 0.34 MB, level 6 ~140 ms for
 /// 0.27 MB, and miniz's level 1 (a different, greedy mode) ~60 ms for 1 MB.
@@ -43,6 +47,9 @@ pub struct Label {
     pub product_name: String,
     pub lot: String,
     pub serial_grouped: String,
+    /// The stamp's scratch-off PIN, printed in the box of layouts that have
+    /// one (never in the QR code).
+    pub pin: Option<String>,
 }
 
 /// Writes a complete PDF. Labels are read lazily from the iterator, one page
@@ -148,7 +155,36 @@ fn draw_label(
     let mut tagline = item(TAGLINE, 0.85, 2, false);
     let text_x = x0 + side + TEXT_GAP_MM * MM;
     let text_w = inner_w - side - TEXT_GAP_MM * MM;
-    let mut blocks = Vec::with_capacity(2);
+    let mut blocks = Vec::with_capacity(3);
+    if g.scratch {
+        // The scratch-off box under the QR: its border marks where the
+        // coating goes; the caption and the PIN sit inside it.
+        let box_h = g.scratch_h() * MM;
+        let inset = SCRATCH_INSET_MM * MM;
+        content.set_line_width(0.6);
+        content.rect(
+            x0 + inset,
+            top - side - box_h + inset,
+            side - 2.0 * inset,
+            box_h - 2.0 * inset,
+        );
+        content.stroke();
+        let mut inside: Vec<Item> = SCRATCH_CAPTION
+            .iter()
+            .map(|line| item(line, 1.0, 1, false))
+            .collect();
+        if let Some(pin) = &label.pin {
+            inside.push(item(&crate::domain::pin::group(pin), 1.3, 1, true));
+        }
+        let pad = 2.0 * inset;
+        blocks.push((
+            x0 + pad,
+            top - side - pad,
+            side - 2.0 * pad,
+            box_h - 2.0 * pad,
+            inside,
+        ));
+    }
     if g.footer {
         (serial.max_lines, tagline.max_lines) = (1, 1);
         let footer = vec![serial, tagline];
@@ -156,7 +192,8 @@ fn draw_label(
     } else {
         column.extend([serial, tagline]);
     }
-    blocks.push((text_x, top, text_w, side, column));
+    // Beside the QR and, on layouts with one, the scratch-off box.
+    blocks.push((text_x, top, text_w, side + g.scratch_h() * MM, column));
 
     content.set_line_width(0.0);
     content.begin_text();
@@ -213,6 +250,7 @@ mod tests {
                 product_name: NAMES[i % NAMES.len()].to_string(),
                 lot: format!("2024-VL-{i:03}"),
                 serial_grouped: format!("7K3Q M9XT MA0B 1C2D {i:04}"),
+                pin: Some(format!("{:08}", 31_415_926 + i)),
             })
             .collect()
     }
@@ -296,6 +334,29 @@ mod tests {
     }
 
     #[test]
+    fn the_pin_layout_prints_the_pin_in_its_scratch_box_and_not_in_the_qr() {
+        smoke(Layout::A4_3x8Pin, 24, 1);
+        let dir = tempfile::tempdir().unwrap();
+        let all = labels(24);
+        let pdf = write(dir.path(), Layout::A4_3x8Pin, &all);
+        let text = poppler("pdftotext", &["-f", "1", "-l", "1", &pdf, "-"]);
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in ["Cào lớp phủ / Scratch here", "3141 5926", "3141 5949"] {
+            assert!(flat.contains(needle), "{needle:?} not in {flat:?}");
+        }
+        for url in scan_page(&pdf, 1, Layout::A4_3x8Pin) {
+            assert!(!url.contains("3141"), "a PIN in the QR: {url}");
+        }
+        // Without the layout, no box and no PIN.
+        let plain = write(dir.path(), Layout::A4_3x8, &all);
+        let text = poppler("pdftotext", &["-f", "1", "-l", "1", &plain, "-"]);
+        assert!(
+            !text.contains("3141") && !text.contains("Scratch"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn a4_3x8_scans_and_reads_back() {
         smoke(Layout::A4_3x8, 30, 2);
     }
@@ -327,8 +388,14 @@ mod tests {
             product_name: "Bưởi Năm Roi loại đặc biệt xuất khẩu ".repeat(6),
             lot: "LÔ-2024-VĨNH-LONG-".repeat(8),
             serial_grouped: "7K3Q M9XT MA0B 1C2D 3E4F ".repeat(5),
+            pin: Some("12345678".into()),
         };
-        for layout in [Layout::A4_3x8, Layout::A4_4x10, Layout::Roll40x30] {
+        for layout in [
+            Layout::A4_3x8,
+            Layout::A4_4x10,
+            Layout::Roll40x30,
+            Layout::A4_3x8Pin,
+        ] {
             let g = layout.geometry();
             let all = vec![long.clone(); layout.per_page()];
             let pdf = write(dir.path(), layout, &all);

@@ -20,6 +20,7 @@ pub mod patch;
 pub mod product;
 pub mod product_link;
 pub mod serial_key;
+pub mod stamp_claim;
 pub mod stamp_roll;
 pub mod stamp_target;
 pub mod stats;

@@ -221,6 +221,11 @@ impl Lang {
         }
     }
 
+    /// The calendar day in Vietnam (UTC+7) of a UTC time.
+    pub fn day(self, utc: &NaiveDateTime) -> String {
+        self.date(&vietnam().from_utc_datetime(utc).date_naive())
+    }
+
     /// A UTC time shown in Vietnam's time (UTC+7), where the stamps are read.
     pub fn time(self, utc: &NaiveDateTime) -> String {
         let local = vietnam().from_utc_datetime(utc);

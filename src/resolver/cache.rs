@@ -48,6 +48,9 @@ pub struct RollFacts {
     roll_voided: bool,
     /// Indices of the roll's individually voided stamps, sorted.
     voided: Vec<i64>,
+    /// The roll's claimed stamps (index, first claim, later claims), sorted
+    /// by index. A claim bumps the change counter, so this stays current.
+    claims: Vec<(i64, chrono::NaiveDateTime, i32)>,
     /// The batch's record, shared by the batch's rolls.
     pub public: Arc<PublicRecord>,
 }
@@ -61,6 +64,26 @@ impl RollFacts {
     pub fn stamp_voided(&self, index: i64) -> bool {
         self.roll_voided || self.voided.binary_search(&index).is_ok()
     }
+
+    /// The stamp's scratch-off PIN claim, if it was claimed.
+    pub fn claim(&self, index: i64) -> Option<StampClaimed> {
+        self.claims
+            .binary_search_by_key(&index, |(i, _, _)| *i)
+            .ok()
+            .and_then(|at| self.claims.get(at))
+            .map(|(_, claimed_at, later_claims)| StampClaimed {
+                claimed_at: *claimed_at,
+                later_claims: *later_claims,
+            })
+    }
+}
+
+/// When a stamp was first claimed with its PIN, and how many correct PINs
+/// were entered after that (clone evidence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StampClaimed {
+    pub claimed_at: chrono::NaiveDateTime,
+    pub later_claims: i32,
 }
 
 /// A stamp found: its roll and its scans so far.
@@ -290,7 +313,9 @@ impl ResolverCache {
             .order(stamp_override::stamp_index)
             .select(stamp_override::stamp_index)
             .load::<i64>(conn)?;
+        let claims = crate::models::stamp_claim::claimed_in_roll(conn, number)?;
         let facts = Arc::new(RollFacts {
+            claims,
             roll_voided: roll.voided_at.is_some(),
             roll_id: roll.id,
             number,

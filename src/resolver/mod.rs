@@ -5,6 +5,7 @@
 
 mod baseline;
 pub mod cache;
+mod claim;
 mod images;
 pub mod links;
 pub mod page;
@@ -39,6 +40,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz/baseline", web::get().to(baseline::baseline))
         .route("/s/{serial}", get_or_head().to(short_link))
         .route("/S/{serial}", get_or_head().to(short_link))
+        .route("/s/{serial}/claim", web::post().to(claim::claim))
+        .route("/S/{serial}/claim", web::post().to(claim::claim))
         .route("/s/{serial}/qr.svg", web::get().to(images::svg))
         .route("/s/{serial}/qr.png", web::get().to(images::png))
         .route("/01/{tail:.*}", get_or_head().to(digital_link))
@@ -203,6 +206,12 @@ pub struct StampAnswer<'a> {
     pub checkers: i64,
     /// The client has checked this stamp before.
     pub checked_before: bool,
+    /// Whether the stamp was claimed with its scratch-off PIN, and when.
+    pub claimed: bool,
+    #[serde(serialize_with = "crate::time::utc_opt")]
+    pub claimed_at: Option<chrono::NaiveDateTime>,
+    /// Correct PINs entered after the first claim: evidence of a copy.
+    pub later_claims: i32,
     /// The only address to trust: type the printed code there.
     pub official_site: &'a str,
     #[serde(skip)]
@@ -420,14 +429,16 @@ async fn resolve_stamp(
     };
     let roll = &found.roll;
     let public = &roll.public;
+    let index = i64::from(stamp.index);
+    let claim = roll.claim(index);
     let facts = StampFacts {
         batch_recalled: public.record.recalled(),
-        stamp_voided: roll.stamp_voided(i64::from(stamp.index)),
+        stamp_voided: roll.stamp_voided(index),
         facility_suspended: public.record.facility_suspended(),
         checkers: found.stats.evidence.score,
+        later_claims: claim.map_or(0, |c| c.later_claims),
     };
     let verdict = verdict(&facts, &rule);
-    let index = i64::from(stamp.index);
     if let Answer::Default { .. } = answer {
         // The consumer page this redirects to records the scan.
         return Ok(links::default_redirect(
@@ -455,6 +466,9 @@ async fn resolve_stamp(
     let evidence = found.stats.evidence;
     let body = StampAnswer {
         verdict,
+        claimed: claim.is_some(),
+        claimed_at: claim.map(|c| c.claimed_at),
+        later_claims: claim.map_or(0, |c| c.later_claims),
         serial_grouped: group(&serial),
         scan_count: found.stats.count + i64::from(recorded),
         first_scanned_at: found

@@ -33,6 +33,8 @@ struct StampPage<'a> {
     tone: &'static str,
     /// Who has checked the stamp, in words.
     checked: String,
+    /// The day the stamp was claimed with its PIN (`_claim.html`).
+    claimed_on: Option<String>,
     record_html: &'a str,
 }
 
@@ -126,6 +128,7 @@ pub fn stamp(answer: &StampAnswer, english: bool, record_html: &str) -> String {
     });
     StampPage {
         checked: checked(answer, l),
+        claimed_on: answer.claimed_at.map(|t| l.day(&t)),
         tone: tone(answer.verdict),
         record_html,
         a: answer,

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod accounts;
 pub mod batches;
+pub mod claims;
 pub mod credentials;
 pub mod enterprises;
 pub mod epcis;

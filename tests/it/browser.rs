@@ -506,3 +506,101 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
     screenshot(&client, "08-consumer-recalled").await;
     client.close().await.expect("close the browser");
 }
+
+/// A consumer scratches a demo stamp's coating and types its PIN on the
+/// consumer page: the stamp is claimed; the page then says so in both
+/// languages, and a second entry of the PIN is answered as a copy's would be.
+#[actix_web::test]
+async fn a_consumer_claims_a_stamp_with_its_pin_in_a_real_browser() {
+    let app = TestApp::new();
+    let (_server, _port, demo_stamp) = serve(&app.database_url);
+    let (_driver, client) = browser().await;
+    let serial = demo_stamp
+        .rsplit('/')
+        .next()
+        .expect("a serial at the end of the stamp's address")
+        .to_ascii_uppercase();
+    // The server reads the serial keys this test's app made: its PINs are
+    // the ones the PIN file would list.
+    let stamp = app.state.codec.decode(&serial).expect("a genuine serial");
+    let pin = tracestamp::domain::pin::PinKey::new(&app.state.codec, stamp.key_id)
+        .expect("the stamp's key")
+        .pin(stamp.roll, stamp.index);
+    let wrong = format!("{}{}", &pin[..7], (pin.as_bytes()[7] - b'0' + 1) % 10);
+
+    client.goto(&format!("{demo_stamp}?lang=vi")).await.unwrap();
+    check_basics(&client, "stamp before the claim").await;
+    let label = text(&client, "label[for=pin]").await;
+    assert_eq!(label, "Nhập mã PIN dưới lớp cào");
+    let form = client
+        .form(Locator::Css("form[action$='/claim']"))
+        .await
+        .expect("the PIN form");
+    form.set_by_name("pin", &format!("{} {}", &pin[..4], &pin[4..]))
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    arrive(&client, "/claim").await;
+    assert_eq!(text(&client, "#claim-result").await, "Đã xác nhận tem");
+    assert!(text(&client, "section.verdict")
+        .await
+        .contains("Bạn là người đầu tiên xác nhận tem này"));
+    check_basics(&client, "claim vi").await;
+    screenshot(&client, "09-consumer-claimed-vi").await;
+
+    // The stamp's page says so now, in English too, and stays small.
+    client.goto(&format!("{demo_stamp}?lang=en")).await.unwrap();
+    assert!(text(&client, ".claimed")
+        .await
+        .starts_with("This stamp was already claimed on"));
+    demo_page_is_whole(&client, "en").await;
+    screenshot(&client, "10-consumer-stamp-claimed-en").await;
+    let form = client
+        .form(Locator::Css("form[action$='/claim']"))
+        .await
+        .unwrap();
+    form.set_by_name("pin", &wrong).await.unwrap();
+    form.submit().await.unwrap();
+    arrive(&client, "/claim").await;
+    assert_eq!(text(&client, "#claim-result").await, "Wrong PIN");
+    check_basics(&client, "wrong PIN en").await;
+    // The answer offers the form again: the right PIN is a second claim.
+    let form = client
+        .form(Locator::Css("form[action$='/claim']"))
+        .await
+        .unwrap();
+    form.set_by_name("pin", &pin).await.unwrap();
+    form.submit().await.unwrap();
+    // The address stays `/claim`: wait for the new answer's heading.
+    let mut heading = String::new();
+    for _ in 0..100 {
+        heading = text(&client, "#claim-result").await;
+        if heading != "Wrong PIN" {
+            break;
+        }
+        tokio_sleep(100).await;
+    }
+    assert_eq!(heading, "Already claimed");
+    assert!(text(&client, "section.verdict")
+        .await
+        .contains("This stamp was already claimed on"));
+    screenshot(&client, "11-consumer-already-claimed-en").await;
+    // Its language switch leads back to the stamp's page.
+    client
+        .find(Locator::Css("a[hreflang='vi']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrive(&client, "lang=vi").await;
+    assert!(text(&client, ".claimed")
+        .await
+        .starts_with("Tem này đã được xác nhận ngày"));
+    client.goto(&format!("{demo_stamp}?lang=vi")).await.unwrap();
+    assert!(text(&client, ".claimed")
+        .await
+        .starts_with("Tem này đã được xác nhận ngày"));
+    demo_page_is_whole(&client, "vi").await;
+    client.close().await.expect("close the browser");
+}

@@ -31,6 +31,7 @@ mod opendata;
 mod outage;
 mod oversight;
 mod pages;
+mod pin;
 mod registry;
 mod rules;
 mod soak;

@@ -533,14 +533,19 @@ async fn stated_limits_hold_in_both_directions() {
         template.replace("{id}", &id)
     };
     let base_query = |template: &str| match template {
-        t if t.ends_with("/serials") || t.ends_with("/labels.pdf") => "count=1",
+        t if t.ends_with("/serials") || t.ends_with("/pins") || t.ends_with("/labels.pdf") => {
+            "count=1"
+        }
         "/api/v1/scans" => "origin=none",
         _ => "",
     };
     // A count at its stated maximum on these streams millions of serials or
     // a 10,000-label PDF: its upper bound is checked on `stamp_range` itself.
     let too_large_at_limit = |template: &str, field: &str| {
-        field == "count" && (template.ends_with("/serials") || template.ends_with("/labels.pdf"))
+        field == "count"
+            && (template.ends_with("/serials")
+                || template.ends_with("/pins")
+                || template.ends_with("/labels.pdf"))
     };
 
     let mut checked = 0;
@@ -731,6 +736,7 @@ async fn stated_limits_hold_in_both_directions() {
     };
     for path in [
         "/api/v1/stamp-rolls/{id}/serials",
+        "/api/v1/stamp-rolls/{id}/pins",
         "/api/v1/stamp-rolls/{id}/labels.pdf",
     ] {
         let max = spec_max(path);

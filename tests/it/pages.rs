@@ -457,6 +457,11 @@ async fn a_producer_records_a_batch_through_the_portal() {
     assert!(shown.text.contains("Đóng gói"));
     assert!(shown.text.contains("Đóng thùng 10 kg"));
     assert!(shown.text.contains("labels.pdf?layout=a4-3x8&amp;count=24"));
+    // The PIN sheet and the PIN file are offered apart from the serial CSV.
+    assert!(shown
+        .text
+        .contains("labels.pdf?layout=a4-3x8-pin&amp;count=24"));
+    assert!(shown.text.contains("/pins\">Mã PIN (CSV)</a>"));
     let too_many = submit(
         &w.app,
         &format!("/portal/batches/{id}/rolls"),
