@@ -133,6 +133,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    nfc_tag (uid) {
+        uid -> Text,
+        roll_number -> BigInt,
+        stamp_index -> BigInt,
+        last_counter -> BigInt,
+        replays -> BigInt,
+        bound_by -> Nullable<Text>,
+        bound_at -> Timestamp,
+        last_tap_at -> Nullable<Timestamp>,
+        last_replay_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     scan (id) {
         id -> BigInt,
         roll_number -> Nullable<BigInt>,
@@ -332,6 +346,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_input,
     stamp_roll,
     stamp_override,
+    nfc_tag,
     scan,
     account,
     inspection,

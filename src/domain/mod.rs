@@ -9,5 +9,7 @@ pub mod id;
 pub mod kinds;
 pub mod link_type;
 pub mod serial;
+pub mod sun;
+pub mod tag_keys;
 pub mod validate;
 pub mod verdict;

@@ -165,6 +165,16 @@ impl SerialCodec {
         mac.finalize().into_bytes().into()
     }
 
+    /// Like [`Self::derive_secret`], but from the key with id `key_id`
+    /// (`None` if unknown): a secret tied to the stamps that key signed,
+    /// which must stay the same after a rotation (a roll's NFC tag keys).
+    pub fn derive_secret_with(&self, key_id: u8, label: &[u8]) -> Option<[u8; 32]> {
+        let mut mac = self.keys.get(usize::from(key_id))?.clone()?;
+        mac.update(b"/derive/");
+        mac.update(label);
+        Some(mac.finalize().into_bytes().into())
+    }
+
     pub fn current_key_id(&self) -> u8 {
         self.current
     }
