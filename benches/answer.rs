@@ -96,6 +96,7 @@ fn answers(c: &mut Criterion) {
         scan_count: 1,
         first_scanned_at: Some(at(date(2026, 11, 20), 9)),
         official_site: "https://tx.example.vn",
+        nfc_verified: false,
         record: &record,
     };
     // As the resolver's cache holds it: serialised once per record.

@@ -17,6 +17,7 @@ use std::fmt;
 use aes::cipher::{BlockDecryptMut, KeyIvInit};
 use aes::Aes128;
 use cmac::{Cmac, Mac};
+use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 /// Hex digits of the encrypted PICC data in a URL (16 bytes).
@@ -152,6 +153,58 @@ pub fn verify(
     }
 }
 
+/// The query parameter a tag mirrors its encrypted PICC data into.
+pub const PICC_PARAM: &str = "picc_data";
+/// The query parameter a tag mirrors its truncated MAC into.
+pub const MAC_PARAM: &str = "cmac";
+
+/// The URL to program into a tag: the stamp's URL with zeros where the tag
+/// mirrors its PICC data and MAC on every read.
+pub fn tap_url_template(stamp_url: &str) -> String {
+    format!(
+        "{stamp_url}?{PICC_PARAM}={}&{MAC_PARAM}={}",
+        "0".repeat(PICC_HEX),
+        "0".repeat(MAC_HEX)
+    )
+}
+
+/// Where the mirrored values sit in the tag's NDEF file, as SDM settings
+/// (ChangeFileSettings) ask: the file holds a 2-byte length, a short URI
+/// record header (`D1 01 len 55`), the URI prefix code, then the URL
+/// without the prefix it abbreviates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NdefLayout {
+    /// NDEF URI identifier code: 0x04 `https://`, 0x03 `http://`, 0x00 none.
+    pub uri_prefix: u8,
+    /// PICCDataOffset.
+    pub picc_data_offset: usize,
+    /// SDMMACOffset, and SDMMACInputOffset too: the MAC is over empty input.
+    pub mac_offset: usize,
+}
+
+impl NdefLayout {
+    /// Offsets of the values after `picc_key=` and `mac_key=` in `url`.
+    pub fn locate(url: &str, picc_key: &str, mac_key: &str) -> Option<Self> {
+        let (uri_prefix, stripped) = [(0x04, "https://"), (0x03, "http://")]
+            .into_iter()
+            .find(|(_, p)| url.len() >= p.len() && url[..p.len()].eq_ignore_ascii_case(p))
+            .map_or((0x00, url), |(code, p)| (code, &url[p.len()..]));
+        let after = |key: &str| stripped.find(&format!("{key}=")).map(|at| at + key.len() + 1);
+        // File bytes before the URL: length (2), record header (4), prefix code (1).
+        const HEADER: usize = 7;
+        Some(NdefLayout {
+            uri_prefix,
+            picc_data_offset: HEADER + after(picc_key)?,
+            mac_offset: HEADER + after(mac_key)?,
+        })
+    }
+
+    /// The layout of a URL made by [`tap_url_template`].
+    pub fn of(template: &str) -> Option<Self> {
+        Self::locate(template, PICC_PARAM, MAC_PARAM)
+    }
+}
+
 fn cmac(key: &Key, input: &[u8]) -> Key {
     let mut mac = <Cmac<Aes128> as cmac::digest::KeyInit>::new(key.into());
     mac.update(input);
@@ -216,6 +269,39 @@ mod tests {
         assert_eq!(
             verify(&ZERO, |_| ZERO, &example(), b"x"),
             Err(SunError::Mac)
+        );
+    }
+
+    /// AN12196's worked SDM configuration (ChangeFileSettings; the offsets
+    /// are also quoted by open-source NTAG 424 tools' tests): the URL
+    /// `https://choose.url.com/ntag424?e=<32 zeros>&c=<16 zeros>` puts the PICC
+    /// data at offset 0x20 and the MAC at 0x43 of the NDEF file.
+    #[test]
+    fn ndef_offsets_match_nxp_example() {
+        let url = format!(
+            "https://choose.url.com/ntag424?e={}&c={}",
+            "0".repeat(32),
+            "0".repeat(16)
+        );
+        assert_eq!(
+            NdefLayout::locate(&url, "e", "c"),
+            Some(NdefLayout {
+                uri_prefix: 0x04,
+                picc_data_offset: 0x20,
+                mac_offset: 0x43
+            })
+        );
+        let ours = tap_url_template("http://tx.example.vn/s/ABC");
+        assert_eq!(ours, format!("http://tx.example.vn/s/ABC?picc_data={}&cmac={}", "0".repeat(32), "0".repeat(16)));
+        let layout = NdefLayout::of(&ours).unwrap();
+        assert_eq!(layout.uri_prefix, 0x03);
+        assert_eq!(
+            &ours["http://".len() + layout.picc_data_offset - 7..][..PICC_HEX],
+            "0".repeat(PICC_HEX)
+        );
+        assert_eq!(
+            &ours["http://".len() + layout.mac_offset - 7..],
+            "0".repeat(MAC_HEX)
         );
     }
 
