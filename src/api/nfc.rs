@@ -38,7 +38,8 @@ async fn bind(
             "send the tags as Content-Type: text/csv, one line per tag: uid,serial".into(),
         ));
     }
-    let too_large = || AppError::PayloadTooLarge(format!("the file is larger than {MAX_BIND_BYTES} bytes"));
+    let too_large =
+        || AppError::PayloadTooLarge(format!("the file is larger than {MAX_BIND_BYTES} bytes"));
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| AppError::BadRequest(format!("unreadable body: {e}")))?;

@@ -85,7 +85,10 @@ impl SunMessage {
     }
 }
 
-fn hex_field<const N: usize>(field: &'static str, value: Option<&str>) -> Result<[u8; N], SunError> {
+fn hex_field<const N: usize>(
+    field: &'static str,
+    value: Option<&str>,
+) -> Result<[u8; N], SunError> {
     let malformed = |reason: String| SunError::Malformed { field, reason };
     let value = value.ok_or_else(|| malformed("missing".into()))?;
     if value.len() != 2 * N {
@@ -189,7 +192,11 @@ impl NdefLayout {
             .into_iter()
             .find(|(_, p)| url.len() >= p.len() && url[..p.len()].eq_ignore_ascii_case(p))
             .map_or((0x00, url), |(code, p)| (code, &url[p.len()..]));
-        let after = |key: &str| stripped.find(&format!("{key}=")).map(|at| at + key.len() + 1);
+        let after = |key: &str| {
+            stripped
+                .find(&format!("{key}="))
+                .map(|at| at + key.len() + 1)
+        };
         // File bytes before the URL: length (2), record header (4), prefix code (1).
         const HEADER: usize = 7;
         Some(NdefLayout {
@@ -292,7 +299,14 @@ mod tests {
             })
         );
         let ours = tap_url_template("http://tx.example.vn/s/ABC");
-        assert_eq!(ours, format!("http://tx.example.vn/s/ABC?picc_data={}&cmac={}", "0".repeat(32), "0".repeat(16)));
+        assert_eq!(
+            ours,
+            format!(
+                "http://tx.example.vn/s/ABC?picc_data={}&cmac={}",
+                "0".repeat(32),
+                "0".repeat(16)
+            )
+        );
         let layout = NdefLayout::of(&ours).unwrap();
         assert_eq!(layout.uri_prefix, 0x03);
         assert_eq!(
@@ -313,10 +327,19 @@ mod tests {
         };
         assert_eq!(field(SunMessage::parse(None, Some(MAC))), "picc_data");
         assert_eq!(field(SunMessage::parse(Some(PICC), None)), "cmac");
-        assert_eq!(field(SunMessage::parse(Some(&PICC[1..]), Some(MAC))), "picc_data");
-        assert_eq!(field(SunMessage::parse(Some(PICC), Some("94EED9EE6533708G"))), "cmac");
+        assert_eq!(
+            field(SunMessage::parse(Some(&PICC[1..]), Some(MAC))),
+            "picc_data"
+        );
+        assert_eq!(
+            field(SunMessage::parse(Some(PICC), Some("94EED9EE6533708G"))),
+            "cmac"
+        );
         // Multi-byte characters of the right byte length are not hex either.
-        assert_eq!(field(SunMessage::parse(Some(PICC), Some("ééééééé99"))), "cmac");
+        assert_eq!(
+            field(SunMessage::parse(Some(PICC), Some("ééééééé99"))),
+            "cmac"
+        );
         assert_eq!(
             SunMessage::parse(Some(&PICC.to_lowercase()), Some(MAC)),
             Ok(example())

@@ -262,8 +262,12 @@ async fn short_link(
             // Only a tap's URL carries these: the plain path does no more.
             let nfc_verified = query.picc_data.is_some() || query.cmac.is_some();
             if nfc_verified {
-                let tapped =
-                    tap::verify(&state, stamp, query.picc_data.as_deref(), query.cmac.as_deref());
+                let tapped = tap::verify(
+                    &state,
+                    stamp,
+                    query.picc_data.as_deref(),
+                    query.cmac.as_deref(),
+                );
                 if let Err(err) = tapped.await {
                     return Ok(tap::refusal(err, &answer, &state));
                 }

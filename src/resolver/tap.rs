@@ -29,8 +29,8 @@ pub async fn verify(
     })?;
     let keys = RollTagKeys::of_roll(&state.codec, stamp.key_id, stamp.roll)
         .ok_or_else(|| AppError::Internal(format!("no serial key {}", stamp.key_id)))?;
-    let picc = sun::verify(&keys.meta_read(), |uid| keys.file_read(uid), &message, b"")
-        .map_err(|e| {
+    let picc =
+        sun::verify(&keys.meta_read(), |uid| keys.file_read(uid), &message, b"").map_err(|e| {
             AppError::NotFound(format!(
                 "chip NFC không xác thực được, có thể là hàng giả / the NFC tag did not verify \
                  and may be counterfeit: {e}"

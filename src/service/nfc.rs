@@ -59,7 +59,10 @@ impl LineErrors {
         }
         self.lines.sort_by_key(|(line, _, _)| *line);
         let shown = self.lines.iter().take(MAX_LINE_ERRORS);
-        let mut en: Vec<String> = shown.clone().map(|(n, e, _)| format!("line {n}: {e}")).collect();
+        let mut en: Vec<String> = shown
+            .clone()
+            .map(|(n, e, _)| format!("line {n}: {e}"))
+            .collect();
         let mut vi: Vec<String> = shown.map(|(n, _, v)| format!("dòng {n}: {v}")).collect();
         if self.lines.len() > MAX_LINE_ERRORS {
             let more = self.lines.len() - MAX_LINE_ERRORS;
@@ -102,9 +105,8 @@ pub fn bind(
             "only a stamp's enterprise binds NFC tags to it".into(),
         ));
     }
-    let bindings = parse_bindings(codec, csv)?;
+    let (bindings, mut errors) = parse_bindings(codec, csv)?;
     audit::write_transaction(conn, |conn| {
-        let mut errors = LineErrors::default();
         let mut rolls: HashMap<u32, Option<StampRoll>> = HashMap::new();
         for b in &bindings {
             if !rolls.contains_key(&b.stamp.roll) {
@@ -145,12 +147,17 @@ pub fn bind(
                     "this serial is beyond the end of its roll",
                     "mã tem nằm ngoài cuộn tem",
                 ),
-                Some(_) if tagged.get(&b.stamp.roll).is_some_and(|t| t.contains(&index)) => errors
-                    .add(
+                Some(_)
+                    if tagged
+                        .get(&b.stamp.roll)
+                        .is_some_and(|t| t.contains(&index)) =>
+                {
+                    errors.add(
                         b.line,
                         "this stamp already has an NFC tag",
                         "tem này đã được gắn thẻ NFC",
-                    ),
+                    )
+                }
                 Some(_) => {}
             }
             if bound.contains(&b.uid) {
@@ -194,8 +201,10 @@ pub fn bind(
 }
 
 /// Reads the upload's lines, checking each on its own (shape, UID, serial
-/// MAC) and against the others (duplicates), before any database work.
-fn parse_bindings(codec: &SerialCodec, csv: &str) -> AppResult<Vec<Binding>> {
+/// MAC) and against the others (duplicates). Refuses the whole file if it
+/// is empty or too long; otherwise the lines that parsed and the errors of
+/// those that did not, to report with the database's findings.
+fn parse_bindings(codec: &SerialCodec, csv: &str) -> AppResult<(Vec<Binding>, LineErrors)> {
     let mut errors = LineErrors::default();
     let mut bindings = Vec::new();
     let mut first_uid: HashMap<String, usize> = HashMap::new();
@@ -277,8 +286,7 @@ fn parse_bindings(codec: &SerialCodec, csv: &str) -> AppResult<Vec<Binding>> {
             "tệp không có thẻ nào (mỗi dòng một thẻ: uid,serial)",
         ));
     }
-    errors.check()?;
-    Ok(bindings)
+    Ok((bindings, errors))
 }
 
 /// What the producer programs into one tag.
