@@ -3,6 +3,7 @@
 //! recording taps so that a replayed (copied) tap URL is refused and counted.
 //! The cryptography is in `domain::sun` and `domain::tag_keys`.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use diesel::Connection;
@@ -109,7 +110,7 @@ pub fn bind(
     audit::write_transaction(conn, |conn| {
         let mut rolls: HashMap<u32, Option<StampRoll>> = HashMap::new();
         for b in &bindings {
-            if !rolls.contains_key(&b.stamp.roll) {
+            if let Entry::Vacant(slot) = rolls.entry(b.stamp.roll) {
                 let roll = stamp_roll::by_number(conn, i64::from(b.stamp.roll))?;
                 let managed = match roll {
                     Some(roll) => match managed_batch(conn, caller, &roll.batch_id) {
@@ -119,7 +120,7 @@ pub fn bind(
                     },
                     None => None,
                 };
-                rolls.insert(b.stamp.roll, managed);
+                slot.insert(managed);
             }
         }
         let mut tagged: HashMap<u32, HashSet<i64>> = HashMap::new();

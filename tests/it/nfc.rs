@@ -191,7 +191,9 @@ async fn binding_checks_the_whole_file_and_binds_it_at_once() {
         s1 = serials[1],
         s2 = serials[2],
     );
+    let before = w.app.snapshot();
     let answer = upload(&w.app, &w.a.token, &bad).await.expect(422);
+    assert_eq!(w.app.snapshot(), before, "a refused upload writes nothing");
     let text = message(&answer);
     assert_eq!(answer.body["error"]["field"], "csv");
     for expected in [
@@ -224,7 +226,9 @@ async fn binding_checks_the_whole_file_and_binds_it_at_once() {
         "uid,serial\n04A1B2C3D4E501,{}\n04A1B2C3D4E509,{}\n",
         serials[3], serials[1]
     );
+    let before = w.app.snapshot();
     let answer = upload(&w.app, &w.a.token, &again).await.expect(422);
+    assert_eq!(w.app.snapshot(), before);
     let text = message(&answer);
     assert!(
         text.contains("line 2: tag 04A1B2C3D4E501 is already bound"),
