@@ -472,3 +472,48 @@ async fn forged_tampered_and_malformed_taps_are_refused() {
         .body;
     assert_eq!(plain["verdict"], "genuine");
 }
+
+#[actix_web::test]
+async fn producers_bind_tags_from_the_portal() {
+    use crate::pages::{csrf_of, page, submit};
+    let w = World::build().await;
+    let (roll_id, serials) = roll(&w, 2).await;
+    let path = format!("/portal/rolls/{roll_id}/nfc");
+    let form = page(&w.app, &path, Some(&w.a.token)).await.expect(200);
+    assert!(form.text.contains("Gắn thẻ NFC"));
+    let csrf = csrf_of(&form.text);
+    page(&w.app, &path, Some(&w.b.token)).await.expect(404);
+    let batch = page(
+        &w.app,
+        &format!("/portal/batches/{}", w.a.batch),
+        Some(&w.a.token),
+    )
+    .await
+    .expect(200);
+    assert!(batch.text.contains(&path));
+    assert!(batch
+        .text
+        .contains(&format!("/api/v1/stamp-rolls/{roll_id}/nfc-keys")));
+
+    // A bad line: the form again, the line named beside the field, nothing bound.
+    let bad = format!("04A1B2C3D4E501,{}\n04A1B2C3D4,{}\n", serials[0], serials[1]);
+    let refused = submit(&w.app, &path, &w.a.token, &[("csrf", &csrf), ("csv", &bad)]).await;
+    assert_eq!(refused.status.as_u16(), 422, "{}", refused.text);
+    assert!(refused.text.contains("dòng 2"), "{}", refused.text);
+    assert_eq!(tags(&w.app), 0);
+    let good = format!("04A1B2C3D4E501,{}\n", serials[0]);
+    submit(
+        &w.app,
+        &path,
+        &w.a.token,
+        &[("csrf", &csrf), ("csv", &good)],
+    )
+    .await
+    .expect(303);
+    assert_eq!(tag_row(&w.app, "04A1B2C3D4E501"), (-1, 0));
+    // Without the form token, nothing.
+    let other = format!("04A1B2C3D4E502,{}\n", serials[1]);
+    let forged = submit(&w.app, &path, &w.a.token, &[("csv", &other)]).await;
+    assert!(forged.status.is_client_error(), "{}", forged.status);
+    assert_eq!(tags(&w.app), 1);
+}
