@@ -14,7 +14,7 @@ pub mod scan_index;
 pub mod scans;
 mod tap;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::{guard, web, HttpRequest, HttpResponse};
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
@@ -260,7 +260,9 @@ async fn short_link(
     match state.codec.decode(&serial) {
         Ok(stamp) => {
             // Only a tap's URL carries these: the plain path does no more.
-            let nfc_verified = query.picc_data.is_some() || query.cmac.is_some();
+            // A HEAD (a link checker) must not use up the tap's counter.
+            let nfc_verified =
+                (query.picc_data.is_some() || query.cmac.is_some()) && req.method() != Method::HEAD;
             if nfc_verified {
                 let tapped = tap::verify(
                     &state,

@@ -329,6 +329,11 @@ async fn a_genuine_tap_verifies_and_a_replay_is_refused_and_counted() {
     let tag = Tag::from_row(&rows[0]);
     assert_eq!(tag.serial, serials[0]);
 
+    // A HEAD (a link checker) does not use the tap up.
+    let head = TestRequest::default().method(Method::HEAD).uri(&tag.url(1));
+    w.app.send_request(head).await.expect(200);
+    assert_eq!(tag_row(&w.app, "04DE5F1EACC040"), (-1, 0));
+
     // A genuine tap: the stamp's page, with the chip verified.
     let page = public(&w.app, &tag.url(1), "text/html").await.expect(200);
     assert!(page.text.contains("Chip NFC xác thực"), "{}", page.text);
