@@ -158,6 +158,7 @@ diesel::table! {
         client_class -> Text,
         verdict -> Text,
         tally -> Integer,
+        device -> Nullable<Text>,
     }
 }
 
