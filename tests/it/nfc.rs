@@ -332,6 +332,12 @@ async fn a_genuine_tap_verifies_and_a_replay_is_refused_and_counted() {
     // A HEAD (a link checker) does not use the tap up.
     let head = TestRequest::default().method(Method::HEAD).uri(&tag.url(1));
     w.app.send_request(head).await.expect(200);
+    // Nor does a load that is no check: the URL embedded as an image.
+    let embedded = TestRequest::default()
+        .uri(&tag.url(1))
+        .insert_header(("sec-fetch-dest", "image"));
+    let embedded = w.app.send_request(embedded).await.expect(200);
+    assert!(!embedded.text.contains("Chip NFC xác thực"));
     assert_eq!(tag_row(&w.app, "04DE5F1EACC040"), (-1, 0));
 
     // A genuine tap: the stamp's page, with the chip verified.
