@@ -101,6 +101,7 @@ fn answers(c: &mut Criterion) {
         claimed_at: None,
         later_claims: 0,
         official_site: "https://tx.example.vn",
+        nfc_verified: false,
         record: &record,
     };
     // As the resolver's cache holds it: serialised once per record.

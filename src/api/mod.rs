@@ -11,6 +11,7 @@ pub mod export;
 pub mod facilities;
 mod labels;
 mod monitoring;
+mod nfc;
 pub mod openapi;
 pub mod oversight;
 pub mod products;
@@ -36,6 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(products::routes)
                 .configure(batches::routes)
                 .configure(stamps::routes)
+                .configure(nfc::routes)
                 .configure(oversight::routes)
                 .configure(monitoring::routes)
                 .default_service(web::to(|| async {

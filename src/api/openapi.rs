@@ -21,6 +21,7 @@ use crate::domain::validate::PROVINCES;
 use crate::labels::sheet::MAX_LABELS_PER_PDF;
 use crate::models::page::MAX_PER_PAGE;
 use crate::models::stamp_roll::MAX_ROLL;
+use crate::service::nfc::{MAX_BIND_BYTES, MAX_BIND_ROWS};
 
 /// `GET /api/v1/openapi.json`.
 pub async fn document() -> HttpResponse {
@@ -35,6 +36,8 @@ struct Operation {
     summary: &'static str,
     query: Vec<Value>,
     body: Option<Value>,
+    /// The request body's media type.
+    body_media: &'static str,
     /// The success status and its JSON schema (`Null`: no JSON body).
     ok: (u16, Value),
     /// Media types the success answer takes besides JSON (a PDF, a CSV
@@ -57,6 +60,7 @@ fn op(
         summary,
         query: Vec::new(),
         body: None,
+        body_media: "application/json",
         ok: (200, Value::Null),
         media: Vec::new(),
         more: Vec::new(),
@@ -70,6 +74,12 @@ impl Operation {
     }
     fn body(mut self, schema: Value) -> Self {
         self.body = Some(schema);
+        self
+    }
+    /// A body of another media type than JSON (an uploaded CSV).
+    fn body_as(mut self, media_type: &'static str, schema: Value) -> Self {
+        self.body = Some(schema);
+        self.body_media = media_type;
         self
     }
     fn ok(mut self, status: u16, schema: Value) -> Self {
@@ -1326,6 +1336,24 @@ fn operations() -> Vec<Operation> {
         .query(stamps_range(MAX_LABELS_PER_PDF as i64))
         .media("application/pdf"),
         op(
+            "post",
+            "/nfc-tags",
+            "stamps",
+            "Bind NFC tags to the caller's stamps: a CSV of uid,serial (header optional), whole or not at all",
+        )
+        .body_as(
+            "text/csv",
+            json!({"type": "string", "maxLength": MAX_BIND_BYTES, "example": "uid,serial\n04DE5F1EACC040,0123456789ABCDEFGHJK\n"}),
+        )
+        .ok(200, record(&[("bound", json!({"type": "integer", "minimum": 1, "maximum": MAX_BIND_ROWS}))])),
+        op(
+            "get",
+            "/stamp-rolls/{id}/nfc-keys",
+            "stamps",
+            "Keys and NDEF URL template of a roll's bound NFC tags (CSV, secret)",
+        )
+        .media("text/csv"),
+        op(
             "get",
             "/alerts",
             "monitoring",
@@ -1412,8 +1440,9 @@ pub fn spec() -> Value {
             "responses": responses,
         });
         if let Some(body) = o.body {
-            operation["requestBody"] = json!({"required": true,
-                "content": {"application/json": {"schema": body}}});
+            let mut content = Map::new();
+            content.insert(o.body_media.into(), json!({ "schema": body }));
+            operation["requestBody"] = json!({"required": true, "content": content});
         }
         if matches!(o.path, "/openapi.json" | "/auth/login" | "/auth/reset") {
             operation["security"] = json!([]);

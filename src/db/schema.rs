@@ -147,6 +147,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    nfc_tag (uid) {
+        uid -> Text,
+        roll_number -> BigInt,
+        stamp_index -> BigInt,
+        last_counter -> BigInt,
+        replays -> BigInt,
+        bound_by -> Nullable<Text>,
+        bound_at -> Timestamp,
+        last_tap_at -> Nullable<Timestamp>,
+        last_replay_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     scan (id) {
         id -> BigInt,
         roll_number -> Nullable<BigInt>,
@@ -348,6 +362,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     stamp_roll,
     stamp_override,
     stamp_claim,
+    nfc_tag,
     scan,
     account,
     inspection,

@@ -11,5 +11,7 @@ pub mod kinds;
 pub mod link_type;
 pub mod pin;
 pub mod serial;
+pub mod sun;
+pub mod tag_keys;
 pub mod validate;
 pub mod verdict;

@@ -15,6 +15,7 @@ pub mod facility_move;
 pub mod genealogy;
 pub mod inspection;
 pub mod lot_alias;
+pub mod nfc_tag;
 pub mod page;
 pub mod patch;
 pub mod product;

@@ -10,6 +10,7 @@ pub mod frame;
 mod home;
 pub mod i18n;
 mod login;
+mod nfc;
 mod oversight;
 mod portal;
 mod session;

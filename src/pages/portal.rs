@@ -47,13 +47,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/batches/{id}/edit", web::post().to(update_batch))
             .route("/rolls/{id}/void", web::get().to(void_form))
             .route("/rolls/{id}/void", web::post().to(void_stamps))
+            .route("/rolls/{id}/nfc", web::get().to(super::nfc::bind_form))
+            .route("/rolls/{id}/nfc", web::post().to(super::nfc::bind))
             .route("/batches/{id}/events", web::post().to(record_event))
             .route("/batches/{id}/rolls", web::post().to(issue_roll)),
     );
 }
 
 /// The enterprise of a producer; other roles have their own portals.
-fn producer(user: &PageUser) -> Result<String, PageError> {
+pub(super) fn producer(user: &PageUser) -> Result<String, PageError> {
     match &user.caller.role {
         Role::Producer { enterprise_id } => Ok(enterprise_id.clone()),
         _ => Err(AppError::Forbidden("this page is for producers".into()).into()),
@@ -650,7 +652,7 @@ const VOID_FORM: &[Field] = &[
 ];
 
 /// The roll if it belongs to the producer's enterprise, and its batch's id.
-async fn own_roll(user: &PageUser, id: Id) -> Result<(StampRoll, String), PageError> {
+pub(super) async fn own_roll(user: &PageUser, id: Id) -> Result<(StampRoll, String), PageError> {
     let scope = user.caller.scope();
     Ok(user
         .state

@@ -163,6 +163,7 @@ fn notice_text(l: Lang, code: &str) -> Option<String> {
         "roll" => l.t("Đã cấp cuộn tem.", "Stamp roll issued."),
         "inspection" => l.t("Đã ghi kết quả kiểm tra.", "Inspection recorded."),
         "void" => l.t("Đã hủy tem.", "Stamps voided."),
+        "nfc" => l.t("Đã gắn thẻ NFC.", "NFC tags bound."),
         "suspended" => l.t("Đã đình chỉ cơ sở.", "Facility suspended."),
         "reinstated" => l.t("Đã cho cơ sở hoạt động lại.", "Facility reinstated."),
         "recalled" => l.t("Đã thu hồi lô hàng.", "Batch recalled."),

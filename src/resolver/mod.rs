@@ -13,8 +13,9 @@ pub mod public;
 pub mod record;
 pub mod scan_index;
 pub mod scans;
+mod tap;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::{guard, web, HttpRequest, HttpResponse};
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
@@ -104,6 +105,9 @@ pub struct ResolverQuery {
     link_type: Option<String>,
     format: Option<String>,
     lang: Option<String>,
+    /// A tap on the stamp's NFC tag mirrors these two (`domain::sun`).
+    picc_data: Option<String>,
+    cmac: Option<String>,
     /// The raw query less `linkType`, to append to a redirect's target.
     pass_on: String,
 }
@@ -122,6 +126,10 @@ impl ResolverQuery {
                 query.format.get_or_insert_with(value);
             } else if key.eq_ignore_ascii_case("lang") {
                 query.lang.get_or_insert_with(value);
+            } else if key == crate::domain::sun::PICC_PARAM {
+                query.picc_data.get_or_insert_with(value);
+            } else if key == crate::domain::sun::MAC_PARAM {
+                query.cmac.get_or_insert_with(value);
             }
             if !query.pass_on.is_empty() {
                 query.pass_on.push('&');
@@ -214,6 +222,10 @@ pub struct StampAnswer<'a> {
     pub later_claims: i32,
     /// The only address to trust: type the printed code there.
     pub official_site: &'a str,
+    /// This request was a verified tap on the stamp's NFC tag; absent
+    /// from the JSON otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub nfc_verified: bool,
     #[serde(skip)]
     pub record: &'a BatchRecord,
 }
@@ -262,8 +274,31 @@ async fn short_link(
     let serial = path.into_inner().to_ascii_uppercase();
     match state.codec.decode(&serial) {
         Ok(stamp) => {
+            // Only a tap's URL carries these: the plain path does no more.
+            // A HEAD (a link checker) or a load that is no check (an
+            // embedded or prefetched URL) must not use up the tap's counter.
+            let nfc_verified = (query.picc_data.is_some() || query.cmac.is_some())
+                && req.method() != Method::HEAD
+                && is_a_check(&req);
+            if nfc_verified {
+                let tapped = tap::verify(
+                    &state,
+                    stamp,
+                    query.picc_data.as_deref(),
+                    query.cmac.as_deref(),
+                );
+                if let Err(err) = tapped.await {
+                    return Ok(tap::refusal(err, &answer, &state));
+                }
+            }
             let anchor = format!("{}/s/{serial}", state.config.base_url());
-            resolve_stamp(&req, &state, stamp, serial, None, anchor, answer, &query).await
+            let stamp = Resolving {
+                stamp,
+                serial,
+                link: None,
+                nfc_verified,
+            };
+            resolve_stamp(&req, &state, stamp, anchor, answer, &query).await
         }
         Err(err) => refuse(&req, &state, &serial, err, &answer),
     }
@@ -289,17 +324,13 @@ async fn digital_link(req: HttpRequest, state: web::Data<AppState>) -> AppResult
     let serial = serial.to_ascii_uppercase();
     match state.codec.decode(&serial) {
         Ok(stamp) => {
-            resolve_stamp(
-                &req,
-                &state,
+            let stamp = Resolving {
                 stamp,
                 serial,
-                Some(link),
-                anchor,
-                answer,
-                &query,
-            )
-            .await
+                link: Some(link),
+                nfc_verified: false,
+            };
+            resolve_stamp(&req, &state, stamp, anchor, answer, &query).await
         }
         // Not shaped like our serials: a valid key we did not issue, so the
         // answer walks up to the lot or the product (404 if not ours).
@@ -352,10 +383,11 @@ fn unknown_answer(
         _ => HttpResponse::build(status).json(UnknownAnswer {
             verdict: Verdict::Unknown,
             error: UnknownReason {
-                code: if status == StatusCode::BAD_REQUEST {
-                    "bad_request"
-                } else {
-                    "not_found"
+                code: match status {
+                    StatusCode::BAD_REQUEST => "bad_request",
+                    // A replayed NFC tap (`tap`).
+                    StatusCode::CONFLICT => "replayed",
+                    _ => "not_found",
                 },
                 message: reason,
             },
@@ -364,17 +396,30 @@ fn unknown_answer(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The stamp a request names, as decoded, and how it was reached.
+struct Resolving {
+    stamp: StampRef,
+    serial: String,
+    /// The Digital Link it came by, if not the short form.
+    link: Option<DigitalLink>,
+    /// A verified tap on the stamp's NFC tag (`tap::verify`).
+    nfc_verified: bool,
+}
+
 async fn resolve_stamp(
     req: &HttpRequest,
     state: &AppState,
-    stamp: StampRef,
-    serial: String,
-    link: Option<DigitalLink>,
+    resolving: Resolving,
     anchor: String,
     answer: Answer,
     query: &ResolverQuery,
 ) -> AppResult<HttpResponse> {
+    let Resolving {
+        stamp,
+        serial,
+        link,
+        nfc_verified,
+    } = resolving;
     let rule = state.config.clone_rule();
     let origin = origin_of(req, state);
     let recorded = is_a_check(req);
@@ -478,6 +523,7 @@ async fn resolve_stamp(
         checkers: evidence.checkers,
         checked_before: evidence.returning,
         official_site: state.config.base_url(),
+        nfc_verified,
         serial,
         record: &public.record,
     };

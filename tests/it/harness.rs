@@ -232,6 +232,7 @@ impl TestApp {
                 "audit_log".into(),
                 n(audit_log::table.count().get_result(c)),
             ),
+            ("nfc_tag".into(), n(nfc_tag::table.count().get_result(c))),
         ]
     }
 }

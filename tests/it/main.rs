@@ -25,6 +25,7 @@ mod headers;
 mod isolation;
 mod labels;
 mod limits;
+mod nfc;
 mod observe;
 mod openapi;
 mod opendata;

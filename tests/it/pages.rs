@@ -12,7 +12,7 @@ use crate::world::World;
 
 const SESSION: &str = "tracestamp_session";
 
-async fn page(app: &TestApp, path: &str, session: Option<&str>) -> Answer {
+pub async fn page(app: &TestApp, path: &str, session: Option<&str>) -> Answer {
     let mut req = TestRequest::default().method(Method::GET).uri(path);
     if let Some(s) = session {
         req = req.cookie(Cookie::new(SESSION, s.to_owned()));
@@ -20,7 +20,7 @@ async fn page(app: &TestApp, path: &str, session: Option<&str>) -> Answer {
     app.send_request(req).await
 }
 
-async fn submit(app: &TestApp, path: &str, session: &str, fields: &[(&str, &str)]) -> Answer {
+pub async fn submit(app: &TestApp, path: &str, session: &str, fields: &[(&str, &str)]) -> Answer {
     let req = TestRequest::default()
         .method(Method::POST)
         .uri(path)
@@ -30,7 +30,7 @@ async fn submit(app: &TestApp, path: &str, session: &str, fields: &[(&str, &str)
 }
 
 /// The CSRF token a page's forms carry.
-fn csrf_of(html: &str) -> String {
+pub fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let start = html
         .find(marker)
