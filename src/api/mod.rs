@@ -14,6 +14,7 @@ mod monitoring;
 pub mod openapi;
 pub mod oversight;
 pub mod products;
+mod reports;
 pub mod stamps;
 
 use actix_web::http::header;
@@ -38,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(stamps::routes)
                 .configure(oversight::routes)
                 .configure(monitoring::routes)
+                .configure(reports::routes)
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(crate::error::AppError::NotFound(
                         "no such API route".into(),

@@ -7,6 +7,7 @@ pub mod gs1;
 pub mod gtin;
 pub mod id;
 pub mod kinds;
+pub mod photo;
 pub mod link_type;
 pub mod serial;
 pub mod validate;

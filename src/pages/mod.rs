@@ -6,12 +6,14 @@
 mod admin;
 mod chart;
 mod forms;
+mod form_token;
 pub mod frame;
 mod home;
 pub mod i18n;
 mod login;
 mod oversight;
 mod portal;
+pub mod reports;
 mod session;
 pub mod timeline;
 
@@ -35,6 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/static/products/{name}", web::get().to(product_picture))
     .configure(home::routes)
     .configure(login::routes)
+    .configure(reports::routes)
     .configure(portal::routes)
     .configure(oversight::routes)
     .configure(admin::routes);

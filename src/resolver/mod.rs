@@ -321,19 +321,21 @@ fn refuse(
     } else {
         StatusCode::NOT_FOUND
     };
-    Ok(unknown_answer(status, &err.to_string(), answer, state))
+    let code = if serial.chars().count() <= 64 { serial } else { "" };
+    Ok(unknown_answer(status, &err.to_string(), code, answer, state))
 }
 
 fn unknown_answer(
     status: StatusCode,
     reason: &str,
+    code: &str,
     answer: &Answer,
     state: &AppState,
 ) -> HttpResponse {
     match answer {
         Answer::Html { english } | Answer::Default { english } => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
-            .body(page::unknown(*english, reason, state.config.base_url())),
+            .body(page::unknown(*english, reason, code, state.config.base_url())),
         _ => HttpResponse::build(status).json(UnknownAnswer {
             verdict: Verdict::Unknown,
             error: UnknownReason {
@@ -404,6 +406,7 @@ async fn resolve_stamp(
         return Ok(unknown_answer(
             StatusCode::NOT_FOUND,
             "this stamp code was never issued",
+            &serial,
             &answer,
             state,
         ));

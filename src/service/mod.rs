@@ -14,4 +14,5 @@ pub mod epcis;
 pub mod facilities;
 pub mod oversight;
 pub mod products;
+pub mod reports;
 pub mod stamps;
