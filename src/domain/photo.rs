@@ -124,7 +124,10 @@ mod tests {
     fn text_and_truncated_pictures_are_not_images() {
         assert_eq!(clean(b"hello, not a picture"), Err(PhotoError::NotAnImage));
         let whole = png(10, 10);
-        assert_eq!(clean(&whole[..whole.len() / 2]), Err(PhotoError::NotAnImage));
+        assert_eq!(
+            clean(&whole[..whole.len() / 2]),
+            Err(PhotoError::NotAnImage)
+        );
         assert_eq!(
             clean(&vec![0u8; MAX_UPLOAD_BYTES + 1]),
             Err(PhotoError::TooLarge)

@@ -77,18 +77,18 @@ type Columns = (
 
 fn columns() -> Columns {
     (
-    fake_report::id,
-    fake_report::code,
-    fake_report::roll_id,
-    fake_report::stamp_index,
-    fake_report::batch_id,
-    fake_report::enterprise_id,
-    fake_report::province,
-    fake_report::shop_name,
-    fake_report::shop_address,
-    fake_report::phone,
-    fake_report::photo.is_not_null(),
-    fake_report::reported_at,
+        fake_report::id,
+        fake_report::code,
+        fake_report::roll_id,
+        fake_report::stamp_index,
+        fake_report::batch_id,
+        fake_report::enterprise_id,
+        fake_report::province,
+        fake_report::shop_name,
+        fake_report::shop_address,
+        fake_report::phone,
+        fake_report::photo.is_not_null(),
+        fake_report::reported_at,
     )
 }
 

@@ -66,7 +66,8 @@ impl FormToken {
     /// Whether a posted form's token is the one its cookie holds, and ours.
     pub fn is_fresh(&self, req: &HttpRequest, state: &AppState, presented: &str) -> bool {
         req.cookie(self.cookie).is_some_and(|c| {
-            self.is_ours(state, c.value()) && constant_time_eq(c.value().as_bytes(), presented.as_bytes())
+            self.is_ours(state, c.value())
+                && constant_time_eq(c.value().as_bytes(), presented.as_bytes())
         })
     }
 }

@@ -5,8 +5,8 @@
 
 mod admin;
 mod chart;
-mod forms;
 mod form_token;
+mod forms;
 pub mod frame;
 mod home;
 pub mod i18n;

@@ -52,10 +52,8 @@ pub struct ReportLink {
 impl ReportLink {
     /// The link's target: the form with the code, in the page's language.
     pub fn href(&self, l: &Lang) -> String {
-        let code = percent_encoding::utf8_percent_encode(
-            &self.code,
-            percent_encoding::NON_ALPHANUMERIC,
-        );
+        let code =
+            percent_encoding::utf8_percent_encode(&self.code, percent_encoding::NON_ALPHANUMERIC);
         format!("/report?code={code}&lang={}", l.code())
     }
 }
@@ -203,9 +201,8 @@ async fn read_form(mut body: Multipart) -> Result<(ReportInput, String), (Report
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(e) => {
-                let err = AppError::BadRequest(format!(
-                    "biểu mẫu không đọc được / unreadable form: {e}"
-                ));
+                let err =
+                    AppError::BadRequest(format!("biểu mẫu không đọc được / unreadable form: {e}"));
                 return Err((v, err));
             }
         };
@@ -285,10 +282,9 @@ async fn submit(req: HttpRequest, state: web::Data<AppState>, body: Multipart) -
                 "You have sent many reports in the last hour. Please try again in {retry_after} s."
             ),
         );
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from(retry_after),
-        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
         return Ok(response);
     }
     let (input, csrf) = match read_form(body).await {
@@ -307,7 +303,13 @@ async fn submit(req: HttpRequest, state: web::Data<AppState>, body: Multipart) -
             )
             .to_owned(),
         );
-        return page(&req, &state, StatusCode::FORBIDDEN, typed(&input), Some(err));
+        return page(
+            &req,
+            &state,
+            StatusCode::FORBIDDEN,
+            typed(&input),
+            Some(err),
+        );
     }
     let kept = typed(&input);
     let outcome = match web::block(move || reports::check(input)).await {

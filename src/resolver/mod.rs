@@ -321,8 +321,18 @@ fn refuse(
     } else {
         StatusCode::NOT_FOUND
     };
-    let code = if serial.chars().count() <= 64 { serial } else { "" };
-    Ok(unknown_answer(status, &err.to_string(), code, answer, state))
+    let code = if serial.chars().count() <= 64 {
+        serial
+    } else {
+        ""
+    };
+    Ok(unknown_answer(
+        status,
+        &err.to_string(),
+        code,
+        answer,
+        state,
+    ))
 }
 
 fn unknown_answer(
@@ -335,7 +345,12 @@ fn unknown_answer(
     match answer {
         Answer::Html { english } | Answer::Default { english } => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
-            .body(page::unknown(*english, reason, code, state.config.base_url())),
+            .body(page::unknown(
+                *english,
+                reason,
+                code,
+                state.config.base_url(),
+            )),
         _ => HttpResponse::build(status).json(UnknownAnswer {
             verdict: Verdict::Unknown,
             error: UnknownReason {

@@ -72,7 +72,9 @@ pub fn check(input: ReportInput) -> AppResult<CheckedReport> {
     let shop_name = v::text("shop_name", &input.shop_name, MAX_SHOP_NAME).map_err(|_| {
         refuse(
             "shop_name",
-            format!("say where you bought it: the shop's name (at most {MAX_SHOP_NAME} characters)"),
+            format!(
+                "say where you bought it: the shop's name (at most {MAX_SHOP_NAME} characters)"
+            ),
             format!("Cho biết nơi mua: tên cửa hàng (tối đa {MAX_SHOP_NAME} ký tự)"),
         )
     })?;
@@ -217,17 +219,16 @@ pub fn submit(
 ) -> AppResult<Receipt> {
     audit::write_transaction(conn, |conn| {
         let owner = stamp_owner(conn, codec, &report.code)?;
-        let province = match (&owner, report.province) {
-            (Some(o), _) => o.province.clone(),
-            (None, Some(chosen)) => chosen,
-            (None, None) => {
-                return Err(refuse(
+        let province =
+            match (&owner, report.province) {
+                (Some(o), _) => o.province.clone(),
+                (None, Some(chosen)) => chosen,
+                (None, None) => return Err(refuse(
                     "province",
                     "this code is not one of our stamps: choose the province where you bought it",
                     "Mã này không phải tem của hệ thống: hãy chọn tỉnh, thành phố nơi mua",
-                ))
-            }
-        };
+                )),
+            };
         let row = NewFakeReport {
             id: crate::domain::id::new_id(),
             code: owner

@@ -30,6 +30,7 @@ mod opendata;
 mod oversight;
 mod pages;
 mod registry;
+mod reports;
 mod rules;
 mod soak;
 mod stamps;
