@@ -163,8 +163,9 @@ fn shown_error(l: Lang, err: &AppError) -> (String, String) {
 /// Whether the browser says the post comes from another site. Browsers send
 /// `Sec-Fetch-Site` with every request and `Origin` with every POST; a
 /// client that sends neither (an old browser, a script) still needs the
-/// signed token.
-fn cross_site(req: &HttpRequest) -> bool {
+/// signed token. Our own origin is the request's host, or the public base
+/// URL's (a proxy may pass the request on under another `Host`).
+fn cross_site(req: &HttpRequest, official: &str) -> bool {
     let headers = req.headers();
     let fetch_site = headers
         .get("sec-fetch-site")
@@ -175,13 +176,15 @@ fn cross_site(req: &HttpRequest) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return false;
     };
+    let authority = |url: &str| {
+        url.split_once("://")
+            .map(|(_, rest)| rest.split('/').next().unwrap_or("").to_ascii_lowercase())
+    };
+    let Some(from) = origin.to_str().ok().and_then(authority) else {
+        return true;
+    };
     let host = req.connection_info().host().to_ascii_lowercase();
-    let authority = origin
-        .to_str()
-        .ok()
-        .and_then(|o| o.split_once("://"))
-        .map(|(_, rest)| rest.to_ascii_lowercase());
-    authority.as_deref() != Some(host.as_str())
+    from != host && Some(from) != authority(official)
 }
 
 /// A refusal before the body is read: a short page in both languages.
@@ -263,7 +266,7 @@ fn typed(v: &ReportInput) -> ReportInput {
 
 async fn submit(req: HttpRequest, state: web::Data<AppState>, body: Multipart) -> PageResult {
     let l = lang_of(&req);
-    if cross_site(&req) {
+    if cross_site(&req, state.config.base_url()) {
         return Ok(refused(
             StatusCode::FORBIDDEN,
             "Biểu mẫu này chỉ gửi được từ trang của chúng tôi.",

@@ -639,6 +639,13 @@ async fn posts_from_another_site_or_without_our_token_are_refused() {
         .await
         .expect(400);
     assert_eq!(stored(&w.app), 0);
+    // Behind a proxy that passes requests on under its own Host, the
+    // public base URL's origin is still ours.
+    let proxied = post(&open, "198.51.100.52", "vi", &fields, None)
+        .insert_header((header::HOST, "backend.internal:8080"))
+        .insert_header((header::ORIGIN, w.app.state.config.base_url().to_owned()));
+    w.app.send_request(proxied).await.expect(303);
+    assert_eq!(stored(&w.app), 1);
 }
 
 #[actix_web::test]
