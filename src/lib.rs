@@ -83,6 +83,7 @@ impl AppState {
         let origin_salt = codec.derive_secret(b"tracestamp/scan-origin/v1");
         let metrics =
             Metrics::new().map_err(|e| AppError::Config(format!("metrics registry: {e}")))?;
+        let scan_capacity = config.scan_buffer_max;
         Ok(AppState {
             pool,
             resolver: Arc::new(ResolverCache::new(config.resolver_cache_interval())),
@@ -91,7 +92,7 @@ impl AppState {
             clients: Arc::new(ClientAddresses::new(&config.trusted_proxies)),
             config,
             codec: Arc::new(codec),
-            scans: Arc::new(ScanBuffer::default()),
+            scans: Arc::new(ScanBuffer::new(scan_capacity)),
             origin_salt: Arc::new(origin_salt),
             queries,
         })

@@ -144,6 +144,7 @@ diesel::table! {
         client_class -> Text,
         verdict -> Text,
         tally -> Integer,
+        device -> Nullable<Text>,
     }
 }
 

@@ -107,6 +107,7 @@ pub struct Metrics {
     scrape: Mutex<()>,
     scan_flush: Histogram,
     scans_written: IntCounter,
+    scans_dropped: IntCounter,
     scan_buffer: IntGauge,
     cache_hits: IntCounter,
     cache_misses: IntCounter,
@@ -158,6 +159,10 @@ impl Metrics {
             scrape: Mutex::new(()),
             scan_flush,
             scans_written: counter("scans_written_total", "Scans written to the database")?,
+            scans_dropped: counter(
+                "scans_dropped_total",
+                "Scans answered but dropped because the buffer was full (SCAN_BUFFER_MAX)",
+            )?,
             scan_buffer: gauge(
                 "scan_buffer_depth",
                 "Scans answered but not yet written (lost if the node is killed)",
@@ -189,6 +194,7 @@ impl Metrics {
         r.register(Box::new(metrics.scan_flush.clone()))?;
         for c in [
             &metrics.scans_written,
+            &metrics.scans_dropped,
             &metrics.cache_hits,
             &metrics.cache_misses,
         ] {
@@ -251,6 +257,7 @@ impl Metrics {
         catch_up(&self.cache_hits, state.resolver.hits());
         catch_up(&self.cache_misses, state.resolver.misses());
         self.scan_buffer.set(gauge_value(state.scans.depth()));
+        catch_up(&self.scans_dropped, state.scans.dropped());
         let pool = state.pool.state();
         self.pool_connections.set(i64::from(pool.connections));
         self.pool_idle.set(i64::from(pool.idle_connections));

@@ -9,13 +9,14 @@ use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::io::Write;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 use crate::db::schema::scan;
 use crate::db::DbConnection;
 use crate::domain::verdict::Verdict;
 
-/// Rows per multi-row insert on PostgreSQL: 8 bound values each, under its
+/// Rows per multi-row insert on PostgreSQL: 10 bound values each, under its
 /// 65,535 per statement.
 const FLUSH_ROWS: usize = 1000;
 
@@ -31,6 +32,8 @@ pub struct NewScan {
     pub serial: ScannedCode,
     pub scanned_at: NaiveDateTime,
     pub origin: Option<Origin>,
+    /// The salted hash of the device token in our cookie, when sent.
+    pub device: Option<u64>,
     pub client_class: &'static str,
     pub verdict: Verdict,
 }
@@ -86,38 +89,87 @@ const UNKNOWN_KEPT_PER_ORIGIN: i32 = 64;
 /// size rather than a doubled vector kept after it.
 const CHUNK: usize = 1024;
 
-#[derive(Debug, Default)]
+/// Scans answered but not yet written. Bounded: while the database is
+/// unreachable the flusher puts every failed flush back, and scans keep
+/// arriving; past `capacity` new scans are refused and counted (`dropped`,
+/// exported as `tracestamp_scans_dropped_total`), so that an outage costs
+/// at most `capacity` scans' memory (about 130 bytes each) rather than the
+/// node. What was accepted is never dropped: a failed flush goes back whole.
+#[derive(Debug)]
 pub struct ScanBuffer {
-    pending: Mutex<Vec<Vec<NewScan>>>,
+    pending: Mutex<Pending>,
+    capacity: usize,
+    dropped: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    chunks: Vec<Vec<NewScan>>,
+    /// Scans in `chunks`.
+    held: usize,
 }
 
 impl ScanBuffer {
-    pub fn push(&self, scan: NewScan) {
-        if let Ok(mut pending) = self.pending.lock() {
-            match pending.last_mut() {
-                Some(chunk) if chunk.len() < CHUNK => chunk.push(scan),
-                _ => {
-                    let mut chunk = Vec::with_capacity(CHUNK);
-                    chunk.push(scan);
-                    pending.push(chunk);
-                }
+    /// A buffer holding at most `capacity` scans (`SCAN_BUFFER_MAX`).
+    pub fn new(capacity: usize) -> Self {
+        ScanBuffer {
+            pending: Mutex::new(Pending::default()),
+            capacity,
+            dropped: AtomicU64::new(0),
+        }
+    }
+
+    /// The buffer. A panic while it was held (none is expected: only pushes
+    /// and moves of whole chunks happen under it) leaves it consistent, so
+    /// it is used on rather than every later scan silently lost.
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Buffers a scan; `false` when the buffer is full and the scan was
+    /// dropped (counted).
+    pub fn push(&self, scan: NewScan) -> bool {
+        let mut pending = self.lock();
+        if pending.held >= self.capacity {
+            drop(pending);
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        pending.held += 1;
+        match pending.chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(scan),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(scan);
+                pending.chunks.push(chunk);
             }
         }
+        true
     }
 
     /// Scans waiting to be written (read at a scrape of `/metrics`).
     pub fn depth(&self) -> usize {
-        self.pending
-            .lock()
-            .map(|p| p.iter().map(Vec::len).sum())
-            .unwrap_or(0)
+        self.lock().held
+    }
+
+    /// Scans refused since start because the buffer was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 
     fn take(&self) -> Vec<Vec<NewScan>> {
-        self.pending
-            .lock()
-            .map(|mut p| std::mem::take(&mut *p))
-            .unwrap_or_default()
+        let mut pending = self.lock();
+        pending.held = 0;
+        std::mem::take(&mut pending.chunks)
+    }
+
+    /// Puts a flush that failed back, ahead of what arrived meanwhile, so
+    /// that scans keep their order.
+    fn put_back(&self, mut chunks: Vec<Vec<NewScan>>) {
+        let mut pending = self.lock();
+        pending.held += chunks.iter().map(Vec::len).sum::<usize>();
+        chunks.append(&mut pending.chunks);
+        pending.chunks = chunks;
     }
 
     /// Writes what is buffered in one transaction; on failure the scans are
@@ -137,6 +189,7 @@ impl ScanBuffer {
                 scan::scanned_at.eq(r.scanned_at),
                 scan::origin_hash.eq(r.origin.map(|o| origin_hex(o.network))),
                 scan::origin_region.eq(r.origin.map(|o| origin_hex(o.region))),
+                scan::device.eq(r.device.map(origin_hex)),
                 scan::client_class.eq(r.client_class),
                 scan::verdict.eq(r.verdict.as_str()),
                 scan::tally.eq(tally),
@@ -181,9 +234,7 @@ impl ScanBuffer {
             Ok(scans)
         });
         if written.is_err() {
-            if let Ok(mut pending) = self.pending.lock() {
-                pending.extend(chunks);
-            }
+            self.put_back(chunks);
         }
         written
     }
@@ -214,6 +265,19 @@ fn fold_unknown_floods<'a>(
         }
     }
     rows
+}
+
+/// A device token (`resolver::DEVICE_COOKIE`) as kept: salted and hashed
+/// like an origin, so that no stored value is the cookie itself.
+pub fn device_hash(token: &str, salt: &[u8]) -> u64 {
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update(b"device:");
+    h.update(token.as_bytes());
+    let digest = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first)
 }
 
 /// Coarse origins of a client address, hashed with a secret salt so the
@@ -251,6 +315,10 @@ pub fn origins(ip: IpAddr, salt: &[u8]) -> Origin {
 }
 
 /// What kind of client scanned, from its User-Agent.
+/// The class of clients that are programs (crawlers, link previews, HTTP
+/// libraries): their loads are recorded but name no checker.
+pub const TOOL: &str = "tool";
+
 pub fn client_class(user_agent: &str) -> &'static str {
     let ua = user_agent.to_ascii_lowercase();
     if ua.is_empty() {
@@ -259,7 +327,7 @@ pub fn client_class(user_agent: &str) -> &'static str {
         .iter()
         .any(|b| ua.contains(b))
     {
-        "tool"
+        TOOL
     } else if ["mobile", "android", "iphone", "zalo"]
         .iter()
         .any(|m| ua.contains(m))

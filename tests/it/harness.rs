@@ -78,6 +78,14 @@ impl TestApp {
         }
     }
 
+    /// The PostgreSQL admin URL and this test's database name, when on
+    /// PostgreSQL (for tests that must act on the database server itself).
+    pub fn postgres_admin(&self) -> Option<(&str, &str)> {
+        self.pg
+            .as_ref()
+            .map(|(url, name)| (url.as_str(), name.as_str()))
+    }
+
     pub fn conn(&self) -> tracestamp::db::PooledConnection {
         self.state.pool.get().expect("pooled connection")
     }

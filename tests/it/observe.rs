@@ -163,6 +163,11 @@ async fn metrics_count_requests_scans_the_cache_the_pool_and_the_audit_log() {
         value(s, "tracestamp_scans_written_total", &[]).unwrap_or(0.0)
     };
     assert_eq!(scans_written(&after) - scans_written(&during), 2.0);
+    assert_eq!(
+        value(&after, "tracestamp_scans_dropped_total", &[]),
+        Some(0.0),
+        "none dropped, and the counter is exported"
+    );
     let flush_count = |s: &prometheus_parse::Scrape| {
         value(s, "tracestamp_scan_flush_seconds", &[]).unwrap_or(0.0)
     };
