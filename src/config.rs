@@ -87,6 +87,11 @@ pub struct Config {
     #[arg(long, env = "RESOLVER_RATE_BURST", default_value_t = 100)]
     pub resolver_rate_burst: u32,
 
+    /// Reports of suspected fakes one client address may send per hour
+    /// (answered 429 past it, nothing stored); 0 turns the limit off.
+    #[arg(long, env = "REPORT_RATE_PER_HOUR", default_value_t = 5)]
+    pub report_rate_per_hour: u32,
+
     /// How far ahead of now (hours) an event may be dated, by the API,
     /// the portal or EPCIS capture: enough for clocks and time zones, not
     /// for a typo that would sit atop the public timeline for years.
@@ -217,6 +222,7 @@ impl Config {
             login_rate_per_minute: 10,
             resolver_rate_per_minute: 600,
             resolver_rate_burst: 100,
+            report_rate_per_hour: 5,
             event_max_ahead_hours: 24,
             log_format: LogFormat::Text,
         }

@@ -1,7 +1,8 @@
 //! Rate limits: login attempts per client address, failed logins per
 //! (username, client) with a growing back-off, public resolver requests
-//! per client address (against scraping the registry stamp by stamp), and
-//! EPCIS captures per enterprise. GCRA
+//! per client address (against scraping the registry stamp by stamp), EPCIS
+//! captures per enterprise, and reports of suspected fakes per client address
+//! (against floods). GCRA
 //! limiters from `governor`, one state per key; past the limit the answer is
 //! 429 with `Retry-After`.
 //!
@@ -49,6 +50,17 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         let burst = NonZeroU32::new(burst).unwrap_or(rate);
         Some(Limiter {
             keyed: DefaultKeyedRateLimiter::keyed(Quota::per_minute(rate).allow_burst(burst)),
+            checks: AtomicU64::new(0),
+        })
+    }
+
+    /// `None` when `per_hour` is 0 (the limit is off); the whole hour's
+    /// allowance may be used at once.
+    fn per_hour(per_hour: u32) -> Option<Self> {
+        let rate = NonZeroU32::new(per_hour)?;
+        let quota = Quota::with_period(Duration::from_secs(3600) / rate.get())?.allow_burst(rate);
+        Some(Limiter {
+            keyed: DefaultKeyedRateLimiter::keyed(quota),
             checks: AtomicU64::new(0),
         })
     }
@@ -146,6 +158,7 @@ pub struct Limits {
     login_backoff: Option<LoginBackoff>,
     resolver_by_client: Option<Limiter<IpAddr>>,
     captures_by_enterprise: Option<Limiter<String>>,
+    report_by_client: Option<Limiter<IpAddr>>,
 }
 
 impl Limits {
@@ -162,6 +175,7 @@ impl Limits {
                 config.epcis_captures_per_minute,
                 config.epcis_captures_per_minute,
             ),
+            report_by_client: Limiter::per_hour(config.report_rate_per_hour),
         }
     }
 
@@ -202,6 +216,15 @@ impl Limits {
     /// One public resolver request from `client`.
     pub fn resolve(&self, client: Option<IpAddr>) -> AppResult<()> {
         match (&self.resolver_by_client, client) {
+            (Some(limiter), Some(ip)) => limiter.check(&client_key(ip)),
+            _ => Ok(()),
+        }
+    }
+
+    /// One report of a suspected fake from `client`, counted whether or not
+    /// it is then accepted (a flood of bad photos costs decoding too).
+    pub fn report(&self, client: Option<IpAddr>) -> AppResult<()> {
+        match (&self.report_by_client, client) {
             (Some(limiter), Some(ip)) => limiter.check(&client_key(ip)),
             _ => Ok(()),
         }

@@ -15,6 +15,7 @@ mod nfc;
 pub mod openapi;
 pub mod oversight;
 pub mod products;
+mod reports;
 pub mod stamps;
 
 use actix_web::http::header;
@@ -40,6 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(nfc::routes)
                 .configure(oversight::routes)
                 .configure(monitoring::routes)
+                .configure(reports::routes)
                 .default_service(web::to(|| async {
                     Err::<HttpResponse, _>(crate::error::AppError::NotFound(
                         "no such API route".into(),

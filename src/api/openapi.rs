@@ -729,6 +729,27 @@ fn schemas() -> Map<String, Value> {
                 ("created_at", time()),
             ]),
         ),
+        (
+            "FakeReport",
+            record(&[
+                ("id", id()),
+                ("code", s()),
+                ("roll_id", nullable(id())),
+                ("stamp_index", nullable(json!({"type": "integer"}))),
+                ("batch_id", nullable(id())),
+                ("enterprise_id", nullable(id())),
+                ("province", provinces()),
+                ("shop_name", s()),
+                ("shop_address", s()),
+                (
+                    "phone",
+                    nullable(json!({"type": "string",
+                        "description": "the reporter's phone; null for producers"})),
+                ),
+                ("has_photo", json!({"type": "boolean"})),
+                ("reported_at", time()),
+            ]),
+        ),
         ("Reason", closed(&[("reason", text(1000))], &["reason"])),
         (
             "Relocation",
@@ -832,7 +853,7 @@ fn schemas() -> Map<String, Value> {
                         "items",
                         json!({"type": "array", "items": record(&[
                             ("kind", one_of(["forged_burst", "suspicious_scanned",
-                                "voided_scanned", "recalled_scanned"])),
+                                "voided_scanned", "recalled_scanned", "fake_reported"])),
                             ("roll_id", nullable(id())),
                             ("stamp_index", nullable(json!({"type": "integer"}))),
                             ("batch_id", nullable(id())),
@@ -911,6 +932,7 @@ fn schemas() -> Map<String, Value> {
         "Event",
         "Inspection",
         "Scan",
+        "FakeReport",
     ] {
         out.insert(format!("{list}List"), list_of(list));
     }
@@ -1375,6 +1397,22 @@ fn operations() -> Vec<Operation> {
             param("verdict", json!({"type": "string"})),
         ])
         .ok(200, schema_ref("ScanList")),
+        op(
+            "get",
+            "/fake-reports",
+            "monitoring",
+            "Consumers' reports of suspected fakes within reach, newest first",
+        )
+        .query(paging())
+        .query(vec![param("code", json!({"type": "string"}))])
+        .ok(200, schema_ref("FakeReportList")),
+        op(
+            "get",
+            "/fake-reports/{id}/photo",
+            "monitoring",
+            "A report's photo (JPEG, metadata stripped; regulators and admins)",
+        )
+        .media("image/jpeg"),
         op("get", "/stats", "monitoring", "Dashboard figures")
             .query(range().into_iter().filter(|p| p["name"] != "format").collect())
             .ok(200, schema_ref("Stats")),

@@ -333,6 +333,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    fake_report (id) {
+        id -> Text,
+        code -> Text,
+        roll_id -> Nullable<Text>,
+        stamp_index -> Nullable<BigInt>,
+        batch_id -> Nullable<Text>,
+        enterprise_id -> Nullable<Text>,
+        province -> Text,
+        shop_name -> Text,
+        shop_address -> Text,
+        phone -> Nullable<Text>,
+        photo -> Nullable<Binary>,
+        reported_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(facility -> enterprise (enterprise_id));
 diesel::joinable!(certification -> facility (facility_id));
 diesel::joinable!(product -> enterprise (enterprise_id));
@@ -350,8 +367,12 @@ diesel::joinable!(epcis_event -> enterprise (enterprise_id));
 diesel::joinable!(epcis_event_epc -> epcis_event (event_id));
 diesel::joinable!(batch_lot_alias -> batch (batch_id));
 diesel::joinable!(facility_move -> facility (facility_id));
+diesel::joinable!(fake_report -> stamp_roll (roll_id));
+diesel::joinable!(fake_report -> batch (batch_id));
+diesel::joinable!(fake_report -> enterprise (enterprise_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    fake_report,
     enterprise,
     facility,
     certification,

@@ -9,6 +9,7 @@ pub mod gtin;
 pub mod id;
 pub mod kinds;
 pub mod link_type;
+pub mod photo;
 pub mod pin;
 pub mod serial;
 pub mod sun;

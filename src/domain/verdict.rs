@@ -60,8 +60,7 @@ pub fn verdict(facts: &StampFacts, rule: &CloneRule) -> Verdict {
         Verdict::Voided
     } else if facts.facility_suspended {
         Verdict::FacilitySuspended
-    } else if facts.checkers + LATER_CLAIM_WEIGHT * f64::from(facts.later_claims) >= rule.checkers
-    {
+    } else if facts.checkers + LATER_CLAIM_WEIGHT * f64::from(facts.later_claims) >= rule.checkers {
         Verdict::Suspicious
     } else {
         Verdict::Genuine

@@ -1,7 +1,8 @@
 //! Counterfeit and clone alerts, computed from the scans: bursts of forged
 //! codes from one origin, and stamps whose scans the resolver judged
 //! suspicious (the clone rule, `domain::checkers`, applied once, at the
-//! scan), voided or recalled. Each points at its evidence.
+//! scan), voided or recalled; and consumers' reports of suspected fakes,
+//! one alert per reported code. Each points at its evidence.
 
 use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, max, min, sum};
@@ -12,19 +13,22 @@ use crate::db::schema::{batch, scan, stamp_roll};
 use crate::db::DbConnection;
 use crate::domain::access::Scope;
 use crate::models::batch as batches;
+use crate::models::fake_report;
 
 /// Forged scans from one origin in the window that make a burst.
 pub const FORGED_BURST: i64 = 10;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Alert {
-    /// `forged_burst`, `suspicious_scanned`, `voided_scanned`, `recalled_scanned`.
+    /// `forged_burst`, `suspicious_scanned`, `voided_scanned`,
+    /// `recalled_scanned`, `fake_reported`.
     pub kind: &'static str,
     pub roll_id: Option<String>,
     pub stamp_index: Option<i64>,
     pub batch_id: Option<String>,
     /// The hashed coarse origin of a forged burst.
     pub origin: Option<String>,
+    /// The scans behind the alert (for `fake_reported`: the reports).
     pub scans: i64,
     #[serde(serialize_with = "crate::time::utc_opt")]
     pub first_at: Option<NaiveDateTime>,
@@ -145,8 +149,47 @@ pub fn alerts(
             });
         }
     }
+    found.extend(reported(conn, scope, from, to)?);
     found.sort_by_key(|a| std::cmp::Reverse(a.last_at));
     Ok(found)
+}
+
+/// One alert per code reported as a suspected fake in the window, within
+/// the reader's reach (the province's regulators, the stamp's producer).
+fn reported(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<Alert>> {
+    let mut by_code: Vec<Alert> = Vec::new();
+    // Newest first: the first report of a code seen is its last.
+    for report in fake_report::between(conn, scope, from, to)? {
+        let evidence = evidence_of(&report.code);
+        if let Some(alert) = by_code.iter_mut().find(|a| a.evidence == evidence) {
+            alert.scans += 1;
+            alert.first_at = Some(report.reported_at);
+            continue;
+        }
+        by_code.push(Alert {
+            kind: "fake_reported",
+            evidence,
+            roll_id: report.roll_id,
+            stamp_index: report.stamp_index,
+            batch_id: report.batch_id,
+            origin: None,
+            scans: 1,
+            first_at: Some(report.reported_at),
+            last_at: Some(report.reported_at),
+        });
+    }
+    Ok(by_code)
+}
+
+/// Where a reported code's reports are listed.
+fn evidence_of(code: &str) -> String {
+    let code = percent_encoding::utf8_percent_encode(code, percent_encoding::NON_ALPHANUMERIC);
+    format!("/api/v1/fake-reports?code={code}")
 }
 
 /// Names each stamp alert's roll and batch, points it at its scans, and

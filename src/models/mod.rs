@@ -12,6 +12,7 @@ pub mod epcis_event;
 pub mod event;
 pub mod facility;
 pub mod facility_move;
+pub mod fake_report;
 pub mod genealogy;
 pub mod inspection;
 pub mod lot_alias;

@@ -1,52 +1,25 @@
 //! `/login` and `/logout` for the portals. A successful login sends each
 //! role to its own start page.
 
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use rand::RngCore;
 use serde::Deserialize;
 
+use super::form_token::FormToken;
 use super::frame::Chrome;
-use super::session::{constant_time_eq, PageUser};
+use super::session::PageUser;
 use super::{html_with, lang_of, remember_lang, see_other, PageResult};
 use crate::auth::{self, Caller, Role};
 use crate::error::AppError;
 use crate::AppState;
 
-/// The double-submit cookie of the login form (there is no session yet to
-/// bind a token to). Its value is issued by the server and signed, so a
-/// value planted by someone else (a sibling subdomain setting the cookie)
-/// is not accepted: `nonce.mac`, the MAC an HMAC-SHA-256 of the nonce under
-/// a key derived from the serial key.
-const LOGIN_CSRF_COOKIE: &str = "tracestamp_login_csrf";
-
-fn form_token_mac(state: &AppState, nonce: &str) -> String {
-    use hmac::{Hmac, Mac};
-    let key = state.codec.derive_secret(b"tracestamp/login-form/v1");
-    let mut mac =
-        <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).expect("HMAC takes a key of any length");
-    mac.update(nonce.as_bytes());
-    hex::encode(&mac.finalize().into_bytes()[..16])
-}
-
-fn new_form_token(state: &AppState) -> String {
-    let mut bytes = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    let nonce = hex::encode(bytes);
-    let mac = form_token_mac(state, &nonce);
-    format!("{nonce}.{mac}")
-}
-
-fn form_token_is_ours(state: &AppState, token: &str) -> bool {
-    match token.split_once('.') {
-        Some((nonce, mac)) if nonce.len() == 32 && mac.len() == 32 => {
-            constant_time_eq(form_token_mac(state, nonce).as_bytes(), mac.as_bytes())
-        }
-        _ => false,
-    }
-}
+/// The login form's token (there is no session yet to bind one to).
+const LOGIN_FORM: FormToken = FormToken {
+    label: b"tracestamp/login-form/v1",
+    cookie: "tracestamp_login_csrf",
+    path: "/login",
+};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(form))
@@ -71,11 +44,7 @@ fn page(
     error: Option<&'static str>,
 ) -> PageResult {
     let l = lang_of(req);
-    let token = req
-        .cookie(LOGIN_CSRF_COOKIE)
-        .map(|c| c.value().to_owned())
-        .filter(|v| form_token_is_ours(state, v))
-        .unwrap_or_else(|| new_form_token(state));
+    let token = LOGIN_FORM.for_form(req, state);
     let login = LoginPage {
         c: Chrome::public(l, l.t("Đăng nhập", "Log in"), state.config.base_url()).switching_on(req),
         form_token: token.clone(),
@@ -83,13 +52,7 @@ fn page(
         error,
     };
     let mut response = html_with(status, &login)?;
-    let cookie = Cookie::build(LOGIN_CSRF_COOKIE, token)
-        .path("/login")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(state.config.secure_cookies())
-        .finish();
-    let _ = response.add_cookie(&cookie);
+    LOGIN_FORM.set_cookie(state, &mut response, token);
     Ok(remember_lang(req, response))
 }
 
@@ -127,11 +90,7 @@ async fn submit(
         password,
     } = body.into_inner();
     let l = lang_of(&req);
-    let expected = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned());
-    let fresh = expected.is_some_and(|e| {
-        form_token_is_ours(&state, &e) && constant_time_eq(e.as_bytes(), csrf.as_bytes())
-    });
-    if !fresh {
+    if !LOGIN_FORM.is_fresh(&req, &state, &csrf) {
         let error = l.t(
             "Biểu mẫu đã hết hạn. Vui lòng nhập lại.",
             "The form expired. Please try again.",

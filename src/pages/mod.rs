@@ -5,6 +5,7 @@
 
 mod admin;
 mod chart;
+mod form_token;
 mod forms;
 pub mod frame;
 mod home;
@@ -13,6 +14,7 @@ mod login;
 mod nfc;
 mod oversight;
 mod portal;
+pub mod reports;
 mod session;
 pub mod timeline;
 
@@ -36,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/static/products/{name}", web::get().to(product_picture))
     .configure(home::routes)
     .configure(login::routes)
+    .configure(reports::routes)
     .configure(portal::routes)
     .configure(oversight::routes)
     .configure(admin::routes);

@@ -24,10 +24,11 @@ use crate::models::alerts::{self, Alert};
 use crate::models::batch::{self, BatchFilter, BatchView};
 use crate::models::certification::{self, Certification};
 use crate::models::facility::{self, Facility, FacilityFilter};
+use crate::models::fake_report::FakeReport;
 use crate::models::inspection::{self, Inspection, InspectionFilter};
 use crate::models::page::Page;
 use crate::models::stats::{self, Stats};
-use crate::service::oversight;
+use crate::service::{oversight, reports};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -69,6 +70,9 @@ struct Overview {
     issued_chart: String,
     scans_chart: String,
     alerts: Vec<Alert>,
+    reports: Vec<FakeReport>,
+    /// Regulators follow reports up: they see phones and photos.
+    photos: bool,
 }
 
 async fn overview(user: PageUser) -> PageResult {
@@ -99,6 +103,13 @@ async fn overview(user: PageUser) -> PageResult {
             Ok((figures, issued, alerts))
         })
         .await?;
+    let (from, to) = (
+        chart::start_of(starts[0]),
+        chart::start_of(today + Duration::days(1)),
+    );
+    let reports = user
+        .act(move |conn, caller| reports::between(conn, caller, from, to))
+        .await?;
     let l = user.l;
     let province = match &user.caller.role {
         Role::Regulator { province } => province.clone(),
@@ -121,6 +132,8 @@ async fn overview(user: PageUser) -> PageResult {
         ),
         figures,
         alerts,
+        reports,
+        photos: true,
     };
     html(&page)
 }

@@ -20,12 +20,13 @@ use crate::error::AppError;
 use crate::models::alerts::{self, Alert};
 use crate::models::batch::{self, BatchFilter, BatchView};
 use crate::models::facility::{self, Facility, FacilityFilter};
+use crate::models::fake_report::FakeReport;
 use crate::models::page::Page;
 use crate::models::product::{self, Product, ProductFilter};
 use crate::models::stamp_roll::{self, StampRoll};
 use crate::models::stats;
 use crate::public::record;
-use crate::service::{batches, facilities, products, stamps};
+use crate::service::{batches, facilities, products, reports, stamps};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -87,6 +88,10 @@ struct Dashboard {
     /// Busiest anonymised origin areas: (area code, scans).
     origins: Vec<(String, i64)>,
     alerts: Vec<Alert>,
+    /// Buyers' reports naming the enterprise's stamps.
+    reports: Vec<FakeReport>,
+    /// Producers do not see reporters' phones and photos.
+    photos: bool,
 }
 
 async fn dashboard(user: PageUser) -> PageResult {
@@ -124,6 +129,9 @@ async fn dashboard(user: PageUser) -> PageResult {
             ))
         })
         .await?;
+    let reports = user
+        .act(move |conn, caller| reports::between(conn, caller, from, to))
+        .await?;
     let l = user.l;
     let weekly = chart::weekly_scans(&starts, &figures.scans_per_day);
     let page = Dashboard {
@@ -151,6 +159,8 @@ async fn dashboard(user: PageUser) -> PageResult {
             })
             .collect(),
         alerts,
+        reports,
+        photos: false,
     };
     let mut c = page;
     c.c.flash = user.notice();

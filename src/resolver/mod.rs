@@ -288,7 +288,7 @@ async fn short_link(
                     query.cmac.as_deref(),
                 );
                 if let Err(err) = tapped.await {
-                    return Ok(tap::refusal(err, &answer, &state));
+                    return Ok(tap::refusal(err, &serial, &answer, &state));
                 }
             }
             let anchor = format!("{}/s/{serial}", state.config.base_url());
@@ -367,19 +367,36 @@ fn refuse(
     } else {
         StatusCode::NOT_FOUND
     };
-    Ok(unknown_answer(status, &err.to_string(), answer, state))
+    let code = if serial.chars().count() <= 64 {
+        serial
+    } else {
+        ""
+    };
+    Ok(unknown_answer(
+        status,
+        &err.to_string(),
+        code,
+        answer,
+        state,
+    ))
 }
 
 fn unknown_answer(
     status: StatusCode,
     reason: &str,
+    code: &str,
     answer: &Answer,
     state: &AppState,
 ) -> HttpResponse {
     match answer {
         Answer::Html { english } | Answer::Default { english } => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
-            .body(page::unknown(*english, reason, state.config.base_url())),
+            .body(page::unknown(
+                *english,
+                reason,
+                code,
+                state.config.base_url(),
+            )),
         _ => HttpResponse::build(status).json(UnknownAnswer {
             verdict: Verdict::Unknown,
             error: UnknownReason {
@@ -468,6 +485,7 @@ async fn resolve_stamp(
         return Ok(unknown_answer(
             StatusCode::NOT_FOUND,
             "this stamp code was never issued",
+            &serial,
             &answer,
             state,
         ));

@@ -10,6 +10,7 @@ use crate::domain::verdict::Verdict;
 use crate::pages::frame::{Chrome, OpenGraph};
 use crate::pages::i18n::Lang;
 use crate::pages::render_failure;
+use crate::pages::reports::ReportLink;
 use crate::pages::timeline::{timeline, TimelineEntry};
 use crate::public::record::BatchRecord;
 use crate::resolver::StampAnswer;
@@ -36,6 +37,7 @@ struct StampPage<'a> {
     /// The day the stamp was claimed with its PIN (`_claim.html`).
     claimed_on: Option<String>,
     record_html: &'a str,
+    report: ReportLink,
 }
 
 #[derive(Template)]
@@ -75,6 +77,7 @@ struct UnknownPage<'a> {
     c: Chrome,
     verdict: Verdict,
     reason: &'a str,
+    report: ReportLink,
 }
 
 /// Green for genuine, amber for "check", red for every refusal.
@@ -86,13 +89,18 @@ pub fn tone(verdict: Verdict) -> &'static str {
     }
 }
 
-/// The warning page for a code we never issued.
-pub fn unknown(english: bool, reason: &str, official: &str) -> String {
+/// The warning page for a code we never issued; `code` (as scanned, or
+/// empty) fills the report form its button opens.
+pub fn unknown(english: bool, reason: &str, code: &str, official: &str) -> String {
     let l = if english { Lang::En } else { Lang::Vi };
     UnknownPage {
         c: Chrome::public(l, l.verdict(&Verdict::Unknown), official),
         verdict: Verdict::Unknown,
         reason,
+        report: ReportLink {
+            code: code.to_owned(),
+            button: true,
+        },
     }
     .render()
     .unwrap_or_else(|e| render_failure(&e))
@@ -131,6 +139,10 @@ pub fn stamp(answer: &StampAnswer, english: bool, record_html: &str) -> String {
         claimed_on: answer.claimed_at.map(|t| l.day(&t)),
         tone: tone(answer.verdict),
         record_html,
+        report: ReportLink {
+            code: answer.serial.to_string(),
+            button: answer.verdict != Verdict::Genuine,
+        },
         a: answer,
         c,
     }

@@ -43,7 +43,7 @@ pub async fn verify(
 
 /// The refused tap's answer: the warning page (or JSON), in the reader's
 /// language where the refusal has both.
-pub fn refusal(err: AppError, answer: &Answer, state: &AppState) -> HttpResponse {
+pub fn refusal(err: AppError, serial: &str, answer: &Answer, state: &AppState) -> HttpResponse {
     let status = err.status_code();
     if status == StatusCode::INTERNAL_SERVER_ERROR || status == StatusCode::SERVICE_UNAVAILABLE {
         return err.error_response();
@@ -60,5 +60,5 @@ pub fn refusal(err: AppError, answer: &Answer, state: &AppState) -> HttpResponse
         AppError::Rule(r) => format!("{} / {}", r.vi, r.en),
         other => other.to_string(),
     };
-    unknown_answer(status, &reason, answer, state)
+    unknown_answer(status, &reason, serial, answer, state)
 }

@@ -16,4 +16,5 @@ pub mod facilities;
 pub mod nfc;
 pub mod oversight;
 pub mod products;
+pub mod reports;
 pub mod stamps;

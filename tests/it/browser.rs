@@ -439,6 +439,31 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
     assert_eq!(lang, "en");
     screenshot(&client, "04-consumer-genuine-en").await;
 
+    // From the stamp page, the consumer reports a suspected fake: the form
+    // opens with the code filled in and is sent by the real browser (its
+    // Origin and Sec-Fetch-Site pass the cross-site checks).
+    client
+        .find(Locator::Css("p.report a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrive(&client, "/report?code=").await;
+    check_basics(&client, "report form").await;
+    let report = client.form(Locator::Css("form.stack")).await.unwrap();
+    report
+        .set_by_name("shop_name", "Vựa trái cây Bảy Hùng")
+        .await
+        .unwrap();
+    report
+        .set_by_name("shop_address", "12 Phạm Thái Bường")
+        .await
+        .unwrap();
+    report.submit().await.unwrap();
+    arrive(&client, "/report/sent").await;
+    assert_eq!(text(&client, "h1").await, "Report sent");
+
     // A demo stamp's page holds the whole record, in both languages.
     client.goto(&format!("{demo_stamp}?lang=vi")).await.unwrap();
     demo_page_is_whole(&client, "vi").await;

@@ -34,6 +34,7 @@ mod oversight;
 mod pages;
 mod pin;
 mod registry;
+mod reports;
 mod rules;
 mod soak;
 mod stamps;

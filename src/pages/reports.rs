@@ -1,0 +1,336 @@
+//! `/report`: the public form to report a suspected fake (README,
+//! "Reporting a suspected fake"), and the button or link to it that every
+//! consumer page carries (`_report_link.html`). No account, no script; a
+//! photo rides along as `multipart/form-data`.
+//!
+//! A post is refused before its body is read when it comes from another
+//! site (`Sec-Fetch-Site`, `Origin`) or past the client's hourly rate, and
+//! after reading when its signed form token is not the one its cookie
+//! holds. Everything else — the fields, the photo, the province — is the
+//! use case's (`service::reports`).
+
+use actix_multipart::Multipart;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use askama::Template;
+use futures_util::{StreamExt, TryStreamExt};
+
+use super::form_token::FormToken;
+use super::frame::Chrome;
+use super::i18n::Lang;
+use super::{html_with, lang_of, remember_lang, PageResult};
+use crate::domain::photo::MAX_UPLOAD_BYTES;
+use crate::domain::validate::PROVINCES;
+use crate::error::AppError;
+use crate::service::reports::{self, ReportInput};
+use crate::AppState;
+
+const REPORT_FORM: FormToken = FormToken {
+    label: b"tracestamp/report-form/v1",
+    cookie: "tracestamp_report_csrf",
+    path: "/report",
+};
+
+/// The largest text field read, in bytes (the longest field allows 300
+/// characters of up to 4 bytes).
+const MAX_TEXT_FIELD: usize = 4096;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/report", web::get().to(form))
+        .route("/report", web::post().to(submit))
+        .route("/report/sent", web::get().to(sent));
+}
+
+/// The way to the form from a consumer page: a visible button on every page
+/// that is not green (a one-field GET form, so it needs no script), a plain
+/// link on green ones. Both open the form with the code filled in.
+pub struct ReportLink {
+    pub code: String,
+    pub button: bool,
+}
+
+impl ReportLink {
+    /// The link's target: the form with the code, in the page's language.
+    pub fn href(&self, l: &Lang) -> String {
+        let code =
+            percent_encoding::utf8_percent_encode(&self.code, percent_encoding::NON_ALPHANUMERIC);
+        format!("/report?code={code}&lang={}", l.code())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    c: Chrome,
+    form_token: String,
+    v: ReportInput,
+    /// The field at fault and what to do, in the page's language.
+    error: Option<(String, String)>,
+    provinces: &'static [&'static str],
+    max_mb: usize,
+}
+
+impl ReportPage {
+    fn message(&self) -> Option<&str> {
+        self.error.as_ref().map(|(_, m)| m.as_str())
+    }
+
+    fn chosen(&self, province: &str) -> bool {
+        self.v.province.trim() == province
+    }
+
+    fn error_on(&self, field: &str) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "report_sent.html")]
+struct SentPage {
+    c: Chrome,
+}
+
+fn chrome(req: &HttpRequest, state: &AppState, l: Lang) -> Chrome {
+    Chrome::public(
+        l,
+        l.t("Báo hàng giả", "Report a suspected fake"),
+        state.config.base_url(),
+    )
+    .switching_on(req)
+}
+
+fn page(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    v: ReportInput,
+    error: Option<(String, String)>,
+) -> PageResult {
+    let l = lang_of(req);
+    let token = REPORT_FORM.for_form(req, state);
+    let shown = ReportPage {
+        c: chrome(req, state, l),
+        form_token: token.clone(),
+        v,
+        error,
+        provinces: PROVINCES,
+        max_mb: MAX_UPLOAD_BYTES / (1024 * 1024),
+    };
+    let mut response = html_with(status, &shown)?;
+    REPORT_FORM.set_cookie(state, &mut response, token);
+    Ok(remember_lang(req, response))
+}
+
+#[derive(serde::Deserialize)]
+struct Prefill {
+    #[serde(default)]
+    code: String,
+}
+
+async fn form(req: HttpRequest, state: web::Data<AppState>) -> PageResult {
+    let code = web::Query::<Prefill>::from_query(req.query_string())
+        .map(|q| q.into_inner().code)
+        .unwrap_or_default();
+    let v = ReportInput {
+        code: code.chars().take(reports::MAX_CODE).collect(),
+        ..ReportInput::default()
+    };
+    page(&req, &state, StatusCode::OK, v, None)
+}
+
+async fn sent(req: HttpRequest, state: web::Data<AppState>) -> PageResult {
+    let l = lang_of(&req);
+    let shown = SentPage {
+        c: chrome(&req, &state, l),
+    };
+    Ok(remember_lang(&req, html_with(StatusCode::OK, &shown)?))
+}
+
+/// A refusal as the form shows it: the field and the message in `l`.
+fn shown_error(l: Lang, err: &AppError) -> (String, String) {
+    match err {
+        AppError::Rule(r) => (
+            r.field.clone().unwrap_or_default(),
+            l.t(&r.vi, &r.en).to_owned(),
+        ),
+        other => (String::new(), other.to_string()),
+    }
+}
+
+/// Whether the browser says the post comes from another site. Browsers send
+/// `Sec-Fetch-Site` with every request and `Origin` with every POST; a
+/// client that sends neither (an old browser, a script) still needs the
+/// signed token. Our own origin is the request's host, or the public base
+/// URL's (a proxy may pass the request on under another `Host`).
+fn cross_site(req: &HttpRequest, official: &str) -> bool {
+    let headers = req.headers();
+    let fetch_site = headers
+        .get("sec-fetch-site")
+        .map(|v| v.to_str().unwrap_or("cross-site"));
+    if fetch_site.is_some_and(|site| !matches!(site, "same-origin" | "none")) {
+        return true;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let authority = |url: &str| {
+        url.split_once("://")
+            .map(|(_, rest)| rest.split('/').next().unwrap_or("").to_ascii_lowercase())
+    };
+    let Some(from) = origin.to_str().ok().and_then(authority) else {
+        return true;
+    };
+    let host = req.connection_info().host().to_ascii_lowercase();
+    from != host && Some(from) != authority(official)
+}
+
+/// A refusal before the body is read: a short page in both languages.
+fn refused(status: StatusCode, vi: &str, en: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/plain; charset=utf-8")
+        .body(format!("{vi}\n{en}\n"))
+}
+
+/// The form's fields and photo, read with caps: a text field past
+/// `MAX_TEXT_FIELD` or a photo past `MAX_UPLOAD_BYTES` stops the reading.
+async fn read_form(mut body: Multipart) -> Result<(ReportInput, String), (ReportInput, AppError)> {
+    let mut v = ReportInput::default();
+    let mut csrf = String::new();
+    loop {
+        let field = match body.try_next().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                let err =
+                    AppError::BadRequest(format!("biểu mẫu không đọc được / unreadable form: {e}"));
+                return Err((v, err));
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let cap = if name == "photo" {
+            MAX_UPLOAD_BYTES
+        } else {
+            MAX_TEXT_FIELD
+        };
+        let mut bytes = Vec::new();
+        let mut chunks = field;
+        while let Some(chunk) = chunks.next().await {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(e) => {
+                    let err = AppError::BadRequest(format!(
+                        "biểu mẫu không đọc được / unreadable form: {e}"
+                    ));
+                    return Err((v, err));
+                }
+            };
+            if bytes.len() + chunk.len() > cap {
+                let err = if name == "photo" {
+                    reports::photo_refusal(crate::domain::photo::PhotoError::TooLarge)
+                } else {
+                    AppError::PayloadTooLarge(format!("the field {name} is too long"))
+                };
+                return Err((v, err));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if name == "photo" {
+            v.photo = Some(bytes);
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        match name.as_str() {
+            "csrf" => csrf = text,
+            "code" => v.code = text,
+            "shop_name" => v.shop_name = text,
+            "shop_address" => v.shop_address = text,
+            "province" => v.province = text,
+            "phone" => v.phone = text,
+            _ => {}
+        }
+    }
+    Ok((v, csrf))
+}
+
+/// What the form shows again: the typed values, never the photo (a file
+/// input cannot be refilled; the page says to choose it again).
+fn typed(v: &ReportInput) -> ReportInput {
+    ReportInput {
+        photo: None,
+        ..v.clone()
+    }
+}
+
+async fn submit(req: HttpRequest, state: web::Data<AppState>, body: Multipart) -> PageResult {
+    let l = lang_of(&req);
+    if cross_site(&req, state.config.base_url()) {
+        return Ok(refused(
+            StatusCode::FORBIDDEN,
+            "Biểu mẫu này chỉ gửi được từ trang của chúng tôi.",
+            "This form can only be sent from our own site.",
+        ));
+    }
+    if let Err(AppError::TooManyRequests { retry_after }) =
+        state.limits.report(state.client_ip(&req))
+    {
+        let mut response = refused(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(
+                "Bạn đã gửi nhiều báo cáo trong giờ qua. Vui lòng thử lại sau {retry_after} giây."
+            ),
+            &format!(
+                "You have sent many reports in the last hour. Please try again in {retry_after} s."
+            ),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+        return Ok(response);
+    }
+    let (input, csrf) = match read_form(body).await {
+        Ok(read) => read,
+        Err((v, err)) => {
+            let status = err.status_code();
+            return page(&req, &state, status, typed(&v), Some(shown_error(l, &err)));
+        }
+    };
+    if !REPORT_FORM.is_fresh(&req, &state, &csrf) {
+        let err = (
+            String::new(),
+            l.t(
+                "Biểu mẫu đã hết hạn. Vui lòng gửi lại.",
+                "The form expired. Please send it again.",
+            )
+            .to_owned(),
+        );
+        return page(
+            &req,
+            &state,
+            StatusCode::FORBIDDEN,
+            typed(&input),
+            Some(err),
+        );
+    }
+    let kept = typed(&input);
+    let outcome = match web::block(move || reports::check(input)).await {
+        Ok(Ok(checked)) => {
+            let codec = state.codec.clone();
+            state
+                .db(move |conn| reports::submit(conn, &codec, checked))
+                .await
+        }
+        Ok(Err(refusal)) => Err(refusal),
+        Err(e) => Err(AppError::Internal(format!("photo check stopped: {e}"))),
+    };
+    match outcome {
+        Ok(_) => Ok(super::see_other(&format!("/report/sent?lang={}", l.code()))),
+        Err(err @ (AppError::Rule(_) | AppError::Invalid { .. } | AppError::BadRequest(_))) => {
+            let status = err.status_code();
+            page(&req, &state, status, kept, Some(shown_error(l, &err)))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
