@@ -58,6 +58,11 @@ struct DemoEnterprise {
     gs1_prefix: Option<String>,
     phone: Option<String>,
     email: Option<String>,
+    /// What consumers see on stamp pages (some demo producers publish none).
+    #[serde(default)]
+    contact_phone: Option<String>,
+    #[serde(default)]
+    zalo_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +167,8 @@ fn load_set(
             gs1_prefix: Some(e.gs1_prefix.clone()),
             phone: Some(e.phone.clone()),
             email: Some(e.email.clone()),
+            contact_phone: Some(e.contact_phone.clone()),
+            zalo_url: Some(e.zalo_url.clone()),
         };
         let row = service::enterprises::create(conn, &system, fields)?;
         ids.insert(&e.key, row.id);

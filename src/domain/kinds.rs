@@ -122,3 +122,7 @@ mod tests {
         );
     }
 }
+
+/// Who ordered a recall when no province's regulator did: an administrator
+/// of the national registry (a regulator's recall names its province).
+pub const NATIONAL_AUTHORITY: &str = "national";

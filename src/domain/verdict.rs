@@ -1,6 +1,7 @@
 //! The verdict on a scanned stamp: pure, from facts the resolver gathered.
 //! Safety comes first: a recall outranks everything, then a void, then a
-//! suspended facility, then signs of a copied label.
+//! suspended facility, then a best-before date passed, then signs of a
+//! copied label.
 
 use serde::Serialize;
 
@@ -14,6 +15,8 @@ pub enum Verdict {
     Recalled,
     Voided,
     FacilitySuspended,
+    /// A genuine stamp on a lot past its best-before date: never plain green.
+    Expired,
     /// Not a code of ours: forged, mistyped or voided beyond recognition.
     Unknown,
 }
@@ -26,6 +29,7 @@ impl Verdict {
             Verdict::Recalled => "recalled",
             Verdict::Voided => "voided",
             Verdict::FacilitySuspended => "facility_suspended",
+            Verdict::Expired => "expired",
             Verdict::Unknown => "unknown",
         }
     }
@@ -58,6 +62,9 @@ pub struct StampFacts {
     pub batch_recalled: bool,
     pub stamp_voided: bool,
     pub facility_suspended: bool,
+    /// The lot's best-before date is past (decided at answer time, so a
+    /// cached record turns at midnight).
+    pub expired: bool,
     /// Scans recorded before this one.
     pub scans: i64,
     /// Distinct coarse origins among recent scans, this one included.
@@ -71,6 +78,8 @@ pub fn verdict(facts: &StampFacts, limits: &CloneThresholds) -> Verdict {
         Verdict::Voided
     } else if facts.facility_suspended {
         Verdict::FacilitySuspended
+    } else if facts.expired {
+        Verdict::Expired
     } else if facts.scans >= limits.max_scans || facts.recent_origins >= limits.max_origins {
         Verdict::Suspicious
     } else {
@@ -89,6 +98,7 @@ mod tests {
             batch_recalled: true,
             stamp_voided: true,
             facility_suspended: true,
+            expired: true,
             scans: 1000,
             recent_origins: 10,
         };
@@ -103,9 +113,14 @@ mod tests {
             ..voided
         };
         assert_eq!(verdict(&suspended, &limits), Verdict::FacilitySuspended);
-        let copied = StampFacts {
+        let expired = StampFacts {
             facility_suspended: false,
             ..suspended
+        };
+        assert_eq!(verdict(&expired, &limits), Verdict::Expired);
+        let copied = StampFacts {
+            expired: false,
+            ..expired
         };
         assert_eq!(verdict(&copied, &limits), Verdict::Suspicious);
     }

@@ -24,6 +24,7 @@ use crate::domain::serial::{group, SerialError, StampRef};
 use crate::domain::verdict::{verdict, StampFacts, Verdict};
 use crate::error::{AppError, AppResult};
 use crate::public::record::BatchRecord;
+use crate::resolver::cache::VoidNote;
 use crate::resolver::scans::{NewScan, Origin};
 use crate::AppState;
 
@@ -192,6 +193,14 @@ fn negotiate(req: &HttpRequest, q: &ResolverQuery) -> Answer {
 #[derive(Debug, Serialize)]
 pub struct StampAnswer<'a> {
     pub verdict: Verdict,
+    /// Why and when the stamp was voided (on a voided stamp only; its answer
+    /// then carries no origin record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub void: Option<&'a VoidNote>,
+    /// The number to call about a recall (`RECALL_HOTLINES`), on a recalled
+    /// stamp when one is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recall_hotline: Option<String>,
     pub serial: String,
     pub serial_grouped: String,
     pub scan_count: i64,
@@ -306,7 +315,7 @@ fn refuse(
     err: SerialError,
     answer: &Answer,
 ) -> AppResult<HttpResponse> {
-    let syntax = matches!(err, SerialError::Length(_) | SerialError::Character { .. });
+    let syntax = err.is_syntax();
     if serial.chars().count() <= 64 {
         state.scans.push(new_scan(
             req,
@@ -321,19 +330,35 @@ fn refuse(
     } else {
         StatusCode::NOT_FOUND
     };
-    Ok(unknown_answer(status, &err.to_string(), answer, state))
+    let reason = Reason {
+        vi: &err.vi(),
+        en: &err.to_string(),
+    };
+    Ok(unknown_answer(status, reason, answer, state))
+}
+
+/// Why a code is refused, in both languages: the page shows its own, the
+/// JSON both.
+#[derive(Clone, Copy)]
+struct Reason<'a> {
+    vi: &'a str,
+    en: &'a str,
 }
 
 fn unknown_answer(
     status: StatusCode,
-    reason: &str,
+    reason: Reason,
     answer: &Answer,
     state: &AppState,
 ) -> HttpResponse {
     match answer {
         Answer::Html { english } | Answer::Default { english } => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
-            .body(page::unknown(*english, reason, state.config.base_url())),
+            .body(page::unknown(
+                *english,
+                if *english { reason.en } else { reason.vi },
+                state.config.base_url(),
+            )),
         _ => HttpResponse::build(status).json(UnknownAnswer {
             verdict: Verdict::Unknown,
             error: UnknownReason {
@@ -342,7 +367,7 @@ fn unknown_answer(
                 } else {
                     "not_found"
                 },
-                message: reason,
+                message: &format!("{} / {}", reason.vi, reason.en),
             },
             official_site: state.config.base_url(),
         }),
@@ -403,17 +428,24 @@ async fn resolve_stamp(
             .push(new_scan(req, origin, None, &serial, Verdict::Unknown));
         return Ok(unknown_answer(
             StatusCode::NOT_FOUND,
-            "this stamp code was never issued",
+            Reason {
+                vi: "mã tem này chưa từng được cấp",
+                en: "this stamp code was never issued",
+            },
             &answer,
             state,
         ));
     };
     let roll = &found.roll;
     let public = &roll.public;
+    let void = roll.stamp_void(i64::from(stamp.index));
     let facts = StampFacts {
         batch_recalled: public.record.recalled(),
-        stamp_voided: roll.stamp_voided(i64::from(stamp.index)),
+        stamp_voided: void.is_some(),
         facility_suspended: public.record.facility_suspended(),
+        // Today's date, not the cached record's: a record loaded before
+        // midnight of its best-before day turns amber at that midnight.
+        expired: public.record.expired_on(crate::time::today()),
         scans: found.stats.count,
         recent_origins: found.stats.recent_origins,
     };
@@ -442,6 +474,10 @@ async fn resolve_stamp(
     state.scans.push(this_scan);
     let body = StampAnswer {
         verdict,
+        void: void.filter(|_| verdict == Verdict::Voided),
+        recall_hotline: (verdict == Verdict::Recalled)
+            .then(|| recall_hotline(&state.config, &public.record))
+            .flatten(),
         serial_grouped: group(&serial),
         scan_count: found.stats.count + 1,
         first_scanned_at: found.stats.first_at.or(Some(scanned_at)),
@@ -449,14 +485,21 @@ async fn resolve_stamp(
         serial,
         record: &public.record,
     };
+    // A voided stamp vouches for nothing: its answer says why and when, not
+    // the origin record.
+    let vouches = body.void.is_none();
     match answer {
         Answer::Json => Ok(HttpResponse::Ok().content_type("application/json").body(
-            body.to_json(&public.json)
+            body.to_json(if vouches { &public.json } else { "" })
                 .map_err(|e| AppError::Internal(format!("stamp answer: {e}")))?,
         )),
         Answer::Html { english } => Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
-            .body(page::stamp(&body, english, public.html(english)))),
+            .body(page::stamp(
+                &body,
+                english,
+                if vouches { public.html(english) } else { "" },
+            ))),
         Answer::Linkset | Answer::Redirect(_) | Answer::Default { .. } => {
             links::stamp_links(
                 state,
@@ -469,6 +512,17 @@ async fn resolve_stamp(
             .await
         }
     }
+}
+
+/// Whom to call about a recall: the hotline of the authority that ordered
+/// it, else that of the province the product comes from.
+fn recall_hotline(config: &crate::config::Config, record: &BatchRecord) -> Option<String> {
+    record
+        .batch
+        .recall_authority
+        .as_deref()
+        .and_then(|authority| config.recall_hotline(authority))
+        .or_else(|| config.recall_hotline(&record.facility.province))
 }
 
 fn origin_of(req: &HttpRequest, state: &AppState) -> Option<Origin> {
