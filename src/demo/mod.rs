@@ -217,7 +217,7 @@ fn load_set(
             shelf_life_days: Some(p.shelf_life_days),
             standards: Some(p.standards.clone()),
         };
-        let row = service::products::create(conn, &system, fields)?;
+        let row = service::products::create(conn, &system, config, fields)?;
         if row.gtin.is_some() {
             // A product information page, so that the resolver has a link
             // of a GS1 type to redirect to besides its own page.
@@ -227,7 +227,7 @@ fn load_set(
                 title: format!("{} — trang sản phẩm / product page", p.name_vi),
                 lang: Some("vi".into()),
             };
-            service::products::create_link(conn, &system, &row.id, link)?;
+            service::products::create_link(conn, &system, config, &row.id, link)?;
         }
 
         let grown_at = id_of(&ids, &p.facility)?.into_string();

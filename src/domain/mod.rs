@@ -8,6 +8,7 @@ pub mod gtin;
 pub mod id;
 pub mod kinds;
 pub mod link_type;
+pub mod resolver_url;
 pub mod serial;
 pub mod validate;
 pub mod verdict;

@@ -413,7 +413,8 @@ async fn create_product(user: PageUser, form: Posted) -> PageResult {
     let page = product_form(&user, "/portal/products/new".into(), &values, false);
     let done = async {
         let body = forms::body_of(product_body(&values)?)?;
-        user.act(move |conn, caller| products::create(conn, caller, body))
+        let config = user.state.config.clone();
+        user.act(move |conn, caller| products::create(conn, caller, &config, body))
             .await
     };
     page.submit(done, "/portal?notice=saved").await
