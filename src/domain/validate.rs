@@ -188,9 +188,9 @@ pub fn phone(field: &str, value: &str) -> Checked<String> {
 pub fn zalo(field: &str, value: &str) -> Checked<String> {
     let v = value.trim();
     let id = v
-        .get(..15)
+        .get(..16)
         .filter(|start| start.eq_ignore_ascii_case("https://zalo.me/"))
-        .and_then(|_| v.get(15..))
+        .and_then(|_| v.get(16..))
         .map(|id| id.strip_suffix('/').unwrap_or(id))
         .unwrap_or("");
     if (1..=64).contains(&id.len())

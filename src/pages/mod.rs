@@ -5,6 +5,7 @@
 
 mod admin;
 mod chart;
+mod contact;
 mod forms;
 pub mod frame;
 mod home;

@@ -32,6 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/portal")
             .wrap(actix_web::middleware::from_fn(super::keep_lang))
             .route("", web::get().to(dashboard))
+            .route("/contact", web::get().to(super::contact::edit_contact))
+            .route("/contact", web::post().to(super::contact::save_contact))
             .route("/facilities/new", web::get().to(new_facility))
             .route("/facilities/new", web::post().to(create_facility))
             .route("/facilities/{id}/edit", web::get().to(edit_facility))
