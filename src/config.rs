@@ -216,7 +216,10 @@ fn recall_hotlines(text: &str) -> Result<Vec<(String, String)>, String> {
         let Some((who, phone)) = entry.split_once('=') else {
             return refuse("an entry has no `=`".into());
         };
-        let who = if who.trim().eq_ignore_ascii_case(crate::domain::kinds::NATIONAL_AUTHORITY) {
+        let who = if who
+            .trim()
+            .eq_ignore_ascii_case(crate::domain::kinds::NATIONAL_AUTHORITY)
+        {
             crate::domain::kinds::NATIONAL_AUTHORITY.to_owned()
         } else {
             match v::province("province", who) {
@@ -319,9 +322,13 @@ mod tests {
             assert!(refused.contains("RECALL_HOTLINES"), "{bad:?}: {refused}");
         }
         let mut c = good.clone();
-        c.recall_hotlines = " vĩnh long = 0270 3822 123 ; Cần Thơ=0292 3820 000;NATIONAL=1800 1234;".into();
+        c.recall_hotlines =
+            " vĩnh long = 0270 3822 123 ; Cần Thơ=0292 3820 000;NATIONAL=1800 1234;".into();
         assert_eq!(c.validate(), Ok(()));
-        assert_eq!(c.recall_hotline("Vĩnh Long").as_deref(), Some("0270 3822 123"));
+        assert_eq!(
+            c.recall_hotline("Vĩnh Long").as_deref(),
+            Some("0270 3822 123")
+        );
         assert_eq!(c.recall_hotline("national").as_deref(), Some("1800 1234"));
         assert_eq!(c.recall_hotline("Cà Mau"), None);
     }

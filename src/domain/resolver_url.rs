@@ -136,6 +136,9 @@ mod tests {
         assert!(lands_on_resolver("https://example.vn/tx/s/0A1B2", official));
         assert!(lands_on_resolver("/tx/S/0A1B2", official));
         assert!(lands_on_resolver("/s/0A1B2", official));
-        assert!(!lands_on_resolver("https://example.vn/tx/static/a.png", official));
+        assert!(!lands_on_resolver(
+            "https://example.vn/tx/static/a.png",
+            official
+        ));
     }
 }

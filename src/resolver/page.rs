@@ -77,7 +77,10 @@ fn notes(a: &StampAnswer, l: Lang) -> Vec<Note> {
                 notes.push(note(l.t("Ngày thu hồi:", "Recalled on:"), l.time(&at)));
             }
             if let Some(reason) = &batch.recall_reason {
-                notes.push(note(l.t("Lý do thu hồi:", "Reason for the recall:"), reason.clone()));
+                notes.push(note(
+                    l.t("Lý do thu hồi:", "Reason for the recall:"),
+                    reason.clone(),
+                ));
             }
             notes.push(note(
                 l.t("Bạn cần làm gì:", "What to do:"),
@@ -101,12 +104,15 @@ fn notes(a: &StampAnswer, l: Lang) -> Vec<Note> {
         }
         Verdict::Voided => {
             if let Some(void) = a.void {
-                notes.push(note(l.t("Ngày hủy:", "Voided on:"), l.time(&void.voided_at)));
+                notes.push(note(
+                    l.t("Ngày hủy:", "Voided on:"),
+                    l.time(&void.voided_at),
+                ));
                 notes.push(note(
                     l.t("Lý do hủy:", "Reason:"),
-                    void.reason.clone().unwrap_or_else(|| {
-                        l.t("không ghi lý do", "no reason given").to_owned()
-                    }),
+                    void.reason
+                        .clone()
+                        .unwrap_or_else(|| l.t("không ghi lý do", "no reason given").to_owned()),
                 ));
             }
         }

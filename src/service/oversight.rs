@@ -175,14 +175,7 @@ pub fn recall(
                 recalled.push(id.clone());
             }
         }
-        set_batch_status(
-            conn,
-            caller,
-            root,
-            BatchStatus::Recalled,
-            &reason,
-            None,
-        )?;
+        set_batch_status(conn, caller, root, BatchStatus::Recalled, &reason, None)?;
         Ok(RecallAnswer { batches: recalled })
     })
 }

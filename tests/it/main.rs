@@ -35,3 +35,4 @@ mod soak;
 mod stamps;
 mod upgrade;
 mod validation;
+mod verdict_pages;
