@@ -45,7 +45,12 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     // Scans written by the schema before: the roll named by its id.
     revert(
         &mut conn,
-        &["20261202140000", "20261123000012", "20261123000011"],
+        &[
+            "20261203120000",
+            "20261202140000",
+            "20261123000012",
+            "20261123000011",
+        ],
     );
     conn.batch_execute(&format!(
         "INSERT INTO scan (roll_id, stamp_index, serial, scanned_at, client_class, verdict)
@@ -54,7 +59,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     ))
     .expect("old-style scans");
 
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 3);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 4);
     let rows: Vec<(Option<i64>, Option<i64>, String)> = scan::table
         .order(scan::id)
         .select((scan::roll_number, scan::stamp_index, scan::serial))
