@@ -207,14 +207,14 @@ fn array_of(item: &str) -> Value {
 /// The telephone number consumers see on stamp pages.
 fn contact_phone() -> Value {
     json!({"type": "string", "minLength": 1, "maxLength": 32,
-        "pattern": "^[0-9 +.()-]+$", "description": "8 to 15 digits", "example": "0270 3822 123"})
+        "pattern": "^[0-9 +.()-]+$", "description": "8 to 15 digits"})
 }
 
 /// A Zalo page: `https://zalo.me/` and a phone number or account id.
 fn zalo_url() -> Value {
     url(
         100,
-        "^[Hh][Tt][Tt][Pp][Ss]://[Zz][Aa][Ll][Oo]\\.[Mm][Ee]/[A-Za-z0-9][A-Za-z0-9._-]{0,63}/?$",
+        "^[Hh][Tt][Tt][Pp][Ss]://[Zz][Aa][Ll][Oo]\\.[Mm][Ee]/[A-Za-z0-9][A-Za-z0-9._-]{0,83}/?$",
         "https://zalo.me/0912345678",
     )
 }

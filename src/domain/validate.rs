@@ -193,7 +193,7 @@ pub fn zalo(field: &str, value: &str) -> Checked<String> {
         .and_then(|_| v.get(16..))
         .map(|id| id.strip_suffix('/').unwrap_or(id))
         .unwrap_or("");
-    if (1..=64).contains(&id.len())
+    if (1..=84).contains(&id.len())
         && id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
