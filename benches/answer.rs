@@ -101,6 +101,8 @@ fn answers(c: &mut Criterion) {
         serial_grouped: "7K3Q-M9XT-MA0B-1C2D-3E4F".into(),
         scan_count: 1,
         first_scanned_at: Some(at(date(2026, 11, 20), 9)),
+        checkers: 1,
+        checked_before: false,
         official_site: "https://tx.example.vn",
         record: &record,
     };

@@ -37,17 +37,14 @@ pub struct Config {
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
-    /// Scans of one stamp from which its verdict turns "suspicious".
-    #[arg(long, env = "SUSPICIOUS_SCANS", default_value_t = 50)]
-    pub suspicious_scans: i64,
+    /// Distinct checkers of one stamp, each weighted by how recently it was
+    /// seen, from which its verdict turns "suspicious" (`domain::checkers`).
+    #[arg(long, env = "CLONE_CHECKERS", default_value_t = 5.0)]
+    pub clone_checkers: f64,
 
-    /// Distinct coarse origins within the window that make a stamp "suspicious".
-    #[arg(long, env = "SUSPICIOUS_ORIGINS", default_value_t = 3)]
-    pub suspicious_origins: i64,
-
-    /// The window, in hours, for counting a stamp's distinct origins.
-    #[arg(long, env = "SUSPICIOUS_WINDOW_HOURS", default_value_t = 24)]
-    pub suspicious_window_hours: i64,
+    /// Hours in which a checker's weight halves.
+    #[arg(long, env = "CLONE_HALF_LIFE_HOURS", default_value_t = 72.0)]
+    pub clone_half_life_hours: f64,
 
     /// How often (milliseconds) a node checks the database for changes to
     /// public records it has cached; writes served by the node itself show
@@ -119,14 +116,18 @@ impl Config {
                 self.token_days
             ));
         }
-        for (name, value) in [
-            ("SUSPICIOUS_SCANS", self.suspicious_scans),
-            ("SUSPICIOUS_ORIGINS", self.suspicious_origins),
-            ("SUSPICIOUS_WINDOW_HOURS", self.suspicious_window_hours),
-        ] {
-            if value < 1 {
-                return Err(format!("{name} must be at least 1, not {value}"));
-            }
+        // Two checkers at least: one alone is the honest buyer.
+        if !(2.0..=1_000_000.0).contains(&self.clone_checkers) {
+            return Err(format!(
+                "CLONE_CHECKERS must be between 2 and 1000000, not {}",
+                self.clone_checkers
+            ));
+        }
+        if !(1.0..=87_840.0).contains(&self.clone_half_life_hours) {
+            return Err(format!(
+                "CLONE_HALF_LIFE_HOURS must be between 1 and 87840 (ten years), not {}",
+                self.clone_half_life_hours
+            ));
         }
         recall_hotlines(&self.recall_hotlines)?;
         Ok(())
@@ -152,11 +153,10 @@ impl Config {
                 .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
     }
 
-    pub fn clone_thresholds(&self) -> crate::domain::verdict::CloneThresholds {
-        crate::domain::verdict::CloneThresholds {
-            max_scans: self.suspicious_scans,
-            max_origins: self.suspicious_origins,
-            window_hours: self.suspicious_window_hours,
+    pub fn clone_rule(&self) -> crate::domain::checkers::CloneRule {
+        crate::domain::checkers::CloneRule {
+            checkers: self.clone_checkers,
+            half_life_hours: self.clone_half_life_hours,
         }
     }
 
@@ -185,9 +185,8 @@ impl Config {
             cookie_secure: false,
             token_days: 90,
             trusted_proxies: Vec::new(),
-            suspicious_scans: 50,
-            suspicious_origins: 3,
-            suspicious_window_hours: 24,
+            clone_checkers: 5.0,
+            clone_half_life_hours: 72.0,
             // Tests and tools edit the database directly, behind the
             // resolver's back: check for changes on every lookup.
             resolver_cache_ms: 0,

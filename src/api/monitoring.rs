@@ -70,9 +70,8 @@ async fn list_alerts(
     let (from, to) = query.bounds(7)?;
     let csv = query.csv()?;
     let scope = caller.scope();
-    let limits = state.config.clone_thresholds();
     let items = state
-        .db(move |conn| Ok(alerts::alerts(conn, &scope, from, to, &limits)?))
+        .db(move |conn| Ok(alerts::alerts(conn, &scope, from, to)?))
         .await?;
     if csv {
         let rows = items.iter().map(|a| {
@@ -228,10 +227,9 @@ async fn show_stats(
 ) -> AppResult<web::Json<stats::Stats>> {
     let (from, to) = query.bounds(30)?;
     let scope = caller.scope();
-    let limits = state.config.clone_thresholds();
     let figures = state
         .db(move |conn| {
-            let alerts = alerts::alerts(conn, &scope, from, to, &limits)?.len();
+            let alerts = alerts::alerts(conn, &scope, from, to)?.len();
             Ok(stats::stats(conn, &scope, from, to, alerts)?)
         })
         .await?;

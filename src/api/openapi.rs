@@ -854,7 +854,7 @@ fn schemas() -> Map<String, Value> {
                     (
                         "items",
                         json!({"type": "array", "items": record(&[
-                            ("kind", one_of(["forged_burst", "over_scanned", "far_apart",
+                            ("kind", one_of(["forged_burst", "suspicious_scanned",
                                 "voided_scanned", "recalled_scanned"])),
                             ("roll_id", nullable(id())),
                             ("stamp_index", nullable(json!({"type": "integer"}))),

@@ -148,6 +148,7 @@ diesel::table! {
         client_class -> Text,
         verdict -> Text,
         tally -> Integer,
+        device -> Nullable<Text>,
     }
 }
 

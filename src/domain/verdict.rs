@@ -5,12 +5,14 @@
 
 use serde::Serialize;
 
+use crate::domain::checkers::CloneRule;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Genuine,
-    /// Scanned unusually often, or from far-apart origins in a short time:
-    /// possibly a copied label.
+    /// Checked by more distinct people and places than one label is:
+    /// possibly a copied label (`checkers`).
     Suspicious,
     Recalled,
     Voided,
@@ -35,27 +37,6 @@ impl Verdict {
     }
 }
 
-/// When a stamp's scans look like a copied label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CloneThresholds {
-    /// Scans of one stamp beyond which it is suspicious (a sticker on one
-    /// pomelo is scanned a handful of times, a copied one by many buyers).
-    pub max_scans: i64,
-    /// Distinct coarse origins within the window that make it suspicious.
-    pub max_origins: i64,
-    pub window_hours: i64,
-}
-
-impl Default for CloneThresholds {
-    fn default() -> Self {
-        CloneThresholds {
-            max_scans: 50,
-            max_origins: 3,
-            window_hours: 24,
-        }
-    }
-}
-
 /// What the resolver knows about a stamp that decoded and exists.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StampFacts {
@@ -65,13 +46,12 @@ pub struct StampFacts {
     /// The lot's best-before date is past (decided at answer time, so a
     /// cached record turns at midnight).
     pub expired: bool,
-    /// Scans recorded before this one.
-    pub scans: i64,
-    /// Distinct coarse origins among recent scans, this one included.
-    pub recent_origins: i64,
+    /// Distinct checkers, weighted by how recently each was seen, this one
+    /// included (`checkers::Checkers::evidence`).
+    pub checkers: f64,
 }
 
-pub fn verdict(facts: &StampFacts, limits: &CloneThresholds) -> Verdict {
+pub fn verdict(facts: &StampFacts, rule: &CloneRule) -> Verdict {
     if facts.batch_recalled {
         Verdict::Recalled
     } else if facts.stamp_voided {
@@ -80,7 +60,7 @@ pub fn verdict(facts: &StampFacts, limits: &CloneThresholds) -> Verdict {
         Verdict::FacilitySuspended
     } else if facts.expired {
         Verdict::Expired
-    } else if facts.scans >= limits.max_scans || facts.recent_origins >= limits.max_origins {
+    } else if facts.checkers >= rule.checkers {
         Verdict::Suspicious
     } else {
         Verdict::Genuine
@@ -93,54 +73,50 @@ mod tests {
 
     #[test]
     fn safety_outranks_everything() {
-        let limits = CloneThresholds::default();
+        let rule = CloneRule::default();
         let all = StampFacts {
             batch_recalled: true,
             stamp_voided: true,
             facility_suspended: true,
             expired: true,
-            scans: 1000,
-            recent_origins: 10,
+            checkers: 100.0,
         };
-        assert_eq!(verdict(&all, &limits), Verdict::Recalled);
+        assert_eq!(verdict(&all, &rule), Verdict::Recalled);
         let voided = StampFacts {
             batch_recalled: false,
             ..all
         };
-        assert_eq!(verdict(&voided, &limits), Verdict::Voided);
+        assert_eq!(verdict(&voided, &rule), Verdict::Voided);
         let suspended = StampFacts {
             stamp_voided: false,
             ..voided
         };
-        assert_eq!(verdict(&suspended, &limits), Verdict::FacilitySuspended);
+        assert_eq!(verdict(&suspended, &rule), Verdict::FacilitySuspended);
         let expired = StampFacts {
             facility_suspended: false,
             ..suspended
         };
-        assert_eq!(verdict(&expired, &limits), Verdict::Expired);
+        assert_eq!(verdict(&expired, &rule), Verdict::Expired);
         let copied = StampFacts {
             expired: false,
             ..expired
         };
-        assert_eq!(verdict(&copied, &limits), Verdict::Suspicious);
+        assert_eq!(verdict(&copied, &rule), Verdict::Suspicious);
     }
 
     #[test]
-    fn thresholds() {
-        let limits = CloneThresholds::default();
-        let fresh = StampFacts {
-            scans: 0,
-            recent_origins: 1,
+    fn the_threshold_is_on_weighted_checkers() {
+        let rule = CloneRule::default();
+        let few = StampFacts {
+            checkers: 4.9,
             ..Default::default()
         };
-        assert_eq!(verdict(&fresh, &limits), Verdict::Genuine);
-        let busy = StampFacts { scans: 50, ..fresh };
-        assert_eq!(verdict(&busy, &limits), Verdict::Suspicious);
-        let spread = StampFacts {
-            recent_origins: 3,
-            ..fresh
+        assert_eq!(verdict(&few, &rule), Verdict::Genuine);
+        let many = StampFacts {
+            checkers: 5.0,
+            ..few
         };
-        assert_eq!(verdict(&spread, &limits), Verdict::Suspicious);
+        assert_eq!(verdict(&many, &rule), Verdict::Suspicious);
         assert_eq!(Verdict::FacilitySuspended.as_str(), "facility_suspended");
     }
 }

@@ -1,6 +1,7 @@
 //! Counterfeit and clone alerts, computed from the scans: bursts of forged
-//! codes from one origin, stamps scanned too often or from too many places,
-//! and scans of voided or recalled stamps. Each points at its evidence.
+//! codes from one origin, and stamps whose scans the resolver judged
+//! suspicious (the clone rule, `domain::checkers`, applied once, at the
+//! scan), voided or recalled. Each points at its evidence.
 
 use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, max, min, sum};
@@ -10,7 +11,6 @@ use serde::Serialize;
 use crate::db::schema::{batch, scan, stamp_roll};
 use crate::db::DbConnection;
 use crate::domain::access::Scope;
-use crate::domain::verdict::CloneThresholds;
 use crate::models::batch as batches;
 
 /// Forged scans from one origin in the window that make a burst.
@@ -18,7 +18,7 @@ pub const FORGED_BURST: i64 = 10;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Alert {
-    /// `forged_burst`, `over_scanned`, `far_apart`, `voided_scanned`, `recalled_scanned`.
+    /// `forged_burst`, `suspicious_scanned`, `voided_scanned`, `recalled_scanned`.
     pub kind: &'static str,
     pub roll_id: Option<String>,
     pub stamp_index: Option<i64>,
@@ -77,7 +77,6 @@ pub fn alerts(
     scope: &Scope,
     from: NaiveDateTime,
     to: NaiveDateTime,
-    limits: &CloneThresholds,
 ) -> QueryResult<Vec<Alert>> {
     let in_window = || {
         scan::table
@@ -93,27 +92,8 @@ pub fn alerts(
         max(scan::scanned_at),
     );
     let mut stamps = Vec::new();
-    for row in in_window()
-        .group_by((scan::roll_number, scan::stamp_index))
-        .having(count_star().ge(limits.max_scans))
-        .select(group)
-        .load::<StampGroup>(conn)?
-    {
-        stamps.push(stamp_alert("over_scanned", row, None));
-    }
-    for row in in_window()
-        .group_by((scan::roll_number, scan::stamp_index))
-        .having(
-            diesel::dsl::count(scan::origin_region)
-                .aggregate_distinct()
-                .ge(limits.max_origins),
-        )
-        .select(group)
-        .load::<StampGroup>(conn)?
-    {
-        stamps.push(stamp_alert("far_apart", row, None));
-    }
     for (kind, verdict) in [
+        ("suspicious_scanned", "suspicious"),
         ("voided_scanned", "voided"),
         ("recalled_scanned", "recalled"),
     ] {

@@ -74,7 +74,6 @@ struct Overview {
 async fn overview(user: PageUser) -> PageResult {
     overseer(&user)?;
     let scope = user.caller.scope();
-    let limits = user.state.config.clone_thresholds();
     let today = crate::time::now().date();
     let starts = chart::week_starts(today, 8);
     let weeks = starts.clone();
@@ -83,7 +82,7 @@ async fn overview(user: PageUser) -> PageResult {
         .db(move |conn| {
             let from = chart::start_of(weeks[0]);
             let to = chart::start_of(today + Duration::days(1));
-            let alerts = alerts::alerts(conn, &scope, from, to, &limits)?;
+            let alerts = alerts::alerts(conn, &scope, from, to)?;
             let figures = stats::stats(conn, &scope, from, to, alerts.len())?;
             let mut issued = Vec::new();
             for start in &weeks {

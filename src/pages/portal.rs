@@ -92,7 +92,6 @@ struct Dashboard {
 async fn dashboard(user: PageUser) -> PageResult {
     producer(&user)?;
     let scope = user.caller.scope();
-    let limits = user.state.config.clone_thresholds();
     let today = crate::time::now().date();
     let starts = chart::week_starts(today, 8);
     let from = chart::start_of(starts[0]);
@@ -117,7 +116,7 @@ async fn dashboard(user: PageUser) -> PageResult {
                     })
                 })
                 .collect::<Vec<_>>();
-            let alerts = alerts::alerts(conn, &scope, from, to, &limits)?;
+            let alerts = alerts::alerts(conn, &scope, from, to)?;
             let figures = stats::stats(conn, &scope, from, to, alerts.len())?;
             let origins = stats::scans_by_origin(conn, &scope, from, to)?;
             Ok((

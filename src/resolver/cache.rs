@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use crate::db::schema::{public_change, stamp_override};
 use crate::db::DbConnection;
+use crate::domain::checkers::{Checker, CloneRule};
 use crate::models::stamp_roll::{self, STAMP_VOIDED};
 use crate::resolver::record::{PublicRecord, ScanStats};
 use crate::resolver::scan_index::{History, ScanIndex};
@@ -209,10 +210,10 @@ impl ResolverCache {
         roll: u32,
         index: u32,
         key_id: u8,
-        window_hours: i64,
-        region: Option<u64>,
+        who: Option<Checker>,
+        rule: &CloneRule,
     ) -> Option<Found> {
-        let found = self.in_memory(roll, index, key_id, window_hours, region);
+        let found = self.in_memory(roll, index, key_id, who, rule);
         let tally = if found.is_some() {
             &self.hits
         } else {
@@ -227,8 +228,8 @@ impl ResolverCache {
         roll: u32,
         index: u32,
         key_id: u8,
-        window_hours: i64,
-        region: Option<u64>,
+        who: Option<Checker>,
+        rule: &CloneRule,
     ) -> Option<Found> {
         if self.now_ms() >= self.next_check.load(Ordering::Acquire) {
             return None;
@@ -240,7 +241,7 @@ impl ResolverCache {
         }
         let stats = self
             .scans
-            .known(facts.number, index, region, window_start(window_hours))?;
+            .known(facts.number, index, who, crate::time::now(), rule)?;
         Some(Found { roll: facts, stats })
     }
 
@@ -252,8 +253,8 @@ impl ResolverCache {
         roll: u32,
         index: u32,
         key_id: u8,
-        window_hours: i64,
-        region: Option<u64>,
+        who: Option<Checker>,
+        rule: &CloneRule,
     ) -> QueryResult<Option<Found>> {
         self.check_if_due(conn)?;
         let cached = self.records().rolls.get(&i64::from(roll)).cloned();
@@ -269,12 +270,12 @@ impl ResolverCache {
             return Ok(None);
         }
         self.scans.load(conn, facts.number, facts.count)?;
-        let since = window_start(window_hours);
-        let stats = match self.scans.known(facts.number, index, region, since) {
+        let now = crate::time::now();
+        let stats = match self.scans.known(facts.number, index, who, now, rule) {
             Some(stats) => stats,
             None => {
-                let history = History::read(conn, facts.number, index, since)?;
-                let stats = history.stats(region, since);
+                let history = History::read(conn, facts.number, index)?;
+                let stats = history.stats(who, now, rule);
                 self.scans.remember(facts.number, index, history);
                 stats
             }
@@ -341,11 +342,6 @@ impl ResolverCache {
         }
         Ok(Some(facts))
     }
-}
-
-/// The start of the clone-detection window, for a scan now.
-fn window_start(window_hours: i64) -> chrono::NaiveDateTime {
-    crate::time::now() - chrono::Duration::hours(window_hours)
 }
 
 /// Middleware: after any request that may have written (not GET, HEAD or

@@ -19,6 +19,7 @@ use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use std::sync::Arc;
 
+use crate::domain::checkers::Checker;
 use crate::domain::digital_link::{DigitalLink, KeyPath, LinkError};
 use crate::domain::serial::{group, SerialError, StampRef};
 use crate::domain::verdict::{verdict, StampFacts, Verdict};
@@ -206,6 +207,11 @@ pub struct StampAnswer<'a> {
     pub scan_count: i64,
     #[serde(serialize_with = "crate::time::utc_opt")]
     pub first_scanned_at: Option<chrono::NaiveDateTime>,
+    /// Distinct people who have checked this stamp, the client included
+    /// when it can be told apart ("you are the 2nd to check it").
+    pub checkers: i64,
+    /// The client has checked this stamp before.
+    pub checked_before: bool,
     /// The only address to trust: type the printed code there.
     pub official_site: &'a str,
     #[serde(skip)]
@@ -316,7 +322,7 @@ fn refuse(
     answer: &Answer,
 ) -> AppResult<HttpResponse> {
     let syntax = err.is_syntax();
-    if serial.chars().count() <= 64 {
+    if serial.chars().count() <= 64 && is_a_check(req) {
         state.scans.push(new_scan(
             req,
             origin_of(req, state),
@@ -385,32 +391,34 @@ async fn resolve_stamp(
     answer: Answer,
     query: &ResolverQuery,
 ) -> AppResult<HttpResponse> {
-    let window = state.config.suspicious_window_hours;
+    let rule = state.config.clone_rule();
     let origin = origin_of(req, state);
-    let region = origin.map(|o| o.region);
-    let cached =
-        state
-            .resolver
-            .lookup_cached(stamp.roll, stamp.index, stamp.key_id, window, region);
-    let found =
-        match cached {
-            Some(found) => Some(found),
-            None => {
-                let cache = Arc::clone(&state.resolver);
-                state
-                    .db(move |conn| {
-                        Ok(cache.lookup(
-                            conn,
-                            stamp.roll,
-                            stamp.index,
-                            stamp.key_id,
-                            window,
-                            region,
-                        )?)
-                    })
-                    .await?
-            }
-        };
+    let recorded = is_a_check(req);
+    // A browser without our cookie gets one with the page, and this check
+    // is already its device's.
+    let sent = device_of(req, state);
+    let new_device = (sent.is_none() && recorded && matches!(answer, Answer::Html { .. }))
+        .then(|| uuid::Uuid::new_v4().simple().to_string());
+    let device = sent.or_else(|| {
+        new_device
+            .as_deref()
+            .map(|token| scans::device_hash(token, &state.origin_salt[..]))
+    });
+    let who = checker(req, origin, device).filter(|_| recorded);
+    let cached = state
+        .resolver
+        .lookup_cached(stamp.roll, stamp.index, stamp.key_id, who, &rule);
+    let found = match cached {
+        Some(found) => Some(found),
+        None => {
+            let cache = Arc::clone(&state.resolver);
+            state
+                .db(move |conn| {
+                    Ok(cache.lookup(conn, stamp.roll, stamp.index, stamp.key_id, who, &rule)?)
+                })
+                .await?
+        }
+    };
     // A genuine serial under another product's GTIN or lot is a copied label.
     let found = found.filter(|f| {
         link.as_ref().is_none_or(|l| {
@@ -423,9 +431,11 @@ async fn resolve_stamp(
         })
     });
     let Some(found) = found else {
-        state
-            .scans
-            .push(new_scan(req, origin, None, &serial, Verdict::Unknown));
+        if recorded {
+            state
+                .scans
+                .push(new_scan(req, origin, None, &serial, Verdict::Unknown));
+        }
         return Ok(unknown_answer(
             StatusCode::NOT_FOUND,
             Reason {
@@ -446,10 +456,9 @@ async fn resolve_stamp(
         // Today's date, not the cached record's: a record loaded before
         // midnight of its best-before day turns amber at that midnight.
         expired: public.record.expired_on(crate::time::today()),
-        scans: found.stats.count,
-        recent_origins: found.stats.recent_origins,
+        checkers: found.stats.evidence.score,
     };
-    let verdict = verdict(&facts, &state.config.clone_thresholds());
+    let verdict = verdict(&facts, &rule);
     let index = i64::from(stamp.index);
     if let Answer::Default { .. } = answer {
         // The consumer page this redirects to records the scan.
@@ -463,15 +472,19 @@ async fn resolve_stamp(
             &query.pass_on,
         ));
     }
-    let this_scan = new_scan(req, origin, Some((roll.number, index)), &serial, verdict);
+    let mut this_scan = new_scan(req, origin, Some((roll.number, index)), &serial, verdict);
+    this_scan.device = device;
     let scanned_at = this_scan.scanned_at;
-    // Noted before it is buffered, so that the index expects the row before
-    // the flusher can write it and a check read it back.
-    state
-        .resolver
-        .scans
-        .record(roll.number, index, region, scanned_at);
-    state.scans.push(this_scan);
+    if recorded {
+        // Noted before it is buffered, so that the index expects the row
+        // before the flusher can write it and a check read it back.
+        state
+            .resolver
+            .scans
+            .record(roll.number, index, who, scanned_at);
+        state.scans.push(this_scan);
+    }
+    let evidence = found.stats.evidence;
     let body = StampAnswer {
         verdict,
         void: void.filter(|_| verdict == Verdict::Voided),
@@ -479,8 +492,13 @@ async fn resolve_stamp(
             .then(|| recall_hotline(&state.config, &public.record))
             .flatten(),
         serial_grouped: group(&serial),
-        scan_count: found.stats.count + 1,
-        first_scanned_at: found.stats.first_at.or(Some(scanned_at)),
+        scan_count: found.stats.count + i64::from(recorded),
+        first_scanned_at: found
+            .stats
+            .first_at
+            .or(Some(scanned_at).filter(|_| recorded)),
+        checkers: evidence.checkers,
+        checked_before: evidence.returning,
         official_site: state.config.base_url(),
         serial,
         record: &public.record,
@@ -493,13 +511,18 @@ async fn resolve_stamp(
             body.to_json(if vouches { &public.json } else { "" })
                 .map_err(|e| AppError::Internal(format!("stamp answer: {e}")))?,
         )),
-        Answer::Html { english } => Ok(HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(page::stamp(
+        Answer::Html { english } => {
+            let mut ok = HttpResponse::Ok();
+            ok.content_type("text/html; charset=utf-8");
+            if let Some(token) = new_device {
+                ok.cookie(device_cookie(state, token));
+            }
+            Ok(ok.body(page::stamp(
                 &body,
                 english,
                 if vouches { public.html(english) } else { "" },
-            ))),
+            )))
+        }
         Answer::Linkset | Answer::Redirect(_) | Answer::Default { .. } => {
             links::stamp_links(
                 state,
@@ -531,6 +554,71 @@ fn origin_of(req: &HttpRequest, state: &AppState) -> Option<Origin> {
         .map(|ip| scans::origins(ip, &state.origin_salt[..]))
 }
 
+/// The first-party cookie that tells one device's checks apart from
+/// another's on a shared network, and one device's across networks.
+pub const DEVICE_COOKIE: &str = "ts_device";
+
+/// Whether the request is someone checking the stamp: a page load, an app's
+/// request, a scanner's. A load one page makes of another's resource (an
+/// `<img>` pointing at a stamp's URL, a script's cross-site request, a
+/// frame, a prefetch) is answered but never recorded: otherwise every
+/// visitor of a rival's page would "check" the rival's stamp.
+fn is_a_check(req: &HttpRequest) -> bool {
+    let h = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let is = |value: Option<&str>, of: &[&str]| {
+        value.is_some_and(|v| of.iter().any(|o| v.trim().eq_ignore_ascii_case(o)))
+    };
+    let embedded = h("sec-fetch-dest").is_some_and(|d| !is(Some(d), &["document", "empty"]));
+    let cross_site_call = h("sec-fetch-mode").is_some_and(|m| !is(Some(m), &["navigate"]))
+        && h("sec-fetch-site").is_some_and(|s| !is(Some(s), &["same-origin", "none"]));
+    let prefetch = [h("sec-purpose"), h("purpose"), h("x-moz")]
+        .into_iter()
+        .flatten()
+        .any(|p| contains_ignore_case(p, "prefetch"));
+    // Browsers without Fetch Metadata still say what an `<img>` wants.
+    let image = h("accept").is_some_and(|a| {
+        a.get(..6).is_some_and(|t| t.eq_ignore_ascii_case("image/"))
+            && !contains_ignore_case(a, "text/html")
+    });
+    !(embedded || cross_site_call || prefetch || image)
+}
+
+/// The salted hash of the device token the client's cookie carries, if it
+/// carries one of ours (32 hex digits).
+fn device_of(req: &HttpRequest, state: &AppState) -> Option<u64> {
+    let cookie = req.cookie(DEVICE_COOKIE)?;
+    let token = cookie.value();
+    (token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| scans::device_hash(token, &state.origin_salt[..]))
+}
+
+/// A new device token's cookie, kept for 400 days (the longest browsers allow);
+/// `SameSite=Lax`, so other sites' requests do not carry it.
+fn device_cookie(state: &AppState, token: String) -> actix_web::cookie::Cookie<'static> {
+    actix_web::cookie::Cookie::build(DEVICE_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .secure(state.config.secure_cookies())
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(400))
+        .finish()
+}
+
+/// Who is checking: a client whose network is known and that is not a
+/// program (`scans::TOOL`); `None` counts no checker.
+fn checker(req: &HttpRequest, origin: Option<Origin>, device: Option<u64>) -> Option<Checker> {
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin = origin.filter(|_| scans::client_class(user_agent) != scans::TOOL)?;
+    Some(Checker {
+        network: origin.network,
+        device,
+    })
+}
+
 fn new_scan(
     req: &HttpRequest,
     origin: Option<Origin>,
@@ -548,6 +636,7 @@ fn new_scan(
         serial: serial.into(),
         scanned_at: crate::time::now(),
         origin,
+        device: None,
         client_class: scans::client_class(user_agent),
         verdict,
     }

@@ -34,7 +34,8 @@ struct StampPage<'a> {
     r: &'a BatchRecord,
     a: &'a StampAnswer<'a>,
     tone: &'static str,
-    first_scan: Option<String>,
+    /// Who has checked the stamp, in words.
+    checked: String,
     /// What happened to the stamp or its batch, under the verdict.
     notes: Vec<Note>,
     /// Empty on a voided stamp, which vouches for no origin.
@@ -211,7 +212,7 @@ pub fn stamp(answer: &StampAnswer, english: bool, record_html: &str) -> String {
         }),
     });
     StampPage {
-        first_scan: answer.first_scanned_at.map(|t| l.time(&t)),
+        checked: checked(answer, l),
         tone: tone(answer.verdict),
         notes: notes(answer, l),
         record_html,
@@ -224,6 +225,66 @@ pub fn stamp(answer: &StampAnswer, english: bool, record_html: &str) -> String {
     .unwrap_or_else(|e| render_failure(&e))
 }
 
+/// "You are the 2nd person to check this stamp; first checked on …": what
+/// the clone verdict rests on, in the reader's terms (`domain::checkers`).
+fn checked(a: &StampAnswer, l: Lang) -> String {
+    let n = a.checkers;
+    let who = if n == 0 {
+        // A client we cannot tell apart: loads are all we can say.
+        l.t(
+            &format!("Tem này đã được quét {} lần", a.scan_count),
+            &format!(
+                "This stamp has been scanned {} time{}",
+                a.scan_count,
+                if a.scan_count == 1 { "" } else { "s" }
+            ),
+        )
+        .to_owned()
+    } else if a.checked_before {
+        l.t(
+            &format!("Bạn đã kiểm tra tem này trước đây; có {n} người đã kiểm tra"),
+            &format!(
+                "You have checked this stamp before; {n} {} checked it",
+                if n == 1 { "person has" } else { "people have" }
+            ),
+        )
+        .to_owned()
+    } else if n == 1 {
+        l.t(
+            "Bạn là người đầu tiên kiểm tra tem này",
+            "You are the first person to check this stamp",
+        )
+        .to_owned()
+    } else {
+        l.t(
+            &format!("Bạn là người thứ {n} kiểm tra tem này"),
+            &format!("You are the {} person to check this stamp", ordinal(n)),
+        )
+        .to_owned()
+    };
+    match a.first_scanned_at {
+        // Worth saying unless this is the first check of all.
+        Some(first) if n != 1 || a.checked_before => format!(
+            "{who}; {} {}.",
+            l.t("lần đầu lúc", "first checked on"),
+            l.time(&first)
+        ),
+        _ => format!("{who}."),
+    }
+}
+
+/// 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st.
+fn ordinal(n: i64) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 /// A batch or product page without a stamp (`/01/{gtin}/10/{lot}`).
 pub fn record_page(record: &BatchRecord, english: bool, official: &str) -> String {
     let l = if english { Lang::En } else { Lang::Vi };
@@ -233,4 +294,22 @@ pub fn record_page(record: &BatchRecord, english: bool, official: &str) -> Strin
     }
     .render()
     .unwrap_or_else(|e| render_failure(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ordinals() {
+        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111]
+            .into_iter()
+            .map(super::ordinal)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st",
+                "111th"
+            ]
+        );
+    }
 }

@@ -2,8 +2,8 @@
 //! figures: what each answer splices in without redoing per scan.
 
 use chrono::NaiveDateTime;
-use serde::Serialize;
 
+use crate::domain::checkers::Evidence;
 use crate::public::record::BatchRecord;
 
 /// The record's JSON object without its braces: the members a stamp's JSON
@@ -45,24 +45,27 @@ impl PublicRecord {
 }
 
 /// A stamp's scan history as recorded so far (the buffer's last second aside).
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ScanStats {
+    /// Loads of the stamp, every one.
     pub count: i64,
-    #[serde(serialize_with = "crate::time::utc_opt")]
     pub first_at: Option<NaiveDateTime>,
-    /// Distinct coarse origins within the clone-detection window, counting
-    /// the scan being answered.
-    pub recent_origins: i64,
+    /// Its checkers, the one being answered included.
+    pub evidence: Evidence,
 }
 
 impl ScanStats {
     /// A stamp never scanned before: the scan being answered is its first,
-    /// from one origin if the client's is known.
-    pub fn unscanned(origin_known: bool) -> Self {
+    /// by one checker if the client can be told apart.
+    pub fn unscanned(counted: bool) -> Self {
         ScanStats {
             count: 0,
             first_at: None,
-            recent_origins: i64::from(origin_known),
+            evidence: Evidence {
+                score: f64::from(u8::from(counted)),
+                checkers: i64::from(counted),
+                returning: false,
+            },
         }
     }
 }

@@ -2,7 +2,7 @@
 //! from the database: one bit per stamp of a roll telling whether it was
 //! ever scanned (the first scan of a stamp, by far the most common, needs
 //! nothing more: its count is zero), and for recently scanned stamps their
-//! history (count, first scan, recent coarse origins).
+//! history (count, first scan, its checkers: `domain::checkers`).
 //!
 //! A roll's bits are read from the database the first time one of its stamps
 //! is looked up; a history when a scanned stamp is looked up. After that this
@@ -23,15 +23,15 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, max, min};
 use diesel::prelude::*;
-use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::db::schema::scan;
 use crate::db::DbConnection;
+use crate::domain::checkers::{Checker, Checkers, CloneRule};
 use crate::resolver::record::ScanStats;
-use crate::resolver::scans::origin_number;
+use crate::resolver::scans::{origin_number, TOOL};
 
 /// Stamps covered by bits at most, over all rolls (one bit each: 8 MB); past
 /// it the index starts over and rolls are read again as they are scanned.
@@ -41,9 +41,9 @@ const MAX_STAMPS: usize = 64 * 1024 * 1024;
 const MAX_HISTORIES: usize = 250_000;
 /// How long a history is trusted before it is read again.
 const HISTORY_TTL: Duration = Duration::from_secs(300);
-/// Origins kept per history; past it the longest unseen is replaced (the
-/// clone verdict needs only a handful).
-const MAX_ORIGINS: usize = 32;
+/// Checkers read per history at most, the most recently seen first: the
+/// weight of the rest is negligible (see `domain::checkers`).
+const READ_CHECKERS: i64 = 64;
 /// Stamps' scan rows read per query when catching up.
 const TAIL_PAGE: i64 = 50_000;
 /// Rows re-read behind the last id seen, for ids committed out of order.
@@ -56,10 +56,7 @@ const TAIL_PAGES: usize = 10;
 pub struct History {
     count: i64,
     first_at: Option<NaiveDateTime>,
-    /// Coarse origins (see `scans::origins`) and when each was last seen.
-    /// Most stamps are scanned from one place: that one is kept inline, as
-    /// a heap allocation per history doubled the index's memory.
-    origins: SmallVec<[(u64, NaiveDateTime); 1]>,
+    checkers: Checkers,
     read_at: Instant,
     /// Begun by this node with the stamp's first scan: nothing of it can be
     /// in the buffer unseen, so `HISTORY_TTL` does not apply.
@@ -67,52 +64,39 @@ pub struct History {
 }
 
 impl History {
-    fn first(region: Option<u64>, at: NaiveDateTime) -> Self {
+    fn first(who: Option<Checker>, at: NaiveDateTime) -> Self {
         let mut history = History {
             count: 0,
             first_at: None,
-            origins: SmallVec::new(),
+            checkers: Checkers::default(),
             read_at: Instant::now(),
             whole: true,
         };
-        history.add(region, at);
+        history.add(who, at);
         history
     }
 
-    fn add(&mut self, region: Option<u64>, at: NaiveDateTime) {
+    fn add(&mut self, who: Option<Checker>, at: NaiveDateTime) {
         self.count += 1;
         self.first_at = Some(self.first_at.map_or(at, |first| first.min(at)));
-        let Some(key) = region else {
-            return;
-        };
-        if let Some((_, seen)) = self.origins.iter_mut().find(|(o, _)| *o == key) {
-            *seen = (*seen).max(at);
-        } else if self.origins.len() < MAX_ORIGINS {
-            self.origins.push((key, at));
-        } else if let Some(oldest) = self.origins.iter_mut().min_by_key(|(_, seen)| *seen) {
-            *oldest = (key, at);
+        if let Some(who) = who {
+            self.checkers.add(who, at);
         }
     }
 
-    /// The stats for a scan from `region` now, counting origins seen since
-    /// `since` (the clone-detection window).
-    pub fn stats(&self, region: Option<u64>, since: NaiveDateTime) -> ScanStats {
-        let recent = || self.origins.iter().filter(|(_, seen)| *seen >= since);
-        let current_is_new = region.is_some_and(|c| !recent().any(|(o, _)| *o == c));
+    /// The stats for a check by `who` at `now`.
+    pub fn stats(&self, who: Option<Checker>, now: NaiveDateTime, rule: &CloneRule) -> ScanStats {
         ScanStats {
             count: self.count,
             first_at: self.first_at,
-            recent_origins: recent().count() as i64 + i64::from(current_is_new),
+            evidence: self.checkers.evidence(who, now, rule),
         }
     }
 
-    /// Reads a stamp's history as written so far (the buffer aside).
-    pub fn read(
-        conn: &mut DbConnection,
-        roll: i64,
-        index: i64,
-        since: NaiveDateTime,
-    ) -> QueryResult<Self> {
+    /// Reads a stamp's history as written so far (the buffer aside). Only
+    /// scans from clients that can be told apart name checkers: tools
+    /// (`scans::client_class`) and unknown addresses count as loads only.
+    pub fn read(conn: &mut DbConnection, roll: i64, index: i64) -> QueryResult<Self> {
         let of_stamp = || {
             scan::table
                 .filter(scan::roll_number.eq(roll))
@@ -121,20 +105,34 @@ impl History {
         let (count, first_at) = of_stamp()
             .select((count_star(), min(scan::scanned_at)))
             .get_result::<(i64, Option<NaiveDateTime>)>(conn)?;
-        let origins = of_stamp()
-            .filter(scan::scanned_at.ge(since))
-            .filter(scan::origin_region.is_not_null())
-            .group_by(scan::origin_region)
-            .select((scan::origin_region, max(scan::scanned_at)))
-            .load::<(Option<String>, Option<NaiveDateTime>)>(conn)?
+        let mut seen: Vec<(Checker, NaiveDateTime)> = of_stamp()
+            .filter(scan::origin_hash.is_not_null())
+            .filter(scan::client_class.ne(TOOL))
+            .group_by((scan::origin_hash, scan::device))
+            .select((scan::origin_hash, scan::device, max(scan::scanned_at)))
+            .order(max(scan::scanned_at).desc())
+            .limit(READ_CHECKERS)
+            .load::<(Option<String>, Option<String>, Option<NaiveDateTime>)>(conn)?
             .into_iter()
-            .filter_map(|(region, seen)| Some((origin_number(&region?)?, seen?)))
-            .take(MAX_ORIGINS)
+            .filter_map(|(network, device, seen)| {
+                let who = Checker {
+                    network: origin_number(&network?)?,
+                    device: device.as_deref().and_then(origin_number),
+                };
+                Some((who, seen?))
+            })
             .collect();
+        // Oldest first, as they were seen, so that the distinct count and
+        // the merging of devices come out as they did scan by scan.
+        seen.sort_by_key(|(_, at)| *at);
+        let mut checkers = Checkers::default();
+        for (who, at) in seen {
+            checkers.add(who, at);
+        }
         Ok(History {
             count,
             first_at,
-            origins,
+            checkers,
             read_at: Instant::now(),
             whole: false,
         })
@@ -202,27 +200,28 @@ impl ScanIndex {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The stamp's stats from memory, when known: `region` is the current
-    /// client's coarse origin, `since` the start of the clone window.
+    /// The stamp's stats from memory, when known, for a check by `who` at
+    /// `now`.
     pub fn known(
         &self,
         roll: i64,
         index: i64,
-        region: Option<u64>,
-        since: NaiveDateTime,
+        who: Option<Checker>,
+        now: NaiveDateTime,
+        rule: &CloneRule,
     ) -> Option<ScanStats> {
         let inner = self.inner();
         let bits = inner.rolls.get(&roll)?;
         let i = usize::try_from(index).ok()?;
         let word = bits.get(i / 64)?;
         if word & (1 << (i % 64)) == 0 {
-            return Some(ScanStats::unscanned(region.is_some()));
+            return Some(ScanStats::unscanned(who.is_some()));
         }
         inner
             .histories
             .get(&stamp_key(roll, i))
             .filter(|h| h.whole || h.read_at.elapsed() < HISTORY_TTL)
-            .map(|h| h.stats(region, since))
+            .map(|h| h.stats(who, now, rule))
     }
 
     /// Keeps a history just read from the database.
@@ -240,7 +239,7 @@ impl ScanIndex {
     }
 
     /// Notes a scan this node has just buffered.
-    pub fn record(&self, roll: i64, index: i64, region: Option<u64>, at: NaiveDateTime) {
+    pub fn record(&self, roll: i64, index: i64, who: Option<Checker>, at: NaiveDateTime) {
         let mut inner = self.inner();
         let Some((key, was_scanned)) = inner.set(roll, index) else {
             return;
@@ -248,9 +247,9 @@ impl ScanIndex {
         *inner.echoes.entry(key).or_default() += 1;
         if !was_scanned {
             inner.make_room();
-            inner.histories.insert(key, History::first(region, at));
+            inner.histories.insert(key, History::first(who, at));
         } else if let Some(history) = inner.histories.get_mut(&key) {
-            history.add(region, at);
+            history.add(who, at);
         }
     }
 
@@ -364,19 +363,26 @@ mod tests {
         let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 1)
             .and_then(|d| d.and_hms_opt(8, 0, 0))
             .expect("a date");
-        index.record(7, 5, Some(1), at);
-        index.record(7, 5, Some(2), at);
+        let rule = CloneRule::default();
+        let who = |network| {
+            Some(Checker {
+                network,
+                device: None,
+            })
+        };
+        index.record(7, 5, who(1), at);
+        index.record(7, 5, who(2), at);
         for h in index.inner().histories.values_mut() {
             h.read_at = long_ago();
         }
-        let stats = index.known(7, 5, Some(2), at).expect("still known");
-        assert_eq!((stats.count, stats.recent_origins), (2, 2));
+        let stats = index.known(7, 5, who(2), at, &rule).expect("still known");
+        assert_eq!((stats.count, stats.evidence.checkers), (2, 2));
 
-        let mut read = History::first(Some(1), at);
+        let mut read = History::first(who(1), at);
         read.whole = false;
         read.read_at = long_ago();
         index.inner().set(7, 9);
         index.remember(7, 9, read);
-        assert!(index.known(7, 9, None, at).is_none(), "read again");
+        assert!(index.known(7, 9, None, at, &rule).is_none(), "read again");
     }
 }

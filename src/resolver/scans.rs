@@ -15,7 +15,7 @@ use crate::db::schema::scan;
 use crate::db::DbConnection;
 use crate::domain::verdict::Verdict;
 
-/// Rows per multi-row insert on PostgreSQL: 8 bound values each, under its
+/// Rows per multi-row insert on PostgreSQL: 10 bound values each, under its
 /// 65,535 per statement.
 const FLUSH_ROWS: usize = 1000;
 
@@ -31,6 +31,8 @@ pub struct NewScan {
     pub serial: ScannedCode,
     pub scanned_at: NaiveDateTime,
     pub origin: Option<Origin>,
+    /// The salted hash of the device token in our cookie, when sent.
+    pub device: Option<u64>,
     pub client_class: &'static str,
     pub verdict: Verdict,
 }
@@ -137,6 +139,7 @@ impl ScanBuffer {
                 scan::scanned_at.eq(r.scanned_at),
                 scan::origin_hash.eq(r.origin.map(|o| origin_hex(o.network))),
                 scan::origin_region.eq(r.origin.map(|o| origin_hex(o.region))),
+                scan::device.eq(r.device.map(origin_hex)),
                 scan::client_class.eq(r.client_class),
                 scan::verdict.eq(r.verdict.as_str()),
                 scan::tally.eq(tally),
@@ -216,6 +219,19 @@ fn fold_unknown_floods<'a>(
     rows
 }
 
+/// A device token (`resolver::DEVICE_COOKIE`) as kept: salted and hashed
+/// like an origin, so that no stored value is the cookie itself.
+pub fn device_hash(token: &str, salt: &[u8]) -> u64 {
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update(b"device:");
+    h.update(token.as_bytes());
+    let digest = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first)
+}
+
 /// Coarse origins of a client address, hashed with a secret salt so the
 /// stored values identify neither a person nor an address.
 pub fn origins(ip: IpAddr, salt: &[u8]) -> Origin {
@@ -251,6 +267,10 @@ pub fn origins(ip: IpAddr, salt: &[u8]) -> Origin {
 }
 
 /// What kind of client scanned, from its User-Agent.
+/// The class of clients that are programs (crawlers, link previews, HTTP
+/// libraries): their loads are recorded but name no checker.
+pub const TOOL: &str = "tool";
+
 pub fn client_class(user_agent: &str) -> &'static str {
     let ua = user_agent.to_ascii_lowercase();
     if ua.is_empty() {
@@ -259,7 +279,7 @@ pub fn client_class(user_agent: &str) -> &'static str {
         .iter()
         .any(|b| ua.contains(b))
     {
-        "tool"
+        TOOL
     } else if ["mobile", "android", "iphone", "zalo"]
         .iter()
         .any(|m| ua.contains(m))

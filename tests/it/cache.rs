@@ -160,6 +160,7 @@ async fn a_busy_seconds_scans_are_all_written_in_chunks() {
                 network: 0x00ff_00ff_0000_0000 | n,
                 region: 0x00ff,
             }),
+            device: (n % 2 == 0).then_some(n),
             client_class: "tool",
             verdict: Verdict::Unknown,
         });
@@ -211,6 +212,7 @@ async fn scans_of_one_stamp_are_written_in_the_order_they_came() {
                 network: n as u64,
                 region: 0,
             }),
+            device: None,
             client_class: "mobile",
             verdict: Verdict::Genuine,
         });

@@ -14,6 +14,7 @@ mod backup;
 mod browser;
 mod cache;
 mod cli;
+mod clone;
 mod crash;
 mod credentials;
 mod demo;

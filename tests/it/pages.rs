@@ -80,7 +80,7 @@ async fn the_consumer_page_shows_every_element_in_both_languages() {
         "01/01/2027",
         "Thu hoạch",
         "Kiểm tra gần nhất",
-        "Mã này đã được quét 1 lần, lần đầu lúc",
+        "Tem này đã được quét 1 lần; lần đầu lúc",
         "og:title",
         "og:url",
         "?lang=en",
@@ -110,7 +110,7 @@ async fn the_consumer_page_shows_every_element_in_both_languages() {
         "Nam Roi pomelo",
         "Valid 1 Jan 2025 – 31 Dec 2027",
         "Harvest",
-        "This code has been scanned 2 times, first at",
+        "This stamp has been scanned 2 times; first checked on",
         "Latest inspection",
     ] {
         assert!(

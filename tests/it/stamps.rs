@@ -479,7 +479,7 @@ async fn linksets_redirects_and_html_in_both_languages() {
         "{}",
         vi.text
     );
-    assert!(vi.text.contains("Mã này đã được quét"));
+    assert!(vi.text.contains("Tem này đã được quét"));
     let en = w
         .app
         .send(Method::GET, &format!("/s/{serial}?lang=en"), None, None)
@@ -516,7 +516,7 @@ async fn scans_are_buffered_counted_and_turn_suspicious() {
         std::sync::Arc::new(tracestamp::client::ClientAddresses::new(&["127.0.0.1/32"
             .parse()
             .unwrap()]));
-    w.app.state.config.suspicious_scans = 5;
+    w.app.state.config.clone_checkers = 3.0;
     let roll = issue(&w, &w.a.batch, 10).await;
     let serial = roll["first_serial"].as_str().unwrap().to_owned();
     let scan_from = |ip: &str| {
@@ -544,7 +544,7 @@ async fn scans_are_buffered_counted_and_turn_suspicious() {
     assert_eq!(second.body["scan_count"], 2);
     assert_eq!(second.body["verdict"], "genuine");
     w.app.state.flush_scans().unwrap();
-    // Two more far-apart origins within the window: a copied label.
+    // Two more networks: three checkers, a copied label by this rule.
     w.app
         .send_request(scan_from("14.160.1.1"))
         .await
@@ -592,5 +592,7 @@ async fn scans_are_buffered_counted_and_turn_suspicious() {
         .await
         .expect(200);
     assert_eq!(busy.body["scan_count"], 8);
+    assert_eq!(busy.body["checkers"], 3, "reloads add no checker");
+    assert_eq!(busy.body["checked_before"], true);
     assert_eq!(busy.body["verdict"], "suspicious");
 }

@@ -46,6 +46,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     revert(
         &mut conn,
         &[
+            "20261203140000",
             "20261203120000",
             "20261202140000",
             "20261123000012",
@@ -59,7 +60,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     ))
     .expect("old-style scans");
 
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 4);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 5);
     let rows: Vec<(Option<i64>, Option<i64>, String)> = scan::table
         .order(scan::id)
         .select((scan::roll_number, scan::stamp_index, scan::serial))

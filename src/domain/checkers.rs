@@ -1,0 +1,201 @@
+//! Who has checked a stamp: the evidence for a copied label.
+//!
+//! A copied label is checked by many people in many places; a genuine one
+//! by a handful (a packer, a shop, a buyer and the buyer's family). So the
+//! evidence is the number of distinct *checkers*, not of loads: one checker
+//! is one origin network (the /24 of an IPv4 address, the /48 of an IPv6
+//! one) however often it reloads and whatever cookies it sends, and a device
+//! that keeps our first-party cookie is one checker on every network it
+//! moves through (home Wi-Fi, then 4G). Each checker's weight halves every
+//! `half_life_hours` after it was last seen, so that old evidence fades and
+//! one shop's checks last week do not add to today's. README, "Clone
+//! detection", gives the reasoning and its failure modes.
+
+use chrono::NaiveDateTime;
+use smallvec::SmallVec;
+
+/// One checker: a salted hash of its origin network and, when the browser
+/// kept our cookie, a salted hash of its device token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checker {
+    pub network: u64,
+    pub device: Option<u64>,
+}
+
+/// When a stamp's checkers make it suspicious.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CloneRule {
+    /// Evidence (distinct checkers, each weighted by how recently it was
+    /// seen) from which a stamp is suspicious.
+    pub checkers: f64,
+    /// Hours in which a checker's weight halves.
+    pub half_life_hours: f64,
+}
+
+impl Default for CloneRule {
+    fn default() -> Self {
+        CloneRule {
+            checkers: 5.0,
+            half_life_hours: 72.0,
+        }
+    }
+}
+
+impl CloneRule {
+    /// A checker last seen at `seen`, weighed at `now`: 1 within the hour
+    /// (ages count in whole hours, so that checkers seen a moment ago add
+    /// up to a whole number to compare with the threshold).
+    fn weight(&self, seen: NaiveDateTime, now: NaiveDateTime) -> f64 {
+        let hours = (now - seen).num_hours().max(0) as f64;
+        0.5f64.powf(hours / self.half_life_hours)
+    }
+}
+
+/// Checkers remembered per stamp: past it, the one seen longest ago is
+/// forgotten (its weight is the smallest). A clone verdict needs a handful.
+const MAX_KEPT: usize = 32;
+
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    who: Checker,
+    last: NaiveDateTime,
+}
+
+/// A stamp's checkers as far as known.
+#[derive(Debug, Clone, Default)]
+pub struct Checkers {
+    /// Most stamps are checked from one place: that one is kept inline.
+    seen: SmallVec<[Seen; 1]>,
+    /// Distinct checkers ever counted (those forgotten included).
+    distinct: i64,
+}
+
+/// What a check now would add up to.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Evidence {
+    /// Weighted distinct checkers, the one checking now included.
+    pub score: f64,
+    /// Distinct checkers ever, the one checking now included.
+    pub checkers: i64,
+    /// The one checking now has checked this stamp before.
+    pub returning: bool,
+}
+
+impl Checkers {
+    fn find(&self, who: &Checker) -> Option<usize> {
+        self.seen.iter().position(|s| {
+            s.who.network == who.network || (who.device.is_some() && s.who.device == who.device)
+        })
+    }
+
+    /// Notes a check by `who` at `at`.
+    pub fn add(&mut self, who: Checker, at: NaiveDateTime) {
+        if let Some(i) = self.find(&who) {
+            let seen = &mut self.seen[i];
+            seen.last = seen.last.max(at);
+            seen.who.device = seen.who.device.or(who.device);
+            return;
+        }
+        self.distinct += 1;
+        let new = Seen { who, last: at };
+        if self.seen.len() < MAX_KEPT {
+            self.seen.push(new);
+        } else if let Some(oldest) = self.seen.iter_mut().min_by_key(|s| s.last) {
+            *oldest = new;
+        }
+    }
+
+    /// The evidence if `who` (`None`: a client we cannot tell apart, which
+    /// adds nothing) checks at `now`.
+    pub fn evidence(&self, who: Option<Checker>, now: NaiveDateTime, rule: &CloneRule) -> Evidence {
+        let current = who.and_then(|w| self.find(&w));
+        let others: f64 = self
+            .seen
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != current)
+            .map(|(_, s)| rule.weight(s.last, now))
+            .sum();
+        let counted = who.is_some();
+        Evidence {
+            score: others + f64::from(u8::from(counted)),
+            checkers: self.distinct + i64::from(counted && current.is_none()),
+            returning: current.is_some(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(hours: i64) -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .expect("a date")
+            + chrono::Duration::hours(hours)
+    }
+
+    fn from(network: u64, device: Option<u64>) -> Checker {
+        Checker { network, device }
+    }
+
+    #[test]
+    fn one_network_is_one_checker_whatever_it_sends() {
+        let rule = CloneRule::default();
+        let mut c = Checkers::default();
+        for device in 0..1000 {
+            c.add(from(7, Some(device)), at(0));
+            c.add(from(7, None), at(0));
+        }
+        let e = c.evidence(Some(from(7, Some(5000))), at(0), &rule);
+        assert_eq!((e.checkers, e.score, e.returning), (1, 1.0, true));
+    }
+
+    #[test]
+    fn a_device_moving_between_networks_is_one_checker() {
+        let rule = CloneRule::default();
+        let mut c = Checkers::default();
+        c.add(from(1, Some(9)), at(0));
+        c.add(from(2, Some(9)), at(1));
+        c.add(from(3, Some(9)), at(2));
+        let e = c.evidence(Some(from(4, Some(9))), at(3), &rule);
+        assert_eq!(e.checkers, 1);
+        assert!(e.returning);
+        // A stranger on a fourth network is the second.
+        let e = c.evidence(Some(from(4, None)), at(3), &rule);
+        assert_eq!(e.checkers, 2);
+        assert!(!e.returning);
+    }
+
+    #[test]
+    fn distinct_checkers_add_up_and_fade() {
+        let rule = CloneRule::default();
+        let mut c = Checkers::default();
+        for n in 0..4 {
+            c.add(from(n, None), at(0));
+        }
+        let now = c.evidence(Some(from(99, None)), at(0), &rule);
+        assert_eq!((now.score, now.checkers), (5.0, 5));
+        assert!(now.score >= rule.checkers);
+        // A half-life later the four weigh two.
+        let later = c.evidence(Some(from(99, None)), at(72), &rule);
+        assert!((later.score - 3.0).abs() < 1e-9, "{}", later.score);
+        assert_eq!(later.checkers, 5, "counted, though faded");
+        // An unidentifiable client adds nothing.
+        assert_eq!(c.evidence(None, at(0), &rule).score, 4.0);
+    }
+
+    #[test]
+    fn past_the_bound_the_longest_unseen_is_forgotten_but_counted() {
+        let rule = CloneRule::default();
+        let mut c = Checkers::default();
+        for n in 0..(MAX_KEPT as u64 + 8) {
+            c.add(from(n, None), at(n as i64));
+        }
+        assert_eq!(c.seen.len(), MAX_KEPT);
+        let e = c.evidence(None, at(100), &rule);
+        assert_eq!(e.checkers, MAX_KEPT as i64 + 8);
+        assert!(c.find(&from(0, None)).is_none(), "the oldest went first");
+    }
+}
