@@ -47,6 +47,8 @@ fn record() -> BatchRecord {
             tax_code: "1500000000".into(),
             address: "Ấp Mỹ Hòa, xã Mỹ Hòa, huyện Bình Minh".into(),
             province: "Vĩnh Long".into(),
+            contact_phone: Some("0912 417 806".into()),
+            zalo_url: Some("https://zalo.me/0912417806".into()),
         },
         facility: PublicFacility {
             name: "Vườn bưởi Mỹ Hòa".into(),
@@ -73,6 +75,8 @@ fn record() -> BatchRecord {
             unit: "kg".into(),
             status: "active".into(),
             recall_reason: None,
+            recalled_at: None,
+            recall_authority: None,
             former_lot_codes: Vec::new(),
         },
         events: vec![
@@ -91,6 +95,8 @@ fn answers(c: &mut Criterion) {
     let record = record();
     let answer = StampAnswer {
         verdict: Verdict::Genuine,
+        void: None,
+        recall_hotline: None,
         serial: "7K3QM9XTMA0B1C2D3E4F".into(),
         serial_grouped: "7K3Q-M9XT-MA0B-1C2D-3E4F".into(),
         scan_count: 1,

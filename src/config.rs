@@ -98,6 +98,13 @@ pub struct Config {
     #[arg(long, env = "EVENT_MAX_AHEAD_HOURS", default_value_t = 24)]
     pub event_max_ahead_hours: i64,
 
+    /// The hotline a consumer is told to call about a recall, per province
+    /// (`Vĩnh Long=0270 3822 123;Cần Thơ=0292 …`; `national=…` for recalls
+    /// an administrator ordered). A recall of a province without one shows
+    /// none.
+    #[arg(long, env = "RECALL_HOTLINES", default_value = "")]
+    pub recall_hotlines: String,
+
     /// Log lines as text or as one JSON object a line.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -165,7 +172,18 @@ impl Config {
                 self.clone_half_life_hours
             ));
         }
+        recall_hotlines(&self.recall_hotlines)?;
         Ok(())
+    }
+
+    /// The recall hotline of `authority` (a province, or `national`), if
+    /// one is configured.
+    pub fn recall_hotline(&self, authority: &str) -> Option<String> {
+        recall_hotlines(&self.recall_hotlines)
+            .ok()?
+            .into_iter()
+            .find(|(who, _)| who == authority)
+            .map(|(_, phone)| phone)
     }
 
     /// Whether cookies must carry `Secure`: asked for, or implied by an
@@ -224,9 +242,48 @@ impl Config {
             resolver_rate_burst: 100,
             report_rate_per_hour: 5,
             event_max_ahead_hours: 24,
+            recall_hotlines: String::new(),
             log_format: LogFormat::Text,
         }
     }
+}
+
+/// `RECALL_HOTLINES` as (authority, phone) pairs: each key a province
+/// (spelt as the registry spells it, whatever the case) or `national`, each
+/// value a telephone number, no key twice.
+fn recall_hotlines(text: &str) -> Result<Vec<(String, String)>, String> {
+    use crate::domain::validate as v;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for entry in text.split(';').filter(|e| !e.trim().is_empty()) {
+        let refuse = |why: String| {
+            Err(format!(
+                "RECALL_HOTLINES must be `Province=phone;Province=phone` ({why}): {entry:?}"
+            ))
+        };
+        let Some((who, phone)) = entry.split_once('=') else {
+            return refuse("an entry has no `=`".into());
+        };
+        let who = if who
+            .trim()
+            .eq_ignore_ascii_case(crate::domain::kinds::NATIONAL_AUTHORITY)
+        {
+            crate::domain::kinds::NATIONAL_AUTHORITY.to_owned()
+        } else {
+            match v::province("province", who) {
+                Ok(p) => p,
+                Err(e) => return refuse(e.message),
+            }
+        };
+        let phone = match v::phone("phone", phone) {
+            Ok(p) => p,
+            Err(_) => return refuse(format!("{:?} is not a telephone number", phone.trim())),
+        };
+        if pairs.iter().any(|(known, _)| *known == who) {
+            return refuse(format!("{who} is named twice"));
+        }
+        pairs.push((who, phone));
+    }
+    Ok(pairs)
 }
 
 /// The public base URL goes into every QR code printed: an absolute http(s)
@@ -300,6 +357,27 @@ mod tests {
         let mut c = good.clone();
         c.session_hours = 0;
         assert!(c.validate().unwrap_err().contains("SESSION_HOURS"));
+        for bad in [
+            "Vĩnh Long",
+            "Vinh Long=0270 3822 123",
+            "Vĩnh Long=call us",
+            "Vĩnh Long=0270 3822 123;vĩnh long=0270 3822 124",
+        ] {
+            let mut c = good.clone();
+            c.recall_hotlines = bad.into();
+            let refused = c.validate().unwrap_err();
+            assert!(refused.contains("RECALL_HOTLINES"), "{bad:?}: {refused}");
+        }
+        let mut c = good.clone();
+        c.recall_hotlines =
+            " vĩnh long = 0270 3822 123 ; Cần Thơ=0292 3820 000;NATIONAL=1800 1234;".into();
+        assert_eq!(c.validate(), Ok(()));
+        assert_eq!(
+            c.recall_hotline("Vĩnh Long").as_deref(),
+            Some("0270 3822 123")
+        );
+        assert_eq!(c.recall_hotline("national").as_deref(), Some("1800 1234"));
+        assert_eq!(c.recall_hotline("Cà Mau"), None);
     }
 
     #[test]

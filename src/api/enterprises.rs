@@ -1,12 +1,15 @@
 //! `/api/v1/enterprises`: admins create and edit; members read their own,
-//! regulators those of their province.
+//! regulators those of their province; producers set their own public
+//! contact (`PUT /enterprises/{id}/contact`).
 
 use actix_web::{web, HttpResponse};
 
 use crate::auth::Caller;
 use crate::domain::id::Id;
 use crate::error::{AppError, AppResult};
-use crate::models::enterprise::{self, Enterprise, EnterpriseFields, EnterpriseFilter};
+use crate::models::enterprise::{
+    self, ContactFields, Enterprise, EnterpriseFields, EnterpriseFilter,
+};
 use crate::models::page::Page;
 use crate::service::enterprises as service;
 use crate::AppState;
@@ -22,7 +25,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get))
             .route(web::patch().to(update))
             .route(web::delete().to(delete)),
-    );
+    )
+    .service(web::resource("/enterprises/{id}/contact").route(web::put().to(set_contact)));
+}
+
+async fn set_contact(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Id>,
+    body: web::Json<ContactFields>,
+) -> AppResult<web::Json<Enterprise>> {
+    let fields = body.into_inner();
+    let row = state
+        .db(move |conn| service::set_contact(conn, &caller, &path, fields))
+        .await?;
+    Ok(web::Json(row))
 }
 
 async fn list(

@@ -214,6 +214,21 @@ fn array_of(item: &str) -> Value {
     json!({"type": "array", "items": schema_ref(item)})
 }
 
+/// The telephone number consumers see on stamp pages.
+fn contact_phone() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": 32,
+        "pattern": "^[0-9 +.()-]+$", "description": "8 to 15 digits"})
+}
+
+/// A Zalo page: `https://zalo.me/` and a phone number or account id.
+fn zalo_url() -> Value {
+    url(
+        100,
+        "^[Hh][Tt][Tt][Pp][Ss]://[Zz][Aa][Ll][Oo]\\.[Mm][Ee]/[A-Za-z0-9][A-Za-z0-9._-]{0,83}/?$",
+        "https://zalo.me/0912345678",
+    )
+}
+
 /// The request bodies: `NAME` for a create (required fields), `NAMEPatch`
 /// for a PATCH (every field optional; `null` clears an optional one).
 /// A request body: its name, its fields' schemas, the fields a create needs.
@@ -247,8 +262,18 @@ fn fields() -> Vec<Body> {
                         json!({"type": "string", "format": "email", "minLength": 3, "maxLength": 254}),
                     ),
                 ),
+                ("contact_phone", nullable(contact_phone())),
+                ("zalo_url", nullable(zalo_url())),
             ],
             vec!["name", "tax_code", "address", "province"],
+        ),
+        (
+            "ContactFields",
+            vec![
+                ("contact_phone", nullable(contact_phone())),
+                ("zalo_url", nullable(zalo_url())),
+            ],
+            vec![],
         ),
         (
             "FacilityFields",
@@ -505,6 +530,8 @@ fn schemas() -> Map<String, Value> {
                 ("email", ns()),
                 ("created_at", time()),
                 ("updated_at", time()),
+                ("contact_phone", ns()),
+                ("zalo_url", ns()),
             ]),
         ),
         (
@@ -615,6 +642,12 @@ fn schemas() -> Map<String, Value> {
                 ("recalled_because", nullable(id())),
                 ("created_at", time()),
                 ("updated_at", time()),
+                ("recalled_at", nullable(time())),
+                (
+                    "recall_authority",
+                    nullable(json!({"type": "string",
+                        "description": "the recalling regulator's province, or `national`"})),
+                ),
                 ("product_name_vi", s()),
                 ("product_name_en", s()),
             ]);
@@ -1076,6 +1109,14 @@ fn operations() -> Vec<Operation> {
             "Delete an enterprise with nothing depending on it (admins)",
         )
         .ok(204, Value::Null),
+        op(
+            "put",
+            "/enterprises/{id}/contact",
+            "enterprises",
+            "Set the phone and Zalo link consumers see (the enterprise's producers, admins)",
+        )
+        .body(schema_ref("ContactFields"))
+        .ok(200, schema_ref("Enterprise")),
         op("get", "/facilities", "facilities", "List facilities")
             .query(listing())
             .query(vec![

@@ -52,8 +52,9 @@ async fn create_link(
     body: web::Json<ProductLinkFields>,
 ) -> AppResult<HttpResponse> {
     let fields = body.into_inner();
+    let config = state.config.clone();
     let row = state
-        .db(move |conn| service::create_link(conn, &caller, &path, fields))
+        .db(move |conn| service::create_link(conn, &caller, &config, &path, fields))
         .await?;
     Ok(super::created(
         format!("/api/v1/products/{}/links", row.product_id),
@@ -100,8 +101,9 @@ async fn create(
     body: web::Json<ProductFields>,
 ) -> AppResult<HttpResponse> {
     let fields = body.into_inner();
+    let config = state.config.clone();
     let row = state
-        .db(move |conn| service::create(conn, &caller, fields))
+        .db(move |conn| service::create(conn, &caller, &config, fields))
         .await?;
     Ok(super::created(format!("/api/v1/products/{}", row.id), &row))
 }

@@ -13,6 +13,8 @@ diesel::table! {
         email -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        contact_phone -> Nullable<Text>,
+        zalo_url -> Nullable<Text>,
     }
 }
 
@@ -82,6 +84,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         recalled_because -> Nullable<Text>,
+        recalled_at -> Nullable<Timestamp>,
+        recall_authority -> Nullable<Text>,
     }
 }
 

@@ -58,6 +58,11 @@ struct DemoEnterprise {
     gs1_prefix: Option<String>,
     phone: Option<String>,
     email: Option<String>,
+    /// What consumers see on stamp pages (some demo producers publish none).
+    #[serde(default)]
+    contact_phone: Option<String>,
+    #[serde(default)]
+    zalo_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +167,8 @@ fn load_set(
             gs1_prefix: Some(e.gs1_prefix.clone()),
             phone: Some(e.phone.clone()),
             email: Some(e.email.clone()),
+            contact_phone: Some(e.contact_phone.clone()),
+            zalo_url: Some(e.zalo_url.clone()),
         };
         let row = service::enterprises::create(conn, &system, fields)?;
         ids.insert(&e.key, row.id);
@@ -210,7 +217,7 @@ fn load_set(
             shelf_life_days: Some(p.shelf_life_days),
             standards: Some(p.standards.clone()),
         };
-        let row = service::products::create(conn, &system, fields)?;
+        let row = service::products::create(conn, &system, config, fields)?;
         if row.gtin.is_some() {
             // A product information page, so that the resolver has a link
             // of a GS1 type to redirect to besides its own page.
@@ -220,7 +227,7 @@ fn load_set(
                 title: format!("{} — trang sản phẩm / product page", p.name_vi),
                 lang: Some("vi".into()),
             };
-            service::products::create_link(conn, &system, &row.id, link)?;
+            service::products::create_link(conn, &system, config, &row.id, link)?;
         }
 
         let grown_at = id_of(&ids, &p.facility)?.into_string();

@@ -102,6 +102,10 @@ text_enum!(
 
 text_enum!(InspectionResult { Pass => "pass", Minor => "minor", Major => "major", Fail => "fail" });
 
+/// Who ordered a recall when no province's regulator did: an administrator
+/// of the national registry (a regulator's recall names its province).
+pub const NATIONAL_AUTHORITY: &str = "national";
+
 #[cfg(test)]
 mod tests {
     use super::*;

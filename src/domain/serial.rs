@@ -45,8 +45,9 @@ pub struct StampRef {
     pub index: u32,
 }
 
-/// Why a serial was refused. `Display` is meant for the person who typed or
-/// scanned it, so it explains rather than names the field.
+/// Why a serial was refused. `Display` (English) and [`SerialError::vi`]
+/// (Vietnamese) are meant for the person who typed or scanned it, so they
+/// explain rather than name the field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SerialError {
     /// Number of characters (not bytes) found.
@@ -83,6 +84,39 @@ impl fmt::Display for SerialError {
                 "stamp index {i} is beyond the last index of a roll ({MAX_INDEX})"
             ),
         }
+    }
+}
+
+impl SerialError {
+    /// The reason in Vietnamese, the consumer page's first language.
+    pub fn vi(&self) -> String {
+        match self {
+            SerialError::Length(n) => {
+                format!("mã tem có {SERIAL_LEN} ký tự, nhưng mã đã nhập có {n} ký tự")
+            }
+            SerialError::Character { position, found } => format!(
+                "ký tự thứ {} ({found:?}) không có trong mã tem",
+                position + 1
+            ),
+            SerialError::UnknownKey(id) => {
+                format!("mã tem này được ký bằng khóa {id}, khóa không có ở đây")
+            }
+            SerialError::Forged => "mã tem này không phải mã thật, hoặc đã bị gõ nhầm".into(),
+            SerialError::IndexOutOfRange(i) => {
+                format!("số thứ tự tem {i} vượt quá số cuối của một cuộn ({MAX_INDEX})")
+            }
+        }
+    }
+
+    /// "tiếng Việt / English", for answers that carry both languages.
+    pub fn bilingual(&self) -> String {
+        format!("{} / {self}", self.vi())
+    }
+
+    /// Whether the code cannot be one of ours by its shape alone (length,
+    /// alphabet), as opposed to a well-shaped code whose check fails.
+    pub fn is_syntax(&self) -> bool {
+        matches!(self, SerialError::Length(_) | SerialError::Character { .. })
     }
 }
 

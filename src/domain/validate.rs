@@ -182,6 +182,32 @@ pub fn phone(field: &str, value: &str) -> Checked<String> {
     }
 }
 
+/// A Zalo page as Zalo shares it: `https://zalo.me/` and a phone number or
+/// an official account's id (letters, digits, `.` `_` `-`), nothing else —
+/// it becomes a link on the consumer page, so no other host, path or query.
+pub fn zalo(field: &str, value: &str) -> Checked<String> {
+    let v = value.trim();
+    let id = v
+        .get(..16)
+        .filter(|start| start.eq_ignore_ascii_case("https://zalo.me/"))
+        .and_then(|_| v.get(16..))
+        .map(|id| id.strip_suffix('/').unwrap_or(id))
+        .unwrap_or("");
+    if (1..=84).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+    {
+        Ok(format!("https://zalo.me/{id}"))
+    } else {
+        Err(field_error(
+            field,
+            "must be a Zalo link: https://zalo.me/ followed by a phone number or an account id",
+        ))
+    }
+}
+
 /// Parses one of a closed set of names (see `kinds`).
 pub fn choice<T>(field: &str, value: &str, parse: fn(&str) -> Result<T, String>) -> Checked<T> {
     parse(value.trim()).map_err(|reason| field_error(field, reason))
@@ -295,6 +321,23 @@ mod tests {
         assert!(email("e", "lienhe.example.vn").is_err());
         assert!(phone("p", "0270 3822 123").is_ok());
         assert!(phone("p", "call me").is_err());
+        assert_eq!(
+            zalo("z", " HTTPS://zalo.me/0912345678/ ").unwrap(),
+            "https://zalo.me/0912345678"
+        );
+        assert!(zalo("z", "https://zalo.me/hoptacxa.myhoa").is_ok());
+        for bad in [
+            "zalo.me/0912345678",
+            "http://zalo.me/0912345678",
+            "https://zalo.me/",
+            "https://zalo.me.evil.example/1",
+            "https://zalo.me/1?x=<b>",
+            "https://zalo.me/a/b",
+            "https://evil.example/zalo.me/1",
+            "javascript:alert(1)",
+        ] {
+            assert!(zalo("z", bad).is_err(), "{bad}");
+        }
         assert!(latitude("lat", 91.0).is_err());
         assert!(longitude("lng", f64::NAN).is_err());
         assert!(positive("q", 0.0).is_err());

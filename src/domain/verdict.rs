@@ -1,6 +1,7 @@
 //! The verdict on a scanned stamp: pure, from facts the resolver gathered.
 //! Safety comes first: a recall outranks everything, then a void, then a
-//! suspended facility, then signs of a copied label.
+//! suspended facility, then a best-before date passed, then signs of a
+//! copied label.
 
 use serde::Serialize;
 
@@ -16,6 +17,8 @@ pub enum Verdict {
     Recalled,
     Voided,
     FacilitySuspended,
+    /// A genuine stamp on a lot past its best-before date: never plain green.
+    Expired,
     /// Not a code of ours: forged, mistyped or voided beyond recognition.
     Unknown,
 }
@@ -28,6 +31,7 @@ impl Verdict {
             Verdict::Recalled => "recalled",
             Verdict::Voided => "voided",
             Verdict::FacilitySuspended => "facility_suspended",
+            Verdict::Expired => "expired",
             Verdict::Unknown => "unknown",
         }
     }
@@ -46,6 +50,9 @@ pub struct StampFacts {
     pub batch_recalled: bool,
     pub stamp_voided: bool,
     pub facility_suspended: bool,
+    /// The lot's best-before date is past (decided at answer time, so a
+    /// cached record turns at midnight).
+    pub expired: bool,
     /// Distinct checkers, weighted by how recently each was seen, this one
     /// included (`checkers::Checkers::evidence`).
     pub checkers: f64,
@@ -60,6 +67,8 @@ pub fn verdict(facts: &StampFacts, rule: &CloneRule) -> Verdict {
         Verdict::Voided
     } else if facts.facility_suspended {
         Verdict::FacilitySuspended
+    } else if facts.expired {
+        Verdict::Expired
     } else if facts.checkers + LATER_CLAIM_WEIGHT * f64::from(facts.later_claims) >= rule.checkers {
         Verdict::Suspicious
     } else {
@@ -78,6 +87,7 @@ mod tests {
             batch_recalled: true,
             stamp_voided: true,
             facility_suspended: true,
+            expired: true,
             checkers: 100.0,
             later_claims: 0,
         };
@@ -92,9 +102,14 @@ mod tests {
             ..voided
         };
         assert_eq!(verdict(&suspended, &rule), Verdict::FacilitySuspended);
-        let copied = StampFacts {
+        let expired = StampFacts {
             facility_suspended: false,
             ..suspended
+        };
+        assert_eq!(verdict(&expired, &rule), Verdict::Expired);
+        let copied = StampFacts {
+            expired: false,
+            ..expired
         };
         assert_eq!(verdict(&copied, &rule), Verdict::Suspicious);
     }

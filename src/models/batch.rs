@@ -33,6 +33,12 @@ pub struct Batch {
     pub updated_at: NaiveDateTime,
     /// The recalled input batch this one was recalled for, if any.
     pub recalled_because: Option<String>,
+    /// When the recall was ordered (none for recalls made before this was kept).
+    #[serde(serialize_with = "crate::time::utc_opt")]
+    pub recalled_at: Option<NaiveDateTime>,
+    /// Who ordered it: the province whose regulator did, or `national` for
+    /// an administrator; the consumer page names it and its hotline.
+    pub recall_authority: Option<String>,
 }
 
 /// A batch as the API shows it: with its product's names.
@@ -80,6 +86,8 @@ impl BatchFields {
             created_at: now,
             updated_at: now,
             recalled_because: None,
+            recalled_at: None,
+            recall_authority: None,
         })
     }
 

@@ -25,6 +25,11 @@ pub struct Enterprise {
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "crate::time::utc")]
     pub updated_at: NaiveDateTime,
+    /// A telephone number for consumers, shown on every stamp page (unlike
+    /// `phone`, the registry's own contact, which stays private).
+    pub contact_phone: Option<String>,
+    /// The enterprise's Zalo page (`https://zalo.me/…`), shown beside it.
+    pub zalo_url: Option<String>,
 }
 
 /// The body of a create or a PATCH: on create the required fields must be
@@ -43,6 +48,10 @@ pub struct EnterpriseFields {
     pub phone: Option<Option<String>>,
     #[serde(default, with = "crate::models::patch")]
     pub email: Option<Option<String>>,
+    #[serde(default, with = "crate::models::patch")]
+    pub contact_phone: Option<Option<String>>,
+    #[serde(default, with = "crate::models::patch")]
+    pub zalo_url: Option<Option<String>>,
 }
 
 impl EnterpriseFields {
@@ -58,6 +67,8 @@ impl EnterpriseFields {
             email: self.email.flatten(),
             created_at: now,
             updated_at: now,
+            contact_phone: self.contact_phone.flatten(),
+            zalo_url: self.zalo_url.flatten(),
         })
     }
 
@@ -69,6 +80,28 @@ impl EnterpriseFields {
         crate::models::patch::set(&mut row.gs1_prefix, self.gs1_prefix);
         crate::models::patch::set(&mut row.phone, self.phone);
         crate::models::patch::set(&mut row.email, self.email);
+        crate::models::patch::set(&mut row.contact_phone, self.contact_phone);
+        crate::models::patch::set(&mut row.zalo_url, self.zalo_url);
+        row.updated_at = now;
+        check(row)
+    }
+}
+
+/// The public contact alone: what a producer may change on its own
+/// enterprise (the rest of the registry entry is an administrator's).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactFields {
+    #[serde(default, with = "crate::models::patch")]
+    pub contact_phone: Option<Option<String>>,
+    #[serde(default, with = "crate::models::patch")]
+    pub zalo_url: Option<Option<String>>,
+}
+
+impl ContactFields {
+    pub fn apply(self, mut row: Enterprise, now: NaiveDateTime) -> Checked<Enterprise> {
+        crate::models::patch::set(&mut row.contact_phone, self.contact_phone);
+        crate::models::patch::set(&mut row.zalo_url, self.zalo_url);
         row.updated_at = now;
         check(row)
     }
@@ -94,6 +127,12 @@ fn check(row: Enterprise) -> Checked<Enterprise> {
             .email
             .as_deref()
             .map(|e| v::email("email", e))
+            .transpose()?,
+        contact_phone: v::optional_text("contact_phone", row.contact_phone.as_deref(), 32)?
+            .map(|p| v::phone("contact_phone", &p))
+            .transpose()?,
+        zalo_url: v::optional_text("zalo_url", row.zalo_url.as_deref(), 100)?
+            .map(|z| v::zalo("zalo_url", &z))
             .transpose()?,
         ..row
     })

@@ -54,6 +54,18 @@ const ENTERPRISE_FORM: &[Field] = &[
     ),
     field("phone", "Điện thoại", "Telephone", Input::Optional(20)),
     field("email", "E-mail", "E-mail", Input::Optional(254)),
+    field(
+        "contact_phone",
+        "Điện thoại cho người tiêu dùng (hiện trên trang tem)",
+        "Phone for consumers (shown on stamp pages)",
+        Input::Optional(32),
+    ),
+    field(
+        "zalo_url",
+        "Zalo (https://zalo.me/…)",
+        "Zalo (https://zalo.me/…)",
+        Input::Optional(100),
+    ),
 ];
 
 #[derive(Template)]

@@ -1,6 +1,12 @@
 //! `/`: what tracestamp is, and a field to type a stamp's code when the QR
 //! cannot be scanned; `/lookup` takes that code (or a pasted stamp URL) to
 //! the stamp's page.
+//!
+//! A typed code is not a scan: a person mistypes, a counterfeit QR does
+//! not. So a typed serial that fails its check (length, alphabet, MAC —
+//! all decided without I/O) stays here, amber, with the text kept in the
+//! box and the reason; only a code that passes goes on to `/s/{serial}`,
+//! where a failed check is red.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
@@ -9,7 +15,8 @@ use serde::Deserialize;
 
 use super::frame::Chrome;
 use super::{html, html_with, lang_of, remember_lang, see_other, PageResult};
-use crate::domain::serial::normalize_typed;
+use crate::domain::serial::{normalize_typed, SerialCodec, SerialError};
+use crate::pages::i18n::Lang;
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -22,7 +29,54 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct Home {
     c: Chrome,
     code: String,
-    error: Option<&'static str>,
+    typo: Option<Typo>,
+}
+
+/// Why a typed code was not looked up, and how to get it right.
+struct Typo {
+    reason: String,
+    hint: &'static str,
+}
+
+impl Typo {
+    fn of(err: &SerialError, l: Lang) -> Typo {
+        let reason = match l {
+            Lang::Vi => err.vi(),
+            Lang::En => err.to_string(),
+        };
+        let hint = match err {
+            SerialError::Length(_) => l.t(
+                "Mã gồm 20 chữ và số in dưới mã QR, chia thành 4 nhóm 5 ký tự (ví dụ 0A1B2-C3D4E-…). Có thể bạn đã bỏ sót hoặc gõ thừa một ký tự.",
+                "The code is the 20 letters and digits printed under the QR, in 4 groups of 5 (like 0A1B2-C3D4E-…). A character may be missing or doubled.",
+            ),
+            SerialError::Character { .. } => l.t(
+                "Mã chỉ gồm chữ số 0–9 và chữ cái A–Z (không có chữ U). Dấu cách và gạch nối được bỏ qua.",
+                "The code holds only digits 0–9 and letters A–Z (never U). Spaces and dashes are ignored.",
+            ),
+            _ => l.t(
+                "Có thể một ký tự bị gõ nhầm. Hãy so từng ký tự với mã in dưới mã QR; chữ O và số 0, chữ I, L và số 1 được coi là một.",
+                "A character may be mistyped. Compare each one with the code printed under the QR; O and 0, and I, L and 1, count as the same.",
+            ),
+        };
+        Typo {
+            reason: sentence(&reason),
+            hint,
+        }
+    }
+
+    /// Neither a code nor a stamp's address.
+    fn unreadable(l: Lang) -> Typo {
+        Typo {
+            reason: sentence(l.t(
+                "đây không phải mã tem hay địa chỉ của tem",
+                "this is neither a stamp code nor a stamp's address",
+            )),
+            hint: l.t(
+                "Mã gồm 20 chữ và số in dưới mã QR (ví dụ 0A1B2-C3D4E-…), hoặc địa chỉ của tem.",
+                "The code is the 20 letters and digits printed under the QR (like 0A1B2-C3D4E-…), or the stamp's web address.",
+            ),
+        }
+    }
 }
 
 fn chrome(req: &HttpRequest, state: &AppState) -> Chrome {
@@ -39,7 +93,7 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> PageResult {
     let page = Home {
         c: chrome(&req, &state),
         code: String::new(),
-        error: None,
+        typo: None,
     };
     Ok(remember_lang(&req, html(&page)?))
 }
@@ -62,20 +116,45 @@ async fn lookup(
         .and_then(super::i18n::Lang::parse)
         .map(|l| format!("?lang={}", l.code()))
         .unwrap_or_default();
-    if let Some(path) = stamp_path(&code) {
-        return Ok(see_other(&format!("{path}{suffix}")));
-    }
     let c = chrome(&req, &state);
-    let error = Some(c.l.t(
-        "Mã gồm 20 chữ và số in dưới mã QR (ví dụ 0A1B2-C3D4E-…), hoặc địa chỉ của tem.",
-        "The code is the 20 letters and digits printed under the QR (like 0A1B2-C3D4E-…), or the stamp's web address.",
-    ));
+    let typo = match check_typed(&code, &state.codec) {
+        Ok(path) => return Ok(see_other(&format!("{path}{suffix}"))),
+        Err(Some(err)) => Typo::of(&err, c.l),
+        Err(None) => Typo::unreadable(c.l),
+    };
     let page = Home {
         c,
         code: code.chars().take(200).collect(),
-        error,
+        typo: Some(typo),
     };
     html_with(StatusCode::BAD_REQUEST, &page)
+}
+
+/// A reason as a sentence: capitalised, with a full stop.
+fn sentence(reason: &str) -> String {
+    let mut chars = reason.chars();
+    chars
+        .next()
+        .map(|first| format!("{}{}.", first.to_uppercase(), chars.as_str()))
+        .unwrap_or_default()
+}
+
+/// The path a typed code leads to once its serial, if it names one of
+/// ours, passes its check; else why not (`None`: not a code at all).
+fn check_typed(typed: &str, codec: &SerialCodec) -> Result<String, Option<SerialError>> {
+    let path = stamp_path(typed).ok_or(None)?;
+    let serial = path
+        .strip_prefix("/s/")
+        .or_else(|| path.strip_prefix("/S/"))
+        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(rest));
+    match serial {
+        Some(serial) => match codec.decode(&serial.to_ascii_uppercase()) {
+            Ok(_) => Ok(path),
+            Err(err) => Err(Some(err)),
+        },
+        // A Digital Link: the resolver walks it up to what we hold.
+        None => Ok(path),
+    }
 }
 
 /// Where a typed code leads: a stamp URL keeps its path (short link or GS1

@@ -100,6 +100,7 @@ impl Lang {
             Verdict::Recalled => self.t("Đã thu hồi", "Recalled"),
             Verdict::Voided => self.t("Tem đã hủy", "Voided stamp"),
             Verdict::FacilitySuspended => self.t("Cơ sở bị đình chỉ", "Facility suspended"),
+            Verdict::Expired => self.t("Đã quá hạn sử dụng", "Past its best-before date"),
             Verdict::Unknown => self.t(
                 "Không xác thực được — có thể là hàng giả",
                 "Unknown code — possibly counterfeit",
@@ -119,12 +120,16 @@ impl Lang {
                 "A real stamp, but scanned unusually often or far apart — the label may have been copied. Ask the seller and compare the printed code.",
             ),
             Verdict::Recalled => self.t(
-                "Lô hàng này đã bị cơ quan quản lý thu hồi. Không sử dụng sản phẩm; liên hệ nơi bán để được hoàn trả.",
-                "The regulator has recalled this batch. Do not consume the product; return it to the seller.",
+                "Lô hàng này đã bị cơ quan quản lý thu hồi. Hãy ngừng sử dụng, trả lại nơi mua.",
+                "The regulator has recalled this batch. Stop using it, return it where bought.",
             ),
             Verdict::Voided => self.t(
-                "Tem này đã bị cơ sở sản xuất hủy và không còn giá trị. Sản phẩm có thể không đúng nguồn gốc.",
-                "The producer voided this stamp; it is no longer valid. The product may not be what it claims.",
+                "Tem này đã bị cơ sở sản xuất hủy và không còn giá trị, nên không xác nhận nguồn gốc sản phẩm. Hãy hỏi người bán.",
+                "The producer voided this stamp; it is no longer valid and vouches for no origin. Ask the seller.",
+            ),
+            Verdict::Expired => self.t(
+                "Tem thật, nhưng lô hàng đã quá hạn sử dụng. Không nên dùng sản phẩm; hãy báo cho nơi bán.",
+                "A genuine stamp, but the batch is past its best-before date. Do not eat it; tell the seller.",
             ),
             Verdict::FacilitySuspended => self.t(
                 "Cơ sở sản xuất đang bị đình chỉ hoạt động. Hãy thận trọng với sản phẩm này.",
@@ -134,6 +139,23 @@ impl Lang {
                 "Mã này không do hệ thống cấp. Đừng tin thông tin nguồn gốc của sản phẩm; hãy nhập mã in dưới QR trên trang chính thức và báo cho cơ quan chức năng.",
                 "This code is not one we issued. Do not trust the product's origin claim; type the code printed under the QR on the official site, and report the seller.",
             ),
+        }
+    }
+
+    /// Who ordered a recall: a province's regulator, or the national
+    /// administration (`recall_authority`).
+    pub fn recall_authority(self, authority: &str) -> String {
+        if authority == crate::domain::kinds::NATIONAL_AUTHORITY {
+            self.t(
+                "Cơ quan quản lý trung ương (quản trị hệ thống truy xuất)",
+                "The national registry's administrator",
+            )
+            .to_owned()
+        } else {
+            match self {
+                Lang::Vi => format!("Cơ quan quản lý tỉnh/thành phố {authority}"),
+                Lang::En => format!("The regulator of {authority} province"),
+            }
         }
     }
 

@@ -5,6 +5,7 @@
 
 mod admin;
 mod chart;
+mod contact;
 mod form_token;
 mod forms;
 pub mod frame;

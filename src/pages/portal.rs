@@ -33,6 +33,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/portal")
             .wrap(actix_web::middleware::from_fn(super::keep_lang))
             .route("", web::get().to(dashboard))
+            .route("/contact", web::get().to(super::contact::edit_contact))
+            .route("/contact", web::post().to(super::contact::save_contact))
             .route("/facilities/new", web::get().to(new_facility))
             .route("/facilities/new", web::post().to(create_facility))
             .route("/facilities/{id}/edit", web::get().to(edit_facility))
@@ -424,7 +426,8 @@ async fn create_product(user: PageUser, form: Posted) -> PageResult {
     let page = product_form(&user, "/portal/products/new".into(), &values, false);
     let done = async {
         let body = forms::body_of(product_body(&values)?)?;
-        user.act(move |conn, caller| products::create(conn, caller, body))
+        let config = user.state.config.clone();
+        user.act(move |conn, caller| products::create(conn, caller, &config, body))
             .await
     };
     page.submit(done, "/portal?notice=saved").await

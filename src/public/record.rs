@@ -1,6 +1,7 @@
 //! The public record of a batch, as a consumer sees it: loaded in a handful
 //! of indexed queries and shown by the resolver as JSON and HTML, and by the
-//! portal as a preview. Only public facts: no account, no personal contact.
+//! portal as a preview. Only public facts: no account, no personal contact;
+//! the enterprise's contact only as it chose to publish it.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -31,6 +32,9 @@ pub struct PublicEnterprise {
     pub tax_code: String,
     pub address: String,
     pub province: String,
+    /// What the enterprise published for consumers to reach it.
+    pub contact_phone: Option<String>,
+    pub zalo_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,6 +67,10 @@ pub struct PublicBatch {
     pub unit: String,
     pub status: String,
     pub recall_reason: Option<String>,
+    #[serde(serialize_with = "crate::time::utc_opt")]
+    pub recalled_at: Option<NaiveDateTime>,
+    /// The recalling regulator's province, or `national`.
+    pub recall_authority: Option<String>,
     /// Lot codes printed on earlier stamps of this batch, before a
     /// correction: they still name it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -105,7 +113,35 @@ impl BatchRecord {
     pub fn facility_suspended(&self) -> bool {
         self.facility.status == "suspended"
     }
+
+    /// Whether the lot is past its best-before date on `today` (the date in
+    /// Vietnam): it is good through the whole of that day.
+    pub fn expired_on(&self, today: NaiveDate) -> bool {
+        self.batch.expires_on.is_some_and(|last| last < today)
+    }
 }
+
+impl PublicEnterprise {
+    /// The contact phone as a `tel:` link target: digits and a leading `+`.
+    pub fn tel_href(&self) -> Option<String> {
+        self.contact_phone.as_deref().map(|phone| {
+            let dialled: String = phone
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '+')
+                .collect();
+            format!("tel:{dialled}")
+        })
+    }
+}
+
+type EnterpriseColumns = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<BatchRecord>> {
     let Some((b, p, f)) = batch::table
@@ -122,13 +158,15 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
     else {
         return Ok(None);
     };
-    let e: (String, String, String, String) = enterprise::table
+    let e: EnterpriseColumns = enterprise::table
         .find(&p.enterprise_id)
         .select((
             enterprise::name,
             enterprise::tax_code,
             enterprise::address,
             enterprise::province,
+            enterprise::contact_phone,
+            enterprise::zalo_url,
         ))
         .get_result(conn)?;
     let certifications = certification::table
@@ -197,6 +235,8 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
             tax_code: e.1,
             address: e.2,
             province: e.3,
+            contact_phone: e.4,
+            zalo_url: e.5,
         },
         facility: PublicFacility {
             name: f.name,
@@ -217,6 +257,8 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
             unit: b.unit,
             status: b.status,
             recall_reason: b.recall_reason,
+            recalled_at: b.recalled_at,
+            recall_authority: b.recall_authority,
             former_lot_codes,
         },
         events,

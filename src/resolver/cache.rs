@@ -18,7 +18,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web;
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -45,9 +47,10 @@ pub struct RollFacts {
     pub batch_id: String,
     count: i64,
     key_id: i32,
-    roll_voided: bool,
-    /// Indices of the roll's individually voided stamps, sorted.
-    voided: Vec<i64>,
+    /// Set when the whole roll was voided.
+    roll_void: Option<VoidNote>,
+    /// The roll's individually voided stamps, sorted by index.
+    voided: Vec<(i64, VoidNote)>,
     /// The roll's claimed stamps (index, first claim, later claims), sorted
     /// by index. A claim bumps the change counter, so this stays current.
     claims: Vec<(i64, chrono::NaiveDateTime, i32)>,
@@ -61,8 +64,15 @@ impl RollFacts {
         index < self.count && self.key_id == i32::from(key_id)
     }
 
-    pub fn stamp_voided(&self, index: i64) -> bool {
-        self.roll_voided || self.voided.binary_search(&index).is_ok()
+    /// Why and when the stamp at `index` was voided, if it was.
+    pub fn stamp_void(&self, index: i64) -> Option<&VoidNote> {
+        self.roll_void.as_ref().or_else(|| {
+            self.voided
+                .binary_search_by_key(&index, |(i, _)| *i)
+                .ok()
+                .and_then(|at| self.voided.get(at))
+                .map(|(_, note)| note)
+        })
     }
 
     /// The stamp's scratch-off PIN claim, if it was claimed.
@@ -84,6 +94,15 @@ impl RollFacts {
 pub struct StampClaimed {
     pub claimed_at: chrono::NaiveDateTime,
     pub later_claims: i32,
+}
+
+/// Why and when a stamp was taken out of circulation: what its page says
+/// instead of the origin record, which no longer vouches for the product.
+#[derive(Debug, Clone, Serialize)]
+pub struct VoidNote {
+    pub reason: Option<String>,
+    #[serde(serialize_with = "crate::time::utc")]
+    pub voided_at: NaiveDateTime,
 }
 
 /// A stamp found: its roll and its scans so far.
@@ -311,12 +330,22 @@ impl ResolverCache {
             .filter(stamp_override::roll_id.eq(&roll.id))
             .filter(stamp_override::state.eq(STAMP_VOIDED))
             .order(stamp_override::stamp_index)
-            .select(stamp_override::stamp_index)
-            .load::<i64>(conn)?;
+            .select((
+                stamp_override::stamp_index,
+                stamp_override::reason,
+                stamp_override::created_at,
+            ))
+            .load::<(i64, Option<String>, NaiveDateTime)>(conn)?
+            .into_iter()
+            .map(|(index, reason, voided_at)| (index, VoidNote { reason, voided_at }))
+            .collect();
         let claims = crate::models::stamp_claim::claimed_in_roll(conn, number)?;
         let facts = Arc::new(RollFacts {
             claims,
-            roll_voided: roll.voided_at.is_some(),
+            roll_void: roll.voided_at.map(|voided_at| VoidNote {
+                reason: roll.void_reason,
+                voided_at,
+            }),
             roll_id: roll.id,
             number,
             batch_id: roll.batch_id,

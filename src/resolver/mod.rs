@@ -27,6 +27,7 @@ use crate::domain::serial::{group, SerialError, StampRef};
 use crate::domain::verdict::{verdict, StampFacts, Verdict};
 use crate::error::{AppError, AppResult};
 use crate::public::record::BatchRecord;
+use crate::resolver::cache::VoidNote;
 use crate::resolver::scans::{NewScan, Origin};
 use crate::AppState;
 
@@ -204,6 +205,14 @@ fn negotiate(req: &HttpRequest, q: &ResolverQuery) -> Answer {
 #[derive(Debug, Serialize)]
 pub struct StampAnswer<'a> {
     pub verdict: Verdict,
+    /// Why and when the stamp was voided (on a voided stamp only; its answer
+    /// then carries no origin record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub void: Option<&'a VoidNote>,
+    /// The number to call about a recall (`RECALL_HOTLINES`), on a recalled
+    /// stamp when one is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recall_hotline: Option<String>,
     pub serial: String,
     pub serial_grouped: String,
     pub scan_count: i64,
@@ -352,7 +361,7 @@ fn refuse(
     err: SerialError,
     answer: &Answer,
 ) -> AppResult<HttpResponse> {
-    let syntax = matches!(err, SerialError::Length(_) | SerialError::Character { .. });
+    let syntax = err.is_syntax();
     if serial.chars().count() <= 64 && is_a_check(req) {
         state.scans.push(new_scan(
             req,
@@ -372,18 +381,24 @@ fn refuse(
     } else {
         ""
     };
-    Ok(unknown_answer(
-        status,
-        &err.to_string(),
-        code,
-        answer,
-        state,
-    ))
+    let reason = Reason {
+        vi: &err.vi(),
+        en: &err.to_string(),
+    };
+    Ok(unknown_answer(status, reason, code, answer, state))
+}
+
+/// Why a code is refused, in both languages: the page shows its own, the
+/// JSON both.
+#[derive(Clone, Copy)]
+pub(crate) struct Reason<'a> {
+    pub vi: &'a str,
+    pub en: &'a str,
 }
 
 fn unknown_answer(
     status: StatusCode,
-    reason: &str,
+    reason: Reason,
     code: &str,
     answer: &Answer,
     state: &AppState,
@@ -393,7 +408,7 @@ fn unknown_answer(
             .content_type("text/html; charset=utf-8")
             .body(page::unknown(
                 *english,
-                reason,
+                if *english { reason.en } else { reason.vi },
                 code,
                 state.config.base_url(),
             )),
@@ -406,7 +421,7 @@ fn unknown_answer(
                     StatusCode::CONFLICT => "replayed",
                     _ => "not_found",
                 },
-                message: reason,
+                message: &format!("{} / {}", reason.vi, reason.en),
             },
             official_site: state.config.base_url(),
         }),
@@ -484,7 +499,10 @@ async fn resolve_stamp(
         }
         return Ok(unknown_answer(
             StatusCode::NOT_FOUND,
-            "this stamp code was never issued",
+            Reason {
+                vi: "mã tem này chưa từng được cấp",
+                en: "this stamp code was never issued",
+            },
             &serial,
             &answer,
             state,
@@ -494,10 +512,14 @@ async fn resolve_stamp(
     let public = &roll.public;
     let index = i64::from(stamp.index);
     let claim = roll.claim(index);
+    let void = roll.stamp_void(index);
     let facts = StampFacts {
         batch_recalled: public.record.recalled(),
-        stamp_voided: roll.stamp_voided(index),
+        stamp_voided: void.is_some(),
         facility_suspended: public.record.facility_suspended(),
+        // Today's date, not the cached record's: a record loaded before
+        // midnight of its best-before day turns amber at that midnight.
+        expired: public.record.expired_on(crate::time::today()),
         checkers: found.stats.evidence.score,
         later_claims: claim.map_or(0, |c| c.later_claims),
     };
@@ -532,6 +554,10 @@ async fn resolve_stamp(
         claimed: claim.is_some(),
         claimed_at: claim.map(|c| c.claimed_at),
         later_claims: claim.map_or(0, |c| c.later_claims),
+        void: void.filter(|_| verdict == Verdict::Voided),
+        recall_hotline: (verdict == Verdict::Recalled)
+            .then(|| recall_hotline(&state.config, &public.record))
+            .flatten(),
         serial_grouped: group(&serial),
         scan_count: found.stats.count + i64::from(recorded),
         first_scanned_at: found
@@ -545,9 +571,12 @@ async fn resolve_stamp(
         serial,
         record: &public.record,
     };
+    // A voided stamp vouches for nothing: its answer says why and when, not
+    // the origin record.
+    let vouches = body.void.is_none();
     match answer {
         Answer::Json => Ok(HttpResponse::Ok().content_type("application/json").body(
-            body.to_json(&public.json)
+            body.to_json(if vouches { &public.json } else { "" })
                 .map_err(|e| AppError::Internal(format!("stamp answer: {e}")))?,
         )),
         Answer::Html { english } => {
@@ -556,7 +585,11 @@ async fn resolve_stamp(
             if let Some(token) = new_device {
                 ok.cookie(device_cookie(state, token));
             }
-            Ok(ok.body(page::stamp(&body, english, public.html(english))))
+            Ok(ok.body(page::stamp(
+                &body,
+                english,
+                if vouches { public.html(english) } else { "" },
+            )))
         }
         Answer::Linkset | Answer::Redirect(_) | Answer::Default { .. } => {
             links::stamp_links(
@@ -570,6 +603,17 @@ async fn resolve_stamp(
             .await
         }
     }
+}
+
+/// Whom to call about a recall: the hotline of the authority that ordered
+/// it, else that of the province the product comes from.
+fn recall_hotline(config: &crate::config::Config, record: &BatchRecord) -> Option<String> {
+    record
+        .batch
+        .recall_authority
+        .as_deref()
+        .and_then(|authority| config.recall_hotline(authority))
+        .or_else(|| config.recall_hotline(&record.facility.province))
 }
 
 fn origin_of(req: &HttpRequest, state: &AppState) -> Option<Origin> {

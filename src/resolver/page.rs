@@ -30,14 +30,100 @@ fn product_name(record: &BatchRecord, l: Lang) -> String {
 #[template(path = "stamp.html")]
 struct StampPage<'a> {
     c: Chrome,
+    /// `c.l` again, and the record: what `_contact.html` reads.
+    l: Lang,
+    r: &'a BatchRecord,
     a: &'a StampAnswer<'a>,
     tone: &'static str,
     /// Who has checked the stamp, in words.
     checked: String,
     /// The day the stamp was claimed with its PIN (`_claim.html`).
     claimed_on: Option<String>,
+    /// What happened to the stamp or its batch, under the verdict.
+    notes: Vec<Note>,
+    /// Empty on a voided stamp, which vouches for no origin.
     record_html: &'a str,
     report: ReportLink,
+}
+
+/// One fact under a bad verdict: a label and what to say.
+struct Note {
+    label: &'static str,
+    text: String,
+    /// A `tel:` target when the text is a number to call.
+    call: Option<String>,
+}
+
+/// Why the verdict is what it is, in words the consumer can act on: the
+/// best-before date passed; the recall's authority, date, reason and
+/// hotline; the void's reason and date.
+fn notes(a: &StampAnswer, l: Lang) -> Vec<Note> {
+    let batch = &a.record.batch;
+    let note = |label, text: String| Note {
+        label,
+        text,
+        call: None,
+    };
+    let mut notes = Vec::new();
+    match a.verdict {
+        Verdict::Expired => {
+            if let Some(date) = batch.expires_on {
+                notes.push(note(l.t("Hạn sử dụng:", "Best before:"), l.date(&date)));
+            }
+        }
+        Verdict::Recalled => {
+            if let Some(authority) = &batch.recall_authority {
+                notes.push(note(
+                    l.t("Cơ quan thu hồi:", "Recalled by:"),
+                    l.recall_authority(authority),
+                ));
+            }
+            if let Some(at) = batch.recalled_at {
+                notes.push(note(l.t("Ngày thu hồi:", "Recalled on:"), l.time(&at)));
+            }
+            if let Some(reason) = &batch.recall_reason {
+                notes.push(note(
+                    l.t("Lý do thu hồi:", "Reason for the recall:"),
+                    reason.clone(),
+                ));
+            }
+            notes.push(note(
+                l.t("Bạn cần làm gì:", "What to do:"),
+                l.t(
+                    "ngừng sử dụng, trả lại nơi mua",
+                    "stop using it, return it where bought",
+                )
+                .to_owned(),
+            ));
+            if let Some(hotline) = &a.recall_hotline {
+                let dialled: String = hotline
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || *c == '+')
+                    .collect();
+                notes.push(Note {
+                    label: l.t("Đường dây nóng:", "Hotline:"),
+                    text: hotline.clone(),
+                    call: Some(format!("tel:{dialled}")),
+                });
+            }
+        }
+        Verdict::Voided => {
+            if let Some(void) = a.void {
+                notes.push(note(
+                    l.t("Ngày hủy:", "Voided on:"),
+                    l.time(&void.voided_at),
+                ));
+                notes.push(note(
+                    l.t("Lý do hủy:", "Reason:"),
+                    void.reason
+                        .clone()
+                        .unwrap_or_else(|| l.t("không ghi lý do", "no reason given").to_owned()),
+                ));
+            }
+        }
+        _ => {}
+    }
+    notes
 }
 
 #[derive(Template)]
@@ -80,11 +166,12 @@ struct UnknownPage<'a> {
     report: ReportLink,
 }
 
-/// Green for genuine, amber for "check", red for every refusal.
+/// Green for genuine, amber for "check" (a copied label, or past its
+/// best-before date), red for every refusal.
 pub fn tone(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Genuine => "good",
-        Verdict::Suspicious => "check",
+        Verdict::Suspicious | Verdict::Expired => "check",
         _ => "bad",
     }
 }
@@ -138,11 +225,14 @@ pub fn stamp(answer: &StampAnswer, english: bool, record_html: &str) -> String {
         checked: checked(answer, l),
         claimed_on: answer.claimed_at.map(|t| l.day(&t)),
         tone: tone(answer.verdict),
+        notes: notes(answer, l),
         record_html,
         report: ReportLink {
             code: answer.serial.to_string(),
             button: answer.verdict != Verdict::Genuine,
         },
+        l,
+        r: answer.record,
         a: answer,
         c,
     }

@@ -13,7 +13,7 @@ use crate::domain::tag_keys::RollTagKeys;
 use crate::error::AppError;
 use crate::AppState;
 
-use super::{unknown_answer, Answer};
+use super::{unknown_answer, Answer, Reason};
 
 /// Verifies a tap and records its counter; an error is the refusal to show.
 pub async fn verify(
@@ -48,17 +48,13 @@ pub fn refusal(err: AppError, serial: &str, answer: &Answer, state: &AppState) -
     if status == StatusCode::INTERNAL_SERVER_ERROR || status == StatusCode::SERVICE_UNAVAILABLE {
         return err.error_response();
     }
-    let english = matches!(
-        answer,
-        Answer::Html { english: true } | Answer::Default { english: true }
-    );
-    let reason = match &err {
-        AppError::Rule(r) if english => r.en.clone(),
-        AppError::Rule(r) if matches!(answer, Answer::Html { .. } | Answer::Default { .. }) => {
-            r.vi.clone()
+    let (vi, en) = match &err {
+        AppError::Rule(r) => (r.vi.clone(), r.en.clone()),
+        // Messages of other errors are already written "vi / en".
+        other => {
+            let text = other.to_string();
+            (text.clone(), text)
         }
-        AppError::Rule(r) => format!("{} / {}", r.vi, r.en),
-        other => other.to_string(),
     };
-    unknown_answer(status, &reason, serial, answer, state)
+    unknown_answer(status, Reason { vi: &vi, en: &en }, serial, answer, state)
 }

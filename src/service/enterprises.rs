@@ -1,10 +1,11 @@
-//! Registering enterprises: admins only.
+//! Registering enterprises: admins only; an enterprise's public contact
+//! (shown to consumers) also by its own producers.
 
 use crate::audit::{self, Actor};
 use crate::db::DbConnection;
 use crate::domain::access::Caller;
 use crate::error::{AppError, AppResult};
-use crate::models::enterprise::{self, Enterprise, EnterpriseFields};
+use crate::models::enterprise::{self, ContactFields, Enterprise, EnterpriseFields};
 
 use super::access::{admin_only, still_referenced};
 
@@ -46,6 +47,35 @@ pub fn update(
         admin_only(caller)?;
         let after = fields.update(before.clone(), crate::time::now())?;
         enterprise::save(conn, &after).map_err(conflict_on_tax_code)?;
+        audit::updated(
+            conn,
+            &Actor::from(caller),
+            "enterprise",
+            &after.id,
+            &before,
+            &after,
+        )?;
+        Ok(after)
+    })
+}
+
+/// Sets the phone and Zalo link consumers see on every stamp page: the
+/// enterprise's own producers may, as may an administrator.
+pub fn set_contact(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    fields: ContactFields,
+) -> AppResult<Enterprise> {
+    audit::write_transaction(conn, |conn| {
+        let before = visible(conn, caller, id)?;
+        if !caller.may_edit_enterprise(&before.id) {
+            return Err(AppError::Forbidden(
+                "only the enterprise's producers or an administrator change its contact".into(),
+            ));
+        }
+        let after = fields.apply(before.clone(), crate::time::now())?;
+        enterprise::save(conn, &after)?;
         audit::updated(
             conn,
             &Actor::from(caller),

@@ -96,10 +96,10 @@ pub struct RecallAnswer {
 }
 
 /// Marks `row` recalled (or active again) and records the act with the
-/// regulator's reason.
+/// regulator's reason; a recall keeps when and by whom, for the consumer.
 fn set_batch_status(
     conn: &mut DbConnection,
-    actor: &Actor,
+    caller: &Caller,
     before: Batch,
     status: BatchStatus,
     reason: &str,
@@ -109,14 +109,34 @@ fn set_batch_status(
     after.status = status.as_str().to_owned();
     after.recall_reason = (status == BatchStatus::Recalled).then(|| reason.to_owned());
     after.recalled_because = because;
+    let recalled = status == BatchStatus::Recalled;
     after.updated_at = crate::time::now();
+    after.recalled_at = recalled.then_some(after.updated_at);
+    after.recall_authority = recalled.then(|| authority(caller).to_owned());
     batch::save(conn, &after)?;
     let action = match status {
         BatchStatus::Recalled => "recall",
         BatchStatus::Active => "unrecall",
     };
     let recorded = serde_json::json!({"batch": after, "reason": reason});
-    audit::acted(conn, actor, action, "batch", &after.id, &before, &recorded)
+    audit::acted(
+        conn,
+        &Actor::from(caller),
+        action,
+        "batch",
+        &after.id,
+        &before,
+        &recorded,
+    )
+}
+
+/// Who orders a recall, as the consumer page names it: the regulator's
+/// province, or the national administration.
+fn authority(caller: &Caller) -> &str {
+    match &caller.role {
+        Role::Regulator { province } => province,
+        _ => crate::domain::kinds::NATIONAL_AUTHORITY,
+    }
 }
 
 /// Recalls a batch and, for safety, every batch made from it wherever it is.
@@ -127,7 +147,6 @@ pub fn recall(
     body: Reason,
 ) -> AppResult<RecallAnswer> {
     let reason = v::text("reason", &body.reason, 1000)?;
-    let actor = Actor::from(caller);
     audit::write_transaction(conn, |conn| {
         let root = visible_batch(conn, caller, id)?;
         overseer(caller)?;
@@ -147,7 +166,7 @@ pub fn recall(
             if row.status == BatchStatus::Active.as_str() {
                 set_batch_status(
                     conn,
-                    &actor,
+                    caller,
                     row,
                     BatchStatus::Recalled,
                     &derived_reason,
@@ -156,7 +175,7 @@ pub fn recall(
                 recalled.push(id.clone());
             }
         }
-        set_batch_status(conn, &actor, root, BatchStatus::Recalled, &reason, None)?;
+        set_batch_status(conn, caller, root, BatchStatus::Recalled, &reason, None)?;
         Ok(RecallAnswer { batches: recalled })
     })
 }
@@ -169,7 +188,6 @@ pub fn unrecall(
     body: Reason,
 ) -> AppResult<RecallAnswer> {
     let reason = v::text("reason", &body.reason, 1000)?;
-    let actor = Actor::from(caller);
     audit::write_transaction(conn, |conn| {
         let root = visible_batch(conn, caller, id)?;
         overseer(caller)?;
@@ -184,9 +202,9 @@ pub fn unrecall(
         let mut lifted = vec![root.id.clone()];
         for row in batch::recalled_because_of(conn, &root.id)? {
             lifted.push(row.id.clone());
-            set_batch_status(conn, &actor, row, BatchStatus::Active, &reason, None)?;
+            set_batch_status(conn, caller, row, BatchStatus::Active, &reason, None)?;
         }
-        set_batch_status(conn, &actor, root, BatchStatus::Active, &reason, None)?;
+        set_batch_status(conn, caller, root, BatchStatus::Active, &reason, None)?;
         Ok(RecallAnswer { batches: lifted })
     })
 }

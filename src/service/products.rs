@@ -1,7 +1,8 @@
 //! Products and their GS1 links. A GTIN is the GS1 key the world resolves:
 //! it must fall under its enterprise's GS1 company prefix (or, for an
 //! enterprise without one, under nobody else's), and once stamps carry it
-//! it cannot change.
+//! it cannot change. A product's image and its links never point at our own
+//! resolver (`domain::resolver_url`).
 
 use crate::audit::{self, Actor};
 use crate::config::Config;
@@ -9,6 +10,7 @@ use crate::db::schema::enterprise as enterprise_table;
 use crate::db::DbConnection;
 use crate::domain::access::{Caller, Scope};
 use crate::domain::gtin::{possible_prefixes, under_prefix};
+use crate::domain::resolver_url::lands_on_resolver;
 use crate::error::{AppError, AppResult, RuleKind};
 use crate::models::enterprise;
 use crate::models::product::{self, Product, ProductFields};
@@ -72,9 +74,26 @@ fn check_prefix(
     }
 }
 
+/// Refuses an image URL or link target that would land on our resolver:
+/// a browser loading it would record a scan of someone's stamp.
+fn not_the_resolver(config: &Config, field: &str, url: Option<&str>) -> AppResult<()> {
+    match url {
+        Some(url) if lands_on_resolver(url, config.base_url()) => Err(AppError::rule(
+            RuleKind::Invalid,
+            Some(field),
+            "points at a stamp or code lookup of this service (/s/…, /01/…, /lookup); \
+             a browser loading it would count as a scan of that stamp",
+            "trỏ tới trang tra cứu tem của hệ thống (/s/…, /01/…, /lookup); trình duyệt \
+             tải nó sẽ bị tính là một lượt quét tem đó",
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub fn create(
     conn: &mut DbConnection,
     caller: &Caller,
+    config: &Config,
     mut fields: ProductFields,
 ) -> AppResult<Product> {
     let enterprise_id =
@@ -84,6 +103,7 @@ pub fn create(
         enterprise_id,
         crate::time::now(),
     )?;
+    not_the_resolver(config, "image_url", row.image_url.as_deref())?;
     audit::write_transaction(conn, |conn| {
         if enterprise::find(conn, &Scope::All, &row.enterprise_id)?.is_none() {
             return Err(AppError::invalid("enterprise_id", "no such enterprise"));
@@ -110,6 +130,7 @@ pub fn update(
     audit::write_transaction(conn, |conn| {
         let before = editable_product(conn, caller, id)?;
         let after = fields.update(before.clone(), crate::time::now())?;
+        not_the_resolver(config, "image_url", after.image_url.as_deref())?;
         if after.gtin != before.gtin {
             if stamp_roll::issued_for_product(conn, &before.id)? {
                 return Err(AppError::rule(
@@ -154,12 +175,14 @@ pub fn delete(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<(
 pub fn create_link(
     conn: &mut DbConnection,
     caller: &Caller,
+    config: &Config,
     product_id: &str,
     fields: ProductLinkFields,
 ) -> AppResult<ProductLink> {
     audit::write_transaction(conn, |conn| {
         let owner = editable_product(conn, caller, product_id)?;
         let row = fields.create(crate::domain::id::new_id(), owner.id, crate::time::now())?;
+        not_the_resolver(config, "href", Some(&row.href))?;
         product_link::insert(conn, &row).map_err(|e| match AppError::from(e) {
             AppError::Conflict(_) => {
                 AppError::Conflict("the product already has a link of this type".into())

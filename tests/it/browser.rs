@@ -54,6 +54,7 @@ fn serve(database_url: &str) -> (Running, u16, String) {
         .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", database_url)
         .env("PUBLIC_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("RECALL_HOTLINES", "Vĩnh Long=0270 3822 123")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -302,6 +303,23 @@ async fn demo_page_is_whole(client: &Client, lang: &str) {
     assert_eq!(report["headings"], expected);
 }
 
+/// A consumer page stays under 50 KB and runs no script of its own.
+async fn stays_small(client: &Client, page: &str) {
+    let report = client
+        .execute(
+            "return {bytes: new TextEncoder().encode(document.documentElement.outerHTML).length,
+                     scripts: document.querySelectorAll('script').length};",
+            vec![],
+        )
+        .await
+        .expect("measure the page");
+    assert!(
+        report["bytes"].as_u64().unwrap() < 50 * 1024,
+        "{page}: {report}"
+    );
+    assert_eq!(report["scripts"], json!(0), "{page}: {report}");
+}
+
 #[actix_web::test]
 async fn producer_consumer_and_regulator_in_a_real_browser() {
     let app = TestApp::new();
@@ -525,10 +543,40 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
         .await
         .unwrap();
     assert_eq!(tone.as_deref(), Some("verdict bad"));
-    assert!(text(&client, "section.verdict")
-        .await
-        .contains("dư lượng thuốc trừ sâu"));
+    let verdict = text(&client, "section.verdict").await;
+    assert!(verdict.contains("dư lượng thuốc trừ sâu"));
+    assert!(
+        verdict.contains("Cơ quan quản lý tỉnh/thành phố Vĩnh Long"),
+        "{verdict}"
+    );
+    assert!(
+        verdict.contains("ngừng sử dụng, trả lại nơi mua"),
+        "{verdict}"
+    );
+    assert!(verdict.contains("0270 3822 123"), "{verdict}");
+    check_basics(&client, "stamp recalled").await;
+    stays_small(&client, "stamp recalled").await;
     screenshot(&client, "08-consumer-recalled").await;
+
+    // A typed typo is amber, kept in the box, in either language.
+    let typo = &serial[..19];
+    for (lang, heading) in [
+        ("vi", "Mã chưa đúng — kiểm tra lại"),
+        ("en", "This code is not right — check it again"),
+    ] {
+        client
+            .goto(&format!("{base}/lookup?code={typo}&lang={lang}"))
+            .await
+            .unwrap();
+        assert_eq!(text(&client, ".typo h2").await, heading);
+        let kept = client
+            .execute("return document.querySelector('#code').value", vec![])
+            .await
+            .unwrap();
+        assert_eq!(kept.as_str(), Some(typo));
+        check_basics(&client, "typo").await;
+    }
+    screenshot(&client, "09-typed-typo-en").await;
     client.close().await.expect("close the browser");
 }
 

@@ -40,3 +40,4 @@ mod soak;
 mod stamps;
 mod upgrade;
 mod validation;
+mod verdict_pages;

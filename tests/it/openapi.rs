@@ -327,6 +327,15 @@ async fn stated_limits_hold_in_both_directions() {
         ),
     );
     add(
+        "PUT",
+        "/enterprises/{id}/contact",
+        fixture(
+            v1(&format!("/enterprises/{}/contact", a.enterprise)),
+            &a.token,
+            |_| json!({}),
+        ),
+    );
+    add(
         "POST",
         "/facilities",
         fixture(v1("/facilities"), &a.token, |_| {

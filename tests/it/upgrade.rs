@@ -48,6 +48,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
         &[
             "20261203140000",
             "20261203130000",
+            "20261203120000",
             "20261203110000",
             "20261203100000",
             "20261202140000",
@@ -62,7 +63,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     ))
     .expect("old-style scans");
 
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 7);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 8);
     let rows: Vec<(Option<i64>, Option<i64>, String)> = scan::table
         .order(scan::id)
         .select((scan::roll_number, scan::stamp_index, scan::serial))
