@@ -26,29 +26,22 @@ fn bind_page(
     lot: &str,
     values: &HashMap<String, String>,
 ) -> FormPage {
-    let l = user.l;
-    let heading = format!(
-        "{} — {} {lot}",
-        l.t("Gắn thẻ NFC", "Bind NFC tags"),
-        l.t("lô", "lot")
-    );
-    let mut page = FormPage::new(
-        user.chrome(heading.clone()),
-        heading,
-        format!("/portal/rolls/{}/nfc", roll.id),
-        format!("/portal/batches/{}", roll.batch_id),
-        BIND_FORM,
+    super::portal::roll_form_page(
+        user,
+        roll,
+        lot,
+        super::portal::RollForm {
+            title: ("Gắn thẻ NFC", "Bind NFC tags"),
+            act: "nfc",
+            fields: BIND_FORM,
+            warning: (
+                "Mỗi thẻ gắn một lần, mỗi tem một thẻ. Sau khi gắn, tải tệp khóa của cuộn tem (trang lô hàng, “Khóa NFC”) để lập trình thẻ; giữ tệp đó bí mật.",
+                "A tag is bound once, a stamp gets one tag. Once bound, download the roll's key file (batch page, “NFC keys”) to program the tags; keep that file secret.",
+            ),
+            submit: ("Gắn thẻ", "Bind tags"),
+        },
         values,
-    );
-    page.form.warning = Some(
-        l.t(
-            "Mỗi thẻ gắn một lần, mỗi tem một thẻ. Sau khi gắn, tải tệp khóa của cuộn tem (trang lô hàng, “Khóa NFC”) để lập trình thẻ; giữ tệp đó bí mật.",
-            "A tag is bound once, a stamp gets one tag. Once bound, download the roll's key file (batch page, “NFC keys”) to program the tags; keep that file secret.",
-        )
-        .to_owned(),
-    );
-    page.form.submit = l.t("Gắn thẻ", "Bind tags").to_owned();
-    page
+    )
 }
 
 pub async fn bind_form(user: PageUser, path: web::Path<String>) -> PageResult {

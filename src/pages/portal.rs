@@ -680,34 +680,65 @@ pub(super) async fn own_roll(user: &PageUser, id: Id) -> Result<(StampRoll, Stri
         .await?)
 }
 
+/// A form about one stamp roll (voiding it, binding NFC tags to it): titled
+/// with its lot, posted to `/portal/rolls/{id}/{act}`, cancelled back to its
+/// batch. Texts are (Vietnamese, English).
+pub(super) struct RollForm<'a> {
+    pub title: (&'a str, &'a str),
+    pub act: &'a str,
+    pub fields: &'a [Field],
+    pub warning: (&'a str, &'a str),
+    pub submit: (&'a str, &'a str),
+}
+
+pub(super) fn roll_form_page(
+    user: &PageUser,
+    roll: &StampRoll,
+    lot: &str,
+    form: RollForm,
+    values: &HashMap<String, String>,
+) -> FormPage {
+    let l = user.l;
+    let heading = format!(
+        "{} — {} {lot}",
+        l.t(form.title.0, form.title.1),
+        l.t("lô", "lot")
+    );
+    let mut page = FormPage::new(
+        user.chrome(heading.clone()),
+        heading,
+        format!("/portal/rolls/{}/{}", roll.id, form.act),
+        format!("/portal/batches/{}", roll.batch_id),
+        form.fields,
+        values,
+    );
+    page.form.warning = Some(l.t(form.warning.0, form.warning.1).to_owned());
+    page.form.submit = l.t(form.submit.0, form.submit.1).to_owned();
+    page
+}
+
 fn void_page(
     user: &PageUser,
     roll: &StampRoll,
     lot: &str,
     values: &HashMap<String, String>,
 ) -> FormPage {
-    let l = user.l;
-    let heading = format!(
-        "{} — {} {lot}",
-        l.t("Hủy tem", "Void stamps"),
-        l.t("lô", "lot")
-    );
-    let mut page = FormPage::new(
-        user.chrome(heading.clone()),
-        heading,
-        format!("/portal/rolls/{}/void", roll.id),
-        format!("/portal/batches/{}", roll.batch_id),
-        VOID_FORM,
+    let mut page = roll_form_page(
+        user,
+        roll,
+        lot,
+        RollForm {
+            title: ("Hủy tem", "Void stamps"),
+            act: "void",
+            fields: VOID_FORM,
+            warning: (
+                "Tem đã hủy không thể dùng lại: người tiêu dùng quét sẽ thấy cảnh báo đỏ “Tem đã hủy”. Dùng khi tem bị mất, hỏng hoặc in sai.",
+                "Voided stamps cannot be used again: consumers who scan them see the red “Voided stamp” warning. Use it for lost, damaged or misprinted stamps.",
+            ),
+            submit: ("Xác nhận hủy tem", "Confirm voiding"),
+        },
         values,
     );
-    page.form.warning = Some(
-        l.t(
-            "Tem đã hủy không thể dùng lại: người tiêu dùng quét sẽ thấy cảnh báo đỏ “Tem đã hủy”. Dùng khi tem bị mất, hỏng hoặc in sai.",
-            "Voided stamps cannot be used again: consumers who scan them see the red “Voided stamp” warning. Use it for lost, damaged or misprinted stamps.",
-        )
-        .to_owned(),
-    );
-    page.form.submit = l.t("Xác nhận hủy tem", "Confirm voiding").to_owned();
     page.form.danger = true;
     page
 }

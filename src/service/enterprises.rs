@@ -46,17 +46,28 @@ pub fn update(
         let before = visible(conn, caller, id)?;
         admin_only(caller)?;
         let after = fields.update(before.clone(), crate::time::now())?;
-        enterprise::save(conn, &after).map_err(conflict_on_tax_code)?;
-        audit::updated(
-            conn,
-            &Actor::from(caller),
-            "enterprise",
-            &after.id,
-            &before,
-            &after,
-        )?;
-        Ok(after)
+        save_changed(conn, caller, &before, after)
     })
+}
+
+/// Saves an edited enterprise and audits the edit (in the caller's
+/// transaction).
+fn save_changed(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    before: &Enterprise,
+    after: Enterprise,
+) -> AppResult<Enterprise> {
+    enterprise::save(conn, &after).map_err(conflict_on_tax_code)?;
+    audit::updated(
+        conn,
+        &Actor::from(caller),
+        "enterprise",
+        &after.id,
+        before,
+        &after,
+    )?;
+    Ok(after)
 }
 
 /// Sets the phone and Zalo link consumers see on every stamp page: the
@@ -75,16 +86,7 @@ pub fn set_contact(
             ));
         }
         let after = fields.apply(before.clone(), crate::time::now())?;
-        enterprise::save(conn, &after)?;
-        audit::updated(
-            conn,
-            &Actor::from(caller),
-            "enterprise",
-            &after.id,
-            &before,
-            &after,
-        )?;
-        Ok(after)
+        save_changed(conn, caller, &before, after)
     })
 }
 
