@@ -39,18 +39,21 @@ if [ $# -ge 1 ]; then db_url=$1; backend=PostgreSQL; else db_url="sqlite://$work
 
 server_env=(MALLOC_ARENA_MAX=2 RESOLVER_RATE_PER_MINUTE=4000000000 RESOLVER_RATE_BURST=4000000000)
 . scripts/demo-server.sh
-batch=$(new_batch "LOAD-1-$$")
-# A GTIN on the product, so that its stamps also have a GS1 Digital Link: a
-# phone scanning one is sent (307) to the consumer page /s/{serial}, the
-# extra hop measured by the dl-redirect case below.
-gtin=$(api "$base/api/v1/products/$product" | json '.get("gtin") or ""')
-if [ -z "$gtin" ]; then
-  gtin=$(python3 -c 'import random
-b = "0893" + "".join(random.choice("0123456789") for _ in range(9))
+# A product of its own with a GTIN, so that its stamps also have a GS1
+# Digital Link: a phone scanning one is sent (307) to the consumer page
+# /s/{serial}, the extra hop measured by the dl-redirect case below. The GTIN
+# falls under the enterprise's GS1 company prefix (README, "Rules": no GTIN
+# squatting; a printed product's GTIN cannot change), or is a Vietnamese 893
+# number when the enterprise has no prefix on record.
+enterprise=$(api "$base/api/v1/products/$product" | json '["enterprise_id"]')
+prefix=$(api "$base/api/v1/enterprises/$enterprise" | json '.get("gs1_prefix") or "893"')
+gtin=$(python3 -c 'import random, sys
+b = sys.argv[1] + "".join(random.choice("0123456789") for _ in range(12 - len(sys.argv[1])))
 s = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(b)))
-print(b + str((10 - s % 10) % 10))')
-  api -X PATCH -d "{\"gtin\":\"$gtin\"}" "$base/api/v1/products/$product" >/dev/null
-fi
+print(b + str((10 - s % 10) % 10))' "$prefix")
+product=$(api -d '{"name_vi":"Bưởi Năm Roi (tải thử)","name_en":"Nam Roi pomelo (load test)","category":"fruit","variety":"Năm Roi","unit":"kg","gtin":"'"$gtin"'"}' \
+  "$base/api/v1/products" | json '["id"]')
+batch=$(new_batch "LOAD-1-$$")
 gtin=$(printf '%014d' "$((10#$gtin))")
 api -d '{"kind":"harvesting","occurred_at":"2026-11-01T08:00:00+07:00","facility_id":"'"$facility"'"}' \
   "$base/api/v1/batches/$batch/events" >/dev/null
