@@ -9,6 +9,7 @@ pub mod auth;
 pub mod body_deadline;
 pub mod client;
 pub mod config;
+pub mod cross_site;
 pub mod csv;
 pub mod db;
 pub mod demo;

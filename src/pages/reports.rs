@@ -160,33 +160,6 @@ fn shown_error(l: Lang, err: &AppError) -> (String, String) {
     }
 }
 
-/// Whether the browser says the post comes from another site. Browsers send
-/// `Sec-Fetch-Site` with every request and `Origin` with every POST; a
-/// client that sends neither (an old browser, a script) still needs the
-/// signed token. Our own origin is the request's host, or the public base
-/// URL's (a proxy may pass the request on under another `Host`).
-fn cross_site(req: &HttpRequest, official: &str) -> bool {
-    let headers = req.headers();
-    let fetch_site = headers
-        .get("sec-fetch-site")
-        .map(|v| v.to_str().unwrap_or("cross-site"));
-    if fetch_site.is_some_and(|site| !matches!(site, "same-origin" | "none")) {
-        return true;
-    }
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return false;
-    };
-    let authority = |url: &str| {
-        url.split_once("://")
-            .map(|(_, rest)| rest.split('/').next().unwrap_or("").to_ascii_lowercase())
-    };
-    let Some(from) = origin.to_str().ok().and_then(authority) else {
-        return true;
-    };
-    let host = req.connection_info().host().to_ascii_lowercase();
-    from != host && Some(from) != authority(official)
-}
-
 /// A refusal before the body is read: a short page in both languages.
 fn refused(status: StatusCode, vi: &str, en: &str) -> HttpResponse {
     HttpResponse::build(status)
@@ -266,7 +239,7 @@ fn typed(v: &ReportInput) -> ReportInput {
 
 async fn submit(req: HttpRequest, state: web::Data<AppState>, body: Multipart) -> PageResult {
     let l = lang_of(&req);
-    if cross_site(&req, state.config.base_url()) {
+    if crate::cross_site::cross_site(&req, state.config.base_url()) {
         return Ok(refused(
             StatusCode::FORBIDDEN,
             "Biểu mẫu này chỉ gửi được từ trang của chúng tôi.",

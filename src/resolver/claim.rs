@@ -35,43 +35,6 @@ struct ClaimPage {
     retry: bool,
 }
 
-/// The authority (`host[:port]`) of an absolute URL.
-fn authority(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    Some(rest.split(['/', '?', '#']).next().unwrap_or(rest))
-}
-
-/// Whether a browser says this post comes from another site. Browsers send
-/// `Sec-Fetch-Site` and `Origin` on every form post; a post made by a page
-/// elsewhere names that page's origin, which is neither this request's host
-/// nor the public base URL's. A request without either header is not from a
-/// browser's cross-site form (tools send neither), so it is let through.
-fn cross_site(req: &HttpRequest, base_url: &str) -> bool {
-    let header = |name| {
-        req.headers()
-            .get(name)
-            .map(|v| v.to_str().unwrap_or("invalid"))
-    };
-    if let Some(site) = header("sec-fetch-site") {
-        if !matches!(site, "same-origin" | "none") {
-            return true;
-        }
-    }
-    let Some(origin) = header(header::ORIGIN.as_str()) else {
-        return false;
-    };
-    let Some(from) = authority(origin) else {
-        // `null` (a sandboxed or privacy-sensitive context) and garbage.
-        return true;
-    };
-    let host = header(header::HOST.as_str());
-    let ours = [host, authority(base_url)];
-    !ours
-        .iter()
-        .flatten()
-        .any(|own| own.eq_ignore_ascii_case(from))
-}
-
 fn wants_json(req: &HttpRequest) -> bool {
     let accept = req
         .headers()
@@ -92,7 +55,7 @@ pub async fn claim(
     let l = Lang::of(&req, lang.as_deref());
     let serial = path.into_inner().to_ascii_uppercase();
     let json = wants_json(&req);
-    if cross_site(&req, state.config.base_url()) {
+    if crate::cross_site::cross_site(&req, state.config.base_url()) {
         let refusal = AppError::Forbidden(
             "biểu mẫu này chỉ được gửi từ trang của chúng tôi / this form can only be sent \
              from our own page"

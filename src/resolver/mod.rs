@@ -364,7 +364,7 @@ fn refuse(
     let syntax = err.is_syntax();
     if serial.chars().count() <= 64 && is_a_check(req) {
         state.scans.push(new_scan(
-            req,
+            class_of(req),
             origin_of(req, state),
             None,
             serial,
@@ -465,7 +465,8 @@ async fn resolve_stamp(
             .as_deref()
             .map(|token| scans::device_hash(token, &state.origin_salt[..]))
     });
-    let who = checker(req, origin, device).filter(|_| recorded);
+    let class = class_of(req);
+    let who = checker(class, origin, device).filter(|_| recorded);
     let cached = state
         .resolver
         .lookup_cached(stamp.roll, stamp.index, stamp.key_id, who, &rule);
@@ -495,7 +496,7 @@ async fn resolve_stamp(
         if recorded {
             state
                 .scans
-                .push(new_scan(req, origin, None, &serial, Verdict::Unknown));
+                .push(new_scan(class, origin, None, &serial, Verdict::Unknown));
         }
         return Ok(unknown_answer(
             StatusCode::NOT_FOUND,
@@ -536,7 +537,7 @@ async fn resolve_stamp(
             &query.pass_on,
         ));
     }
-    let mut this_scan = new_scan(req, origin, Some((roll.number, index)), &serial, verdict);
+    let mut this_scan = new_scan(class, origin, Some((roll.number, index)), &serial, verdict);
     this_scan.device = device;
     let scanned_at = this_scan.scanned_at;
     if recorded {
@@ -674,38 +675,39 @@ fn device_cookie(state: &AppState, token: String) -> actix_web::cookie::Cookie<'
 
 /// Who is checking: a client whose network is known and that is not a
 /// program (`scans::TOOL`); `None` counts no checker.
-fn checker(req: &HttpRequest, origin: Option<Origin>, device: Option<u64>) -> Option<Checker> {
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let origin = origin.filter(|_| scans::client_class(user_agent) != scans::TOOL)?;
+fn checker(class: &str, origin: Option<Origin>, device: Option<u64>) -> Option<Checker> {
+    let origin = origin.filter(|_| class != scans::TOOL)?;
     Some(Checker {
         network: origin.network,
         device,
     })
 }
 
-fn new_scan(
-    req: &HttpRequest,
-    origin: Option<Origin>,
-    stamp: Option<(i64, i64)>,
-    serial: &str,
-    verdict: Verdict,
-) -> NewScan {
+/// The client's class (`scans::client_class`) from its User-Agent: read
+/// once a request, as it folds the header's case.
+fn class_of(req: &HttpRequest) -> &'static str {
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    scans::client_class(user_agent)
+}
+
+fn new_scan(
+    client_class: &'static str,
+    origin: Option<Origin>,
+    stamp: Option<(i64, i64)>,
+    serial: &str,
+    verdict: Verdict,
+) -> NewScan {
     NewScan {
         stamp,
         serial: serial.into(),
         scanned_at: crate::time::now(),
         origin,
         device: None,
-        client_class: scans::client_class(user_agent),
+        client_class,
         verdict,
     }
 }
