@@ -108,6 +108,18 @@ impl Lang {
         }
     }
 
+    /// An alert's kind (`models::alerts::Alert::kind`) in words.
+    pub fn alert(self, kind: &str) -> &'static str {
+        match kind {
+            "forged_burst" => self.t("Mã giả quét hàng loạt", "Burst of forged codes"),
+            "suspicious_scanned" => self.t("Tem nghi bị sao chép", "Stamp possibly copied"),
+            "voided_scanned" => self.t("Tem đã hủy vẫn được quét", "Voided stamp scanned"),
+            "recalled_scanned" => self.t("Hàng bị thu hồi vẫn được quét", "Recalled batch scanned"),
+            "fake_reported" => self.t("Người mua báo hàng giả", "Reported as fake by a buyer"),
+            _ => self.t("Cảnh báo", "Alert"),
+        }
+    }
+
     /// What the consumer should do, under the verdict.
     pub fn verdict_advice(self, verdict: &Verdict) -> &'static str {
         match verdict {
@@ -116,8 +128,8 @@ impl Lang {
                 "This stamp was issued to the producer below. Its origin record follows.",
             ),
             Verdict::Suspicious => self.t(
-                "Tem thật nhưng bị quét nhiều lần hoặc ở nhiều nơi xa nhau — có thể nhãn đã bị sao chép. Hãy hỏi người bán và so mã in trên tem.",
-                "A real stamp, but scanned unusually often or far apart — the label may have been copied. Ask the seller and compare the printed code.",
+                "Tem thật nhưng đã được nhiều người ở nhiều nơi kiểm tra hơn một nhãn thường có — có thể nhãn đã bị sao chép. Hãy hỏi người bán và so mã in trên tem.",
+                "A real stamp, but checked by more people in more places than one label is — the label may have been copied. Ask the seller and compare the printed code.",
             ),
             Verdict::Recalled => self.t(
                 "Lô hàng này đã bị cơ quan quản lý thu hồi. Hãy ngừng sử dụng, trả lại nơi mua.",
