@@ -101,6 +101,7 @@ fn answers(c: &mut Criterion) {
         serial_grouped: "7K3Q-M9XT-MA0B-1C2D-3E4F".into(),
         scan_count: 1,
         first_scanned_at: Some(at(date(2026, 11, 20), 9)),
+        first_checked_in: Some("Vĩnh Long"),
         checkers: 1,
         checked_before: false,
         claimed: false,

@@ -46,6 +46,17 @@ pub struct Config {
     #[arg(long, env = "CLONE_HALF_LIFE_HOURS", default_value_t = 72.0)]
     pub clone_half_life_hours: f64,
 
+    /// Provinces at least this far apart (km between centres) can be "far
+    /// apart" for the clone rule; nearer ones never are.
+    #[arg(long, env = "CLONE_FAR_KM", default_value_t = 300.0)]
+    pub clone_far_km: f64,
+
+    /// The door-to-door speed (km/h) above which one label cannot have
+    /// moved between two checks: checks farther apart than this covers in
+    /// the hours between them are "far apart".
+    #[arg(long, env = "CLONE_TRAVEL_KMH", default_value_t = 60.0)]
+    pub clone_travel_kmh: f64,
+
     /// EPCIS captures an enterprise may send per minute on one node (its
     /// burst too); 0 turns the limit off.
     #[arg(long, env = "EPCIS_CAPTURES_PER_MINUTE", default_value_t = 30)]
@@ -172,6 +183,19 @@ impl Config {
                 self.clone_half_life_hours
             ));
         }
+        // Vietnam is about 1,650 km long: farther never happens.
+        if !(10.0..=2_000.0).contains(&self.clone_far_km) {
+            return Err(format!(
+                "CLONE_FAR_KM must be between 10 and 2000, not {}",
+                self.clone_far_km
+            ));
+        }
+        if !(1.0..=1_000.0).contains(&self.clone_travel_kmh) {
+            return Err(format!(
+                "CLONE_TRAVEL_KMH must be between 1 and 1000, not {}",
+                self.clone_travel_kmh
+            ));
+        }
         recall_hotlines(&self.recall_hotlines)?;
         Ok(())
     }
@@ -200,6 +224,8 @@ impl Config {
         crate::domain::checkers::CloneRule {
             checkers: self.clone_checkers,
             half_life_hours: self.clone_half_life_hours,
+            far_km: self.clone_far_km,
+            travel_kmh: self.clone_travel_kmh,
         }
     }
 
@@ -230,6 +256,8 @@ impl Config {
             trusted_proxies: Vec::new(),
             clone_checkers: 5.0,
             clone_half_life_hours: 72.0,
+            clone_far_km: 300.0,
+            clone_travel_kmh: 60.0,
             scan_buffer_max: 500_000,
             body_timeout_secs: 10,
             epcis_captures_per_minute: 30,
@@ -357,6 +385,12 @@ mod tests {
         let mut c = good.clone();
         c.session_hours = 0;
         assert!(c.validate().unwrap_err().contains("SESSION_HOURS"));
+        let mut c = good.clone();
+        c.clone_far_km = 5_000.0;
+        assert!(c.validate().unwrap_err().contains("CLONE_FAR_KM"));
+        let mut c = good.clone();
+        c.clone_travel_kmh = 0.0;
+        assert!(c.validate().unwrap_err().contains("CLONE_TRAVEL_KMH"));
         for bad in [
             "Vĩnh Long",
             "Vinh Long=0270 3822 123",

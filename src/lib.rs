@@ -39,6 +39,7 @@ use std::sync::Arc;
 use crate::client::ClientAddresses;
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
+use crate::domain::places::Places;
 use crate::domain::serial::SerialCodec;
 use crate::error::{AppError, AppResult};
 use crate::limits::Limits;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Decides each request's client address (trusted proxies only).
     pub clients: Arc<ClientAddresses>,
+    /// Which province an address is in (`domain::places`).
+    pub places: Arc<Places>,
     queries: Arc<AtomicU64>,
 }
 
@@ -92,6 +95,7 @@ impl AppState {
             limits: Arc::new(Limits::new(&config)),
             metrics: Arc::new(metrics),
             clients: Arc::new(ClientAddresses::new(&config.trusted_proxies)),
+            places: Arc::new(Places::shipped().map_err(AppError::Config)?),
             config,
             codec: Arc::new(codec),
             scans: Arc::new(ScanBuffer::new(scan_capacity)),

@@ -177,6 +177,7 @@ diesel::table! {
         verdict -> Text,
         tally -> Integer,
         device -> Nullable<Text>,
+        place -> Nullable<Text>,
     }
 }
 

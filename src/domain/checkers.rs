@@ -8,18 +8,25 @@
 //! that keeps our first-party cookie is one checker on every network it
 //! moves through (home Wi-Fi, then 4G). Each checker's weight halves every
 //! `half_life_hours` after it was last seen, so that old evidence fades and
-//! one shop's checks last week do not add to today's. README, "Clone
+//! one shop's checks last week do not add to today's. A checker whose last
+//! check was in a province too far from another checker's for one label to
+//! have travelled between them in the time counts double: one label is in
+//! one place at a time, copies are everywhere at once. README, "Clone
 //! detection", gives the reasoning and its failure modes.
 
 use chrono::NaiveDateTime;
 use smallvec::SmallVec;
 
+use crate::domain::places::Place;
+
 /// One checker: a salted hash of its origin network and, when the browser
-/// kept our cookie, a salted hash of its device token.
+/// kept our cookie, a salted hash of its device token; and the province its
+/// address is in, when known (`domain::places`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Checker {
     pub network: u64,
     pub device: Option<u64>,
+    pub place: Option<Place>,
 }
 
 /// When a stamp's checkers make it suspicious.
@@ -30,6 +37,13 @@ pub struct CloneRule {
     pub checkers: f64,
     /// Hours in which a checker's weight halves.
     pub half_life_hours: f64,
+    /// Provinces closer than this (kilometres between centres) are never
+    /// far apart: neighbours, and the table's errors near borders.
+    pub far_km: f64,
+    /// The speed (km/h, door to door) above which one label cannot have
+    /// moved between two checks: farther apart than this covers in the
+    /// hours between them is "far apart".
+    pub travel_kmh: f64,
 }
 
 impl Default for CloneRule {
@@ -37,6 +51,8 @@ impl Default for CloneRule {
         CloneRule {
             checkers: 5.0,
             half_life_hours: 72.0,
+            far_km: 300.0,
+            travel_kmh: 60.0,
         }
     }
 }
@@ -48,6 +64,14 @@ impl CloneRule {
     fn weight(&self, seen: NaiveDateTime, now: NaiveDateTime) -> f64 {
         let hours = (now - seen).num_hours().max(0) as f64;
         0.5f64.powf(hours / self.half_life_hours)
+    }
+
+    /// Whether one label cannot have been checked in both places at these
+    /// times.
+    fn far_apart(&self, a: (Place, NaiveDateTime), b: (Place, NaiveDateTime)) -> bool {
+        let km = a.0.km_to(b.0);
+        let hours = (a.1 - b.1).num_minutes().abs() as f64 / 60.0;
+        km > self.far_km && hours * self.travel_kmh < km
     }
 }
 
@@ -92,7 +116,10 @@ impl Checkers {
     pub fn add(&mut self, who: Checker, at: NaiveDateTime) {
         if let Some(i) = self.find(&who) {
             let seen = &mut self.seen[i];
-            seen.last = seen.last.max(at);
+            if at >= seen.last {
+                seen.last = at;
+                seen.who.place = who.place.or(seen.who.place);
+            }
             seen.who.device = seen.who.device.or(who.device);
             return;
         }
@@ -109,16 +136,35 @@ impl Checkers {
     /// adds nothing) checks at `now`.
     pub fn evidence(&self, who: Option<Checker>, now: NaiveDateTime, rule: &CloneRule) -> Evidence {
         let current = who.and_then(|w| self.find(&w));
-        let others: f64 = self
+        // Each checker as last seen, with its weight; the one checking now
+        // here and now, weighing 1.
+        let mut sightings: SmallVec<[(Option<Place>, NaiveDateTime, f64); 8]> = self
             .seen
             .iter()
             .enumerate()
             .filter(|(i, _)| Some(*i) != current)
-            .map(|(_, s)| rule.weight(s.last, now))
+            .map(|(_, s)| (s.who.place, s.last, rule.weight(s.last, now)))
+            .collect();
+        if let Some(who) = who {
+            let place = who
+                .place
+                .or_else(|| current.and_then(|i| self.seen[i].who.place));
+            sightings.push((place, now, 1.0));
+        }
+        let far = |i: usize| {
+            let (Some(place), at, _) = sightings[i] else {
+                return false;
+            };
+            sightings.iter().enumerate().any(|(j, &(other, then, _))| {
+                j != i && other.is_some_and(|other| rule.far_apart((place, at), (other, then)))
+            })
+        };
+        let score = (0..sightings.len())
+            .map(|i| sightings[i].2 * if far(i) { 2.0 } else { 1.0 })
             .sum();
         let counted = who.is_some();
         Evidence {
-            score: others + f64::from(u8::from(counted)),
+            score,
             checkers: self.distinct + i64::from(counted && current.is_none()),
             returning: current.is_some(),
         }
@@ -137,7 +183,18 @@ mod tests {
     }
 
     fn from(network: u64, device: Option<u64>) -> Checker {
-        Checker { network, device }
+        Checker {
+            network,
+            device,
+            place: None,
+        }
+    }
+
+    fn placed(network: u64, province: &str) -> Checker {
+        Checker {
+            place: Place::named(province),
+            ..from(network, None)
+        }
     }
 
     #[test]
@@ -197,5 +254,52 @@ mod tests {
         let e = c.evidence(None, at(100), &rule);
         assert_eq!(e.checkers, MAX_KEPT as i64 + 8);
         assert!(c.find(&from(0, None)).is_none(), "the oldest went first");
+    }
+
+    #[test]
+    fn checkers_far_apart_within_hours_count_double() {
+        let rule = CloneRule::default();
+        let mut c = Checkers::default();
+        c.add(placed(1, "Vĩnh Long"), at(0));
+        c.add(placed(2, "Hà Nội"), at(0));
+        // Vĩnh Long and Hà Nội are about 1,600 km apart: no label travels
+        // that within the hour, so both count double; a third checker in
+        // Cần Thơ is far from Hà Nội too.
+        let e = c.evidence(Some(placed(3, "Cần Thơ")), at(0), &rule);
+        assert_eq!(e.score, 6.0);
+        assert!(e.score >= rule.checkers);
+        // The same three in the Delta, neighbours all, stay at three.
+        let mut near = Checkers::default();
+        near.add(placed(1, "Vĩnh Long"), at(0));
+        near.add(placed(2, "Đồng Tháp"), at(0));
+        assert_eq!(
+            near.evidence(Some(placed(3, "Cần Thơ")), at(0), &rule)
+                .score,
+            3.0
+        );
+        // Two days apart, the label could have been trucked north.
+        let mut later = Checkers::default();
+        later.add(placed(1, "Vĩnh Long"), at(0));
+        assert_eq!(
+            later
+                .evidence(Some(placed(2, "Hà Nội")), at(48), &rule)
+                .score,
+            1.0 + 0.5f64.powf(48.0 / 72.0)
+        );
+        // Unplaced checks (abroad, or unknown to the table) are never far.
+        assert_eq!(later.evidence(Some(from(2, None)), at(0), &rule).score, 2.0);
+    }
+
+    #[test]
+    fn a_returning_checker_is_placed_where_it_checks_now() {
+        let rule = CloneRule::default();
+        let mut c = Checkers::default();
+        c.add(placed(1, "Hà Nội"), at(0));
+        c.add(placed(2, "Hà Nội"), at(0));
+        // The first checker, its network now placed in the south (a
+        // carrier's gateway moved it): one checker, but far from the second.
+        let e = c.evidence(Some(placed(1, "Thành phố Hồ Chí Minh")), at(0), &rule);
+        assert!(e.returning);
+        assert_eq!(e.score, 4.0);
     }
 }

@@ -11,6 +11,7 @@ pub mod kinds;
 pub mod link_type;
 pub mod photo;
 pub mod pin;
+pub mod places;
 pub mod resolver_url;
 pub mod serial;
 pub mod sun;

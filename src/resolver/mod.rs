@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use crate::domain::checkers::Checker;
 use crate::domain::digital_link::{DigitalLink, KeyPath, LinkError};
+use crate::domain::places::Place;
 use crate::domain::serial::{group, SerialError, StampRef};
 use crate::domain::verdict::{verdict, StampFacts, Verdict};
 use crate::error::{AppError, AppResult};
@@ -218,6 +219,10 @@ pub struct StampAnswer<'a> {
     pub scan_count: i64,
     #[serde(serialize_with = "crate::time::utc_opt")]
     pub first_scanned_at: Option<chrono::NaiveDateTime>,
+    /// The province of the stamp's first check, when known (DB-IP's
+    /// table, `domain::places`): "first checked in Vĩnh Long".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_checked_in: Option<&'static str>,
     /// Distinct people who have checked this stamp, the client included
     /// when it can be told apart ("you are the 2nd to check it").
     pub checkers: i64,
@@ -543,10 +548,13 @@ async fn resolve_stamp(
     if recorded {
         // Noted before it is buffered, so that the index expects the row
         // before the flusher can write it and a check read it back.
-        state
-            .resolver
-            .scans
-            .record(roll.number, index, who, scanned_at);
+        state.resolver.scans.record(
+            roll.number,
+            index,
+            who,
+            origin.and_then(|o| o.place),
+            scanned_at,
+        );
         state.scans.push(this_scan);
     }
     let evidence = found.stats.evidence;
@@ -565,6 +573,13 @@ async fn resolve_stamp(
             .stats
             .first_at
             .or(Some(scanned_at).filter(|_| recorded)),
+        first_checked_in: found
+            .stats
+            .first_place
+            .or(origin
+                .and_then(|o| o.place)
+                .filter(|_| recorded && found.stats.first_at.is_none()))
+            .map(Place::name),
         checkers: evidence.checkers,
         checked_before: evidence.returning,
         official_site: state.config.base_url(),
@@ -620,7 +635,7 @@ fn recall_hotline(config: &crate::config::Config, record: &BatchRecord) -> Optio
 fn origin_of(req: &HttpRequest, state: &AppState) -> Option<Origin> {
     state
         .client_ip(req)
-        .map(|ip| scans::origins(ip, &state.origin_salt[..]))
+        .map(|ip| scans::origins(ip, &state.origin_salt[..], state.places.of(ip)))
 }
 
 /// The first-party cookie that tells one device's checks apart from
@@ -680,6 +695,7 @@ fn checker(class: &str, origin: Option<Origin>, device: Option<u64>) -> Option<C
     Some(Checker {
         network: origin.network,
         device,
+        place: origin.place,
     })
 }
 

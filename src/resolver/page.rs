@@ -37,6 +37,8 @@ struct StampPage<'a> {
     tone: &'static str,
     /// Who has checked the stamp, in words.
     checked: String,
+    /// `checked` names a province: DB-IP's licence asks for a link to it.
+    placed: bool,
     /// The day the stamp was claimed with its PIN (`_claim.html`).
     claimed_on: Option<String>,
     /// What happened to the stamp or its batch, under the verdict.
@@ -197,6 +199,7 @@ pub fn unknown(english: bool, reason: &str, code: &str, official: &str) -> Strin
 /// as rendered by `record_section` in the same language.
 pub fn stamp(answer: &StampAnswer, english: bool, record_html: &str) -> String {
     let l = if english { Lang::En } else { Lang::Vi };
+    let (checked, placed) = checked(answer, l);
     let name = product_name(answer.record, l);
     let mut c = Chrome::public(
         l,
@@ -222,7 +225,8 @@ pub fn stamp(answer: &StampAnswer, english: bool, record_html: &str) -> String {
         }),
     });
     StampPage {
-        checked: checked(answer, l),
+        checked,
+        placed,
         claimed_on: answer.claimed_at.map(|t| l.day(&t)),
         tone: tone(answer.verdict),
         notes: notes(answer, l),
@@ -240,9 +244,10 @@ pub fn stamp(answer: &StampAnswer, english: bool, record_html: &str) -> String {
     .unwrap_or_else(|e| render_failure(&e))
 }
 
-/// "You are the 2nd person to check this stamp; first checked on …": what
-/// the clone verdict rests on, in the reader's terms (`domain::checkers`).
-fn checked(a: &StampAnswer, l: Lang) -> String {
+/// "You are the 2nd person to check this stamp; first checked on … in
+/// Vĩnh Long": what the clone verdict rests on, in the reader's terms
+/// (`domain::checkers`); and whether it names a province.
+fn checked(a: &StampAnswer, l: Lang) -> (String, bool) {
     let n = a.checkers;
     let who = if n == 0 {
         // A client we cannot tell apart: loads are all we can say.
@@ -277,14 +282,21 @@ fn checked(a: &StampAnswer, l: Lang) -> String {
         )
         .to_owned()
     };
+    let place = a
+        .first_checked_in
+        .map(|p| format!(" {} {p}", l.t("tại", "in")))
+        .unwrap_or_default();
     match a.first_scanned_at {
         // Worth saying unless this is the first check of all.
-        Some(first) if n != 1 || a.checked_before => format!(
-            "{who}; {} {}.",
-            l.t("lần đầu lúc", "first checked on"),
-            l.time(&first)
+        Some(first) if n != 1 || a.checked_before => (
+            format!(
+                "{who}; {} {}{place}.",
+                l.t("lần đầu lúc", "first checked on"),
+                l.time(&first)
+            ),
+            !place.is_empty(),
         ),
-        _ => format!("{who}."),
+        _ => (format!("{who}."), false),
     }
 }
 

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 
 use crate::domain::checkers::Evidence;
+use crate::domain::places::Place;
 use crate::public::record::BatchRecord;
 
 /// The record's JSON object without its braces: the members a stamp's JSON
@@ -50,6 +51,8 @@ pub struct ScanStats {
     /// Loads of the stamp, every one.
     pub count: i64,
     pub first_at: Option<NaiveDateTime>,
+    /// The province of the first scan, when the places table knew it.
+    pub first_place: Option<Place>,
     /// Its checkers, the one being answered included.
     pub evidence: Evidence,
 }
@@ -61,6 +64,7 @@ impl ScanStats {
         ScanStats {
             count: 0,
             first_at: None,
+            first_place: None,
             evidence: Evidence {
                 score: f64::from(u8::from(counted)),
                 checkers: i64::from(counted),

@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 use crate::db::schema::scan;
 use crate::db::DbConnection;
 use crate::domain::checkers::{Checker, Checkers, CloneRule};
+use crate::domain::places::Place;
 use crate::resolver::record::ScanStats;
 use crate::resolver::scans::{origin_number, TOOL};
 
@@ -56,6 +57,7 @@ const TAIL_PAGES: usize = 10;
 pub struct History {
     count: i64,
     first_at: Option<NaiveDateTime>,
+    first_place: Option<Place>,
     checkers: Checkers,
     read_at: Instant,
     /// Begun by this node with the stamp's first scan: nothing of it can be
@@ -64,21 +66,26 @@ pub struct History {
 }
 
 impl History {
-    fn first(who: Option<Checker>, at: NaiveDateTime) -> Self {
+    fn first(who: Option<Checker>, place: Option<Place>, at: NaiveDateTime) -> Self {
         let mut history = History {
             count: 0,
             first_at: None,
+            first_place: None,
             checkers: Checkers::default(),
             read_at: Instant::now(),
             whole: true,
         };
-        history.add(who, at);
+        history.add(who, place, at);
         history
     }
 
-    fn add(&mut self, who: Option<Checker>, at: NaiveDateTime) {
+    /// Notes a scan at `at` from `place` (its checker `who`, if it names one).
+    fn add(&mut self, who: Option<Checker>, place: Option<Place>, at: NaiveDateTime) {
         self.count += 1;
-        self.first_at = Some(self.first_at.map_or(at, |first| first.min(at)));
+        if self.first_at.is_none_or(|first| at < first) {
+            self.first_at = Some(at);
+            self.first_place = place;
+        }
         if let Some(who) = who {
             self.checkers.add(who, at);
         }
@@ -89,6 +96,7 @@ impl History {
         ScanStats {
             count: self.count,
             first_at: self.first_at,
+            first_place: self.first_place,
             evidence: self.checkers.evidence(who, now, rule),
         }
     }
@@ -105,19 +113,41 @@ impl History {
         let (count, first_at) = of_stamp()
             .select((count_star(), min(scan::scanned_at)))
             .get_result::<(i64, Option<NaiveDateTime>)>(conn)?;
+        let first_place = match first_at {
+            Some(_) => of_stamp()
+                .order((scan::scanned_at, scan::id))
+                .select(scan::place)
+                .first::<Option<String>>(conn)?
+                .as_deref()
+                .and_then(Place::named),
+            None => None,
+        };
+        // A network's place is its addresses' province, so grouping by it
+        // too splits a group only when the table placed it anew.
         let mut seen: Vec<(Checker, NaiveDateTime)> = of_stamp()
             .filter(scan::origin_hash.is_not_null())
             .filter(scan::client_class.ne(TOOL))
-            .group_by((scan::origin_hash, scan::device))
-            .select((scan::origin_hash, scan::device, max(scan::scanned_at)))
+            .group_by((scan::origin_hash, scan::device, scan::place))
+            .select((
+                scan::origin_hash,
+                scan::device,
+                scan::place,
+                max(scan::scanned_at),
+            ))
             .order(max(scan::scanned_at).desc())
             .limit(READ_CHECKERS)
-            .load::<(Option<String>, Option<String>, Option<NaiveDateTime>)>(conn)?
+            .load::<(
+                Option<String>,
+                Option<String>,
+                Option<String>,
+                Option<NaiveDateTime>,
+            )>(conn)?
             .into_iter()
-            .filter_map(|(network, device, seen)| {
+            .filter_map(|(network, device, place, seen)| {
                 let who = Checker {
                     network: origin_number(&network?)?,
                     device: device.as_deref().and_then(origin_number),
+                    place: place.as_deref().and_then(Place::named),
                 };
                 Some((who, seen?))
             })
@@ -132,6 +162,7 @@ impl History {
         Ok(History {
             count,
             first_at,
+            first_place,
             checkers,
             read_at: Instant::now(),
             whole: false,
@@ -239,7 +270,14 @@ impl ScanIndex {
     }
 
     /// Notes a scan this node has just buffered.
-    pub fn record(&self, roll: i64, index: i64, who: Option<Checker>, at: NaiveDateTime) {
+    pub fn record(
+        &self,
+        roll: i64,
+        index: i64,
+        who: Option<Checker>,
+        place: Option<Place>,
+        at: NaiveDateTime,
+    ) {
         let mut inner = self.inner();
         let Some((key, was_scanned)) = inner.set(roll, index) else {
             return;
@@ -247,9 +285,9 @@ impl ScanIndex {
         *inner.echoes.entry(key).or_default() += 1;
         if !was_scanned {
             inner.make_room();
-            inner.histories.insert(key, History::first(who, at));
+            inner.histories.insert(key, History::first(who, place, at));
         } else if let Some(history) = inner.histories.get_mut(&key) {
-            history.add(who, at);
+            history.add(who, place, at);
         }
     }
 
@@ -368,17 +406,18 @@ mod tests {
             Some(Checker {
                 network,
                 device: None,
+                place: None,
             })
         };
-        index.record(7, 5, who(1), at);
-        index.record(7, 5, who(2), at);
+        index.record(7, 5, who(1), None, at);
+        index.record(7, 5, who(2), None, at);
         for h in index.inner().histories.values_mut() {
             h.read_at = long_ago();
         }
         let stats = index.known(7, 5, who(2), at, &rule).expect("still known");
         assert_eq!((stats.count, stats.evidence.checkers), (2, 2));
 
-        let mut read = History::first(who(1), at);
+        let mut read = History::first(who(1), None, at);
         read.whole = false;
         read.read_at = long_ago();
         index.inner().set(7, 9);

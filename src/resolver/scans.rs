@@ -14,6 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::db::schema::scan;
 use crate::db::DbConnection;
+use crate::domain::places::Place;
 use crate::domain::verdict::Verdict;
 
 /// Rows per multi-row insert on PostgreSQL: 10 bound values each, under its
@@ -61,8 +62,11 @@ impl From<&str> for ScannedCode {
 pub struct Origin {
     /// The /24 (IPv4) or /48 (IPv6) network.
     pub network: u64,
-    /// The /16 or /32 "region" used to tell far-apart scans.
+    /// The /16 or /32 "region", for regulators' counts of scans by origin.
     pub region: u64,
+    /// The province the address is in (`domain::places`), stored as its
+    /// name: coarse enough to tell a consumer.
+    pub place: Option<Place>,
 }
 
 /// An origin hash as stored.
@@ -190,6 +194,7 @@ impl ScanBuffer {
                 scan::origin_hash.eq(r.origin.map(|o| origin_hex(o.network))),
                 scan::origin_region.eq(r.origin.map(|o| origin_hex(o.region))),
                 scan::device.eq(r.device.map(origin_hex)),
+                scan::place.eq(r.origin.and_then(|o| o.place).map(Place::name)),
                 scan::client_class.eq(r.client_class),
                 scan::verdict.eq(r.verdict.as_str()),
                 scan::tally.eq(tally),
@@ -281,8 +286,9 @@ pub fn device_hash(token: &str, salt: &[u8]) -> u64 {
 }
 
 /// Coarse origins of a client address, hashed with a secret salt so the
-/// stored values identify neither a person nor an address.
-pub fn origins(ip: IpAddr, salt: &[u8]) -> Origin {
+/// stored values identify neither a person nor an address, and its
+/// province (`place`, looked up by the caller).
+pub fn origins(ip: IpAddr, salt: &[u8], place: Option<Place>) -> Origin {
     // The hashed text is the prefix as people write it ("203.113.5",
     // "2001:db8:1"), as it always was, so stored hashes stay comparable; it
     // is written straight into the hash, with no string made per scan.
@@ -302,6 +308,7 @@ pub fn origins(ip: IpAddr, salt: &[u8]) -> Origin {
             Origin {
                 network: hash(format_args!("{}.{}.{}", o[0], o[1], o[2])),
                 region: hash(format_args!("{}.{}", o[0], o[1])),
+                place,
             }
         }
         IpAddr::V6(v6) => {
@@ -309,6 +316,7 @@ pub fn origins(ip: IpAddr, salt: &[u8]) -> Origin {
             Origin {
                 network: hash(format_args!("{:x}:{:x}:{:x}", s[0], s[1], s[2])),
                 region: hash(format_args!("{:x}:{:x}", s[0], s[1])),
+                place,
             }
         }
     }
@@ -344,13 +352,13 @@ mod tests {
 
     #[test]
     fn origins_are_coarse_and_salted() {
-        let a = origins("203.113.5.7".parse().unwrap(), b"salt");
-        let b = origins("203.113.5.200".parse().unwrap(), b"salt");
-        let c = origins("203.113.90.1".parse().unwrap(), b"salt");
+        let a = origins("203.113.5.7".parse().unwrap(), b"salt", None);
+        let b = origins("203.113.5.200".parse().unwrap(), b"salt", None);
+        let c = origins("203.113.90.1".parse().unwrap(), b"salt", None);
         assert_eq!(a, b);
         assert_ne!(a.network, c.network);
         assert_eq!(a.region, c.region);
-        assert_ne!(a, origins("203.113.5.7".parse().unwrap(), b"other"));
+        assert_ne!(a, origins("203.113.5.7".parse().unwrap(), b"other", None));
         let stored = origin_hex(a.network);
         assert_eq!(stored.len(), 16);
         assert_eq!(origin_number(&stored), Some(a.network));

@@ -159,6 +159,7 @@ async fn a_busy_seconds_scans_are_all_written_in_chunks() {
             origin: (n != 1).then_some(Origin {
                 network: 0x00ff_00ff_0000_0000 | n,
                 region: 0x00ff,
+                place: tracestamp::domain::places::Place::named("Cần Thơ"),
             }),
             device: (n % 2 == 0).then_some(n),
             client_class: "tool",
@@ -174,9 +175,9 @@ async fn a_busy_seconds_scans_are_all_written_in_chunks() {
         .first(&mut *app.conn())
         .unwrap();
     assert_eq!(last, "FORGED00000000002344");
-    let origins: Vec<(Option<String>, Option<String>)> = scan::table
+    let origins: Vec<(Option<String>, Option<String>, Option<String>)> = scan::table
         .order(scan::id)
-        .select((scan::origin_hash, scan::origin_region))
+        .select((scan::origin_hash, scan::origin_region, scan::place))
         .limit(2)
         .load(&mut *app.conn())
         .unwrap();
@@ -185,9 +186,10 @@ async fn a_busy_seconds_scans_are_all_written_in_chunks() {
         [
             (
                 Some("00ff00ff00000000".to_owned()),
-                Some("00000000000000ff".to_owned())
+                Some("00000000000000ff".to_owned()),
+                Some("Cần Thơ".to_owned())
             ),
-            (None, None)
+            (None, None, None)
         ]
     );
 }
@@ -211,6 +213,7 @@ async fn scans_of_one_stamp_are_written_in_the_order_they_came() {
             origin: (n % 5 == 0).then_some(Origin {
                 network: n as u64,
                 region: 0,
+                place: None,
             }),
             device: None,
             client_class: "mobile",
