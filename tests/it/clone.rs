@@ -298,3 +298,111 @@ async fn the_page_says_who_has_checked_and_gives_a_device_cookie() {
     );
     assert!(again.headers.get(header::SET_COOKIE).is_none());
 }
+
+/// The `n`th address the shipped places table puts in `province`, each in
+/// a /24 of its own (README, "Clone detection": places).
+fn address_in(province: &str, n: usize) -> String {
+    let table =
+        std::fs::read_to_string("data/places/networks.csv").expect("the shipped places table");
+    table
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.split(',');
+            let first: std::net::Ipv4Addr = f.next()?.parse().ok()?;
+            let last: std::net::Ipv4Addr = f.next()?.parse().ok()?;
+            (f.next()? == province && u32::from(last) - u32::from(first) >= 255)
+                .then(|| std::net::Ipv4Addr::from(u32::from(first) + 1).to_string())
+        })
+        .nth(n)
+        .unwrap_or_else(|| panic!("no {n}th network in {province}"))
+}
+
+#[actix_web::test]
+async fn checks_in_far_apart_provinces_within_hours_weigh_double() {
+    let w = world().await;
+    // Three checkers in the Delta, neighbours all, within the hour: three.
+    let near = serial(&w).await;
+    for (n, province) in ["Vĩnh Long", "Cần Thơ", "Đồng Tháp"].iter().enumerate() {
+        let answer = verdict_of(&w, check(&near, &address_in(province, n))).await;
+        assert_eq!(answer["verdict"], "genuine", "{province}: {answer}");
+        w.app.state.flush_scans().expect("flush");
+    }
+    // Three checkers 1,100 to 1,600 km apart within the hour: one label
+    // cannot be in all three places, copies can. Hà Nội is far from both
+    // others, and they from it: each counts double, six in all.
+    let far = serial(&w).await;
+    let mut last = Value::Null;
+    for (n, province) in ["Vĩnh Long", "Hà Nội", "Thành phố Hồ Chí Minh"]
+        .iter()
+        .enumerate()
+    {
+        last = verdict_of(&w, check(&far, &address_in(province, n))).await;
+        w.app.state.flush_scans().expect("flush");
+    }
+    assert_eq!(last["checkers"], 3);
+    assert_eq!(last["verdict"], "suspicious", "{last}");
+    // Two far apart weigh four: still under the five of the rule, so one
+    // honest buyer who flies north and a shop at home never turn amber.
+    let two = serial(&w).await;
+    verdict_of(&w, check(&two, &address_in("Cần Thơ", 0))).await;
+    w.app.state.flush_scans().expect("flush");
+    let answer = verdict_of(&w, check(&two, &address_in("Hà Nội", 0))).await;
+    assert_eq!(answer["verdict"], "genuine", "{answer}");
+}
+
+#[actix_web::test]
+async fn the_page_names_the_province_of_the_first_check() {
+    let mut w = world().await;
+    let serial = serial(&w).await;
+    let first = verdict_of(&w, check(&serial, &address_in("Vĩnh Long", 0))).await;
+    assert_eq!(first["first_checked_in"], "Vĩnh Long");
+    w.app.state.flush_scans().expect("flush");
+    // From the database too, on a node that had not seen the first check.
+    forget(&mut w);
+    let page = w
+        .app
+        .send_request(check(&serial, &address_in("Cần Thơ", 0)))
+        .await
+        .expect(200);
+    assert!(
+        page.text
+            .contains("Bạn là người thứ 2 kiểm tra tem này; lần đầu lúc")
+            && page.text.contains(" tại Vĩnh Long."),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text
+            .contains(r#"href="https://db-ip.com">Vị trí theo DB-IP</a>"#),
+        "DB-IP's licence asks for a link where its places are shown"
+    );
+    w.app.state.flush_scans().expect("flush");
+    let english = w
+        .app
+        .send_request(
+            check(&serial, &address_in("Cần Thơ", 1)).uri(&format!("/s/{serial}?lang=en")),
+        )
+        .await
+        .expect(200);
+    assert!(
+        english.text.contains(" in Vĩnh Long.")
+            && english.text.contains(">IP Geolocation by DB-IP</a>"),
+        "{}",
+        english.text
+    );
+    let rows: Vec<Option<String>> = scan::table
+        .order(scan::id)
+        .select(scan::place)
+        .load(&mut *w.app.conn())
+        .expect("places");
+    assert_eq!(
+        rows,
+        [Some("Vĩnh Long".to_owned()), Some("Cần Thơ".to_owned())],
+        "the province is stored with the scan, the address never is"
+    );
+    // An address the table does not place (abroad) names no province.
+    let other = self::serial(&w).await;
+    let abroad = verdict_of(&w, check(&other, "192.0.2.10")).await;
+    assert!(abroad.get("first_checked_in").is_none(), "{abroad}");
+}
