@@ -27,6 +27,8 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_AL
 use crate::domain::gs1;
 use crate::domain::gtin::{normalize_gtin, GtinError};
 
+pub mod compressed;
+
 /// Whether `ai` is a GS1 Digital Link primary key.
 pub fn is_primary_key(ai: &str) -> bool {
     gs1::is_primary_key(ai)
@@ -69,11 +71,22 @@ pub enum LinkError {
     Malformed(String),
     UnknownPrimaryKey(String),
     Gtin(GtinError),
-    QualifierOrder { found: String, after: String },
+    QualifierOrder {
+        found: String,
+        after: String,
+    },
     RepeatedQualifier(String),
     UnexpectedPathElement(String),
-    BadValue { ai: String, reason: String },
-    BadAttribute { key: String, reason: String },
+    BadValue {
+        ai: String,
+        reason: String,
+    },
+    BadAttribute {
+        key: String,
+        reason: String,
+    },
+    /// A compressed Digital Link (`compressed`) that cannot be decompressed.
+    Compressed(String),
 }
 
 impl fmt::Display for LinkError {
@@ -97,6 +110,9 @@ impl fmt::Display for LinkError {
             LinkError::BadValue { ai, reason } => write!(f, "the value of /{ai}/ {reason}"),
             LinkError::BadAttribute { key, reason } => {
                 write!(f, "query parameter '{key}' {reason}")
+            }
+            LinkError::Compressed(why) => {
+                write!(f, "cannot decompress this compressed Digital Link: {why}")
             }
         }
     }
