@@ -620,7 +620,8 @@ mod tests {
             "/ARBAe32ZkA/",
             "/ARBAe32Zk.",
             "ARBAe32ZkA",
-            // Pages with one segment of ten or more base64 characters.
+            // Resource names of ten or more base64 characters (under
+            // /api/v1 today; no root page is that long).
             "/enterprises",
             "/facilities",
             "/fake-reports",
