@@ -66,26 +66,17 @@ pub struct DigitalLink {
 
 /// Why a link was refused; `Display` is the reason sent in a 400 response.
 /// Values quoted in messages come from the request: escape them for HTML.
+/// `Compressed`: a compressed link (`compressed`) that cannot be decompressed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkError {
     Malformed(String),
     UnknownPrimaryKey(String),
     Gtin(GtinError),
-    QualifierOrder {
-        found: String,
-        after: String,
-    },
+    QualifierOrder { found: String, after: String },
     RepeatedQualifier(String),
     UnexpectedPathElement(String),
-    BadValue {
-        ai: String,
-        reason: String,
-    },
-    BadAttribute {
-        key: String,
-        reason: String,
-    },
-    /// A compressed Digital Link (`compressed`) that cannot be decompressed.
+    BadValue { ai: String, reason: String },
+    BadAttribute { key: String, reason: String },
     Compressed(String),
 }
 
