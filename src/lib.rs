@@ -177,7 +177,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .configure(api::routes)
                     .configure(api::epcis::routes)
                     .configure(opendata::routes)
-                    .configure(pages::routes),
+                    .configure(pages::routes)
+                    // Last, so that no page's path is taken for one.
+                    .configure(resolver::compressed_routes),
             );
     }
 }

@@ -27,6 +27,8 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_AL
 use crate::domain::gs1;
 use crate::domain::gtin::{normalize_gtin, GtinError};
 
+pub mod compressed;
+
 /// Whether `ai` is a GS1 Digital Link primary key.
 pub fn is_primary_key(ai: &str) -> bool {
     gs1::is_primary_key(ai)
@@ -64,6 +66,7 @@ pub struct DigitalLink {
 
 /// Why a link was refused; `Display` is the reason sent in a 400 response.
 /// Values quoted in messages come from the request: escape them for HTML.
+/// `Compressed`: a compressed link (`compressed`) that cannot be decompressed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkError {
     Malformed(String),
@@ -74,6 +77,7 @@ pub enum LinkError {
     UnexpectedPathElement(String),
     BadValue { ai: String, reason: String },
     BadAttribute { key: String, reason: String },
+    Compressed(String),
 }
 
 impl fmt::Display for LinkError {
@@ -97,6 +101,9 @@ impl fmt::Display for LinkError {
             LinkError::BadValue { ai, reason } => write!(f, "the value of /{ai}/ {reason}"),
             LinkError::BadAttribute { key, reason } => {
                 write!(f, "query parameter '{key}' {reason}")
+            }
+            LinkError::Compressed(why) => {
+                write!(f, "cannot decompress this compressed Digital Link: {why}")
             }
         }
     }

@@ -22,7 +22,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 use crate::domain::checkers::Checker;
-use crate::domain::digital_link::{DigitalLink, KeyPath, LinkError};
+use crate::domain::digital_link::{compressed, DigitalLink, KeyPath, LinkError};
 use crate::domain::places::Place;
 use crate::domain::serial::{group, SerialError, StampRef};
 use crate::domain::verdict::{verdict, StampFacts, Verdict};
@@ -55,6 +55,71 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
+/// Compressed Digital Links: one path segment of at least
+/// `compressed::MIN_SEGMENT_LEN` URL-safe base64 characters that begins like
+/// a compressed link (`compressed::looks_compressed`). Registered after
+/// every other module's routes (`crate::configure`), so that a page's path
+/// always wins; a path that does not look compressed is not taken here and
+/// answers as any unknown path does.
+pub fn compressed_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/{segment:[A-Za-z0-9_-]+}")
+            .guard(guard::fn_guard(|ctx| {
+                compressed::looks_compressed(ctx.head().uri.path())
+            }))
+            .route(get_or_head().to(compressed_link)),
+    );
+}
+
+/// A compressed Digital Link is answered as its uncompressed URI would be
+/// (same status, verdict, redirect, linkset or page, and the scan recorded
+/// once, by the same code), with a `Link` to that URI as its canonical
+/// form. The request's own query (`?linkType=…`, `?format=json`) follows
+/// the decompressed one; it is not part of the canonical URI.
+async fn compressed_link(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let segment = req.path().trim_start_matches('/');
+    let (path, packed) = match compressed::decompress(segment) {
+        Ok(uncompressed) => uncompressed,
+        Err(e) => return actix_web::ResponseError::error_response(&not_a_link(e)),
+    };
+    let canonical = match &packed {
+        Some(query) => format!("{}{path}?{query}", state.config.base_url()),
+        None => format!("{}{path}", state.config.base_url()),
+    };
+    let query: Vec<&str> = [packed.as_deref().unwrap_or(""), req.query_string()]
+        .into_iter()
+        .filter(|q| !q.is_empty())
+        .collect();
+    let query = query.join("&");
+    let answer = if path.starts_with("/01/") {
+        resolve_link(&req, &state, &path, &query).await
+    } else {
+        other_key_answer(&path, &query)
+    };
+    let mut response = answer.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e));
+    let link = format!("<{canonical}>; rel=\"canonical\"");
+    // One Link field, as `public::public_answers` expects: it adds the
+    // linkset's link to the first.
+    let merged = match response
+        .headers()
+        .get(header::LINK)
+        .and_then(|own| own.to_str().ok())
+    {
+        Some(own) => format!("{own}, {link}"),
+        None => link,
+    };
+    if let Ok(value) = header::HeaderValue::from_str(&merged) {
+        response.headers_mut().insert(header::LINK, value);
+    }
+    response
+}
+
+fn not_a_link(e: LinkError) -> AppError {
+    AppError::BadRequest(format!(
+        "không phải GS1 Digital Link hợp lệ / not a valid GS1 Digital Link: {e}"
+    ))
+}
+
 /// The route of every GS1 primary key but the GTIN: `/{key:(00|253|…)}/…`.
 fn other_keys_pattern() -> String {
     let keys: Vec<&str> = crate::domain::gs1::primary_keys()
@@ -67,13 +132,13 @@ fn other_keys_pattern() -> String {
 /// in full, so that bad syntax is a 400, then a 404, since the resolver
 /// holds records for GTINs only.
 async fn other_key(req: HttpRequest) -> AppResult<HttpResponse> {
-    let bad = |e: LinkError| {
-        AppError::BadRequest(format!(
-            "không phải GS1 Digital Link hợp lệ / not a valid GS1 Digital Link: {e}"
-        ))
-    };
-    let key = KeyPath::parse(req.path()).map_err(bad)?;
-    KeyPath::check_query(req.query_string()).map_err(bad)?;
+    other_key_answer(req.path(), req.query_string())
+}
+
+/// The answer of `other_key` for a raw path and query.
+fn other_key_answer(path: &str, query: &str) -> AppResult<HttpResponse> {
+    let key = KeyPath::parse(path).map_err(not_a_link)?;
+    KeyPath::check_query(query).map_err(not_a_link)?;
     Err(AppError::NotFound(format!(
         "mã GS1 hợp lệ nhưng không do chúng tôi quản lý / a valid GS1 key ({}) that this \
          resolver does not hold",
@@ -319,21 +384,25 @@ async fn short_link(
 }
 
 async fn digital_link(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let query = ResolverQuery::parse(req.query_string());
-    let answer = negotiate(&req, &query);
-    let link = DigitalLink::parse(
-        req.path(),
-        Some(req.query_string()).filter(|q| !q.is_empty()),
-    )
-    .map_err(|e| {
-        AppError::BadRequest(format!(
-            "không phải GS1 Digital Link hợp lệ / not a valid GS1 Digital Link: {e}"
-        ))
-    })?;
+    resolve_link(&req, &state, req.path(), req.query_string()).await
+}
+
+/// Answers the GTIN Digital Link of raw `path` and `raw_query`: the
+/// request's own, or those decompressed from a compressed link.
+async fn resolve_link(
+    req: &HttpRequest,
+    state: &AppState,
+    path: &str,
+    raw_query: &str,
+) -> AppResult<HttpResponse> {
+    let query = ResolverQuery::parse(raw_query);
+    let answer = negotiate(req, &query);
+    let link =
+        DigitalLink::parse(path, Some(raw_query).filter(|q| !q.is_empty())).map_err(not_a_link)?;
     // The requested URI, as the anchor of its linkset entry.
     let anchor = format!("{}{}", state.config.base_url(), link.path());
     let Some(serial) = link.serial.as_deref() else {
-        return links::resolve_class(&state, link, anchor, answer, &query.pass_on).await;
+        return links::resolve_class(state, link, anchor, answer, &query.pass_on).await;
     };
     let serial = serial.to_ascii_uppercase();
     match state.codec.decode(&serial) {
@@ -344,15 +413,15 @@ async fn digital_link(req: HttpRequest, state: web::Data<AppState>) -> AppResult
                 link: Some(link),
                 nfc_verified: false,
             };
-            resolve_stamp(&req, &state, stamp, anchor, answer, &query).await
+            resolve_stamp(req, state, stamp, anchor, answer, &query).await
         }
         // Not shaped like our serials: a valid key we did not issue, so the
         // answer walks up to the lot or the product (404 if not ours).
         Err(SerialError::Length(_) | SerialError::Character { .. }) => {
-            links::resolve_class(&state, link, anchor, answer, &query.pass_on).await
+            links::resolve_class(state, link, anchor, answer, &query.pass_on).await
         }
         // Shaped like ours but failing its MAC: an imitation of our stamp.
-        Err(err) => refuse(&req, &state, &serial, err, &answer),
+        Err(err) => refuse(req, state, &serial, err, &answer),
     }
 }
 

@@ -37,13 +37,16 @@ const CORS: [(HeaderName, &str); 4] = [
 ];
 
 /// Whether `path` is answered by the resolver: the short form, the
-/// description file, or a path whose first element is a GS1 primary key.
+/// description file, a path whose first element is a GS1 primary key, or a
+/// compressed Digital Link (`resolver::compressed_routes`; no root page's
+/// path is long enough to look like one).
 pub fn is_public_path(path: &str) -> bool {
     PUBLIC_PREFIXES.iter().any(|p| path.starts_with(p))
         || path
             .strip_prefix('/')
             .and_then(|rest| rest.split('/').next())
             .is_some_and(crate::domain::digital_link::is_primary_key)
+        || crate::domain::digital_link::compressed::looks_compressed(path)
 }
 
 /// Paths naming an item (not the description file) carry a `Link` to the
@@ -127,6 +130,7 @@ mod tests {
             "/414/9506000000005",
             "/00/106141412345678908",
             "/.well-known/gs1resolver",
+            "/ARBAe32ZkA",
         ] {
             assert!(is_public_path(path), "{path}");
         }

@@ -17,7 +17,7 @@ const PIP: &str = "https://hoptac.example.vn/buoi";
 
 /// A product with a GTIN, a lot, a roll and a registered `gs1:pip` link;
 /// returns the world and the first serial.
-async fn gs1_world() -> (World, String) {
+pub async fn gs1_world() -> (World, String) {
     let w = World::build().await;
     let mut body = crate::world::product_body("Bưởi Năm Roi");
     body["gtin"] = json!("8934567890120");

@@ -15,6 +15,7 @@ mod browser;
 mod cache;
 mod cli;
 mod clone;
+mod compressed_link;
 mod crash;
 mod credentials;
 mod demo;
