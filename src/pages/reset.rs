@@ -57,15 +57,16 @@ struct Shown {
 
 impl Shown {
     /// A refusal put beside its input (`password`, `confirm_password`) or
-    /// above the form.
-    fn refused(username: String, field: &str, error: String) -> Shown {
+    /// above the form (also when the link cannot be used any more, and so
+    /// no form is shown).
+    fn refused(username: Option<String>, field: &str, error: String) -> Shown {
         let mut shown = Shown {
-            username: Some(username),
+            username,
             ..Shown::default()
         };
         match field {
-            "password" => shown.password_error = Some(error),
-            "confirm_password" => shown.confirm_error = Some(error),
+            "password" if shown.username.is_some() => shown.password_error = Some(error),
+            "confirm_password" if shown.username.is_some() => shown.confirm_error = Some(error),
             _ => shown.problem = Some(error),
         }
         shown
@@ -177,20 +178,21 @@ async fn submit(
         let req = req.clone();
         let secret = secret.clone();
         async move {
-            match state
+            let username = match state
                 .db(move |conn| credentials::reset_holder(conn, &looked_up))
                 .await
             {
-                Ok(username) => page(
-                    &req,
-                    &state,
-                    status,
-                    secret,
-                    Shown::refused(username, field, error),
-                ),
-                Err(AppError::NotFound(_)) => gone(&req, &state),
-                Err(other) => Err(other.into()),
-            }
+                Ok(username) => Some(username),
+                Err(AppError::NotFound(_)) => None,
+                Err(other) => return Err(other.into()),
+            };
+            page(
+                &req,
+                &state,
+                status,
+                secret,
+                Shown::refused(username, field, error),
+            )
         }
     };
     if !RESET_FORM.is_fresh(&req, &state, &csrf) {

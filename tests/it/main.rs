@@ -16,6 +16,7 @@ mod cache;
 mod cli;
 mod clone;
 mod crash;
+mod credential_pages;
 mod credentials;
 mod demo;
 mod epcis;
