@@ -94,9 +94,7 @@ async fn account_page(
     user: &PageUser,
     values: &HashMap<String, String>,
 ) -> Result<AccountPage, PageError> {
-    let tokens = user
-        .act(|conn, caller| credentials::list_tokens(conn, caller))
-        .await?;
+    let tokens = user.act(credentials::list_tokens).await?;
     let l = user.l;
     let mut c = user.chrome(l.t("Tài khoản của tôi", "My account"));
     c.flash = user.notice();
