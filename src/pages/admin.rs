@@ -1,5 +1,7 @@
 //! The admin's pages: enterprises (the only role that registers them) and
-//! accounts.
+//! accounts — opening them, and on an account's own page disabling or
+//! enabling it and making a one-time reset link for its owner (the use
+//! cases of `service::credentials`, as the API's).
 
 use actix_web::web;
 use askama::Template;
@@ -8,7 +10,7 @@ use std::collections::HashMap;
 use super::forms::{self, field, Field, FormBody, Input};
 use super::frame::Chrome;
 use super::session::PageUser;
-use super::{html, see_other, PageError, PageResult};
+use super::{html, html_with, path_id, see_other, PageError, PageResult};
 use crate::audit::Actor;
 use crate::auth::Scope;
 use crate::error::AppError;
@@ -16,6 +18,7 @@ use crate::models::account::{self, Account};
 use crate::models::enterprise::{self, Enterprise, EnterpriseFilter};
 use crate::models::page::Page;
 use crate::service::accounts::{self, AccountRequest};
+use crate::service::credentials;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -24,7 +27,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/enterprises", web::get().to(enterprises))
             .route("/enterprises", web::post().to(create_enterprise))
             .route("/accounts", web::get().to(accounts_page))
-            .route("/accounts", web::post().to(create_account)),
+            .route("/accounts", web::post().to(create_account))
+            .route("/accounts/{id}", web::get().to(one_account))
+            .route("/accounts/{id}/disable", web::post().to(disable))
+            .route("/accounts/{id}/enable", web::post().to(enable))
+            .route("/accounts/{id}/reset-link", web::post().to(reset_link)),
     );
 }
 
@@ -145,7 +152,7 @@ const ACCOUNT_FORM: &[Field] = &[
         "password",
         "Mật khẩu (ít nhất 8 ký tự)",
         "Password (at least 8 characters)",
-        Input::Text(256),
+        Input::Password(256),
     ),
     field("role", "Vai trò", "Role", Input::Choice(ROLES)),
     field(
@@ -259,5 +266,151 @@ async fn create_account(user: PageUser, form: web::Form<HashMap<String, String>>
             let status = page.form.mark(err)?;
             super::html_with(status, &page)
         }
+    }
+}
+
+/// One account as its admin page shows it, with the outcome of the last
+/// action: a refusal, or a reset link made just now (shown this once).
+#[derive(Template)]
+#[template(path = "admin/account.html")]
+struct AccountDetail {
+    c: Chrome,
+    account: Account,
+    role: &'static str,
+    enterprise: String,
+    problem: Option<String>,
+    reset: Option<ResetLink>,
+}
+
+struct ResetLink {
+    url: String,
+    expires: String,
+}
+
+async fn detail(user: &PageUser, id: &str) -> Result<AccountDetail, PageError> {
+    let id = path_id(id)?.into_string();
+    let (found, enterprise) = user
+        .state
+        .db(move |conn| {
+            let found = account::by_id(conn, &id)?.ok_or_else(|| AppError::not_found("account"))?;
+            let enterprise = match &found.enterprise_id {
+                Some(e) => enterprise::find(conn, &Scope::All, e)?.map(|e| e.name),
+                None => None,
+            };
+            Ok((found, enterprise))
+        })
+        .await?;
+    let l = user.l;
+    let mut c = user.chrome(format!(
+        "{} {}",
+        l.t("Tài khoản", "Account"),
+        found.username
+    ));
+    c.flash = user.notice();
+    let role = ROLES
+        .iter()
+        .find(|(code, _, _)| *code == found.role)
+        .map_or("", |(_, vi, en)| l.t(vi, en));
+    Ok(AccountDetail {
+        c,
+        role,
+        enterprise: enterprise.or(found.province.clone()).unwrap_or_default(),
+        account: found,
+        problem: None,
+        reset: None,
+    })
+}
+
+async fn one_account(user: PageUser, path: web::Path<String>) -> PageResult {
+    admin(&user)?;
+    html(&detail(&user, &path).await?)
+}
+
+/// The account's page again with a refusal (its own 4xx) above the forms.
+async fn refused(user: &PageUser, id: &str, err: AppError) -> PageResult {
+    let status = actix_web::ResponseError::status_code(&err);
+    if status.is_server_error() {
+        return Err(err.into());
+    }
+    let mut page = detail(user, id).await?;
+    page.problem = Some(match &err {
+        AppError::Conflict(m) | AppError::Forbidden(m) | AppError::BadRequest(m) => {
+            forms::translate(user.l, m)
+        }
+        AppError::Invalid { message, .. } => forms::translate(user.l, message),
+        other => other.to_string(),
+    });
+    html_with(status, &page)
+}
+
+async fn switch(
+    user: PageUser,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+    disabled: bool,
+) -> PageResult {
+    admin(&user)?;
+    let values = user.checked_form(form)?;
+    let id = path_id(&path)?.into_string();
+    // Disabling locks a person out at once: the form asks for a tick.
+    if disabled && values.get("confirm").map(String::as_str) != Some("yes") {
+        let err = AppError::BadRequest(
+            "tick the box to confirm that this account is to be locked".into(),
+        );
+        return refused(&user, &id, err).await;
+    }
+    let target = id.clone();
+    let done = user
+        .act(move |conn, caller| credentials::set_disabled(conn, caller, &target, disabled))
+        .await;
+    match done {
+        Ok(_) => Ok(see_other(&format!(
+            "/admin/accounts/{id}?notice={}",
+            if disabled { "disabled" } else { "enabled" }
+        ))),
+        Err(err) => refused(&user, &id, err).await,
+    }
+}
+
+async fn disable(
+    user: PageUser,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> PageResult {
+    switch(user, path, form, true).await
+}
+
+async fn enable(
+    user: PageUser,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> PageResult {
+    switch(user, path, form, false).await
+}
+
+/// Makes a reset link and shows it in this answer only (not a redirect:
+/// the secret must not sit in a page that can be opened again).
+async fn reset_link(
+    user: PageUser,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> PageResult {
+    admin(&user)?;
+    user.checked_form(form)?;
+    let id = path_id(&path)?.into_string();
+    let target = id.clone();
+    let made = user
+        .act(move |conn, caller| credentials::issue_reset(conn, caller, &target))
+        .await;
+    match made {
+        Ok((secret, expires_at)) => {
+            let mut page = detail(&user, &id).await?;
+            page.reset = Some(ResetLink {
+                url: format!("{}/reset?secret={secret}", user.state.config.base_url()),
+                expires: user.l.time(&expires_at),
+            });
+            html(&page)
+        }
+        Err(err) => refused(&user, &id, err).await,
     }
 }

@@ -19,6 +19,9 @@ use crate::error::AppError;
 pub enum Input {
     /// Text, required: sent as typed (an empty one is refused by the model).
     Text(usize),
+    /// A password: hidden as typed, and never written back into the page
+    /// (a refused form comes back with it empty), sent untrimmed.
+    Password(usize),
     /// Text that may be left empty (sent as `null`, clearing it on edit).
     Optional(usize),
     LongText(usize),
@@ -200,6 +203,7 @@ impl FormPage {
 fn view(l: Lang, f: &Field, values: &HashMap<String, String>) -> FieldView {
     let (kind, maxlength, options, required) = match f.input {
         Input::Text(max) => ("text", max, Vec::new(), true),
+        Input::Password(max) => ("password", max, Vec::new(), true),
         Input::Optional(max) => ("text", max, Vec::new(), false),
         Input::LongText(max) => ("textarea", max, Vec::new(), true),
         Input::Number => ("number", 32, Vec::new(), false),
@@ -220,7 +224,10 @@ fn view(l: Lang, f: &Field, values: &HashMap<String, String>) -> FieldView {
         name: f.name,
         label: l.t(f.vi, f.en).to_owned(),
         kind,
-        value: values.get(f.name).cloned().unwrap_or_default(),
+        value: match f.input {
+            Input::Password(_) => String::new(),
+            _ => values.get(f.name).cloned().unwrap_or_default(),
+        },
         options,
         maxlength,
         required,
@@ -236,6 +243,7 @@ pub fn to_json(spec: &[Field], posted: &HashMap<String, String>) -> Result<Value
     for f in spec {
         let raw = posted.get(f.name).map(|v| v.trim()).unwrap_or("");
         let value = match f.input {
+            Input::Password(_) => Value::String(posted.get(f.name).cloned().unwrap_or_default()),
             Input::Text(_) | Input::LongText(_) | Input::Choice(_) | Input::Pick => {
                 Value::String(raw.to_owned())
             }
@@ -313,6 +321,18 @@ pub fn translate(l: Lang, message: &str) -> String {
         "belongs to another enterprise" => Some("thuộc doanh nghiệp khác"),
         "cannot be changed" => Some("không được thay đổi"),
         "must be 1 to 20 characters" => Some("phải dài từ 1 đến 20 ký tự"),
+        "the current password is wrong" => Some("mật khẩu hiện tại không đúng"),
+        "the password must have at least 8 characters" => Some("mật khẩu phải có ít nhất 8 ký tự"),
+        "the password must have at most 256 characters" => {
+            Some("mật khẩu chỉ được tối đa 256 ký tự")
+        }
+        "the two new passwords differ" => Some("hai lần nhập mật khẩu mới không giống nhau"),
+        "tick the box to confirm that this account is to be locked" => {
+            Some("hãy đánh dấu ô xác nhận rằng tài khoản này sẽ bị khóa")
+        }
+        "an admin cannot disable their own account" => {
+            Some("quản trị viên không thể tự khóa tài khoản của chính mình")
+        }
         _ => None,
     };
     if let Some(text) = exact {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::form_token::FormToken;
 use super::frame::Chrome;
-use super::session::PageUser;
+use super::session::{notice_of, PageUser};
 use super::{html_with, lang_of, remember_lang, see_other, PageResult};
 use crate::auth::{self, Caller, Role};
 use crate::error::AppError;
@@ -45,8 +45,12 @@ fn page(
 ) -> PageResult {
     let l = lang_of(req);
     let token = LOGIN_FORM.for_form(req, state);
+    let mut c =
+        Chrome::public(l, l.t("Đăng nhập", "Log in"), state.config.base_url()).switching_on(req);
+    // After a password change or a reset: say why to log in again.
+    c.flash = notice_of(req, l);
     let login = LoginPage {
-        c: Chrome::public(l, l.t("Đăng nhập", "Log in"), state.config.base_url()).switching_on(req),
+        c,
         form_token: token.clone(),
         username,
         error,

@@ -3,6 +3,7 @@
 //! login, and the portals of producers, regulators and admins. Every form
 //! carries a CSRF token; every page exists in Vietnamese and English.
 
+mod account;
 mod admin;
 mod chart;
 mod contact;
@@ -16,6 +17,7 @@ mod nfc;
 mod oversight;
 mod portal;
 pub mod reports;
+mod reset;
 mod session;
 pub mod timeline;
 
@@ -39,6 +41,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/static/products/{name}", web::get().to(product_picture))
     .configure(home::routes)
     .configure(login::routes)
+    .configure(reset::routes)
+    .configure(account::routes)
     .configure(reports::routes)
     .configure(portal::routes)
     .configure(oversight::routes)

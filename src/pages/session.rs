@@ -109,6 +109,11 @@ impl PageUser {
                 },
             ],
         };
+        let mut links = links;
+        links.push(NavLink {
+            href: "/account",
+            label: l.t("Tài khoản của tôi", "My account"),
+        });
         let mut chrome =
             Chrome::public(l, title, self.state.config.base_url()).switching_on(&self.req);
         chrome.user = Some(NavUser {
@@ -142,11 +147,17 @@ impl PageUser {
 
     /// The `notice` query parameter shown once after a change.
     pub fn notice(&self) -> Option<String> {
-        web::Query::<Notice>::from_query(self.req.query_string())
-            .ok()
-            .and_then(|q| q.into_inner().notice)
-            .and_then(|code| notice_text(self.l, &code))
+        notice_of(&self.req, self.l)
     }
+}
+
+/// The `notice` query parameter of any page (the login page has no
+/// [`PageUser`] but shows notices too), in words.
+pub fn notice_of(req: &HttpRequest, l: Lang) -> Option<String> {
+    web::Query::<Notice>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().notice)
+        .and_then(|code| notice_text(l, &code))
 }
 
 #[derive(serde::Deserialize)]
@@ -168,6 +179,27 @@ fn notice_text(l: Lang, code: &str) -> Option<String> {
         "reinstated" => l.t("Đã cho cơ sở hoạt động lại.", "Facility reinstated."),
         "recalled" => l.t("Đã thu hồi lô hàng.", "Batch recalled."),
         "account" => l.t("Đã tạo tài khoản.", "Account created."),
+        "revoked" => l.t("Đã thu hồi.", "Revoked."),
+        "disabled" => l.t(
+            "Đã khóa tài khoản; mọi phiên đăng nhập và token của tài khoản đã bị thu hồi.",
+            "Account disabled; every session and token of it was revoked.",
+        ),
+        "enabled" => l.t(
+            "Đã mở khóa tài khoản; người dùng có thể đăng nhập lại.",
+            "Account enabled; its owner can log in again.",
+        ),
+        "password" => l.t(
+            "Đã đổi mật khẩu. Mọi phiên đăng nhập và token đã bị thu hồi: vui lòng đăng nhập lại bằng mật khẩu mới.",
+            "Password changed. Every session and token was revoked: please log in again with the new password.",
+        ),
+        "reset" => l.t(
+            "Đã đặt mật khẩu mới. Vui lòng đăng nhập bằng mật khẩu mới.",
+            "New password set. Please log in with the new password.",
+        ),
+        "signed_out" => l.t(
+            "Đã thu hồi phiên này; bạn đã đăng xuất.",
+            "This session was revoked; you are logged out.",
+        ),
         _ => return None,
     };
     Some(text.to_owned())

@@ -207,6 +207,18 @@ pub fn issue_reset(
     Ok((secret, expires_at))
 }
 
+/// The username a live reset link is for, so that the page it opens can
+/// say whose password is about to be set. An unknown, used, replaced or
+/// expired link is 404, as when it is used.
+pub fn reset_holder(conn: &mut DbConnection, secret: &str) -> AppResult<String> {
+    if secret.len() > 100 {
+        return Err(AppError::not_found("reset link"));
+    }
+    account::by_reset_hash(conn, &auth::token_hash(secret))?
+        .map(|(found, _)| found.username)
+        .ok_or_else(|| AppError::not_found("reset link"))
+}
+
 /// Uses a reset link: sets the new password and revokes every secret of
 /// the account, the link too. An unknown, used or expired link is 404.
 pub fn use_reset(conn: &mut DbConnection, secret: &str, new_password: &str) -> AppResult<()> {

@@ -17,6 +17,7 @@ mod cli;
 mod clone;
 mod compressed_link;
 mod crash;
+mod credential_pages;
 mod credentials;
 mod demo;
 mod epcis;
