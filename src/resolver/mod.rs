@@ -8,6 +8,7 @@ pub mod cache;
 mod claim;
 mod images;
 pub mod links;
+mod other_keys;
 pub mod page;
 pub mod public;
 pub mod record;
@@ -63,9 +64,9 @@ fn other_keys_pattern() -> String {
 }
 
 /// A Digital Link URI of another primary key (SSCC, GLN, GRAI …): checked
-/// in full, so that bad syntax is a 400, then a 404, since the resolver
-/// holds records for GTINs only.
-async fn other_key(req: HttpRequest) -> AppResult<HttpResponse> {
+/// in full, so that bad syntax is a 400; a GLN or an SSCC may be ours
+/// (`other_keys`), any other key is a 404.
+async fn other_key(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let bad = |e: LinkError| {
         AppError::BadRequest(format!(
             "không phải GS1 Digital Link hợp lệ / not a valid GS1 Digital Link: {e}"
@@ -73,6 +74,17 @@ async fn other_key(req: HttpRequest) -> AppResult<HttpResponse> {
     };
     let key = KeyPath::parse(req.path()).map_err(bad)?;
     KeyPath::check_query(req.query_string()).map_err(bad)?;
+    let query = ResolverQuery::parse(req.query_string());
+    let answer = negotiate(&req, &query);
+    // The requested URI, as the anchor of its linkset entry.
+    let anchor = format!("{}{}", state.config.base_url(), key.path());
+    match key.key.as_str() {
+        "414" => return other_keys::facility(&state, key, anchor, answer, &query.pass_on).await,
+        "00" => {
+            return other_keys::logistic_unit(&state, key, anchor, answer, &query.pass_on).await
+        }
+        _ => {}
+    }
     Err(AppError::NotFound(format!(
         "mã GS1 hợp lệ nhưng không do chúng tôi quản lý / a valid GS1 key ({}) that this \
          resolver does not hold",
