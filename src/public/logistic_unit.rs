@@ -161,7 +161,7 @@ mod tests {
     fn an_sscc_is_named_by_its_epc_uri_for_every_prefix_length() {
         let names = super::identifiers("https://tx.example.vn/", "106141412345678908");
         assert!(names.contains(&"urn:epc:id:sscc:0614141.1234567890".to_owned()));
-        assert!(names.contains(&"urn:epc:id:sscc:061414123456.10".to_owned()));
+        assert!(names.contains(&"urn:epc:id:sscc:061414123456.17890".to_owned()));
         assert!(names.contains(&"https://tx.example.vn/00/106141412345678908".to_owned()));
         assert!(names.contains(&"https://id.gs1.org/00/106141412345678908".to_owned()));
         assert_eq!(names.len(), 9);

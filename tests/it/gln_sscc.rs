@@ -410,3 +410,57 @@ async fn an_sscc_our_events_name_resolves_to_its_lots() {
         .await
         .expect(400);
 }
+
+/// The producer's facility form on the portal sets the GLN through the
+/// same use case, and shows its refusal on the form.
+#[actix_web::test]
+async fn the_portal_facility_form_sets_the_gln() {
+    use actix_web::cookie::Cookie;
+    let w = gln_world().await;
+    let path = format!("/portal/facilities/{}/edit", w.b.facility);
+    let session = || Cookie::new("tracestamp_session", w.b.token.clone());
+    let form = w
+        .app
+        .send_request(TestRequest::default().uri(&path).cookie(session()))
+        .await
+        .expect(200);
+    assert!(form.text.contains("name=\"gln\""), "{}", form.text);
+    let marker = "name=\"csrf\" value=\"";
+    let start = form.text.find(marker).unwrap() + marker.len();
+    let csrf = &form.text[start..start + form.text[start..].find('"').unwrap()];
+    let post = |gln: &'static str| {
+        TestRequest::post()
+            .uri(&path)
+            .cookie(session())
+            .set_form(vec![
+                ("csrf", csrf),
+                ("name", "Vườn bưởi 2"),
+                ("kind", "orchard"),
+                ("address", "Ấp An Thạnh"),
+                ("district", "Long Hồ"),
+                ("province", "Vĩnh Long"),
+                ("gln", gln),
+            ])
+    };
+    // A GLN under tenant a's prefix is not b's: the form says so, in the
+    // page's language, next to the field; nothing changes.
+    let before = w.app.snapshot();
+    let refused = w.app.send_request(post(GLN)).await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert!(
+        refused
+            .text
+            .contains("id=\"e-gln\">Mã GLN thuộc mã doanh nghiệp GS1 của một doanh nghiệp khác"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(w.app.snapshot(), before);
+    let saved = w.app.send_request(post("8939999000000")).await;
+    assert!(saved.status.is_redirection(), "{}", saved.text);
+    let facility = w
+        .app
+        .get(&format!("/api/v1/facilities/{}", w.b.facility), &w.b.token)
+        .await
+        .expect(200);
+    assert_eq!(facility.body["gln"], "8939999000000");
+}
