@@ -8,8 +8,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::record::{
-    latest_inspection, public_enterprise, PublicCertification, PublicEnterprise,
-    PublicInspection,
+    latest_inspection, public_enterprise, PublicCertification, PublicEnterprise, PublicInspection,
 };
 use crate::db::schema::{certification, facility};
 use crate::db::DbConnection;

@@ -57,9 +57,7 @@ pub fn identifiers(base: &str, sscc: &str) -> Vec<String> {
             let extension = sscc.get(..1)?;
             let prefix = sscc.get(1..1 + n)?;
             let reference = sscc.get(1 + n..17)?;
-            Some(format!(
-                "urn:epc:id:sscc:{prefix}.{extension}{reference}"
-            ))
+            Some(format!("urn:epc:id:sscc:{prefix}.{extension}{reference}"))
         })
         .collect();
     for root in [base.trim_end_matches('/'), "https://id.gs1.org"] {
@@ -69,11 +67,7 @@ pub fn identifiers(base: &str, sscc: &str) -> Vec<String> {
 }
 
 /// The unit `sscc` names, if a public event of ours names it.
-pub fn load(
-    conn: &mut DbConnection,
-    base: &str,
-    sscc: &str,
-) -> QueryResult<Option<LogisticUnit>> {
+pub fn load(conn: &mut DbConnection, base: &str, sscc: &str) -> QueryResult<Option<LogisticUnit>> {
     // Two reads: the table cannot be its own subquery in diesel.
     let naming: Vec<String> = epcis_event_epc::table
         .filter(epcis_event_epc::role.eq_any([role::PARENT, role::EPC, role::CHILD]))
@@ -123,30 +117,34 @@ pub fn load(
         ))
         .load::<(String, String, Option<String>, String)>(conn)?
         .into_iter()
-        .map(|(product_name_vi, product_name_en, gtin, lot_code)| UnitLot {
-            href: gtin.as_deref().map(|gtin| {
-                format!(
-                    "{}{}",
-                    base.trim_end_matches('/'),
-                    crate::domain::digital_link::class_path(gtin, Some(&lot_code))
-                )
-            }),
-            product_name_vi,
-            product_name_en,
-            gtin,
-            lot_code,
-        })
+        .map(
+            |(product_name_vi, product_name_en, gtin, lot_code)| UnitLot {
+                href: gtin.as_deref().map(|gtin| {
+                    format!(
+                        "{}{}",
+                        base.trim_end_matches('/'),
+                        crate::domain::digital_link::class_path(gtin, Some(&lot_code))
+                    )
+                }),
+                product_name_vi,
+                product_name_en,
+                gtin,
+                lot_code,
+            },
+        )
         .collect();
     let events = rows
         .into_iter()
-        .map(|(_, enterprise, biz_step, event_type, occurred_at)| UnitEvent {
-            enterprise,
-            step: biz_step
-                .as_deref()
-                .and_then(|step| Vocabulary::BizStep.short_name(step))
-                .unwrap_or(event_type),
-            occurred_at,
-        })
+        .map(
+            |(_, enterprise, biz_step, event_type, occurred_at)| UnitEvent {
+                enterprise,
+                step: biz_step
+                    .as_deref()
+                    .and_then(|step| Vocabulary::BizStep.short_name(step))
+                    .unwrap_or(event_type),
+                occurred_at,
+            },
+        )
         .collect();
     Ok(Some(LogisticUnit {
         sscc: sscc.to_owned(),

@@ -158,7 +158,14 @@ pub fn public_enterprise(conn: &mut DbConnection, id: &str) -> QueryResult<Publi
             enterprise::contact_phone,
             enterprise::zalo_url,
         ))
-        .get_result::<(String, String, String, String, Option<String>, Option<String>)>(conn)?;
+        .get_result::<(
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        )>(conn)?;
     Ok(PublicEnterprise {
         name,
         tax_code,

@@ -196,7 +196,11 @@ async fn gln_resolves_to_the_facility_page_json_and_linkset() {
     let en = get(&w.app, &format!("{path}?format=html&lang=en"), "text/html")
         .await
         .expect(200);
-    for fact in ["Latest inspection", "Certifications in force", "Vườn bưởi 1"] {
+    for fact in [
+        "Latest inspection",
+        "Certifications in force",
+        "Vườn bưởi 1",
+    ] {
         assert!(en.text.contains(fact), "{fact}: {}", en.text);
     }
     assert!(en.text.contains("lang=\"en\""), "{}", en.text);
@@ -209,7 +213,10 @@ async fn gln_resolves_to_the_facility_page_json_and_linkset() {
     assert_eq!(record["enterprise"]["name"], "Hợp tác xã 1");
     assert_eq!(record["certifications"][0]["number"], "VietGAP-TT-1");
     assert_eq!(record["latest_inspection"]["result"], "minor");
-    assert!(record.get("address").is_none(), "no street address: {record}");
+    assert!(
+        record.get("address").is_none(),
+        "no street address: {record}"
+    );
     // The linkset, by query and by Accept, with a qualifier too.
     for (uri, accept) in [
         (format!("{path}?linkType=linkset"), "application/json"),
@@ -243,7 +250,10 @@ async fn gln_resolves_to_the_facility_page_json_and_linkset() {
         "{}",
         suspended.text
     );
-    assert!(!suspended.text.contains("thuốc cấm"), "the reason stays private");
+    assert!(
+        !suspended.text.contains("thuốc cấm"),
+        "the reason stays private"
+    );
     // HEAD and OPTIONS.
     let head = w
         .app
@@ -382,11 +392,22 @@ async fn an_sscc_our_events_name_resolves_to_its_lots() {
     let vi = get(&w.app, &format!("{path}?format=html"), "text/html")
         .await
         .expect(200);
-    for fact in ["Bưởi Năm Roi xuất khẩu", LOT, "Đóng gói", "Vận chuyển", "Hợp tác xã 1"] {
+    for fact in [
+        "Bưởi Năm Roi xuất khẩu",
+        LOT,
+        "Đóng gói",
+        "Vận chuyển",
+        "Hợp tác xã 1",
+    ] {
         assert!(vi.text.contains(fact), "{fact}: {}", vi.text);
     }
     assert!(!vi.text.contains("Tiếp nhận"), "{}", vi.text);
-    assert!(vi.text.contains(&format!("/01/{GTIN}/10/{LOT}?format=html")), "{}", vi.text);
+    assert!(
+        vi.text
+            .contains(&format!("/01/{GTIN}/10/{LOT}?format=html")),
+        "{}",
+        vi.text
+    );
     assert!(!vi.text.contains("<script"));
     let en = get(&w.app, &format!("{path}?format=html&lang=en"), "text/html")
         .await
