@@ -299,6 +299,15 @@ async fn an_unknown_gln_is_a_404_and_a_bad_one_a_400() {
         assert!(unknown.text.contains("GLN"), "{}", unknown.text);
         assert_public_headers(&unknown, "/414/8934567000024");
     }
+    // The description file says which keys are held (values GS1's
+    // description-file schema allows).
+    let description = get(&w.app, "/.well-known/gs1resolver", "application/json")
+        .await
+        .expect(200);
+    assert_eq!(
+        description.body["supportedPrimaryKeys"],
+        json!(["01", "414", "00"])
+    );
     let bad = get(&w.app, "/414/8934567000018", "application/json")
         .await
         .expect(400);
@@ -348,6 +357,11 @@ async fn an_sscc_our_events_name_resolves_to_its_lots() {
     let path = format!("/00/{SSCC}");
     // Unknown before any event names it.
     get(&w.app, &path, "application/json").await.expect(404);
+    let shipping = json!({"eventID": "urn:uuid:17000000-0000-4000-8000-000000000002",
+           "type": "ObjectEvent", "action": "OBSERVE",
+           "eventTime": "2026-11-04T09:00:00+07:00", "eventTimeZoneOffset": "+07:00",
+           "bizStep": "shipping", "epcList": [format!("{BASE}{path}")],
+           "quantityList": [{"epcClass": lot_uri, "quantity": 100, "uom": "KGM"}]});
     capture(
         &w.app,
         &w.a.token,
@@ -357,11 +371,7 @@ async fn an_sscc_our_events_name_resolves_to_its_lots() {
                    "eventTime": "2026-11-03T08:00:00+07:00", "eventTimeZoneOffset": "+07:00",
                    "parentID": SSCC_EPC, "bizStep": "packing",
                    "childQuantityList": [{"epcClass": lot_uri, "quantity": 100, "uom": "KGM"}]}),
-            json!({"eventID": "urn:uuid:17000000-0000-4000-8000-000000000002",
-                   "type": "ObjectEvent", "action": "OBSERVE",
-                   "eventTime": "2026-11-04T09:00:00+07:00", "eventTimeZoneOffset": "+07:00",
-                   "bizStep": "shipping", "epcList": [format!("{BASE}{path}")],
-                   "quantityList": [{"epcClass": lot_uri, "quantity": 100, "uom": "KGM"}]}),
+            shipping.clone(),
             // Names the unit but no lot of ours: on no lot page, so not here.
             json!({"eventID": "urn:uuid:17000000-0000-4000-8000-000000000003",
                    "type": "ObjectEvent", "action": "OBSERVE",
@@ -423,6 +433,14 @@ async fn an_sscc_our_events_name_resolves_to_its_lots() {
     assert_eq!(default_of(&linkset.body, &format!("{BASE}{path}")), own);
     let plain = get(&w.app, &path, "text/html").await.expect(307);
     assert_eq!(plain.headers.get(header::LOCATION).unwrap(), own.as_str());
+    // A retracted event leaves the unit's page, as it leaves the lot's.
+    let mut retracted = shipping;
+    retracted["errorDeclaration"] =
+        json!({"declarationTime": "2026-11-12T00:00:00Z", "reason": "incorrect_data"});
+    capture(&w.app, &w.a.token, &document(vec![retracted])).await;
+    let after = get(&w.app, &path, "application/json").await.expect(200);
+    assert_eq!(after.body["record"]["events"].as_array().unwrap().len(), 1);
+    assert_eq!(after.body["record"]["events"][0]["step"], "packing");
     // Another valid SSCC, and a mistyped one.
     get(&w.app, "/00/089345670000000024", "application/json")
         .await
