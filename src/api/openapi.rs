@@ -293,6 +293,13 @@ fn fields() -> Vec<Body> {
                     nullable(json!({"type": "number", "minimum": -180, "maximum": 180})),
                 ),
                 ("area_code", nullable(text(64))),
+                (
+                    "gln",
+                    nullable(json!({"type": "string", "pattern": "^[0-9]{13}$",
+                    "description": "GS1 Global Location Number: 13 digits with a valid check \
+                    digit, under the enterprise's GS1 company prefix, used by no other \
+                    facility; resolved at /414/{gln}"})),
+                ),
             ],
             vec!["name", "kind", "address", "district", "province"],
         ),
@@ -551,6 +558,7 @@ fn schemas() -> Map<String, Value> {
                 ("status_reason", ns()),
                 ("created_at", time()),
                 ("updated_at", time()),
+                ("gln", ns()),
             ]),
         ),
         (

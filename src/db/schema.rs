@@ -34,6 +34,7 @@ diesel::table! {
         status_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        gln -> Nullable<Text>,
     }
 }
 

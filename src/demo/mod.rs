@@ -77,6 +77,9 @@ struct DemoFacility {
     latitude: f64,
     longitude: f64,
     area_code: Option<String>,
+    /// A few demo facilities have a GLN, to try `/414/{gln}` with.
+    #[serde(default)]
+    gln: Option<String>,
     certifications: Vec<DemoCertification>,
 }
 
@@ -185,6 +188,7 @@ fn load_set(
             latitude: Some(Some(f.latitude)),
             longitude: Some(Some(f.longitude)),
             area_code: Some(f.area_code.clone()),
+            gln: Some(f.gln.clone()),
         };
         let row = service::facilities::create(conn, &system, fields)?;
         for c in &f.certifications {

@@ -34,6 +34,9 @@ pub struct Facility {
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "crate::time::utc")]
     pub updated_at: NaiveDateTime,
+    /// GS1 Global Location Number: the resolver answers `/414/{gln}` with
+    /// the facility's public record.
+    pub gln: Option<String>,
 }
 
 /// Create/PATCH body. `status` is not here: suspension is a regulator's act.
@@ -53,6 +56,10 @@ pub struct FacilityFields {
     pub longitude: Option<Option<f64>>,
     #[serde(default, with = "crate::models::patch")]
     pub area_code: Option<Option<String>>,
+    /// 13 digits with a valid check digit, under the enterprise's GS1
+    /// company prefix (`service::facilities`); `null` clears it.
+    #[serde(default, with = "crate::models::patch")]
+    pub gln: Option<Option<String>>,
 }
 
 impl FacilityFields {
@@ -77,6 +84,7 @@ impl FacilityFields {
             status_reason: None,
             created_at: now,
             updated_at: now,
+            gln: self.gln.flatten(),
         })
     }
 
@@ -95,6 +103,7 @@ impl FacilityFields {
         set(&mut row.latitude, self.latitude);
         set(&mut row.longitude, self.longitude);
         set(&mut row.area_code, self.area_code);
+        set(&mut row.gln, self.gln);
         row.updated_at = now;
         check(row)
     }
@@ -124,6 +133,7 @@ fn check(row: Facility) -> Checked<Facility> {
             .map(|x| v::longitude("longitude", x))
             .transpose()?,
         area_code: v::optional_text("area_code", row.area_code.as_deref(), 64)?,
+        gln: crate::domain::gln::check("gln", row.gln.as_deref())?,
         ..row
     })
 }

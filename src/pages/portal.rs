@@ -201,6 +201,12 @@ const FACILITY_FORM: &[Field] = &[
         "Planting-area or packing-house code",
         Input::Optional(50),
     ),
+    field(
+        "gln",
+        "Mã địa điểm toàn cầu GLN (13 chữ số)",
+        "GS1 Global Location Number (GLN, 13 digits)",
+        Input::Optional(13),
+    ),
     field("latitude", "Vĩ độ", "Latitude", Input::Number),
     field("longitude", "Kinh độ", "Longitude", Input::Number),
 ];
@@ -213,6 +219,7 @@ fn facility_values(f: &Facility) -> HashMap<String, String> {
         ("district".into(), f.district.clone()),
         ("province".into(), f.province.clone()),
         ("area_code".into(), f.area_code.clone().unwrap_or_default()),
+        ("gln".into(), f.gln.clone().unwrap_or_default()),
         (
             "latitude".into(),
             f.latitude.map(|v| v.to_string()).unwrap_or_default(),

@@ -134,14 +134,65 @@ impl PublicEnterprise {
     }
 }
 
-type EnterpriseColumns = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-);
+impl From<Certification> for PublicCertification {
+    fn from(c: Certification) -> Self {
+        PublicCertification {
+            scheme: c.scheme,
+            number: c.number,
+            issuer: c.issuer,
+            valid_from: c.valid_from,
+            valid_to: c.valid_to,
+        }
+    }
+}
+
+/// What the public sees of an enterprise: no private phone or e-mail.
+pub fn public_enterprise(conn: &mut DbConnection, id: &str) -> QueryResult<PublicEnterprise> {
+    let (name, tax_code, address, province, contact_phone, zalo_url) = enterprise::table
+        .find(id)
+        .select((
+            enterprise::name,
+            enterprise::tax_code,
+            enterprise::address,
+            enterprise::province,
+            enterprise::contact_phone,
+            enterprise::zalo_url,
+        ))
+        .get_result::<(
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        )>(conn)?;
+    Ok(PublicEnterprise {
+        name,
+        tax_code,
+        address,
+        province,
+        contact_phone,
+        zalo_url,
+    })
+}
+
+/// The facility's latest inspection, if it has had one.
+pub fn latest_inspection(
+    conn: &mut DbConnection,
+    facility_id: &str,
+) -> QueryResult<Option<PublicInspection>> {
+    Ok(inspection::table
+        .filter(inspection::facility_id.eq(facility_id))
+        .order(inspection::inspected_on.desc())
+        .select((inspection::inspected_on, inspection::result))
+        .limit(1)
+        .load::<(NaiveDate, String)>(conn)?
+        .pop()
+        .map(|(inspected_on, result)| PublicInspection {
+            inspected_on,
+            result,
+        }))
+}
 
 pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<BatchRecord>> {
     let Some((b, p, f)) = batch::table
@@ -158,17 +209,7 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
     else {
         return Ok(None);
     };
-    let e: EnterpriseColumns = enterprise::table
-        .find(&p.enterprise_id)
-        .select((
-            enterprise::name,
-            enterprise::tax_code,
-            enterprise::address,
-            enterprise::province,
-            enterprise::contact_phone,
-            enterprise::zalo_url,
-        ))
-        .get_result(conn)?;
+    let enterprise = public_enterprise(conn, &p.enterprise_id)?;
     let certifications = certification::table
         .filter(certification::facility_id.eq(&f.id))
         .filter(certification::valid_from.le(b.produced_on))
@@ -177,13 +218,7 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
         .select(Certification::as_select())
         .load(conn)?
         .into_iter()
-        .map(|c| PublicCertification {
-            scheme: c.scheme,
-            number: c.number,
-            issuer: c.issuer,
-            valid_from: c.valid_from,
-            valid_to: c.valid_to,
-        })
+        .map(PublicCertification::from)
         .collect();
     let mut events: Vec<PublicEvent> = event::table
         .inner_join(facility::table)
@@ -208,17 +243,7 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
     events.extend(super::timeline::captured_events(conn, &b.id)?);
     events.sort_by_key(|e| e.occurred_at);
     let former_lot_codes = crate::models::lot_alias::for_batch(conn, &b.id)?;
-    let latest_inspection = inspection::table
-        .filter(inspection::facility_id.eq(&f.id))
-        .order(inspection::inspected_on.desc())
-        .select((inspection::inspected_on, inspection::result))
-        .limit(1)
-        .load::<(NaiveDate, String)>(conn)?
-        .pop()
-        .map(|(inspected_on, result)| PublicInspection {
-            inspected_on,
-            result,
-        });
+    let latest_inspection = latest_inspection(conn, &f.id)?;
     Ok(Some(BatchRecord {
         product: PublicProduct {
             name_vi: p.name_vi,
@@ -230,14 +255,7 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
             image_url: p.image_url,
             standards: p.standards,
         },
-        enterprise: PublicEnterprise {
-            name: e.0,
-            tax_code: e.1,
-            address: e.2,
-            province: e.3,
-            contact_phone: e.4,
-            zalo_url: e.5,
-        },
+        enterprise,
         facility: PublicFacility {
             name: f.name,
             kind: f.kind,

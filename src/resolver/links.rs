@@ -349,7 +349,7 @@ pub async fn resolver_description(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "name": "tracestamp",
         "resolverRoot": base,
-        "supportedPrimaryKeys": ["01"],
+        "supportedPrimaryKeys": ["01", "414", "00"],
         "supportedLinkType": [
             {"namespace": GS1_VOC, "prefix": "gs1:", "profile": "https://gs1.org/voc/?show=linktypes"}
         ],

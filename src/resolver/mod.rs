@@ -8,6 +8,7 @@ pub mod cache;
 mod claim;
 mod images;
 pub mod links;
+mod other_keys;
 pub mod page;
 pub mod public;
 pub mod record;
@@ -94,7 +95,7 @@ async fn compressed_link(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
     let answer = if path.starts_with("/01/") {
         resolve_link(&req, &state, &path, &query).await
     } else {
-        other_key_answer(&path, &query)
+        other_key_answer(&req, &state, &path, &query).await
     };
     let mut response = answer.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e));
     let link = format!("<{canonical}>; rel=\"canonical\"");
@@ -129,16 +130,33 @@ fn other_keys_pattern() -> String {
 }
 
 /// A Digital Link URI of another primary key (SSCC, GLN, GRAI …): checked
-/// in full, so that bad syntax is a 400, then a 404, since the resolver
-/// holds records for GTINs only.
-async fn other_key(req: HttpRequest) -> AppResult<HttpResponse> {
-    other_key_answer(req.path(), req.query_string())
+/// in full, so that bad syntax is a 400; a GLN or an SSCC may be ours
+/// (`other_keys`), any other key is a 404.
+async fn other_key(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    other_key_answer(&req, &state, req.path(), req.query_string()).await
 }
 
-/// The answer of `other_key` for a raw path and query.
-fn other_key_answer(path: &str, query: &str) -> AppResult<HttpResponse> {
+/// The answer of `other_key` for a raw path and query (the request's, or a
+/// compressed link's once decompressed).
+async fn other_key_answer(
+    req: &HttpRequest,
+    state: &AppState,
+    path: &str,
+    query: &str,
+) -> AppResult<HttpResponse> {
     let key = KeyPath::parse(path).map_err(not_a_link)?;
     KeyPath::check_query(query).map_err(not_a_link)?;
+    let parsed = ResolverQuery::parse(query);
+    let answer = negotiate(req, &parsed);
+    // The requested URI, as the anchor of its linkset entry.
+    let anchor = format!("{}{}", state.config.base_url(), key.path());
+    match key.key.as_str() {
+        "414" => return other_keys::facility(state, key, anchor, answer, &parsed.pass_on).await,
+        "00" => {
+            return other_keys::logistic_unit(state, key, anchor, answer, &parsed.pass_on).await
+        }
+        _ => {}
+    }
     Err(AppError::NotFound(format!(
         "mã GS1 hợp lệ nhưng không do chúng tôi quản lý / a valid GS1 key ({}) that this \
          resolver does not hold",

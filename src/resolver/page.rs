@@ -12,6 +12,8 @@ use crate::pages::i18n::Lang;
 use crate::pages::render_failure;
 use crate::pages::reports::ReportLink;
 use crate::pages::timeline::{timeline, TimelineEntry};
+use crate::public::facility::FacilityRecord;
+use crate::public::logistic_unit::{LogisticUnit, UnitLot};
 use crate::public::record::BatchRecord;
 use crate::resolver::StampAnswer;
 
@@ -318,6 +320,65 @@ pub fn record_page(record: &BatchRecord, english: bool, official: &str) -> Strin
     RecordPage {
         c: Chrome::public(l, product_name(record, l), official),
         record_html: &record_section(record, english),
+    }
+    .render()
+    .unwrap_or_else(|e| render_failure(&e))
+}
+
+#[derive(Template)]
+#[template(path = "facility.html")]
+struct FacilityPage<'a> {
+    c: Chrome,
+    f: &'a FacilityRecord,
+}
+
+/// A facility's page (`/414/{gln}`): who runs it, where, whether it is
+/// suspended, its certifications in force and its latest inspection.
+pub fn facility_page(record: &FacilityRecord, english: bool, official: &str) -> String {
+    let l = if english { Lang::En } else { Lang::Vi };
+    FacilityPage {
+        c: Chrome::public(l, record.name.clone(), official),
+        f: record,
+    }
+    .render()
+    .unwrap_or_else(|e| render_failure(&e))
+}
+
+#[derive(Template)]
+#[template(path = "logistic_unit.html")]
+struct UnitPage<'a> {
+    c: Chrome,
+    u: &'a LogisticUnit,
+    /// The unit's events, as a lot's timeline shows them (the enterprise
+    /// in the place column).
+    events: Vec<TimelineEntry>,
+    /// Each lot with its product's name in the page's language.
+    lots: Vec<(&'a str, &'a UnitLot)>,
+}
+
+/// A logistic unit's page (`/00/{sscc}`): who packed or shipped it, when,
+/// and the lots it carries, each linked to its page.
+pub fn unit_page(unit: &LogisticUnit, english: bool, official: &str) -> String {
+    let l = if english { Lang::En } else { Lang::Vi };
+    UnitPage {
+        c: Chrome::public(l, format!("SSCC {}", unit.sscc), official),
+        events: unit
+            .events
+            .iter()
+            .map(|e| TimelineEntry {
+                iso: crate::time::rfc3339(&e.occurred_at),
+                when: l.time(&e.occurred_at),
+                kind: l.event_kind(&e.step),
+                facility: e.enterprise.clone(),
+                details: Vec::new(),
+            })
+            .collect(),
+        lots: unit
+            .contents
+            .iter()
+            .map(|lot| (l.t(&lot.product_name_vi, &lot.product_name_en), lot))
+            .collect(),
+        u: unit,
     }
     .render()
     .unwrap_or_else(|e| render_failure(&e))

@@ -3,11 +3,14 @@
 //! which regulators oversee it, so only a regulator of the province it
 //! leaves (or an admin) moves it, and the move stays visible to both.
 
+use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::audit::{self, Actor};
+use crate::db::schema::{enterprise as enterprise_table, facility as facility_table};
 use crate::db::DbConnection;
 use crate::domain::access::{Caller, Role, Scope};
+use crate::domain::gln::{possible_prefixes, under_prefix};
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult, RuleKind};
 use crate::models::certification::{self, Certification, CertificationFields};
@@ -16,6 +19,61 @@ use crate::models::facility::{self, Facility, FacilityFields};
 use crate::models::facility_move::{self, FacilityMove};
 
 use super::access::{editable_facility, open_facility, owning_enterprise, still_referenced};
+
+/// Checks a facility's GLN against the registry: under its enterprise's GS1
+/// company prefix (or, for an enterprise without one, under nobody else's:
+/// no squatting on another's locations), and no other facility's. The
+/// resolver answers `/414/{gln}` with one facility, so one GLN names one.
+fn check_gln(conn: &mut DbConnection, row: &Facility) -> AppResult<()> {
+    let Some(gln) = row.gln.as_deref() else {
+        return Ok(());
+    };
+    let own = enterprise::find(conn, &Scope::All, &row.enterprise_id)?
+        .ok_or_else(|| AppError::invalid("enterprise_id", "no such enterprise"))?;
+    let outside = match own.gs1_prefix.as_deref().filter(|p| !p.is_empty()) {
+        Some(prefix) => (!under_prefix(gln, prefix)).then(|| {
+            (
+                format!("does not fall under the enterprise's GS1 company prefix {prefix}"),
+                format!("không thuộc mã doanh nghiệp GS1 {prefix} của doanh nghiệp"),
+            )
+        }),
+        None => {
+            let holders: i64 = enterprise_table::table
+                .filter(enterprise_table::gs1_prefix.eq_any(possible_prefixes(gln)))
+                .filter(enterprise_table::id.ne(&row.enterprise_id))
+                .count()
+                .get_result(conn)?;
+            (holders > 0).then(|| {
+                (
+                    "falls under another enterprise's GS1 company prefix".to_owned(),
+                    "thuộc mã doanh nghiệp GS1 của một doanh nghiệp khác".to_owned(),
+                )
+            })
+        }
+    };
+    if let Some((en, vi)) = outside {
+        return Err(AppError::rule(
+            RuleKind::Invalid,
+            Some("gln"),
+            format!("the GLN {en}"),
+            format!("Mã GLN {vi}"),
+        ));
+    }
+    let taken: i64 = facility_table::table
+        .filter(facility_table::gln.eq(gln))
+        .filter(facility_table::id.ne(&row.id))
+        .count()
+        .get_result(conn)?;
+    if taken > 0 {
+        return Err(AppError::rule(
+            RuleKind::Conflict,
+            Some("gln"),
+            "another facility already has this GLN",
+            "Mã GLN này đã được gán cho một cơ sở khác",
+        ));
+    }
+    Ok(())
+}
 
 pub fn create(
     conn: &mut DbConnection,
@@ -33,6 +91,7 @@ pub fn create(
         if enterprise::find(conn, &Scope::All, &row.enterprise_id)?.is_none() {
             return Err(AppError::invalid("enterprise_id", "no such enterprise"));
         }
+        check_gln(conn, &row)?;
         facility::insert(conn, &row)?;
         audit::created(conn, &Actor::from(caller), "facility", &row.id, &row)?;
         Ok(row)
@@ -67,6 +126,9 @@ pub fn update(
                      địa bàn khác",
                 ));
             }
+        }
+        if after.gln != before.gln {
+            check_gln(conn, &after)?;
         }
         facility::save(conn, &after)?;
         audit::updated(

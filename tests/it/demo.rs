@@ -59,6 +59,12 @@ async fn demo_accounts_see_their_share_of_vinh_long() {
         .send_request(actix_web::test::TestRequest::default().uri(&format!("/s/{sample}")))
         .await;
     assert_eq!(stamp.status.as_u16(), 200);
+    // A few demo facilities have a GLN to try `/414/{gln}` with.
+    let facility = app
+        .send_request(actix_web::test::TestRequest::default().uri("/414/8938641290011?format=html"))
+        .await;
+    assert_eq!(facility.status.as_u16(), 200, "{}", facility.text);
+    assert!(facility.text.contains("Vườn bưởi Năm Roi Mỹ Hòa"));
     for part in [
         "Chính hãng",
         "Bưởi Năm Roi",

@@ -1,0 +1,2 @@
+DROP INDEX facility_gln;
+ALTER TABLE facility DROP COLUMN gln;
