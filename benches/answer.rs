@@ -107,6 +107,7 @@ fn answers(c: &mut Criterion) {
         claimed: false,
         claimed_at: None,
         later_claims: 0,
+        copied_taps: 0,
         official_site: "https://tx.example.vn",
         nfc_verified: false,
         record: &record,

@@ -162,6 +162,9 @@ diesel::table! {
         bound_at -> Timestamp,
         last_tap_at -> Nullable<Timestamp>,
         last_replay_at -> Nullable<Timestamp>,
+        last_tap_origin -> Nullable<Text>,
+        last_tap_device -> Nullable<Text>,
+        copied_taps -> BigInt,
     }
 }
 

@@ -44,6 +44,13 @@ impl Verdict {
 /// decide (README, "Clone detection").
 pub const LATER_CLAIM_WEIGHT: f64 = 2.0;
 
+/// What one replayed NFC tap URL opened by someone other than the tapper
+/// weighs, in checkers: the chip gives a new URL each tap, so another
+/// person opening an old one holds a copy of it — or was sent it by the
+/// buyer, which is why one alone does not decide (README, "Clone
+/// detection").
+pub const COPIED_TAP_WEIGHT: f64 = 2.0;
+
 /// What the resolver knows about a stamp that decoded and exists.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StampFacts {
@@ -58,6 +65,8 @@ pub struct StampFacts {
     pub checkers: f64,
     /// Correct scratch-off PINs entered after the stamp's first claim.
     pub later_claims: i32,
+    /// Replayed NFC tap URLs opened by others than the tapper.
+    pub copied_taps: i64,
 }
 
 pub fn verdict(facts: &StampFacts, rule: &CloneRule) -> Verdict {
@@ -69,7 +78,11 @@ pub fn verdict(facts: &StampFacts, rule: &CloneRule) -> Verdict {
         Verdict::FacilitySuspended
     } else if facts.expired {
         Verdict::Expired
-    } else if facts.checkers + LATER_CLAIM_WEIGHT * f64::from(facts.later_claims) >= rule.checkers {
+    } else if facts.checkers
+        + LATER_CLAIM_WEIGHT * f64::from(facts.later_claims)
+        + COPIED_TAP_WEIGHT * facts.copied_taps as f64
+        >= rule.checkers
+    {
         Verdict::Suspicious
     } else {
         Verdict::Genuine
@@ -90,6 +103,7 @@ mod tests {
             expired: true,
             checkers: 100.0,
             later_claims: 0,
+            copied_taps: 0,
         };
         assert_eq!(verdict(&all, &rule), Verdict::Recalled);
         let voided = StampFacts {
@@ -140,5 +154,27 @@ mod tests {
             ..retyped
         };
         assert_eq!(verdict(&copied, &rule), Verdict::Suspicious);
+        // So does a tap URL opened by someone else: one is a buyer sharing
+        // it, two are copies.
+        let shared = StampFacts {
+            copied_taps: 1,
+            ..retyped
+        };
+        assert_eq!(
+            verdict(
+                &StampFacts {
+                    later_claims: 0,
+                    ..shared
+                },
+                &rule
+            ),
+            Verdict::Genuine
+        );
+        let copies = StampFacts {
+            later_claims: 0,
+            copied_taps: 2,
+            ..retyped
+        };
+        assert_eq!(verdict(&copies, &rule), Verdict::Suspicious);
     }
 }

@@ -54,6 +54,10 @@ pub struct RollFacts {
     /// The roll's claimed stamps (index, first claim, later claims), sorted
     /// by index. A claim bumps the change counter, so this stays current.
     claims: Vec<(i64, chrono::NaiveDateTime, i32)>,
+    /// The roll's stamps whose NFC tap URL was opened by others than the
+    /// tapper (index, copies), sorted by index; a copy bumps the change
+    /// counter too.
+    copied: Vec<(i64, i64)>,
     /// The batch's record, shared by the batch's rolls.
     pub public: Arc<PublicRecord>,
 }
@@ -73,6 +77,13 @@ impl RollFacts {
                 .and_then(|at| self.voided.get(at))
                 .map(|(_, note)| note)
         })
+    }
+
+    /// Copies of the stamp's NFC tap URL opened by others than its tapper.
+    pub fn copied_taps(&self, index: i64) -> i64 {
+        self.copied
+            .binary_search_by_key(&index, |(i, _)| *i)
+            .map_or(0, |at| self.copied[at].1)
     }
 
     /// The stamp's scratch-off PIN claim, if it was claimed.
@@ -340,8 +351,10 @@ impl ResolverCache {
             .map(|(index, reason, voided_at)| (index, VoidNote { reason, voided_at }))
             .collect();
         let claims = crate::models::stamp_claim::claimed_in_roll(conn, number)?;
+        let copied = crate::models::nfc_tag::copied_in_roll(conn, number)?;
         let facts = Arc::new(RollFacts {
             claims,
+            copied,
             roll_void: roll.voided_at.map(|voided_at| VoidNote {
                 reason: roll.void_reason,
                 voided_at,

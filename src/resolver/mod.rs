@@ -317,6 +317,8 @@ pub struct StampAnswer<'a> {
     pub claimed_at: Option<chrono::NaiveDateTime>,
     /// Correct PINs entered after the first claim: evidence of a copy.
     pub later_claims: i32,
+    /// Replayed NFC tap URLs opened by others than the tapper: copies.
+    pub copied_taps: i64,
     /// The only address to trust: type the printed code there.
     pub official_site: &'a str,
     /// This request was a verified tap on the stamp's NFC tag; absent
@@ -377,12 +379,28 @@ async fn short_link(
             let nfc_verified = (query.picc_data.is_some() || query.cmac.is_some())
                 && req.method() != Method::HEAD
                 && is_a_check(&req);
+            let sent = device_of(&req, &state);
+            // A tap's page gives a browser without our cookie one, and the
+            // tap is that device's: a reload on another network is then
+            // still the tapper's, not a copy.
+            let new_device =
+                (nfc_verified && sent.is_none() && matches!(answer, Answer::Html { .. }))
+                    .then(device_token);
             if nfc_verified {
+                let device = sent.or_else(|| {
+                    new_device
+                        .as_deref()
+                        .map(|token| scans::device_hash(token, &state.origin_salt[..]))
+                });
+                let tapper = crate::models::nfc_tag::Tapper {
+                    network: origin_of(&req, &state).map(|o| scans::origin_hex(o.network)),
+                    device: device.map(scans::origin_hex),
+                };
                 let tapped = tap::verify(
                     &state,
                     stamp,
-                    query.picc_data.as_deref(),
-                    query.cmac.as_deref(),
+                    (query.picc_data.as_deref(), query.cmac.as_deref()),
+                    tapper,
                 );
                 if let Err(err) = tapped.await {
                     return Ok(tap::refusal(err, &serial, &answer, &state));
@@ -394,6 +412,7 @@ async fn short_link(
                 serial,
                 link: None,
                 nfc_verified,
+                new_device,
             };
             resolve_stamp(&req, &state, stamp, anchor, answer, &query).await
         }
@@ -430,6 +449,7 @@ async fn resolve_link(
                 serial,
                 link: Some(link),
                 nfc_verified: false,
+                new_device: None,
             };
             resolve_stamp(req, state, stamp, anchor, answer, &query).await
         }
@@ -528,6 +548,9 @@ struct Resolving {
     link: Option<DigitalLink>,
     /// A verified tap on the stamp's NFC tag (`tap::verify`).
     nfc_verified: bool,
+    /// The device token this answer's cookie gives a browser that had none,
+    /// when made before (a tap records its tapper's device).
+    new_device: Option<String>,
 }
 
 async fn resolve_stamp(
@@ -543,6 +566,7 @@ async fn resolve_stamp(
         serial,
         link,
         nfc_verified,
+        new_device,
     } = resolving;
     let rule = state.config.clone_rule();
     let origin = origin_of(req, state);
@@ -551,7 +575,7 @@ async fn resolve_stamp(
     // is already its device's.
     let sent = device_of(req, state);
     let new_device = (sent.is_none() && recorded && matches!(answer, Answer::Html { .. }))
-        .then(|| uuid::Uuid::new_v4().simple().to_string());
+        .then(|| new_device.unwrap_or_else(device_token));
     let device = sent.or_else(|| {
         new_device
             .as_deref()
@@ -615,6 +639,7 @@ async fn resolve_stamp(
         expired: public.record.expired_on(crate::time::today()),
         checkers: found.stats.evidence.score,
         later_claims: claim.map_or(0, |c| c.later_claims),
+        copied_taps: roll.copied_taps(index),
     };
     let verdict = verdict(&facts, &rule);
     if let Answer::Default { .. } = answer {
@@ -650,6 +675,7 @@ async fn resolve_stamp(
         claimed: claim.is_some(),
         claimed_at: claim.map(|c| c.claimed_at),
         later_claims: claim.map_or(0, |c| c.later_claims),
+        copied_taps: roll.copied_taps(index),
         void: void.filter(|_| verdict == Verdict::Voided),
         recall_hotline: (verdict == Verdict::Recalled)
             .then(|| recall_hotline(&state.config, &public.record))
@@ -761,6 +787,11 @@ fn device_of(req: &HttpRequest, state: &AppState) -> Option<u64> {
     let token = cookie.value();
     (token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()))
         .then(|| scans::device_hash(token, &state.origin_salt[..]))
+}
+
+/// A new device token (`DEVICE_COOKIE`): 128 random bits in hex.
+fn device_token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 /// A new device token's cookie, kept for 400 days (the longest browsers allow);

@@ -11,16 +11,18 @@ use crate::domain::serial::StampRef;
 use crate::domain::sun::{self, SunMessage};
 use crate::domain::tag_keys::RollTagKeys;
 use crate::error::AppError;
+use crate::models::nfc_tag::Tapper;
 use crate::AppState;
 
 use super::{unknown_answer, Answer, Reason};
 
-/// Verifies a tap and records its counter; an error is the refusal to show.
+/// Verifies a tap by `tapper` and records its counter; an error is the
+/// refusal to show.
 pub async fn verify(
     state: &AppState,
     stamp: StampRef,
-    picc_data: Option<&str>,
-    cmac: Option<&str>,
+    (picc_data, cmac): (Option<&str>, Option<&str>),
+    tapper: Tapper,
 ) -> Result<(), AppError> {
     let message = SunMessage::parse(picc_data, cmac).map_err(|e| {
         AppError::BadRequest(format!(
@@ -37,7 +39,7 @@ pub async fn verify(
             ))
         })?;
     state
-        .db(move |conn| crate::service::nfc::record_tap(conn, stamp, &picc))
+        .db(move |conn| crate::service::nfc::record_tap(conn, stamp, &picc, &tapper))
         .await
 }
 

@@ -16,7 +16,7 @@ use crate::domain::serial::{SerialCodec, StampRef};
 use crate::domain::sun::{self, PiccData, Uid};
 use crate::domain::tag_keys::RollTagKeys;
 use crate::error::{AppError, AppResult, RuleKind};
-use crate::models::nfc_tag::{self, NfcTag};
+use crate::models::nfc_tag::{self, NfcTag, Tapper};
 use crate::models::stamp_roll::{self, StampRoll};
 
 use super::stamps::{managed_batch, managed_roll};
@@ -183,6 +183,9 @@ pub fn bind(
                 bound_at: now,
                 last_tap_at: None,
                 last_replay_at: None,
+                last_tap_origin: None,
+                last_tap_device: None,
+                copied_taps: 0,
             };
             nfc_tag::insert(conn, &row)?;
             shown.push((row.uid, row.roll_number, row.stamp_index));
@@ -342,17 +345,25 @@ pub fn tag_programs(
         .collect()
 }
 
-/// Records a verified tap of `stamp`'s tag. The public has no `Caller`
-/// here: the tap's verified MAC is its authority. A counter that does not
-/// rise above the last one is a replayed URL: counted on the tag (clone
-/// evidence, committed) and refused with a 409 saying so.
-pub fn record_tap(conn: &mut DbConnection, stamp: StampRef, picc: &PiccData) -> AppResult<()> {
+/// Records a verified tap of `stamp`'s tag by `tapper`. The public has no
+/// `Caller` here: the tap's verified MAC is its authority. A counter that
+/// does not rise above the last one is a replayed URL: counted on the tag
+/// (committed) and refused with a 409 saying so. It is a copy — clone
+/// evidence the verdict weighs — when opened by someone other than the last
+/// tapper: another network and another device (`is_copy`); the tapper
+/// reloading the page, on Wi-Fi or 4G, is not.
+pub fn record_tap(
+    conn: &mut DbConnection,
+    stamp: StampRef,
+    picc: &PiccData,
+    tapper: &Tapper,
+) -> AppResult<()> {
     let uid = hex::encode_upper(picc.uid);
     let (roll, index) = (i64::from(stamp.roll), i64::from(stamp.index));
     let counter = i64::from(picc.counter);
     let now = crate::time::now();
     let replayed = conn.transaction::<_, AppError, _>(|conn| {
-        if nfc_tag::advance(conn, &uid, roll, index, counter, now)? {
+        if nfc_tag::advance(conn, &uid, (roll, index), counter, tapper, now)? {
             return Ok(None);
         }
         let tag = nfc_tag::find(conn, &uid)?
@@ -364,7 +375,7 @@ pub fn record_tap(conn: &mut DbConnection, stamp: StampRef, picc: &PiccData) -> 
                         .into(),
                 )
             })?;
-        nfc_tag::count_replay(conn, &uid, now)?;
+        nfc_tag::count_replay(conn, &uid, is_copy(&tag, tapper), now)?;
         Ok(Some(tag.last_counter))
     })?;
     match replayed {
@@ -386,4 +397,17 @@ pub fn record_tap(conn: &mut DbConnection, stamp: StampRef, picc: &PiccData) -> 
             ),
         )),
     }
+}
+
+/// Whether a replay was opened by someone other than the tag's last
+/// tapper: both known, and neither the network nor the device the same. An
+/// unknown side (no address, a tag tapped before this was recorded) is
+/// never a copy.
+fn is_copy(tag: &NfcTag, tapper: &Tapper) -> bool {
+    let (Some(then), Some(now)) = (tag.last_tap_origin.as_deref(), tapper.network.as_deref())
+    else {
+        return false;
+    };
+    let same_device = tag.last_tap_device.is_some() && tag.last_tap_device == tapper.device;
+    then != now && !same_device
 }

@@ -528,3 +528,131 @@ async fn producers_bind_tags_from_the_portal() {
     assert!(forged.status.is_client_error(), "{}", forged.status);
     assert_eq!(tags(&w.app), 1);
 }
+
+/// A phone's request from `ip` (through a trusted proxy on loopback), with
+/// our device cookie when given.
+fn from(path: &str, ip: &str, device: Option<&str>) -> TestRequest {
+    let mut req = TestRequest::get()
+        .uri(path)
+        .peer_addr("127.0.0.1:40000".parse().unwrap())
+        .insert_header(("x-forwarded-for", ip.to_owned()))
+        .insert_header((header::USER_AGENT, "Mozilla/5.0 (Linux; Android 14) Mobile"))
+        .insert_header((header::ACCEPT, "text/html"));
+    if let Some(token) = device {
+        req = req.cookie(actix_web::cookie::Cookie::new(
+            "ts_device",
+            token.to_owned(),
+        ));
+    }
+    req
+}
+
+fn json(req: TestRequest) -> TestRequest {
+    req.insert_header((header::ACCEPT, "application/json"))
+}
+
+fn copies(app: &TestApp, uid: &str) -> i64 {
+    nfc_tag::table
+        .find(uid)
+        .select(nfc_tag::copied_taps)
+        .first(&mut *app.conn())
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_tap_url_opened_by_others_is_a_copy_and_weighs_in_the_verdict() {
+    let mut w = World::build().await;
+    w.app.state.clients =
+        std::sync::Arc::new(tracestamp::client::ClientAddresses::new(&["127.0.0.1/32"
+            .parse()
+            .unwrap()]));
+    let (roll_id, serials) = roll(&w, 2).await;
+    let csv = format!("uid,serial\n04DE5F1EACC040,{}\n", serials[0]);
+    upload(&w.app, &w.a.token, &csv).await.expect(200);
+    let tag = Tag::from_row(&key_file(&w.app, &w.a.token, &roll_id).await[0]);
+    let uid = "04DE5F1EACC040";
+
+    // The buyer taps at home, without our cookie: the page gives one, and
+    // the tap is that device's.
+    let tapped = w
+        .app
+        .send_request(from(&tag.url(1), "203.0.113.7", None))
+        .await
+        .expect(200);
+    let cookie = tapped
+        .headers
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| actix_web::cookie::Cookie::parse(c.to_owned()).ok())
+        .expect("a device cookie");
+    let device = cookie.value().to_owned();
+    // Reloading the tap's page — at home, or on 4G with the same phone — is
+    // refused as a replay but is no copy.
+    for (ip, cookie) in [
+        ("203.0.113.8", None),
+        ("198.51.100.20", Some(device.as_str())),
+    ] {
+        w.app
+            .send_request(from(&tag.url(1), ip, cookie))
+            .await
+            .expect(409);
+    }
+    assert_eq!(copies(&w.app, uid), 0);
+    assert_eq!(tag_row(&w.app, uid), (1, 2));
+    w.app.state.flush_scans().expect("flush");
+    let page = format!("/s/{}", serials[0]);
+    let plain = w
+        .app
+        .send_request(json(from(&page, "203.0.113.9", Some(&device))))
+        .await
+        .expect(200);
+    assert_eq!(
+        (
+            plain.body["verdict"].clone(),
+            plain.body["copied_taps"].clone()
+        ),
+        (serde_json::json!("genuine"), serde_json::json!(0))
+    );
+
+    // Someone else opens the saved URL: a copy, counted; one alone (the
+    // buyer may have sent the link) leaves the stamp green.
+    let copied = w
+        .app
+        .send_request(from(&tag.url(1), "192.0.2.50", None))
+        .await
+        .expect(409);
+    assert!(copied.text.contains("bản sao"), "{}", copied.text);
+    assert_eq!(copies(&w.app, uid), 1);
+    let one = w
+        .app
+        .send_request(json(from(&page, "203.0.113.9", Some(&device))))
+        .await
+        .expect(200);
+    assert_eq!(one.body["copied_taps"], 1);
+    assert_eq!(one.body["verdict"], "genuine", "{}", one.body);
+    // A second person with the old URL: two copies weigh four checkers;
+    // with the buyer (one checker: one network, one phone) the stamp is
+    // suspicious for everyone.
+    w.app
+        .send_request(from(&tag.url(1), "100.64.9.9", None))
+        .await
+        .expect(409);
+    assert_eq!(copies(&w.app, uid), 2);
+    let two = w
+        .app
+        .send_request(json(from(&page, "203.0.113.9", Some(&device))))
+        .await
+        .expect(200);
+    assert_eq!(two.body["verdict"], "suspicious", "{}", two.body);
+    // The other stamp of the roll is untouched.
+    let other = w
+        .app
+        .send_request(json(from(
+            &format!("/s/{}", serials[1]),
+            "203.0.113.9",
+            None,
+        )))
+        .await
+        .expect(200);
+    assert_eq!(other.body["verdict"], "genuine");
+}

@@ -46,6 +46,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     revert(
         &mut conn,
         &[
+            "20261204140000",
             "20261204120000",
             "20261204110000",
             "20261203140000",
@@ -65,7 +66,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     ))
     .expect("old-style scans");
 
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 10);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 11);
     let rows: Vec<(Option<i64>, Option<i64>, String)> = scan::table
         .order(scan::id)
         .select((scan::roll_number, scan::stamp_index, scan::serial))
