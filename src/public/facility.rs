@@ -8,7 +8,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::record::{
-    latest_inspection, public_enterprise, PublicCertification, PublicEnterprise, PublicInspection,
+    latest_inspection, public_enterprise, PublicCertification, PublicEnterprise, PublicFacility,
+    PublicInspection,
 };
 use crate::db::schema::{certification, facility};
 use crate::db::DbConnection;
@@ -18,15 +19,10 @@ use crate::models::facility::Facility;
 #[derive(Debug, Clone, Serialize)]
 pub struct FacilityRecord {
     pub gln: String,
-    pub name: String,
-    pub kind: String,
-    pub district: String,
-    pub province: String,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    pub area_code: Option<String>,
-    /// `active` or `suspended`.
-    pub status: String,
+    /// Its public fields, as on a lot's record (`status`: `active` or
+    /// `suspended`).
+    #[serde(flatten)]
+    pub facility: PublicFacility,
     pub enterprise: PublicEnterprise,
     /// Certifications valid today (the date in Vietnam).
     pub certifications: Vec<PublicCertification>,
@@ -35,7 +31,7 @@ pub struct FacilityRecord {
 
 impl FacilityRecord {
     pub fn suspended(&self) -> bool {
-        self.status == "suspended"
+        self.facility.status == "suspended"
     }
 }
 
@@ -65,13 +61,6 @@ pub fn by_gln(conn: &mut DbConnection, gln: &str) -> QueryResult<Option<Facility
         latest_inspection: latest_inspection(conn, &f.id)?,
         certifications,
         gln: gln.to_owned(),
-        name: f.name,
-        kind: f.kind,
-        district: f.district,
-        province: f.province,
-        latitude: f.latitude,
-        longitude: f.longitude,
-        area_code: f.area_code,
-        status: f.status,
+        facility: PublicFacility::from(f),
     }))
 }

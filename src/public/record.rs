@@ -49,6 +49,23 @@ pub struct PublicFacility {
     pub status: String,
 }
 
+/// What the public sees of a facility: no street address, no suspension
+/// reason.
+impl From<Facility> for PublicFacility {
+    fn from(f: Facility) -> Self {
+        PublicFacility {
+            name: f.name,
+            kind: f.kind,
+            district: f.district,
+            province: f.province,
+            latitude: f.latitude,
+            longitude: f.longitude,
+            area_code: f.area_code,
+            status: f.status,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicCertification {
     pub scheme: String,
@@ -256,16 +273,7 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
             standards: p.standards,
         },
         enterprise,
-        facility: PublicFacility {
-            name: f.name,
-            kind: f.kind,
-            district: f.district,
-            province: f.province,
-            latitude: f.latitude,
-            longitude: f.longitude,
-            area_code: f.area_code,
-            status: f.status,
-        },
+        facility: PublicFacility::from(f),
         certifications,
         batch: PublicBatch {
             lot_code: b.lot_code,

@@ -77,7 +77,7 @@ pub async fn facility(
             )
         })?;
     let base = state.config.base_url();
-    let description = format!("{} — {}", record.name, record.enterprise.name);
+    let description = format!("{} — {}", record.facility.name, record.enterprise.name);
     let levels = levels(base, &key, anchor, description);
     negotiated(
         &answer,

@@ -337,7 +337,7 @@ struct FacilityPage<'a> {
 pub fn facility_page(record: &FacilityRecord, english: bool, official: &str) -> String {
     let l = if english { Lang::En } else { Lang::Vi };
     FacilityPage {
-        c: Chrome::public(l, record.name.clone(), official),
+        c: Chrome::public(l, record.facility.name.clone(), official),
         f: record,
     }
     .render()
