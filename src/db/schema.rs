@@ -334,6 +334,7 @@ diesel::table! {
         event_id -> Text,
         role -> Text,
         value -> Text,
+        enterprise_id -> Text,
     }
 }
 

@@ -19,6 +19,7 @@ mod crash;
 mod credentials;
 mod demo;
 mod epcis;
+mod epcis_match;
 mod gs1;
 mod hardening;
 mod headers;

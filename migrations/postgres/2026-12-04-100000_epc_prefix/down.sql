@@ -1,0 +1,3 @@
+DROP INDEX epcis_event_epc_enterprise;
+ALTER TABLE epcis_event_epc DROP COLUMN enterprise_id;
+ALTER TABLE epcis_event_epc ALTER COLUMN value TYPE TEXT COLLATE "default";

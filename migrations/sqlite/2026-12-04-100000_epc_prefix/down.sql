@@ -1,0 +1,2 @@
+DROP INDEX epcis_event_epc_enterprise;
+ALTER TABLE epcis_event_epc DROP COLUMN enterprise_id;
