@@ -14,3 +14,7 @@ CREATE INDEX epcis_event_epc_enterprise ON epcis_event_epc (enterprise_id, value
 -- database's collation (under a locale's, '.' weighs nothing and the range
 -- would both miss and admit identifiers). Rebuilds the column's indexes.
 ALTER TABLE epcis_event_epc ALTER COLUMN value TYPE TEXT COLLATE "C";
+-- A page of a producer's events walks its own events in id order (the
+-- paging order), not every enterprise's: the enterprise index gains the id.
+DROP INDEX epcis_event_enterprise;
+CREATE INDEX epcis_event_enterprise ON epcis_event (enterprise_id, id);

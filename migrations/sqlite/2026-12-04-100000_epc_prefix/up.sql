@@ -19,3 +19,7 @@ DROP TABLE epcis_event_epc;
 ALTER TABLE epcis_event_epc_scoped RENAME TO epcis_event_epc;
 CREATE INDEX epcis_event_epc_value ON epcis_event_epc (value, role);
 CREATE INDEX epcis_event_epc_enterprise ON epcis_event_epc (enterprise_id, value, role);
+-- A page of a producer's events walks its own events in id order (the
+-- paging order), not every enterprise's: the enterprise index gains the id.
+DROP INDEX epcis_event_enterprise;
+CREATE INDEX epcis_event_enterprise ON epcis_event (enterprise_id, id);
