@@ -306,9 +306,9 @@ macro_rules! named_within {
             .filter(epcis_event_epc::role.eq_any($roles))
             .filter($values);
         let condition: EventCondition = match $scope {
-            Scope::All => Box::new(
-                epcis_event::id.eq_any(lookup.select(epcis_event_epc::event_id)),
-            ),
+            Scope::All => {
+                Box::new(epcis_event::id.eq_any(lookup.select(epcis_event_epc::event_id)))
+            }
             Scope::Enterprise(id) => Box::new(
                 epcis_event::id.eq_any(
                     lookup
@@ -349,11 +349,7 @@ fn naming(roles: &[&str], patterns: &[Pattern], scope: &Scope) -> EventCondition
             Pattern::Prefixes(_) => None,
         })
         .collect();
-    let mut condition = named_within!(
-        roles.clone(),
-        epcis_event_epc::value.eq_any(exact),
-        scope
-    );
+    let mut condition = named_within!(roles.clone(), epcis_event_epc::value.eq_any(exact), scope);
     for pattern in patterns {
         if let Pattern::Prefixes(prefixes) = pattern {
             for prefix in prefixes {
@@ -604,11 +600,24 @@ mod tests {
         // and the one whose last character follows it does not.
         let (from, until) = range("urn:epc:id:sgtin:0614141.1.");
         let until = until.unwrap();
-        for inside in ["urn:epc:id:sgtin:0614141.1.", "urn:epc:id:sgtin:0614141.1.\u{10FFFF}"] {
-            assert!(inside >= from.as_str() && inside < until.as_str(), "{inside}");
+        for inside in [
+            "urn:epc:id:sgtin:0614141.1.",
+            "urn:epc:id:sgtin:0614141.1.\u{10FFFF}",
+        ] {
+            assert!(
+                inside >= from.as_str() && inside < until.as_str(),
+                "{inside}"
+            );
         }
-        for outside in ["urn:epc:id:sgtin:0614141.1/", "urn:epc:id:sgtin:0614141.1", "urn:epc:id:sgtin:0614141.10"] {
-            assert!(!(outside >= from.as_str() && outside < until.as_str()), "{outside}");
+        for outside in [
+            "urn:epc:id:sgtin:0614141.1/",
+            "urn:epc:id:sgtin:0614141.1",
+            "urn:epc:id:sgtin:0614141.10",
+        ] {
+            assert!(
+                !(outside >= from.as_str() && outside < until.as_str()),
+                "{outside}"
+            );
         }
     }
 }

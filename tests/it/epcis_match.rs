@@ -27,14 +27,14 @@ fn observing(name: &str, epcs: &[&str]) -> Value {
 /// was stored.
 async fn capture(app: &TestApp, token: &str, events: Vec<Value>) {
     app.send_request(
-            actix_web::test::TestRequest::post()
-                .uri("/epcis/capture")
-                .insert_header(("Content-Type", "application/ld+json"))
-                .insert_header(("Authorization", format!("Bearer {token}")))
-                .set_payload(document(events).to_string()),
-        )
-        .await
-        .expect(202);
+        actix_web::test::TestRequest::post()
+            .uri("/epcis/capture")
+            .insert_header(("Content-Type", "application/ld+json"))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .set_payload(document(events).to_string()),
+    )
+    .await
+    .expect(202);
 }
 
 /// The endings of the eventIDs a query answers, sorted.
@@ -78,8 +78,16 @@ async fn a_pattern_never_reaches_another_enterprises_events() {
         "MATCH_epc=urn:epc:id:sgtin:0614141.107346.1",
         "MATCH_epc=urn:epc:id:sgtin:0614141.107346.1|urn:epc:idpat:sgtin:0614141.107346.*",
     ] {
-        assert_eq!(names(&w.app, &w.a.token, query).await, v(&["a1"]), "{query}");
-        assert_eq!(names(&w.app, &w.c.token, query).await, v(&["c1"]), "{query}");
+        assert_eq!(
+            names(&w.app, &w.a.token, query).await,
+            v(&["a1"]),
+            "{query}"
+        );
+        assert_eq!(
+            names(&w.app, &w.c.token, query).await,
+            v(&["c1"]),
+            "{query}"
+        );
         // A regulator: its province's enterprises (a and b), not c's.
         assert_eq!(
             names(&w.app, &w.regulator, query).await,
@@ -136,7 +144,10 @@ async fn a_pattern_finds_exactly_the_identifiers_with_its_prefix() {
     )
     .await;
     let cases: [(&str, &[&str]); 8] = [
-        ("MATCH_epc=urn:epc:idpat:sgtin:0614141.107346.*", &["1", "6"]),
+        (
+            "MATCH_epc=urn:epc:idpat:sgtin:0614141.107346.*",
+            &["1", "6"],
+        ),
         ("MATCH_epc=urn:epc:idpat:sgtin:0614141.107347.*", &["3"]),
         ("MATCH_epc=urn:epc:idpat:sgtin:0614141.10734.*", &["4"]),
         (
@@ -145,7 +156,10 @@ async fn a_pattern_finds_exactly_the_identifiers_with_its_prefix() {
         ),
         ("MATCH_epc=urn:epc:idpat:sscc:0614141.*", &["5"]),
         // A class pattern matches classes, not instances, and the reverse.
-        ("MATCH_epcClass=urn:epc:idpat:sgtin:0614141.107346.*", &["7"]),
+        (
+            "MATCH_epcClass=urn:epc:idpat:sgtin:0614141.107346.*",
+            &["7"],
+        ),
         ("MATCH_epcClass=urn:epc:idpat:sgtin:0614141.107347.*", &[]),
         (
             "MATCH_anyEPC=urn:epc:idpat:sgtin:0614141.107347.*|urn:epc:id:sgtin:0614141.10734.1",
