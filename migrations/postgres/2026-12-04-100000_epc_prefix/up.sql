@@ -11,8 +11,9 @@ ALTER TABLE epcis_event_epc ALTER COLUMN enterprise_id SET NOT NULL;
 CREATE INDEX epcis_event_epc_enterprise ON epcis_event_epc (enterprise_id, value, role);
 -- A pattern is the range [prefix, prefix with its last character's
 -- successor): identifiers compare byte by byte, as on SQLite, whatever the
--- database's collation (under a locale's, '.' weighs nothing and the range
--- would both miss and admit identifiers). Rebuilds the column's indexes.
+-- database's collation. Under a locale's the range would miss identifiers:
+-- in vi-VN-x-icu ';' sorts before ':', so 'urn:epc:id:sgtin:…' lies above
+-- 'urn:epc:id:sgtin;'. Rebuilds the column's indexes.
 ALTER TABLE epcis_event_epc ALTER COLUMN value TYPE TEXT COLLATE "C";
 -- A page of a producer's events walks its own events in id order (the
 -- paging order), not every enterprise's: the enterprise index gains the id.
