@@ -339,6 +339,7 @@ diesel::table! {
         event_id -> Text,
         role -> Text,
         value -> Text,
+        enterprise_id -> Text,
     }
 }
 

@@ -104,6 +104,7 @@ pub fn stored_event(
             event_id: id.clone(),
             role: role.to_owned(),
             value,
+            enterprise_id: enterprise_id.to_owned(),
         })
         .collect();
     for batch in batches {
@@ -111,6 +112,7 @@ pub fn stored_event(
             event_id: id.clone(),
             role: role::BATCH.to_owned(),
             value: batch,
+            enterprise_id: enterprise_id.to_owned(),
         };
         if !identifiers.contains(&attached) {
             identifiers.push(attached);

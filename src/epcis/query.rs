@@ -270,7 +270,7 @@ impl EventQuery {
             q = q.filter(epcis_event::biz_location.eq_any(self.biz_locations.clone()));
         }
         for (roles, patterns) in &self.matches {
-            q = q.filter(naming(roles, patterns));
+            q = q.filter(naming(roles, patterns, scope));
         }
         if let Some(after) = &self.after {
             q = q.filter(epcis_event::id.gt(after.clone()));
@@ -296,10 +296,51 @@ impl EventQuery {
 
 type EventCondition = Box<dyn BoxableExpression<epcis_event::table, Backend, SqlType = Bool>>;
 
+/// `epcis_event.id IN (the events naming, under one of $roles, an identifier
+/// that $values holds, among the identifiers of the enterprises in $scope)`.
+/// A macro, not a function: the subquery cannot be boxed (boxed subqueries
+/// cannot run on the two-backend connection), so each scope has its own type.
+macro_rules! named_within {
+    ($roles:expr, $values:expr, $scope:expr) => {{
+        let lookup = epcis_event_epc::table
+            .filter(epcis_event_epc::role.eq_any($roles))
+            .filter($values);
+        let condition: EventCondition = match $scope {
+            Scope::All => {
+                Box::new(epcis_event::id.eq_any(lookup.select(epcis_event_epc::event_id)))
+            }
+            Scope::Enterprise(id) => Box::new(
+                epcis_event::id.eq_any(
+                    lookup
+                        .filter(epcis_event_epc::enterprise_id.eq(id.clone()))
+                        .select(epcis_event_epc::event_id),
+                ),
+            ),
+            Scope::Province(province) => Box::new(
+                epcis_event::id.eq_any(
+                    lookup
+                        .filter(
+                            epcis_event_epc::enterprise_id.eq_any(
+                                enterprise::table
+                                    .filter(enterprise::province.eq(province.clone()))
+                                    .select(enterprise::id),
+                            ),
+                        )
+                        .select(epcis_event_epc::event_id),
+                ),
+            ),
+        };
+        condition
+    }};
+}
+
 /// Events naming, under one of `roles`, an identifier that one of the
-/// patterns matches. Each alternative is its own (unboxed) subquery:
-/// boxed subqueries cannot run on the two-backend connection.
-fn naming(roles: &[&str], patterns: &[Pattern]) -> EventCondition {
+/// patterns matches, looked up among the identifiers of the enterprises in
+/// `scope` only (their own column, first in the index
+/// `epcis_event_epc_enterprise`): a caller's query never walks another
+/// enterprise's identifiers, however many they hold. Exact identifiers are
+/// one subquery; each pattern is its own, an index range.
+fn naming(roles: &[&str], patterns: &[Pattern], scope: &Scope) -> EventCondition {
     let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
     let exact: Vec<String> = patterns
         .iter()
@@ -308,41 +349,46 @@ fn naming(roles: &[&str], patterns: &[Pattern]) -> EventCondition {
             Pattern::Prefixes(_) => None,
         })
         .collect();
-    let mut condition: EventCondition = Box::new(
-        epcis_event::id.eq_any(
-            epcis_event_epc::table
-                .filter(epcis_event_epc::role.eq_any(roles.clone()))
-                .filter(epcis_event_epc::value.eq_any(exact))
-                .select(epcis_event_epc::event_id),
-        ),
-    );
+    let mut condition = named_within!(roles.clone(), epcis_event_epc::value.eq_any(exact), scope);
     for pattern in patterns {
         if let Pattern::Prefixes(prefixes) = pattern {
             for prefix in prefixes {
-                let like = format!("{}%", escape_like(prefix));
-                condition = Box::new(
-                    condition.or(epcis_event::id.eq_any(
-                        epcis_event_epc::table
-                            .filter(epcis_event_epc::role.eq_any(roles.clone()))
-                            .filter(epcis_event_epc::value.like(like).escape('\\'))
-                            .select(epcis_event_epc::event_id),
-                    )),
-                );
+                let alternative = match prefix_range(prefix) {
+                    (from, Some(until)) => named_within!(
+                        roles.clone(),
+                        epcis_event_epc::value
+                            .ge(from)
+                            .and(epcis_event_epc::value.lt(until)),
+                        scope
+                    ),
+                    (from, None) => {
+                        named_within!(roles.clone(), epcis_event_epc::value.ge(from), scope)
+                    }
+                };
+                condition = Box::new(condition.or(alternative));
             }
         }
     }
     condition
 }
 
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            out.push('\\');
+/// The identifiers starting with `prefix` as an index range: from the
+/// prefix up to (not including) `until`, the prefix with its last
+/// character's successor (`None`: no upper bound, for a prefix of
+/// `char::MAX` alone). Unlike `LIKE`, a range is served by a B-tree index on
+/// both backends. Identifiers compare byte by byte (SQLite's default;
+/// PostgreSQL's column is `COLLATE "C"`), and UTF-8 orders as code points
+/// do, so the range holds exactly the identifiers with the prefix.
+fn prefix_range(prefix: &str) -> (String, Option<String>) {
+    let mut until: Vec<char> = prefix.chars().collect();
+    while let Some(last) = until.pop() {
+        // The next character, skipping the surrogates no string holds.
+        if let Some(next) = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32) {
+            until.push(next);
+            return (prefix.to_owned(), Some(until.into_iter().collect()));
         }
-        out.push(c);
     }
-    out
+    (prefix.to_owned(), None)
 }
 
 /// An identifier, or an EPC pattern URI whose `*` fields all come last
@@ -535,6 +581,43 @@ mod tests {
                 "urn:epc:class:lgtin:0614141.".into()
             ])
         );
-        assert_eq!(escape_like("a_b%c"), "a\\_b\\%c");
+    }
+
+    #[test]
+    fn a_prefix_is_the_range_up_to_its_successor() {
+        let range = |p: &str| prefix_range(p);
+        assert_eq!(
+            range("urn:epc:id:sgtin:0614141.107346."),
+            (
+                "urn:epc:id:sgtin:0614141.107346.".into(),
+                Some("urn:epc:id:sgtin:0614141.107346/".into())
+            )
+        );
+        assert_eq!(range("a\u{D7FF}").1.as_deref(), Some("a\u{E000}"));
+        assert_eq!(range("a\u{10FFFF}").1.as_deref(), Some("b"));
+        assert_eq!(range("\u{10FFFF}").1, None);
+        // Byte order: every identifier with the prefix lies in the range,
+        // and the one whose last character follows it does not.
+        let (from, until) = range("urn:epc:id:sgtin:0614141.1.");
+        let until = until.unwrap();
+        for inside in [
+            "urn:epc:id:sgtin:0614141.1.",
+            "urn:epc:id:sgtin:0614141.1.\u{10FFFF}",
+        ] {
+            assert!(
+                inside >= from.as_str() && inside < until.as_str(),
+                "{inside}"
+            );
+        }
+        for outside in [
+            "urn:epc:id:sgtin:0614141.1/",
+            "urn:epc:id:sgtin:0614141.1",
+            "urn:epc:id:sgtin:0614141.10",
+        ] {
+            assert!(
+                !(outside >= from.as_str() && outside < until.as_str()),
+                "{outside}"
+            );
+        }
     }
 }

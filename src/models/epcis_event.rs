@@ -42,9 +42,13 @@ pub struct EpcisEventEpc {
     pub event_id: String,
     pub role: String,
     pub value: String,
+    /// The event's enterprise, repeated here so that a MATCH_ lookup stays
+    /// within the caller's enterprises on an index (issue 16).
+    pub enterprise_id: String,
 }
 
-/// Rows per multi-row INSERT: 16 columns × 1,000 stays well under both
+/// Rows per multi-row INSERT: 16 columns × 1,000 (and 4 × 5,000 for
+/// identifiers) stays well under both
 /// backends' limits on bound parameters (SQLite 32,766, PostgreSQL 65,535).
 const EVENT_CHUNK: usize = 1_000;
 const EPC_CHUNK: usize = 5_000;

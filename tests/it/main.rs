@@ -21,6 +21,7 @@ mod credential_pages;
 mod credentials;
 mod demo;
 mod epcis;
+mod epcis_match;
 mod gln_sscc;
 mod gs1;
 mod hardening;

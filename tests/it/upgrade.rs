@@ -5,7 +5,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 
-use tracestamp::db::schema::{scan, stamp_roll};
+use tracestamp::db::schema::{epcis_event, epcis_event_epc, scan, stamp_roll};
 use tracestamp::db::DbConnection;
 
 use crate::world::World;
@@ -49,6 +49,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
             "20261204140000",
             "20261204120000",
             "20261204110000",
+            "20261204100000",
             "20261203140000",
             "20261203130000",
             "20261203120000",
@@ -66,7 +67,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     ))
     .expect("old-style scans");
 
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 11);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 12);
     let rows: Vec<(Option<i64>, Option<i64>, String)> = scan::table
         .order(scan::id)
         .select((scan::roll_number, scan::stamp_index, scan::serial))
@@ -93,4 +94,42 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     assert_eq!(listed["items"][0]["stamp_index"], 3);
     // Written before scans had a tally: each counts once.
     assert_eq!(listed["items"][0]["tally"], 1);
+}
+
+#[actix_web::test]
+async fn stored_identifiers_learn_their_events_enterprise() {
+    let w = World::build().await;
+    let mut conn = w.app.conn();
+    let count = |conn: &mut DbConnection| -> i64 {
+        epcis_event_epc::table
+            .count()
+            .get_result(conn)
+            .expect("identifiers")
+    };
+    let before = count(&mut conn);
+    assert!(before > 0, "the mirrored harvests name their lots");
+
+    // Identifiers stored before they carried the enterprise (the newer
+    // migrations undone first).
+    revert(
+        &mut conn,
+        &[
+            "20261204140000",
+            "20261204120000",
+            "20261204110000",
+            "20261204100000",
+        ],
+    );
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 4);
+    assert_eq!(count(&mut conn), before);
+    let pairs: Vec<(String, String)> = epcis_event_epc::table
+        .inner_join(epcis_event::table)
+        .select((epcis_event_epc::enterprise_id, epcis_event::enterprise_id))
+        .load(&mut *conn)
+        .expect("identifiers and their events");
+    assert_eq!(pairs.len() as i64, before);
+    assert!(pairs.iter().all(|(own, event)| own == event), "{pairs:?}");
+    for tenant in [&w.a, &w.b, &w.c] {
+        assert!(pairs.iter().any(|(own, _)| *own == tenant.enterprise));
+    }
 }
