@@ -12,6 +12,7 @@ pub mod kinds;
 pub mod link_type;
 pub mod photo;
 pub mod pin;
+pub mod natural;
 pub mod places;
 pub mod resolver_url;
 pub mod serial;
