@@ -136,7 +136,8 @@ pub struct AccountChange {
 /// and reset link of the account is revoked: each was issued to act with
 /// the old reach (a producer moved to another enterprise must not go on
 /// writing to the first through a token made before the move), and its
-/// owner logs in again under the new one. Returns how many were revoked.
+/// owner logs in again under the new one. Returns how many were revoked,
+/// or `None` when the change changed nothing (and nothing is written).
 ///
 /// An admin cannot change their own account: that would log them out, and
 /// could leave the registry without an admin.
@@ -145,7 +146,7 @@ pub fn update(
     caller: &Caller,
     account_id: &str,
     change: AccountChange,
-) -> AppResult<usize> {
+) -> AppResult<Option<usize>> {
     admin_only(caller)?;
     let (enterprise_id, province) = bound_to(&change.role, change.enterprise_id, change.province)?;
     audit::write_transaction(conn, |conn| {
@@ -155,7 +156,7 @@ pub fn update(
             && found.enterprise_id == enterprise_id
             && found.province == province
         {
-            return Ok(0);
+            return Ok(None);
         }
         if found.id == caller.account_id {
             return Err(AppError::Conflict(
@@ -182,6 +183,6 @@ pub fn update(
                 "enterprise_id": enterprise_id, "province": province,
                 "tokens_revoked": revoked}),
         )?;
-        Ok(revoked)
+        Ok(Some(revoked))
     })
 }
