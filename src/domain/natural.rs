@@ -75,8 +75,20 @@ mod tests {
     #[test]
     fn numbers_inside_names_compare_as_numbers() {
         assert_eq!(
-            sorted(&["producer10", "producer2", "producer1", "producer11", "admin"]),
-            ["admin", "producer1", "producer2", "producer10", "producer11"]
+            sorted(&[
+                "producer10",
+                "producer2",
+                "producer1",
+                "producer11",
+                "admin"
+            ]),
+            [
+                "admin",
+                "producer1",
+                "producer2",
+                "producer10",
+                "producer11"
+            ]
         );
         assert_eq!(
             sorted(&["lot 100 b", "lot 20 b", "lot 20 a", "lot 3"]),

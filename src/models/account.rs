@@ -127,9 +127,7 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 /// `producer10` (the admin's list; a national deployment has thousands,
 /// not millions, so sorting here is cheap).
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Account>> {
-    let mut all = account::table
-        .select(Account::as_select())
-        .load(conn)?;
+    let mut all = account::table.select(Account::as_select()).load(conn)?;
     all.sort_by(|a, b| {
         a.role
             .cmp(&b.role)

@@ -166,9 +166,8 @@ fn check_each(row: Enterprise) -> Result<Enterprise, Vec<FieldError>> {
             .transpose(),
     );
     let contact_phone = keep_optional(
-        v::optional_text("contact_phone", row.contact_phone.as_deref(), 32).and_then(|p| {
-            p.map(|p| v::phone("contact_phone", &p)).transpose()
-        }),
+        v::optional_text("contact_phone", row.contact_phone.as_deref(), 32)
+            .and_then(|p| p.map(|p| v::phone("contact_phone", &p)).transpose()),
     );
     let zalo_url = keep_optional(
         v::optional_text("zalo_url", row.zalo_url.as_deref(), 100)

@@ -10,21 +10,21 @@ use askama::Template;
 use std::collections::HashMap;
 
 use super::forms::{self, field, Field, FormBody, FormPage, Input};
-use super::i18n::{Lang, ROLES};
 use super::frame::Chrome;
+use super::i18n::{Lang, ROLES};
 use super::session::PageUser;
 use super::{html, html_with, path_id, see_other, PageError, PageResult};
 use crate::audit::Actor;
 use crate::auth::Scope;
+use crate::domain::natural;
+use crate::domain::validate::PROVINCES;
 use crate::error::AppError;
 use crate::models::account::{self, Account};
 use crate::models::enterprise::{self, Enterprise, EnterpriseFilter};
 use crate::models::page::Page;
-use crate::domain::natural;
-use crate::domain::validate::PROVINCES;
 use crate::service::accounts::{self, AccountChange, AccountRequest};
-use crate::service::enterprises;
 use crate::service::credentials;
+use crate::service::enterprises;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -143,9 +143,17 @@ fn provinces(none: &str) -> Vec<(String, String)> {
 }
 
 /// The edit form of one enterprise, filled with `values`.
-fn enterprise_form(user: &PageUser, found: &Enterprise, values: &HashMap<String, String>) -> FormPage {
+fn enterprise_form(
+    user: &PageUser,
+    found: &Enterprise,
+    values: &HashMap<String, String>,
+) -> FormPage {
     let l = user.l;
-    let c = user.chrome(format!("{} {}", l.t("Sửa doanh nghiệp", "Edit enterprise"), found.name));
+    let c = user.chrome(format!(
+        "{} {}",
+        l.t("Sửa doanh nghiệp", "Edit enterprise"),
+        found.name
+    ));
     let heading = c.title.clone();
     FormPage::new(
         c,
@@ -163,7 +171,8 @@ async fn find_enterprise(user: &PageUser, id: &str) -> Result<Enterprise, PageEr
     Ok(user
         .state
         .db(move |conn| {
-            enterprise::find(conn, &Scope::All, &id)?.ok_or_else(|| AppError::not_found("enterprise"))
+            enterprise::find(conn, &Scope::All, &id)?
+                .ok_or_else(|| AppError::not_found("enterprise"))
         })
         .await?)
 }
@@ -212,7 +221,8 @@ async fn save_enterprise(
     let id = found.id.clone();
     let done = user
         .act(move |conn, caller| {
-            let problems = enterprises::update_problems(conn, caller, &id, forms::body_of(body.clone())?)?;
+            let problems =
+                enterprises::update_problems(conn, caller, &id, forms::body_of(body.clone())?)?;
             if !problems.is_empty() {
                 return Ok(Err(problems));
             }

@@ -55,11 +55,7 @@ fn audited(app: &TestApp, entity: &str, id: &str) -> Vec<(String, String, Option
         .filter(audit_log::entity.eq(entity))
         .filter(audit_log::entity_id.eq(id))
         .order(audit_log::seq)
-        .select((
-            audit_log::action,
-            audit_log::actor,
-            audit_log::after_state,
-        ))
+        .select((audit_log::action, audit_log::actor, audit_log::after_state))
         .load(&mut *app.conn())
         .unwrap()
 }
@@ -104,7 +100,10 @@ async fn an_admin_edits_an_enterprise_from_its_page_and_the_edit_is_audited() {
     let form = page(&app, &format!("/admin/enterprises/{id}"), Some(&admin))
         .await
         .expect(200);
-    assert!(form.text.contains("value=\"Hợp tác xã Mỹ Hòa\""), "prefilled");
+    assert!(
+        form.text.contains("value=\"Hợp tác xã Mỹ Hòa\""),
+        "prefilled"
+    );
     assert!(form.text.contains("value=\"lienhe@hoptac.example.vn\""));
     assert!(select(&form.text, "province").contains("<option value=\"Vĩnh Long\" selected>"));
     let csrf = csrf_of(&form.text);
@@ -185,7 +184,9 @@ async fn every_refused_enterprise_field_comes_back_at_once_with_what_was_typed()
     }
     assert_eq!(refused.text.matches("class=\"field-error\"").count(), 3);
     assert!(refused.text.contains("không phải địa chỉ e-mail"));
-    assert!(refused.text.contains("không phải tỉnh / thành phố của Việt Nam"));
+    assert!(refused
+        .text
+        .contains("không phải tỉnh / thành phố của Việt Nam"));
     for kept in ["Hợp tác xã Mới", "12", "not-an-address"] {
         assert!(
             refused.text.contains(&format!("value=\"{kept}\"")),
@@ -229,7 +230,11 @@ async fn only_admins_reach_the_enterprise_edit() {
         page(&app, &format!("/admin/enterprises/{id}"), Some(token))
             .await
             .expect(403);
-        let home = if token == &producer { "/portal" } else { "/oversight" };
+        let home = if token == &producer {
+            "/portal"
+        } else {
+            "/oversight"
+        };
         let csrf = csrf_of(&page(&app, home, Some(token)).await.expect(200).text);
         let mut fields = vec![("csrf", csrf.as_str())];
         fields.extend_from_slice(EDITED);
@@ -252,7 +257,8 @@ async fn changing_an_accounts_role_revokes_its_tokens_and_is_audited() {
     let shown = page(&app, &format!("/admin/accounts/{id}"), Some(&admin))
         .await
         .expect(200);
-    assert!(select(&shown.text, "role").contains("<option value=\"producer\" selected>Nhà sản xuất</option>"));
+    assert!(select(&shown.text, "role")
+        .contains("<option value=\"producer\" selected>Nhà sản xuất</option>"));
     assert!(select(&shown.text, "enterprise_id").contains(&format!(
         "<option value=\"{enterprise}\" selected>Hợp tác xã Mỹ Hòa</option>"
     )));
@@ -293,14 +299,9 @@ async fn changing_an_accounts_role_revokes_its_tokens_and_is_audited() {
     assert!(no_enterprise
         .text
         .contains("nhà sản xuất cần chọn một doanh nghiệp"));
-    let unknown_role = submit(
-        &app,
-        &path,
-        &admin,
-        &[("csrf", &csrf), ("role", "owner")],
-    )
-    .await
-    .expect(422);
+    let unknown_role = submit(&app, &path, &admin, &[("csrf", &csrf), ("role", "owner")])
+        .await
+        .expect(422);
     assert!(unknown_role
         .text
         .contains("<p class=\"field-error\" id=\"e-role\">"));
@@ -318,7 +319,10 @@ async fn changing_an_accounts_role_revokes_its_tokens_and_is_audited() {
     )
     .await
     .expect(303);
-    assert_eq!(location(&same), format!("/admin/accounts/{id}?notice=saved"));
+    assert_eq!(
+        location(&same),
+        format!("/admin/accounts/{id}?notice=saved")
+    );
     assert_eq!(app.snapshot(), before);
     app.get("/api/v1/me", &token).await.expect(200);
 
@@ -335,7 +339,10 @@ async fn changing_an_accounts_role_revokes_its_tokens_and_is_audited() {
     )
     .await
     .expect(303);
-    assert_eq!(location(&moved), format!("/admin/accounts/{id}?notice=reach"));
+    assert_eq!(
+        location(&moved),
+        format!("/admin/accounts/{id}?notice=reach")
+    );
     assert_eq!(
         reach(&app, "grower"),
         ("regulator".into(), None, Some("Cần Thơ".into()))
@@ -374,7 +381,12 @@ async fn the_account_edit_is_for_admins_and_not_of_their_own_account() {
     let admin_id = account_id(&app, "admin");
     let grower_id = account_id(&app, "grower");
     let before = app.snapshot();
-    let csrf = csrf_of(&page(&app, "/portal", Some(&producer)).await.expect(200).text);
+    let csrf = csrf_of(
+        &page(&app, "/portal", Some(&producer))
+            .await
+            .expect(200)
+            .text,
+    );
     submit(
         &app,
         &format!("/admin/accounts/{grower_id}/edit"),
@@ -494,7 +506,10 @@ async fn the_selects_list_the_three_roles_and_the_34_provinces() {
         if path.starts_with("/admin/accounts") {
             let roles = select(&shown, "role");
             for label in ["Quản trị viên", "Nhà sản xuất", "Cán bộ quản lý"] {
-                assert!(roles.contains(label), "{path}: the role select lacks {label}");
+                assert!(
+                    roles.contains(label),
+                    "{path}: the role select lacks {label}"
+                );
             }
         }
     }
@@ -506,11 +521,21 @@ async fn the_selects_list_the_three_roles_and_the_34_provinces() {
         create.contains("name=\"password\" type=\"password\""),
         "the password is masked"
     );
-    let english = page(&app, &format!("/admin/accounts/{grower}?lang=en"), Some(&admin))
-        .await
-        .expect(200)
-        .text;
-    for text in ["Role and scope", "Producer", "Regulator", "Admin", "Province (for a regulator)"] {
+    let english = page(
+        &app,
+        &format!("/admin/accounts/{grower}?lang=en"),
+        Some(&admin),
+    )
+    .await
+    .expect(200)
+    .text;
+    for text in [
+        "Role and scope",
+        "Producer",
+        "Regulator",
+        "Admin",
+        "Province (for a regulator)",
+    ] {
         assert!(english.contains(text), "the English page lacks {text:?}");
     }
 }
