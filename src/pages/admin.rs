@@ -96,17 +96,7 @@ async fn enterprise_page(
     user: &PageUser,
     values: &HashMap<String, String>,
 ) -> Result<Enterprises, PageError> {
-    let items = user
-        .state
-        .db(|conn| {
-            Ok(enterprise::list(
-                conn,
-                &Scope::All,
-                &EnterpriseFilter::default(),
-                Page::export(),
-            )?)
-        })
-        .await?;
+    let items = all_enterprises(user).await?;
     let l = user.l;
     let mut c = user.chrome(l.t("Doanh nghiệp", "Enterprises"));
     c.flash = user.notice();
@@ -122,7 +112,7 @@ async fn enterprise_page(
     .with_options("province", provinces(l.t("— chọn —", "— choose —")));
     Ok(Enterprises {
         c,
-        items: by_name(items.items),
+        items,
         form,
     })
 }
