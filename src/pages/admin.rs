@@ -110,11 +110,7 @@ async fn enterprise_page(
         values,
     )
     .with_options("province", provinces(l.t("— chọn —", "— choose —")));
-    Ok(Enterprises {
-        c,
-        items,
-        form,
-    })
+    Ok(Enterprises { c, items, form })
 }
 
 /// Enterprises in natural order of their names (as the admin's lists and
