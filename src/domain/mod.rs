@@ -10,6 +10,7 @@ pub mod gtin;
 pub mod id;
 pub mod kinds;
 pub mod link_type;
+pub mod natural;
 pub mod photo;
 pub mod pin;
 pub mod places;

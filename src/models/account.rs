@@ -123,13 +123,17 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     account::table.count().get_result(conn)
 }
 
-/// Every account, by role then name (the admin's list; a national
-/// deployment has thousands, not millions).
+/// Every account, by role then name in natural order, `producer2` before
+/// `producer10` (the admin's list; a national deployment has thousands,
+/// not millions, so sorting here is cheap).
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Account>> {
-    account::table
-        .order((account::role, account::username))
-        .select(Account::as_select())
-        .load(conn)
+    let mut all = account::table.select(Account::as_select()).load(conn)?;
+    all.sort_by(|a, b| {
+        a.role
+            .cmp(&b.role)
+            .then_with(|| crate::domain::natural::compare(&a.username, &b.username))
+    });
+    Ok(all)
 }
 
 /// A one-time password-reset link's secret (never authenticates a request).
@@ -193,6 +197,23 @@ pub fn delete_all_tokens(conn: &mut DbConnection, account_id: &str) -> QueryResu
 pub fn set_password_hash(conn: &mut DbConnection, id: &str, hash: &str) -> QueryResult<usize> {
     diesel::update(account::table.find(id))
         .set(account::password_hash.eq(hash))
+        .execute(conn)
+}
+
+/// Sets an account's role and what it is bound to.
+pub fn set_reach(
+    conn: &mut DbConnection,
+    id: &str,
+    role: &str,
+    enterprise_id: Option<&str>,
+    province: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(account::table.find(id))
+        .set((
+            account::role.eq(role),
+            account::enterprise_id.eq(enterprise_id),
+            account::province.eq(province),
+        ))
         .execute(conn)
 }
 

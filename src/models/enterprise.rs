@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::schema::enterprise;
 use crate::db::{Backend, DbConnection};
 use crate::domain::access::Scope;
-use crate::domain::validate::{self as v, Checked};
+use crate::domain::validate::{self as v, Checked, FieldError};
 use crate::models::page::{List, Page};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
@@ -72,7 +72,16 @@ impl EnterpriseFields {
         })
     }
 
-    pub fn update(self, mut row: Enterprise, now: NaiveDateTime) -> Checked<Enterprise> {
+    pub fn update(self, row: Enterprise, now: NaiveDateTime) -> Checked<Enterprise> {
+        self.patched(row, now)
+            .map_err(|mut problems| problems.swap_remove(0))
+    }
+
+    fn patched(
+        self,
+        mut row: Enterprise,
+        now: NaiveDateTime,
+    ) -> Result<Enterprise, Vec<FieldError>> {
         crate::models::patch::set(&mut row.name, self.name);
         crate::models::patch::set(&mut row.tax_code, self.tax_code);
         crate::models::patch::set(&mut row.address, self.address);
@@ -83,7 +92,13 @@ impl EnterpriseFields {
         crate::models::patch::set(&mut row.contact_phone, self.contact_phone);
         crate::models::patch::set(&mut row.zalo_url, self.zalo_url);
         row.updated_at = now;
-        check(row)
+        check_each(row)
+    }
+
+    /// Every field this edit of `row` would be refused for (empty when it
+    /// would be saved): the same checks as [`EnterpriseFields::update`].
+    pub fn update_problems(self, row: Enterprise, now: NaiveDateTime) -> Vec<FieldError> {
+        self.patched(row, now).err().unwrap_or_default()
     }
 }
 
@@ -108,32 +123,69 @@ impl ContactFields {
 }
 
 fn check(row: Enterprise) -> Checked<Enterprise> {
-    Ok(Enterprise {
-        name: v::text("name", &row.name, 200)?,
-        tax_code: v::tax_code("tax_code", &row.tax_code)?,
-        address: v::text("address", &row.address, 300)?,
-        province: v::province("province", &row.province)?,
-        gs1_prefix: row
-            .gs1_prefix
+    check_each(row).map_err(|mut problems| problems.swap_remove(0))
+}
+
+/// Every field's check, not only the first refusal: the admin's edit form
+/// shows them all at once, where the API answers with the first.
+fn check_each(row: Enterprise) -> Result<Enterprise, Vec<FieldError>> {
+    let mut problems = Vec::new();
+    let mut keep = |checked: Checked<String>| match checked {
+        Ok(value) => value,
+        Err(problem) => {
+            problems.push(problem);
+            String::new()
+        }
+    };
+    let name = keep(v::text("name", &row.name, 200));
+    let tax_code = keep(v::tax_code("tax_code", &row.tax_code));
+    let address = keep(v::text("address", &row.address, 300));
+    let province = keep(v::province("province", &row.province));
+    let mut keep_optional = |checked: Checked<Option<String>>| {
+        checked.unwrap_or_else(|problem| {
+            problems.push(problem);
+            None
+        })
+    };
+    let gs1_prefix = keep_optional(
+        row.gs1_prefix
             .as_deref()
             .map(|p| v::gs1_prefix("gs1_prefix", p))
-            .transpose()?,
-        phone: row
-            .phone
+            .transpose(),
+    );
+    let phone = keep_optional(
+        row.phone
             .as_deref()
             .map(|p| v::phone("phone", p))
-            .transpose()?,
-        email: row
-            .email
+            .transpose(),
+    );
+    let email = keep_optional(
+        row.email
             .as_deref()
             .map(|e| v::email("email", e))
-            .transpose()?,
-        contact_phone: v::optional_text("contact_phone", row.contact_phone.as_deref(), 32)?
-            .map(|p| v::phone("contact_phone", &p))
-            .transpose()?,
-        zalo_url: v::optional_text("zalo_url", row.zalo_url.as_deref(), 100)?
-            .map(|z| v::zalo("zalo_url", &z))
-            .transpose()?,
+            .transpose(),
+    );
+    let contact_phone = keep_optional(
+        v::optional_text("contact_phone", row.contact_phone.as_deref(), 32)
+            .and_then(|p| p.map(|p| v::phone("contact_phone", &p)).transpose()),
+    );
+    let zalo_url = keep_optional(
+        v::optional_text("zalo_url", row.zalo_url.as_deref(), 100)
+            .and_then(|z| z.map(|z| v::zalo("zalo_url", &z)).transpose()),
+    );
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Enterprise {
+        name,
+        tax_code,
+        address,
+        province,
+        gs1_prefix,
+        phone,
+        email,
+        contact_phone,
+        zalo_url,
         ..row
     })
 }

@@ -114,11 +114,11 @@ async fn account_page(
         .to_owned(),
     );
     form.submit = l.t("Đổi mật khẩu", "Change the password").to_owned();
-    let role = match user.caller.role {
-        Role::Admin => l.t("Quản trị viên", "Admin"),
-        Role::Producer { .. } => l.t("Nhà sản xuất", "Producer"),
-        Role::Regulator { .. } => l.t("Cơ quan quản lý", "Regulator"),
-    };
+    let role = l.role(match user.caller.role {
+        Role::Admin => "admin",
+        Role::Producer { .. } => "producer",
+        Role::Regulator { .. } => "regulator",
+    });
     Ok(AccountPage {
         c,
         role,

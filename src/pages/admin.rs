@@ -1,24 +1,30 @@
-//! The admin's pages: enterprises (the only role that registers them) and
-//! accounts — opening them, and on an account's own page disabling or
-//! enabling it and making a one-time reset link for its owner (the use
-//! cases of `service::credentials`, as the API's).
+//! The admin's pages: enterprises (the only role that registers and edits
+//! them) and accounts — opening them, and on an account's own page
+//! changing its role and reach, disabling or enabling it and making a
+//! one-time reset link for its owner (the use cases of `service`, as the
+//! API's and the CLI's). Roles, provinces and enterprises are chosen from
+//! lists, never typed, and lists read in natural order.
 
 use actix_web::web;
 use askama::Template;
 use std::collections::HashMap;
 
-use super::forms::{self, field, Field, FormBody, Input};
+use super::forms::{self, field, Field, FormBody, FormPage, Input};
 use super::frame::Chrome;
+use super::i18n::{Lang, ROLES};
 use super::session::PageUser;
 use super::{html, html_with, path_id, see_other, PageError, PageResult};
 use crate::audit::Actor;
 use crate::auth::Scope;
+use crate::domain::natural;
+use crate::domain::validate::PROVINCES;
 use crate::error::AppError;
 use crate::models::account::{self, Account};
 use crate::models::enterprise::{self, Enterprise, EnterpriseFilter};
 use crate::models::page::Page;
-use crate::service::accounts::{self, AccountRequest};
+use crate::service::accounts::{self, AccountChange, AccountRequest};
 use crate::service::credentials;
+use crate::service::enterprises;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -26,9 +32,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .wrap(actix_web::middleware::from_fn(super::keep_lang))
             .route("/enterprises", web::get().to(enterprises))
             .route("/enterprises", web::post().to(create_enterprise))
+            .route("/enterprises/{id}", web::get().to(enterprise_edit))
+            .route("/enterprises/{id}", web::post().to(save_enterprise))
             .route("/accounts", web::get().to(accounts_page))
             .route("/accounts", web::post().to(create_account))
             .route("/accounts/{id}", web::get().to(one_account))
+            .route("/accounts/{id}/edit", web::post().to(edit_account))
             .route("/accounts/{id}/disable", web::post().to(disable))
             .route("/accounts/{id}/enable", web::post().to(enable))
             .route("/accounts/{id}/reset-link", web::post().to(reset_link)),
@@ -52,7 +61,7 @@ const ENTERPRISE_FORM: &[Field] = &[
     ),
     field("tax_code", "Mã số thuế", "Tax code", Input::Text(14)),
     field("address", "Địa chỉ", "Address", Input::Text(300)),
-    field("province", "Tỉnh / thành phố", "Province", Input::Text(64)),
+    field("province", "Tỉnh / thành phố", "Province", Input::Pick),
     field(
         "gs1_prefix",
         "Mã doanh nghiệp GS1",
@@ -87,17 +96,7 @@ async fn enterprise_page(
     user: &PageUser,
     values: &HashMap<String, String>,
 ) -> Result<Enterprises, PageError> {
-    let items = user
-        .state
-        .db(|conn| {
-            Ok(enterprise::list(
-                conn,
-                &Scope::All,
-                &EnterpriseFilter::default(),
-                Page::export(),
-            )?)
-        })
-        .await?;
+    let items = all_enterprises(user).await?;
     let l = user.l;
     let mut c = user.chrome(l.t("Doanh nghiệp", "Enterprises"));
     c.flash = user.notice();
@@ -109,12 +108,118 @@ async fn enterprise_page(
         "/admin/enterprises".into(),
         ENTERPRISE_FORM,
         values,
-    );
-    Ok(Enterprises {
+    )
+    .with_options("province", provinces(l.t("— chọn —", "— choose —")));
+    Ok(Enterprises { c, items, form })
+}
+
+/// Enterprises in natural order of their names (as the admin's lists and
+/// selects show them).
+fn by_name(mut items: Vec<Enterprise>) -> Vec<Enterprise> {
+    items.sort_by(|a, b| natural::compare(&a.name, &b.name));
+    items
+}
+
+/// The 34 provinces as a select's options, after an empty first choice
+/// labelled `none`.
+fn provinces(none: &str) -> Vec<(String, String)> {
+    std::iter::once((String::new(), none.to_owned()))
+        .chain(PROVINCES.iter().map(|p| ((*p).to_owned(), (*p).to_owned())))
+        .collect()
+}
+
+/// The edit form of one enterprise, filled with `values`.
+fn enterprise_form(
+    user: &PageUser,
+    found: &Enterprise,
+    values: &HashMap<String, String>,
+) -> FormPage {
+    let l = user.l;
+    let c = user.chrome(format!(
+        "{} {}",
+        l.t("Sửa doanh nghiệp", "Edit enterprise"),
+        found.name
+    ));
+    let heading = c.title.clone();
+    FormPage::new(
         c,
-        items: items.items,
-        form,
-    })
+        heading,
+        format!("/admin/enterprises/{}", found.id),
+        "/admin/enterprises".into(),
+        ENTERPRISE_FORM,
+        values,
+    )
+    .with_options("province", provinces(l.t("— chọn —", "— choose —")))
+}
+
+async fn find_enterprise(user: &PageUser, id: &str) -> Result<Enterprise, PageError> {
+    let id = path_id(id)?.into_string();
+    Ok(user
+        .state
+        .db(move |conn| {
+            enterprise::find(conn, &Scope::All, &id)?
+                .ok_or_else(|| AppError::not_found("enterprise"))
+        })
+        .await?)
+}
+
+/// The enterprise's fields as its form shows them.
+fn enterprise_values(e: &Enterprise) -> HashMap<String, String> {
+    let optional = |v: &Option<String>| v.clone().unwrap_or_default();
+    [
+        ("name", e.name.clone()),
+        ("tax_code", e.tax_code.clone()),
+        ("address", e.address.clone()),
+        ("province", e.province.clone()),
+        ("gs1_prefix", optional(&e.gs1_prefix)),
+        ("phone", optional(&e.phone)),
+        ("email", optional(&e.email)),
+        ("contact_phone", optional(&e.contact_phone)),
+        ("zalo_url", optional(&e.zalo_url)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+async fn enterprise_edit(user: PageUser, path: web::Path<String>) -> PageResult {
+    admin(&user)?;
+    let found = find_enterprise(&user, &path).await?;
+    html(&enterprise_form(&user, &found, &enterprise_values(&found)))
+}
+
+/// Saves the edit through `service::enterprises::update`, as the API's
+/// PATCH does. Every refused field comes back at once, beside its input,
+/// with what was typed kept.
+async fn save_enterprise(
+    user: PageUser,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> PageResult {
+    admin(&user)?;
+    let values = user.checked_form(form)?;
+    let found = find_enterprise(&user, &path).await?;
+    let page = enterprise_form(&user, &found, &values);
+    let body = match forms::to_json(ENTERPRISE_FORM, &values) {
+        Ok(body) => body,
+        Err(err) => return page.refused(err),
+    };
+    let id = found.id.clone();
+    let done = user
+        .act(move |conn, caller| {
+            let problems =
+                enterprises::update_problems(conn, caller, &id, forms::body_of(body.clone())?)?;
+            if !problems.is_empty() {
+                return Ok(Err(problems));
+            }
+            enterprises::update(conn, caller, &id, forms::body_of(body)?).map(Ok)
+        })
+        .await;
+    match done {
+        Ok(Ok(_)) => Ok(see_other("/admin/enterprises?notice=saved")),
+        Ok(Err(problems)) => page.refused_each(problems),
+        Err(err) => page.refused(err),
+    }
 }
 
 async fn enterprises(user: PageUser) -> PageResult {
@@ -127,7 +232,7 @@ async fn create_enterprise(user: PageUser, form: web::Form<HashMap<String, Strin
     let values = user.checked_form(form)?;
     let done = async {
         let body = forms::body_of(forms::to_json(ENTERPRISE_FORM, &values)?)?;
-        user.act(move |conn, caller| crate::service::enterprises::create(conn, caller, body))
+        user.act(move |conn, caller| enterprises::create(conn, caller, body))
             .await
     };
     match done.await {
@@ -140,11 +245,19 @@ async fn create_enterprise(user: PageUser, form: web::Form<HashMap<String, Strin
     }
 }
 
-const ROLES: &[(&str, &str, &str)] = &[
-    ("producer", "Nhà sản xuất", "Producer"),
-    ("regulator", "Cơ quan quản lý", "Regulator"),
-    ("admin", "Quản trị viên", "Admin"),
-];
+const ROLE: Field = field("role", "Vai trò", "Role", Input::Choice(ROLES));
+const ENTERPRISE: Field = field(
+    "enterprise_id",
+    "Doanh nghiệp (cho nhà sản xuất)",
+    "Enterprise (for a producer)",
+    Input::Pick,
+);
+const PROVINCE: Field = field(
+    "province",
+    "Tỉnh / thành phố (cho cán bộ quản lý)",
+    "Province (for a regulator)",
+    Input::Pick,
+);
 
 const ACCOUNT_FORM: &[Field] = &[
     field("username", "Tên đăng nhập", "Username", Input::Text(64)),
@@ -154,20 +267,37 @@ const ACCOUNT_FORM: &[Field] = &[
         "Password (at least 8 characters)",
         Input::Password(256),
     ),
-    field("role", "Vai trò", "Role", Input::Choice(ROLES)),
-    field(
-        "enterprise_id",
-        "Doanh nghiệp (cho nhà sản xuất)",
-        "Enterprise (for a producer)",
-        Input::Pick,
-    ),
-    field(
-        "province",
-        "Tỉnh (cho cơ quan quản lý)",
-        "Province (for a regulator)",
-        Input::Optional(64),
-    ),
+    ROLE,
+    ENTERPRISE,
+    PROVINCE,
 ];
+
+/// An account's role and what it is bound to, on its own page.
+const REACH_FORM: &[Field] = &[ROLE, ENTERPRISE, PROVINCE];
+
+/// The choices of the enterprise and province selects: none, then each.
+fn reach_options(form: FormBody, l: Lang, enterprises: &[Enterprise]) -> FormBody {
+    let none = l.t("— không —", "— none —");
+    let mut options = vec![(String::new(), none.to_owned())];
+    options.extend(enterprises.iter().map(|e| (e.id.clone(), e.name.clone())));
+    form.with_options("enterprise_id", options)
+        .with_options("province", provinces(none))
+}
+
+async fn all_enterprises(user: &PageUser) -> Result<Vec<Enterprise>, PageError> {
+    let list = user
+        .state
+        .db(|conn| {
+            Ok(enterprise::list(
+                conn,
+                &Scope::All,
+                &EnterpriseFilter::default(),
+                Page::export(),
+            )?)
+        })
+        .await?;
+    Ok(by_name(list.items))
+}
 
 #[derive(Template)]
 #[template(path = "admin/accounts.html")]
@@ -188,30 +318,11 @@ async fn account_page(
     user: &PageUser,
     values: &HashMap<String, String>,
 ) -> Result<Accounts, PageError> {
-    let (items, enterprises) = user
-        .state
-        .db(|conn| {
-            Ok((
-                account::list(conn)?,
-                enterprise::list(
-                    conn,
-                    &Scope::All,
-                    &EnterpriseFilter::default(),
-                    Page::export(),
-                )?,
-            ))
-        })
-        .await?;
+    let items = user.state.db(|conn| Ok(account::list(conn)?)).await?;
+    let enterprises = all_enterprises(user).await?;
     let l = user.l;
     let mut c = user.chrome(l.t("Tài khoản", "Accounts"));
     c.flash = user.notice();
-    let mut options = vec![(String::new(), l.t("— không —", "— none —").to_owned())];
-    options.extend(
-        enterprises
-            .items
-            .iter()
-            .map(|e| (e.id.clone(), e.name.clone())),
-    );
     let mut shown = values.clone();
     shown.remove("password");
     let form = FormBody::new(
@@ -221,16 +332,12 @@ async fn account_page(
         "/admin/accounts".into(),
         ACCOUNT_FORM,
         &shown,
-    )
-    .with_options("enterprise_id", options);
+    );
+    let form = reach_options(form, l, &enterprises);
     Ok(Accounts {
         c,
         items,
-        names: enterprises
-            .items
-            .into_iter()
-            .map(|e| (e.id, e.name))
-            .collect(),
+        names: enterprises.into_iter().map(|e| (e.id, e.name)).collect(),
         form,
     })
 }
@@ -280,6 +387,8 @@ struct AccountDetail {
     enterprise: String,
     problem: Option<String>,
     reset: Option<ResetLink>,
+    /// Its role and reach, to change.
+    form: FormBody,
 }
 
 struct ResetLink {
@@ -289,17 +398,11 @@ struct ResetLink {
 
 async fn detail(user: &PageUser, id: &str) -> Result<AccountDetail, PageError> {
     let id = path_id(id)?.into_string();
-    let (found, enterprise) = user
+    let found = user
         .state
-        .db(move |conn| {
-            let found = account::by_id(conn, &id)?.ok_or_else(|| AppError::not_found("account"))?;
-            let enterprise = match &found.enterprise_id {
-                Some(e) => enterprise::find(conn, &Scope::All, e)?.map(|e| e.name),
-                None => None,
-            };
-            Ok((found, enterprise))
-        })
+        .db(move |conn| account::by_id(conn, &id)?.ok_or_else(|| AppError::not_found("account")))
         .await?;
+    let enterprises = all_enterprises(user).await?;
     let l = user.l;
     let mut c = user.chrome(format!(
         "{} {}",
@@ -307,18 +410,83 @@ async fn detail(user: &PageUser, id: &str) -> Result<AccountDetail, PageError> {
         found.username
     ));
     c.flash = user.notice();
-    let role = ROLES
-        .iter()
-        .find(|(code, _, _)| *code == found.role)
-        .map_or("", |(_, vi, en)| l.t(vi, en));
+    let bound = match &found.enterprise_id {
+        Some(e) => enterprises
+            .iter()
+            .find(|known| &known.id == e)
+            .map(|known| known.name.clone()),
+        None => found.province.clone(),
+    };
+    let values: HashMap<String, String> = [
+        ("role", Some(found.role.clone())),
+        ("enterprise_id", found.enterprise_id.clone()),
+        ("province", found.province.clone()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.unwrap_or_default()))
+    .collect();
+    let mut form = FormBody::new(
+        &c,
+        l.t("Vai trò và phạm vi", "Role and scope").to_owned(),
+        format!("/admin/accounts/{}/edit", found.id),
+        format!("/admin/accounts/{}", found.id),
+        REACH_FORM,
+        &values,
+    );
+    form.warning = Some(
+        l.t(
+            "Đổi vai trò, doanh nghiệp hoặc tỉnh sẽ thu hồi mọi phiên đăng nhập và token API của tài khoản: chủ tài khoản đăng nhập lại với phạm vi mới.",
+            "Changing the role, enterprise or province revokes every login session and API token of the account: its owner logs in again with the new scope.",
+        )
+        .to_owned(),
+    );
     Ok(AccountDetail {
+        role: l.role(&found.role),
+        enterprise: bound.unwrap_or_default(),
+        form: reach_options(form, l, &enterprises),
         c,
-        role,
-        enterprise: enterprise.or(found.province.clone()).unwrap_or_default(),
         account: found,
         problem: None,
         reset: None,
     })
+}
+
+/// Changes the account's role and reach through `service::accounts::update`;
+/// a refusal comes back beside its field, with the choices kept.
+async fn edit_account(
+    user: PageUser,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> PageResult {
+    admin(&user)?;
+    let values = user.checked_form(form)?;
+    let id = path_id(&path)?.into_string();
+    let value = |name: &str| values.get(name).cloned();
+    let change = AccountChange {
+        role: value("role").unwrap_or_default(),
+        enterprise_id: value("enterprise_id"),
+        province: value("province"),
+    };
+    let target = id.clone();
+    let done = user
+        .act(move |conn, caller| accounts::update(conn, caller, &target, change))
+        .await;
+    match done {
+        Ok(changed) => Ok(see_other(&format!(
+            "/admin/accounts/{id}?notice={}",
+            if changed.is_some() { "reach" } else { "saved" }
+        ))),
+        Err(err) => {
+            let mut page = detail(&user, &id).await?;
+            for field in page.form.fields.iter_mut() {
+                if let Some(v) = values.get(field.name) {
+                    field.value = v.clone();
+                }
+            }
+            let status = page.form.mark(err)?;
+            html_with(status, &page)
+        }
+    }
 }
 
 async fn one_account(user: PageUser, path: web::Path<String>) -> PageResult {

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use super::frame::Chrome;
 use super::i18n::Lang;
 use super::{html_with, PageResult};
+use crate::domain::validate::FieldError;
 use crate::error::AppError;
 
 /// How a field is typed in and sent on.
@@ -148,9 +149,33 @@ impl FormBody {
                     None => self.problem = Some(text),
                 }
             }
+            AppError::Conflict(m) | AppError::Forbidden(m) | AppError::BadRequest(m) => {
+                self.problem = Some(translate(self.l, &m))
+            }
             other => self.problem = Some(other.to_string()),
         }
         Ok(status)
+    }
+}
+
+impl FormBody {
+    /// Puts each refused field's reason beside its input, all at once
+    /// (a form that checks every field, as the admin's enterprise edit).
+    pub fn mark_each(&mut self, problems: Vec<FieldError>) -> StatusCode {
+        for problem in problems {
+            let text = translate(self.l, &problem.message);
+            match self.fields.iter_mut().find(|f| f.name == problem.field) {
+                Some(f) => f.error = Some(text),
+                None => {
+                    let line = format!("{}: {text}", problem.field);
+                    self.problem = Some(match self.problem.take() {
+                        Some(before) => format!("{before}; {line}"),
+                        None => line,
+                    });
+                }
+            }
+        }
+        StatusCode::UNPROCESSABLE_ENTITY
     }
 }
 
@@ -196,6 +221,12 @@ impl FormPage {
     /// The form again with the refusal shown (422, or the error's own 4xx).
     pub fn refused(mut self, err: AppError) -> PageResult {
         let status = self.form.mark(err)?;
+        html_with(status, &self)
+    }
+
+    /// The form again (422) with every refused field shown beside its input.
+    pub fn refused_each(mut self, problems: Vec<FieldError>) -> PageResult {
+        let status = self.form.mark_each(problems);
         html_with(status, &self)
     }
 }
@@ -333,6 +364,33 @@ pub fn translate(l: Lang, message: &str) -> String {
         "an admin cannot disable their own account" => {
             Some("quản trị viên không thể tự khóa tài khoản của chính mình")
         }
+        "must be 10 digits, or 10 digits, '-' and 3 digits (mã số thuế)" => {
+            Some("phải gồm 10 chữ số, hoặc 10 chữ số, '-' và 3 chữ số")
+        }
+        "must be 7 to 10 digits starting with 893 (GS1 Vietnam)" => {
+            Some("phải gồm 7 đến 10 chữ số, bắt đầu bằng 893 (GS1 Việt Nam)")
+        }
+        "must be a Zalo link: https://zalo.me/ followed by a phone number or an account id" => {
+            Some("phải là liên kết Zalo: https://zalo.me/ rồi số điện thoại hoặc mã tài khoản")
+        }
+        "an enterprise with this tax code is already registered" => {
+            Some("đã có doanh nghiệp đăng ký với mã số thuế này")
+        }
+        "a producer needs an enterprise and no province" => {
+            Some("nhà sản xuất cần chọn một doanh nghiệp, không chọn tỉnh")
+        }
+        "a regulator needs a province and no enterprise" => {
+            Some("cán bộ quản lý cần chọn một tỉnh / thành phố, không chọn doanh nghiệp")
+        }
+        "an admin has neither an enterprise nor a province" => {
+            Some("quản trị viên không thuộc doanh nghiệp hay tỉnh nào")
+        }
+        "must be one of admin, producer, regulator" => {
+            Some("phải là Quản trị viên, Nhà sản xuất hoặc Cán bộ quản lý")
+        }
+        "an admin cannot change their own role" => {
+            Some("quản trị viên không thể tự đổi vai trò của chính mình")
+        }
         _ => None,
     };
     if let Some(text) = exact {
@@ -340,6 +398,15 @@ pub fn translate(l: Lang, message: &str) -> String {
     }
     if let Some(rest) = message.strip_prefix("must be one of ") {
         return format!("phải là một trong: {rest}");
+    }
+    if let Some((name, _)) = message.split_once(" is not a Vietnamese province") {
+        return format!("{name} không phải tỉnh / thành phố của Việt Nam");
+    }
+    if let Some(name) = message
+        .strip_prefix("the username ")
+        .and_then(|rest| rest.strip_suffix(" is taken"))
+    {
+        return format!("tên đăng nhập {name} đã có người dùng");
     }
     if let Some(rest) = message.strip_prefix("must be between ") {
         return format!("phải nằm trong khoảng {}", rest.replace(" and ", " đến "));
@@ -419,6 +486,14 @@ mod tests {
         assert_eq!(
             translate(Lang::En, "must not be empty"),
             "must not be empty"
+        );
+        assert_eq!(
+            translate(Lang::Vi, "\"Atlantis\" is not a Vietnamese province (for example \"Vĩnh Long\", \"Cần Thơ\")"),
+            "\"Atlantis\" không phải tỉnh / thành phố của Việt Nam"
+        );
+        assert_eq!(
+            translate(Lang::Vi, "the username producer2 is taken"),
+            "tên đăng nhập producer2 đã có người dùng"
         );
     }
 }

@@ -13,6 +13,14 @@ use crate::domain::verdict::Verdict;
 /// The cookie that remembers a language chosen with `?lang=`.
 pub const LANG_COOKIE: &str = "tracestamp_lang";
 
+/// The three roles by their stored code, in words: the admin's selects and
+/// lists, and everyone's own account page, name them from here.
+pub const ROLES: &[(&str, &str, &str)] = &[
+    ("producer", "Nhà sản xuất", "Producer"),
+    ("regulator", "Cán bộ quản lý", "Regulator"),
+    ("admin", "Quản trị viên", "Admin"),
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     Vi,
@@ -106,6 +114,14 @@ impl Lang {
                 "Unknown code — possibly counterfeit",
             ),
         }
+    }
+
+    /// A role's code (`admin`, `producer`, `regulator`) in words.
+    pub fn role(self, code: &str) -> &'static str {
+        ROLES
+            .iter()
+            .find(|(known, _, _)| *known == code)
+            .map_or("", |(_, vi, en)| self.t(vi, en))
     }
 
     /// An alert's kind (`models::alerts::Alert::kind`) in words.

@@ -180,6 +180,10 @@ fn notice_text(l: Lang, code: &str) -> Option<String> {
         "recalled" => l.t("Đã thu hồi lô hàng.", "Batch recalled."),
         "account" => l.t("Đã tạo tài khoản.", "Account created."),
         "revoked" => l.t("Đã thu hồi.", "Revoked."),
+        "reach" => l.t(
+            "Đã đổi vai trò / phạm vi; mọi phiên đăng nhập và token của tài khoản đã bị thu hồi.",
+            "Role or scope changed; every session and token of the account was revoked.",
+        ),
         "disabled" => l.t(
             "Đã khóa tài khoản; mọi phiên đăng nhập và token của tài khoản đã bị thu hồi.",
             "Account disabled; every session and token of it was revoked.",

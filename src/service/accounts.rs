@@ -1,13 +1,16 @@
-//! Creating accounts: the one path for the admin pages and
+//! Creating accounts (the one path for the admin pages and
 //! `tracestamp user add`, so both refuse the same mistakes and both leave
-//! an audit entry.
+//! an audit entry) and changing an account's role and reach.
 
 use crate::audit::{self, Actor};
 use crate::auth::{hash_password, Scope};
 use crate::db::DbConnection;
+use crate::domain::access::Caller;
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
 use crate::models::{account, enterprise};
+
+use super::access::admin_only;
 
 /// An account to open. A producer names its enterprise, a regulator its
 /// province, an admin neither.
@@ -46,37 +49,8 @@ pub fn prepare(request: AccountRequest) -> AppResult<account::NewAccount> {
             "the password is longer than 256 bytes",
         ));
     }
-    let enterprise_id = request.enterprise_id.filter(|e| !e.trim().is_empty());
-    let province = request.province.filter(|p| !p.trim().is_empty());
-    let (enterprise_id, province) = match (request.role.as_str(), enterprise_id, province) {
-        ("admin", None, None) => (None, None),
-        ("producer", Some(e), None) => (Some(e), None),
-        ("regulator", None, Some(p)) => (None, Some(v::province("province", &p)?)),
-        ("admin", _, _) => {
-            return Err(AppError::invalid(
-                "role",
-                "an admin has neither an enterprise nor a province",
-            ))
-        }
-        ("producer", _, _) => {
-            return Err(AppError::invalid(
-                "enterprise_id",
-                "a producer needs an enterprise and no province",
-            ))
-        }
-        ("regulator", _, _) => {
-            return Err(AppError::invalid(
-                "province",
-                "a regulator needs a province and no enterprise",
-            ))
-        }
-        _ => {
-            return Err(AppError::invalid(
-                "role",
-                "must be one of admin, producer, regulator",
-            ))
-        }
-    };
+    let (enterprise_id, province) =
+        bound_to(&request.role, request.enterprise_id, request.province)?;
     Ok(account::NewAccount {
         id: crate::domain::id::new_id(),
         username,
@@ -89,15 +63,54 @@ pub fn prepare(request: AccountRequest) -> AppResult<account::NewAccount> {
     })
 }
 
+/// What a role is bound to: a producer names its enterprise, a regulator
+/// its province (one of `PROVINCES`), an admin neither. Empty text counts
+/// as none, as a form leaves an unused select.
+fn bound_to(
+    role: &str,
+    enterprise_id: Option<String>,
+    province: Option<String>,
+) -> AppResult<(Option<String>, Option<String>)> {
+    let enterprise_id = enterprise_id.filter(|e| !e.trim().is_empty());
+    let province = province.filter(|p| !p.trim().is_empty());
+    match (role, enterprise_id, province) {
+        ("admin", None, None) => Ok((None, None)),
+        ("producer", Some(e), None) => Ok((Some(e), None)),
+        ("regulator", None, Some(p)) => Ok((None, Some(v::province("province", &p)?))),
+        ("admin", _, _) => Err(AppError::invalid(
+            "role",
+            "an admin has neither an enterprise nor a province",
+        )),
+        ("producer", _, _) => Err(AppError::invalid(
+            "enterprise_id",
+            "a producer needs an enterprise and no province",
+        )),
+        ("regulator", _, _) => Err(AppError::invalid(
+            "province",
+            "a regulator needs a province and no enterprise",
+        )),
+        _ => Err(AppError::invalid(
+            "role",
+            "must be one of admin, producer, regulator",
+        )),
+    }
+}
+
+/// Refuses an enterprise id that names no enterprise.
+fn known_enterprise(conn: &mut DbConnection, enterprise_id: Option<&str>) -> AppResult<()> {
+    if let Some(e) = enterprise_id {
+        if enterprise::find(conn, &Scope::All, e)?.is_none() {
+            return Err(AppError::invalid("enterprise_id", "no such enterprise"));
+        }
+    }
+    Ok(())
+}
+
 /// Stores a prepared account with its audit entry; a taken username is a
 /// conflict.
 pub fn create(conn: &mut DbConnection, actor: &Actor, new: &account::NewAccount) -> AppResult<()> {
     audit::write_transaction(conn, |conn| {
-        if let Some(e) = &new.enterprise_id {
-            if enterprise::find(conn, &Scope::All, e)?.is_none() {
-                return Err(AppError::invalid("enterprise_id", "no such enterprise"));
-            }
-        }
+        known_enterprise(conn, new.enterprise_id.as_deref())?;
         if account::by_username(conn, &new.username)?.is_some() {
             return Err(AppError::Conflict(format!(
                 "the username {} is taken",
@@ -108,5 +121,68 @@ pub fn create(conn: &mut DbConnection, actor: &Actor, new: &account::NewAccount)
         let shown = serde_json::json!({"username": new.username, "role": new.role,
             "enterprise_id": new.enterprise_id, "province": new.province});
         audit::created(conn, actor, "account", &new.id, &shown)
+    })
+}
+
+/// An account's new role and what it is bound to, as an admin sets them.
+pub struct AccountChange {
+    pub role: String,
+    pub enterprise_id: Option<String>,
+    pub province: Option<String>,
+}
+
+/// An admin changes an account's role, enterprise or province, under the
+/// same rules as opening it. When anything changes, every token, session
+/// and reset link of the account is revoked: each was issued to act with
+/// the old reach (a producer moved to another enterprise must not go on
+/// writing to the first through a token made before the move), and its
+/// owner logs in again under the new one. Returns how many were revoked,
+/// or `None` when the change changed nothing (and nothing is written).
+///
+/// An admin cannot change their own account: that would log them out, and
+/// could leave the registry without an admin.
+pub fn update(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    account_id: &str,
+    change: AccountChange,
+) -> AppResult<Option<usize>> {
+    admin_only(caller)?;
+    let (enterprise_id, province) = bound_to(&change.role, change.enterprise_id, change.province)?;
+    audit::write_transaction(conn, |conn| {
+        let found =
+            account::by_id(conn, account_id)?.ok_or_else(|| AppError::not_found("account"))?;
+        if found.role == change.role
+            && found.enterprise_id == enterprise_id
+            && found.province == province
+        {
+            return Ok(None);
+        }
+        if found.id == caller.account_id {
+            return Err(AppError::Conflict(
+                "an admin cannot change their own role".into(),
+            ));
+        }
+        known_enterprise(conn, enterprise_id.as_deref())?;
+        account::set_reach(
+            conn,
+            &found.id,
+            &change.role,
+            enterprise_id.as_deref(),
+            province.as_deref(),
+        )?;
+        let revoked = account::delete_all_tokens(conn, &found.id)?;
+        audit::updated(
+            conn,
+            &Actor::from(caller),
+            "account",
+            &found.id,
+            &serde_json::json!({"username": found.username, "role": found.role,
+                "enterprise_id": found.enterprise_id, "province": found.province}),
+            &serde_json::json!({"username": found.username, "role": change.role,
+                "enterprise_id": enterprise_id, "province": province,
+                "tokens_revoked": revoked}),
+        )?;
+        Ok(Some(revoked))
     })
 }

@@ -4,6 +4,7 @@
 use crate::audit::{self, Actor};
 use crate::db::DbConnection;
 use crate::domain::access::Caller;
+use crate::domain::validate::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::models::enterprise::{self, ContactFields, Enterprise, EnterpriseFields};
 
@@ -48,6 +49,20 @@ pub fn update(
         let after = fields.update(before.clone(), crate::time::now())?;
         save_changed(conn, caller, &before, after)
     })
+}
+
+/// Every field an edit would be refused for, each with its reason (empty
+/// when [`update`] would save it): the admin's form shows them all beside
+/// their inputs at once, checked by the very rules `update` applies.
+pub fn update_problems(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    fields: EnterpriseFields,
+) -> AppResult<Vec<FieldError>> {
+    let before = visible(conn, caller, id)?;
+    admin_only(caller)?;
+    Ok(fields.update_problems(before, crate::time::now()))
 }
 
 /// Saves an edited enterprise and audits the edit (in the caller's

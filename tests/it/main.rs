@@ -8,6 +8,7 @@ mod world;
 
 mod architecture;
 
+mod admin_pages;
 mod audit;
 mod auth;
 mod backup;
