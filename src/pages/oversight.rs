@@ -174,8 +174,13 @@ fn filled(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// What a query value keeps unencoded: letters, digits, `-` and `_` (sort
+/// names read as themselves).
+const QUERY_VALUE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_');
+
 fn encoded(v: &str) -> String {
-    percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(v, QUERY_VALUE).to_string()
 }
 
 /// The list's address with its filters, sorted by `sort`.

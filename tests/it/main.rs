@@ -44,3 +44,4 @@ mod stamps;
 mod upgrade;
 mod validation;
 mod verdict_pages;
+mod work_queue;
