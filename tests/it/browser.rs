@@ -677,3 +677,88 @@ async fn a_consumer_claims_a_stamp_with_its_pin_in_a_real_browser() {
     demo_page_is_whole(&client, "vi").await;
     client.close().await.expect("close the browser");
 }
+
+/// A regulator of the demo province recalls a lot, then finds on the
+/// overview's work queue the demo's overdue corrective actions, its
+/// certificates about to expire and the recalled lot, and follows a row to
+/// its evidence: the facility's record.
+#[actix_web::test]
+async fn a_regulator_works_through_the_queue_in_a_real_browser() {
+    let app = TestApp::new();
+    let (_server, port, _) = serve(&app.database_url);
+    let base = format!("http://127.0.0.1:{port}");
+    let (_driver, client) = browser().await;
+    log_in(&client, &base, "regulator1").await;
+    arrive(&client, "/oversight").await;
+
+    // Find an orchard typing without accents, and recall its first lot.
+    client
+        .goto(&format!("{base}/oversight/facilities?q=nam+roi+my+hoa&lang=vi"))
+        .await
+        .unwrap();
+    let found = text(&client, "tbody").await;
+    assert!(found.contains("Vườn bưởi Năm Roi Mỹ Hòa"), "{found}");
+    client
+        .find(Locator::LinkText("Vườn bưởi Năm Roi Mỹ Hòa"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrive(&client, "/oversight/facilities/").await;
+    client
+        .find(Locator::Css("a.recall"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrive(&client, "/recall").await;
+    let lot = client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .split('/')
+        .nth(3)
+        .expect("/oversight/batches/{id}/recall")
+        .to_owned();
+    let recall = client.form(Locator::Css("form.stack")).await.unwrap();
+    recall
+        .set_by_name("reason", "Phát hiện vi khuẩn Salmonella trong mẫu lưu")
+        .await
+        .unwrap();
+    recall.submit().await.unwrap();
+    arrive(&client, "notice=recalled").await;
+
+    client.goto(&format!("{base}/oversight")).await.unwrap();
+    arrive(&client, "/oversight").await;
+    check_basics(&client, "overview with its queue").await;
+    let overdue = text(&client, "#overdue-actions + div table").await;
+    assert!(overdue.contains("Đạt, có lỗi nhẹ"), "{overdue}");
+    let expiring = text(&client, "#expiring + div table").await;
+    assert!(
+        expiring.contains("VietGAP-TT-23-07-86-0214") && expiring.contains("2418/QĐ-UBND"),
+        "{expiring}"
+    );
+    let recalled = text(&client, "#recalled + div table").await;
+    assert!(recalled.contains("Salmonella"), "{recalled}");
+    client
+        .find(Locator::Css(&format!("tr.recalled a[href*='#batch-{lot}']")))
+        .await
+        .expect("the recalled lot links to its record");
+    screenshot(&client, "10-regulator-work-queue").await;
+
+    // One click from an overdue corrective action to its evidence.
+    let row = client
+        .find(Locator::Css("tr.overdue-action a"))
+        .await
+        .unwrap();
+    let facility = row.text().await.unwrap();
+    row.click().await.unwrap();
+    arrive(&client, "/oversight/facilities/").await;
+    assert_eq!(text(&client, "h1").await, facility);
+    assert!(text(&client, "main").await.contains("Hạn khắc phục"));
+    check_basics(&client, "facility record from the queue").await;
+    client.close().await.expect("close the browser");
+}
