@@ -248,8 +248,14 @@ async fn facilities(user: PageUser, query: web::Query<HashMap<String, String>>) 
         (SortKey::Name, l.t("Tên", "Name")),
         (SortKey::Enterprise, l.t("Doanh nghiệp", "Enterprise")),
         (SortKey::District, l.t("Địa bàn", "Location")),
-        (SortKey::LastInspection, l.t("Kiểm tra gần nhất", "Last inspection")),
-        (SortKey::NextDue, l.t("Hạn kiểm tra tới", "Next inspection due")),
+        (
+            SortKey::LastInspection,
+            l.t("Kiểm tra gần nhất", "Last inspection"),
+        ),
+        (
+            SortKey::NextDue,
+            l.t("Hạn kiểm tra tới", "Next inspection due"),
+        ),
     ]
     .into_iter()
     .map(|(key, label)| {

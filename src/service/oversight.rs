@@ -602,7 +602,10 @@ pub fn work_queue(
     let mut recalled = Vec::new();
     for (b, vi, en) in recalled_rows {
         // A lot recalled because of another lot in reach is listed under it.
-        if b.recalled_because.as_ref().is_some_and(|r| in_reach.contains(r)) {
+        if b.recalled_because
+            .as_ref()
+            .is_some_and(|r| in_reach.contains(r))
+        {
             continue;
         }
         let made_from = batch::recalled_because_of(conn, &b.id)?;

@@ -693,7 +693,9 @@ async fn a_regulator_works_through_the_queue_in_a_real_browser() {
 
     // Find an orchard typing without accents, and recall its first lot.
     client
-        .goto(&format!("{base}/oversight/facilities?q=nam+roi+my+hoa&lang=vi"))
+        .goto(&format!(
+            "{base}/oversight/facilities?q=nam+roi+my+hoa&lang=vi"
+        ))
         .await
         .unwrap();
     let found = text(&client, "tbody").await;
@@ -744,7 +746,9 @@ async fn a_regulator_works_through_the_queue_in_a_real_browser() {
     let recalled = text(&client, "#recalled + div table").await;
     assert!(recalled.contains("Salmonella"), "{recalled}");
     client
-        .find(Locator::Css(&format!("tr.recalled a[href*='#batch-{lot}']")))
+        .find(Locator::Css(&format!(
+            "tr.recalled a[href*='#batch-{lot}']"
+        )))
         .await
         .expect("the recalled lot links to its record");
     screenshot(&client, "10-regulator-work-queue").await;

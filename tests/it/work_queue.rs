@@ -87,7 +87,11 @@ async fn busy_world() -> (World, String) {
     let made = json!({"kind": "transformation", "occurred_at": "2026-11-03T08:00:00+07:00", "facility_id": w.a.facility,
         "details": {"document": "LSX-1"}, "inputs": [{"batch_id": w.a.batch, "quantity": 100.0, "unit": "kg"}]});
     w.app
-        .post(&format!("/api/v1/batches/{derived}/events"), &w.a.token, made)
+        .post(
+            &format!("/api/v1/batches/{derived}/events"),
+            &w.a.token,
+            made,
+        )
         .await
         .expect(201);
     let roll = w
@@ -133,24 +137,43 @@ async fn each_queue_section_lists_the_provinces_rows_and_not_anothers() {
     assert!(html.find("id=\"work-queue\"").unwrap() < html.find("<svg class=\"chart\"").unwrap());
 
     let overdue = section(html, "overdue-actions");
-    assert!(overdue.contains("Vườn bưởi 1") && overdue.contains("Hợp tác xã 1"), "{overdue}");
+    assert!(
+        overdue.contains("Vườn bưởi 1") && overdue.contains("Hợp tác xã 1"),
+        "{overdue}"
+    );
     assert!(overdue.contains(&format!("/oversight/facilities/{}", w.a.facility)));
     assert!(!overdue.contains("Vườn bưởi 2") && !overdue.contains("Vườn bưởi 3"));
     let overdue = section(&ct.text, "overdue-actions");
-    assert!(overdue.contains("Vườn bưởi 3") && !overdue.contains("Vườn bưởi 1"), "{overdue}");
+    assert!(
+        overdue.contains("Vườn bưởi 3") && !overdue.contains("Vườn bưởi 1"),
+        "{overdue}"
+    );
 
     let expiring = section(html, "expiring");
-    assert!(expiring.contains("GG-SAP-HET-2") && expiring.contains("Vườn bưởi 2"), "{expiring}");
+    assert!(
+        expiring.contains("GG-SAP-HET-2") && expiring.contains("Vườn bưởi 2"),
+        "{expiring}"
+    );
     // The world's other certificates hold until the end of 2027.
     assert!(!expiring.contains("VietGAP-TT-1") && !expiring.contains("GG-DA-HET-3"));
     let expiring = section(&ct.text, "expiring");
-    assert!(expiring.contains("GG-DA-HET-3") && expiring.contains("đã hết hạn"), "{expiring}");
+    assert!(
+        expiring.contains("GG-DA-HET-3") && expiring.contains("đã hết hạn"),
+        "{expiring}"
+    );
     assert!(!expiring.contains("GG-SAP-HET-2"));
 
     let recalled = section(html, "recalled");
-    assert_eq!(recalled.matches("class=\"recalled\"").count(), 1, "{recalled}");
+    assert_eq!(
+        recalled.matches("class=\"recalled\"").count(),
+        1,
+        "{recalled}"
+    );
     assert!(recalled.contains("LOT-1") && recalled.contains("Dư lượng thuốc"));
-    assert!(recalled.contains("TIER-1"), "the downstream lot: {recalled}");
+    assert!(
+        recalled.contains("TIER-1"),
+        "the downstream lot: {recalled}"
+    );
     assert!(recalled.contains(&format!("#batch-{derived}")));
     assert!(!section(&ct.text, "recalled").contains("LOT-1"));
 
@@ -166,8 +189,14 @@ async fn each_queue_section_lists_the_provinces_rows_and_not_anothers() {
     assert!(!section(&ct.text, "alerts").contains("LOT-1"));
 
     let due = section(html, "inspections-due");
-    assert!(due.contains("Vườn bưởi 2") && due.contains("Chưa kiểm tra lần nào"), "{due}");
-    assert!(!due.contains("Vườn bưởi 1"), "inspected sixty days ago: {due}");
+    assert!(
+        due.contains("Vườn bưởi 2") && due.contains("Chưa kiểm tra lần nào"),
+        "{due}"
+    );
+    assert!(
+        !due.contains("Vườn bưởi 1"),
+        "inspected sixty days ago: {due}"
+    );
     assert!(!due.contains("Vườn bưởi 3"));
 
     // The same in English; and each row's link opens its evidence.
@@ -184,7 +213,9 @@ async fn each_queue_section_lists_the_provinces_rows_and_not_anothers() {
     )
     .await
     .expect(200);
-    assert!(evidence.text.contains(&format!("id=\"batch-{}\"", w.a.batch)));
+    assert!(evidence
+        .text
+        .contains(&format!("id=\"batch-{}\"", w.a.batch)));
     assert!(evidence.text.contains("Sổ nhật ký phun thuốc"));
 }
 
@@ -202,11 +233,18 @@ async fn an_empty_queue_says_so() {
             .expect(201);
     }
     let vl = page(&w.app, "/oversight", &w.regulator).await.expect(200);
-    assert!(vl.text.contains("Không có việc nào cần xử lý."), "{}", vl.text);
+    assert!(
+        vl.text.contains("Không có việc nào cần xử lý."),
+        "{}",
+        vl.text
+    );
     let ct = page(&w.app, "/oversight?lang=en", &w.other_regulator)
         .await
         .expect(200);
-    assert!(!ct.text.contains("Nothing needs action."), "never inspected");
+    assert!(
+        !ct.text.contains("Nothing needs action."),
+        "never inspected"
+    );
     assert!(section(&ct.text, "inspections-due").contains("Vườn bưởi 3"));
 }
 
@@ -226,7 +264,12 @@ async fn the_facility_list_searches_without_accents_sorts_and_says_when_nothing_
     let list = page(&w.app, "/oversight/facilities", &w.regulator)
         .await
         .expect(200);
-    for column in ["Doanh nghiệp", "Kiểm tra gần nhất", "Kết quả", "Hạn kiểm tra tới"] {
+    for column in [
+        "Doanh nghiệp",
+        "Kiểm tra gần nhất",
+        "Kết quả",
+        "Hạn kiểm tra tới",
+    ] {
         assert!(list.text.contains(column), "{column}");
     }
     assert!(list.text.contains("Hợp tác xã 1") && list.text.contains("Đạt, có lỗi nhẹ"));
@@ -236,15 +279,22 @@ async fn the_facility_list_searches_without_accents_sorts_and_says_when_nothing_
         let q: String =
             percent_encoding::utf8_percent_encode(typed, percent_encoding::NON_ALPHANUMERIC)
                 .to_string();
-        let found = page(&w.app, &format!("/oversight/facilities?q={q}"), &w.regulator)
-            .await
-            .expect(200);
+        let found = page(
+            &w.app,
+            &format!("/oversight/facilities?q={q}"),
+            &w.regulator,
+        )
+        .await
+        .expect(200);
         assert!(found.text.contains("Nhà sơ chế Hòa Bình"), "{typed}");
         assert!(!found.text.contains("Vườn bưởi 1"), "{typed}");
     }
     // Sorting by a header, both ways.
     let order = |html: &str, names: [&str; 3]| {
-        names.map(|n| html.find(&format!(">{n}</a>")).unwrap_or_else(|| panic!("{n}")))
+        names.map(|n| {
+            html.find(&format!(">{n}</a>"))
+                .unwrap_or_else(|| panic!("{n}"))
+        })
     };
     let names = ["Nhà sơ chế Hòa Bình", "Vườn bưởi 1", "Vườn bưởi 2"];
     let asc = page(&w.app, "/oversight/facilities?sort=name", &w.regulator)
@@ -252,7 +302,9 @@ async fn the_facility_list_searches_without_accents_sorts_and_says_when_nothing_
         .expect(200);
     let [x, y, z] = order(&asc.text, names);
     assert!(x < y && y < z);
-    assert!(asc.text.contains("href=\"/oversight/facilities?sort=-name\""));
+    assert!(asc
+        .text
+        .contains("href=\"/oversight/facilities?sort=-name\""));
     let desc = page(&w.app, "/oversight/facilities?sort=-name", &w.regulator)
         .await
         .expect(200);
@@ -276,7 +328,11 @@ async fn the_facility_list_searches_without_accents_sorts_and_says_when_nothing_
     let none = page(&w.app, "/oversight/facilities?q=can+tho", &w.regulator)
         .await
         .expect(200);
-    assert!(none.text.contains("Không có cơ sở nào khớp"), "{}", none.text);
+    assert!(
+        none.text.contains("Không có cơ sở nào khớp"),
+        "{}",
+        none.text
+    );
     assert!(!none.text.contains("<table"));
     let none = page(
         &w.app,
