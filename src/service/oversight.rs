@@ -305,7 +305,7 @@ pub const EXPIRY_NOTICE_DAYS: i64 = 30;
 
 /// A facility as its regulator sees it in lists: whose it is, how its last
 /// inspection went and when the next one is due.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Standing {
     pub facility: Facility,
     pub enterprise: String,
@@ -470,7 +470,7 @@ pub fn search_facilities(
 
 /// A certificate that lapses within `EXPIRY_NOTICE_DAYS` or has lapsed,
 /// on an active facility, with no later certificate of its scheme.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Expiring {
     pub certification: Certification,
     pub facility: String,
@@ -479,7 +479,7 @@ pub struct Expiring {
 }
 
 /// A lot of another batch, named for a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct LotName {
     pub batch_id: String,
     pub lot_code: String,
@@ -492,11 +492,10 @@ pub struct LotName {
 }
 
 /// A recalled lot with the lots recalled because they were made from it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct RecalledLot {
     pub lot: LotName,
     pub reason: Option<String>,
-    #[serde(serialize_with = "crate::time::utc_opt")]
     pub recalled_at: Option<NaiveDateTime>,
     pub downstream: Vec<LotName>,
     /// Downstream lots in other provinces, counted but not named.
@@ -505,14 +504,14 @@ pub struct RecalledLot {
 
 /// An alert named in words: the stamp's lot, product, facility and
 /// enterprise, when it has a batch (a forged burst has none).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct NamedAlert {
     pub alert: Alert,
     pub lot: Option<LotName>,
 }
 
 /// What needs a regulator's action, each row pointing at its evidence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct WorkQueue {
     pub inspections_due: Vec<Standing>,
     pub overdue_actions: Vec<Standing>,
