@@ -90,6 +90,24 @@ struct DemoCertification {
     issuer: String,
     valid_from: String,
     valid_to: String,
+    /// Moves the certificate's validity (its length kept) so that it ends
+    /// this many days after the demo loads: the regulator's work queue then
+    /// always has certificates about to expire, whenever the demo is loaded.
+    #[serde(default)]
+    expires_in_days: Option<i64>,
+}
+
+impl DemoCertification {
+    /// Its validity as loaded on `today`.
+    fn validity(&self, today: NaiveDate) -> AppResult<(String, String)> {
+        let Some(days) = self.expires_in_days else {
+            return Ok((self.valid_from.clone(), self.valid_to.clone()));
+        };
+        let from = NaiveDate::parse_from_str(&self.valid_from, "%Y-%m-%d").map_err(bad)?;
+        let to = NaiveDate::parse_from_str(&self.valid_to, "%Y-%m-%d").map_err(bad)?;
+        let shift = today + Duration::days(days) - to;
+        Ok(((from + shift).to_string(), (to + shift).to_string()))
+    }
 }
 
 #[derive(Deserialize)]
@@ -192,12 +210,13 @@ fn load_set(
         };
         let row = service::facilities::create(conn, &system, fields)?;
         for c in &f.certifications {
+            let (valid_from, valid_to) = c.validity(crate::time::today())?;
             let cert = CertificationFields {
                 scheme: Some(c.scheme.clone()),
                 number: Some(c.number.clone()),
                 issuer: Some(c.issuer.clone()),
-                valid_from: Some(c.valid_from.clone()),
-                valid_to: Some(c.valid_to.clone()),
+                valid_from: Some(valid_from),
+                valid_to: Some(valid_to),
             };
             service::facilities::create_certification(conn, &system, &row.id, cert)?;
         }

@@ -55,6 +55,18 @@ text_enum!(FacilityKind {
     Warehouse => "warehouse",
 });
 
+impl FacilityKind {
+    /// How often a regulator inspects a facility of this kind, in days:
+    /// packing houses and processing plants, which handle many growers'
+    /// produce, twice a year; farms, orchards, ponds and warehouses once.
+    pub fn inspection_every_days(self) -> i64 {
+        match self {
+            FacilityKind::PackingHouse | FacilityKind::ProcessingPlant => 182,
+            _ => 365,
+        }
+    }
+}
+
 text_enum!(FacilityStatus { Active => "active", Suspended => "suspended" });
 
 text_enum!(CertificationScheme {

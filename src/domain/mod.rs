@@ -4,6 +4,7 @@ pub mod access;
 pub mod audit_chain;
 pub mod checkers;
 pub mod digital_link;
+pub mod fold;
 pub mod gln;
 pub mod gs1;
 pub mod gtin;

@@ -25,4 +25,5 @@ pub mod serial_key;
 pub mod stamp_claim;
 pub mod stamp_roll;
 pub mod stamp_target;
+pub mod standing;
 pub mod stats;

@@ -7,7 +7,6 @@
 use actix_web::web;
 use askama::Template;
 use chrono::Duration;
-use serde::Deserialize;
 use std::collections::HashMap;
 
 use super::chart::{self, Bar};
@@ -20,14 +19,14 @@ use crate::domain::id::Id;
 use crate::domain::kinds::FacilityKind;
 use crate::domain::kinds::FacilityStatus;
 use crate::error::AppError;
-use crate::models::alerts::{self, Alert};
 use crate::models::batch::{self, BatchFilter, BatchView};
 use crate::models::certification::{self, Certification};
-use crate::models::facility::{self, Facility, FacilityFilter};
+use crate::models::facility::{self, Facility};
 use crate::models::fake_report::FakeReport;
 use crate::models::inspection::{self, Inspection, InspectionFilter};
 use crate::models::page::Page;
 use crate::models::stats::{self, Stats};
+use crate::service::oversight::{FacilitySearch, SortKey, Standing, WorkQueue};
 use crate::service::{oversight, reports};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -66,10 +65,12 @@ fn overseer(user: &PageUser) -> Result<(), PageError> {
 struct Overview {
     c: Chrome,
     province: String,
+    /// What needs action, first on the page.
+    queue: WorkQueue,
+    expiry_days: i64,
     figures: Stats,
     issued_chart: String,
     scans_chart: String,
-    alerts: Vec<Alert>,
     reports: Vec<FakeReport>,
     /// Regulators follow reports up: they see phones and photos.
     photos: bool,
@@ -81,13 +82,20 @@ async fn overview(user: PageUser) -> PageResult {
     let today = crate::time::now().date();
     let starts = chart::week_starts(today, 8);
     let weeks = starts.clone();
-    let (figures, issued, alerts) = user
+    let (from, to) = (
+        chart::start_of(starts[0]),
+        chart::start_of(today + Duration::days(1)),
+    );
+    let queue = user
+        .act(move |conn, caller| {
+            oversight::work_queue(conn, caller, crate::time::today(), from, to)
+        })
+        .await?;
+    let alert_count = queue.alerts.len();
+    let (figures, issued) = user
         .state
         .db(move |conn| {
-            let from = chart::start_of(weeks[0]);
-            let to = chart::start_of(today + Duration::days(1));
-            let alerts = alerts::alerts(conn, &scope, from, to)?;
-            let figures = stats::stats(conn, &scope, from, to, alerts.len())?;
+            let figures = stats::stats(conn, &scope, from, to, alert_count)?;
             let mut issued = Vec::new();
             for start in &weeks {
                 issued.push(Bar {
@@ -100,13 +108,9 @@ async fn overview(user: PageUser) -> PageResult {
                     )?,
                 });
             }
-            Ok((figures, issued, alerts))
+            Ok((figures, issued))
         })
         .await?;
-    let (from, to) = (
-        chart::start_of(starts[0]),
-        chart::start_of(today + Duration::days(1)),
-    );
     let reports = user
         .act(move |conn, caller| reports::between(conn, caller, from, to))
         .await?;
@@ -120,6 +124,8 @@ async fn overview(user: PageUser) -> PageResult {
     let page = Overview {
         c,
         province,
+        queue,
+        expiry_days: oversight::EXPIRY_NOTICE_DAYS,
         issued_chart: chart::bars(
             l.t("Tem cấp mỗi tuần", "Stamps issued per week"),
             &issued,
@@ -131,7 +137,6 @@ async fn overview(user: PageUser) -> PageResult {
             false,
         ),
         figures,
-        alerts,
         reports,
         photos: true,
     };
@@ -140,26 +145,27 @@ async fn overview(user: PageUser) -> PageResult {
 
 // ---- facilities -------------------------------------------------------------
 
-#[derive(Deserialize, Default)]
-struct FacilityQuery {
-    district: Option<String>,
-    kind: Option<String>,
-    status: Option<String>,
-    page: Option<i64>,
-}
+/// Rows of the facility list a page holds.
+const PER_PAGE: usize = 50;
 
 #[derive(Template)]
 #[template(path = "oversight/facilities.html")]
 struct FacilityList {
     c: Chrome,
-    district: String,
+    q: String,
     kind: String,
     status: String,
+    /// The sort asked for, as in `?sort=`.
+    sort: String,
     kinds: Vec<(&'static str, String)>,
-    items: Vec<Facility>,
-    total: i64,
-    page: i64,
-    pages: i64,
+    /// Column headers: (label, link that sorts by it, arrow if sorted by it).
+    columns: Vec<(String, String, &'static str)>,
+    /// This list's address, for the page links.
+    here: String,
+    items: Vec<Standing>,
+    total: usize,
+    page: usize,
+    pages: usize,
     csv: String,
     problem: Option<String>,
 }
@@ -168,31 +174,51 @@ fn filled(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// What a query value keeps unencoded: letters, digits, `-` and `_` (sort
+/// names read as themselves).
+const QUERY_VALUE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_');
+
+fn encoded(v: &str) -> String {
+    percent_encoding::utf8_percent_encode(v, QUERY_VALUE).to_string()
+}
+
+/// The list's address with its filters, sorted by `sort`.
+fn list_link(search: &FacilitySearch, sort: &str) -> String {
+    let mut link = format!("/oversight/facilities?sort={}", encoded(sort));
+    for (key, value) in [
+        ("q", &search.text),
+        ("kind", &search.kind),
+        ("status", &search.status),
+    ] {
+        if let Some(v) = value {
+            link.push_str(&format!("&{key}={}", encoded(v)));
+        }
+    }
+    link
+}
+
 async fn facilities(user: PageUser, query: web::Query<HashMap<String, String>>) -> PageResult {
     overseer(&user)?;
     let raw = query.into_inner();
-    let q = FacilityQuery {
-        district: filled(raw.get("district").cloned()),
+    let search = FacilitySearch {
+        text: filled(raw.get("q").cloned()),
         kind: filled(raw.get("kind").cloned()),
         status: filled(raw.get("status").cloned()),
-        page: raw.get("page").and_then(|p| p.parse().ok()),
+        sort: filled(raw.get("sort").cloned()),
     };
-    let filter = FacilityFilter {
-        district: q.district.clone(),
-        kind: q.kind.clone(),
-        status: q.status.clone(),
-        ..FacilityFilter::default()
-    };
+    let asked_page: usize = raw
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+        .clamp(1, 100_000);
     let l = user.l;
     let mut problem = None;
-    let found = match filter.check() {
+    let found = match search.check() {
         Ok(()) => {
-            let page = Page::new(Some(q.page.unwrap_or(1).clamp(1, 100_000)), Some(50))
-                .map_err(AppError::from)?;
-            let scope = user.caller.scope();
+            let s = search.clone();
             Some(
-                user.state
-                    .db(move |conn| Ok(facility::list(conn, &scope, &filter, page)?))
+                user.act(move |conn, caller| oversight::search_facilities(conn, caller, &s))
                     .await?,
             )
         }
@@ -201,36 +227,69 @@ async fn facilities(user: PageUser, query: web::Query<HashMap<String, String>>) 
             None
         }
     };
+    // The download has the API's filters: kind and status.
     let mut csv = String::from("/api/v1/facilities?format=csv");
-    for (key, value) in [
-        ("district", &q.district),
-        ("kind", &q.kind),
-        ("status", &q.status),
-    ] {
+    for (key, value) in [("kind", &search.kind), ("status", &search.status)] {
         if let Some(v) = value {
-            csv.push_str(&format!(
-                "&{key}={}",
-                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
-            ));
+            csv.push_str(&format!("&{key}={}", encoded(v)));
         }
     }
-    let (items, total, page) = found.map_or((Vec::new(), 0, 1), |list| {
-        (list.items, list.total, list.page)
-    });
+    let rows = found.unwrap_or_default();
+    let total = rows.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = asked_page.min(pages);
+    let items = rows
+        .into_iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .collect();
+    let (current, descending) = search.sorting().unwrap_or((SortKey::Name, false));
+    let columns = [
+        (SortKey::Name, l.t("Tên", "Name")),
+        (SortKey::Enterprise, l.t("Doanh nghiệp", "Enterprise")),
+        (SortKey::District, l.t("Địa bàn", "Location")),
+        (
+            SortKey::LastInspection,
+            l.t("Kiểm tra gần nhất", "Last inspection"),
+        ),
+        (
+            SortKey::NextDue,
+            l.t("Hạn kiểm tra tới", "Next inspection due"),
+        ),
+    ]
+    .into_iter()
+    .map(|(key, label)| {
+        let sorted = key == current;
+        let next = if sorted && !descending {
+            format!("-{}", key.as_str())
+        } else {
+            key.as_str().to_owned()
+        };
+        let arrow = match (sorted, descending) {
+            (true, false) => "▲",
+            (true, true) => "▼",
+            _ => "",
+        };
+        (label.to_owned(), list_link(&search, &next), arrow)
+    })
+    .collect();
     let kinds = FacilityKind::ALL
         .iter()
         .map(|k| (k.as_str(), l.facility_kind(k.as_str())))
         .collect();
     let view = FacilityList {
         c: user.chrome(l.t("Cơ sở", "Facilities")),
-        district: q.district.unwrap_or_default(),
-        kind: q.kind.unwrap_or_default(),
-        status: q.status.unwrap_or_default(),
+        sort: search.sort.clone().unwrap_or_default(),
+        q: search.text.clone().unwrap_or_default(),
+        kind: search.kind.clone().unwrap_or_default(),
+        status: search.status.clone().unwrap_or_default(),
         kinds,
-        pages: ((total + 49) / 50).max(1),
+        here: list_link(&search, search.sort.as_deref().unwrap_or("name")),
+        columns,
         items,
         total,
         page,
+        pages,
         csv,
         problem,
     };

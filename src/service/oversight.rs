@@ -2,18 +2,23 @@
 //! recall batches (and everything made from them), and trace lot genealogy
 //! within the reader's reach.
 
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor};
 use crate::db::DbConnection;
 use crate::domain::access::{Caller, Role, Scope};
-use crate::domain::kinds::{BatchStatus, FacilityStatus};
+use crate::domain::fold;
+use crate::domain::kinds::{BatchStatus, FacilityKind, FacilityStatus};
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
+use crate::models::alerts::{self, Alert};
 use crate::models::batch::{self, Batch};
+use crate::models::certification::Certification;
 use crate::models::facility::{self, Facility};
 use crate::models::genealogy::{self, Direction, Link, TracedBatch, TrackingEvent};
 use crate::models::inspection::{self, Inspection, InspectionFields};
+use crate::models::standing;
 
 use super::access::{overseer, visible_batch, visible_facility};
 
@@ -291,4 +296,353 @@ pub fn trace(
         },
         events,
     ))
+}
+
+// ---- the regulator's work queue ---------------------------------------------
+
+/// Certificates expiring within this many days are in the work queue.
+pub const EXPIRY_NOTICE_DAYS: i64 = 30;
+
+/// A facility as its regulator sees it in lists: whose it is, how its last
+/// inspection went and when the next one is due.
+#[derive(Debug, Clone)]
+pub struct Standing {
+    pub facility: Facility,
+    pub enterprise: String,
+    pub last_inspected_on: Option<NaiveDate>,
+    pub last_result: Option<String>,
+    /// The corrective-action deadline the latest inspection set, if any: a
+    /// later inspection answers an earlier one's.
+    pub follow_up_due: Option<NaiveDate>,
+    /// The last inspection plus the kind's frequency
+    /// (`FacilityKind::inspection_every_days`); none when never inspected,
+    /// which is due at once.
+    pub next_due: Option<NaiveDate>,
+}
+
+impl Standing {
+    fn due_by(&self, today: NaiveDate) -> bool {
+        self.next_due.is_none_or(|d| d <= today)
+    }
+
+    fn overdue_action(&self, today: NaiveDate) -> bool {
+        self.follow_up_due.is_some_and(|d| d < today)
+    }
+}
+
+/// Every facility within the caller's reach with its standing, by name.
+pub fn standings(conn: &mut DbConnection, caller: &Caller) -> AppResult<Vec<Standing>> {
+    overseer(caller)?;
+    let rows = standing::facilities(conn, &caller.scope())?;
+    let ids: Vec<String> = rows.iter().map(|(f, _)| f.id.clone()).collect();
+    let mut latest = standing::latest_inspections(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|(facility, enterprise)| {
+            let last = latest.remove(&facility.id);
+            let every = FacilityKind::parse(&facility.kind)
+                .map(FacilityKind::inspection_every_days)
+                .unwrap_or(365);
+            Standing {
+                enterprise,
+                last_inspected_on: last.as_ref().map(|i| i.inspected_on),
+                next_due: last
+                    .as_ref()
+                    .map(|i| i.inspected_on + chrono::Duration::days(every)),
+                follow_up_due: last.as_ref().and_then(|i| i.follow_up_due),
+                last_result: last.map(|i| i.result),
+                facility,
+            }
+        })
+        .collect())
+}
+
+/// How a facility list is sorted: a column, ascending unless `descending`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    Enterprise,
+    District,
+    LastInspection,
+    NextDue,
+}
+
+impl SortKey {
+    pub const ALL: &'static [(SortKey, &'static str)] = &[
+        (SortKey::Name, "name"),
+        (SortKey::Enterprise, "enterprise"),
+        (SortKey::District, "district"),
+        (SortKey::LastInspection, "last_inspection"),
+        (SortKey::NextDue, "next_due"),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        SortKey::ALL
+            .iter()
+            .find(|(k, _)| *k == self)
+            .map_or("name", |(_, s)| s)
+    }
+}
+
+/// A facility search: folded text (name, address, commune), kind, status,
+/// and the column to sort on (`-` before it for descending).
+#[derive(Debug, Default, Clone)]
+pub struct FacilitySearch {
+    pub text: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub sort: Option<String>,
+}
+
+impl FacilitySearch {
+    /// The sort column and direction; a misspelt column is refused rather
+    /// than quietly sorted by name.
+    pub fn sorting(&self) -> v::Checked<(SortKey, bool)> {
+        let raw = self.sort.as_deref().unwrap_or("name");
+        let (descending, name) = match raw.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, raw),
+        };
+        let key = SortKey::ALL
+            .iter()
+            .find(|(_, s)| *s == name)
+            .map(|(k, _)| *k)
+            .ok_or_else(|| {
+                let names: Vec<&str> = SortKey::ALL.iter().map(|(_, s)| *s).collect();
+                v::field_error("sort", format!("must be one of {}", names.join(", ")))
+            })?;
+        Ok((key, descending))
+    }
+
+    pub fn check(&self) -> v::Checked<()> {
+        if let Some(k) = &self.kind {
+            v::choice("kind", k, FacilityKind::parse)?;
+        }
+        if let Some(s) = &self.status {
+            v::choice("status", s, FacilityStatus::parse)?;
+        }
+        if let Some(t) = &self.text {
+            v::text("q", t, 100)?;
+        }
+        self.sorting().map(|_| ())
+    }
+}
+
+/// The facilities within the caller's reach that match `search`, sorted;
+/// names, addresses and communes match without diacritics ("tra on" finds
+/// "Trà Ôn").
+pub fn search_facilities(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    search: &FacilitySearch,
+) -> AppResult<Vec<Standing>> {
+    search.check()?;
+    let (key, descending) = search.sorting()?;
+    let mut rows: Vec<Standing> = standings(conn, caller)?
+        .into_iter()
+        .filter(|s| search.kind.as_ref().is_none_or(|k| &s.facility.kind == k))
+        .filter(|s| {
+            search
+                .status
+                .as_ref()
+                .is_none_or(|st| &s.facility.status == st)
+        })
+        .filter(|s| {
+            search.text.as_ref().is_none_or(|t| {
+                let f = &s.facility;
+                fold::matches(&format!("{} {} {}", f.name, f.address, f.district), t)
+            })
+        })
+        .collect();
+    let folded = |s: &str| fold::fold(s);
+    match key {
+        SortKey::Name => rows.sort_by_cached_key(|s| folded(&s.facility.name)),
+        SortKey::Enterprise => rows.sort_by_cached_key(|s| folded(&s.enterprise)),
+        SortKey::District => rows.sort_by_cached_key(|s| folded(&s.facility.district)),
+        SortKey::LastInspection => rows.sort_by_key(|s| s.last_inspected_on),
+        SortKey::NextDue => rows.sort_by_key(|s| s.next_due),
+    }
+    if descending {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// A certificate that lapses within `EXPIRY_NOTICE_DAYS` or has lapsed,
+/// on an active facility, with no later certificate of its scheme.
+#[derive(Debug, Clone)]
+pub struct Expiring {
+    pub certification: Certification,
+    pub facility: String,
+    pub enterprise: String,
+    pub expired: bool,
+}
+
+/// A lot of another batch, named for a list.
+#[derive(Debug, Clone)]
+pub struct LotName {
+    pub batch_id: String,
+    pub lot_code: String,
+    pub product_name_vi: String,
+    pub product_name_en: String,
+    pub facility_id: String,
+    /// Empty when the facility is outside the reader's reach.
+    pub facility: String,
+    pub enterprise: String,
+}
+
+/// A recalled lot with the lots recalled because they were made from it.
+#[derive(Debug, Clone)]
+pub struct RecalledLot {
+    pub lot: LotName,
+    pub reason: Option<String>,
+    pub recalled_at: Option<NaiveDateTime>,
+    pub downstream: Vec<LotName>,
+    /// Downstream lots in other provinces, counted but not named.
+    pub downstream_elsewhere: usize,
+}
+
+/// An alert named in words: the stamp's lot, product, facility and
+/// enterprise, when it has a batch (a forged burst has none).
+#[derive(Debug, Clone)]
+pub struct NamedAlert {
+    pub alert: Alert,
+    pub lot: Option<LotName>,
+}
+
+/// What needs a regulator's action, each row pointing at its evidence.
+#[derive(Debug, Clone)]
+pub struct WorkQueue {
+    pub inspections_due: Vec<Standing>,
+    pub overdue_actions: Vec<Standing>,
+    pub expiring: Vec<Expiring>,
+    pub recalled: Vec<RecalledLot>,
+    pub alerts: Vec<NamedAlert>,
+}
+
+impl WorkQueue {
+    pub fn is_empty(&self) -> bool {
+        self.inspections_due.is_empty()
+            && self.overdue_actions.is_empty()
+            && self.expiring.is_empty()
+            && self.recalled.is_empty()
+            && self.alerts.is_empty()
+    }
+}
+
+/// The caller's work queue on `today`: inspections due, corrective actions
+/// past their deadline, certificates expiring, recalled lots with their
+/// downstream lots, and the alerts (suspicious scans, consumers' reports)
+/// raised between `from` and `to`.
+pub fn work_queue(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    today: NaiveDate,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> AppResult<WorkQueue> {
+    let all = standings(conn, caller)?;
+    let scope = caller.scope();
+    let active: Vec<&Standing> = all
+        .iter()
+        .filter(|s| s.facility.status == FacilityStatus::Active.as_str())
+        .collect();
+    let mut inspections_due: Vec<Standing> = active
+        .iter()
+        .filter(|s| s.due_by(today))
+        .map(|s| (*s).clone())
+        .collect();
+    inspections_due.sort_by_key(|s| s.next_due);
+    let mut overdue_actions: Vec<Standing> = all
+        .iter()
+        .filter(|s| s.overdue_action(today))
+        .cloned()
+        .collect();
+    overdue_actions.sort_by_key(|s| s.follow_up_due);
+
+    let ids: Vec<String> = active.iter().map(|s| s.facility.id.clone()).collect();
+    let certificates = standing::certificates(conn, &ids)?;
+    let notice = today + chrono::Duration::days(EXPIRY_NOTICE_DAYS);
+    let expiring = certificates
+        .iter()
+        .filter(|c| c.valid_to <= notice)
+        .filter(|c| {
+            !certificates.iter().any(|later| {
+                later.facility_id == c.facility_id
+                    && later.scheme == c.scheme
+                    && later.valid_to > c.valid_to
+            })
+        })
+        .filter_map(|c| {
+            let s = active.iter().find(|s| s.facility.id == c.facility_id)?;
+            Some(Expiring {
+                certification: c.clone(),
+                facility: s.facility.name.clone(),
+                enterprise: s.enterprise.clone(),
+                expired: c.valid_to < today,
+            })
+        })
+        .collect();
+
+    let name = |b: Batch, vi: String, en: String| {
+        let s = all.iter().find(|s| s.facility.id == b.facility_id);
+        LotName {
+            batch_id: b.id,
+            lot_code: b.lot_code,
+            product_name_vi: vi,
+            product_name_en: en,
+            facility_id: b.facility_id,
+            facility: s.map(|s| s.facility.name.clone()).unwrap_or_default(),
+            enterprise: s.map(|s| s.enterprise.clone()).unwrap_or_default(),
+        }
+    };
+    let recalled_rows = standing::recalled(conn, &scope)?;
+    let in_reach: Vec<String> = recalled_rows.iter().map(|(b, _, _)| b.id.clone()).collect();
+    let mut recalled = Vec::new();
+    for (b, vi, en) in recalled_rows {
+        // A lot recalled because of another lot in reach is listed under it.
+        if b.recalled_because
+            .as_ref()
+            .is_some_and(|r| in_reach.contains(r))
+        {
+            continue;
+        }
+        let made_from = batch::recalled_because_of(conn, &b.id)?;
+        let total = made_from.len();
+        let downstream: Vec<LotName> = standing::with_products(conn, made_from)?
+            .into_iter()
+            .filter(|(d, _, _)| in_reach.contains(&d.id))
+            .map(|(d, vi, en)| name(d, vi, en))
+            .collect();
+        recalled.push(RecalledLot {
+            reason: b.recall_reason.clone(),
+            recalled_at: b.recalled_at,
+            downstream_elsewhere: total - downstream.len(),
+            downstream,
+            lot: name(b, vi, en),
+        });
+    }
+
+    let raised = alerts::alerts(conn, &scope, from, to)?;
+    let batch_ids: Vec<String> = raised.iter().filter_map(|a| a.batch_id.clone()).collect();
+    let found = standing::batches(conn, &batch_ids)?;
+    let lots = standing::with_products(conn, found)?;
+    let alerts = raised
+        .into_iter()
+        .map(|alert| {
+            let lot = alert.batch_id.as_ref().and_then(|id| {
+                lots.iter()
+                    .find(|(b, _, _)| &b.id == id)
+                    .map(|(b, vi, en)| name(b.clone(), vi.clone(), en.clone()))
+            });
+            NamedAlert { alert, lot }
+        })
+        .collect();
+    Ok(WorkQueue {
+        inspections_due,
+        overdue_actions,
+        expiring,
+        recalled,
+        alerts,
+    })
 }

@@ -677,3 +677,129 @@ async fn a_consumer_claims_a_stamp_with_its_pin_in_a_real_browser() {
     demo_page_is_whole(&client, "vi").await;
     client.close().await.expect("close the browser");
 }
+
+/// A regulator of the demo province recalls the lot of the demo stamp, a
+/// consumer scans that stamp, and the regulator finds on the overview's work
+/// queue the demo's overdue corrective actions, its certificates about to
+/// expire, the recalled lot and the alert its scan raised, named in words;
+/// the alert and an overdue corrective action each lead to their evidence.
+#[actix_web::test]
+async fn a_regulator_works_through_the_queue_in_a_real_browser() {
+    let app = TestApp::new();
+    let (_server, port, demo_stamp) = serve(&app.database_url);
+    let base = format!("http://127.0.0.1:{port}");
+    let (_driver, client) = browser().await;
+    client.goto(&format!("{demo_stamp}?lang=vi")).await.unwrap();
+    let lot = text(&client, ".product p strong").await;
+    log_in(&client, &base, "regulator1").await;
+    arrive(&client, "/oversight").await;
+
+    // Find the orchard typing without accents, and recall the stamp's lot.
+    client
+        .goto(&format!(
+            "{base}/oversight/facilities?q=nam+roi+my+hoa&lang=vi"
+        ))
+        .await
+        .unwrap();
+    let found = text(&client, "tbody").await;
+    assert!(found.contains("Vườn bưởi Năm Roi Mỹ Hòa"), "{found}");
+    client
+        .find(Locator::LinkText("Vườn bưởi Năm Roi Mỹ Hòa"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrive(&client, "/oversight/facilities/").await;
+    client
+        .find(Locator::XPath(&format!(
+            "//tr[td[1]='{lot}']//a[@class='recall']"
+        )))
+        .await
+        .expect("the demo stamp's lot at the orchard")
+        .click()
+        .await
+        .unwrap();
+    arrive(&client, "/recall").await;
+    let batch_id = client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .split('/')
+        .nth(3)
+        .expect("/oversight/batches/{id}/recall")
+        .to_owned();
+    let recall = client.form(Locator::Css("form.stack")).await.unwrap();
+    recall
+        .set_by_name("reason", "Phát hiện vi khuẩn Salmonella trong mẫu lưu")
+        .await
+        .unwrap();
+    recall.submit().await.unwrap();
+    arrive(&client, "notice=recalled").await;
+
+    // A consumer scans the recalled stamp: an alert for the regulator.
+    client.delete_all_cookies().await.unwrap();
+    client.goto(&format!("{demo_stamp}?lang=vi")).await.unwrap();
+    assert_eq!(text(&client, "#verdict").await, "Đã thu hồi");
+    log_in(&client, &base, "regulator1").await;
+    arrive(&client, "/oversight").await;
+    let alert = format!("tr.alert[data-kind='recalled_scanned'] a[href*='#batch-{batch_id}']");
+    // Scans are written to the database every second.
+    for _ in 0..50 {
+        client.goto(&format!("{base}/oversight")).await.unwrap();
+        if client.find(Locator::Css(&alert)).await.is_ok() {
+            break;
+        }
+        tokio_sleep(200).await;
+    }
+    check_basics(&client, "overview with its queue").await;
+    let overdue = text(&client, "#overdue-actions + div table").await;
+    assert!(overdue.contains("Đạt, có lỗi nhẹ"), "{overdue}");
+    let expiring = text(&client, "#expiring + div table").await;
+    assert!(
+        expiring.contains("VietGAP-TT-23-07-86-0214") && expiring.contains("2418/QĐ-UBND"),
+        "{expiring}"
+    );
+    let recalled = text(&client, "#recalled + div table").await;
+    assert!(
+        recalled.contains(&lot) && recalled.contains("Salmonella"),
+        "{recalled}"
+    );
+    let alerts = text(&client, "#alerts + p + div table").await;
+    assert!(
+        alerts.contains("Hàng bị thu hồi vẫn được quét")
+            && alerts.contains(&lot)
+            && alerts.contains("Vườn bưởi Năm Roi Mỹ Hòa"),
+        "{alerts}"
+    );
+    assert!(!alerts.contains("recalled_scanned"), "a raw code: {alerts}");
+    screenshot(&client, "10-regulator-work-queue").await;
+
+    // The alert's evidence: the lot's row in the facility's record.
+    client
+        .find(Locator::Css(&alert))
+        .await
+        .expect("the alert names the lot")
+        .click()
+        .await
+        .unwrap();
+    arrive(&client, &format!("#batch-{batch_id}")).await;
+    assert_eq!(text(&client, "h1").await, "Vườn bưởi Năm Roi Mỹ Hòa");
+    let row = text(&client, &format!("#batch-{batch_id}")).await;
+    assert!(row.contains(&lot) && row.contains("Đã thu hồi"), "{row}");
+
+    // One click from an overdue corrective action to its evidence.
+    client.goto(&format!("{base}/oversight")).await.unwrap();
+    let row = client
+        .find(Locator::Css("tr.overdue-action a"))
+        .await
+        .unwrap();
+    let facility = row.text().await.unwrap();
+    row.click().await.unwrap();
+    arrive(&client, "/oversight/facilities/").await;
+    assert_eq!(text(&client, "h1").await, facility);
+    assert!(text(&client, "main").await.contains("Hạn khắc phục"));
+    check_basics(&client, "facility record from the queue").await;
+    client.close().await.expect("close the browser");
+}

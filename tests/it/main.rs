@@ -46,3 +46,4 @@ mod stamps;
 mod upgrade;
 mod validation;
 mod verdict_pages;
+mod work_queue;
