@@ -1,5 +1,7 @@
 //! Print-ready PDF label sheets: a vector QR code per label with the product
-//! name, lot, serial and a call to scan, in an embedded Vietnamese font.
+//! name, lot, dates, serial, a call to scan and the official site where the
+//! code can be typed, in an embedded Vietnamese font; and a calibration page
+//! that shows where those labels fall on a sheet.
 //!
 //! The PDF is streamed: each page's objects go to the output as soon as the
 //! page is complete, and only the page ids and object offsets (a few bytes
@@ -9,16 +11,17 @@
 
 use std::io::Write;
 
+use chrono::NaiveDate;
 use pdf_writer::types::TextRenderingMode;
 use pdf_writer::writers::Catalog;
-use pdf_writer::{Chunk, Content, Filter, Name, Rect, Str};
+use pdf_writer::{Chunk, Content, Filter, Name, Rect, Ref, Str};
 
 use super::font::{Font, FontRefs};
 pub use super::layout::Layout;
 use super::layout::{Geometry, MM};
 use super::pdf::Sink;
 use super::qr::{qr_matrix, QUIET_ZONE};
-use super::text::{Item, BOLD_STROKE};
+use super::text::{Breaks, Item, BOLD_STROKE};
 use super::LabelError;
 
 /// Most labels one PDF may hold; callers refuse larger requests. Encoding a
@@ -31,10 +34,17 @@ pub const MAX_LABELS_PER_PDF: usize = 10_000;
 const TEXT_GAP_MM: f32 = 0.5;
 const FONT_NAME: Name<'static> = Name(b"F1");
 const TAGLINE: &str = "Quét mã để truy xuất nguồn gốc";
+/// Before the official site's address: where to type the code when the QR
+/// code does not scan. Kept short to fit the smallest label.
+pub const SITE_PREFIX: &str = "Kiểm tra tại";
 /// The caption of the scratch-off box, in both languages, a line each.
 pub const SCRATCH_CAPTION: [&str; 2] = ["Cào lớp phủ /", "Scratch here"];
+/// What each label of the calibration page says, under its position.
+pub const CALIBRATION_CAPTION: &str = "Căn chỉnh / Calibration";
 /// Gap between the box's border and its text, in mm.
 const SCRATCH_INSET_MM: f32 = 0.4;
+/// Half the length of a calibration crosshair's arms, in mm.
+const CROSS_MM: f32 = 2.0;
 /// zlib level for content streams. Measured on 1,000 labels (3.5 MB of
 /// operators): level 4 takes ~50 ms for 0.34 MB, level 6 ~140 ms for
 /// 0.27 MB, and miniz's level 1 (a different, greedy mode) ~60 ms for 1 MB.
@@ -47,71 +57,195 @@ pub struct Label {
     pub product_name: String,
     pub lot: String,
     pub serial_grouped: String,
+    /// The official site, as typed (host, and path if any): printed so a
+    /// consumer can enter the code there when the QR code does not scan.
+    pub site: String,
+    /// Harvest or production date ("NSX").
+    pub produced_on: Option<NaiveDate>,
+    /// Best-before date ("HSD").
+    pub expires_on: Option<NaiveDate>,
     /// The stamp's scratch-off PIN, printed in the box of layouts that have
     /// one (never in the QR code).
     pub pin: Option<String>,
 }
 
+/// A date as Vietnamese labels print it, day first.
+fn vn_date(date: NaiveDate) -> String {
+    date.format("%d/%m/%Y").to_string()
+}
+
+/// A PDF being streamed to `out`: the frame, the font and the pages so far.
+struct Doc<W: Write> {
+    sink: Sink<W>,
+    font: Font,
+    catalog: Ref,
+    pages: Ref,
+    font_refs: FontRefs,
+    media_box: Rect,
+    page_ids: Vec<Ref>,
+}
+
+impl<W: Write> Doc<W> {
+    fn new(geometry: &Geometry, out: W) -> Result<Self, LabelError> {
+        let font = Font::load()?;
+        let mut sink = Sink::new(out)?;
+        let catalog = sink.alloc();
+        let pages = sink.alloc();
+        let font_refs = FontRefs {
+            type0: sink.alloc(),
+            cid: sink.alloc(),
+            descriptor: sink.alloc(),
+            file: sink.alloc(),
+            to_unicode: sink.alloc(),
+        };
+        Ok(Doc {
+            sink,
+            font,
+            catalog,
+            pages,
+            font_refs,
+            media_box: Rect::new(0.0, 0.0, geometry.page_w * MM, geometry.page_h * MM),
+            page_ids: Vec::new(),
+        })
+    }
+
+    /// Writes one finished page and pushes it to the output.
+    fn page(&mut self, content: Content) -> Result<(), LabelError> {
+        let data = miniz_oxide::deflate::compress_to_vec_zlib(&content.finish(), DEFLATE_LEVEL);
+        let (page_id, content_id) = (self.sink.alloc(), self.sink.alloc());
+        let mut chunk = Chunk::new();
+        chunk.stream(content_id, &data).filter(Filter::FlateDecode);
+        self.sink.put(content_id, chunk)?;
+        let mut chunk = Chunk::new();
+        {
+            let mut page = chunk.page(page_id);
+            page.parent(self.pages)
+                .media_box(self.media_box)
+                .contents(content_id);
+            page.resources().fonts().pair(FONT_NAME, self.font_refs.type0);
+        }
+        self.sink.put(page_id, chunk)?;
+        self.sink.flush()?;
+        self.page_ids.push(page_id);
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(), LabelError> {
+        for (id, chunk) in self.font.objects(self.font_refs)? {
+            self.sink.put(id, chunk)?;
+        }
+        let mut chunk = Chunk::new();
+        let count = i32::try_from(self.page_ids.len()).unwrap_or(i32::MAX);
+        chunk.pages(self.pages).kids(self.page_ids).count(count);
+        self.sink.put(self.pages, chunk)?;
+        let mut chunk = Chunk::new();
+        chunk
+            .indirect(self.catalog)
+            .start::<Catalog>()
+            .pages(self.pages);
+        self.sink.put(self.catalog, chunk)?;
+        self.sink.finish(self.catalog)
+    }
+}
+
 /// Writes a complete PDF. Labels are read lazily from the iterator, one page
 /// at a time, and each page is written to `out` before the next is read.
-/// On error the output is incomplete and must be discarded.
+/// `first_slot` (from 0) is where the first page starts, so a part-used sheet
+/// can be fed again: the positions before it stay blank. On error the output
+/// is incomplete and must be discarded.
 pub fn write_sheet<W: Write>(
     layout: Layout,
+    first_slot: usize,
     labels: impl Iterator<Item = Label>,
     out: W,
 ) -> Result<(), LabelError> {
     let geometry = layout.geometry();
     let per_page = layout.per_page();
+    if first_slot >= per_page {
+        return Err(LabelError::BadStart {
+            slot: first_slot,
+            per_page,
+        });
+    }
     let mut labels = labels.peekable();
     if labels.peek().is_none() {
         return Err(LabelError::NoLabels);
     }
-    let mut font = Font::load()?;
-    let mut sink = Sink::new(out)?;
-    let catalog = sink.alloc();
-    let pages = sink.alloc();
-    let font_refs = FontRefs {
-        type0: sink.alloc(),
-        cid: sink.alloc(),
-        descriptor: sink.alloc(),
-        file: sink.alloc(),
-        to_unicode: sink.alloc(),
-    };
-    let media_box = Rect::new(0.0, 0.0, geometry.page_w * MM, geometry.page_h * MM);
-    let mut page_ids = Vec::new();
+    let mut doc = Doc::new(&geometry, out)?;
+    let mut start = first_slot;
     while labels.peek().is_some() {
         let mut content = Content::new();
-        for (slot, label) in labels.by_ref().take(per_page).enumerate() {
-            draw_label(&mut content, &mut font, &geometry, slot, &label)?;
+        // The range comes first in the zip, so no label is read past a page.
+        for (slot, label) in (start..per_page).zip(labels.by_ref()) {
+            draw_label(&mut content, &mut doc.font, &geometry, slot, &label)?;
         }
-        let data = miniz_oxide::deflate::compress_to_vec_zlib(&content.finish(), DEFLATE_LEVEL);
-        let (page_id, content_id) = (sink.alloc(), sink.alloc());
-        let mut chunk = Chunk::new();
-        chunk.stream(content_id, &data).filter(Filter::FlateDecode);
-        sink.put(content_id, chunk)?;
-        let mut chunk = Chunk::new();
-        {
-            let mut page = chunk.page(page_id);
-            page.parent(pages).media_box(media_box).contents(content_id);
-            page.resources().fonts().pair(FONT_NAME, font_refs.type0);
-        }
-        sink.put(page_id, chunk)?;
-        sink.flush()?;
-        page_ids.push(page_id);
+        start = 0;
+        doc.page(content)?;
     }
-
-    for (id, chunk) in font.objects(font_refs)? {
-        sink.put(id, chunk)?;
-    }
-    let mut chunk = Chunk::new();
-    let count = i32::try_from(page_ids.len()).unwrap_or(i32::MAX);
-    chunk.pages(pages).kids(page_ids).count(count);
-    sink.put(pages, chunk)?;
-    let mut chunk = Chunk::new();
-    chunk.indirect(catalog).start::<Catalog>().pages(pages);
-    sink.put(catalog, chunk)?;
-    sink.finish(catalog)
+    doc.finish()
 }
+
+/// Writes one page of `layout` with no stamps on it: each label's outline,
+/// its position number (from 1, as the `start` of a print request counts)
+/// and crosshairs at the corners of its QR code's square (quiet zone
+/// included), so a packer can print it on plain paper, lay it over a label
+/// sheet and see whether their printer places the codes inside the labels.
+pub fn write_calibration<W: Write>(layout: Layout, out: W) -> Result<(), LabelError> {
+    let g = layout.geometry();
+    let mut doc = Doc::new(&g, out)?;
+    let mut content = Content::new();
+    content.set_line_width(0.3);
+    for slot in 0..layout.per_page() {
+        let (col, row) = (slot % g.cols, slot / g.cols);
+        let left = (g.left + col as f32 * g.cell_w) * MM;
+        let bottom = (g.page_h - g.top - (row + 1) as f32 * g.cell_h) * MM;
+        content.rect(left, bottom, g.cell_w * MM, g.cell_h * MM);
+        let (x0, top) = (left + g.pad * MM, bottom + (g.cell_h - g.pad) * MM);
+        let side = g.qr_side() * MM;
+        let arm = CROSS_MM * MM;
+        for (x, y) in [
+            (x0, top),
+            (x0 + side, top),
+            (x0, top - side),
+            (x0 + side, top - side),
+        ] {
+            content.move_to(x - arm, y).line_to(x + arm, y);
+            content.move_to(x, y - arm).line_to(x, y + arm);
+        }
+    }
+    content.stroke();
+    let font = &mut doc.font;
+    for slot in 0..layout.per_page() {
+        let (col, row) = (slot % g.cols, slot / g.cols);
+        let x0 = (g.left + col as f32 * g.cell_w + g.pad) * MM;
+        let top = (g.page_h - g.top - row as f32 * g.cell_h - g.pad) * MM;
+        let inner_w = (g.cell_w - 2.0 * g.pad) * MM;
+        let side = g.qr_side() * MM;
+        let gap = TEXT_GAP_MM * MM;
+        let items = vec![
+            item(font, &(slot + 1).to_string(), 2.0, 1, true, Breaks::Spaces),
+            item(font, CALIBRATION_CAPTION, 1.0, 2, false, Breaks::Words),
+            item(font, layout.as_str(), 1.0, 1, false, Breaks::Spaces),
+        ];
+        let block = (x0 + side + gap, top, inner_w - side - gap, side, items);
+        draw_text(&mut content, font, &g, vec![block]);
+    }
+    doc.page(content)?;
+    doc.finish()
+}
+
+fn item(font: &Font, text: &str, scale: f32, max_lines: usize, bold: bool, breaks: Breaks) -> Item {
+    Item {
+        glyphs: font.shape(text),
+        scale,
+        max_lines,
+        bold,
+        breaks,
+    }
+}
+
+/// A box of text: left, top (PDF coordinates, pt), width, height, items.
+type Block = (f32, f32, f32, f32, Vec<Item>);
 
 /// Draws the label in grid position `slot` of the page.
 fn draw_label(
@@ -141,21 +275,22 @@ fn draw_label(
     content.fill_nonzero();
     content.restore_state();
 
-    let item = |text: &str, scale, max_lines, bold| Item {
-        glyphs: font.shape(text),
-        scale,
-        max_lines,
-        bold,
-    };
-    let mut column = vec![
-        item(&label.product_name, 1.25, 2, true),
-        item(&format!("Lô: {}", label.lot), 1.0, 2, false),
-    ];
-    let mut serial = item(&label.serial_grouped, 1.0, 2, false);
-    let mut tagline = item(TAGLINE, 0.85, 2, false);
+    // Codes (lot, serial, site, dates) break only where a reader cannot
+    // mistake the break for part of the code: see `Breaks`.
+    let mut column = vec![item(font, &label.product_name, 1.25, 2, true, Breaks::Words)];
+    let mut lot = item(font, &format!("Lô: {}", label.lot), 1.0, 2, false, Breaks::Spaces);
+    let mut serial = item(font, &label.serial_grouped, 1.0, 2, false, Breaks::Groups);
+    let tagline = item(font, TAGLINE, 0.85, 2, false, Breaks::Words);
+    let site_text = format!("{SITE_PREFIX} {}", label.site);
+    let mut site = item(font, &site_text, 0.85, 2, false, Breaks::Spaces);
+    let dates = [("NSX", label.produced_on), ("HSD", label.expires_on)];
+    let dates = dates.into_iter().filter_map(|(abbr, date)| {
+        let text = format!("{abbr} {}", vn_date(date?));
+        Some(item(font, &text, 1.0, 1, false, Breaks::Spaces))
+    });
     let text_x = x0 + side + TEXT_GAP_MM * MM;
     let text_w = inner_w - side - TEXT_GAP_MM * MM;
-    let mut blocks = Vec::with_capacity(3);
+    let mut blocks: Vec<Block> = Vec::with_capacity(3);
     if g.scratch {
         // The scratch-off box under the QR: its border marks where the
         // coating goes; the caption and the PIN sit inside it.
@@ -171,10 +306,11 @@ fn draw_label(
         content.stroke();
         let mut inside: Vec<Item> = SCRATCH_CAPTION
             .iter()
-            .map(|line| item(line, 1.0, 1, false))
+            .map(|line| item(font, line, 1.0, 1, false, Breaks::Words))
             .collect();
         if let Some(pin) = &label.pin {
-            inside.push(item(&crate::domain::pin::group(pin), 1.3, 1, true));
+            let grouped = crate::domain::pin::group(pin);
+            inside.push(item(font, &grouped, 1.3, 1, true, Breaks::Groups));
         }
         let pad = 2.0 * inset;
         blocks.push((
@@ -186,15 +322,24 @@ fn draw_label(
         ));
     }
     if g.footer {
-        (serial.max_lines, tagline.max_lines) = (1, 1);
-        let footer = vec![serial, tagline];
-        blocks.push((x0, top - side, inner_w, inner_h - side, footer));
+        // Full width, a line each: the codes stay whole at a legible size.
+        (lot.max_lines, serial.max_lines, site.max_lines) = (1, 1, 1);
+        blocks.push((x0, top - side, inner_w, inner_h - side, vec![lot, serial, site]));
+        column.extend(dates);
+        column.push(tagline);
     } else {
-        column.extend([serial, tagline]);
+        column.push(lot);
+        column.extend(dates);
+        column.extend([serial, tagline, site]);
     }
     // Beside the QR and, on layouts with one, the scratch-off box.
     blocks.push((text_x, top, text_w, side + g.scratch_h() * MM, column));
+    draw_text(content, font, g, blocks);
+    Ok(())
+}
 
+/// Fits each block's items into it and draws them.
+fn draw_text(content: &mut Content, font: &mut Font, g: &Geometry, blocks: Vec<Block>) {
     content.set_line_width(0.0);
     content.begin_text();
     let mut bytes = Vec::new();
@@ -216,7 +361,6 @@ fn draw_label(
         }
     }
     content.end_text();
-    Ok(())
 }
 
 #[cfg(test)]
