@@ -83,7 +83,12 @@ pub async fn sheet(
             ))
         }
     };
-    let first_slot = label_start(layout, query.start)?;
+    // The calibration page has no stamps, so no range nor start position.
+    let first_slot = if calibration {
+        0
+    } else {
+        label_start(layout, query.start)?
+    };
     let base = state.config.base_url().to_owned();
     let (roll, target) = state
         .db(move |conn| {
