@@ -165,8 +165,8 @@ fn stream_sheet(
             tx,
             buf: Vec::with_capacity(CHUNK_BYTES),
         };
-        let written =
-            write_sheet(layout, first_slot, labels, &mut out).map_err(|e| io::Error::other(e.to_string()));
+        let written = write_sheet(layout, first_slot, labels, &mut out)
+            .map_err(|e| io::Error::other(e.to_string()));
         if let Err(e) = written.and_then(|_| out.flush()) {
             log::warn!("label sheet cut short: {e}");
             let _ = errors.blocking_send(Err(e));

@@ -122,7 +122,9 @@ impl<W: Write> Doc<W> {
             page.parent(self.pages)
                 .media_box(self.media_box)
                 .contents(content_id);
-            page.resources().fonts().pair(FONT_NAME, self.font_refs.type0);
+            page.resources()
+                .fonts()
+                .pair(FONT_NAME, self.font_refs.type0);
         }
         self.sink.put(page_id, chunk)?;
         self.sink.flush()?;
@@ -186,10 +188,11 @@ pub fn write_sheet<W: Write>(
 }
 
 /// Writes one page of `layout` with no stamps on it: each label's outline,
-/// its position number (from 1, as the `start` of a print request counts)
-/// and crosshairs at the corners of its QR code's square (quiet zone
-/// included), so a packer can print it on plain paper, lay it over a label
-/// sheet and see whether their printer places the codes inside the labels.
+/// its position number (from 1, as the `start` of a print request counts),
+/// crosshairs at the corners of its QR code's square (quiet zone included)
+/// and the scratch-off box on layouts with one, so a packer can print it on
+/// plain paper, lay it over a label sheet and see whether their printer
+/// places the codes inside the labels.
 pub fn write_calibration<W: Write>(layout: Layout, out: W) -> Result<(), LabelError> {
     let g = layout.geometry();
     let mut doc = Doc::new(&g, out)?;
@@ -211,6 +214,11 @@ pub fn write_calibration<W: Write>(layout: Layout, out: W) -> Result<(), LabelEr
         ] {
             content.move_to(x - arm, y).line_to(x + arm, y);
             content.move_to(x, y - arm).line_to(x, y + arm);
+        }
+        if g.scratch {
+            // Where the scratch-off coating goes.
+            let box_h = g.scratch_h() * MM;
+            content.rect(x0, top - side - box_h, side, box_h);
         }
     }
     content.stroke();
@@ -299,8 +307,22 @@ fn text_blocks(font: &Font, g: &Geometry, x0: f32, top: f32, label: &Label) -> V
     let side = g.qr_side() * MM;
     // Codes (lot, serial, site, dates) break only where a reader cannot
     // mistake the break for part of the code: see `Breaks`.
-    let mut column = vec![item(font, &label.product_name, 1.25, 2, true, Breaks::Words)];
-    let mut lot = item(font, &format!("Lô: {}", label.lot), 1.0, 2, false, Breaks::Spaces);
+    let mut column = vec![item(
+        font,
+        &label.product_name,
+        1.25,
+        2,
+        true,
+        Breaks::Words,
+    )];
+    let mut lot = item(
+        font,
+        &format!("Lô: {}", label.lot),
+        1.0,
+        2,
+        false,
+        Breaks::Spaces,
+    );
     let mut serial = item(font, &label.serial_grouped, 1.0, 2, false, Breaks::Groups);
     let tagline = item(font, TAGLINE, 0.85, 2, false, Breaks::Words);
     let site_text = format!("{SITE_PREFIX} {}", label.site);
@@ -336,7 +358,13 @@ fn text_blocks(font: &Font, g: &Geometry, x0: f32, top: f32, label: &Label) -> V
     if g.footer {
         // Full width, a line each: the codes stay whole at a legible size.
         (lot.max_lines, serial.max_lines, site.max_lines) = (1, 1, 1);
-        blocks.push((x0, top - side, inner_w, inner_h - side, vec![lot, serial, site]));
+        blocks.push((
+            x0,
+            top - side,
+            inner_w,
+            inner_h - side,
+            vec![lot, serial, site],
+        ));
         column.extend(dates);
         column.push(tagline);
     } else {
@@ -451,7 +479,10 @@ mod tests {
 
     /// The URLs of the QR codes on one page.
     fn scan_page(pdf: &str, page: usize, layout: Layout) -> BTreeSet<String> {
-        scan_slots(pdf, page, layout).into_iter().flatten().collect()
+        scan_slots(pdf, page, layout)
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     /// The URL of the QR code at each position of one page, if any. rqrr
@@ -671,16 +702,23 @@ mod tests {
                 label.lot = lot.to_owned();
                 label.serial_grouped = crate::domain::serial::group(serial);
                 let (x0, top) = (g.pad * MM, (g.page_h - g.top - g.pad) * MM);
-                let (inner_w, inner_h) = ((g.cell_w - 2.0 * g.pad) * MM, (g.cell_h - 2.0 * g.pad) * MM);
+                let (inner_w, inner_h) =
+                    ((g.cell_w - 2.0 * g.pad) * MM, (g.cell_h - 2.0 * g.pad) * MM);
                 let mut lines = Vec::new();
                 for (x, y, w, h, items) in text_blocks(&font, &g, x0, top, &label) {
                     assert!(x >= x0 - 1e-3 && x + w <= x0 + inner_w + 1e-3, "{layout:?}");
-                    assert!(y <= top + 1e-3 && y - h >= top - inner_h - 1e-3, "{layout:?}");
+                    assert!(
+                        y <= top + 1e-3 && y - h >= top - inner_h - 1e-3,
+                        "{layout:?}"
+                    );
                     for line in font.fit(&items, w, h, g.max_text) {
                         let units: f32 = line.glyphs.iter().map(|g| f32::from(g.advance)).sum();
                         let width = units * line.size / font.units_per_em();
                         let text: String = line.glyphs.iter().map(|g| g.ch).collect();
-                        assert!(width <= w + 1e-3, "{layout:?}: {text:?} is {width} pt in {w}");
+                        assert!(
+                            width <= w + 1e-3,
+                            "{layout:?}: {text:?} is {width} pt in {w}"
+                        );
                         assert!(line.size >= 0.85 * 4.5 - 1e-3, "{layout:?}: {text:?}");
                         lines.push(text);
                     }
@@ -688,7 +726,9 @@ mod tests {
                 let joined = lines.join(" ");
                 let whole = joined.contains(&format!("Lô: {lot}"));
                 if lot == widest {
-                    let cut = lines.iter().any(|l| l.starts_with("MMM") && l.ends_with('…'));
+                    let cut = lines
+                        .iter()
+                        .any(|l| l.starts_with("MMM") && l.ends_with('…'));
                     assert!(whole || cut, "{layout:?}: {lines:?}");
                 } else {
                     assert!(whole, "{layout:?}: {lot} not whole in {lines:?}");
@@ -729,7 +769,13 @@ mod tests {
                 .collect();
             assert_eq!(first[4..], expected[..], "{layout:?}");
             let second = scan_slots(pdf, 2, layout);
-            assert_eq!(second[..4], all[per_page - 4..].iter().map(|l| Some(l.url.clone())).collect::<Vec<_>>()[..]);
+            assert_eq!(
+                second[..4],
+                all[per_page - 4..]
+                    .iter()
+                    .map(|l| Some(l.url.clone()))
+                    .collect::<Vec<_>>()[..]
+            );
             assert!(second[4..].iter().all(Option::is_none), "{layout:?}");
         }
     }
@@ -758,7 +804,10 @@ mod tests {
             let side = g.qr_side();
             for slot in 0..layout.per_page() {
                 let (col, row) = ((slot % g.cols) as f32, (slot / g.cols) as f32);
-                let (x, y) = (g.left + col * g.cell_w + g.pad, g.top + row * g.cell_h + g.pad);
+                let (x, y) = (
+                    g.left + col * g.cell_w + g.pad,
+                    g.top + row * g.cell_h + g.pad,
+                );
                 for (cx, cy) in [(x, y), (x + side, y), (x, y + side), (x + side, y + side)] {
                     let (cx, cy) = (px(cx), px(cy));
                     let darkest = (cx.saturating_sub(2)..=cx + 2)
@@ -767,7 +816,10 @@ mod tests {
                         .map(|(i, j)| img.get_pixel(i, j).0[0])
                         .min()
                         .unwrap();
-                    assert!(darkest < 160, "{layout:?} slot {slot}: no crosshair at {cx},{cy}");
+                    assert!(
+                        darkest < 160,
+                        "{layout:?} slot {slot}: no crosshair at {cx},{cy}"
+                    );
                 }
                 // The middle of the QR's square is blank.
                 let (mx, my) = (px(x + side / 2.0), px(y + side / 2.0));

@@ -65,8 +65,7 @@ impl Font {
                 let size = base * item.scale;
                 let stroke = if item.bold { size * BOLD_STROKE } else { 0.0 };
                 let max_units = (width - stroke) / size * self.units_per_em();
-                let (wrapped, ok) =
-                    self.wrap(&item.glyphs, max_units, item.max_lines, item.breaks);
+                let (wrapped, ok) = self.wrap(&item.glyphs, max_units, item.max_lines, item.breaks);
                 clean &= ok;
                 lines.extend(wrapped.into_iter().map(|glyphs| Line {
                     glyphs,

@@ -38,7 +38,10 @@ impl StampTarget {
     /// scheme (`tx.example.vn`, or `example.vn/tx` on a base with a path),
     /// where a code can be entered when its QR code does not scan.
     pub fn site(&self) -> &str {
-        let rest = self.base.split_once("://").map_or(self.base.as_str(), |(_, r)| r);
+        let rest = self
+            .base
+            .split_once("://")
+            .map_or(self.base.as_str(), |(_, r)| r);
         rest.trim_end_matches('/')
     }
 

@@ -266,7 +266,9 @@ fn scan_a4_3x8(pdf: &std::path::Path) -> Vec<Option<String>> {
         ],
     );
     assert!(out.status.success(), "{out:?}");
-    let img = image::open(prefix.with_extension("png")).unwrap().into_luma8();
+    let img = image::open(prefix.with_extension("png"))
+        .unwrap()
+        .into_luma8();
     let px = |mm: f32| (mm / 25.4 * 200.0).round() as u32;
     (0..24)
         .map(|slot| {
@@ -276,7 +278,9 @@ fn scan_a4_3x8(pdf: &std::path::Path) -> Vec<Option<String>> {
             let mut prepared = rqrr::PreparedImage::prepare(cell.to_image());
             let grids = prepared.detect_grids();
             assert!(grids.len() <= 1, "slot {slot}");
-            grids.into_iter().find_map(|g| g.decode().ok().map(|(_, text)| text))
+            grids
+                .into_iter()
+                .find_map(|g| g.decode().ok().map(|(_, text)| text))
         })
         .collect()
 }
@@ -326,7 +330,15 @@ async fn a_start_position_prints_from_that_position_with_site_and_dates() {
     assert_eq!(slots[4..14], expected[..]);
     assert!(slots[14..].iter().all(Option::is_none), "{slots:?}");
 
-    let host = w.app.state.config.base_url().split_once("://").unwrap().1.to_owned();
+    let host = w
+        .app
+        .state
+        .config
+        .base_url()
+        .split_once("://")
+        .unwrap()
+        .1
+        .to_owned();
     let text = pdf_text(&file);
     for needle in [
         format!("Kiểm tra tại {host}"),
@@ -357,8 +369,8 @@ async fn the_calibration_page_and_bad_start_positions() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("calibration.pdf");
     std::fs::write(&file, &answer.bytes).unwrap();
-    let info = String::from_utf8_lossy(&poppler("pdfinfo", &[file.to_str().unwrap()]).stdout)
-        .to_string();
+    let info =
+        String::from_utf8_lossy(&poppler("pdfinfo", &[file.to_str().unwrap()]).stdout).to_string();
     assert!(
         info.lines()
             .any(|l| l.starts_with("Pages:") && l.ends_with(" 1")),
@@ -374,7 +386,11 @@ async fn the_calibration_page_and_bad_start_positions() {
         ("start=0", "start", "phải từ 1 đến 24"),
         ("start=25", "start", "between 1 and 24"),
         ("layout=a4-4x10&start=41", "start", "between 1 and 40"),
-        ("layout=roll-40x30&start=2", "start", "không có vị trí bắt đầu"),
+        (
+            "layout=roll-40x30&start=2",
+            "start",
+            "không có vị trí bắt đầu",
+        ),
         ("layout=roll-40x30&start=2", "start", "no start position"),
         ("calibration=yes", "calibration", "not 0 or 1"),
     ] {
@@ -389,11 +405,17 @@ async fn the_calibration_page_and_bad_start_positions() {
     }
     // The last position of a sheet and a roll's only one are taken.
     w.app
-        .get(&format!("{path}?layout=a4-4x10&start=40&count=1"), &w.a.token)
+        .get(
+            &format!("{path}?layout=a4-4x10&start=40&count=1"),
+            &w.a.token,
+        )
         .await
         .expect(200);
     w.app
-        .get(&format!("{path}?layout=roll-40x30&start=1&count=1"), &w.a.token)
+        .get(
+            &format!("{path}?layout=roll-40x30&start=1&count=1"),
+            &w.a.token,
+        )
         .await
         .expect(200);
     // Another enterprise gets no calibration page of this roll either.
