@@ -14,7 +14,8 @@ use crate::domain::pin::PinKey;
 use crate::domain::serial::group;
 use crate::error::{AppError, AppResult};
 use crate::labels::sheet::{write_calibration, write_sheet, Label, Layout, MAX_LABELS_PER_PDF};
-use crate::models::stamp_target::target_of;
+use crate::models::stamp_roll::StampRoll;
+use crate::models::stamp_target::{target_of, StampTarget};
 use crate::service::stamps::{label_start, managed_roll};
 use crate::AppState;
 
@@ -119,8 +120,8 @@ pub async fn sheet(
 /// Streams the labels of the requested range of `roll`.
 fn stream_sheet(
     state: web::Data<AppState>,
-    roll: crate::models::stamp_roll::StampRoll,
-    target: crate::models::stamp_target::StampTarget,
+    roll: StampRoll,
+    target: StampTarget,
     layout: Layout,
     first_slot: usize,
     query: SheetQuery,
