@@ -24,6 +24,9 @@ fn label_page(c: &mut Criterion) {
             product_name: "Bưởi Năm Roi Mỹ Hòa".into(),
             lot: "NAMROI-2026-11".into(),
             serial_grouped: format!("7K3Q-M9XT-MA0B-1C2D-{i:04}"),
+            site: "tx.example.vn".into(),
+            produced_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 2),
+            expires_on: chrono::NaiveDate::from_ymd_opt(2027, 1, 1),
             pin: None,
         })
         .collect();
@@ -32,7 +35,7 @@ fn label_page(c: &mut Criterion) {
     group.bench_function("one A4 page of 24 labels", |b| {
         b.iter(|| {
             let mut out = Vec::with_capacity(256 * 1024);
-            write_sheet(layout, labels.iter().cloned(), &mut out).expect("a sheet");
+            write_sheet(layout, 0, labels.iter().cloned(), &mut out).expect("a sheet");
             out
         })
     });

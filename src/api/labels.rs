@@ -1,4 +1,5 @@
-//! Print-ready label sheets of a stamp roll, streamed as the PDF is written.
+//! Print-ready label sheets of a stamp roll, streamed as the PDF is written,
+//! and the calibration page of a layout (`?calibration=1`).
 
 use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
@@ -12,9 +13,10 @@ use crate::domain::id::Id;
 use crate::domain::pin::PinKey;
 use crate::domain::serial::group;
 use crate::error::{AppError, AppResult};
-use crate::labels::sheet::{write_sheet, Label, Layout, MAX_LABELS_PER_PDF};
-use crate::models::stamp_target::target_of;
-use crate::service::stamps::managed_roll;
+use crate::labels::sheet::{write_calibration, write_sheet, Label, Layout, MAX_LABELS_PER_PDF};
+use crate::models::stamp_roll::StampRoll;
+use crate::models::stamp_target::{target_of, StampTarget};
+use crate::service::stamps::{label_start, managed_roll};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -23,6 +25,10 @@ pub struct SheetQuery {
     layout: Option<String>,
     from: Option<i64>,
     count: Option<i64>,
+    /// 1-based position of the first label on the first sheet.
+    start: Option<i64>,
+    /// `1`: the layout's calibration page instead of stamps.
+    calibration: Option<String>,
 }
 
 /// Hands the PDF to the response in 64 KiB chunks as the writer produces
@@ -68,6 +74,22 @@ pub async fn sheet(
             format!("{layout_name:?} is not a4-3x8, a4-4x10, roll-40x30 or a4-3x8-pin"),
         )
     })?;
+    let calibration = match query.calibration.as_deref() {
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(other) => {
+            return Err(AppError::invalid(
+                "calibration",
+                format!("{other:?} is not 0 or 1"),
+            ))
+        }
+    };
+    // The calibration page has no stamps, so no range nor start position.
+    let first_slot = if calibration {
+        0
+    } else {
+        label_start(layout, query.start)?
+    };
     let base = state.config.base_url().to_owned();
     let (roll, target) = state
         .db(move |conn| {
@@ -76,6 +98,34 @@ pub async fn sheet(
             Ok((roll, target))
         })
         .await?;
+    if calibration {
+        // One page, no serials: nothing to stream.
+        let mut pdf = Vec::new();
+        web::block(move || write_calibration(layout, &mut pdf).map(|()| pdf))
+            .await
+            .map_err(|e| AppError::Internal(format!("calibration page: {e}")))?
+            .map_err(|e| AppError::Internal(format!("calibration page: {e}")))
+            .map(|pdf| {
+                let filename = format!("can-chinh-{}.pdf", layout.as_str());
+                HttpResponse::Ok()
+                    .content_type("application/pdf")
+                    .insert_header(crate::headers::attachment(&filename))
+                    .body(pdf)
+            })
+    } else {
+        stream_sheet(state, roll, target, layout, first_slot, query.into_inner())
+    }
+}
+
+/// Streams the labels of the requested range of `roll`.
+fn stream_sheet(
+    state: web::Data<AppState>,
+    roll: StampRoll,
+    target: StampTarget,
+    layout: Layout,
+    first_slot: usize,
+    query: SheetQuery,
+) -> AppResult<HttpResponse> {
     let (from, count) = stamp_range(
         roll.count,
         query.from,
@@ -107,14 +157,17 @@ pub async fn sheet(
                 product_name: target.product_name.clone(),
                 lot: target.lot.clone(),
                 serial_grouped: group(&serial),
+                site: target.site().to_owned(),
+                produced_on: Some(target.produced_on),
+                expires_on: target.expires_on,
                 pin: pins.as_ref().map(|key| key.pin(number, index)),
             });
         let mut out = ChunkSender {
             tx,
             buf: Vec::with_capacity(CHUNK_BYTES),
         };
-        let written =
-            write_sheet(layout, labels, &mut out).map_err(|e| io::Error::other(e.to_string()));
+        let written = write_sheet(layout, first_slot, labels, &mut out)
+            .map_err(|e| io::Error::other(e.to_string()));
         if let Err(e) = written.and_then(|_| out.flush()) {
             log::warn!("label sheet cut short: {e}");
             let _ = errors.blocking_send(Err(e));

@@ -18,7 +18,7 @@ use crate::domain::kinds::{
     ProductCategory, Unit,
 };
 use crate::domain::validate::PROVINCES;
-use crate::labels::sheet::MAX_LABELS_PER_PDF;
+use crate::labels::sheet::{Layout, MAX_LABELS_PER_PDF};
 use crate::models::page::MAX_PER_PAGE;
 use crate::models::stamp_roll::MAX_ROLL;
 use crate::service::nfc::{MAX_BIND_BYTES, MAX_BIND_ROWS};
@@ -1398,12 +1398,20 @@ fn operations() -> Vec<Operation> {
             "get",
             "/stamp-rolls/{id}/labels.pdf",
             "stamps",
-            "Print-ready label sheet (PDF, streamed)",
+            "Print-ready label sheet (PDF, streamed), or with calibration=1 the layout's calibration page (one sheet of numbered outlines and QR crosshairs, no stamps; from, count and start are then not used)",
         )
-        .query(vec![param(
-            "layout",
-            one_of(["a4-3x8", "a4-4x10", "roll-40x30", "a4-3x8-pin"]),
-        )])
+        .query(vec![
+            param(
+                "layout",
+                one_of(["a4-3x8", "a4-4x10", "roll-40x30", "a4-3x8-pin"]),
+            ),
+            param(
+                "start",
+                json!({"type": "integer", "minimum": 1, "maximum": Layout::A4_4x10.per_page(),
+                       "description": "1-based position of the first label on the first sheet of a part-used A4 sheet (at most the layout's labels per sheet: 24 or 40); a roll takes only 1"}),
+            ),
+            param("calibration", one_of(["0", "1"])),
+        ])
         .query(stamps_range(MAX_LABELS_PER_PDF as i64))
         .media("application/pdf"),
         op(

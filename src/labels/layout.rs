@@ -3,8 +3,10 @@
 /// Points per millimetre (PDF user space is 1/72 inch).
 pub(crate) const MM: f32 = 72.0 / 25.4;
 /// Height of the full-width strip under the QR code on labels that have one,
-/// in mm: room for two lines of about 5 pt.
-const FOOTER_MM: f32 = 5.0;
+/// in mm: room for three lines of about 5 pt (lot, serial, site), the codes
+/// that need the label's full width to stay whole. The QR keeps modules of
+/// at least 0.45 mm (see the test below).
+const FOOTER_MM: f32 = 6.5;
 /// Height of the scratch-off box under the QR code on layouts that offer a
 /// PIN: a caption line and the PIN, large enough for a scratch-off label.
 const SCRATCH_MM: f32 = 8.0;
@@ -40,9 +42,9 @@ pub(crate) struct Geometry {
     /// tolerance, and on A4 the printers' unprintable border (with the quiet
     /// zone, dark modules of usual stamp URLs stay ≥ 4.2 mm from the edge).
     pub pad: f32,
-    /// Whether the serial and the tagline run under the QR code across the
-    /// whole label instead of in the text column: on a label barely wider
-    /// than tall the column beside the code is too narrow for them.
+    /// Whether the lot, the serial and the site run under the QR code across
+    /// the whole label instead of in the text column: on a label barely
+    /// wider than tall the column beside the code is too narrow for them.
     pub footer: bool,
     /// Largest base text size, in pt.
     pub max_text: f32,
@@ -75,6 +77,13 @@ impl Layout {
     /// Whether labels of this layout carry the stamp's scratch-off PIN.
     pub fn offers_pin(self) -> bool {
         self.geometry().scratch
+    }
+
+    /// Whether a sheet can be part used, so printing may start at a later
+    /// position: a roll has one label per page and always starts at its
+    /// first.
+    pub fn has_positions(self) -> bool {
+        self.per_page() > 1
     }
 
     /// Labels per page, so callers can tell how many pages a range takes.

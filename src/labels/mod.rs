@@ -31,6 +31,10 @@ pub enum LabelError {
     /// A sheet needs at least one label: a PDF without pages is not printable.
     #[error("no labels to print")]
     NoLabels,
+    /// A start position past the sheet's last label (positions count from 0
+    /// here; callers check the 1-based number a user gives).
+    #[error("start position {slot} is not on a sheet of {per_page}")]
+    BadStart { slot: usize, per_page: usize },
     /// Writing the PDF to the output failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),

@@ -13,6 +13,23 @@ const SIZE_STEP: f32 = 0.25;
 /// cheaper than embedding a second font for one line per label.
 pub(crate) const BOLD_STROKE: f32 = 0.04;
 
+/// Where an item's text may be broken across lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Breaks {
+    /// Prose (names, captions): after spaces and hyphens, and at the
+    /// minimum size inside a word too long for a line.
+    Words,
+    /// A serial printed in hyphen-joined groups: after spaces and between
+    /// groups, never inside one; a group that cannot fit even at the minimum
+    /// size ends the text with "…".
+    Groups,
+    /// A code a consumer may have to type (lot code, site, date): only at
+    /// spaces, never inside the code, so a hyphen or slash of the code is
+    /// never mistaken for a line break; one too wide even at the minimum
+    /// size is cut with "…", the last resort.
+    Spaces,
+}
+
 /// One piece of text on a label and how much room it may take.
 pub(crate) struct Item {
     pub glyphs: Vec<Glyph>,
@@ -20,6 +37,7 @@ pub(crate) struct Item {
     pub scale: f32,
     pub max_lines: usize,
     pub bold: bool,
+    pub breaks: Breaks,
 }
 
 /// A laid-out line: `baseline` is measured down from the top of the box.
@@ -34,9 +52,9 @@ pub(crate) struct Line {
 impl Font {
     /// Lays `items` out in a `width` × `height` pt box, vertically centred, at
     /// the largest base size from `max_size` down to [`MIN_SIZE`] at which
-    /// everything fits on whole words. At the minimum size, words too long for
-    /// a line are broken and the last allowed line of an item ends in "…", so
-    /// text never leaves the box.
+    /// everything fits on whole words. At the minimum size, prose words too
+    /// long for a line are broken (codes never are: see [`Breaks`]) and the
+    /// last allowed line of an item ends in "…", so text never leaves the box.
     pub fn fit(&self, items: &[Item], width: f32, height: f32, max_size: f32) -> Vec<Line> {
         let mut base = max_size.max(MIN_SIZE);
         loop {
@@ -47,7 +65,7 @@ impl Font {
                 let size = base * item.scale;
                 let stroke = if item.bold { size * BOLD_STROKE } else { 0.0 };
                 let max_units = (width - stroke) / size * self.units_per_em();
-                let (wrapped, ok) = self.wrap(&item.glyphs, max_units, item.max_lines);
+                let (wrapped, ok) = self.wrap(&item.glyphs, max_units, item.max_lines, item.breaks);
                 clean &= ok;
                 lines.extend(wrapped.into_iter().map(|glyphs| Line {
                     glyphs,
@@ -85,9 +103,15 @@ impl Font {
         kept
     }
 
-    /// Greedy line breaking after spaces and hyphens. Returns the lines and
+    /// Greedy line breaking where `breaks` allows. Returns the lines and
     /// whether they hold all the text on whole words.
-    fn wrap(&self, glyphs: &[Glyph], max_units: f32, max_lines: usize) -> (Vec<Vec<Glyph>>, bool) {
+    fn wrap(
+        &self,
+        glyphs: &[Glyph],
+        max_units: f32,
+        max_lines: usize,
+        breaks: Breaks,
+    ) -> (Vec<Vec<Glyph>>, bool) {
         let mut lines = Vec::new();
         let mut rest = trim(glyphs);
         let mut clean = true;
@@ -99,8 +123,13 @@ impl Font {
             if lines.len() + 1 == max_lines {
                 break;
             }
-            let (end, next) = match break_point(rest, max_units) {
+            let (end, next) = match break_point(rest, max_units, breaks != Breaks::Spaces) {
                 Some(found) => found,
+                // A code is never cut mid-code: it ends in "…" below.
+                None if breaks != Breaks::Words => {
+                    clean = false;
+                    break;
+                }
                 None => {
                     // One word wider than the line: break it anywhere.
                     clean = false;
@@ -141,8 +170,9 @@ fn fitting_prefix(glyphs: &[Glyph], max_units: f32) -> usize {
 }
 
 /// The last place to break before `max_units`: (end of this line, start of
-/// the next). A space is dropped at the break, a hyphen stays on the line.
-fn break_point(glyphs: &[Glyph], max_units: f32) -> Option<(usize, usize)> {
+/// the next). A space is dropped at the break, a hyphen stays on the line
+/// (and is a break only if `hyphens`).
+fn break_point(glyphs: &[Glyph], max_units: f32, hyphens: bool) -> Option<(usize, usize)> {
     let mut best = None;
     let mut width = 0.0;
     for (i, g) in glyphs.iter().enumerate() {
@@ -153,7 +183,7 @@ fn break_point(glyphs: &[Glyph], max_units: f32) -> Option<(usize, usize)> {
         if width > max_units {
             break;
         }
-        if g.ch == '-' {
+        if hyphens && g.ch == '-' {
             best = Some((i + 1, i + 1));
         }
     }
@@ -188,7 +218,7 @@ mod tests {
     fn wraps_after_spaces_and_hyphens() {
         let font = Font::load().unwrap();
         let glyphs = font.shape("Bánh pía sầu riêng");
-        let (lines, clean) = font.wrap(&glyphs, em(&font, "Bánh pía sầu"), 2);
+        let (lines, clean) = font.wrap(&glyphs, em(&font, "Bánh pía sầu"), 2, Breaks::Words);
         assert!(clean);
         assert_eq!(
             lines.iter().map(|l| text(l)).collect::<Vec<_>>(),
@@ -196,7 +226,7 @@ mod tests {
         );
 
         let glyphs = font.shape("LOT-2024-VL");
-        let (lines, clean) = font.wrap(&glyphs, em(&font, "LOT-2024-"), 2);
+        let (lines, clean) = font.wrap(&glyphs, em(&font, "LOT-2024-"), 2, Breaks::Words);
         assert!(clean);
         assert_eq!(
             lines.iter().map(|l| text(l)).collect::<Vec<_>>(),
@@ -204,12 +234,44 @@ mod tests {
         );
     }
 
+    /// A serial breaks between its groups only; a lot code only at a space,
+    /// and one wider than the line is cut with "…" rather than broken.
+    #[test]
+    fn codes_break_only_between_groups_or_at_spaces() {
+        let font = Font::load().unwrap();
+        let serial = font.shape("7K3QM-9XTMA-0B1C2-D3E4F");
+        let max = em(&font, "7K3QM-9XTMA-0B");
+        let (lines, clean) = font.wrap(&serial, max, 2, Breaks::Groups);
+        assert!(clean);
+        assert_eq!(
+            lines.iter().map(|l| text(l)).collect::<Vec<_>>(),
+            ["7K3QM-9XTMA-", "0B1C2-D3E4F"]
+        );
+        // A group wider than the line is not split.
+        let (lines, clean) = font.wrap(&serial, em(&font, "7K3"), 2, Breaks::Groups);
+        assert!(!clean);
+        assert!(lines.iter().all(|l| units(l) <= em(&font, "7K3")));
+        assert!(text(lines.last().unwrap()).ends_with('…'));
+
+        let lot = font.shape("Lô: VL-2026/11-A");
+        let (lines, clean) = font.wrap(&lot, em(&font, "Lô: VL-2026/11"), 2, Breaks::Spaces);
+        assert!(clean);
+        assert_eq!(
+            lines.iter().map(|l| text(l)).collect::<Vec<_>>(),
+            ["Lô:", "VL-2026/11-A"]
+        );
+        let (lines, clean) = font.wrap(&lot, em(&font, "VL-2026"), 2, Breaks::Spaces);
+        assert!(!clean);
+        assert_eq!(text(&lines[0]), "Lô:");
+        assert!(text(&lines[1]).starts_with("VL-") && text(&lines[1]).ends_with('…'));
+    }
+
     #[test]
     fn out_of_lines_ends_in_an_ellipsis_within_the_width() {
         let font = Font::load().unwrap();
         let glyphs = font.shape("Quét mã để truy xuất nguồn gốc");
         let max = em(&font, "Quét mã để");
-        let (lines, clean) = font.wrap(&glyphs, max, 2);
+        let (lines, clean) = font.wrap(&glyphs, max, 2, Breaks::Words);
         assert!(!clean);
         assert_eq!(text(&lines[0]), "Quét mã để");
         assert!(text(&lines[1]).ends_with('…'));
@@ -224,6 +286,7 @@ mod tests {
             scale: 1.0,
             max_lines,
             bold: false,
+            breaks: Breaks::Words,
         };
         // Fits at 9 pt in a wide box; needs a smaller size in a narrow one.
         let wide = font.fit(&[item("Thanh trà", 1)], 200.0, 50.0, 9.0);

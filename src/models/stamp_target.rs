@@ -1,6 +1,8 @@
 //! Where a batch's stamps point, as printed in QR codes and labels and
 //! answered by the resolver's QR images.
 
+use chrono::NaiveDate;
+
 use crate::db::DbConnection;
 use crate::domain::access::Scope;
 use crate::error::{AppError, AppResult};
@@ -16,6 +18,10 @@ pub struct StampTarget {
     pub lot: String,
     /// The product's Vietnamese name, printed on labels.
     pub product_name: String,
+    /// The batch's harvest or production date and best-before date, printed
+    /// on labels.
+    pub produced_on: NaiveDate,
+    pub expires_on: Option<NaiveDate>,
 }
 
 impl StampTarget {
@@ -26,6 +32,17 @@ impl StampTarget {
             }
             None => format!("{}/s/{serial}", self.base),
         }
+    }
+
+    /// The official site as a consumer types it: the base URL without its
+    /// scheme (`tx.example.vn`, or `example.vn/tx` on a base with a path),
+    /// where a code can be entered when its QR code does not scan.
+    pub fn site(&self) -> &str {
+        let rest = self
+            .base
+            .split_once("://")
+            .map_or(self.base.as_str(), |(_, r)| r);
+        rest.trim_end_matches('/')
     }
 
     /// What the QR code holds. A short-form URL on a base without a path is
@@ -55,5 +72,26 @@ pub fn target_of(conn: &mut DbConnection, base: &str, batch: &Batch) -> AppResul
         gtin: p.gtin,
         lot: batch.lot_code.clone(),
         product_name: p.name_vi,
+        produced_on: batch.produced_on,
+        expires_on: batch.expires_on,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_site_is_the_base_without_its_scheme() {
+        let target = |base: &str| StampTarget {
+            base: base.into(),
+            gtin: None,
+            lot: "L1".into(),
+            product_name: "Cam sành".into(),
+            produced_on: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            expires_on: None,
+        };
+        assert_eq!(target("https://tx.example.vn").site(), "tx.example.vn");
+        assert_eq!(target("http://example.vn/tx/").site(), "example.vn/tx");
+    }
 }

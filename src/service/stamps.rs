@@ -10,10 +10,42 @@ use crate::domain::access::Caller;
 use crate::domain::serial::SerialCodec;
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
+use crate::labels::sheet::Layout;
 use crate::models::batch::{self, Batch};
 use crate::models::stamp_roll::{self, StampRoll, MAX_ROLL};
 
 use super::access::{editable_product, open_batch};
+
+/// Where printing starts on the first sheet of `layout`, from 0, given the
+/// 1-based position a packer counts on a part-used sheet (left to right, top
+/// to bottom; none means the first). A roll has no positions: only 1 is
+/// taken there. Refused in both languages, since a packer reads it.
+pub fn label_start(layout: Layout, start: Option<i64>) -> AppResult<usize> {
+    let start = start.unwrap_or(1);
+    let per_page = layout.per_page();
+    if !layout.has_positions() && start != 1 {
+        return Err(AppError::invalid(
+            "start",
+            format!(
+                "cuộn {} in từng tem một, không có vị trí bắt đầu / \
+                 a {} roll prints one label at a time and has no start position",
+                layout.as_str(),
+                layout.as_str()
+            ),
+        ));
+    }
+    match usize::try_from(start) {
+        Ok(n) if (1..=per_page).contains(&n) => Ok(n - 1),
+        _ => Err(AppError::invalid(
+            "start",
+            format!(
+                "vị trí bắt đầu phải từ 1 đến {per_page} trên tờ {name} / \
+                 must be between 1 and {per_page} on an {name} sheet",
+                name = layout.as_str()
+            ),
+        )),
+    }
+}
 
 /// The batch if the caller manages its stamps (its enterprise, or an admin).
 pub fn managed_batch(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<Batch> {

@@ -243,3 +243,184 @@ async fn label_sheets_render_and_their_qr_codes_decode() {
     w.app.get(&path, &w.regulator).await.expect(403);
     w.app.send(Method::GET, &path, None, None).await.expect(401);
 }
+
+/// The QR code at each position of page 1 of an A4 3 × 8 sheet (labels of
+/// 70 × 37 mm from 0.5 mm down, 3 mm padding, a 31 mm code square), each
+/// decoded on its own at 200 dpi as the unit tests do.
+fn scan_a4_3x8(pdf: &std::path::Path) -> Vec<Option<String>> {
+    let prefix = pdf.with_extension("");
+    let out = poppler(
+        "pdftoppm",
+        &[
+            "-r",
+            "200",
+            "-gray",
+            "-png",
+            "-singlefile",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            pdf.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let img = image::open(prefix.with_extension("png"))
+        .unwrap()
+        .into_luma8();
+    let px = |mm: f32| (mm / 25.4 * 200.0).round() as u32;
+    (0..24)
+        .map(|slot| {
+            let (col, row) = ((slot % 3) as f32, (slot / 3) as f32);
+            let (x, y) = (col * 70.0 + 3.0 - 0.4, 0.5 + row * 37.0 + 3.0 - 0.4);
+            let cell = image::imageops::crop_imm(&img, px(x), px(y), px(31.8), px(31.8));
+            let mut prepared = rqrr::PreparedImage::prepare(cell.to_image());
+            let grids = prepared.detect_grids();
+            assert!(grids.len() <= 1, "slot {slot}");
+            grids
+                .into_iter()
+                .find_map(|g| g.decode().ok().map(|(_, text)| text))
+        })
+        .collect()
+}
+
+fn pdf_text(pdf: &std::path::Path) -> String {
+    String::from_utf8_lossy(&poppler("pdftotext", &[pdf.to_str().unwrap(), "-"]).stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A part-used sheet: `start=5` leaves positions 1 to 4 blank and puts the
+/// first stamp at the 5th; each label names the official site to type the
+/// code at and the batch's dates, day first.
+#[actix_web::test]
+async fn a_start_position_prints_from_that_position_with_site_and_dates() {
+    let w = World::build().await;
+    let roll = roll(&w, 30).await;
+    let id = roll["id"].as_str().unwrap();
+    let answer = w
+        .app
+        .get(
+            &format!("/api/v1/stamp-rolls/{id}/labels.pdf?layout=a4-3x8&start=5&count=10"),
+            &w.a.token,
+        )
+        .await
+        .expect(200);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("start.pdf");
+    std::fs::write(&file, &answer.bytes).unwrap();
+    let serials = w
+        .app
+        .get(
+            &format!("/api/v1/stamp-rolls/{id}/serials?count=10"),
+            &w.a.token,
+        )
+        .await
+        .text;
+    let expected: Vec<Option<String>> = serials
+        .lines()
+        .skip(1)
+        .map(|l| Some(l.split(',').nth(1).unwrap().to_ascii_uppercase()))
+        .collect();
+    assert_eq!(expected.len(), 10);
+    let slots = scan_a4_3x8(&file);
+    assert_eq!(slots[..4], [None, None, None, None]);
+    assert_eq!(slots[4..14], expected[..]);
+    assert!(slots[14..].iter().all(Option::is_none), "{slots:?}");
+
+    let host = w
+        .app
+        .state
+        .config
+        .base_url()
+        .split_once("://")
+        .unwrap()
+        .1
+        .to_owned();
+    let text = pdf_text(&file);
+    for needle in [
+        format!("Kiểm tra tại {host}"),
+        "NSX 02/11/2026".into(),
+        "HSD 01/01/2027".into(),
+    ] {
+        assert_eq!(text.matches(&needle).count(), 10, "{needle:?} in {text}");
+    }
+}
+
+/// `?calibration=1`: one sheet of numbered outlines for the layout, with no
+/// stamp on it; bad start positions and flags are refused in both languages.
+#[actix_web::test]
+async fn the_calibration_page_and_bad_start_positions() {
+    let w = World::build().await;
+    let roll = roll(&w, 50).await;
+    let id = roll["id"].as_str().unwrap();
+    let path = format!("/api/v1/stamp-rolls/{id}/labels.pdf");
+    let answer = w
+        .app
+        .get(&format!("{path}?layout=a4-3x8&calibration=1"), &w.a.token)
+        .await
+        .expect(200);
+    assert_eq!(
+        answer.headers.get("content-type").unwrap(),
+        "application/pdf"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("calibration.pdf");
+    std::fs::write(&file, &answer.bytes).unwrap();
+    let info =
+        String::from_utf8_lossy(&poppler("pdfinfo", &[file.to_str().unwrap()]).stdout).to_string();
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Pages:") && l.ends_with(" 1")),
+        "{info}"
+    );
+    assert!(scan_a4_3x8(&file).iter().all(Option::is_none));
+    let text = pdf_text(&file);
+    assert!(text.contains("Căn chỉnh / Calibration"), "{text}");
+    assert!(text.split(' ').any(|word| word == "24"), "{text}");
+    assert!(!text.contains("Lô") && !text.contains("NSX"), "{text}");
+
+    for (query, field, words) in [
+        ("start=0", "start", "phải từ 1 đến 24"),
+        ("start=25", "start", "between 1 and 24"),
+        ("layout=a4-4x10&start=41", "start", "between 1 and 40"),
+        (
+            "layout=roll-40x30&start=2",
+            "start",
+            "không có vị trí bắt đầu",
+        ),
+        ("layout=roll-40x30&start=2", "start", "no start position"),
+        ("calibration=yes", "calibration", "not 0 or 1"),
+    ] {
+        let answer = w
+            .app
+            .get(&format!("{path}?{query}"), &w.a.token)
+            .await
+            .expect(422);
+        assert_eq!(answer.body["error"]["field"], field, "{query}");
+        let message = answer.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(words), "{query}: {message}");
+    }
+    // The last position of a sheet and a roll's only one are taken.
+    w.app
+        .get(
+            &format!("{path}?layout=a4-4x10&start=40&count=1"),
+            &w.a.token,
+        )
+        .await
+        .expect(200);
+    w.app
+        .get(
+            &format!("{path}?layout=roll-40x30&start=1&count=1"),
+            &w.a.token,
+        )
+        .await
+        .expect(200);
+    // Another enterprise gets no calibration page of this roll either.
+    w.app
+        .get(&format!("{path}?calibration=1"), &w.b.token)
+        .await
+        .expect(404);
+}

@@ -542,9 +542,9 @@ async fn stated_limits_hold_in_both_directions() {
         template.replace("{id}", &id)
     };
     let base_query = |template: &str| match template {
-        t if t.ends_with("/serials") || t.ends_with("/pins") || t.ends_with("/labels.pdf") => {
-            "count=1"
-        }
+        t if t.ends_with("/serials") || t.ends_with("/pins") => "count=1",
+        // The largest sheet, so `start` reaches its stated maximum.
+        t if t.ends_with("/labels.pdf") => "count=1&layout=a4-4x10",
         "/api/v1/scans" => "origin=none",
         _ => "",
     };

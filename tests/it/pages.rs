@@ -462,6 +462,17 @@ async fn a_producer_records_a_batch_through_the_portal() {
         .text
         .contains("labels.pdf?layout=a4-3x8-pin&amp;count=24"));
     assert!(shown.text.contains("/pins\">Mã PIN (CSV)</a>"));
+    // A form for a part-used sheet (start position) and the calibration
+    // page, sent to the same label PDF.
+    assert!(shown
+        .text
+        .contains("method=\"get\" action=\"/api/v1/stamp-rolls/"));
+    assert!(shown
+        .text
+        .contains("name=\"start\" type=\"number\" min=\"1\""));
+    assert!(shown
+        .text
+        .contains("name=\"calibration\" value=\"1\">Trang căn chỉnh"));
     let too_many = submit(
         &w.app,
         &format!("/portal/batches/{id}/rolls"),
