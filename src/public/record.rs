@@ -240,6 +240,8 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
     let mut events: Vec<PublicEvent> = event::table
         .inner_join(facility::table)
         .filter(event::batch_id.eq(&b.id))
+        // A retracted event is no longer a claim made to consumers.
+        .filter(event::retracted_at.is_null())
         .order((event::occurred_at, event::id))
         .select((
             event::kind,
