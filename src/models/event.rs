@@ -350,6 +350,17 @@ pub fn list_for_batch(
     Ok(page.of(with_inputs(conn, rows)?, total))
 }
 
+/// Every event of a batch, retracted ones included, with its facility's
+/// name, oldest first: the history its producer and regulators see.
+pub fn history(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Vec<(EventRow, String)>> {
+    event::table
+        .inner_join(crate::db::schema::facility::table)
+        .filter(event::batch_id.eq(batch_id))
+        .order((event::occurred_at, event::id))
+        .select((EventRow::as_select(), crate::db::schema::facility::name))
+        .load(conn)
+}
+
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<EventRow>> {
     event::table
         .find(id)

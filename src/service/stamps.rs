@@ -97,8 +97,11 @@ pub fn issue(
     audit::write_transaction(conn, |conn| {
         let batch = managed_batch(conn, caller, batch_id)?;
         if batch.status != "active" {
-            return Err(AppError::Conflict(
-                "a recalled batch gets no new stamps".into(),
+            return Err(AppError::rule(
+                RuleKind::Conflict,
+                None,
+                "a recalled batch gets no new stamps",
+                "lô đã bị thu hồi không được cấp thêm tem",
             ));
         }
         open_batch(conn, caller, &batch)?;
