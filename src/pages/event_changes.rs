@@ -5,16 +5,21 @@
 //! who answer for it. Both forms go through the same use cases as the API.
 
 use actix_web::web;
+use askama::Template;
 use chrono::Duration;
 use std::collections::HashMap;
 
 use super::forms::{self, field, Field, FormPage, Input};
 use super::i18n::Lang;
+use super::frame::Chrome;
+use super::oversight::overseer;
 use super::portal::{facility_choices, producer};
 use super::session::PageUser;
 use super::timeline::{corrected, detail_pairs, TimelineEntry};
 use super::{html, path_id, PageResult};
 use crate::domain::id::Id;
+use crate::error::AppError;
+use crate::models::batch::{self, BatchView};
 use crate::models::event::EventRow;
 use crate::service::batches;
 
@@ -214,4 +219,38 @@ pub async fn retract(user: PageUser, path: web::Path<String>, form: Posted) -> P
         &format!("/portal/batches/{}?notice=retracted", row.batch_id),
     )
     .await
+}
+
+/// A batch's history as a regulator reads it (`/oversight/batches/{id}`):
+/// retracted and corrected events marked, nothing to change.
+#[derive(Template)]
+#[template(path = "oversight/batch.html")]
+struct BatchHistory {
+    c: Chrome,
+    view: BatchView,
+    history: Vec<EventLine>,
+    changeable: bool,
+}
+
+pub async fn batch_history(user: PageUser, path: web::Path<String>) -> PageResult {
+    overseer(&user)?;
+    let id = path_id(&path)?;
+    let scope = user.caller.scope();
+    let (view, rows) = user
+        .state
+        .db(move |conn| {
+            let row =
+                batch::find(conn, &scope, &id)?.ok_or_else(|| AppError::not_found("batch"))?;
+            let rows = crate::models::event::history(conn, &row.id)?;
+            Ok((batch::view(conn, row)?, rows))
+        })
+        .await?;
+    let l = user.l;
+    let title = format!("{} {}", l.t("Lô", "Lot"), view.batch.lot_code);
+    html(&BatchHistory {
+        c: user.chrome(title),
+        history: history(&rows, l),
+        view,
+        changeable: false,
+    })
 }

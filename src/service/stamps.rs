@@ -9,7 +9,7 @@ use crate::db::DbConnection;
 use crate::domain::access::Caller;
 use crate::domain::serial::SerialCodec;
 use crate::domain::validate as v;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, RuleKind};
 use crate::labels::sheet::Layout;
 use crate::models::batch::{self, Batch};
 use crate::models::stamp_roll::{self, StampRoll, MAX_ROLL};
