@@ -689,10 +689,7 @@ fn schemas() -> Map<String, Value> {
                 ("corrected_at", nullable(time())),
             ]),
         ),
-        (
-            "Retraction",
-            closed(&[("reason", text(500))], &["reason"]),
-        ),
+        ("Retraction", closed(&[("reason", text(500))], &["reason"])),
         (
             "IssueRequest",
             closed(

@@ -10,8 +10,8 @@ use chrono::Duration;
 use std::collections::HashMap;
 
 use super::forms::{self, field, Field, FormPage, Input};
-use super::i18n::Lang;
 use super::frame::Chrome;
+use super::i18n::Lang;
 use super::oversight::overseer;
 use super::portal::{facility_choices, producer};
 use super::session::PageUser;
@@ -211,9 +211,8 @@ pub async fn retract(user: PageUser, path: web::Path<String>, form: Posted) -> P
         reason: values.get("reason").cloned().unwrap_or_default(),
     };
     let config = user.state.config.clone();
-    let done = user.act(move |conn, caller| {
-        batches::retract_event(conn, caller, &config, &id, retraction)
-    });
+    let done = user
+        .act(move |conn, caller| batches::retract_event(conn, caller, &config, &id, retraction));
     page.submit(
         done,
         &format!("/portal/batches/{}?notice=retracted", row.batch_id),

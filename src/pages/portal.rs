@@ -55,10 +55,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/rolls/{id}/nfc", web::get().to(super::nfc::bind_form))
             .route("/rolls/{id}/nfc", web::post().to(super::nfc::bind))
             .route("/batches/{id}/events", web::post().to(record_event))
-            .route("/events/{id}/edit", web::get().to(event_changes::correct_form))
+            .route(
+                "/events/{id}/edit",
+                web::get().to(event_changes::correct_form),
+            )
             .route("/events/{id}/edit", web::post().to(event_changes::correct))
-            .route("/events/{id}/retract", web::get().to(event_changes::retract_form))
-            .route("/events/{id}/retract", web::post().to(event_changes::retract))
+            .route(
+                "/events/{id}/retract",
+                web::get().to(event_changes::retract_form),
+            )
+            .route(
+                "/events/{id}/retract",
+                web::post().to(event_changes::retract),
+            )
             .route("/batches/{id}/rolls", web::post().to(issue_roll)),
     );
 }
