@@ -30,6 +30,7 @@ fn record() -> BatchRecord {
         occurred_at: at(date(2026, 11, day), 8),
         facility: "Vườn bưởi Mỹ Hòa".into(),
         details: serde_json::json!({"quantity": 2500, "unit": "kg"}),
+        corrected_at: None,
     };
     BatchRecord {
         product: PublicProduct {

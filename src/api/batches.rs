@@ -36,7 +36,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get_event))
             .route(web::patch().to(update_event))
             .route(web::delete().to(delete_event)),
-    );
+    )
+    .service(web::resource("/events/{id}/retract").route(web::post().to(retract_event)));
 }
 
 async fn list(
@@ -189,4 +190,18 @@ async fn delete_event(
         .db(move |conn| service::delete_event(conn, &caller, &path))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+async fn retract_event(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Id>,
+    body: web::Json<service::Retraction>,
+) -> AppResult<web::Json<Event>> {
+    let retraction = body.into_inner();
+    let config = state.config.clone();
+    let view = state
+        .db(move |conn| service::retract_event(conn, &caller, &config, &path, retraction))
+        .await?;
+    Ok(web::Json(view))
 }

@@ -683,8 +683,13 @@ fn schemas() -> Map<String, Value> {
                 ("recorded_by", ns()),
                 ("created_at", time()),
                 ("updated_at", time()),
+                ("retracted_at", nullable(time())),
+                ("retraction_reason", ns()),
+                ("retracted_by", ns()),
+                ("corrected_at", nullable(time())),
             ]),
         ),
+        ("Retraction", closed(&[("reason", text(500))], &["reason"])),
         (
             "IssueRequest",
             closed(
@@ -1322,6 +1327,14 @@ fn operations() -> Vec<Operation> {
             .body(schema_ref("EventFieldsPatch"))
             .ok(200, schema_ref("Event")),
         op("delete", "/events/{id}", "batches", "Delete an event").ok(204, Value::Null),
+        op(
+            "post",
+            "/events/{id}/retract",
+            "batches",
+            "Retract an event recorded by mistake (kept, marked; 409 if already retracted)",
+        )
+        .body(schema_ref("Retraction"))
+        .ok(200, schema_ref("Event")),
         op(
             "post",
             "/batches/{id}/recall",

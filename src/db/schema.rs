@@ -101,6 +101,10 @@ diesel::table! {
         recorded_by -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        retracted_at -> Nullable<Timestamp>,
+        retraction_reason -> Nullable<Text>,
+        retracted_by -> Nullable<Text>,
+        corrected_at -> Nullable<Timestamp>,
     }
 }
 

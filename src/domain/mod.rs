@@ -12,6 +12,7 @@ pub mod id;
 pub mod kinds;
 pub mod link_type;
 pub mod natural;
+pub mod next_event;
 pub mod photo;
 pub mod pin;
 pub mod places;

@@ -2,7 +2,8 @@
 //! for them as for captured ones. Each is mirrored into `epcis_event` when
 //! it is written through `/api/v1` (same transaction), and at start-up any
 //! event without an up-to-date mirror (older data, the demo loader) is
-//! mirrored. The mirror is deleted with its event (foreign key cascade).
+//! mirrored. The mirror is deleted with its event (foreign key cascade);
+//! a retracted event's mirror carries an `errorDeclaration`.
 //!
 //! harvesting → ObjectEvent ADD creating the lot class, with `ilmd` lot
 //! data; packing → AggregationEvent ADD; shipping / receiving → ObjectEvent
@@ -130,7 +131,7 @@ pub fn mirror(conn: &mut DbConnection, base: &str, event_id: &str) -> QueryResul
             format!("mirroring event {event_id}: {e}").into(),
         )
     })?;
-    let body = with_record_time(body, &row.updated_at);
+    let body = with_record_time(declared(body, &row), &row.updated_at);
     let context = Value::Array(vec![json!({"tracestamp": namespace(base)})]).to_string();
     let mut stored = stored_event(
         crate::domain::id::new_id(),
@@ -142,7 +143,25 @@ pub fn mirror(conn: &mut DbConnection, base: &str, event_id: &str) -> QueryResul
         vec![b.id.clone()],
     );
     stored.row.source_event_id = Some(row.id.clone());
+    stored.row.retracted = row.retracted_at.is_some();
     store::insert_all(conn, &[stored.row], &stored.identifiers)
+}
+
+/// A retracted event's mirror is the same event with an EPCIS 2.0
+/// `errorDeclaration` (as a captured event is retracted), the producer's
+/// reason kept as an extension field.
+fn declared(mut body: Value, row: &EventRow) -> Value {
+    if let (Some(at), Some(object)) = (row.retracted_at, body.as_object_mut()) {
+        object.insert(
+            "errorDeclaration".into(),
+            json!({
+                "declarationTime": crate::time::rfc3339(&at),
+                "reason": "https://ref.gs1.org/cbv/ER-incorrect_data",
+                "tracestamp:reason": row.retraction_reason,
+            }),
+        );
+    }
+    body
 }
 
 /// Mirrors every event that has no mirror or an outdated one (its

@@ -28,7 +28,14 @@ pub struct EventRow {
     pub details: String,
     pub recorded_by: Option<String>,
     pub created_at: NaiveDateTime,
+    /// Last change of any kind (the EPCIS mirror's record time).
     pub updated_at: NaiveDateTime,
+    /// Set when its producer retracts it: the event stays, marked.
+    pub retracted_at: Option<NaiveDateTime>,
+    pub retraction_reason: Option<String>,
+    pub retracted_by: Option<String>,
+    /// Last correction of its time, facility or details.
+    pub corrected_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize, PartialEq)]
@@ -57,6 +64,12 @@ pub struct Event {
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "crate::time::utc")]
     pub updated_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::time::utc_opt")]
+    pub retracted_at: Option<NaiveDateTime>,
+    pub retraction_reason: Option<String>,
+    pub retracted_by: Option<String>,
+    #[serde(serialize_with = "crate::time::utc_opt")]
+    pub corrected_at: Option<NaiveDateTime>,
 }
 
 impl Event {
@@ -72,6 +85,10 @@ impl Event {
             recorded_by: row.recorded_by,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            retracted_at: row.retracted_at,
+            retraction_reason: row.retraction_reason,
+            retracted_by: row.retracted_by,
+            corrected_at: row.corrected_at,
         }
     }
 }
@@ -133,6 +150,10 @@ impl EventFields {
                 recorded_by,
                 created_at: now,
                 updated_at: now,
+                retracted_at: None,
+                retraction_reason: None,
+                retracted_by: None,
+                corrected_at: None,
             },
             inputs,
         })
@@ -164,6 +185,7 @@ impl EventFields {
             row.details = details(kind, d)?;
         }
         row.updated_at = now;
+        row.corrected_at = Some(now);
         Ok(row)
     }
 }
@@ -326,6 +348,17 @@ pub fn list_for_batch(
         .select(EventRow::as_select())
         .load(conn)?;
     Ok(page.of(with_inputs(conn, rows)?, total))
+}
+
+/// Every event of a batch, retracted ones included, with its facility's
+/// name, oldest first: the history its producer and regulators see.
+pub fn history(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Vec<(EventRow, String)>> {
+    event::table
+        .inner_join(crate::db::schema::facility::table)
+        .filter(event::batch_id.eq(batch_id))
+        .order((event::occurred_at, event::id))
+        .select((EventRow::as_select(), crate::db::schema::facility::name))
+        .load(conn)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<EventRow>> {

@@ -62,7 +62,11 @@ fn tier(
     frontier: &[String],
     direction: Direction,
 ) -> QueryResult<Vec<Link>> {
-    let query = event_input::table.inner_join(event::table).into_boxed();
+    // A retracted transformation no longer links its lots.
+    let query = event_input::table
+        .inner_join(event::table)
+        .filter(event::retracted_at.is_null())
+        .into_boxed();
     let query = match direction {
         Direction::Forward => query.filter(event_input::batch_id.eq_any(frontier.to_vec())),
         Direction::Backward => query.filter(event::batch_id.eq_any(frontier.to_vec())),
@@ -273,6 +277,7 @@ pub fn tracking_events(
     )> = event::table
         .inner_join(facility::table)
         .filter(event::batch_id.eq_any(ids))
+        .filter(event::retracted_at.is_null())
         .order((event::occurred_at, event::id))
         .select((
             event::batch_id,

@@ -7,6 +7,7 @@ mod account;
 mod admin;
 mod chart;
 mod contact;
+mod event_changes;
 mod form_token;
 mod forms;
 pub mod frame;

@@ -43,13 +43,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .route("/facilities/{id}/{act}", web::get().to(status_form))
             .route("/facilities/{id}/{act}", web::post().to(change_status))
+            .route(
+                "/batches/{id}",
+                web::get().to(super::event_changes::batch_history),
+            )
             .route("/batches/{id}/recall", web::get().to(recall_form))
             .route("/batches/{id}/recall", web::post().to(recall)),
     );
 }
 
 /// Regulators and admins oversee; producers have their own portal.
-fn overseer(user: &PageUser) -> Result<(), PageError> {
+pub(super) fn overseer(user: &PageUser) -> Result<(), PageError> {
     match user.caller.role {
         Role::Regulator { .. } | Role::Admin => Ok(()),
         Role::Producer { .. } => {

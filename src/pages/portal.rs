@@ -10,12 +10,15 @@ use chrono::Duration;
 use std::collections::HashMap;
 
 use super::chart::{self, Bar};
+use super::event_changes::{self, EventLine};
 use super::forms::{self, field, Field, FormBody, FormPage, Input};
 use super::frame::Chrome;
 use super::session::PageUser;
 use super::{html, path_id, see_other, PageError, PageResult};
 use crate::auth::Role;
 use crate::domain::id::Id;
+use crate::domain::kinds::{BatchStatus, EventKind};
+use crate::domain::next_event::next_kind;
 use crate::error::AppError;
 use crate::models::alerts::{self, Alert};
 use crate::models::batch::{self, BatchFilter, BatchView};
@@ -25,7 +28,6 @@ use crate::models::page::Page;
 use crate::models::product::{self, Product, ProductFilter};
 use crate::models::stamp_roll::{self, StampRoll};
 use crate::models::stats;
-use crate::public::record;
 use crate::service::{batches, facilities, products, reports, stamps};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -53,6 +55,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/rolls/{id}/nfc", web::get().to(super::nfc::bind_form))
             .route("/rolls/{id}/nfc", web::post().to(super::nfc::bind))
             .route("/batches/{id}/events", web::post().to(record_event))
+            .route(
+                "/events/{id}/edit",
+                web::get().to(event_changes::correct_form),
+            )
+            .route("/events/{id}/edit", web::post().to(event_changes::correct))
+            .route(
+                "/events/{id}/retract",
+                web::get().to(event_changes::retract_form),
+            )
+            .route(
+                "/events/{id}/retract",
+                web::post().to(event_changes::retract),
+            )
             .route("/batches/{id}/rolls", web::post().to(issue_roll)),
     );
 }
@@ -492,7 +507,7 @@ const BATCH_FORM: &[Field] = &[
 ];
 
 /// The enterprise's facilities, as choices.
-async fn facility_choices(user: &PageUser) -> Result<Vec<(String, String)>, PageError> {
+pub(super) async fn facility_choices(user: &PageUser) -> Result<Vec<(String, String)>, PageError> {
     let scope = user.caller.scope();
     let facilities = user
         .state
@@ -833,7 +848,12 @@ const ROLL_FORM: &[Field] = &[field("count", "Số tem", "Number of stamps", Inp
 struct BatchPage {
     c: Chrome,
     view: BatchView,
-    events: Vec<super::timeline::TimelineEntry>,
+    /// Every event, retracted ones struck through.
+    history: Vec<EventLine>,
+    /// A recalled lot is read-only: no event or roll form is offered.
+    recalled: bool,
+    /// Whether its events may be corrected or retracted here.
+    changeable: bool,
     rolls: Vec<StampRoll>,
     event_form: FormBody,
     roll_form: FormBody,
@@ -846,14 +866,14 @@ async fn batch_page(
     roll_values: &HashMap<String, String>,
 ) -> Result<BatchPage, PageError> {
     let scope = user.caller.scope();
-    let (view, record, rolls) = user
+    let (view, history, rolls) = user
         .state
         .db(move |conn| {
             let row =
                 batch::find(conn, &scope, &id)?.ok_or_else(|| AppError::not_found("batch"))?;
-            let record = record::load(conn, &row.id)?;
+            let history = crate::models::event::history(conn, &row.id)?;
             let rolls = stamp_roll::for_batch(conn, &row.id)?;
-            Ok((batch::view(conn, row)?, record, rolls))
+            Ok((batch::view(conn, row)?, history, rolls))
         })
         .await?;
     let facilities = facility_choices(user).await?;
@@ -861,6 +881,14 @@ async fn batch_page(
     let title = format!("{} {}", l.t("Lô", "Lot"), view.batch.lot_code);
     let base = format!("/portal/batches/{}", view.batch.id);
     let mut event_values = event_values.clone();
+    let done: Vec<EventKind> = history
+        .iter()
+        .filter(|(row, _)| row.retracted_at.is_none())
+        .filter_map(|(row, _)| EventKind::parse(&row.kind).ok())
+        .collect();
+    event_values
+        .entry("kind".into())
+        .or_insert_with(|| next_kind(&done).as_str().to_owned());
     event_values
         .entry("facility_id".into())
         .or_insert_with(|| view.batch.facility_id.clone());
@@ -893,10 +921,9 @@ async fn batch_page(
     c.flash = user.notice();
     Ok(BatchPage {
         c,
-        events: record
-            .as_ref()
-            .map(|r| super::timeline::timeline(r, l))
-            .unwrap_or_default(),
+        history: event_changes::history(&history, l),
+        recalled: view.batch.status == BatchStatus::Recalled.as_str(),
+        changeable: view.batch.status != BatchStatus::Recalled.as_str(),
         view,
         rolls,
         event_form,

@@ -171,6 +171,8 @@ fn notice_text(l: Lang, code: &str) -> Option<String> {
     let text = match code {
         "saved" => l.t("Đã lưu.", "Saved."),
         "event" => l.t("Đã ghi nhật ký.", "Event recorded."),
+        "corrected" => l.t("Đã sửa sự kiện.", "Event corrected."),
+        "retracted" => l.t("Đã rút lại sự kiện.", "Event retracted."),
         "roll" => l.t("Đã cấp cuộn tem.", "Stamp roll issued."),
         "inspection" => l.t("Đã ghi kết quả kiểm tra.", "Inspection recorded."),
         "void" => l.t("Đã hủy tem.", "Stamps voided."),

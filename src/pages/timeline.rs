@@ -13,6 +13,13 @@ pub struct TimelineEntry {
     pub kind: String,
     pub facility: String,
     pub details: Vec<(String, String)>,
+    /// "Corrected on …": the event was changed after it was recorded.
+    pub corrected: Option<String>,
+}
+
+/// The marker of a corrected event, on every view of it.
+pub fn corrected(l: Lang, at: &Option<chrono::NaiveDateTime>) -> Option<String> {
+    at.map(|t| format!("{} {}", l.t("Đã sửa ngày", "Corrected on"), l.day(&t)))
 }
 
 pub fn timeline(record: &BatchRecord, l: Lang) -> Vec<TimelineEntry> {
@@ -25,13 +32,14 @@ pub fn timeline(record: &BatchRecord, l: Lang) -> Vec<TimelineEntry> {
             kind: l.event_kind(&e.kind),
             facility: e.facility.clone(),
             details: detail_pairs(&e.details),
+            corrected: corrected(l, &e.corrected_at),
         })
         .collect()
 }
 
 /// The plain facts of an event's details (text, numbers, yes/no), at most
 /// six: enough to tell the story without dumping the producer's notes.
-fn detail_pairs(details: &Value) -> Vec<(String, String)> {
+pub fn detail_pairs(details: &Value) -> Vec<(String, String)> {
     let Some(map) = details.as_object() else {
         return Vec::new();
     };

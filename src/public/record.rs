@@ -101,6 +101,12 @@ pub struct PublicEvent {
     pub occurred_at: NaiveDateTime,
     pub facility: String,
     pub details: serde_json::Value,
+    /// When its producer last corrected it: consumers see that it was.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::time::utc_opt"
+    )]
+    pub corrected_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -240,21 +246,27 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
     let mut events: Vec<PublicEvent> = event::table
         .inner_join(facility::table)
         .filter(event::batch_id.eq(&b.id))
+        // A retracted event is no longer a claim made to consumers.
+        .filter(event::retracted_at.is_null())
         .order((event::occurred_at, event::id))
         .select((
             event::kind,
             event::occurred_at,
             facility::name,
             event::details,
+            event::corrected_at,
         ))
-        .load::<(String, NaiveDateTime, String, String)>(conn)?
+        .load::<(String, NaiveDateTime, String, String, Option<NaiveDateTime>)>(conn)?
         .into_iter()
-        .map(|(kind, occurred_at, facility, details)| PublicEvent {
-            kind,
-            occurred_at,
-            facility,
-            details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
-        })
+        .map(
+            |(kind, occurred_at, facility, details, corrected_at)| PublicEvent {
+                kind,
+                occurred_at,
+                facility,
+                details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+                corrected_at,
+            },
+        )
         .collect();
     // Events other systems captured about this lot (EPCIS), in time order.
     events.extend(super::timeline::captured_events(conn, &b.id)?);

@@ -37,6 +37,7 @@ pub fn captured_events(conn: &mut DbConnection, batch_id: &str) -> QueryResult<V
                     "event_id": row.event_id,
                     "disposition": disposition.map_or(Value::Null, Value::String),
                 }),
+                corrected_at: None,
             }
         })
         .collect())

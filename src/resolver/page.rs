@@ -371,6 +371,7 @@ pub fn unit_page(unit: &LogisticUnit, english: bool, official: &str) -> String {
                 kind: l.event_kind(&e.step),
                 facility: e.enterprise.clone(),
                 details: Vec::new(),
+                corrected: None,
             })
             .collect(),
         lots: unit

@@ -230,6 +230,7 @@ pub fn update_event(
         let before = event::view(conn, row.clone())?;
         let now = crate::time::now();
         let after = fields.update(row, now)?;
+        not_retracted(&before.retracted_at)?;
         not_ahead(config, after.occurred_at, now)?;
         if after.facility_id != before.facility_id {
             let target = batch::find(conn, &caller.scope(), &after.batch_id)?
@@ -250,6 +251,82 @@ pub fn update_event(
         audit::updated(
             conn,
             &Actor::from(caller),
+            "event",
+            &view.id,
+            &before,
+            &view,
+        )?;
+        Ok(view)
+    })
+}
+
+/// A retracted event is kept as it was retracted: neither corrected nor
+/// retracted again.
+fn not_retracted(retracted_at: &Option<NaiveDateTime>) -> AppResult<()> {
+    if retracted_at.is_some() {
+        return Err(AppError::rule(
+            RuleKind::Conflict,
+            None,
+            "this event was retracted; record a new event instead",
+            "sự kiện này đã bị rút lại; hãy ghi một sự kiện mới",
+        ));
+    }
+    Ok(())
+}
+
+/// Longest retraction reason accepted.
+pub const MAX_RETRACTION_REASON: usize = 500;
+
+/// Why an event is retracted (`POST /api/v1/events/{id}/retract`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retraction {
+    pub reason: String,
+}
+
+/// Retracts an event recorded by mistake. It stays stored, marked with
+/// when, why and by whom, so that regulators still see what was claimed;
+/// it leaves the consumer's timeline and the genealogy, and its EPCIS
+/// mirror becomes an errorDeclaration in the same transaction.
+pub fn retract_event(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    config: &Config,
+    id: &str,
+    retraction: Retraction,
+) -> AppResult<Event> {
+    let reason = retraction.reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::rule(
+            RuleKind::Invalid,
+            Some("reason"),
+            "is required: say why the event is retracted",
+            "bắt buộc: hãy ghi lý do rút lại sự kiện",
+        ));
+    }
+    if reason.chars().count() > MAX_RETRACTION_REASON {
+        return Err(AppError::invalid(
+            "reason",
+            format!("is longer than {MAX_RETRACTION_REASON} characters"),
+        ));
+    }
+    audit::write_transaction(conn, |conn| {
+        let row = reachable_event(conn, caller, id, true)?;
+        not_retracted(&row.retracted_at)?;
+        let before = event::view(conn, row.clone())?;
+        let now = crate::time::now();
+        let mut after = row;
+        after.retracted_at = Some(now);
+        after.retraction_reason = Some(reason.to_owned());
+        after.retracted_by = Some(caller.username.clone());
+        after.updated_at = now;
+        event::save(conn, &after)?;
+        crate::epcis::mapping::mirror(conn, config.base_url(), &after.id)?;
+        let view = event::view(conn, after)?;
+        audit::acted(
+            conn,
+            &Actor::from(caller),
+            "retract",
             "event",
             &view.id,
             &before,

@@ -9,7 +9,7 @@ use crate::db::DbConnection;
 use crate::domain::access::Caller;
 use crate::domain::serial::SerialCodec;
 use crate::domain::validate as v;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, RuleKind};
 use crate::labels::sheet::Layout;
 use crate::models::batch::{self, Batch};
 use crate::models::stamp_roll::{self, StampRoll, MAX_ROLL};
@@ -97,8 +97,11 @@ pub fn issue(
     audit::write_transaction(conn, |conn| {
         let batch = managed_batch(conn, caller, batch_id)?;
         if batch.status != "active" {
-            return Err(AppError::Conflict(
-                "a recalled batch gets no new stamps".into(),
+            return Err(AppError::rule(
+                RuleKind::Conflict,
+                None,
+                "a recalled batch gets no new stamps",
+                "lô đã bị thu hồi không được cấp thêm tem",
             ));
         }
         open_batch(conn, caller, &batch)?;

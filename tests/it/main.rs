@@ -23,6 +23,7 @@ mod credentials;
 mod demo;
 mod epcis;
 mod epcis_match;
+mod event_changes;
 mod gln_sscc;
 mod gs1;
 mod hardening;

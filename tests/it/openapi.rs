@@ -434,6 +434,17 @@ async fn stated_limits_hold_in_both_directions() {
         "/events/{id}",
         fixture(v1(&format!("/events/{}", c.event)), &c.token, |_| json!({})),
     );
+    // Another tenant's event, so that the PATCH fixture's event above is
+    // not retracted by the value at the limit.
+    add(
+        "POST",
+        "/events/{id}/retract",
+        fixture(
+            v1(&format!("/events/{}/retract", w.b.event)),
+            &w.b.token,
+            |_| json!({"reason": "ghi nhầm"}),
+        ),
+    );
     add(
         "POST",
         "/batches/{id}/stamp-rolls",

@@ -46,6 +46,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     revert(
         &mut conn,
         &[
+            "20261204150000",
             "20261204140000",
             "20261204120000",
             "20261204110000",
@@ -67,7 +68,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     ))
     .expect("old-style scans");
 
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 12);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 13);
     let rows: Vec<(Option<i64>, Option<i64>, String)> = scan::table
         .order(scan::id)
         .select((scan::roll_number, scan::stamp_index, scan::serial))
@@ -114,13 +115,14 @@ async fn stored_identifiers_learn_their_events_enterprise() {
     revert(
         &mut conn,
         &[
+            "20261204150000",
             "20261204140000",
             "20261204120000",
             "20261204110000",
             "20261204100000",
         ],
     );
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 4);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 5);
     assert_eq!(count(&mut conn), before);
     let pairs: Vec<(String, String)> = epcis_event_epc::table
         .inner_join(epcis_event::table)
