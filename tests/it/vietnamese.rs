@@ -15,7 +15,7 @@ use actix_web::test::TestRequest;
 use diesel::prelude::*;
 
 use crate::harness::{Answer, TestApp};
-use crate::pages::csrf_of;
+use crate::pages::{csrf_of, submit};
 use tracestamp::db::schema::{account, batch, enterprise, facility, product, stamp_roll};
 
 /// English words, lower case. A word that is also Vietnamese written
@@ -119,6 +119,7 @@ fn visible_text(html: &str) -> String {
     text.replace("&amp;", "&")
         .replace("&nbsp;", " ")
         .replace("&#38;", "&")
+        .replace("&#34;", "\"")
         .replace("&#39;", "'")
         .replace("&#x27;", "'")
         .replace("&quot;", "\"")
@@ -334,19 +335,104 @@ async fn every_page_reads_in_vietnamese() {
         "/account".to_owned(),
     ];
 
-    let mut walk: Vec<(Option<String>, Vec<String>)> = vec![(None, public)];
-    for (username, paths) in [
-        ("producer1", producer),
-        ("regulator1", regulator),
-        ("admin", admin),
+    // Forms sent back refused: each refusal must be Vietnamese too.
+    type Refused = Vec<(String, Vec<(&'static str, String)>)>;
+    let producer_refused: Refused = vec![
+        (
+            "/portal/batches/new".to_owned(),
+            vec![
+                ("product_id", d.product.clone()),
+                ("facility_id", d.facility.clone()),
+                ("lot_code", d.lot.clone()),
+                ("produced_on", "2026-11-03".to_owned()),
+                ("quantity", "2500".to_owned()),
+                ("unit", "kg".to_owned()),
+            ],
+        ),
+        (
+            "/portal/batches/new".to_owned(),
+            vec![
+                ("product_id", d.product.clone()),
+                ("facility_id", d.facility.clone()),
+                ("produced_on", "2026-13-45".to_owned()),
+                ("quantity", "-3".to_owned()),
+                ("unit", "kg".to_owned()),
+            ],
+        ),
+        (
+            format!("/portal/rolls/{}/nfc", d.roll),
+            vec![(
+                "csv",
+                "04A1B2C3D4E5F6,ABCDE-12345-FGHJK-67890\nZZ,1\n04A1B2C3D4E5F7".to_owned(),
+            )],
+        ),
+        (
+            format!("/portal/rolls/{}/void", d.roll),
+            vec![
+                ("what", "listed".to_owned()),
+                ("serials", "ABCDE-12345-FGHJK-67890 0A1B2".to_owned()),
+                ("reason", "mất tem".to_owned()),
+            ],
+        ),
+        ("/portal/facilities/new".to_owned(), vec![]),
+        ("/portal/products/new".to_owned(), vec![]),
+        (
+            format!("/portal/batches/{}/events", d.batch),
+            vec![("kind", "harvesting".to_owned()), ("occurred_at", "soon".to_owned())],
+        ),
+        (
+            format!("/portal/batches/{}/rolls", d.batch),
+            vec![("count", "0".to_owned())],
+        ),
+        (format!("/portal/rolls/{}/void", d.roll), vec![]),
+        (
+            "/portal/contact".to_owned(),
+            vec![
+                ("contact_phone", "abc".to_owned()),
+                ("zalo_url", "zalo".to_owned()),
+            ],
+        ),
+        (
+            "/account/password".to_owned(),
+            vec![
+                ("current_password", "wrong one".to_owned()),
+                ("new_password", "short".to_owned()),
+                ("new_password_again", "other".to_owned()),
+            ],
+        ),
+    ];
+    let regulator_refused: Refused = vec![
+        (format!("/oversight/facilities/{}/inspect", d.facility), vec![]),
+        (format!("/oversight/facilities/{}/suspend", d.facility), vec![]),
+        (format!("/oversight/batches/{}/recall", d.batch), vec![]),
+    ];
+    let admin_refused: Refused = vec![
+        (
+            format!("/admin/enterprises/{}", d.enterprise),
+            vec![
+                ("name", String::new()),
+                ("tax_code", "12".to_owned()),
+                ("province", "Atlantis".to_owned()),
+                ("email", "not mail".to_owned()),
+            ],
+        ),
+        ("/admin/accounts".to_owned(), vec![]),
+    ];
+
+    let mut walk: Vec<(Option<String>, Vec<String>, Refused)> = vec![(None, public, vec![])];
+    for (username, paths, refused) in [
+        ("producer1", producer, producer_refused),
+        ("regulator1", regulator, regulator_refused),
+        ("admin", admin, admin_refused),
     ] {
-        walk.push((Some(log_in(&app, username).await), paths));
+        walk.push((Some(log_in(&app, username).await), paths, refused));
     }
 
     let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut met: BTreeSet<(String, String)> = BTreeSet::new();
     let mut pages = 0;
-    for (session, paths) in &walk {
+    for (session, paths, refused) in &walk {
+        let mut answers = Vec::new();
         for path in paths {
             let answer = get(&app, path, session.as_deref()).await;
             let status = answer.status.as_u16();
@@ -355,6 +441,27 @@ async fn every_page_reads_in_vietnamese() {
                 "{path}: {status}: {}",
                 answer.text
             );
+            answers.push((path.clone(), answer));
+        }
+        for (path, fields) in refused {
+            let session = session.as_deref().expect("forms are sent signed in");
+            let signed = answers
+                .iter()
+                .find(|(_, a)| a.text.contains("name=\"csrf\""))
+                .expect("a page with a form");
+            let csrf = csrf_of(&signed.1.text);
+            let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+            form.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+            let answer = submit(&app, path, session, &form).await;
+            let status = answer.status.as_u16();
+            assert!(
+                (400..500).contains(&status),
+                "{path} was not refused: {status}: {}",
+                answer.text
+            );
+            answers.push((format!("POST {path}"), answer));
+        }
+        for (path, answer) in answers {
             assert!(
                 answer.text.contains("<html lang=\"vi\""),
                 "{path} is not a Vietnamese page"
@@ -363,7 +470,7 @@ async fn every_page_reads_in_vietnamese() {
             if std::env::var("DUMP_PAGES").is_ok() {
                 println!("=== {path}\n{}", visible_text(&answer.text));
             }
-            let kind = kind_of(path);
+            let kind = kind_of(&path);
             for word in english_words(&answer.text, &names) {
                 if KNOWN_UNTRANSLATED.contains(&(kind.as_str(), word.as_str())) {
                     met.insert((kind.clone(), word));
