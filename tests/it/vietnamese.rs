@@ -137,6 +137,42 @@ fn english_words(html: &str, names: &BTreeSet<String>) -> BTreeSet<String> {
         .collect()
 }
 
+/// Dates and quantities written the English or machine way in a page's
+/// visible text: `2026-12-02` (a Vietnamese page writes 02/12/2026) and a
+/// quantity of a thousand or more without the "." every three digits
+/// (`2500 kg`, `2500.0 kg` for 2.500 kg).
+fn foreign_forms(html: &str) -> BTreeSet<String> {
+    let text = visible_text(html);
+    let mut found = BTreeSet::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, window) in chars.windows(10).enumerate() {
+        let shape = window
+            .iter()
+            .map(|c| if c.is_ascii_digit() { 'd' } else { *c })
+            .collect::<String>();
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(i + 10);
+        if shape == "dddd-dd-dd"
+            && !before.is_some_and(|c| c.is_alphanumeric())
+            && !after.is_some_and(|c| c.is_alphanumeric())
+        {
+            found.insert(window.iter().collect());
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for pair in words.windows(2) {
+        let (number, unit) = (pair[0], pair[1]);
+        let whole = number.split('.').next().unwrap_or("");
+        let plain = number.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && whole.len() >= 4
+            && whole.chars().all(|c| c.is_ascii_digit());
+        if plain && ["kg", "tấn", "thùng", "quả", "bao", "gói"].contains(&unit) {
+            found.insert(format!("{number} {unit}"));
+        }
+    }
+    found
+}
+
 /// A page's kind: its path with ids, serials and codes cut off, so the
 /// known-untranslated list does not depend on the demo's random ids.
 fn kind_of(path: &str) -> String {
@@ -471,6 +507,9 @@ async fn every_page_reads_in_vietnamese() {
                 println!("=== {path}\n{}", visible_text(&answer.text));
             }
             let kind = kind_of(&path);
+            for form in foreign_forms(&answer.text) {
+                found.entry(kind.clone()).or_default().insert(format!("«{form}»"));
+            }
             for word in english_words(&answer.text, &names) {
                 if KNOWN_UNTRANSLATED.contains(&(kind.as_str(), word.as_str())) {
                     met.insert((kind.clone(), word));
@@ -481,6 +520,33 @@ async fn every_page_reads_in_vietnamese() {
         }
     }
     assert!(pages >= 30, "the walk reached {pages} pages");
+
+    // A stamp code copied as printed under the QR (groups of five, lower
+    // case) is the stamp: voiding it from the form works.
+    let stamp = app.state.codec.decode(&serial).unwrap();
+    let roll: String = stamp_roll::table
+        .filter(stamp_roll::number.eq(i64::from(stamp.roll)))
+        .select(stamp_roll::id)
+        .get_result(&mut *app.conn())
+        .unwrap();
+    let producer_session = walk[1].0.as_deref().unwrap();
+    let void_page = get(&app, &format!("/portal/rolls/{roll}/void"), Some(producer_session)).await;
+    let printed = tracestamp::domain::serial::group(&serial).to_lowercase();
+    let voided = submit(
+        &app,
+        &format!("/portal/rolls/{roll}/void"),
+        producer_session,
+        &[
+            ("csrf", csrf_of(&void_page.text).as_str()),
+            ("what", "listed"),
+            ("serials", printed.as_str()),
+            ("reason", "tem rách khi dán"),
+        ],
+    )
+    .await;
+    assert_eq!(voided.status.as_u16(), 303, "{printed}: {}", voided.text);
+    let scanned = get(&app, &format!("/s/{serial}"), None).await;
+    assert!(scanned.text.contains("Tem đã hủy"), "the voided stamp's page");
     let report: Vec<String> = found
         .iter()
         .map(|(page, words)| format!("{page}: {}", words.iter().cloned().collect::<Vec<_>>().join(" ")))
@@ -510,4 +576,9 @@ fn the_walk_sees_visible_text_only() {
         ["batch", "the"].iter().map(|w| w.to_string()).collect()
     );
     assert_eq!(kind_of("/portal/batches/0193a1b2-c3d4?x=1"), "/portal/batches/{}");
+    let forms = foreign_forms("<p>Lô L-2026-12-02 · 2500 kg · 2.500 kg · ngày 2026-12-02, 250 kg</p>");
+    assert_eq!(
+        forms,
+        ["2026-12-02", "2500 kg"].iter().map(|w| w.to_string()).collect()
+    );
 }
