@@ -45,7 +45,12 @@ fn detail_pairs(details: &Value, l: Lang) -> Vec<(String, String)> {
             let plain = match value {
                 Value::String(s) if !s.is_empty() => s.clone(),
                 Value::Number(_) => number(value)?,
-                Value::Bool(b) => l.t(if *b { "có" } else { "không" }, if *b { "yes" } else { "no" }).to_owned(),
+                Value::Bool(b) => l
+                    .t(
+                        if *b { "có" } else { "không" },
+                        if *b { "yes" } else { "no" },
+                    )
+                    .to_owned(),
                 _ => return None,
             };
             let (vi, en, shown) = match key.as_str() {
