@@ -524,6 +524,37 @@ async fn every_page_reads_in_vietnamese() {
     }
     assert!(pages >= 30, "the walk reached {pages} pages");
 
+    let producer_session = walk[1].0.as_deref().unwrap();
+    // A new batch refused for three fields shows all three beside their
+    // inputs, in Vietnamese, and writes nothing.
+    let before = app.snapshot();
+    let form = get(&app, "/portal/batches/new", Some(producer_session)).await;
+    let refused = submit(
+        &app,
+        "/portal/batches/new",
+        producer_session,
+        &[
+            ("csrf", csrf_of(&form.text).as_str()),
+            ("product_id", d.product.as_str()),
+            ("facility_id", d.facility.as_str()),
+            ("lot_code", ""),
+            ("produced_on", "2026-13-45"),
+            ("quantity", "-3"),
+            ("unit", "kg"),
+        ],
+    )
+    .await
+    .expect(422);
+    for field in ["lot_code", "produced_on", "quantity"] {
+        assert!(
+            refused.text.contains(&format!("id=\"e-{field}\"")),
+            "{field} is not shown refused: {}",
+            refused.text
+        );
+    }
+    assert!(refused.text.contains("phải là số dương"));
+    assert_eq!(app.snapshot(), before);
+
     // A stamp code copied as printed under the QR (groups of five, lower
     // case) is the stamp: voiding it from the form works.
     let stamp = app.state.codec.decode(&serial).unwrap();
@@ -532,7 +563,6 @@ async fn every_page_reads_in_vietnamese() {
         .select(stamp_roll::id)
         .get_result(&mut *app.conn())
         .unwrap();
-    let producer_session = walk[1].0.as_deref().unwrap();
     let void_page = get(
         &app,
         &format!("/portal/rolls/{roll}/void"),
