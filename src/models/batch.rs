@@ -9,7 +9,7 @@ use crate::db::{Backend, DbConnection};
 use crate::domain::access::Scope;
 use crate::domain::id::Id;
 use crate::domain::kinds::{BatchStatus, Unit};
-use crate::domain::validate::{self as v, Checked};
+use crate::domain::validate::{self as v, Checked, FieldError};
 use crate::models::page::{List, Page};
 use crate::models::patch::set;
 
@@ -71,24 +71,86 @@ impl BatchFields {
     /// `product_id` and `facility_id` are checked against the caller's reach
     /// by the handler before this runs.
     pub fn create(self, id: String, now: NaiveDateTime) -> Checked<Batch> {
-        let produced_on = v::date_text("produced_on", &v::need("produced_on", self.produced_on)?)?;
-        check(Batch {
-            id,
-            product_id: v::need("product_id", self.product_id)?.into_string(),
-            facility_id: v::need("facility_id", self.facility_id)?.into_string(),
-            lot_code: v::need("lot_code", self.lot_code)?,
+        self.create_each(id, now)
+            .map_err(|mut problems| problems.swap_remove(0))
+    }
+
+    /// Every field a new batch would be refused for (empty when [`create`]
+    /// would accept it): the portal's form shows them all at once, where
+    /// the API answers with the first.
+    ///
+    /// [`create`]: BatchFields::create
+    pub fn create_problems(self) -> Vec<FieldError> {
+        self.create_each(String::new(), NaiveDateTime::default())
+            .err()
+            .unwrap_or_default()
+    }
+
+    fn create_each(self, id: String, now: NaiveDateTime) -> Result<Batch, Vec<FieldError>> {
+        let mut problems = Vec::new();
+        let produced_on = kept(
+            &mut problems,
+            v::need("produced_on", self.produced_on).and_then(|d| v::date_text("produced_on", &d)),
+        );
+        let product_id = kept(&mut problems, v::need("product_id", self.product_id));
+        let facility_id = kept(&mut problems, v::need("facility_id", self.facility_id));
+        let lot_code = kept(
+            &mut problems,
+            v::need("lot_code", self.lot_code).and_then(|l| v::lot_code("lot_code", &l)),
+        );
+        let quantity = kept(
+            &mut problems,
+            v::need("quantity", self.quantity).and_then(|q| v::positive("quantity", q)),
+        );
+        let unit = kept(
+            &mut problems,
+            v::need("unit", self.unit)
+                .and_then(|u| v::choice("unit", &u, Unit::parse))
+                .map(|u| u.as_str().to_owned()),
+        );
+        let expires_on = kept(
+            &mut problems,
+            v::optional_date_text("expires_on", self.expires_on.flatten().as_deref()),
+        );
+        if let (Some(start), Some(Some(end))) = (produced_on, expires_on) {
+            kept(&mut problems, v::date_order("expires_on", start, end));
+        }
+        match (
             produced_on,
-            quantity: v::need("quantity", self.quantity)?,
-            unit: v::need("unit", self.unit)?,
-            expires_on: v::optional_date_text("expires_on", self.expires_on.flatten().as_deref())?,
-            status: BatchStatus::Active.as_str().to_owned(),
-            recall_reason: None,
-            created_at: now,
-            updated_at: now,
-            recalled_because: None,
-            recalled_at: None,
-            recall_authority: None,
-        })
+            product_id,
+            facility_id,
+            lot_code,
+            quantity,
+            unit,
+            expires_on,
+        ) {
+            (
+                Some(produced_on),
+                Some(product_id),
+                Some(facility_id),
+                Some(lot_code),
+                Some(quantity),
+                Some(unit),
+                Some(expires_on),
+            ) if problems.is_empty() => Ok(Batch {
+                id,
+                product_id: product_id.into_string(),
+                facility_id: facility_id.into_string(),
+                lot_code,
+                produced_on,
+                quantity,
+                unit,
+                expires_on,
+                status: BatchStatus::Active.as_str().to_owned(),
+                recall_reason: None,
+                created_at: now,
+                updated_at: now,
+                recalled_because: None,
+                recalled_at: None,
+                recall_authority: None,
+            }),
+            _ => Err(problems),
+        }
     }
 
     pub fn update(self, mut row: Batch, now: NaiveDateTime) -> Checked<Batch> {
@@ -110,6 +172,11 @@ impl BatchFields {
         row.updated_at = now;
         check(row)
     }
+}
+
+/// A checked value, or `None` with its refusal added to `problems`.
+fn kept<T>(problems: &mut Vec<FieldError>, checked: Checked<T>) -> Option<T> {
+    checked.map_err(|problem| problems.push(problem)).ok()
 }
 
 fn check(row: Batch) -> Checked<Batch> {

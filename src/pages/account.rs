@@ -68,7 +68,7 @@ impl Secret {
             kind: if session {
                 l.t("Phiên đăng nhập", "Login session")
             } else {
-                l.t("Token API", "API token")
+                l.t("Mã truy cập API", "API token")
             },
             created: l.time(&t.row.created_at),
             expires: t
@@ -108,7 +108,7 @@ async fn account_page(
     );
     form.warning = Some(
         l.t(
-            "Sau khi đổi mật khẩu, mọi phiên đăng nhập và mọi token API của tài khoản (cả phiên này) bị thu hồi: bạn sẽ phải đăng nhập lại, và các hệ thống dùng token cần token mới.",
+            "Sau khi đổi mật khẩu, mọi phiên đăng nhập và mọi mã truy cập API của tài khoản (cả phiên này) bị thu hồi: bạn sẽ phải đăng nhập lại, và các hệ thống dùng mã truy cập API cần mã mới.",
             "Changing the password revokes every login session and API token of the account, this session too: you will log in again, and systems using a token will need a new one.",
         )
         .to_owned(),

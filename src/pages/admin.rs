@@ -435,7 +435,7 @@ async fn detail(user: &PageUser, id: &str) -> Result<AccountDetail, PageError> {
     );
     form.warning = Some(
         l.t(
-            "Đổi vai trò, doanh nghiệp hoặc tỉnh sẽ thu hồi mọi phiên đăng nhập và token API của tài khoản: chủ tài khoản đăng nhập lại với phạm vi mới.",
+            "Đổi vai trò, doanh nghiệp hoặc tỉnh sẽ thu hồi mọi phiên đăng nhập và mã truy cập API của tài khoản: chủ tài khoản đăng nhập lại với phạm vi mới.",
             "Changing the role, enterprise or province revokes every login session and API token of the account: its owner logs in again with the new scope.",
         )
         .to_owned(),

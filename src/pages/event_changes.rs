@@ -43,7 +43,7 @@ impl EventLine {
                 when: l.time(&row.occurred_at),
                 kind: l.event_kind(&row.kind),
                 facility: facility.to_owned(),
-                details: detail_pairs(&details),
+                details: detail_pairs(&details, l),
                 corrected: corrected(l, &row.corrected_at),
             },
             retracted: row.retracted_at.map(|_| {

@@ -352,6 +352,9 @@ pub fn translate(l: Lang, message: &str) -> String {
         "belongs to another enterprise" => Some("thuộc doanh nghiệp khác"),
         "cannot be changed" => Some("không được thay đổi"),
         "must be 1 to 20 characters" => Some("phải dài từ 1 đến 20 ký tự"),
+        "a username is 1–64 characters of letters, digits, '.', '_' and '-'" => {
+            Some("tên đăng nhập dài 1–64 ký tự, gồm chữ, chữ số, '.', '_' và '-'")
+        }
         "the current password is wrong" => Some("mật khẩu hiện tại không đúng"),
         "the password must have at least 8 characters" => Some("mật khẩu phải có ít nhất 8 ký tự"),
         "the password must have at most 256 characters" => {

@@ -263,6 +263,50 @@ impl Lang {
         self.t(vi, en).to_owned()
     }
 
+    /// What kind of input an `input_application` event applied (the
+    /// `input_kind` of its details), in words.
+    pub fn input_kind(self, kind: &str) -> String {
+        let (vi, en) = match kind {
+            "fertiliser" | "fertilizer" => ("Phân bón", "Fertiliser"),
+            "pesticide" => ("Thuốc bảo vệ thực vật", "Pesticide"),
+            "herbicide" => ("Thuốc trừ cỏ", "Herbicide"),
+            "fungicide" => ("Thuốc trừ nấm", "Fungicide"),
+            "biological" => ("Chế phẩm sinh học", "Biological product"),
+            "feed" => ("Thức ăn chăn nuôi", "Feed"),
+            "veterinary" | "veterinary_drug" => ("Thuốc thú y", "Veterinary drug"),
+            "water" => ("Nước tưới", "Water"),
+            other => return other.replace('_', " "),
+        };
+        self.t(vi, en).to_owned()
+    }
+
+    /// A quantity as people write it here: 2.500 and 2,5 in Vietnamese,
+    /// 2,500 and 2.5 in English; at most two decimals, none when whole.
+    pub fn number(self, value: f64) -> String {
+        let (thousands, decimal) = match self {
+            Lang::Vi => ('.', ','),
+            Lang::En => (',', '.'),
+        };
+        let fixed = format!("{:.2}", value.abs());
+        let (whole, fraction) = fixed.split_once('.').unwrap_or((&fixed, ""));
+        let fraction = fraction.trim_end_matches('0');
+        let mut out = String::new();
+        if value < 0.0 && fixed.chars().any(|c| c.is_ascii_digit() && c != '0') {
+            out.push('-');
+        }
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push(thousands);
+            }
+            out.push(digit);
+        }
+        if !fraction.is_empty() {
+            out.push(decimal);
+            out.push_str(fraction);
+        }
+        out
+    }
+
     /// A calendar date as people write it here: 23/11/2026, or 23 Nov 2026.
     pub fn date(self, date: &NaiveDate) -> String {
         match self {
@@ -320,5 +364,15 @@ mod tests {
         assert_eq!(Lang::Vi.time(&utc), "03:05 24/11/2026");
         assert_eq!(Lang::En.time(&utc), "24 Nov 2026, 03:05 (UTC+7)");
         assert_eq!(Lang::Vi.date(&utc.date()), "23/11/2026");
+    }
+
+    #[test]
+    fn numbers_are_written_the_local_way() {
+        assert_eq!(Lang::Vi.number(2500.0), "2.500");
+        assert_eq!(Lang::En.number(2500.0), "2,500");
+        assert_eq!(Lang::Vi.number(1234567.5), "1.234.567,5");
+        assert_eq!(Lang::En.number(0.25), "0.25");
+        assert_eq!(Lang::Vi.number(250.0), "250");
+        assert_eq!(Lang::Vi.number(-3.0), "-3");
     }
 }

@@ -582,15 +582,25 @@ async fn create_batch(user: PageUser, form: Posted) -> PageResult {
     let values = user.checked_form(form)?;
     let page = batch_form(&user, &values).await?;
     let done = async {
-        let body = forms::body_of(forms::to_json(BATCH_FORM, &values)?)?;
-        user.act(move |conn, caller| batches::create(conn, caller, body))
+        let body = forms::to_json(BATCH_FORM, &values)?;
+        // Every refused field at once beside its input; then the rules that
+        // need the database (the product's and facility's owner, a lot code
+        // already taken), one at a time, in the use case itself.
+        let problems = batches::create_problems(forms::body_of(body.clone())?);
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        let fields = forms::body_of(body)?;
+        user.act(move |conn, caller| batches::create(conn, caller, fields))
             .await
+            .map(Ok)
     };
     match done.await {
-        Ok(view) => Ok(see_other(&format!(
+        Ok(Ok(view)) => Ok(see_other(&format!(
             "/portal/batches/{}?notice=saved",
             view.batch.id
         ))),
+        Ok(Err(problems)) => page.refused_each(problems),
         Err(err) => page.refused(err),
     }
 }

@@ -65,6 +65,13 @@ pub fn remirror(conn: &mut DbConnection, base: &str, batch_ids: &[String]) -> Ap
     Ok(())
 }
 
+/// Every field a new batch would be refused for by its own rules (empty
+/// when they all pass): the portal's form shows them all beside their
+/// inputs at once, before [`create`] checks what needs the database.
+pub fn create_problems(fields: BatchFields) -> Vec<crate::domain::validate::FieldError> {
+    fields.create_problems()
+}
+
 pub fn create(
     conn: &mut DbConnection,
     caller: &Caller,

@@ -238,7 +238,7 @@ fn parse_bindings(codec: &SerialCodec, csv: &str) -> AppResult<(Vec<Binding>, Li
             errors.add(
                 line,
                 format!("expected 2 fields (uid,serial), found {}", fields.len()),
-                format!("cần 2 cột (uid,serial), có {}", fields.len()),
+                format!("cần 2 cột (uid,mã tem), có {}", fields.len()),
             );
             continue;
         };
@@ -287,7 +287,7 @@ fn parse_bindings(codec: &SerialCodec, csv: &str) -> AppResult<(Vec<Binding>, Li
             RuleKind::Invalid,
             Some("csv"),
             "the file lists no tags (one line per tag: uid,serial)",
-            "tệp không có thẻ nào (mỗi dòng một thẻ: uid,serial)",
+            "tệp không có thẻ nào (mỗi dòng một thẻ: uid,mã tem)",
         ));
     }
     Ok((bindings, errors))

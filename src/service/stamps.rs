@@ -191,13 +191,24 @@ pub fn void(
         }
         let mut indices = Vec::with_capacity(serials.len());
         for serial in &serials {
+            // As printed under the QR (groups of five, dashes) or as typed
+            // (lower case, O for 0): the code a producer copies off a label.
             let stamp = codec
-                .decode(serial.trim())
-                .map_err(|e| AppError::invalid("serials", format!("{serial:?}: {e}")))?;
+                .decode(&crate::domain::serial::normalize_typed(serial))
+                .map_err(|e| {
+                    AppError::rule(
+                        RuleKind::Invalid,
+                        Some("serials"),
+                        format!("{serial:?}: {e}"),
+                        format!("{serial:?}: {}", e.vi()),
+                    )
+                })?;
             if i64::from(stamp.roll) != roll.number || i64::from(stamp.index) >= roll.count {
-                return Err(AppError::invalid(
-                    "serials",
+                return Err(AppError::rule(
+                    RuleKind::Invalid,
+                    Some("serials"),
                     format!("{serial:?} is not a stamp of this roll"),
+                    format!("{serial:?} không phải tem của cuộn này"),
                 ));
             }
             indices.push(i64::from(stamp.index));

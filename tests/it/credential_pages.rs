@@ -106,7 +106,7 @@ async fn a_password_change_on_the_page_revokes_every_token_and_session() {
         "linked from the menu"
     );
     assert!(shown.text.contains("phiên này"), "this session is marked");
-    assert!(shown.text.contains("Token API"));
+    assert!(shown.text.contains("Mã truy cập API"));
     let csrf = csrf_of(&shown.text);
     let mismatched = change(
         &app,

@@ -47,4 +47,5 @@ mod stamps;
 mod upgrade;
 mod validation;
 mod verdict_pages;
+mod vietnamese;
 mod work_queue;
