@@ -5,29 +5,20 @@
 //! `producer1, producer10, producer11, …, producer2`.
 //!
 //! Written here rather than taken from a crate: it is forty lines, and the
-//! diacritic folding the registry's names need is not what a generic
-//! natural-sort crate does.
+//! diacritic folding the registry's names need (`domain::fold`, the same
+//! as search) is not what a generic natural-sort crate does.
 
 use std::cmp::Ordering;
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+
+use crate::domain::fold::fold;
 
 /// Compares two names in natural order. Names equal after folding case and
 /// diacritics fall back to their exact text, so the order is total and
 /// stable between runs.
 pub fn compare(a: &str, b: &str) -> Ordering {
-    by_chunks(&folded(a), &folded(b))
+    by_chunks(&fold(a), &fold(b))
         .then_with(|| by_chunks(a, b))
         .then_with(|| a.cmp(b))
-}
-
-/// Lower case without diacritics; `đ` read as `d`.
-fn folded(s: &str) -> String {
-    s.nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == 'đ' { 'd' } else { c })
-        .collect()
 }
 
 fn by_chunks(mut x: &str, mut y: &str) -> Ordering {

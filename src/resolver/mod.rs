@@ -630,6 +630,7 @@ async fn resolve_stamp(
     let index = i64::from(stamp.index);
     let claim = roll.claim(index);
     let void = roll.stamp_void(index);
+    let copied_taps = roll.copied_taps(index);
     let facts = StampFacts {
         batch_recalled: public.record.recalled(),
         stamp_voided: void.is_some(),
@@ -639,7 +640,7 @@ async fn resolve_stamp(
         expired: public.record.expired_on(crate::time::today()),
         checkers: found.stats.evidence.score,
         later_claims: claim.map_or(0, |c| c.later_claims),
-        copied_taps: roll.copied_taps(index),
+        copied_taps,
     };
     let verdict = verdict(&facts, &rule);
     if let Answer::Default { .. } = answer {
@@ -675,7 +676,7 @@ async fn resolve_stamp(
         claimed: claim.is_some(),
         claimed_at: claim.map(|c| c.claimed_at),
         later_claims: claim.map_or(0, |c| c.later_claims),
-        copied_taps: roll.copied_taps(index),
+        copied_taps,
         void: void.filter(|_| verdict == Verdict::Voided),
         recall_hotline: (verdict == Verdict::Recalled)
             .then(|| recall_hotline(&state.config, &public.record))
