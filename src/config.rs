@@ -77,6 +77,12 @@ pub struct Config {
     #[arg(long, env = "SCAN_BUFFER_MAX", default_value_t = 500_000)]
     pub scan_buffer_max: usize,
 
+    /// Whole months of raw scans kept before the current one; older ones
+    /// are dropped (PostgreSQL: their monthly partitions) hourly. 0 keeps
+    /// everything. Stamps' summaries and the daily rollup are kept.
+    #[arg(long, env = "SCAN_RETENTION_MONTHS", default_value_t = 0)]
+    pub scan_retention_months: u32,
+
     /// How often (milliseconds) a node checks the database for changes to
     /// public records it has cached; writes served by the node itself show
     /// at once. 0 checks on every lookup.
@@ -170,6 +176,12 @@ impl Config {
                 self.scan_buffer_max
             ));
         }
+        if self.scan_retention_months > 1200 {
+            return Err(format!(
+                "SCAN_RETENTION_MONTHS must be between 0 (keep all) and 1200, not {}",
+                self.scan_retention_months
+            ));
+        }
         // Two checkers at least: one alone is the honest buyer.
         if !(2.0..=1_000_000.0).contains(&self.clone_checkers) {
             return Err(format!(
@@ -259,6 +271,7 @@ impl Config {
             clone_far_km: 300.0,
             clone_travel_kmh: 60.0,
             scan_buffer_max: 500_000,
+            scan_retention_months: 0,
             body_timeout_secs: 10,
             epcis_captures_per_minute: 30,
             epcis_event_quota: 1_000_000,
@@ -391,6 +404,11 @@ mod tests {
         let mut c = good.clone();
         c.clone_travel_kmh = 0.0;
         assert!(c.validate().unwrap_err().contains("CLONE_TRAVEL_KMH"));
+        let mut c = good.clone();
+        c.scan_retention_months = 1201;
+        assert!(c.validate().unwrap_err().contains("SCAN_RETENTION_MONTHS"));
+        c.scan_retention_months = 24;
+        assert_eq!(c.validate(), Ok(()));
         for bad in [
             "Vĩnh Long",
             "Vinh Long=0270 3822 123",

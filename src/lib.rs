@@ -89,7 +89,7 @@ impl AppState {
         let metrics =
             Metrics::new().map_err(|e| AppError::Config(format!("metrics registry: {e}")))?;
         let scan_capacity = config.scan_buffer_max;
-        Ok(AppState {
+        let state = AppState {
             pool,
             resolver: Arc::new(ResolverCache::new(config.resolver_cache_interval())),
             limits: Arc::new(Limits::new(&config)),
@@ -101,7 +101,9 @@ impl AppState {
             scans: Arc::new(ScanBuffer::new(scan_capacity)),
             origin_salt: Arc::new(origin_salt),
             queries,
-        })
+        };
+        state.keep_scans()?;
+        Ok(state)
     }
 
     /// Queries run through the pool since start (for tests and diagnostics).
@@ -123,6 +125,19 @@ impl AppState {
             self.metrics.flushed(written, started.elapsed());
         }
         Ok(written)
+    }
+
+    /// Creates the scan table's partitions ahead and drops the months past
+    /// `SCAN_RETENTION_MONTHS` (`resolver::retention`); run at start and
+    /// hourly by the flusher. Answers how many partitions or rows went.
+    pub fn keep_scans(&self) -> AppResult<u64> {
+        let mut conn = self.pool.get()?;
+        let now = crate::time::now();
+        self.scans.partitions.ahead(&mut conn, now)?;
+        Ok(self
+            .scans
+            .partitions
+            .drop_old(&mut conn, self.config.scan_retention_months, now)?)
     }
 
     /// Brings the resolver's cache up to date with the database if its

@@ -274,7 +274,8 @@ fn serve(
 
 /// Writes buffered scans on a thread of its own a second after the last
 /// flush began, and once more when stopped, after the server has drained its
-/// requests; after each flush, checks the resolver's cache if due. A flush
+/// requests; after each flush, checks the resolver's cache if due (and
+/// hourly creates scan partitions ahead and applies retention). A flush
 /// that took longer than the second is followed at once by the next: waiting
 /// a further second after each let a busy minute's backlog grow in memory
 /// (the load script's peak RSS: 140 MB).
@@ -295,6 +296,7 @@ fn spawn_scan_flusher(state: AppState) -> ScanFlusher {
     let period = std::time::Duration::from_secs(1);
     let thread = std::thread::spawn(move || {
         let mut due = std::time::Instant::now() + period;
+        let mut kept_at = std::time::Instant::now();
         loop {
             let last = !matches!(
                 stopped.recv_timeout(due.saturating_duration_since(std::time::Instant::now())),
@@ -309,6 +311,14 @@ fn spawn_scan_flusher(state: AppState) -> ScanFlusher {
             if let Err(e) = state.check_resolver_cache() {
                 tracing::warn!("resolver cache not checked, will retry: {e}");
             }
+            if kept_at.elapsed() >= KEEP_SCANS_EVERY {
+                kept_at = std::time::Instant::now();
+                match state.keep_scans() {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("old scans removed: {n} partitions or rows"),
+                    Err(e) => tracing::warn!("scan partitions or retention not applied: {e}"),
+                }
+            }
             if last {
                 break;
             }
@@ -316,6 +326,10 @@ fn spawn_scan_flusher(state: AppState) -> ScanFlusher {
     });
     ScanFlusher { stop, thread }
 }
+
+/// How often the flusher creates scan partitions ahead and applies
+/// `SCAN_RETENTION_MONTHS` (also done at start).
+const KEEP_SCANS_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Scans written in one flush past which freed memory is handed back.
 const TRIM_AFTER_SCANS: usize = 10_000;

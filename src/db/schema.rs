@@ -190,6 +190,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    scan_summary (roll_number, stamp_index) {
+        roll_number -> BigInt,
+        stamp_index -> BigInt,
+        scans -> BigInt,
+        first_at -> Nullable<Timestamp>,
+        first_place -> Nullable<Text>,
+        checkers -> Text,
+    }
+}
+
+diesel::table! {
+    scan_day (day, roll_number, place) {
+        day -> Date,
+        roll_number -> BigInt,
+        place -> Text,
+        scans -> BigInt,
+        genuine -> BigInt,
+        suspicious -> BigInt,
+        recalled -> BigInt,
+        voided -> BigInt,
+        facility_suspended -> BigInt,
+        expired -> BigInt,
+    }
+}
+
+diesel::table! {
     account (id) {
         id -> Text,
         username -> Text,
@@ -399,6 +425,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     stamp_claim,
     nfc_tag,
     scan,
+    scan_summary,
+    scan_day,
     account,
     inspection,
     api_token,

@@ -3,10 +3,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Date, Text};
+use diesel::sql_types::{BigInt, Bool, Text};
 use serde::Serialize;
 
-use crate::db::schema::{batch, facility, scan, stamp_roll};
+use crate::db::schema::{batch, facility, scan, scan_day, stamp_roll};
 use crate::db::DbConnection;
 use crate::domain::access::Scope;
 use crate::domain::kinds::FacilityStatus;
@@ -77,16 +77,21 @@ pub fn stats(
             .sql(")")
     };
     let stamps_issued = stamps_issued(conn, scope, from, to)?;
-    let day = || sql::<Date>("date(scan.scanned_at)");
-    let scans_per_day = scan::table
-        .inner_join(stamp_roll::table.on(stamp_roll::number.nullable().eq(scan::roll_number)))
+    // From the daily rollup (`resolver::summary`), not the scans: a day's
+    // figure is one row per roll and province. Ranges are whole days.
+    let scans_per_day = scan_day::table
+        .inner_join(stamp_roll::table.on(stamp_roll::number.eq(scan_day::roll_number)))
         .inner_join(batch::table.on(batch::id.eq(stamp_roll::batch_id)))
         .filter(in_scope())
-        .filter(scan::scanned_at.ge(from))
-        .filter(scan::scanned_at.lt(to))
-        .group_by(day())
-        .select((day(), count_star()))
-        .order(day())
+        .filter(scan_day::day.ge(from.date()))
+        .filter(scan_day::day.lt(to.date()))
+        .group_by(scan_day::day)
+        .select((
+            scan_day::day,
+            // SUM(BIGINT) is NUMERIC on PostgreSQL.
+            sql::<BigInt>("CAST(SUM(scan_day.scans) AS BIGINT)"),
+        ))
+        .order(scan_day::day)
         .load::<(NaiveDate, i64)>(conn)?
         .into_iter()
         .map(|(day, scans)| DayCount { day, scans })

@@ -12,8 +12,10 @@ mod other_keys;
 pub mod page;
 pub mod public;
 pub mod record;
+pub mod retention;
 pub mod scan_index;
 pub mod scans;
+pub mod summary;
 mod tap;
 
 use actix_web::http::{header, Method, StatusCode};
@@ -809,7 +811,7 @@ fn device_cookie(state: &AppState, token: String) -> actix_web::cookie::Cookie<'
 
 /// Who is checking: a client whose network is known and that is not a
 /// program (`scans::TOOL`); `None` counts no checker.
-fn checker(class: &str, origin: Option<Origin>, device: Option<u64>) -> Option<Checker> {
+pub(crate) fn checker(class: &str, origin: Option<Origin>, device: Option<u64>) -> Option<Checker> {
     let origin = origin.filter(|_| class != scans::TOOL)?;
     Some(Checker {
         network: origin.network,

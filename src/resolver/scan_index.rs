@@ -4,8 +4,9 @@
 //! nothing more: its count is zero), and for recently scanned stamps their
 //! history (count, first scan, its checkers: `domain::checkers`).
 //!
-//! A roll's bits are read from the database the first time one of its stamps
-//! is looked up; a history when a scanned stamp is looked up. After that this
+//! A roll's bits are read from the database (its stamps' summaries, never
+//! their scans) the first time one of its stamps is looked up; a history,
+//! from the stamp's summary (`summary`), when a scanned stamp is looked up. After that this
 //! node applies its own scans as it buffers them, and every check of the
 //! change counter folds in the scans any node wrote since (by increasing scan
 //! id): a row this node did not write drops the stamp's history, to be read
@@ -21,18 +22,18 @@
 //! to a quarter during that minute, p99 266 ms).
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{count_star, max, min};
+use diesel::dsl::max;
 use diesel::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::db::schema::scan;
+use crate::db::schema::{scan, scan_summary};
 use crate::db::DbConnection;
 use crate::domain::checkers::{Checker, Checkers, CloneRule};
 use crate::domain::places::Place;
 use crate::resolver::record::ScanStats;
-use crate::resolver::scans::{origin_number, TOOL};
+use crate::resolver::summary::Summary;
 
 /// Stamps covered by bits at most, over all rolls (one bit each: 8 MB); past
 /// it the index starts over and rolls are read again as they are scanned.
@@ -42,9 +43,6 @@ const MAX_STAMPS: usize = 64 * 1024 * 1024;
 const MAX_HISTORIES: usize = 250_000;
 /// How long a history is trusted before it is read again.
 const HISTORY_TTL: Duration = Duration::from_secs(300);
-/// Checkers read per history at most, the most recently seen first: the
-/// weight of the rest is negligible (see `domain::checkers`).
-const READ_CHECKERS: i64 = 64;
 /// Stamps' scan rows read per query when catching up.
 const TAIL_PAGE: i64 = 50_000;
 /// Rows re-read behind the last id seen, for ids committed out of order.
@@ -101,69 +99,15 @@ impl History {
         }
     }
 
-    /// Reads a stamp's history as written so far (the buffer aside). Only
-    /// scans from clients that can be told apart name checkers: tools
-    /// (`scans::client_class`) and unknown addresses count as loads only.
+    /// Reads a stamp's history as written so far (the buffer aside), from
+    /// its summary (`summary`): one row however many scans it has.
     pub fn read(conn: &mut DbConnection, roll: i64, index: i64) -> QueryResult<Self> {
-        let of_stamp = || {
-            scan::table
-                .filter(scan::roll_number.eq(roll))
-                .filter(scan::stamp_index.eq(index))
-        };
-        let (count, first_at) = of_stamp()
-            .select((count_star(), min(scan::scanned_at)))
-            .get_result::<(i64, Option<NaiveDateTime>)>(conn)?;
-        let first_place = match first_at {
-            Some(_) => of_stamp()
-                .order((scan::scanned_at, scan::id))
-                .select(scan::place)
-                .first::<Option<String>>(conn)?
-                .as_deref()
-                .and_then(Place::named),
-            None => None,
-        };
-        // A network's place is its addresses' province, so grouping by it
-        // too splits a group only when the table placed it anew.
-        let mut seen: Vec<(Checker, NaiveDateTime)> = of_stamp()
-            .filter(scan::origin_hash.is_not_null())
-            .filter(scan::client_class.ne(TOOL))
-            .group_by((scan::origin_hash, scan::device, scan::place))
-            .select((
-                scan::origin_hash,
-                scan::device,
-                scan::place,
-                max(scan::scanned_at),
-            ))
-            .order(max(scan::scanned_at).desc())
-            .limit(READ_CHECKERS)
-            .load::<(
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<NaiveDateTime>,
-            )>(conn)?
-            .into_iter()
-            .filter_map(|(network, device, place, seen)| {
-                let who = Checker {
-                    network: origin_number(&network?)?,
-                    device: device.as_deref().and_then(origin_number),
-                    place: place.as_deref().and_then(Place::named),
-                };
-                Some((who, seen?))
-            })
-            .collect();
-        // Oldest first, as they were seen, so that the distinct count and
-        // the merging of devices come out as they did scan by scan.
-        seen.sort_by_key(|(_, at)| *at);
-        let mut checkers = Checkers::default();
-        for (who, at) in seen {
-            checkers.add(who, at);
-        }
+        let summary = Summary::read(conn, roll, index)?;
         Ok(History {
-            count,
-            first_at,
-            first_place,
-            checkers,
+            count: summary.scans,
+            first_at: summary.first_at,
+            first_place: summary.first_place,
+            checkers: summary.checkers(),
             read_at: Instant::now(),
             whole: false,
         })
@@ -298,16 +242,11 @@ impl ScanIndex {
         }
         let count = usize::try_from(count).unwrap_or(0);
         let mut bits = vec![0u64; count.div_ceil(64)];
-        let scanned: Vec<Option<i64>> = scan::table
-            .filter(scan::roll_number.eq(roll))
-            .select(scan::stamp_index)
-            .distinct()
+        let scanned: Vec<i64> = scan_summary::table
+            .filter(scan_summary::roll_number.eq(roll))
+            .select(scan_summary::stamp_index)
             .load(conn)?;
-        for i in scanned
-            .into_iter()
-            .flatten()
-            .filter_map(|i| usize::try_from(i).ok())
-        {
+        for i in scanned.into_iter().filter_map(|i| usize::try_from(i).ok()) {
             if let Some(word) = bits.get_mut(i / 64) {
                 *word |= 1 << (i % 64);
             }

@@ -2,11 +2,11 @@
 //! them into an in-memory buffer (a short lock, no I/O) and a flusher writes
 //! them in batches at least every second, and once more at shutdown.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 use smallvec::SmallVec;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,6 +16,8 @@ use crate::db::schema::scan;
 use crate::db::DbConnection;
 use crate::domain::places::Place;
 use crate::domain::verdict::Verdict;
+use crate::resolver::retention::{month_of, Partitions};
+use crate::resolver::summary;
 
 /// Rows per multi-row insert on PostgreSQL: 10 bound values each, under its
 /// 65,535 per statement.
@@ -102,6 +104,8 @@ const CHUNK: usize = 1024;
 #[derive(Debug)]
 pub struct ScanBuffer {
     pending: Mutex<Pending>,
+    /// The scan table's months known to be there (PostgreSQL).
+    pub partitions: Partitions,
     capacity: usize,
     dropped: AtomicU64,
 }
@@ -118,6 +122,7 @@ impl ScanBuffer {
     pub fn new(capacity: usize) -> Self {
         ScanBuffer {
             pending: Mutex::new(Pending::default()),
+            partitions: Partitions::default(),
             capacity,
             dropped: AtomicU64::new(0),
         }
@@ -176,8 +181,9 @@ impl ScanBuffer {
         pending.chunks = chunks;
     }
 
-    /// Writes what is buffered in one transaction; on failure the scans are
-    /// put back to be tried again at the next flush.
+    /// Writes what is buffered in one transaction, with the stamps'
+    /// summaries and daily rollup (`summary`); on failure the scans are put
+    /// back to be tried again at the next flush.
     pub fn flush(&self, conn: &mut DbConnection) -> QueryResult<usize> {
         let chunks = self.take();
         let scans: usize = chunks.iter().map(Vec::len).sum();
@@ -200,45 +206,51 @@ impl ScanBuffer {
                 scan::tally.eq(tally),
             )
         };
-        let written = conn.transaction(|conn| {
-            match conn {
-                // SQLite: one statement per scan, prepared once and kept in
-                // the statement cache; a multi-row insert would be built and
-                // parsed anew each flush and need a statement journal. In
-                // stamp order, so that the per-stamp index's pages are each
-                // read and written once per flush rather than once per scan
-                // (measured with Python's sqlite3 on a copy of the load
-                // test's database, 30,000 scans into 1.25 million: 12–13 µs
-                // of CPU a scan instead of 17–20). The sort is stable, so a
-                // stamp's scans keep their order; lists order by time.
-                DbConnection::Sqlite(c) => {
-                    batch.sort_by_key(|(r, _)| r.stamp);
-                    for r in &batch {
-                        diesel::insert_into(scan::table).values(row(r)).execute(c)?;
+        let months: BTreeSet<NaiveDate> =
+            batch.iter().map(|(r, _)| month_of(r.scanned_at)).collect();
+        let written = self.partitions.ensure(conn, months).and_then(|()| {
+            conn.transaction(|conn| {
+                match conn {
+                    // SQLite: one statement per scan, prepared once and kept in
+                    // the statement cache; a multi-row insert would be built and
+                    // parsed anew each flush and need a statement journal. In
+                    // stamp order, so that the per-stamp index's pages are each
+                    // read and written once per flush rather than once per scan
+                    // (measured with Python's sqlite3 on a copy of the load
+                    // test's database, 30,000 scans into 1.25 million: 12–13 µs
+                    // of CPU a scan instead of 17–20). The sort is stable, so a
+                    // stamp's scans keep their order; lists order by time.
+                    DbConnection::Sqlite(c) => {
+                        batch.sort_by_key(|(r, _)| r.stamp);
+                        for r in &batch {
+                            diesel::insert_into(scan::table).values(row(r)).execute(c)?;
+                        }
+                    }
+                    // PostgreSQL: each statement is a round trip, so a few
+                    // multi-row inserts. Chunks are of `FLUSH_ROWS` or a power of
+                    // two, so that the prepared-statement cache holds a dozen
+                    // shapes, not one per batch size.
+                    DbConnection::Postgres(c) => {
+                        let mut rest = &batch[..];
+                        while !rest.is_empty() {
+                            let size = if rest.len() >= FLUSH_ROWS {
+                                FLUSH_ROWS
+                            } else {
+                                1 << rest.len().ilog2()
+                            };
+                            let (rows, after) = rest.split_at(size);
+                            rest = after;
+                            let values: Vec<_> = rows.iter().map(row).collect();
+                            diesel::insert_into(scan::table).values(values).execute(c)?;
+                        }
                     }
                 }
-                // PostgreSQL: each statement is a round trip, so a few
-                // multi-row inserts. Chunks are of `FLUSH_ROWS` or a power of
-                // two, so that the prepared-statement cache holds a dozen
-                // shapes, not one per batch size.
-                DbConnection::Postgres(c) => {
-                    let mut rest = &batch[..];
-                    while !rest.is_empty() {
-                        let size = if rest.len() >= FLUSH_ROWS {
-                            FLUSH_ROWS
-                        } else {
-                            1 << rest.len().ilog2()
-                        };
-                        let (rows, after) = rest.split_at(size);
-                        rest = after;
-                        let values: Vec<_> = rows.iter().map(row).collect();
-                        diesel::insert_into(scan::table).values(values).execute(c)?;
-                    }
-                }
-            }
-            Ok(scans)
+                summary::write(conn, &batch)?;
+                Ok(scans)
+            })
         });
         if written.is_err() {
+            self.partitions.forget();
             self.put_back(chunks);
         }
         written

@@ -9,7 +9,7 @@ use actix_web::test::TestRequest;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
-use tracestamp::db::schema::scan;
+use tracestamp::db::schema::{scan, scan_summary};
 
 use crate::world::World;
 
@@ -175,17 +175,32 @@ async fn old_evidence_fades() {
         verdict_of(&w, check(&serial, &network(n))).await;
     }
     w.app.state.flush_scans().expect("flush");
-    // Those four checks were two days ago: each weighs a quarter.
-    let rows: Vec<(i64, chrono::NaiveDateTime)> = scan::table
-        .select((scan::id, scan::scanned_at))
+    // Those four checks were two days ago: each weighs a quarter. The
+    // resolver reads the stamp's summary, so that is what is aged.
+    let rows: Vec<(i64, i64, String)> = scan_summary::table
+        .select((
+            scan_summary::roll_number,
+            scan_summary::stamp_index,
+            scan_summary::checkers,
+        ))
         .load(&mut *w.app.conn())
-        .expect("scans");
-    assert_eq!(rows.len(), 4);
-    for (id, at) in rows {
-        diesel::update(scan::table.find(id))
-            .set(scan::scanned_at.eq(at - chrono::Duration::hours(48)))
+        .expect("summaries");
+    assert_eq!(rows.len(), 1);
+    for (roll, index, checkers) in rows {
+        assert_eq!(checkers.split(';').count(), 4, "{checkers}");
+        let aged: Vec<String> = checkers
+            .split(';')
+            .map(|checker| {
+                let (who, at) = checker.rsplit_once(',').expect("a time last");
+                let at = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S%.f")
+                    .expect("a stored time");
+                format!("{who},{}", at - chrono::Duration::hours(48))
+            })
+            .collect();
+        diesel::update(scan_summary::table.find((roll, index)))
+            .set(scan_summary::checkers.eq(aged.join(";")))
             .execute(&mut *w.app.conn())
-            .expect("age the scan");
+            .expect("age the checkers");
     }
     forget(&mut w);
     let fifth = verdict_of(&w, check(&serial, &network(4))).await;

@@ -44,6 +44,7 @@ mod reports;
 mod rules;
 mod soak;
 mod stamps;
+mod summaries;
 mod upgrade;
 mod validation;
 mod verdict_pages;

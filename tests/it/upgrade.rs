@@ -46,6 +46,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     revert(
         &mut conn,
         &[
+            "20261205120000",
             "20261204150000",
             "20261204140000",
             "20261204120000",
@@ -68,7 +69,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     ))
     .expect("old-style scans");
 
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 13);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 14);
     let rows: Vec<(Option<i64>, Option<i64>, String)> = scan::table
         .order(scan::id)
         .select((scan::roll_number, scan::stamp_index, scan::serial))
@@ -115,6 +116,7 @@ async fn stored_identifiers_learn_their_events_enterprise() {
     revert(
         &mut conn,
         &[
+            "20261205120000",
             "20261204150000",
             "20261204140000",
             "20261204120000",
@@ -122,7 +124,7 @@ async fn stored_identifiers_learn_their_events_enterprise() {
             "20261204100000",
         ],
     );
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 5);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 6);
     assert_eq!(count(&mut conn), before);
     let pairs: Vec<(String, String)> = epcis_event_epc::table
         .inner_join(epcis_event::table)
@@ -134,4 +136,112 @@ async fn stored_identifiers_learn_their_events_enterprise() {
     for tenant in [&w.a, &w.b, &w.c] {
         assert!(pairs.iter().any(|(own, _)| *own == tenant.enterprise));
     }
+}
+
+#[actix_web::test]
+async fn scans_written_before_summaries_are_summarised_and_rolled_up() {
+    use tracestamp::db::schema::{scan_day, scan_summary};
+    use tracestamp::resolver::summary::Summary;
+    let w = World::build().await;
+    let roll = crate::stamps::issue(&w, &w.a.batch, 10).await;
+    let serial = roll["first_serial"].as_str().expect("serial").to_owned();
+    let number = i64::from(w.app.state.codec.decode(&serial).expect("serial").roll);
+    let mut conn = w.app.conn();
+    revert(&mut conn, &["20261205120000"]);
+    conn.batch_execute(&format!(
+        "INSERT INTO scan (roll_number, stamp_index, serial, scanned_at, origin_hash, device,
+                           place, client_class, verdict)
+         VALUES ({number}, 0, 'S', '2026-11-01 08:00:00', '0000000000000011', NULL,
+                 'Vĩnh Long', 'mobile', 'genuine'),
+                ({number}, 0, 'S', '2026-11-01 09:30:00.5', '0000000000000011', NULL,
+                 'Vĩnh Long', 'mobile', 'genuine'),
+                ({number}, 0, 'S', '2026-11-02 10:00:00', '0000000000000022',
+                 '00000000000000aa', 'Hà Nội', 'mobile', 'suspicious'),
+                ({number}, 0, 'S', '2026-11-02 10:05:00', '0000000000000099', NULL,
+                 'Hà Nội', 'tool', 'genuine'),
+                (NULL, NULL, 'FORGED', '2026-11-02 10:06:00', '0000000000000099', NULL,
+                 NULL, 'tool', 'unknown')"
+    ))
+    .expect("scans written before summaries");
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 1);
+
+    let at = |text: &str| {
+        chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").expect("a time")
+    };
+    let summary = Summary::read(&mut conn, number, 0).expect("a summary");
+    assert_eq!(summary.scans, 4);
+    assert_eq!(summary.first_at, Some(at("2026-11-01 08:00:00")));
+    assert_eq!(summary.first_place.map(|p| p.name()), Some("Vĩnh Long"));
+    // Two checkers: the crawler names none.
+    let rule = tracestamp::domain::checkers::CloneRule::default();
+    let evidence = summary
+        .checkers()
+        .evidence(None, at("2026-11-02 11:00:00"), &rule);
+    assert_eq!(evidence.checkers, 2);
+    let summaries: i64 = scan_summary::table
+        .count()
+        .get_result(&mut *conn)
+        .expect("summaries");
+    assert_eq!(summaries, 1, "forged codes have no summary");
+    let days: Vec<(chrono::NaiveDate, String, i64, i64, i64)> = scan_day::table
+        .filter(scan_day::roll_number.eq(number))
+        .order(scan_day::day)
+        .select((
+            scan_day::day,
+            scan_day::place,
+            scan_day::scans,
+            scan_day::genuine,
+            scan_day::suspicious,
+        ))
+        .load(&mut *conn)
+        .expect("rollup");
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).expect("a day");
+    assert_eq!(
+        days,
+        [
+            (day(1), "Vĩnh Long".to_owned(), 2, 2, 0),
+            (day(2), "Hà Nội".to_owned(), 2, 1, 1)
+        ]
+    );
+    let old_top: i64 = scan::table
+        .select(diesel::dsl::max(scan::id))
+        .first::<Option<i64>>(&mut *conn)
+        .expect("ids")
+        .expect("an id");
+    drop(conn);
+
+    // The resolver counts on from the back-filled summary, and new scans
+    // take ids after the old ones.
+    let answer = w
+        .app
+        .send_request(
+            actix_web::test::TestRequest::get()
+                .uri(&format!("/s/{serial}"))
+                .insert_header((actix_web::http::header::ACCEPT, "application/json")),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(answer["scan_count"], 5, "{answer}");
+    assert_eq!(answer["first_scanned_at"], "2026-11-01T08:00:00Z");
+    w.app.state.flush_scans().expect("flush");
+    let mut conn = w.app.conn();
+    let top: i64 = scan::table
+        .select(diesel::dsl::max(scan::id))
+        .first::<Option<i64>>(&mut *conn)
+        .expect("ids")
+        .expect("an id");
+    assert!(top > old_top);
+
+    // Down keeps every scan and drops the summaries; up again rebuilds them.
+    revert(&mut conn, &["20261205120000"]);
+    let scans: i64 = scan::table.count().get_result(&mut *conn).expect("scans");
+    assert_eq!(scans, 6);
+    assert!(scan_summary::table
+        .count()
+        .get_result::<i64>(&mut *conn)
+        .is_err());
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 1);
+    let summary = Summary::read(&mut conn, number, 0).expect("a summary");
+    assert_eq!(summary.scans, 5);
 }

@@ -1,0 +1,2 @@
+DROP TABLE scan_day;
+DROP TABLE scan_summary;

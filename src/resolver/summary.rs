@@ -1,0 +1,386 @@
+//! Per-stamp scan summaries and the daily rollup, kept by the scan flusher
+//! in the transaction that writes the scans: the resolver reads a stamp's
+//! summary row (count, first scan, its checkers), never its scans, so a
+//! lookup costs the same with ten scans in the table or a billion; the
+//! dashboards chart `scan_day` rather than counting scans.
+//!
+//! On PostgreSQL several nodes flush at once. A flush first upserts its
+//! stamps' rows unchanged (`ON CONFLICT DO UPDATE` creates the missing ones
+//! and locks all of them, returning what is stored), merges its scans into
+//! what it read and writes the rows back; another node's flush of the same
+//! stamp waits on the row lock and merges into the result. Stamps are
+//! locked in key order, so two flushes never wait on each other in a
+//! circle. SQLite has one writer: the flush's first insert takes the lock.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::db::schema::{scan_day, scan_summary};
+use crate::db::DbConnection;
+use crate::domain::checkers::{Checker, Checkers};
+use crate::domain::places::Place;
+use crate::domain::verdict::Verdict;
+use crate::resolver::scans::{origin_number, NewScan};
+
+/// What an upsert of a rollup row adds to the stored one (a macro rather
+/// than a function: the expression's type would take a screen to spell).
+macro_rules! day_sums {
+    () => {
+        (
+            scan_day::scans.eq(scan_day::scans + excluded(scan_day::scans)),
+            scan_day::genuine.eq(scan_day::genuine + excluded(scan_day::genuine)),
+            scan_day::suspicious.eq(scan_day::suspicious + excluded(scan_day::suspicious)),
+            scan_day::recalled.eq(scan_day::recalled + excluded(scan_day::recalled)),
+            scan_day::voided.eq(scan_day::voided + excluded(scan_day::voided)),
+            scan_day::facility_suspended
+                .eq(scan_day::facility_suspended + excluded(scan_day::facility_suspended)),
+            scan_day::expired.eq(scan_day::expired + excluded(scan_day::expired)),
+        )
+    };
+}
+
+/// Checker groups kept per stamp: the most recently seen. The weight of
+/// older ones is negligible (see `domain::checkers`), and a copied label's
+/// thousands of checkers would otherwise make its row grow without end.
+pub const KEPT_CHECKERS: usize = 64;
+
+/// How stored times are written in `checkers` (what SQLite stores too).
+const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.f";
+
+/// Rows per multi-row statement on PostgreSQL (6 bound values each).
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// One stamp's scans as summarised.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    pub scans: i64,
+    pub first_at: Option<NaiveDateTime>,
+    pub first_place: Option<Place>,
+    /// Distinct (network, device, place) groups, each with when it was last
+    /// seen; at most `KEPT_CHECKERS`, the most recent.
+    seen: Vec<(Checker, NaiveDateTime)>,
+}
+
+type Row = (i64, i64, i64, Option<NaiveDateTime>, Option<String>, String);
+
+impl Summary {
+    fn from_row(row: Row) -> Self {
+        let (_, _, scans, first_at, first_place, checkers) = row;
+        Summary {
+            scans,
+            first_at,
+            first_place: first_place.as_deref().and_then(Place::named),
+            seen: checkers.split(';').filter_map(parse_seen).collect(),
+        }
+    }
+
+    /// The stored summary of a stamp; an empty one if it was never scanned.
+    pub fn read(conn: &mut DbConnection, roll: i64, index: i64) -> QueryResult<Self> {
+        Ok(scan_summary::table
+            .find((roll, index))
+            .first::<Row>(conn)
+            .optional()?
+            .map(Summary::from_row)
+            .unwrap_or_default())
+    }
+
+    /// Notes a scan at `at` from `place` (its checker `who`, if it names one).
+    pub fn add(&mut self, who: Option<Checker>, place: Option<Place>, at: NaiveDateTime) {
+        self.scans += 1;
+        if self.first_at.is_none_or(|first| at < first) {
+            self.first_at = Some(at);
+            self.first_place = place;
+        }
+        let Some(who) = who else {
+            return;
+        };
+        match self.seen.iter_mut().find(|(w, _)| *w == who) {
+            Some((_, last)) => *last = (*last).max(at),
+            None => {
+                self.seen.push((who, at));
+                if self.seen.len() > KEPT_CHECKERS {
+                    if let Some(oldest) = (0..self.seen.len()).min_by_key(|&i| self.seen[i].1) {
+                        self.seen.swap_remove(oldest);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The checkers, folded oldest first as they were seen, so that the
+    /// distinct count and the merging of devices come out as they did
+    /// scan by scan.
+    pub fn checkers(&self) -> Checkers {
+        let mut seen = self.seen.clone();
+        seen.sort_by_key(|(_, at)| *at);
+        let mut checkers = Checkers::default();
+        for (who, at) in seen {
+            checkers.add(who, at);
+        }
+        checkers
+    }
+
+    fn stored_checkers(&self) -> String {
+        let mut text = String::with_capacity(self.seen.len() * 64);
+        for (i, (who, at)) in self.seen.iter().enumerate() {
+            if i > 0 {
+                text.push(';');
+            }
+            // Writing into a String cannot fail.
+            let _ = write!(text, "{:016x},", who.network);
+            if let Some(device) = who.device {
+                let _ = write!(text, "{device:016x}");
+            }
+            text.push(',');
+            text.push_str(who.place.map(Place::name).unwrap_or_default());
+            let _ = write!(text, ",{}", at.format(TIME_FORMAT));
+        }
+        text
+    }
+
+    fn row(&self, (roll, index): (i64, i64)) -> Row {
+        (
+            roll,
+            index,
+            self.scans,
+            self.first_at,
+            self.first_place.map(|p| p.name().to_owned()),
+            self.stored_checkers(),
+        )
+    }
+}
+
+/// One stored checker group: "network,device,place,last seen".
+fn parse_seen(text: &str) -> Option<(Checker, NaiveDateTime)> {
+    let mut parts = text.splitn(4, ',');
+    let network = origin_number(parts.next()?)?;
+    let device = parts.next()?;
+    let place = parts.next()?;
+    let at = NaiveDateTime::parse_from_str(parts.next()?, TIME_FORMAT).ok()?;
+    let who = Checker {
+        network,
+        device: origin_number(device),
+        place: Place::named(place),
+    };
+    Some((who, at))
+}
+
+/// The stamps' scans of a flush, by stamp in key order.
+fn by_stamp<'a>(scans: &[(&'a NewScan, i32)]) -> BTreeMap<(i64, i64), Vec<&'a NewScan>> {
+    let mut stamps: BTreeMap<(i64, i64), Vec<&NewScan>> = BTreeMap::new();
+    for (scan, _) in scans {
+        if let Some(stamp) = scan.stamp {
+            stamps.entry(stamp).or_default().push(scan);
+        }
+    }
+    stamps
+}
+
+fn merge(summary: &mut Summary, scans: &[&NewScan]) {
+    for scan in scans {
+        let who = crate::resolver::checker(scan.client_class, scan.origin, scan.device);
+        summary.add(who, scan.origin.and_then(|o| o.place), scan.scanned_at);
+    }
+}
+
+/// Merges a flush's scans into their stamps' summaries and the daily
+/// rollup; called inside the flush's transaction.
+pub fn write(conn: &mut DbConnection, scans: &[(&NewScan, i32)]) -> QueryResult<()> {
+    let stamps = by_stamp(scans);
+    let days = by_day(scans);
+    match conn {
+        DbConnection::Sqlite(c) => {
+            for (key, scans) in &stamps {
+                let mut summary = scan_summary::table
+                    .find(*key)
+                    .first::<Row>(c)
+                    .optional()?
+                    .map(Summary::from_row)
+                    .unwrap_or_default();
+                merge(&mut summary, scans);
+                let (roll, index, count, first_at, first_place, checkers) = summary.row(*key);
+                diesel::replace_into(scan_summary::table)
+                    .values((
+                        scan_summary::roll_number.eq(roll),
+                        scan_summary::stamp_index.eq(index),
+                        scan_summary::scans.eq(count),
+                        scan_summary::first_at.eq(first_at),
+                        scan_summary::first_place.eq(first_place),
+                        scan_summary::checkers.eq(checkers),
+                    ))
+                    .execute(c)?;
+            }
+            for (key, counts) in &days {
+                diesel::insert_into(scan_day::table)
+                    .values(day_row(key, counts))
+                    .on_conflict((scan_day::day, scan_day::roll_number, scan_day::place))
+                    .do_update()
+                    .set(day_sums!())
+                    .execute(c)?;
+            }
+        }
+        DbConnection::Postgres(c) => {
+            let keys: Vec<(i64, i64)> = stamps.keys().copied().collect();
+            for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+                // Creates the missing rows and locks them all, in key order.
+                let stored: Vec<Row> = diesel::insert_into(scan_summary::table)
+                    .values(
+                        chunk
+                            .iter()
+                            .map(|&(roll, index)| {
+                                (
+                                    scan_summary::roll_number.eq(roll),
+                                    scan_summary::stamp_index.eq(index),
+                                )
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+                    .on_conflict((scan_summary::roll_number, scan_summary::stamp_index))
+                    .do_update()
+                    .set(scan_summary::scans.eq(scan_summary::scans))
+                    .returning(scan_summary::all_columns)
+                    .get_results(c)?;
+                let rows: Vec<_> = stored
+                    .into_iter()
+                    .map(|row| {
+                        let key = (row.0, row.1);
+                        let mut summary = Summary::from_row(row);
+                        if let Some(scans) = stamps.get(&key) {
+                            merge(&mut summary, scans);
+                        }
+                        let (roll, index, count, first_at, first_place, checkers) =
+                            summary.row(key);
+                        (
+                            scan_summary::roll_number.eq(roll),
+                            scan_summary::stamp_index.eq(index),
+                            scan_summary::scans.eq(count),
+                            scan_summary::first_at.eq(first_at),
+                            scan_summary::first_place.eq(first_place),
+                            scan_summary::checkers.eq(checkers),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(scan_summary::table)
+                    .values(rows)
+                    .on_conflict((scan_summary::roll_number, scan_summary::stamp_index))
+                    .do_update()
+                    .set((
+                        scan_summary::scans.eq(excluded(scan_summary::scans)),
+                        scan_summary::first_at.eq(excluded(scan_summary::first_at)),
+                        scan_summary::first_place.eq(excluded(scan_summary::first_place)),
+                        scan_summary::checkers.eq(excluded(scan_summary::checkers)),
+                    ))
+                    .execute(c)?;
+            }
+            let days: Vec<_> = days.iter().map(|(k, v)| day_row(k, v)).collect();
+            for chunk in days.chunks(ROWS_PER_STATEMENT) {
+                diesel::insert_into(scan_day::table)
+                    .values(chunk)
+                    .on_conflict((scan_day::day, scan_day::roll_number, scan_day::place))
+                    .do_update()
+                    .set(day_sums!())
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A rollup row's key: day, roll, province ('' when unknown).
+type DayKey = (NaiveDate, i64, &'static str);
+
+/// Verdicts counted per day, in `scan_day`'s column order.
+const DAY_VERDICTS: [Verdict; 6] = [
+    Verdict::Genuine,
+    Verdict::Suspicious,
+    Verdict::Recalled,
+    Verdict::Voided,
+    Verdict::FacilitySuspended,
+    Verdict::Expired,
+];
+
+/// Scans, then each of `DAY_VERDICTS`.
+type DayCounts = [i64; 7];
+
+/// The stamps' scans of a flush per day, roll and province, in key order
+/// (rows are locked in that order).
+fn by_day(scans: &[(&NewScan, i32)]) -> BTreeMap<DayKey, DayCounts> {
+    let mut days: BTreeMap<DayKey, DayCounts> = BTreeMap::new();
+    for (scan, tally) in scans {
+        let Some((roll, _)) = scan.stamp else {
+            continue;
+        };
+        let place = scan.origin.and_then(|o| o.place).map(Place::name);
+        let key = (scan.scanned_at.date(), roll, place.unwrap_or_default());
+        let counts = days.entry(key).or_default();
+        let tally = i64::from(*tally);
+        counts[0] += tally;
+        if let Some(i) = DAY_VERDICTS.iter().position(|v| *v == scan.verdict) {
+            counts[i + 1] += tally;
+        }
+    }
+    days
+}
+
+#[allow(clippy::type_complexity)]
+fn day_row(
+    &(day, roll, place): &DayKey,
+    counts: &DayCounts,
+) -> (
+    diesel::dsl::Eq<scan_day::day, NaiveDate>,
+    diesel::dsl::Eq<scan_day::roll_number, i64>,
+    diesel::dsl::Eq<scan_day::place, &'static str>,
+    diesel::dsl::Eq<scan_day::scans, i64>,
+    diesel::dsl::Eq<scan_day::genuine, i64>,
+    diesel::dsl::Eq<scan_day::suspicious, i64>,
+    diesel::dsl::Eq<scan_day::recalled, i64>,
+    diesel::dsl::Eq<scan_day::voided, i64>,
+    diesel::dsl::Eq<scan_day::facility_suspended, i64>,
+    diesel::dsl::Eq<scan_day::expired, i64>,
+) {
+    (
+        scan_day::day.eq(day),
+        scan_day::roll_number.eq(roll),
+        scan_day::place.eq(place),
+        scan_day::scans.eq(counts[0]),
+        scan_day::genuine.eq(counts[1]),
+        scan_day::suspicious.eq(counts[2]),
+        scan_day::recalled.eq(counts[3]),
+        scan_day::voided.eq(counts[4]),
+        scan_day::facility_suspended.eq(counts[5]),
+        scan_day::expired.eq(counts[6]),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(minute: u32) -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 1)
+            .and_then(|d| d.and_hms_micro_opt(8, minute, 0, 123_456))
+            .expect("a time")
+    }
+
+    #[test]
+    fn stored_checkers_read_back_and_keep_the_most_recent() {
+        let mut summary = Summary::default();
+        let place = Place::named("Vĩnh Long");
+        for n in 0..(KEPT_CHECKERS as u64 + 3) {
+            let who = Checker {
+                network: n,
+                device: (n % 2 == 0).then_some(n << 40),
+                place,
+            };
+            summary.add(Some(who), place, at((n % 60) as u32));
+        }
+        assert_eq!(summary.scans, KEPT_CHECKERS as i64 + 3);
+        assert_eq!(summary.seen.len(), KEPT_CHECKERS);
+        let row = summary.row((1, 2));
+        let back = Summary::from_row(row);
+        assert_eq!(back, summary);
+    }
+}
