@@ -12,8 +12,10 @@
 
 use std::collections::HashMap;
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::domain::fold::fold;
-use crate::domain::validate::PROVINCES;
+use crate::domain::validate::{field_error, Checked, PROVINCES};
 
 /// Official two-digit province codes, in the order of `PROVINCES`.
 pub const PROVINCE_CODES: [&str; 34] = [
@@ -32,6 +34,29 @@ pub fn province_code(name: &str) -> Option<&'static str> {
         .iter()
         .position(|p| fold(p) == folded)
         .map(|i| PROVINCE_CODES[i])
+}
+
+/// A province given by its code ("86") or its name ("Vĩnh Long"), as a
+/// list's filter accepts it.
+pub fn province_code_of(text: &str) -> Option<&'static str> {
+    let text = text.trim();
+    PROVINCE_CODES
+        .iter()
+        .find(|c| **c == text)
+        .copied()
+        .or_else(|| province_code(text))
+}
+
+/// `province_code_of`, refusing what is neither a code nor a name.
+pub fn checked_province_code(field: &str, text: &str) -> Checked<&'static str> {
+    province_code_of(text).ok_or_else(|| {
+        field_error(
+            field,
+            format!(
+                "{text:?} is not a Vietnamese province code or name (for example \"86\" or \"Vĩnh Long\")"
+            ),
+        )
+    })
 }
 
 /// The registry's name of the province with this code.
@@ -123,6 +148,9 @@ struct Former {
     /// With its kind ("thi tran ba tri"), so the district part "huyện Ba
     /// Tri" of an address is not read as the town "thị trấn Ba Tri".
     commune_full: String,
+    /// Lower case with its marks: "Đông Thành" and "Đông Thạnh" of one
+    /// district fold alike, so an exact spelling decides between them.
+    commune_exact: String,
     commune_code: String,
     /// The old commune was split between several new ones: the table names
     /// the main successor, but a record there may lie in another.
@@ -202,6 +230,7 @@ impl AdminUnits {
                 district: unit_name(district),
                 commune: unit_name(commune),
                 commune_full: fold(commune),
+                commune_exact: commune.to_lowercase(),
                 commune_code: code.to_owned(),
                 split: split == "1",
             });
@@ -263,6 +292,20 @@ impl AdminUnits {
             };
             if let Some(at) = (0..parts.len()).find(|i| names(*i)) {
                 found.push((former, at));
+            }
+        }
+        if found.len() > 1 {
+            let exact: Vec<(&Former, usize)> = found
+                .iter()
+                .copied()
+                .filter(|(former, at)| {
+                    let part: String = parts[*at].nfc().collect::<String>().to_lowercase();
+                    part == former.commune_exact
+                        || former.commune_exact.ends_with(&format!(" {part}"))
+                })
+                .collect();
+            if exact.len() == 1 {
+                found = exact;
             }
         }
         match found[..] {

@@ -205,6 +205,7 @@ async fn save_enterprise(
         Err(err) => return page.refused(err),
     };
     let id = found.id.clone();
+    let units = user.state.admin_units.clone();
     let done = user
         .act(move |conn, caller| {
             let problems =
@@ -212,7 +213,7 @@ async fn save_enterprise(
             if !problems.is_empty() {
                 return Ok(Err(problems));
             }
-            enterprises::update(conn, caller, &id, forms::body_of(body)?).map(Ok)
+            enterprises::update(conn, caller, &units, &id, forms::body_of(body)?).map(Ok)
         })
         .await;
     match done {
@@ -232,7 +233,8 @@ async fn create_enterprise(user: PageUser, form: web::Form<HashMap<String, Strin
     let values = user.checked_form(form)?;
     let done = async {
         let body = forms::body_of(forms::to_json(ENTERPRISE_FORM, &values)?)?;
-        user.act(move |conn, caller| enterprises::create(conn, caller, body))
+        let units = user.state.admin_units.clone();
+        user.act(move |conn, caller| enterprises::create(conn, caller, &units, body))
             .await
     };
     match done.await {

@@ -241,7 +241,9 @@ fn within(scope: &Scope, b: &TracedBatch) -> bool {
     match scope {
         Scope::All => true,
         Scope::Enterprise(e) => &b.enterprise_id == e,
-        Scope::Province(p) => &b.facility_province == p,
+        Scope::Province(code) => {
+            crate::domain::admin_units::province_code(&b.facility_province) == Some(code.as_str())
+        }
     }
 }
 
