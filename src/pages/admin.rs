@@ -30,6 +30,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
             .wrap(actix_web::middleware::from_fn(super::keep_lang))
+            .route("/addresses", web::get().to(super::addresses::page))
+            .route(
+                "/addresses/{holder}/{id}",
+                web::post().to(super::addresses::settle),
+            )
             .route("/enterprises", web::get().to(enterprises))
             .route("/enterprises", web::post().to(create_enterprise))
             .route("/enterprises/{id}", web::get().to(enterprise_edit))
@@ -44,7 +49,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn admin(user: &PageUser) -> Result<(), PageError> {
+pub(super) fn admin(user: &PageUser) -> Result<(), PageError> {
     if user.caller.is_admin() {
         Ok(())
     } else {

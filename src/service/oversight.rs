@@ -452,7 +452,12 @@ pub fn search_facilities(
         .filter(|s| {
             search.text.as_ref().is_none_or(|t| {
                 let f = &s.facility;
-                fold::matches(&format!("{} {} {}", f.name, f.address, f.district), t)
+                // The former address too: people still say "Bình Minh".
+                let former = f.former_address.as_deref().unwrap_or_default();
+                fold::matches(
+                    &format!("{} {} {} {former}", f.name, f.address, f.district),
+                    t,
+                )
             })
         })
         .collect();
