@@ -61,6 +61,9 @@ fn fill(conn: &mut DbConnection) {
                     updated_at: now,
                     contact_phone: None,
                     zalo_url: None,
+                    commune_code: None,
+                    province_code: if e % 2 == 0 { "86" } else { "92" }.into(),
+                    former_address: None,
                 },
             )?;
             let mut events = Vec::with_capacity(EVENTS_EACH);

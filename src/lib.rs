@@ -39,6 +39,7 @@ use std::sync::Arc;
 use crate::client::ClientAddresses;
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
+use crate::domain::admin_units::AdminUnits;
 use crate::domain::places::Places;
 use crate::domain::serial::SerialCodec;
 use crate::error::{AppError, AppResult};
@@ -72,6 +73,9 @@ pub struct AppState {
     pub clients: Arc<ClientAddresses>,
     /// Which province an address is in (`domain::places`).
     pub places: Arc<Places>,
+    /// Provinces, communes and the pre-2025 conversion
+    /// (`domain::admin_units`), parsed once at start.
+    pub admin_units: Arc<AdminUnits>,
     queries: Arc<AtomicU64>,
 }
 
@@ -83,6 +87,8 @@ impl AppState {
         let mut conn = pool.get()?;
         db::migrate(&mut conn)?;
         epcis::mapping::backfill(&mut conn, config.base_url())?;
+        let admin_units = Arc::new(AdminUnits::shipped().map_err(AppError::Config)?);
+        service::admin_units::convert_pending(&mut conn, &admin_units)?;
         let codec = models::serial_key::load_codec(&mut conn)?;
         drop(conn);
         let origin_salt = codec.derive_secret(b"tracestamp/scan-origin/v1");
@@ -96,6 +102,7 @@ impl AppState {
             metrics: Arc::new(metrics),
             clients: Arc::new(ClientAddresses::new(&config.trusted_proxies)),
             places: Arc::new(Places::shipped().map_err(AppError::Config)?),
+            admin_units,
             config,
             codec: Arc::new(codec),
             scans: Arc::new(ScanBuffer::new(scan_capacity)),

@@ -82,8 +82,9 @@ async fn create(
     body: web::Json<EnterpriseFields>,
 ) -> AppResult<HttpResponse> {
     let fields = body.into_inner();
+    let units = state.admin_units.clone();
     let row = state
-        .db(move |conn| service::create(conn, &caller, fields))
+        .db(move |conn| service::create(conn, &caller, &units, fields))
         .await?;
     Ok(super::created(
         format!("/api/v1/enterprises/{}", row.id),
@@ -98,8 +99,9 @@ async fn update(
     body: web::Json<EnterpriseFields>,
 ) -> AppResult<web::Json<Enterprise>> {
     let fields = body.into_inner();
+    let units = state.admin_units.clone();
     let row = state
-        .db(move |conn| service::update(conn, &caller, &path, fields))
+        .db(move |conn| service::update(conn, &caller, &units, &path, fields))
         .await?;
     Ok(web::Json(row))
 }

@@ -13,6 +13,7 @@
 use actix_web::HttpResponse;
 use serde_json::{json, Map, Value};
 
+use crate::domain::admin_units::PROVINCE_CODES;
 use crate::domain::kinds::{
     BatchStatus, CertificationScheme, EventKind, FacilityKind, FacilityStatus, InspectionResult,
     ProductCategory, Unit,
@@ -194,6 +195,18 @@ fn provinces() -> Value {
     one_of(PROVINCES.iter().copied())
 }
 
+/// A list's province filter: the name or the official code.
+fn province_filter() -> Value {
+    one_of(PROVINCES.iter().chain(PROVINCE_CODES.iter()).copied())
+}
+
+/// An official commune, ward or special-zone code (Decision 19/2025/QĐ-TTg).
+fn commune_code() -> Value {
+    json!({"type": "string", "pattern": "^[0-9]{5}$",
+        "description": "official code of a commune, ward or special zone since 1 July 2025; \
+        the province follows from it (give it instead of province and district)"})
+}
+
 fn names<T: Copy>(all: &'static [T], name: fn(T) -> &'static str) -> Value {
     one_of(all.iter().map(|k| name(*k)))
 }
@@ -264,8 +277,11 @@ fn fields() -> Vec<Body> {
                 ),
                 ("contact_phone", nullable(contact_phone())),
                 ("zalo_url", nullable(zalo_url())),
+                ("commune_code", commune_code()),
+                ("former_address", nullable(text(300))),
             ],
-            vec!["name", "tax_code", "address", "province"],
+            // And `commune_code` or `province`.
+            vec!["name", "tax_code", "address"],
         ),
         (
             "ContactFields",
@@ -300,8 +316,11 @@ fn fields() -> Vec<Body> {
                     digit, under the enterprise's GS1 company prefix, used by no other \
                     facility; resolved at /414/{gln}"})),
                 ),
+                ("commune_code", commune_code()),
+                ("former_address", nullable(text(300))),
             ],
-            vec!["name", "kind", "address", "district", "province"],
+            // And `commune_code`, or `district` and `province`.
+            vec!["name", "kind", "address"],
         ),
         (
             "CertificationFields",
@@ -419,7 +438,10 @@ fn schemas() -> Map<String, Value> {
             .filter(|(k, _)| !(name == "BatchFields" && *k == "facility_id"))
             // A facility's province and district move only by its regulator
             // (`POST /facilities/{id}/relocate`); a PATCH changing them is 422.
-            .filter(|(k, _)| !(name == "FacilityFields" && matches!(*k, "province" | "district")))
+            .filter(|(k, _)| {
+                !(name == "FacilityFields"
+                    && matches!(*k, "province" | "district" | "commune_code"))
+            })
             // A `null` for a field a create requires leaves it as it is.
             .map(|(k, v)| (k, nullable(v)))
             .collect();
@@ -539,6 +561,9 @@ fn schemas() -> Map<String, Value> {
                 ("updated_at", time()),
                 ("contact_phone", ns()),
                 ("zalo_url", ns()),
+                ("commune_code", nullable(commune_code())),
+                ("province_code", s()),
+                ("former_address", ns()),
             ]),
         ),
         (
@@ -559,6 +584,9 @@ fn schemas() -> Map<String, Value> {
                 ("created_at", time()),
                 ("updated_at", time()),
                 ("gln", ns()),
+                ("commune_code", nullable(commune_code())),
+                ("province_code", s()),
+                ("former_address", ns()),
             ]),
         ),
         (
@@ -1095,7 +1123,7 @@ fn operations() -> Vec<Operation> {
         .ok(200, schema_ref("AuditVerification")),
         op("get", "/enterprises", "enterprises", "List enterprises")
             .query(listing())
-            .query(vec![param("province", provinces())])
+            .query(vec![param("province", province_filter())])
             .ok(200, schema_ref("EnterpriseList")),
         op(
             "post",
@@ -1133,7 +1161,8 @@ fn operations() -> Vec<Operation> {
         op("get", "/facilities", "facilities", "List facilities")
             .query(listing())
             .query(vec![
-                param("province", provinces()),
+                param("province", province_filter()),
+                param("commune_code", commune_code()),
                 param("district", json!({"type": "string"})),
                 param("enterprise", id()),
                 param("kind", names(FacilityKind::ALL, FacilityKind::as_str)),

@@ -15,6 +15,9 @@ diesel::table! {
         updated_at -> Timestamp,
         contact_phone -> Nullable<Text>,
         zalo_url -> Nullable<Text>,
+        commune_code -> Nullable<Text>,
+        province_code -> Text,
+        former_address -> Nullable<Text>,
     }
 }
 
@@ -35,6 +38,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         gln -> Nullable<Text>,
+        commune_code -> Nullable<Text>,
+        province_code -> Text,
+        former_address -> Nullable<Text>,
     }
 }
 

@@ -13,6 +13,7 @@ use crate::auth::hash_password;
 use crate::config::Config;
 use crate::db::DbConnection;
 use crate::domain::access::Caller;
+use crate::domain::admin_units::AdminUnits;
 use crate::domain::id::Id;
 use crate::domain::kinds::{FacilityKind, ProductCategory};
 use crate::domain::serial::SerialCodec;
@@ -53,8 +54,12 @@ struct DemoEnterprise {
     key: String,
     name: String,
     tax_code: String,
+    /// In the form of 1 July 2025: "…, phường X, tỉnh Vĩnh Long".
     address: String,
-    province: String,
+    /// The commune's official code; the province follows from it.
+    commune_code: String,
+    /// The address as it was written before the reform.
+    former_address: String,
     gs1_prefix: Option<String>,
     phone: Option<String>,
     email: Option<String>,
@@ -72,8 +77,8 @@ struct DemoFacility {
     name: String,
     kind: String,
     address: String,
-    district: String,
-    province: String,
+    commune_code: String,
+    former_address: String,
     latitude: f64,
     longitude: f64,
     area_code: Option<String>,
@@ -156,8 +161,11 @@ fn bad(err: impl std::fmt::Display) -> AppError {
 pub fn load(conn: &mut DbConnection, config: &Config, codec: &SerialCodec) -> AppResult<Loaded> {
     let set: DemoSet = serde_json::from_str(DATA).map_err(bad)?;
     let password_hash = hash_password(DEMO_PASSWORD)?;
+    // The loader runs once per process, so it reads the shipped tables
+    // itself rather than widen its callers' signature.
+    let units = AdminUnits::shipped().map_err(AppError::Config)?;
     audit::write_transaction(conn, |conn| {
-        load_set(conn, config, codec, &set, &password_hash)
+        load_set(conn, config, codec, &units, &set, &password_hash)
     })
 }
 
@@ -171,6 +179,7 @@ fn load_set(
     conn: &mut DbConnection,
     config: &Config,
     codec: &SerialCodec,
+    units: &AdminUnits,
     set: &DemoSet,
     password_hash: &str,
 ) -> AppResult<Loaded> {
@@ -184,14 +193,16 @@ fn load_set(
             name: Some(e.name.clone()),
             tax_code: Some(e.tax_code.clone()),
             address: Some(e.address.clone()),
-            province: Some(e.province.clone()),
+            province: None,
+            commune_code: Some(e.commune_code.clone()),
+            former_address: Some(Some(e.former_address.clone())),
             gs1_prefix: Some(e.gs1_prefix.clone()),
             phone: Some(e.phone.clone()),
             email: Some(e.email.clone()),
             contact_phone: Some(e.contact_phone.clone()),
             zalo_url: Some(e.zalo_url.clone()),
         };
-        let row = service::enterprises::create(conn, &system, fields)?;
+        let row = service::enterprises::create(conn, &system, units, fields)?;
         ids.insert(&e.key, row.id);
     }
 
@@ -201,14 +212,16 @@ fn load_set(
             name: Some(f.name.clone()),
             kind: Some(f.kind.clone()),
             address: Some(f.address.clone()),
-            district: Some(f.district.clone()),
-            province: Some(f.province.clone()),
+            district: None,
+            province: None,
+            commune_code: Some(f.commune_code.clone()),
+            former_address: Some(Some(f.former_address.clone())),
             latitude: Some(Some(f.latitude)),
             longitude: Some(Some(f.longitude)),
             area_code: Some(f.area_code.clone()),
             gln: Some(f.gln.clone()),
         };
-        let row = service::facilities::create(conn, &system, fields)?;
+        let row = service::facilities::create(conn, &system, units, fields)?;
         for c in &f.certifications {
             let (valid_from, valid_to) = c.validity(crate::time::today())?;
             let cert = CertificationFields {
@@ -294,7 +307,11 @@ fn load_set(
     let inspected: Vec<String> = set
         .facilities
         .iter()
-        .filter(|f| f.province == PROVINCE)
+        .filter(|f| {
+            units
+                .commune(&f.commune_code)
+                .is_some_and(|c| c.province() == PROVINCE)
+        })
         .filter_map(|f| ids.get(f.key.as_str()).cloned())
         .collect();
     let inspections = rounds::inspect(conn, &inspected, &inspector, &actor, now)?;

@@ -31,6 +31,7 @@ pub struct Caller {
 pub enum Scope {
     All,
     Enterprise(String),
+    /// A province's official code (`domain::admin_units`).
     Province(String),
 }
 
@@ -50,7 +51,14 @@ impl Caller {
         match &self.role {
             Role::Admin => Scope::All,
             Role::Producer { enterprise_id } => Scope::Enterprise(enterprise_id.clone()),
-            Role::Regulator { province } => Scope::Province(province.clone()),
+            // The account names its province; rows are compared by code,
+            // which outlives a renaming. A name that maps to no code
+            // matches no row.
+            Role::Regulator { province } => Scope::Province(
+                crate::domain::admin_units::province_code(province)
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Pure domain logic: no I/O, no database, no HTTP — easy to test alone.
 
 pub mod access;
+pub mod admin_units;
 pub mod audit_chain;
 pub mod checkers;
 pub mod digital_link;

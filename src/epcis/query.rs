@@ -230,7 +230,7 @@ impl EventQuery {
                 q = q.filter(
                     epcis_event::enterprise_id.eq_any(
                         enterprise::table
-                            .filter(enterprise::province.eq(province.clone()))
+                            .filter(enterprise::province_code.eq(province.clone()))
                             .select(enterprise::id),
                     ),
                 )
@@ -322,7 +322,7 @@ macro_rules! named_within {
                         .filter(
                             epcis_event_epc::enterprise_id.eq_any(
                                 enterprise::table
-                                    .filter(enterprise::province.eq(province.clone()))
+                                    .filter(enterprise::province_code.eq(province.clone()))
                                     .select(enterprise::id),
                             ),
                         )

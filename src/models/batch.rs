@@ -250,7 +250,7 @@ pub fn scoped(scope: &Scope) -> batch::BoxedQuery<'static, Backend> {
         Scope::Province(p) => query.filter(
             batch::facility_id.eq_any(
                 facility::table
-                    .filter(facility::province.eq(p.clone()))
+                    .filter(facility::province_code.eq(p.clone()))
                     .select(facility::id),
             ),
         ),

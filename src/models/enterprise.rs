@@ -30,6 +30,14 @@ pub struct Enterprise {
     pub contact_phone: Option<String>,
     /// The enterprise's Zalo page (`https://zalo.me/…`), shown beside it.
     pub zalo_url: Option<String>,
+    /// The commune (official code) of the address; `None` until converted
+    /// or settled (`service::admin_units`).
+    pub commune_code: Option<String>,
+    /// The province's official code, kept with `province`: what a
+    /// regulator's scope compares.
+    pub province_code: String,
+    /// The address as written before 1 July 2025.
+    pub former_address: Option<String>,
 }
 
 /// The body of a create or a PATCH: on create the required fields must be
@@ -52,6 +60,12 @@ pub struct EnterpriseFields {
     pub contact_phone: Option<Option<String>>,
     #[serde(default, with = "crate::models::patch")]
     pub zalo_url: Option<Option<String>>,
+    /// The commune's official code: the province follows from it
+    /// (`service::admin_units::place`).
+    pub commune_code: Option<String>,
+    /// The address before 1 July 2025, if recorded.
+    #[serde(default, with = "crate::models::patch")]
+    pub former_address: Option<Option<String>>,
 }
 
 impl EnterpriseFields {
@@ -69,6 +83,9 @@ impl EnterpriseFields {
             updated_at: now,
             contact_phone: self.contact_phone.flatten(),
             zalo_url: self.zalo_url.flatten(),
+            commune_code: self.commune_code,
+            province_code: String::new(),
+            former_address: self.former_address.flatten(),
         })
     }
 
@@ -91,6 +108,10 @@ impl EnterpriseFields {
         crate::models::patch::set(&mut row.email, self.email);
         crate::models::patch::set(&mut row.contact_phone, self.contact_phone);
         crate::models::patch::set(&mut row.zalo_url, self.zalo_url);
+        if self.commune_code.is_some() {
+            row.commune_code = self.commune_code;
+        }
+        crate::models::patch::set(&mut row.former_address, self.former_address);
         row.updated_at = now;
         check_each(row)
     }
@@ -173,6 +194,11 @@ fn check_each(row: Enterprise) -> Result<Enterprise, Vec<FieldError>> {
         v::optional_text("zalo_url", row.zalo_url.as_deref(), 100)
             .and_then(|z| z.map(|z| v::zalo("zalo_url", &z)).transpose()),
     );
+    let former_address = keep_optional(v::optional_text(
+        "former_address",
+        row.former_address.as_deref(),
+        300,
+    ));
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -180,12 +206,16 @@ fn check_each(row: Enterprise) -> Result<Enterprise, Vec<FieldError>> {
         name,
         tax_code,
         address,
+        province_code: crate::domain::admin_units::province_code(&province)
+            .unwrap_or_default()
+            .to_owned(),
         province,
         gs1_prefix,
         phone,
         email,
         contact_phone,
         zalo_url,
+        former_address,
         ..row
     })
 }
@@ -193,6 +223,7 @@ fn check_each(row: Enterprise) -> Result<Enterprise, Vec<FieldError>> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnterpriseFilter {
+    /// The province's code ("86") or name ("Vĩnh Long").
     pub province: Option<String>,
     /// `csv` for a download of every row instead of a JSON page.
     pub format: Option<String>,
@@ -205,7 +236,7 @@ impl EnterpriseFilter {
     /// as the other lists do.
     pub fn check(&self) -> Checked<()> {
         if let Some(p) = &self.province {
-            v::province("province", p)?;
+            crate::domain::admin_units::checked_province_code("province", p)?;
         }
         Ok(())
     }
@@ -216,18 +247,18 @@ fn scoped(scope: &Scope) -> enterprise::BoxedQuery<'static, Backend> {
     match scope {
         Scope::All => query,
         Scope::Enterprise(id) => query.filter(enterprise::id.eq(id.clone())),
-        Scope::Province(p) => query.filter(enterprise::province.eq(p.clone())),
+        Scope::Province(code) => query.filter(enterprise::province_code.eq(code.clone())),
     }
 }
 
 fn filtered(scope: &Scope, f: &EnterpriseFilter) -> enterprise::BoxedQuery<'static, Backend> {
     let mut query = scoped(scope);
-    if let Some(p) = f
+    if let Some(code) = f
         .province
         .as_deref()
-        .and_then(|p| v::province("province", p).ok())
+        .and_then(crate::domain::admin_units::province_code_of)
     {
-        query = query.filter(enterprise::province.eq(p));
+        query = query.filter(enterprise::province_code.eq(code));
     }
     query
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::schema::facility;
 use crate::db::{Backend, DbConnection};
 use crate::domain::access::Scope;
+use crate::domain::admin_units;
 use crate::domain::id::Id;
 use crate::domain::kinds::{FacilityKind, FacilityStatus};
 use crate::domain::validate::{self as v, Checked};
@@ -37,6 +38,16 @@ pub struct Facility {
     /// GS1 Global Location Number: the resolver answers `/414/{gln}` with
     /// the facility's public record.
     pub gln: Option<String>,
+    /// The commune (official code, `domain::admin_units`) the facility is
+    /// in; `None` until a pre-2025 address is converted or an admin settles
+    /// it (`service::admin_units`).
+    pub commune_code: Option<String>,
+    /// The province's official code, kept with `province` (its name): what
+    /// a regulator's scope compares.
+    pub province_code: String,
+    /// The address as written before 1 July 2025, kept for search and
+    /// history ("trước 01/07/2025: …").
+    pub former_address: Option<String>,
 }
 
 /// Create/PATCH body. `status` is not here: suspension is a regulator's act.
@@ -60,6 +71,12 @@ pub struct FacilityFields {
     /// company prefix (`service::facilities`); `null` clears it.
     #[serde(default, with = "crate::models::patch")]
     pub gln: Option<Option<String>>,
+    /// The commune's official code: the province follows from it and the
+    /// district is no longer asked (`service::admin_units::place`).
+    pub commune_code: Option<String>,
+    /// The address before 1 July 2025, if the producer records it.
+    #[serde(default, with = "crate::models::patch")]
+    pub former_address: Option<Option<String>>,
 }
 
 impl FacilityFields {
@@ -85,6 +102,9 @@ impl FacilityFields {
             created_at: now,
             updated_at: now,
             gln: self.gln.flatten(),
+            commune_code: self.commune_code,
+            province_code: String::new(),
+            former_address: self.former_address.flatten(),
         })
     }
 
@@ -104,6 +124,10 @@ impl FacilityFields {
         set(&mut row.longitude, self.longitude);
         set(&mut row.area_code, self.area_code);
         set(&mut row.gln, self.gln);
+        if self.commune_code.is_some() {
+            row.commune_code = self.commune_code;
+        }
+        set(&mut row.former_address, self.former_address);
         row.updated_at = now;
         check(row)
     }
@@ -122,7 +146,14 @@ fn check(row: Facility) -> Checked<Facility> {
             .as_str()
             .to_owned(),
         address: v::text("address", &row.address, 300)?,
-        district: v::text("district", &row.district, 100)?,
+        // A commune code replaces the district, which no longer exists.
+        district: match row.commune_code {
+            Some(_) if row.district.trim().is_empty() => String::new(),
+            _ => v::text("district", &row.district, 100)?,
+        },
+        province_code: admin_units::province_code(&row.province)
+            .unwrap_or_default()
+            .to_owned(),
         province: v::province("province", &row.province)?,
         latitude: row
             .latitude
@@ -133,6 +164,7 @@ fn check(row: Facility) -> Checked<Facility> {
             .map(|x| v::longitude("longitude", x))
             .transpose()?,
         area_code: v::optional_text("area_code", row.area_code.as_deref(), 64)?,
+        former_address: v::optional_text("former_address", row.former_address.as_deref(), 300)?,
         gln: crate::domain::gln::check("gln", row.gln.as_deref())?,
         ..row
     })
@@ -141,7 +173,9 @@ fn check(row: Facility) -> Checked<Facility> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FacilityFilter {
+    /// The province's code ("86") or name ("Vĩnh Long").
     pub province: Option<String>,
+    pub commune_code: Option<String>,
     pub district: Option<String>,
     pub enterprise: Option<Id>,
     pub kind: Option<String>,
@@ -162,7 +196,7 @@ impl FacilityFilter {
             v::choice("status", s, FacilityStatus::parse)?;
         }
         if let Some(p) = &self.province {
-            v::province("province", p)?;
+            admin_units::checked_province_code("province", p)?;
         }
         Ok(())
     }
@@ -173,18 +207,21 @@ pub fn scoped(scope: &Scope) -> facility::BoxedQuery<'static, Backend> {
     match scope {
         Scope::All => query,
         Scope::Enterprise(id) => query.filter(facility::enterprise_id.eq(id.clone())),
-        Scope::Province(p) => query.filter(facility::province.eq(p.clone())),
+        Scope::Province(code) => query.filter(facility::province_code.eq(code.clone())),
     }
 }
 
 fn filtered(scope: &Scope, f: &FacilityFilter) -> facility::BoxedQuery<'static, Backend> {
     let mut query = scoped(scope);
-    if let Some(x) = f
+    if let Some(code) = f
         .province
         .as_deref()
-        .and_then(|p| v::province("province", p).ok())
+        .and_then(admin_units::province_code_of)
     {
-        query = query.filter(facility::province.eq(x));
+        query = query.filter(facility::province_code.eq(code));
+    }
+    if let Some(x) = &f.commune_code {
+        query = query.filter(facility::commune_code.eq(x.trim().to_owned()));
     }
     if let Some(x) = &f.district {
         query = query.filter(facility::district.eq(x.clone()));

@@ -37,7 +37,11 @@ pub fn list(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<FacilityM
     let mut query = facility_move::table.into_boxed();
     match scope {
         Scope::All => {}
-        Scope::Province(p) => {
+        Scope::Province(code) => {
+            // Moves name provinces; the scope holds the code.
+            let p = crate::domain::admin_units::province_name(code)
+                .unwrap_or_default()
+                .to_owned();
             query = query.filter(
                 facility_move::from_province
                     .eq(p.clone())

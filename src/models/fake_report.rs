@@ -98,7 +98,11 @@ fn scoped(scope: &Scope) -> fake_report::BoxedQuery<'static, Backend> {
     match scope {
         Scope::All => query,
         Scope::Enterprise(id) => query.filter(fake_report::enterprise_id.eq(id.clone())),
-        Scope::Province(p) => query.filter(fake_report::province.eq(p.clone())),
+        // Reports name the province; the scope holds its code.
+        Scope::Province(code) => query.filter(
+            fake_report::province
+                .eq(crate::domain::admin_units::province_name(code).unwrap_or_default()),
+        ),
     }
 }
 

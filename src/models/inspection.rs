@@ -91,7 +91,7 @@ fn scoped(scope: &Scope) -> inspection::BoxedQuery<'static, Backend> {
         Scope::Province(p) => query.filter(
             inspection::facility_id.eq_any(
                 facility::table
-                    .filter(facility::province.eq(p.clone()))
+                    .filter(facility::province_code.eq(p.clone()))
                     .select(facility::id),
             ),
         ),

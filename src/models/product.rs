@@ -168,7 +168,7 @@ pub fn scoped(scope: &Scope) -> product::BoxedQuery<'static, Backend> {
         Scope::Province(p) => query.filter(
             product::enterprise_id.eq_any(
                 enterprise::table
-                    .filter(enterprise::province.eq(p.clone()))
+                    .filter(enterprise::province_code.eq(p.clone()))
                     .select(enterprise::id),
             ),
         ),

@@ -23,7 +23,7 @@ fn scope_condition(scope: &Scope) -> (&'static str, String) {
             id.clone(),
         ),
         Scope::Province(p) => (
-            "batch.facility_id IN (SELECT id FROM facility WHERE province = ",
+            "batch.facility_id IN (SELECT id FROM facility WHERE province_code = ",
             p.clone(),
         ),
     }

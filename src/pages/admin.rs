@@ -30,6 +30,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
             .wrap(actix_web::middleware::from_fn(super::keep_lang))
+            .route("/addresses", web::get().to(super::addresses::page))
+            .route(
+                "/addresses/{holder}/{id}",
+                web::post().to(super::addresses::settle),
+            )
             .route("/enterprises", web::get().to(enterprises))
             .route("/enterprises", web::post().to(create_enterprise))
             .route("/enterprises/{id}", web::get().to(enterprise_edit))
@@ -44,7 +49,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn admin(user: &PageUser) -> Result<(), PageError> {
+pub(super) fn admin(user: &PageUser) -> Result<(), PageError> {
     if user.caller.is_admin() {
         Ok(())
     } else {
@@ -205,6 +210,7 @@ async fn save_enterprise(
         Err(err) => return page.refused(err),
     };
     let id = found.id.clone();
+    let units = user.state.admin_units.clone();
     let done = user
         .act(move |conn, caller| {
             let problems =
@@ -212,7 +218,7 @@ async fn save_enterprise(
             if !problems.is_empty() {
                 return Ok(Err(problems));
             }
-            enterprises::update(conn, caller, &id, forms::body_of(body)?).map(Ok)
+            enterprises::update(conn, caller, &units, &id, forms::body_of(body)?).map(Ok)
         })
         .await;
     match done {
@@ -232,7 +238,8 @@ async fn create_enterprise(user: PageUser, form: web::Form<HashMap<String, Strin
     let values = user.checked_form(form)?;
     let done = async {
         let body = forms::body_of(forms::to_json(ENTERPRISE_FORM, &values)?)?;
-        user.act(move |conn, caller| enterprises::create(conn, caller, body))
+        let units = user.state.admin_units.clone();
+        user.act(move |conn, caller| enterprises::create(conn, caller, &units, body))
             .await
     };
     match done.await {

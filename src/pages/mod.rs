@@ -4,6 +4,7 @@
 //! carries a CSRF token; every page exists in Vietnamese and English.
 
 mod account;
+mod addresses;
 mod admin;
 mod chart;
 mod contact;

@@ -285,7 +285,8 @@ async fn create_facility(user: PageUser, form: Posted) -> PageResult {
     let page = facility_form(&user, "/portal/facilities/new".into(), &values, false);
     let done = async {
         let body = forms::body_of(forms::to_json(FACILITY_FORM, &values)?)?;
-        user.act(move |conn, caller| facilities::create(conn, caller, body))
+        let units = user.state.admin_units.clone();
+        user.act(move |conn, caller| facilities::create(conn, caller, &units, body))
             .await
     };
     page.submit(done, "/portal?notice=saved").await
@@ -316,7 +317,8 @@ async fn update_facility(user: PageUser, path: web::Path<String>, form: Posted) 
     );
     let done = async {
         let body = forms::body_of(forms::to_json(FACILITY_FORM, &values)?)?;
-        user.act(move |conn, caller| facilities::update(conn, caller, &id, body))
+        let units = user.state.admin_units.clone();
+        user.act(move |conn, caller| facilities::update(conn, caller, &units, &id, body))
             .await
     };
     page.submit(done, "/portal?notice=saved").await

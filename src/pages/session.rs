@@ -107,6 +107,10 @@ impl PageUser {
                     href: "/admin/accounts",
                     label: l.t("Tài khoản", "Accounts"),
                 },
+                NavLink {
+                    href: "/admin/addresses",
+                    label: l.t("Địa chỉ cần xác định", "Addresses to settle"),
+                },
             ],
         };
         let mut links = links;

@@ -9,6 +9,8 @@ use crate::error::{AppError, AppResult};
 use crate::models::enterprise::{self, ContactFields, Enterprise, EnterpriseFields};
 
 use super::access::{admin_only, still_referenced};
+use super::admin_units::place_body;
+use crate::domain::admin_units::AdminUnits;
 
 fn conflict_on_tax_code(err: diesel::result::Error) -> AppError {
     match AppError::from(err) {
@@ -26,9 +28,17 @@ fn visible(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<Ente
 pub fn create(
     conn: &mut DbConnection,
     caller: &Caller,
-    fields: EnterpriseFields,
+    units: &AdminUnits,
+    mut fields: EnterpriseFields,
 ) -> AppResult<Enterprise> {
     admin_only(caller)?;
+    place_body(
+        units,
+        &mut fields.commune_code,
+        &mut fields.province,
+        &mut fields.address,
+        None,
+    )?;
     let row = fields.create(crate::domain::id::new_id(), crate::time::now())?;
     audit::write_transaction(conn, |conn| {
         enterprise::insert(conn, &row).map_err(conflict_on_tax_code)?;
@@ -40,12 +50,20 @@ pub fn create(
 pub fn update(
     conn: &mut DbConnection,
     caller: &Caller,
+    units: &AdminUnits,
     id: &str,
-    fields: EnterpriseFields,
+    mut fields: EnterpriseFields,
 ) -> AppResult<Enterprise> {
     audit::write_transaction(conn, |conn| {
         let before = visible(conn, caller, id)?;
         admin_only(caller)?;
+        place_body(
+            units,
+            &mut fields.commune_code,
+            &mut fields.province,
+            &mut fields.address,
+            Some(&before.address),
+        )?;
         let after = fields.update(before.clone(), crate::time::now())?;
         save_changed(conn, caller, &before, after)
     })

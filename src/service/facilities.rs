@@ -19,6 +19,8 @@ use crate::models::facility::{self, Facility, FacilityFields};
 use crate::models::facility_move::{self, FacilityMove};
 
 use super::access::{editable_facility, open_facility, owning_enterprise, still_referenced};
+use super::admin_units::place_body;
+use crate::domain::admin_units::AdminUnits;
 
 /// Checks a facility's GLN against the registry: under its enterprise's GS1
 /// company prefix (or, for an enterprise without one, under nobody else's:
@@ -78,8 +80,19 @@ fn check_gln(conn: &mut DbConnection, row: &Facility) -> AppResult<()> {
 pub fn create(
     conn: &mut DbConnection,
     caller: &Caller,
+    units: &AdminUnits,
     mut fields: FacilityFields,
 ) -> AppResult<Facility> {
+    place_body(
+        units,
+        &mut fields.commune_code,
+        &mut fields.province,
+        &mut fields.address,
+        None,
+    )?;
+    if fields.commune_code.is_some() {
+        fields.district.get_or_insert_with(String::new);
+    }
     let enterprise_id =
         owning_enterprise(caller, fields.enterprise_id.take().map(|i| i.into_string()))?;
     let row = fields.create(
@@ -98,20 +111,33 @@ pub fn create(
     })
 }
 
-/// Changes a facility's own records. Its province and district are not
-/// among them: see `relocate`.
+/// Changes a facility's own records. Its province, commune and district
+/// are not among them: see `relocate` (and `admin_units::settle`).
 pub fn update(
     conn: &mut DbConnection,
     caller: &Caller,
+    units: &AdminUnits,
     id: &str,
-    fields: FacilityFields,
+    mut fields: FacilityFields,
 ) -> AppResult<Facility> {
     audit::write_transaction(conn, |conn| {
         let before = editable_facility(conn, caller, id)?;
         open_facility(caller, &before)?;
+        // A new street part in a commune keeps the commune and province.
+        if fields.commune_code.is_none() && fields.address.is_some() {
+            fields.commune_code.clone_from(&before.commune_code);
+        }
+        place_body(
+            units,
+            &mut fields.commune_code,
+            &mut fields.province,
+            &mut fields.address,
+            Some(&before.address),
+        )?;
         let after = fields.update(before.clone(), crate::time::now())?;
         for (field, moved) in [
             ("province", after.province != before.province),
+            ("commune_code", after.commune_code != before.commune_code),
             ("district", after.district != before.district),
         ] {
             if moved {

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod admin_units;
 pub mod batches;
 pub mod claims;
 pub mod credentials;

@@ -241,7 +241,9 @@ fn within(scope: &Scope, b: &TracedBatch) -> bool {
     match scope {
         Scope::All => true,
         Scope::Enterprise(e) => &b.enterprise_id == e,
-        Scope::Province(p) => &b.facility_province == p,
+        Scope::Province(code) => {
+            crate::domain::admin_units::province_code(&b.facility_province) == Some(code.as_str())
+        }
     }
 }
 
@@ -450,7 +452,12 @@ pub fn search_facilities(
         .filter(|s| {
             search.text.as_ref().is_none_or(|t| {
                 let f = &s.facility;
-                fold::matches(&format!("{} {} {}", f.name, f.address, f.district), t)
+                // The former address too: people still say "Bình Minh".
+                let former = f.former_address.as_deref().unwrap_or_default();
+                fold::matches(
+                    &format!("{} {} {} {former}", f.name, f.address, f.district),
+                    t,
+                )
             })
         })
         .collect();

@@ -9,6 +9,7 @@ mod world;
 mod architecture;
 
 mod admin_pages;
+mod admin_units;
 mod audit;
 mod auth;
 mod backup;

@@ -46,6 +46,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     revert(
         &mut conn,
         &[
+            "20261205130000",
             "20261205120000",
             "20261204150000",
             "20261204140000",
@@ -69,7 +70,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     ))
     .expect("old-style scans");
 
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 14);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 15);
     let rows: Vec<(Option<i64>, Option<i64>, String)> = scan::table
         .order(scan::id)
         .select((scan::roll_number, scan::stamp_index, scan::serial))
@@ -116,6 +117,7 @@ async fn stored_identifiers_learn_their_events_enterprise() {
     revert(
         &mut conn,
         &[
+            "20261205130000",
             "20261205120000",
             "20261204150000",
             "20261204140000",
@@ -124,7 +126,7 @@ async fn stored_identifiers_learn_their_events_enterprise() {
             "20261204100000",
         ],
     );
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 6);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 7);
     assert_eq!(count(&mut conn), before);
     let pairs: Vec<(String, String)> = epcis_event_epc::table
         .inner_join(epcis_event::table)

@@ -361,6 +361,7 @@ async fn every_page_reads_in_vietnamese() {
         format!("/admin/enterprises/{}", d.enterprise),
         "/admin/accounts".to_owned(),
         format!("/admin/accounts/{}", d.account),
+        "/admin/addresses".to_owned(),
         "/oversight".to_owned(),
         "/account".to_owned(),
     ];

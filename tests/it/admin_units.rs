@@ -1,0 +1,309 @@
+//! Two-level administrative units through the real app: pre-2025
+//! addresses converted with the shipped table (the one it cannot convert
+//! listed for an admin and settled on "Địa chỉ cần xác định"), regulators
+//! scoped by province code after the merger, unknown codes refused naming
+//! the field with nothing written, and the former address shown and
+//! searchable.
+
+use diesel::prelude::*;
+use serde_json::{json, Value};
+use tracestamp::db::schema::audit_log;
+
+use crate::harness::TestApp;
+use crate::pages::{csrf_of, page, submit};
+use crate::world::enterprise_body;
+
+/// A facility body in the pre-2025 form: free-text district and province.
+fn old_facility(name: &str, address: &str, district: &str) -> Value {
+    json!({"name": name, "kind": "orchard", "address": address, "district": district,
+           "province": "Vĩnh Long"})
+}
+
+/// A registry with one admin, one enterprise in Vĩnh Long and its
+/// producer: (app, admin token, producer token, enterprise id).
+async fn registry() -> (TestApp, String, String, String) {
+    let app = TestApp::new();
+    let admin = app.account("admin", "admin", None, None);
+    let enterprise = app
+        .post(
+            "/api/v1/enterprises",
+            &admin,
+            enterprise_body("Hợp tác xã Mỹ Hòa", "1500000001", "Vĩnh Long"),
+        )
+        .await
+        .expect(201)
+        .id();
+    let producer = app.account("producer", "producer", Some(&enterprise), None);
+    (app, admin, producer, enterprise)
+}
+
+fn convert(app: &TestApp) -> usize {
+    tracestamp::service::admin_units::convert_pending(&mut app.conn(), &app.state.admin_units)
+        .expect("conversion runs")
+}
+
+#[actix_web::test]
+async fn old_addresses_convert_and_the_rest_wait_for_an_admin() {
+    let (app, admin, producer, _) = registry().await;
+    let old = "Ấp Mỹ Thuận, xã Mỹ Hòa, thị xã Bình Minh, tỉnh Vĩnh Long";
+    let known = app
+        .post(
+            "/api/v1/facilities",
+            &producer,
+            old_facility("Vườn bưởi Mỹ Hòa", old, "Thị xã Bình Minh"),
+        )
+        .await
+        .expect(201)
+        .id();
+    // Names no former commune: the table cannot place it.
+    let unknown = app
+        .post(
+            "/api/v1/facilities",
+            &producer,
+            old_facility("Vườn sầu riêng An Thạnh", "Ấp An Thạnh", "Long Hồ"),
+        )
+        .await
+        .expect(201)
+        .id();
+
+    // The enterprise's address ("…, xã Mỹ Hòa" without a district) and
+    // the second facility stay; the first converts.
+    assert_eq!(convert(&app), 1);
+    let row = app
+        .get(&format!("/api/v1/facilities/{known}"), &producer)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(row["commune_code"], "29770");
+    assert_eq!(
+        row["address"],
+        "Ấp Mỹ Thuận, phường Cái Vồn, tỉnh Vĩnh Long"
+    );
+    assert_eq!(row["former_address"], old);
+    assert_eq!(row["province"], "Vĩnh Long");
+    assert_eq!(row["province_code"], "86");
+    assert_eq!(row["district"], "");
+    // Idempotent: nothing left that the table can convert.
+    assert_eq!(convert(&app), 0);
+
+    // The admin's list names the unsettled ones, and only to admins.
+    let list = page(&app, "/admin/addresses", Some(&admin))
+        .await
+        .expect(200);
+    assert!(list.text.contains("Địa chỉ cần xác định"));
+    assert!(list.text.contains("Vườn sầu riêng An Thạnh"));
+    assert!(!list.text.contains("Vườn bưởi Mỹ Hòa"));
+    assert!(
+        list.text.contains("Xã An Bình (29584)"),
+        "communes of the province offered"
+    );
+    page(&app, "/admin/addresses", Some(&producer))
+        .await
+        .expect(403);
+
+    // An unknown commune is refused, the row unchanged; a known one settles it.
+    let csrf = csrf_of(&list.text);
+    let action = format!("/admin/addresses/facility/{unknown}");
+    let refused = submit(
+        &app,
+        &action,
+        &admin,
+        &[("csrf", &csrf), ("commune_code", "99999")],
+    )
+    .await;
+    assert_eq!(refused.status.as_u16(), 422, "{}", refused.text);
+    let settled = submit(
+        &app,
+        &action,
+        &admin,
+        &[("csrf", &csrf), ("commune_code", "29584")],
+    )
+    .await;
+    assert_eq!(settled.status.as_u16(), 303, "{}", settled.text);
+    let row = app
+        .get(&format!("/api/v1/facilities/{unknown}"), &producer)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(row["commune_code"], "29584");
+    assert_eq!(row["address"], "Ấp An Thạnh, xã An Bình, tỉnh Vĩnh Long");
+    assert_eq!(row["former_address"], "Ấp An Thạnh");
+    let list = page(&app, "/admin/addresses", Some(&admin))
+        .await
+        .expect(200);
+    assert!(!list.text.contains("Vườn sầu riêng An Thạnh"));
+    // The settling is audited, by the admin.
+    let actions: Vec<(String, String)> = audit_log::table
+        .filter(audit_log::entity.eq("facility"))
+        .filter(audit_log::entity_id.eq(&unknown))
+        .order(audit_log::seq)
+        .select((audit_log::action, audit_log::actor))
+        .load(&mut *app.conn())
+        .unwrap();
+    assert_eq!(
+        actions.last().map(|(a, w)| (a.as_str(), w.as_str())),
+        Some(("settle_address", "admin"))
+    );
+}
+
+#[actix_web::test]
+async fn regulators_are_scoped_by_province_code_after_the_merger() {
+    let (app, admin, producer, _) = registry().await;
+    // Xã Chợ Lách: a former Bến Tre commune, in Vĩnh Long since 2025.
+    let facility = app
+        .post(
+            "/api/v1/facilities",
+            &producer,
+            json!({"name": "Vườn giống Chợ Lách", "kind": "orchard", "address": "Ấp Tân Thuận",
+                   "commune_code": "28870"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(facility.body["province"], "Vĩnh Long");
+    assert_eq!(facility.body["province_code"], "86");
+    assert_eq!(
+        facility.body["address"],
+        "Ấp Tân Thuận, xã Chợ Lách, tỉnh Vĩnh Long"
+    );
+    let id = facility.id();
+
+    let vinh_long = app.account("reg_vl", "regulator", None, Some("Vĩnh Long"));
+    let can_tho = app.account("reg_ct", "regulator", None, Some("Cần Thơ"));
+    app.get(&format!("/api/v1/facilities/{id}"), &vinh_long)
+        .await
+        .expect(200);
+    app.get(&format!("/api/v1/facilities/{id}"), &can_tho)
+        .await
+        .expect(404);
+    let seen = |body: &Value| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == id.as_str())
+    };
+    assert!(seen(
+        &app.get("/api/v1/facilities", &vinh_long)
+            .await
+            .expect(200)
+            .body
+    ));
+    assert!(!seen(
+        &app.get("/api/v1/facilities", &can_tho)
+            .await
+            .expect(200)
+            .body
+    ));
+    // Lists filter by code (or a name, read as its code).
+    for query in [
+        "province=86",
+        "province=V%C4%A9nh%20Long",
+        "commune_code=28870",
+    ] {
+        let body = app
+            .get(&format!("/api/v1/facilities?{query}"), &admin)
+            .await
+            .expect(200)
+            .body;
+        assert!(seen(&body), "{query}");
+    }
+    for query in ["province=92", "commune_code=29770"] {
+        let body = app
+            .get(&format!("/api/v1/facilities?{query}"), &admin)
+            .await
+            .expect(200)
+            .body;
+        assert!(!seen(&body), "{query}");
+    }
+    // The enterprise's province is compared by code too.
+    let enterprises = app
+        .get("/api/v1/enterprises?province=86", &vinh_long)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(enterprises["total"], 1);
+    let enterprises = app
+        .get("/api/v1/enterprises", &can_tho)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(enterprises["total"], 0);
+}
+
+#[actix_web::test]
+async fn unknown_codes_are_refused_naming_the_field_and_nothing_is_written() {
+    let (app, admin, producer, _) = registry().await;
+    let before = app.snapshot();
+    let refused = app
+        .post(
+            "/api/v1/facilities",
+            &producer,
+            json!({"name": "Vườn", "kind": "orchard", "address": "Ấp 1", "commune_code": "99999"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(refused.body["error"]["field"], "commune_code");
+    assert!(refused.text.contains("99999"));
+    // The enterprise body too, and in Vietnamese for a Vietnamese reader.
+    let mut body = enterprise_body("Hợp tác xã 2", "1500000002", "Vĩnh Long");
+    body["commune_code"] = json!("1234");
+    let refused = app
+        .post("/api/v1/enterprises", &admin, body)
+        .await
+        .expect(422);
+    assert_eq!(refused.body["error"]["field"], "commune_code");
+    // A province contradicting the commune.
+    let refused = app
+        .post(
+            "/api/v1/facilities",
+            &producer,
+            json!({"name": "Vườn", "kind": "orchard", "address": "Ấp 1", "commune_code": "28870",
+                   "province": "Cần Thơ"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(refused.body["error"]["field"], "province");
+    assert_eq!(app.snapshot(), before, "nothing written");
+    // An unknown province code in a list's filter.
+    let refused = app.get("/api/v1/facilities?province=99", &admin).await;
+    assert!(refused.status.is_client_error(), "{}", refused.status);
+    assert_eq!(refused.body["error"]["field"], "province");
+}
+
+#[actix_web::test]
+async fn the_former_address_is_shown_and_searchable() {
+    let (app, _, producer, _) = registry().await;
+    let id = app
+        .post(
+            "/api/v1/facilities",
+            &producer,
+            json!({"name": "Vườn bưởi số 7", "kind": "orchard", "address": "Ấp Mỹ Thuận",
+                   "commune_code": "29770",
+                   "former_address": "Ấp Mỹ Thuận, xã Mỹ Hòa, thị xã Bình Minh, tỉnh Vĩnh Long"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let regulator = app.account("reg_vl", "regulator", None, Some("Vĩnh Long"));
+    // "Mỹ Hòa" is only in the former address (the new one is phường Cái Vồn).
+    let found = page(&app, "/oversight/facilities?q=my+hoa", Some(&regulator))
+        .await
+        .expect(200);
+    assert!(found.text.contains("Vườn bưởi số 7"));
+    let missed = page(&app, "/oversight/facilities?q=tra+on", Some(&regulator))
+        .await
+        .expect(200);
+    assert!(!missed.text.contains("Vườn bưởi số 7"));
+    let shown = page(
+        &app,
+        &format!("/oversight/facilities/{id}"),
+        Some(&regulator),
+    )
+    .await
+    .expect(200);
+    assert!(shown.text.contains("Trước 01/07/2025"));
+    assert!(shown.text.contains("xã Mỹ Hòa, thị xã Bình Minh"));
+    assert!(shown
+        .text
+        .contains("Ấp Mỹ Thuận, phường Cái Vồn, tỉnh Vĩnh Long"));
+}
