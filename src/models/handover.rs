@@ -180,6 +180,17 @@ pub fn received(
     Ok(Some((rows.iter().filter_map(|(q, _)| *q).sum(), unit)))
 }
 
+/// Whether `batch_id` was ever shipped to `enterprise_id` (whatever the
+/// receipt's state): the receiver then knows the lot exists.
+pub fn offered(conn: &mut DbConnection, enterprise_id: &str, batch_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        handover::table
+            .filter(handover::to_enterprise_id.eq(enterprise_id.to_owned()))
+            .filter(handover::batch_id.eq(batch_id.to_owned())),
+    ))
+    .get_result(conn)
+}
+
 /// How much of `input` the events on `enterprise_id`'s lots have used
 /// (retracted events no longer count).
 pub fn used(conn: &mut DbConnection, enterprise_id: &str, input: &str) -> QueryResult<f64> {

@@ -317,9 +317,11 @@ pub fn accept(
     id: &str,
     body: Acceptance,
 ) -> AppResult<HandoverView> {
+    let quantity = v::positive("quantity", v::need("quantity", body.quantity)?)?;
+    let document = reference(body.reference_type, body.reference_number)?;
+    let facility_id = v::need("facility_id", body.facility_id)?;
     audit::write_transaction(conn, |conn| {
         let before = answerable(conn, caller, id)?;
-        let quantity = v::positive("quantity", v::need("quantity", body.quantity)?)?;
         if quantity > before.quantity_shipped {
             return Err(AppError::rule(
                 RuleKind::Invalid,
@@ -334,8 +336,6 @@ pub fn accept(
                 ),
             ));
         }
-        let document = reference(body.reference_type, body.reference_number)?;
-        let facility_id = v::need("facility_id", body.facility_id)?;
         usable_facility(
             conn,
             caller,
@@ -544,7 +544,9 @@ pub fn usable_inputs(
         let received = handover::received(conn, enterprise_id, &lot.id)?;
         let Some((received, unit)) = received else {
             // Out of reach and not received: the same answer as no lot.
-            if batch::find(conn, &caller.scope(), &lot.id)?.is_none() {
+            if batch::find(conn, &caller.scope(), &lot.id)?.is_none()
+                && !handover::offered(conn, enterprise_id, &lot.id)?
+            {
                 return Err(AppError::invalid(
                     "inputs",
                     format!("no such batch {:?}", input.batch_id),

@@ -16,13 +16,9 @@ fn first(mut problems: Vec<crate::domain::validate::FieldError>) -> AppError {
     problems.swap_remove(0).into()
 }
 
-/// Registers a party; the flag says whether it is new (an enterprise's
-/// party already registered is answered as it is).
-pub fn create(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    fields: PartyFields,
-) -> AppResult<(Party, bool)> {
+/// Registers a party (an enterprise's party already registered is
+/// answered as it is).
+pub fn create(conn: &mut DbConnection, caller: &Caller, fields: PartyFields) -> AppResult<Party> {
     if matches!(caller.role, Role::Regulator { .. }) {
         return Err(AppError::Forbidden(
             "regulators do not record trading parties".into(),
@@ -35,7 +31,7 @@ pub fn create(
                 let owner = enterprise::find(conn, &Scope::All, &id)?
                     .ok_or_else(|| AppError::invalid("enterprise_id", "no such enterprise"))?;
                 if let Some(existing) = party::of_enterprise(conn, &owner.id)? {
-                    return Ok((existing, false));
+                    return Ok(existing);
                 }
                 fields.create_for(crate::domain::id::new_id(), &owner, now)?
             }
@@ -53,7 +49,7 @@ pub fn create(
         };
         party::insert(conn, &row)?;
         audit::created(conn, &Actor::from(caller), "party", &row.id, &row)?;
-        Ok((row, true))
+        Ok(row)
     })
 }
 
