@@ -796,6 +796,12 @@ fn schemas() -> Map<String, Value> {
                     ("reference_type", text(50)),
                     ("reference_number", text(100)),
                     ("occurred_at", time()),
+                    (
+                        "details",
+                        nullable(json!({"type": "object",
+                        "description": "more details of the receiving event (a landing: \
+                        `{\"landing\": true}`)"})),
+                    ),
                 ],
                 &[
                     "party_id",

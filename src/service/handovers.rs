@@ -71,6 +71,8 @@ pub struct ExternalLot {
     pub reference_number: Option<String>,
     /// RFC 3339 with offset.
     pub occurred_at: Option<String>,
+    /// More details of the receiving event (a landing: `{"landing": true}`).
+    pub details: Option<Value>,
 }
 
 /// The receiver's acceptance of a pending receipt.
@@ -107,6 +109,15 @@ fn reference(kind: Option<String>, number: Option<String>) -> AppResult<(String,
     Ok((kind, number))
 }
 
+/// The caller's extra details of an event: a JSON object, or none.
+fn details_object(given: Option<Value>) -> AppResult<serde_json::Map<String, Value>> {
+    match given {
+        None => Ok(serde_json::Map::new()),
+        Some(Value::Object(map)) => Ok(map),
+        Some(_) => Err(AppError::invalid("details", "must be a JSON object")),
+    }
+}
+
 fn producer_enterprise(caller: &Caller) -> AppResult<Option<&str>> {
     match &caller.role {
         Role::Producer { enterprise_id } => Ok(Some(enterprise_id)),
@@ -130,11 +141,7 @@ pub fn ship(
     producer_enterprise(caller)?;
     let (quantity, unit) = quantity_and_unit(shipment.quantity, shipment.unit)?;
     let to_party_id = v::need("to_party_id", shipment.to_party_id)?.into_string();
-    let extra = match shipment.details {
-        None => serde_json::Map::new(),
-        Some(Value::Object(map)) => map,
-        Some(_) => return Err(AppError::invalid("details", "must be a JSON object")),
-    };
+    let extra = details_object(shipment.details)?;
     audit::write_transaction(conn, |conn| {
         let lot = editable_batch(conn, caller, batch_id)?;
         let owner = product::find(conn, &Scope::All, &lot.product_id)?
@@ -278,20 +285,24 @@ fn record_receiving(
     quantity: f64,
     unit: &str,
     document: &(String, String),
+    extra: serde_json::Map<String, Value>,
 ) -> AppResult<Event> {
     let now = crate::time::now();
     let occurred_at = occurred_at.unwrap_or_else(|| now.and_utc().to_rfc3339());
+    let mut details = extra;
+    details.insert("source".into(), json!(from.business_name));
+    details.insert("previous_source".into(), json!(from.snapshot()));
+    details.insert("quantity".into(), json!(quantity));
+    details.insert("unit".into(), json!(unit));
+    details.insert(
+        "reference_document".into(),
+        json!({"type": document.0, "number": document.1}),
+    );
     let fields = EventFields {
         kind: Some("receiving".into()),
         occurred_at: Some(occurred_at),
         facility_id: Some(facility_id),
-        details: Some(json!({
-            "source": from.business_name,
-            "previous_source": from.snapshot(),
-            "quantity": quantity,
-            "unit": unit,
-            "reference_document": {"type": document.0, "number": document.1},
-        })),
+        details: Some(Value::Object(details)),
         inputs: None,
     };
     let new = fields.create(
@@ -366,6 +377,7 @@ pub fn accept(
             quantity,
             &before.unit,
             &document,
+            serde_json::Map::new(),
         )?;
         let now = crate::time::now();
         let after = Handover {
@@ -446,6 +458,7 @@ pub fn record_external(
         &v::need("product_description", body.product_description)?,
         300,
     )?;
+    let extra = details_object(body.details)?;
     let party_id = v::need("party_id", body.party_id)?.into_string();
     let facility_id = v::need("facility_id", body.facility_id)?;
     let occurred_at = v::need("occurred_at", body.occurred_at)?;
@@ -486,6 +499,7 @@ pub fn record_external(
             quantity,
             &unit,
             &document,
+            extra,
         )?;
         let own_party = parties::of_enterprise(conn, caller, &own)?;
         let now = crate::time::now();
