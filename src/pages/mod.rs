@@ -17,6 +17,7 @@ mod login;
 mod nfc;
 mod oversight;
 mod portal;
+mod receipts;
 pub mod reports;
 mod reset;
 mod session;

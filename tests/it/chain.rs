@@ -595,3 +595,61 @@ async fn bad_chain_input_is_refused_naming_the_rule_and_writes_nothing() {
         .await;
     refused(unused, 422, Some("inputs"), "not received");
 }
+
+#[actix_web::test]
+async fn the_receiver_accepts_a_receipt_on_the_pending_receipts_page() {
+    use crate::pages::{csrf_of, page, submit};
+    let w = World::build().await;
+    let (farm, packer) = (&w.a, &w.b);
+    let receipt = ship(&w, farm, &farm.batch, packer, 1000.0).await;
+    let list = page(&w.app, "/portal/receipts", Some(&packer.token))
+        .await
+        .expect(200);
+    assert!(list.text.contains("Hàng chờ nhận") && list.text.contains("LOT-1"));
+    assert!(list
+        .text
+        .contains(&format!("/portal/receipts/{receipt}/accept")));
+    // The farm does not answer its own shipment.
+    let farm_list = page(&w.app, "/portal/receipts", Some(&farm.token))
+        .await
+        .expect(200);
+    assert!(!farm_list.text.contains("/accept"));
+    let path = format!("/portal/receipts/{receipt}/accept");
+    let form = page(&w.app, &path, Some(&packer.token)).await.expect(200);
+    let csrf = csrf_of(&form.text);
+    let fields = |quantity: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("quantity", quantity.to_owned()),
+            ("facility_id", packer.facility.clone()),
+            ("reference_type", "Phiếu nhập kho".to_owned()),
+            ("reference_number", "PNK-7".to_owned()),
+            ("occurred_at", "2026-11-03T15:00".to_owned()),
+        ]
+    };
+    let before = w.app.snapshot();
+    let too_much: Vec<(&str, String)> = fields("1200");
+    let refs: Vec<(&str, &str)> = too_much.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = submit(&w.app, &path, &packer.token, &refs).await;
+    assert_eq!(refused.status.as_u16(), 422, "{}", refused.text);
+    assert!(
+        refused.text.contains("lớn hơn lượng đã giao"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(w.app.snapshot(), before);
+    let good = fields("980");
+    let refs: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = submit(&w.app, &path, &packer.token, &refs).await;
+    assert_eq!(done.status.as_u16(), 303, "{}", done.text);
+    let next = done.headers.get("location").unwrap().to_str().unwrap();
+    assert_eq!(next, "/portal/receipts?notice=received");
+    let confirmed = page(&w.app, next, Some(&packer.token)).await.expect(200);
+    assert!(confirmed.text.contains("Đã xác nhận nhận hàng"));
+    assert!(confirmed.text.contains("Đã nhận"));
+    // The farm sees its shipment received.
+    let farm_list = page(&w.app, "/portal/receipts", Some(&farm.token))
+        .await
+        .expect(200);
+    assert!(farm_list.text.contains("Đã nhận") && farm_list.text.contains("Hợp tác xã 2"));
+}
