@@ -652,4 +652,14 @@ async fn the_receiver_accepts_a_receipt_on_the_pending_receipts_page() {
         .await
         .expect(200);
     assert!(farm_list.text.contains("Đã nhận") && farm_list.text.contains("Hợp tác xã 2"));
+    // The regulator reads the hand-over on the farm lot's history.
+    let history = page(
+        &w.app,
+        &format!("/oversight/batches/{}", farm.batch),
+        Some(&w.regulator),
+    )
+    .await
+    .expect(200);
+    assert!(history.text.contains("Giao nhận giữa các doanh nghiệp"));
+    assert!(history.text.contains("Hợp tác xã 2") && history.text.contains("PNK-7"));
 }
