@@ -89,6 +89,7 @@ fn record() -> BatchRecord {
             inspected_on: date(2026, 10, 1),
             result: "pass".into(),
         }),
+        sources: Vec::new(),
     }
 }
 

@@ -214,6 +214,12 @@ fn load_demo(state: &AppState) -> anyhow::Result<()> {
             state.config.base_url()
         );
     }
+    if let Some(serial) = &loaded.chain_serial {
+        println!(
+            "a demo stamp showing the supply chain back to the farm: {}/s/{serial}",
+            state.config.base_url()
+        );
+    }
     if let Some(path) = &loaded.sample_digital_link {
         println!(
             "a demo stamp as a GS1 Digital Link: {}{path}",

@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 pub mod batches;
+pub mod chain;
 pub mod enterprises;
 pub mod epcis;
 pub mod export;
@@ -37,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(facilities::routes)
                 .configure(products::routes)
                 .configure(batches::routes)
+                .configure(chain::routes)
                 .configure(stamps::routes)
                 .configure(nfc::routes)
                 .configure(oversight::routes)

@@ -421,6 +421,42 @@ fn fields() -> Vec<Body> {
             ],
             vec!["kind", "occurred_at", "facility_id"],
         ),
+        (
+            "PartyFields",
+            vec![
+                (
+                    "enterprise_id",
+                    nullable(json!({"type": "string", "format": "uuid",
+                    "description": "an enterprise of the service: its party (name, address, \
+                    phone follow the enterprise); absent for an outside party"})),
+                ),
+                ("business_name", text(200)),
+                ("street", text(300)),
+                (
+                    "province",
+                    json!({"type": "string", "minLength": 1, "description":
+                    "a Vietnamese province when country is VN (the default); else the region, \
+                    at most 100 characters"}),
+                ),
+                (
+                    "country",
+                    json!({"type": "string", "pattern": "^[A-Za-z]{2}$",
+                    "description": "ISO 3166-1 alpha-2, VN by default"}),
+                ),
+                ("phone", nullable(contact_phone())),
+                (
+                    "gln",
+                    nullable(json!({"type": "string", "pattern": "^[0-9]{13}$",
+                    "description": "GS1 Global Location Number: 13 digits with a valid check digit"})),
+                ),
+                (
+                    "fda_registration",
+                    nullable(json!({"type": "string", "pattern": "^[0-9]{11}$",
+                    "description": "US FDA food facility registration number"})),
+                ),
+            ],
+            vec![],
+        ),
     ]
 }
 
@@ -719,6 +755,166 @@ fn schemas() -> Map<String, Value> {
         ),
         ("Retraction", closed(&[("reason", text(500))], &["reason"])),
         (
+            "Shipment",
+            closed(
+                &[
+                    ("to_party_id", id()),
+                    ("facility_id", id()),
+                    ("occurred_at", time()),
+                    (
+                        "quantity",
+                        json!({"type": "number", "exclusiveMinimum": true, "minimum": 0}),
+                    ),
+                    ("unit", names(Unit::ALL, Unit::as_str)),
+                    (
+                        "details",
+                        nullable(json!({"type": "object",
+                        "description": "more details of the shipping event (carrier, document…)"})),
+                    ),
+                ],
+                &[
+                    "to_party_id",
+                    "facility_id",
+                    "occurred_at",
+                    "quantity",
+                    "unit",
+                ],
+            ),
+        ),
+        (
+            "Acceptance",
+            closed(
+                &[
+                    (
+                        "quantity",
+                        json!({"type": "number", "exclusiveMinimum": true, "minimum": 0}),
+                    ),
+                    ("facility_id", id()),
+                    ("reference_type", text(50)),
+                    ("reference_number", text(100)),
+                    ("occurred_at", nullable(time())),
+                ],
+                &[
+                    "quantity",
+                    "facility_id",
+                    "reference_type",
+                    "reference_number",
+                ],
+            ),
+        ),
+        (
+            "ExternalLot",
+            closed(
+                &[
+                    ("party_id", id()),
+                    ("product_id", id()),
+                    ("facility_id", id()),
+                    (
+                        "lot_code",
+                        json!({"type": "string", "minLength": 1, "maxLength": 20,
+                        "pattern": "^[A-Za-z0-9!\"%&'()*+,./:;<=>?_-]{1,20}$",
+                        "description": "the supplier's lot code, GS1 character set 82"}),
+                    ),
+                    ("product_description", text(300)),
+                    (
+                        "quantity",
+                        json!({"type": "number", "exclusiveMinimum": true, "minimum": 0}),
+                    ),
+                    ("unit", names(Unit::ALL, Unit::as_str)),
+                    ("reference_type", text(50)),
+                    ("reference_number", text(100)),
+                    ("occurred_at", time()),
+                    (
+                        "details",
+                        nullable(json!({"type": "object",
+                        "description": "more details of the receiving event (a landing: \
+                        `{\"landing\": true}`)"})),
+                    ),
+                ],
+                &[
+                    "party_id",
+                    "product_id",
+                    "facility_id",
+                    "lot_code",
+                    "product_description",
+                    "quantity",
+                    "unit",
+                    "reference_type",
+                    "reference_number",
+                    "occurred_at",
+                ],
+            ),
+        ),
+        (
+            "Party",
+            record(&[
+                ("id", id()),
+                ("enterprise_id", nullable(id())),
+                ("recorded_by_enterprise", nullable(id())),
+                ("business_name", s()),
+                ("street", s()),
+                ("province", s()),
+                ("country", s()),
+                ("phone", ns()),
+                ("gln", ns()),
+                ("fda_registration", ns()),
+                ("created_at", time()),
+                ("updated_at", time()),
+            ]),
+        ),
+        (
+            "Handover",
+            record(&[
+                ("id", id()),
+                ("batch_id", id()),
+                ("shipping_event_id", nullable(id())),
+                ("from_enterprise_id", nullable(id())),
+                ("from_facility_id", nullable(id())),
+                ("from_party_id", nullable(id())),
+                ("to_enterprise_id", id()),
+                ("to_party_id", id()),
+                ("quantity_shipped", json!({"type": "number"})),
+                ("unit", names(Unit::ALL, Unit::as_str)),
+                ("status", one_of(["pending", "accepted", "refused"])),
+                ("quantity_received", nullable(json!({"type": "number"}))),
+                ("reference_type", ns()),
+                ("reference_number", ns()),
+                ("received_facility_id", nullable(id())),
+                ("accepted_at", nullable(time())),
+                ("accepted_by", ns()),
+                ("receiving_event_id", nullable(id())),
+                ("refusal_reason", ns()),
+                ("supplier_lot_code", ns()),
+                ("product_description", ns()),
+                ("created_at", time()),
+                ("updated_at", time()),
+                (
+                    "lot",
+                    record(&[
+                        ("lot_code", s()),
+                        ("product_name_vi", s()),
+                        ("product_name_en", s()),
+                        ("produced_on", date()),
+                        ("quantity", json!({"type": "number"})),
+                        ("unit", s()),
+                        ("supplier", s()),
+                        ("facility_name", s()),
+                        ("facility_province", s()),
+                        ("area_code", ns()),
+                        ("certifications", json!({"type": "array", "items": s()})),
+                    ]),
+                ),
+                ("receiver", s()),
+            ]),
+        ),
+        (
+            "Shipped",
+            record(&[
+                ("event", schema_ref("Event")),
+                ("handover", nullable(schema_ref("Handover"))),
+            ]),
+        ),
+        (
             "IssueRequest",
             closed(
                 &[(
@@ -1007,6 +1203,8 @@ fn schemas() -> Map<String, Value> {
         "Inspection",
         "Scan",
         "FakeReport",
+        "Party",
+        "Handover",
     ] {
         out.insert(format!("{list}List"), list_of(list));
     }
@@ -1364,6 +1562,58 @@ fn operations() -> Vec<Operation> {
         )
         .body(schema_ref("Retraction"))
         .ok(200, schema_ref("Event")),
+        op("get", "/parties", "chain", "Trading parties in reach")
+            .ok(200, schema_ref("PartyList")),
+        op(
+            "post",
+            "/parties",
+            "chain",
+            "Record an outside party, or register an enterprise's (answers the one already there)",
+        )
+        .body(schema_ref("PartyFields"))
+        .ok(201, schema_ref("Party")),
+        op("get", "/parties/{id}", "chain", "One party").ok(200, schema_ref("Party")),
+        op("patch", "/parties/{id}", "chain", "Change a party")
+            .body(schema_ref("PartyFieldsPatch"))
+            .ok(200, schema_ref("Party")),
+        op(
+            "post",
+            "/batches/{id}/shipments",
+            "chain",
+            "Ship a lot to a party: a shipping event with `details.ship_to`, and a pending \
+             receipt when the party is an enterprise of the service",
+        )
+        .body(schema_ref("Shipment"))
+        .ok(201, schema_ref("Shipped")),
+        op("get", "/handovers", "chain", "Hand-overs in reach, both ways")
+            .ok(200, schema_ref("HandoverList")),
+        op("get", "/handovers/pending", "chain", "Receipts waiting for the caller")
+            .ok(200, schema_ref("HandoverList")),
+        op("get", "/handovers/{id}", "chain", "One hand-over").ok(200, schema_ref("Handover")),
+        op(
+            "post",
+            "/handovers/{id}/accept",
+            "chain",
+            "Accept a pending receipt (records the receiving event; 409 if already answered)",
+        )
+        .body(schema_ref("Acceptance"))
+        .ok(200, schema_ref("Handover")),
+        op(
+            "post",
+            "/handovers/{id}/refuse",
+            "chain",
+            "Refuse a pending receipt (409 if already answered)",
+        )
+        .body(schema_ref("Reason"))
+        .ok(200, schema_ref("Handover")),
+        op(
+            "post",
+            "/external-lots",
+            "chain",
+            "Record a lot received from a party outside the service, as a lot of the receiver",
+        )
+        .body(schema_ref("ExternalLot"))
+        .ok(201, schema_ref("Handover")),
         op(
             "post",
             "/batches/{id}/recall",

@@ -396,6 +396,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    party (id) {
+        id -> Text,
+        enterprise_id -> Nullable<Text>,
+        recorded_by_enterprise -> Nullable<Text>,
+        business_name -> Text,
+        street -> Text,
+        province -> Text,
+        country -> Text,
+        phone -> Nullable<Text>,
+        gln -> Nullable<Text>,
+        fda_registration -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    handover (id) {
+        id -> Text,
+        batch_id -> Text,
+        shipping_event_id -> Nullable<Text>,
+        from_enterprise_id -> Nullable<Text>,
+        from_facility_id -> Nullable<Text>,
+        from_party_id -> Nullable<Text>,
+        to_enterprise_id -> Text,
+        to_party_id -> Text,
+        quantity_shipped -> Double,
+        unit -> Text,
+        status -> Text,
+        quantity_received -> Nullable<Double>,
+        reference_type -> Nullable<Text>,
+        reference_number -> Nullable<Text>,
+        received_facility_id -> Nullable<Text>,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_by -> Nullable<Text>,
+        receiving_event_id -> Nullable<Text>,
+        refusal_reason -> Nullable<Text>,
+        supplier_lot_code -> Nullable<Text>,
+        product_description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(facility -> enterprise (enterprise_id));
 diesel::joinable!(certification -> facility (facility_id));
 diesel::joinable!(product -> enterprise (enterprise_id));
@@ -416,6 +461,7 @@ diesel::joinable!(facility_move -> facility (facility_id));
 diesel::joinable!(fake_report -> stamp_roll (roll_id));
 diesel::joinable!(fake_report -> batch (batch_id));
 diesel::joinable!(fake_report -> enterprise (enterprise_id));
+diesel::joinable!(handover -> batch (batch_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     fake_report,
@@ -446,4 +492,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     epcis_event_epc,
     batch_lot_alias,
     facility_move,
+    party,
+    handover,
 );

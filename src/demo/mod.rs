@@ -28,6 +28,7 @@ use crate::models::product::ProductFields;
 use crate::models::product_link::ProductLinkFields;
 use crate::service;
 
+mod chain;
 mod rounds;
 
 const DATA: &str = include_str!("vinh_long.json");
@@ -144,6 +145,9 @@ pub struct Loaded {
     pub accounts: Vec<(String, String)>,
     /// The first stamp of the first demo roll: a page to open.
     pub sample_serial: Option<String>,
+    /// The first stamp of the supply chain's gift boxes: a page showing
+    /// the chain back to the farm.
+    pub chain_serial: Option<String>,
     /// The first stamp of the first product with a GTIN (and a registered
     /// `gs1:pip` link), as a GS1 Digital Link path: what GS1's resolver
     /// conformance suite is run on.
@@ -240,6 +244,7 @@ fn load_set(
     // (index in batch_ids, GTIN-14, lot) of batches of products with a GTIN.
     let mut gs1_batches: Vec<(usize, String, String)> = Vec::new();
     let mut events = 0;
+    let mut lots: HashMap<String, Vec<chain::Lot>> = HashMap::new();
     for (n, p) in set.products.iter().enumerate() {
         let fields = ProductFields {
             enterprise_id: Some(id_of(&ids, &p.enterprise)?),
@@ -254,6 +259,7 @@ fn load_set(
             standards: Some(p.standards.clone()),
         };
         let row = service::products::create(conn, &system, config, fields)?;
+        ids.insert(&p.key, row.id.clone());
         if row.gtin.is_some() {
             // A product information page, so that the resolver has a link
             // of a GS1 type to redirect to besides its own page.
@@ -293,12 +299,20 @@ fn load_set(
                 gs1_batches.push((batch_ids.len(), gtin.clone(), b.lot_code.clone()));
             }
             batch_ids.push(b.id.clone());
+            lots.entry(p.key.clone())
+                .or_default()
+                .push((b.id.clone(), day));
             for story in story(category, p, day, &grown_at, &packed_at) {
                 service::batches::record_event(conn, &system, config, &b.id, story)?;
                 events += 1;
             }
         }
     }
+
+    let chain = chain::load(conn, config, &system, &ids, &lots)?;
+    events += chain.events;
+    let chain_at = batch_ids.len();
+    batch_ids.extend(chain.lots);
 
     let accounts = demo_accounts(conn, set, &ids, password_hash, &actor)?;
     let inspector = account::by_username(conn, "regulator1")?
@@ -331,6 +345,7 @@ fn load_set(
         inspections,
         accounts,
         sample_serial: firsts.first().cloned(),
+        chain_serial: firsts.get(chain_at).cloned(),
         sample_digital_link,
     })
 }

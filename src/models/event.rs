@@ -104,7 +104,7 @@ pub struct EventFields {
     pub occurred_at: Option<String>,
     pub facility_id: Option<Id>,
     pub details: Option<Value>,
-    /// Input batches of a transformation.
+    /// Input batches of a transformation or a packing.
     pub inputs: Option<Vec<EventInputFields>>,
 }
 
@@ -247,16 +247,18 @@ fn inputs(
     batch_id: &str,
     given: Vec<EventInputFields>,
 ) -> Checked<Vec<EventInput>> {
-    if kind != EventKind::Transformation {
+    // Initial packing of received lots into the packer's own new lot takes
+    // inputs too (README, "Supply chain"); a transformation needs them.
+    if !matches!(kind, EventKind::Transformation | EventKind::Packing) {
         return match given.is_empty() {
             true => Ok(Vec::new()),
             false => Err(v::field_error(
                 "inputs",
-                "only a transformation has input batches",
+                "only a transformation or a packing has input batches",
             )),
         };
     }
-    if given.is_empty() {
+    if given.is_empty() && kind == EventKind::Transformation {
         return Err(v::field_error(
             "inputs",
             "a transformation needs at least one input batch",

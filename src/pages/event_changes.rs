@@ -221,13 +221,15 @@ pub async fn retract(user: PageUser, path: web::Path<String>, form: Posted) -> P
 }
 
 /// A batch's history as a regulator reads it (`/oversight/batches/{id}`):
-/// retracted and corrected events marked, nothing to change.
+/// retracted and corrected events marked, its hand-overs between
+/// enterprises, nothing to change.
 #[derive(Template)]
 #[template(path = "oversight/batch.html")]
 struct BatchHistory {
     c: Chrome,
     view: BatchView,
     history: Vec<EventLine>,
+    handovers: Vec<crate::models::handover::HandoverView>,
     changeable: bool,
 }
 
@@ -235,13 +237,15 @@ pub async fn batch_history(user: PageUser, path: web::Path<String>) -> PageResul
     overseer(&user)?;
     let id = path_id(&path)?;
     let scope = user.caller.scope();
-    let (view, rows) = user
+    let (view, rows, handovers) = user
         .state
         .db(move |conn| {
             let row =
                 batch::find(conn, &scope, &id)?.ok_or_else(|| AppError::not_found("batch"))?;
             let rows = crate::models::event::history(conn, &row.id)?;
-            Ok((batch::view(conn, row)?, rows))
+            let handed = crate::models::handover::of_batches(conn, std::slice::from_ref(&row.id))?;
+            let handed = crate::models::handover::views(conn, handed)?;
+            Ok((batch::view(conn, row)?, rows, handed))
         })
         .await?;
     let l = user.l;
@@ -250,6 +254,7 @@ pub async fn batch_history(user: PageUser, path: web::Path<String>) -> PageResul
         c: user.chrome(title),
         history: history(&rows, l),
         view,
+        handovers,
         changeable: false,
     })
 }

@@ -18,6 +18,7 @@ mod login;
 mod nfc;
 mod oversight;
 mod portal;
+mod receipts;
 pub mod reports;
 mod reset;
 mod session;

@@ -37,6 +37,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("", web::get().to(dashboard))
             .route("/contact", web::get().to(super::contact::edit_contact))
             .route("/contact", web::post().to(super::contact::save_contact))
+            .route("/receipts", web::get().to(super::receipts::list))
+            .route(
+                "/receipts/{id}/accept",
+                web::get().to(super::receipts::accept_page),
+            )
+            .route(
+                "/receipts/{id}/accept",
+                web::post().to(super::receipts::accept),
+            )
             .route("/facilities/new", web::get().to(new_facility))
             .route("/facilities/new", web::post().to(create_facility))
             .route("/facilities/{id}/edit", web::get().to(edit_facility))

@@ -174,6 +174,10 @@ struct Notice {
 fn notice_text(l: Lang, code: &str) -> Option<String> {
     let text = match code {
         "saved" => l.t("Đã lưu.", "Saved."),
+        "received" => l.t(
+            "Đã xác nhận nhận hàng: lô đã nhận dùng được trong đóng gói và chế biến.",
+            "Receipt accepted: the lot received can be packed or transformed.",
+        ),
         "event" => l.t("Đã ghi nhật ký.", "Event recorded."),
         "corrected" => l.t("Đã sửa sự kiện.", "Event corrected."),
         "retracted" => l.t("Đã rút lại sự kiện.", "Event retracted."),

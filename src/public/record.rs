@@ -115,6 +115,20 @@ pub struct PublicInspection {
     pub result: String,
 }
 
+/// An upstream lot the batch was packed or made from, as the consumer sees
+/// it: who, where and which lot (one public step of the chain).
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicSource {
+    pub lot_code: String,
+    pub product_name_vi: String,
+    pub product_name_en: String,
+    pub enterprise: String,
+    pub facility: String,
+    pub province: String,
+    /// Steps back from this batch (1: its direct inputs).
+    pub depth: usize,
+}
+
 /// Everything the consumer page shows about one batch.
 #[derive(Debug, Clone, Serialize)]
 pub struct BatchRecord {
@@ -126,6 +140,9 @@ pub struct BatchRecord {
     pub batch: PublicBatch,
     pub events: Vec<PublicEvent>,
     pub latest_inspection: Option<PublicInspection>,
+    /// The lots upstream in the chain, across enterprises, nearest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<PublicSource>,
 }
 
 impl BatchRecord {
@@ -273,6 +290,7 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
     events.sort_by_key(|e| e.occurred_at);
     let former_lot_codes = crate::models::lot_alias::for_batch(conn, &b.id)?;
     let latest_inspection = latest_inspection(conn, &f.id)?;
+    let sources = sources(conn, &b.id)?;
     Ok(Some(BatchRecord {
         product: PublicProduct {
             name_vi: p.name_vi,
@@ -301,5 +319,37 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
         },
         events,
         latest_inspection,
+        sources,
     }))
+}
+
+/// The upstream lots of `batch_id` (its genealogy backward, through
+/// packing and transformation inputs, whoever owns them), nearest first.
+fn sources(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Vec<PublicSource>> {
+    use crate::models::genealogy::{self, Direction};
+    let (depths, _) = genealogy::walk(conn, batch_id, Direction::Backward)?;
+    if depths.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for b in genealogy::describe(conn, &depths)? {
+        if b.id == batch_id {
+            continue;
+        }
+        let enterprise = enterprise::table
+            .find(&b.enterprise_id)
+            .select(enterprise::name)
+            .first(conn)?;
+        out.push(PublicSource {
+            lot_code: b.lot_code,
+            product_name_vi: b.product_name_vi,
+            product_name_en: b.product_name_en,
+            enterprise,
+            facility: b.facility_name,
+            province: b.facility_province,
+            depth: b.depth,
+        });
+    }
+    out.sort_by(|x, y| (x.depth, &x.lot_code).cmp(&(y.depth, &y.lot_code)));
+    Ok(out)
 }

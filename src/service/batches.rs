@@ -191,14 +191,7 @@ pub fn record_event(
             &new.row.facility_id,
             &owner.enterprise_id,
         )?;
-        for input in &new.inputs {
-            if batch::find(conn, &caller.scope(), &input.batch_id)?.is_none() {
-                return Err(AppError::invalid(
-                    "inputs",
-                    format!("no such batch {:?}", input.batch_id),
-                ));
-            }
-        }
+        super::handovers::usable_inputs(conn, caller, &owner.enterprise_id, &new.inputs)?;
         event::insert(conn, &new)?;
         crate::epcis::mapping::mirror(conn, config.base_url(), &new.row.id)?;
         let view = event::view(conn, new.row)?;

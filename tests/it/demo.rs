@@ -81,7 +81,54 @@ async fn demo_accounts_see_their_share_of_vinh_long() {
     }
     assert!(stamp.bytes.len() < 50 * 1024);
 
+    // The supply chain: the gift boxes' stamp shows the farm the pomelos
+    // came from, in Vietnamese and English.
+    let chained = loaded.chain_serial.clone().expect("a stamp of the chain");
+    for (lang, words) in [("vi", "Nguyên liệu từ"), ("en", "Sourced from")] {
+        let page = app
+            .send_request(
+                actix_web::test::TestRequest::default().uri(&format!("/s/{chained}?lang={lang}")),
+            )
+            .await;
+        assert_eq!(page.status.as_u16(), 200);
+        for part in [
+            words,
+            "Hợp tác xã Nông nghiệp Chánh An",
+            "Vườn bưởi da xanh Mỹ Phước",
+            "-P52-",
+        ] {
+            assert!(
+                page.text.contains(part),
+                "{lang}: the chain's stamp lacks {part:?}"
+            );
+        }
+    }
+
     let regulator = token_of(&app, "regulator1").await;
+    let handovers = app
+        .get("/api/v1/handovers", &regulator)
+        .await
+        .expect(200)
+        .body;
+    // Two farm lots to the packer, the bags to the exporter, the landing.
+    assert_eq!(handovers["total"], 4, "{handovers}");
+    let statuses: Vec<&str> = handovers["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap())
+        .collect();
+    assert!(statuses.iter().all(|s| *s == "accepted"), "{statuses:?}");
+    let landing = handovers["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["from_party_id"].is_string())
+        .expect("the landing");
+    assert_eq!(
+        landing["lot"]["supplier"],
+        "Tàu cá VL-91234-TS (chủ tàu Nguyễn Văn Tư)"
+    );
     assert_eq!(total(&app, &regulator, "facilities").await, 37);
     assert_eq!(total(&app, &regulator, "products").await, 61);
     assert_eq!(total(&app, &regulator, "enterprises").await, 17);

@@ -233,6 +233,8 @@ impl TestApp {
                 n(audit_log::table.count().get_result(c)),
             ),
             ("nfc_tag".into(), n(nfc_tag::table.count().get_result(c))),
+            ("party".into(), n(party::table.count().get_result(c))),
+            ("handover".into(), n(handover::table.count().get_result(c))),
         ]
     }
 }

@@ -15,6 +15,7 @@ mod auth;
 mod backup;
 mod browser;
 mod cache;
+mod chain;
 mod cli;
 mod clone;
 mod compressed_link;

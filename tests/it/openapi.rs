@@ -529,6 +529,117 @@ async fn stated_limits_hold_in_both_directions() {
         );
     }
 
+    // The supply chain: parties, a shipment, a receipt to accept and one to
+    // refuse, and an external lot.
+    add(
+        "POST",
+        "/parties",
+        fixture(v1("/parties"), &a.token, |n| {
+            json!({"business_name": format!("Vựa trái cây {n}"), "street": "Ấp Phú Thạnh",
+                   "province": "Cần Thơ"})
+        }),
+    );
+    let outside = w
+        .app
+        .post(
+            "/api/v1/parties",
+            &c.token,
+            json!({"business_name": "Vựa cá Hai Lúa", "street": "Ấp 1", "province": "Cần Thơ"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    add(
+        "PATCH",
+        "/parties/{id}",
+        fixture(v1(&format!("/parties/{outside}")), &c.token, |_| json!({})),
+    );
+    let party_of = |enterprise: &str| json!({"enterprise_id": enterprise});
+    let to_b = w
+        .app
+        .post("/api/v1/parties", &a.token, party_of(&w.b.enterprise))
+        .await
+        .expect(201)
+        .id();
+    let to_c = w
+        .app
+        .post("/api/v1/parties", &a.token, party_of(&c.enterprise))
+        .await
+        .expect(201)
+        .id();
+    let shipment = {
+        let facility = facility.clone();
+        move |to: &str| {
+            json!({"to_party_id": to, "facility_id": facility,
+                   "occurred_at": "2026-11-03T07:00:00+07:00", "quantity": 10.0, "unit": "kg"})
+        }
+    };
+    {
+        let (shipment, to_b) = (shipment.clone(), to_b.clone());
+        add(
+            "POST",
+            "/batches/{id}/shipments",
+            fixture(
+                v1(&format!("/batches/{}/shipments", a.batch)),
+                &a.token,
+                move |_| shipment(&to_b),
+            ),
+        );
+    }
+    let receipt = |to: &str| {
+        let body = shipment(to);
+        let app = &w.app;
+        let token = a.token.clone();
+        let batch = a.batch.clone();
+        async move {
+            app.post(&format!("/api/v1/batches/{batch}/shipments"), &token, body)
+                .await
+                .expect(201)
+                .body["handover"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let to_accept = receipt(&to_b).await;
+    let to_refuse = receipt(&to_c).await;
+    let receiving = w.b.facility.clone();
+    add(
+        "POST",
+        "/handovers/{id}/accept",
+        fixture(
+            v1(&format!("/handovers/{to_accept}/accept")),
+            &w.b.token,
+            move |_| {
+                json!({"quantity": 1.0, "facility_id": receiving, "reference_type": "phiếu nhập kho",
+                       "reference_number": "PNK-1"})
+            },
+        ),
+    );
+    add(
+        "POST",
+        "/handovers/{id}/refuse",
+        fixture(
+            v1(&format!("/handovers/{to_refuse}/refuse")),
+            &c.token,
+            reason,
+        ),
+    );
+    {
+        let (product, facility) = (c.product.clone(), c.facility.clone());
+        let outside = outside.clone();
+        add(
+            "POST",
+            "/external-lots",
+            fixture(v1("/external-lots"), &c.token, move |n| {
+                json!({"party_id": outside, "product_id": product, "facility_id": facility,
+                       "lot_code": format!("HL-{n}"), "product_description": "Cá tra nguyên con",
+                       "quantity": 5.0, "unit": "kg", "reference_type": "hóa đơn",
+                       "reference_number": "HD-1", "occurred_at": "2026-11-07T09:00:00+07:00"})
+            }),
+        );
+    }
+
     // Query parameters: the path's ids, and a base query that keeps the
     // answer small (one stamp's serial, one label).
     let id_for = |template: &str| -> String {

@@ -316,6 +316,7 @@ async fn every_page_reads_in_vietnamese() {
     let loaded =
         tracestamp::demo::load(&mut app.conn(), &app.state.config, &app.state.codec).unwrap();
     let serial = loaded.sample_serial.clone().expect("a demo stamp");
+    let chained = loaded.chain_serial.clone().expect("a stamp of the chain");
     let d = demo_ids(&app);
     let names: BTreeSet<String> = loaded
         .accounts
@@ -326,6 +327,7 @@ async fn every_page_reads_in_vietnamese() {
     let public = vec![
         "/".to_owned(),
         format!("/s/{serial}"),
+        format!("/s/{chained}"),
         "/lookup?code=ABCD-1234".to_owned(),
         format!("/01/{}/10/{}?format=html", d.gtin, d.lot),
         "/414/8938641290011?format=html".to_owned(),
@@ -336,6 +338,7 @@ async fn every_page_reads_in_vietnamese() {
     let producer = vec![
         "/portal".to_owned(),
         "/portal/contact".to_owned(),
+        "/portal/receipts".to_owned(),
         "/portal/facilities/new".to_owned(),
         format!("/portal/facilities/{}/edit", d.facility),
         "/portal/products/new".to_owned(),

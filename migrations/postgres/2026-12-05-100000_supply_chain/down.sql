@@ -1,0 +1,2 @@
+DROP TABLE handover;
+DROP TABLE party;
