@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod enterprises;
 pub mod epcis;
 pub mod facilities;
+pub mod fsma;
 pub mod nfc;
 pub mod oversight;
 pub mod products;

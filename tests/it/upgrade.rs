@@ -46,6 +46,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     revert(
         &mut conn,
         &[
+            "20261205110000",
             "20261204150000",
             "20261204140000",
             "20261204120000",
@@ -68,7 +69,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     ))
     .expect("old-style scans");
 
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 13);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 14);
     let rows: Vec<(Option<i64>, Option<i64>, String)> = scan::table
         .order(scan::id)
         .select((scan::roll_number, scan::stamp_index, scan::serial))
@@ -115,6 +116,7 @@ async fn stored_identifiers_learn_their_events_enterprise() {
     revert(
         &mut conn,
         &[
+            "20261205110000",
             "20261204150000",
             "20261204140000",
             "20261204120000",
@@ -122,7 +124,7 @@ async fn stored_identifiers_learn_their_events_enterprise() {
             "20261204100000",
         ],
     );
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 5);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 6);
     assert_eq!(count(&mut conn), before);
     let pairs: Vec<(String, String)> = epcis_event_epc::table
         .inner_join(epcis_event::table)
