@@ -95,6 +95,8 @@ struct RollLine {
 #[template(path = "portal/dashboard.html")]
 struct Dashboard {
     c: Chrome,
+    /// The FSMA 204 request form's products: (id, name).
+    fsma_products: Vec<(String, String)>,
     facilities: Vec<Facility>,
     products: Vec<Product>,
     batches: Vec<BatchView>,
@@ -153,6 +155,11 @@ async fn dashboard(user: PageUser) -> PageResult {
     let l = user.l;
     let weekly = chart::weekly_scans(&starts, &figures.scans_per_day);
     let page = Dashboard {
+        fsma_products: products
+            .items
+            .iter()
+            .map(|p| (p.id.clone(), l.t(&p.name_vi, &p.name_en).to_owned()))
+            .collect(),
         c: user.chrome(l.t("Tổng quan", "Dashboard")),
         chart: chart::bars(
             l.t("Lượt quét tem mỗi tuần", "Stamp scans per week"),

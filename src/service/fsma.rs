@@ -272,10 +272,11 @@ fn rows(conn: &mut DbConnection, scope: &Scope, ids: Vec<String>) -> AppResult<V
     let event_ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
     let inputs = model::inputs(conn, &event_ids)?;
     let input_ids: Vec<String> = inputs.iter().map(|i| i.batch_id.clone()).collect();
-    // Input lots are named on the transformation's row even outside reach:
-    // the transformer recorded them.
+    // An input lot outside reach stays as opaque as in the trace: its row
+    // is kept, its lot code and product left blank.
     let input_lots: HashMap<String, Lot> = model::lots(conn, &input_ids)?
         .into_iter()
+        .filter(|l| within(scope, l))
         .map(|l| (l.id.clone(), l))
         .collect();
     let mut facility_ids: Vec<String> = events.iter().map(|e| e.facility_id.clone()).collect();

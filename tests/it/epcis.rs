@@ -757,7 +757,7 @@ async fn batch_events_are_epcis_events() {
         .unwrap()
         .starts_with(&format!("{base}/parties/")));
     assert_eq!(
-        by_kind("input_application")["tracestamp:input_name"],
+        by_kind("input_application")["tracestamp:product"],
         "Kali sunfat"
     );
     let transformation = by_kind("transformation");
