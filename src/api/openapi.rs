@@ -1388,8 +1388,8 @@ fn operations() -> Vec<Operation> {
             param("product", json!({"type": "string", "description": "product ids, separated by commas"})),
             param("from", json!({"type": "string", "format": "date", "description": "first event day (Vietnam)"})),
             param("to", json!({"type": "string", "format": "date", "description": "last event day (Vietnam)"})),
-            param("lot_from", json!({"type": "string", "maxLength": 20})),
-            param("lot_to", json!({"type": "string", "maxLength": 20})),
+            param("lot_from", json!({"type": "string", "description": "first lot code (GS1 characters, at most 20)"})),
+            param("lot_to", json!({"type": "string", "description": "last lot code (GS1 characters, at most 20)"})),
             param("format", one_of(["csv", "xlsx"])),
         ])
         .media("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),

@@ -125,12 +125,13 @@ pub struct Request {
     pub format: Format,
 }
 
+/// A malformed request names its parameter, as every query of the API.
 fn bad(field: &str, en: &str) -> AppError {
-    AppError::BadRequest(format!("{field}: {en}"))
+    AppError::invalid(field, en)
 }
 
 impl RequestQuery {
-    /// Checks the request's shape (400 for anything malformed); whether the
+    /// Checks the request's shape (422 naming the parameter); whether the
     /// products exist within reach is [`export`]'s question.
     pub fn check(self) -> AppResult<Request> {
         let blank = |s: &Option<String>| {
@@ -187,12 +188,6 @@ impl RequestQuery {
         if products.len() > 100 {
             return Err(bad("product", "at most 100 products"));
         }
-        if products.is_empty() && during.is_none() && lot_from.is_none() && lot_to.is_none() {
-            return Err(bad(
-                "product",
-                "name a product, a date range or a lot-code range",
-            ));
-        }
         Ok(Request {
             products,
             during,
@@ -222,9 +217,7 @@ pub fn export(
     let scope = caller.scope();
     for id in &request.products {
         if crate::models::product::find(conn, &scope, id)?.is_none() {
-            return Err(AppError::BadRequest(format!(
-                "product: no such product {id:?}"
-            )));
+            return Err(bad("product", &format!("no such product {id:?}")));
         }
     }
     let seeds = model::seeds(
