@@ -20,6 +20,13 @@ impl Csv {
         csv
     }
 
+    /// Rows only, no mark or header: a later chunk of a streamed file.
+    pub fn bare() -> Self {
+        Csv {
+            text: String::new(),
+        }
+    }
+
     pub fn row<'a>(&mut self, fields: impl IntoIterator<Item = &'a str>) {
         for (i, field) in fields.into_iter().enumerate() {
             if i > 0 {

@@ -34,6 +34,9 @@ pub enum AppError {
     /// A domain rule refused the change (README, "Rules"): said in both
     /// languages, so a page shows it in its reader's.
     Rule(Box<Refusal>),
+    /// Several fields refused at once (422), each beside its field on a
+    /// form, all listed in the API's answer (`problems`).
+    Fields(Vec<Refusal>),
     /// Start-up and command-line problems; never produced by a request.
     Config(String),
     Internal(String),
@@ -98,6 +101,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
+            AppError::Fields(_) => "invalid",
             AppError::Rule(r) => match r.kind {
                 RuleKind::Conflict => "conflict",
                 RuleKind::Forbidden => "forbidden",
@@ -116,6 +120,7 @@ impl AppError {
         match self {
             AppError::Invalid { field, .. } => Some(field),
             AppError::Rule(r) => r.field.as_deref(),
+            AppError::Fields(all) => all.first().and_then(|r| r.field.as_deref()),
             _ => None,
         }
     }
@@ -144,6 +149,16 @@ impl fmt::Display for AppError {
                 Some(field) => write!(f, "{field}: {}", r.en),
                 None => f.write_str(&r.en),
             },
+            AppError::Fields(all) => {
+                let lines: Vec<String> = all
+                    .iter()
+                    .map(|r| match &r.field {
+                        Some(field) => format!("{field}: {}", r.en),
+                        None => r.en.clone(),
+                    })
+                    .collect();
+                f.write_str(&lines.join("; "))
+            }
             AppError::Internal(_) => f.write_str("internal error"),
         }
     }
@@ -166,6 +181,16 @@ struct ErrorDetail<'a> {
     /// support request to quote (absent outside a request).
     #[serde(skip_serializing_if = "Option::is_none")]
     request_id: Option<String>,
+    /// Every refused field, when several were (`AppError::Fields`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    problems: Vec<FieldProblem<'a>>,
+}
+
+#[derive(Serialize)]
+struct FieldProblem<'a> {
+    field: Option<&'a str>,
+    message: &'a str,
+    message_vi: &'a str,
 }
 
 impl ResponseError for AppError {
@@ -177,6 +202,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Fields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Rule(r) => match r.kind {
                 RuleKind::Conflict => StatusCode::CONFLICT,
                 RuleKind::Forbidden => StatusCode::FORBIDDEN,
@@ -218,6 +244,17 @@ impl ResponseError for AppError {
                 },
                 field: self.field(),
                 request_id,
+                problems: match self {
+                    AppError::Fields(all) => all
+                        .iter()
+                        .map(|r| FieldProblem {
+                            field: r.field.as_deref(),
+                            message: &r.en,
+                            message_vi: &r.vi,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                },
             },
         })
     }
@@ -250,6 +287,22 @@ impl From<diesel::r2d2::PoolError> for AppError {
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(_: actix_web::error::BlockingError) -> Self {
         AppError::Internal("a blocking task panicked (see the panic above in the log)".into())
+    }
+}
+
+impl From<Vec<crate::domain::kde::Problem>> for AppError {
+    fn from(problems: Vec<crate::domain::kde::Problem>) -> Self {
+        AppError::Fields(
+            problems
+                .into_iter()
+                .map(|p| Refusal {
+                    kind: RuleKind::Invalid,
+                    field: Some(p.field),
+                    en: p.en,
+                    vi: p.vi,
+                })
+                .collect(),
+        )
     }
 }
 

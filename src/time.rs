@@ -22,6 +22,15 @@ pub fn rfc3339(t: &NaiveDateTime) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
+/// A stored UTC time in Vietnam's offset ("2026-11-10T06:00:00+07:00"):
+/// the local time of every facility, for EPCIS and the FSMA 204 export.
+pub fn vietnam_rfc3339(t: &NaiveDateTime) -> String {
+    let zone = chrono::FixedOffset::east_opt(7 * 3600).expect("+07:00 is a valid offset");
+    t.and_utc()
+        .with_timezone(&zone)
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+}
+
 /// Parses an RFC 3339 instant with an offset ("2026-11-02T07:30:00+07:00").
 pub fn parse_instant(text: &str) -> Result<NaiveDateTime, String> {
     DateTime::parse_from_rfc3339(text.trim())

@@ -406,7 +406,10 @@ fn fields() -> Vec<Body> {
                 (
                     "details",
                     nullable(json!({"type": "object", "description":
-                    "at most 16 KiB; input_application needs input_name, shipping destination, receiving source"})),
+                    "at most 16 KiB: the kind's key data elements only (README, Rules and FSMA 204): \
+                     e.g. harvesting quantity + unit; shipping ship_to {party_id, business_name, phone, street, \
+                     province, country, gln, fda_registration}, quantity + unit, reference_document {type, number}; \
+                     every refused one is listed in the error's problems"})),
                 ),
                 (
                     "inputs",
@@ -498,6 +501,15 @@ fn schemas() -> Map<String, Value> {
                             ("message", s()),
                             ("field", s()),
                             ("request_id", s()),
+                            (
+                                "problems",
+                                json!({"type": "array", "description":
+                                "every refused field, when several were (an event's details)",
+                                "items": closed(
+                                    &[("field", nullable(s())), ("message", s()), ("message_vi", s())],
+                                    &["field", "message", "message_vi"],
+                                )}),
+                            ),
                         ],
                         &["code", "message"],
                     ),
@@ -751,6 +763,7 @@ fn schemas() -> Map<String, Value> {
                 ("retraction_reason", ns()),
                 ("retracted_by", ns()),
                 ("corrected_at", nullable(time())),
+                ("assigned_lot_code", ns()),
             ]),
         ),
         ("Retraction", closed(&[("reason", text(500))], &["reason"])),
@@ -1641,6 +1654,24 @@ fn operations() -> Vec<Operation> {
             param("format", one_of(["json", "csv"])),
         ])
         .ok(200, schema_ref("Trace")),
+        op(
+            "get",
+            "/fsma204",
+            "oversight",
+            "The FDA's FSMA 204 request (21 CFR 1.1455(c)(3)(ii)): every critical tracking event of the \
+             lots matching the products, event dates and lot-code range, traced backward and forward, one \
+             row per CTE per lot (per input lot for a transformation), each KDE in its own column \
+             (README, FSMA 204); only lots within the caller's reach. CSV streamed, or XLSX",
+        )
+        .query(vec![
+            param("product", json!({"type": "string", "description": "product ids, separated by commas"})),
+            param("from", json!({"type": "string", "format": "date", "description": "first event day (Vietnam)"})),
+            param("to", json!({"type": "string", "format": "date", "description": "last event day (Vietnam)"})),
+            param("lot_from", json!({"type": "string", "description": "first lot code (GS1 characters, at most 20)"})),
+            param("lot_to", json!({"type": "string", "description": "last lot code (GS1 characters, at most 20)"})),
+            param("format", one_of(["csv", "xlsx"])),
+        ])
+        .media("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         op(
             "get",
             "/batches/{id}/stamp-rolls",

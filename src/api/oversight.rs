@@ -10,9 +10,10 @@ use crate::domain::kinds::{FacilityStatus, InspectionResult};
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
 use crate::models::facility::Facility;
-use crate::models::genealogy::{self, Direction};
+use crate::models::genealogy::Direction;
 use crate::models::inspection::{self, InspectionFields, InspectionFilter};
 use crate::models::page::Page;
+use crate::service::fsma;
 use crate::service::oversight::{self as service, Reason, RecallAnswer};
 use crate::AppState;
 
@@ -27,7 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/facilities/{id}/reinstate", web::post().to(reinstate))
     .route("/batches/{id}/recall", web::post().to(recall))
     .route("/batches/{id}/unrecall", web::post().to(unrecall))
-    .route("/batches/{id}/trace", web::get().to(trace));
+    .route("/batches/{id}/trace", web::get().to(trace))
+    .route("/fsma204", web::get().to(fsma204));
 }
 
 fn today() -> chrono::NaiveDate {
@@ -202,16 +204,62 @@ async fn trace(
             ))
         }
     };
-    let csv = super::export::wants_csv(query.format.as_deref())?;
-    let (trace, events) = state
-        .db(move |conn| service::trace(conn, &caller, &path, direction, csv))
-        .await?;
-    if csv {
-        return Ok(super::export::csv_response(
-            &format!("trace-{}.csv", trace.root),
-            &genealogy::FSMA_COLUMNS,
-            events.iter().map(|e| e.row()),
-        ));
+    if super::export::wants_csv(query.format.as_deref())? {
+        let id = path.to_string();
+        let rows = state
+            .db(move |conn| fsma::trace_rows(conn, &caller, &path, direction))
+            .await?;
+        return Ok(fsma_answer(&format!("trace-{id}"), fsma::Format::Csv, rows));
     }
+    let trace = state
+        .db(move |conn| service::trace(conn, &caller, &path, direction))
+        .await?;
     Ok(HttpResponse::Ok().json(trace))
+}
+
+/// The FDA's request (21 CFR 1.1455(c)(3)(ii)): every CTE row of the
+/// products, dates or lot codes asked for, traced both ways, as CSV or XLSX.
+async fn fsma204(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<fsma::RequestQuery>,
+) -> AppResult<HttpResponse> {
+    let request = query.into_inner().check()?;
+    let format = request.format;
+    let rows = state
+        .db(move |conn| fsma::export(conn, &caller, &request))
+        .await?;
+    Ok(fsma_answer("fsma204", format, rows))
+}
+
+/// Rows of CTEs as a download: CSV streamed in chunks of rows as they are
+/// written, or one XLSX workbook.
+pub fn fsma_answer(name: &str, format: fsma::Format, rows: Vec<Vec<String>>) -> HttpResponse {
+    match format {
+        fsma::Format::Xlsx => match fsma::xlsx(&rows) {
+            Ok(bytes) => HttpResponse::Ok()
+                .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .insert_header(crate::headers::attachment(&format!("{name}.xlsx")))
+                .body(bytes),
+            Err(e) => actix_web::ResponseError::error_response(&e),
+        },
+        fsma::Format::Csv => {
+            let header = std::iter::once(crate::csv::Csv::new(fsma::COLUMNS).into_string());
+            let body = rows.chunks(500).map(|chunk| {
+                let mut csv = crate::csv::Csv::bare();
+                for row in chunk {
+                    csv.row(row.iter().map(String::as_str));
+                }
+                csv.into_string()
+            });
+            let chunks: Vec<Result<actix_web::web::Bytes, actix_web::Error>> = header
+                .chain(body)
+                .map(|text| Ok(actix_web::web::Bytes::from(text)))
+                .collect();
+            HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header(crate::headers::attachment(&format!("{name}.csv")))
+                .streaming(futures_util::stream::iter(chunks))
+        }
+    }
 }

@@ -111,6 +111,7 @@ diesel::table! {
         retraction_reason -> Nullable<Text>,
         retracted_by -> Nullable<Text>,
         corrected_at -> Nullable<Timestamp>,
+        assigned_lot_code -> Nullable<Text>,
     }
 }
 

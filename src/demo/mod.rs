@@ -386,6 +386,12 @@ fn step(kind: &str, when: String, facility: &str, details: serde_json::Value) ->
     }
 }
 
+/// A trading party outside the service, known by name and province only.
+fn party(business_name: &str, province: &str) -> serde_json::Value {
+    json!({"party_id": null, "business_name": business_name, "phone": null, "street": null,
+           "province": province, "country": "VN", "gln": null, "fda_registration": null})
+}
+
 /// The events of one batch, in the order they happened.
 fn story(
     category: ProductCategory,
@@ -404,16 +410,17 @@ fn story(
                 at(before(45), 7),
                 grown_at,
                 json!({
-                "input_name": "Phân hữu cơ vi sinh", "input_kind": "fertiliser",
-                "dose": "2 kg/gốc", "pre_harvest_interval_days": 0}),
+                "product": "Phân hữu cơ vi sinh", "input_kind": "fertiliser",
+                "dose": 2, "dose_unit": "kg_per_plant", "pre_harvest_interval_days": 0}),
             ),
             step(
                 "input_application",
                 at(before(21), 6),
                 grown_at,
                 json!({
-                "input_name": "Chế phẩm sinh học Trichoderma", "input_kind": "biological",
-                "dose": "1 kg/100 m²", "pre_harvest_interval_days": 7}),
+                "product": "Chế phẩm sinh học Trichoderma", "input_kind": "biological",
+                "active_ingredient": "Trichoderma spp.",
+                "dose": 100, "dose_unit": "kg_per_ha", "pre_harvest_interval_days": 7}),
             ),
             step("harvesting", at(day, 6), grown_at, quantity.clone()),
         ],
@@ -429,8 +436,8 @@ fn story(
                 at(before(30), 6),
                 grown_at,
                 json!({
-                "input_name": "Phân NPK 20-20-15", "input_kind": "fertiliser",
-                "dose": "25 kg/1000 m²", "pre_harvest_interval_days": 14}),
+                "product": "Phân NPK 20-20-15", "input_kind": "fertiliser",
+                "dose": 250, "dose_unit": "kg_per_ha", "pre_harvest_interval_days": 14}),
             ),
             step("harvesting", at(day, 5), grown_at, quantity.clone()),
         ],
@@ -439,22 +446,25 @@ fn story(
                 "planting",
                 at(before(180), 7),
                 grown_at,
-                json!({"seed": "Con giống đạt chuẩn", "stocking_density_per_m2": 30}),
+                json!({"seed": "Con giống đạt chuẩn", "stocking_count": 150000,
+                    "stocking_density_per_m2": 30, "water_ph": 7.5, "salinity_ppt": 5}),
             ),
             step(
                 "input_application",
                 at(before(60), 7),
                 grown_at,
                 json!({
-                "input_name": "Thức ăn viên nổi 28% đạm", "input_kind": "feed",
-                "dose": "3% trọng lượng thân/ngày", "pre_harvest_interval_days": 0}),
+                "product": "Thức ăn viên nổi 28% đạm", "input_kind": "feed",
+                "dose": 150, "dose_unit": "kg", "pre_harvest_interval_days": 0,
+                "water_ph": 7.8, "dissolved_oxygen_mg_l": 5.2}),
             ),
             step("harvesting", at(day, 4), grown_at, quantity.clone()),
             step(
                 "cooling",
                 at(day, 6),
                 grown_at,
-                json!({"temperature_c": 2, "method": "ướp đá vảy"}),
+                json!({"temperature_c": 2, "method": "ướp đá vảy",
+                    "cooler_location": "Kho lạnh tại ao", "quantity": p.batch_quantity, "unit": p.unit}),
             ),
         ],
         ProductCategory::Processed => vec![
@@ -462,7 +472,10 @@ fn story(
                 "receiving",
                 at(before(2), 8),
                 grown_at,
-                json!({"source": "Nguyên liệu từ vùng trồng trong tỉnh", "document": format!("PN-{}", day.format("%y%m%d"))}),
+                json!({
+                    "previous_source": party("Nguyên liệu từ vùng trồng trong tỉnh", "Vĩnh Long"),
+                    "quantity": p.batch_quantity, "unit": p.unit,
+                    "reference_document": {"type": "delivery_note", "number": format!("PN-{}", day.format("%y%m%d"))}}),
             ),
             step(
                 "inspection",
@@ -477,10 +490,13 @@ fn story(
     } else {
         packed_at
     };
-    steps.push(step("packing", at(after(1), 8), packing_place, json!({"packaging": "Thùng carton / túi lưới có tem truy xuất", "units": (p.batch_quantity / 10.0).ceil()})));
+    steps.push(step("packing", at(after(1), 8), packing_place, json!({"packaging": "Thùng carton / túi lưới có tem truy xuất",
+        "packages": (p.batch_quantity / 10.0).ceil() as u64, "quantity": p.batch_quantity, "unit": p.unit})));
     steps.push(step("shipping", at(after(2), 5), packing_place, json!({
-        "destination": "Chợ đầu mối nông sản thực phẩm Bình Điền, TP. Hồ Chí Minh",
-        "vehicle": "Xe tải lạnh 65C-xxx.xx", "document": format!("PX-{}-{}", day.format("%y%m%d"), p.key)})));
+        "ship_to": party("Chợ đầu mối nông sản thực phẩm Bình Điền", "Thành phố Hồ Chí Minh"),
+        "quantity": p.batch_quantity, "unit": p.unit,
+        "vehicle": "Xe tải lạnh 65C-xxx.xx",
+        "reference_document": {"type": "delivery_note", "number": format!("PX-{}-{}", day.format("%y%m%d"), p.key)}})));
     steps
 }
 

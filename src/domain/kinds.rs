@@ -105,6 +105,7 @@ text_enum!(
         Harvesting => "harvesting",
         Cooling => "cooling",
         Packing => "packing",
+        FirstLandReceiving => "first_land_receiving",
         Shipping => "shipping",
         Receiving => "receiving",
         Transformation => "transformation",

@@ -10,6 +10,7 @@ pub mod gln;
 pub mod gs1;
 pub mod gtin;
 pub mod id;
+pub mod kde;
 pub mod kinds;
 pub mod link_type;
 pub mod natural;

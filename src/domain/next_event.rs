@@ -17,7 +17,7 @@ pub fn next_kind(history: &[EventKind]) -> EventKind {
         // More inputs may follow, but the step they lead to is the harvest.
         Some(InputApplication) => Harvesting,
         Some(Harvesting) => Cooling,
-        Some(Cooling) | Some(Transformation) => Packing,
+        Some(Cooling) | Some(Transformation) | Some(FirstLandReceiving) => Packing,
         Some(Packing) => Shipping,
         Some(Shipping) => Receiving,
         // Received at a packhouse or a market: checked on arrival.

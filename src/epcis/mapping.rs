@@ -12,7 +12,7 @@
 //! ObjectEvent OBSERVE. Every event keeps its `details` as extension fields
 //! in the `tracestamp:` namespace.
 
-use chrono::{FixedOffset, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_json::{json, Map, Value};
@@ -196,7 +196,17 @@ fn epcis_event(
     let lot = lot_of(base, b, p);
     let place = facility_location(base, &row.facility_id);
     let details: Map<String, Value> = serde_json::from_str(&row.details).unwrap_or_default();
-    let text = |key: &str| details.get(key).and_then(Value::as_str).unwrap_or("");
+    // The trading party by its business name (`domain::kde`'s party), or
+    // the free text an event stored before the KDE rule holds.
+    let party_name = |key: &str, former: &str| {
+        details
+            .get(key)
+            .and_then(|p| p.get("business_name"))
+            .or_else(|| details.get(former))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
     let own_quantity = || {
         lot.quantity_element(
             details.get("quantity").and_then(Value::as_f64),
@@ -224,12 +234,12 @@ fn epcis_event(
             "type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping",
             "disposition": "in_transit", "quantityList": [own_quantity()],
             "sourceList": [{"type": "location", "source": place}],
-            "destinationList": [{"type": "location", "destination": party(base, text("destination"))}],
+            "destinationList": [{"type": "location", "destination": party(base, &party_name("ship_to", "destination"))}],
         }),
         Some(EventKind::Receiving) => json!({
             "type": "ObjectEvent", "action": "OBSERVE", "bizStep": "receiving",
             "disposition": "in_progress", "quantityList": [own_quantity()],
-            "sourceList": [{"type": "location", "source": party(base, text("source"))}],
+            "sourceList": [{"type": "location", "source": party(base, &party_name("previous_source", "source"))}],
             "destinationList": [{"type": "location", "destination": place}],
         }),
         Some(EventKind::Transformation) => json!({
@@ -279,8 +289,5 @@ fn lot_data(b: &Batch) -> Value {
 /// A stored UTC time written in Vietnam's offset, as EPCIS prefers a
 /// time in the zone where the event happened.
 fn local_time(t: &NaiveDateTime) -> String {
-    let zone = FixedOffset::east_opt(7 * 3600).expect("+07:00 is a valid offset");
-    t.and_utc()
-        .with_timezone(&zone)
-        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+    crate::time::vietnam_rfc3339(t)
 }

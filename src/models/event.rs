@@ -14,6 +14,7 @@ use crate::db::DbConnection;
 use crate::domain::id::Id;
 use crate::domain::kinds::EventKind;
 use crate::domain::validate::{self as v, Checked};
+use crate::error::AppResult;
 use crate::models::page::{List, Page};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -36,6 +37,10 @@ pub struct EventRow {
     pub retracted_by: Option<String>,
     /// Last correction of its time, facility or details.
     pub corrected_at: Option<NaiveDateTime>,
+    /// The traceability lot code this event assigned (§1.1320: initial
+    /// packing, first land-based receiving, transformation); its facility
+    /// is the lot-code source.
+    pub assigned_lot_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize, PartialEq)]
@@ -70,6 +75,7 @@ pub struct Event {
     pub retracted_by: Option<String>,
     #[serde(serialize_with = "crate::time::utc_opt")]
     pub corrected_at: Option<NaiveDateTime>,
+    pub assigned_lot_code: Option<String>,
 }
 
 impl Event {
@@ -89,6 +95,7 @@ impl Event {
             retraction_reason: row.retraction_reason,
             retracted_by: row.retracted_by,
             corrected_at: row.corrected_at,
+            assigned_lot_code: row.assigned_lot_code,
         }
     }
 }
@@ -130,15 +137,12 @@ impl EventFields {
         batch_id: String,
         recorded_by: Option<String>,
         now: NaiveDateTime,
-    ) -> Checked<NewEvent> {
+    ) -> AppResult<NewEvent> {
         let kind = v::choice("kind", &v::need("kind", self.kind)?, EventKind::parse)?;
         let occurred_at = instant(&v::need("occurred_at", self.occurred_at)?)?;
         let facility_id = v::need("facility_id", self.facility_id)?.into_string();
-        let details = details(
-            kind,
-            self.details.unwrap_or_else(|| Value::Object(Map::new())),
-        )?;
         let inputs = inputs(kind, &id, &batch_id, self.inputs.unwrap_or_default())?;
+        let details = details(self.details.unwrap_or_else(|| Value::Object(Map::new())))?;
         Ok(NewEvent {
             row: EventRow {
                 id,
@@ -154,6 +158,7 @@ impl EventFields {
                 retraction_reason: None,
                 retracted_by: None,
                 corrected_at: None,
+                assigned_lot_code: None,
             },
             inputs,
         })
@@ -161,20 +166,13 @@ impl EventFields {
 
     /// PATCH may correct the time, the facility and the details; the kind and
     /// the inputs define what happened and are fixed (record a new event).
-    pub fn update(self, mut row: EventRow, now: NaiveDateTime) -> Checked<EventRow> {
+    pub fn update(self, mut row: EventRow, now: NaiveDateTime) -> AppResult<EventRow> {
         if self.kind.is_some() {
-            return Err(v::field_error(
-                "kind",
-                "cannot be changed; record a new event",
-            ));
+            return Err(v::field_error("kind", "cannot be changed; record a new event").into());
         }
         if self.inputs.is_some() {
-            return Err(v::field_error(
-                "inputs",
-                "cannot be changed; record a new event",
-            ));
+            return Err(v::field_error("inputs", "cannot be changed; record a new event").into());
         }
-        let kind = v::choice("kind", &row.kind, EventKind::parse)?;
         if let Some(t) = self.occurred_at {
             row.occurred_at = instant(&t)?;
         }
@@ -182,7 +180,20 @@ impl EventFields {
             row.facility_id = f.into_string();
         }
         if let Some(d) = self.details {
-            row.details = details(kind, d)?;
+            // A merge patch: the keys given replace the stored ones, a null
+            // removes one, the others stay.
+            let Value::Object(given) = d else {
+                return Err(v::field_error("details", "must be a JSON object").into());
+            };
+            let mut merged: Map<String, Value> =
+                serde_json::from_str(&row.details).unwrap_or_default();
+            for (key, value) in given {
+                match value {
+                    Value::Null => merged.remove(&key),
+                    value => merged.insert(key, value),
+                };
+            }
+            row.details = details(Value::Object(merged))?;
         }
         row.updated_at = now;
         row.corrected_at = Some(now);
@@ -197,37 +208,13 @@ fn instant(text: &str) -> Checked<NaiveDateTime> {
     v::date("occurred_at", t.date()).map(|_| t)
 }
 
-/// Details are a JSON object of bounded size; some kinds need a key that
-/// their EPCIS mapping cannot do without.
-fn details(kind: EventKind, value: Value) -> Checked<String> {
+/// Details are a JSON object of bounded size. Whether they hold the
+/// kind's key data elements is [`check_details`]'s question, asked by the
+/// service after the rules that name the request's other fields.
+fn details(value: Value) -> AppResult<String> {
     let Value::Object(map) = value else {
-        return Err(v::field_error("details", "must be a JSON object"));
+        return Err(v::field_error("details", "must be a JSON object").into());
     };
-    let required: &[&str] = match kind {
-        EventKind::InputApplication => &["input_name"],
-        EventKind::Shipping => &["destination"],
-        EventKind::Receiving => &["source"],
-        _ => &[],
-    };
-    for key in required {
-        match map.get(*key) {
-            Some(Value::String(s)) if !s.trim().is_empty() => {}
-            _ => {
-                return Err(v::field_error(
-                    &format!("details.{key}"),
-                    format!("is required for a {kind} event (text)"),
-                ))
-            }
-        }
-    }
-    if let Some(days) = map.get("pre_harvest_interval_days") {
-        if days.as_u64().is_none_or(|d| d > 365) {
-            return Err(v::field_error(
-                "details.pre_harvest_interval_days",
-                "must be a whole number of days from 0 to 365",
-            ));
-        }
-    }
     let text = Value::Object(map).to_string();
     if text.len() > MAX_DETAILS_BYTES {
         return Err(v::field_error(
@@ -236,9 +223,21 @@ fn details(kind: EventKind, value: Value) -> Checked<String> {
                 "is {} bytes; at most {MAX_DETAILS_BYTES} are allowed",
                 text.len()
             ),
-        ));
+        )
+        .into());
     }
     Ok(text)
+}
+
+/// Holds a new or corrected event's details to its kind's key data
+/// elements (`domain::kde`), every refused one reported at once, and
+/// stores them cleaned.
+pub fn check_details(row: &mut EventRow) -> AppResult<()> {
+    let kind = v::choice("kind", &row.kind, EventKind::parse)?;
+    let map = serde_json::from_str::<Map<String, Value>>(&row.details).unwrap_or_default();
+    let clean = crate::domain::kde::check(kind, map)?;
+    row.details = Value::Object(clean).to_string();
+    Ok(())
 }
 
 fn inputs(
@@ -360,6 +359,17 @@ pub fn history(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Vec<(Even
         .filter(event::batch_id.eq(batch_id))
         .order((event::occurred_at, event::id))
         .select((EventRow::as_select(), crate::db::schema::facility::name))
+        .load(conn)
+}
+
+/// The lot's input applications still standing (not retracted): the
+/// pre-harvest intervals they set.
+pub fn applications(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Vec<EventRow>> {
+    event::table
+        .filter(event::batch_id.eq(batch_id))
+        .filter(event::kind.eq(EventKind::InputApplication.as_str()))
+        .filter(event::retracted_at.is_null())
+        .select(EventRow::as_select())
         .load(conn)
 }
 

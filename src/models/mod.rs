@@ -13,6 +13,7 @@ pub mod event;
 pub mod facility;
 pub mod facility_move;
 pub mod fake_report;
+pub mod fsma;
 pub mod genealogy;
 pub mod handover;
 pub mod inspection;

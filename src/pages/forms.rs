@@ -149,12 +149,44 @@ impl FormBody {
                     None => self.problem = Some(text),
                 }
             }
+            AppError::Fields(all) => {
+                for rule in all {
+                    let text = if self.l == Lang::En { rule.en } else { rule.vi };
+                    self.place(rule.field.as_deref().unwrap_or(""), text);
+                }
+            }
             AppError::Conflict(m) | AppError::Forbidden(m) | AppError::BadRequest(m) => {
                 self.problem = Some(translate(self.l, &m))
             }
             other => self.problem = Some(other.to_string()),
         }
         Ok(status)
+    }
+
+    /// Puts one refusal beside the field it names (a form field named like
+    /// the API's field, or like its last part: `details.quantity` beside
+    /// `quantity`), or above the form.
+    fn place(&mut self, field: &str, text: String) {
+        let short = field.strip_prefix("details.").unwrap_or(field);
+        let slot = self
+            .fields
+            .iter_mut()
+            .find(|f| f.name == field || f.name == short || f.name == short.replace('.', "_"));
+        match slot {
+            Some(f) => {
+                f.error = Some(match f.error.take() {
+                    Some(before) => format!("{before}; {text}"),
+                    None => text,
+                })
+            }
+            None => {
+                let line = format!("{short}: {text}");
+                self.problem = Some(match self.problem.take() {
+                    Some(before) => format!("{before}; {line}"),
+                    None => line,
+                });
+            }
+        }
     }
 }
 

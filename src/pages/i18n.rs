@@ -194,6 +194,7 @@ impl Lang {
             "harvesting" => ("Thu hoạch", "Harvest"),
             "cooling" => ("Làm lạnh", "Cooling"),
             "packing" => ("Đóng gói", "Packing"),
+            "first_land_receiving" => ("Tiếp nhận lên bờ lần đầu", "First land-based receiving"),
             "shipping" => ("Vận chuyển", "Shipping"),
             "receiving" => ("Tiếp nhận", "Receiving"),
             "transformation" => ("Chế biến", "Processing"),

@@ -9,6 +9,7 @@ mod admin;
 mod chart;
 mod contact;
 mod event_changes;
+mod event_form;
 mod form_token;
 mod forms;
 pub mod frame;

@@ -68,6 +68,8 @@ pub(super) fn overseer(user: &PageUser) -> Result<(), PageError> {
 #[template(path = "oversight/overview.html")]
 struct Overview {
     c: Chrome,
+    /// No product list on the regulator's FSMA 204 form: dates and lots.
+    fsma_products: Vec<(String, String)>,
     province: String,
     /// What needs action, first on the page.
     queue: WorkQueue,
@@ -126,6 +128,7 @@ async fn overview(user: PageUser) -> PageResult {
     let mut c = user.chrome(l.t("Tổng quan", "Overview"));
     c.flash = user.notice();
     let page = Overview {
+        fsma_products: Vec::new(),
         c,
         province,
         queue,

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use super::chart::{self, Bar};
 use super::event_changes::{self, EventLine};
+use super::event_form;
 use super::forms::{self, field, Field, FormBody, FormPage, Input};
 use super::frame::Chrome;
 use super::session::PageUser;
@@ -103,6 +104,8 @@ struct RollLine {
 #[template(path = "portal/dashboard.html")]
 struct Dashboard {
     c: Chrome,
+    /// The FSMA 204 request form's products: (id, name).
+    fsma_products: Vec<(String, String)>,
     facilities: Vec<Facility>,
     products: Vec<Product>,
     batches: Vec<BatchView>,
@@ -161,6 +164,11 @@ async fn dashboard(user: PageUser) -> PageResult {
     let l = user.l;
     let weekly = chart::weekly_scans(&starts, &figures.scans_per_day);
     let page = Dashboard {
+        fsma_products: products
+            .items
+            .iter()
+            .map(|p| (p.id.clone(), l.t(&p.name_vi, &p.name_en).to_owned()))
+            .collect(),
         c: user.chrome(l.t("Tổng quan", "Dashboard")),
         chart: chart::bars(
             l.t("Lượt quét tem mỗi tuần", "Stamp scans per week"),
@@ -835,33 +843,6 @@ async fn void_stamps(user: PageUser, path: web::Path<String>, form: Posted) -> P
     .await
 }
 
-const EVENT_KINDS: &[(&str, &str, &str)] = &[
-    ("harvesting", "Thu hoạch", "Harvest"),
-    ("packing", "Đóng gói", "Packing"),
-    ("cooling", "Làm lạnh", "Cooling"),
-    ("shipping", "Vận chuyển", "Shipping"),
-    ("receiving", "Tiếp nhận", "Receiving"),
-    (
-        "input_application",
-        "Bón phân, phun thuốc",
-        "Inputs applied",
-    ),
-    ("planting", "Gieo trồng", "Planting"),
-    ("inspection", "Tự kiểm tra", "Own inspection"),
-];
-
-const EVENT_FORM: &[Field] = &[
-    field(
-        "kind",
-        "Công việc",
-        "What happened",
-        Input::Choice(EVENT_KINDS),
-    ),
-    field("occurred_at", "Thời gian", "When", Input::LocalTime),
-    field("facility_id", "Tại cơ sở", "At facility", Input::Pick),
-    field("note", "Ghi chú", "Note", Input::Optional(500)),
-];
-
 const ROLL_FORM: &[Field] = &[field("count", "Số tem", "Number of stamps", Input::Number)];
 
 #[derive(Template)]
@@ -876,6 +857,8 @@ struct BatchPage {
     /// Whether its events may be corrected or retracted here.
     changeable: bool,
     rolls: Vec<StampRoll>,
+    /// The kinds the event form can be switched to: (link, name, current).
+    event_kinds: Vec<(String, String, bool)>,
     event_form: FormBody,
     roll_form: FormBody,
 }
@@ -907,9 +890,21 @@ async fn batch_page(
         .filter(|(row, _)| row.retracted_at.is_none())
         .filter_map(|(row, _)| EventKind::parse(&row.kind).ok())
         .collect();
-    event_values
-        .entry("kind".into())
-        .or_insert_with(|| next_kind(&done).as_str().to_owned());
+    let kind = event_form::chosen(
+        event_values.get("kind").map(String::as_str),
+        next_kind(&done),
+    );
+    event_values.insert("kind".into(), kind.as_str().to_owned());
+    let event_kinds = event_form::KINDS
+        .iter()
+        .map(|(name, vi, en)| {
+            (
+                format!("{base}?kind={name}#event-form"),
+                l.t(vi, en).to_owned(),
+                *name == kind.as_str(),
+            )
+        })
+        .collect();
     event_values
         .entry("facility_id".into())
         .or_insert_with(|| view.batch.facility_id.clone());
@@ -924,10 +919,11 @@ async fn batch_page(
         l.t("Ghi nhật ký", "Record an event").to_owned(),
         format!("{base}/events"),
         base.clone(),
-        EVENT_FORM,
+        &event_form::spec(kind),
         &event_values,
     )
     .with_options("facility_id", facilities);
+    event_form::label_units(&mut event_form, kind, l);
     event_form.submit = l.t("Ghi nhật ký", "Record").to_owned();
     let mut roll_form = FormBody::new(
         &c,
@@ -947,18 +943,28 @@ async fn batch_page(
         changeable: view.batch.status != BatchStatus::Recalled.as_str(),
         view,
         rolls,
+        event_kinds,
         event_form,
         roll_form,
     })
 }
 
-async fn show_batch(user: PageUser, path: web::Path<String>) -> PageResult {
+async fn show_batch(
+    user: PageUser,
+    path: web::Path<String>,
+    query: web::Query<HashMap<String, String>>,
+) -> PageResult {
     producer(&user)?;
     let id = path_id(&path)?;
+    let asked: HashMap<String, String> = query
+        .into_inner()
+        .into_iter()
+        .filter(|(k, _)| k == "kind")
+        .collect();
     let page = batch_page(
         &user,
         id,
-        &HashMap::new(),
+        &asked,
         &HashMap::from([("count".into(), "1000".into())]),
     )
     .await?;
@@ -970,12 +976,11 @@ async fn record_event(user: PageUser, path: web::Path<String>, form: Posted) -> 
     let id = path_id(&path)?;
     let values = user.checked_form(form)?;
     let done = async {
-        let mut body = forms::to_json(EVENT_FORM, &values)?;
-        let note = body.as_object_mut().and_then(|m| m.remove("note"));
-        body["details"] = match note {
-            Some(serde_json::Value::String(text)) => serde_json::json!({ "note": text }),
-            _ => serde_json::json!({}),
-        };
+        let kind = EventKind::parse(values.get("kind").map(String::as_str).unwrap_or(""))
+            .map_err(|why| AppError::invalid("kind", why))?;
+        let spec = event_form::spec(kind);
+        let mut body = forms::to_json(&spec[..3], &values)?;
+        body["details"] = event_form::details(kind, &values)?;
         let body = forms::body_of(body)?;
         {
             let (config, id) = (user.state.config.clone(), id.clone());

@@ -9,6 +9,7 @@ use crate::audit::{self, Actor};
 use crate::config::Config;
 use crate::db::DbConnection;
 use crate::domain::access::Caller;
+use crate::domain::kinds::EventKind;
 use crate::error::{AppError, AppResult, RuleKind};
 use crate::models::batch::{self, BatchFields, BatchView};
 use crate::models::event::{self, Event, EventFields};
@@ -54,6 +55,48 @@ pub fn not_ahead(config: &Config, at: NaiveDateTime, now: NaiveDateTime) -> AppR
         ));
     }
     Ok(())
+}
+
+/// A harvest, or a stamp roll for the lot, is refused until the longest
+/// pre-harvest interval set by the lot's input applications has passed:
+/// produce sprayed on the 1st with a 7-day interval is neither harvested
+/// nor labelled for sale before the 8th. The one rule for the API, the
+/// portal and the demo.
+pub fn outside_pre_harvest_interval(
+    conn: &mut DbConnection,
+    batch_id: &str,
+    at: NaiveDateTime,
+) -> AppResult<()> {
+    let mut until: Option<(NaiveDateTime, u64)> = None;
+    for row in event::applications(conn, batch_id)? {
+        let details: serde_json::Value = serde_json::from_str(&row.details).unwrap_or_default();
+        if let Some(days) = crate::domain::kde::pre_harvest_interval_days(&details) {
+            let end = row.occurred_at + chrono::Duration::days(days as i64);
+            if until.is_none_or(|(t, _)| end > t) {
+                until = Some((end, days));
+            }
+        }
+    }
+    match until {
+        Some((end, days)) if at < end => {
+            let local = end + chrono::Duration::hours(7);
+            Err(AppError::rule(
+                RuleKind::Conflict,
+                Some("occurred_at"),
+                format!(
+                    "the lot is inside its pre-harvest interval ({days} days after the last \
+                     input application): no harvest or stamps before {} (Vietnam time)",
+                    local.format("%Y-%m-%d %H:%M")
+                ),
+                format!(
+                    "lô đang trong thời gian cách ly trước thu hoạch ({days} ngày sau lần bón \
+                     phân, phun thuốc gần nhất): chưa được thu hoạch hay cấp tem trước {}",
+                    local.format("%H:%M ngày %d/%m/%Y")
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Refreshes the EPCIS copies of every event naming these batches' lots
@@ -175,13 +218,19 @@ pub fn record_event(
         let target = editable_batch(conn, caller, batch_id)?;
         open_batch(conn, caller, &target)?;
         let now = crate::time::now();
-        let new = fields.create(
+        let mut new = fields.create(
             crate::domain::id::new_id(),
             target.id.clone(),
             Some(caller.username.clone()),
             now,
         )?;
+        if EventKind::parse(&new.row.kind).is_ok_and(crate::domain::kde::assigns_lot_code) {
+            new.row.assigned_lot_code = Some(target.lot_code.clone());
+        }
         not_ahead(config, new.row.occurred_at, now)?;
+        if new.row.kind == EventKind::Harvesting.as_str() {
+            outside_pre_harvest_interval(conn, &target.id, new.row.occurred_at)?;
+        }
         let owner = product::find(conn, &caller.scope(), &target.product_id)?
             .ok_or_else(|| AppError::not_found("product"))?;
         usable_facility(
@@ -192,6 +241,7 @@ pub fn record_event(
             &owner.enterprise_id,
         )?;
         super::handovers::usable_inputs(conn, caller, &owner.enterprise_id, &new.inputs)?;
+        event::check_details(&mut new.row)?;
         event::insert(conn, &new)?;
         crate::epcis::mapping::mirror(conn, config.base_url(), &new.row.id)?;
         let view = event::view(conn, new.row)?;
@@ -229,9 +279,12 @@ pub fn update_event(
         let row = reachable_event(conn, caller, id, true)?;
         let before = event::view(conn, row.clone())?;
         let now = crate::time::now();
-        let after = fields.update(row, now)?;
         not_retracted(&before.retracted_at)?;
+        let mut after = fields.update(row, now)?;
         not_ahead(config, after.occurred_at, now)?;
+        if after.kind == EventKind::Harvesting.as_str() {
+            outside_pre_harvest_interval(conn, &after.batch_id, after.occurred_at)?;
+        }
         if after.facility_id != before.facility_id {
             let target = batch::find(conn, &caller.scope(), &after.batch_id)?
                 .ok_or_else(|| AppError::not_found("batch"))?;
@@ -245,6 +298,7 @@ pub fn update_event(
                 &owner.enterprise_id,
             )?;
         }
+        event::check_details(&mut after)?;
         event::save(conn, &after)?;
         crate::epcis::mapping::mirror(conn, config.base_url(), &after.id)?;
         let view = event::view(conn, after)?;

@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod enterprises;
 pub mod epcis;
 pub mod facilities;
+pub mod fsma;
 pub mod handovers;
 pub mod nfc;
 pub mod oversight;

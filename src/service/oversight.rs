@@ -16,7 +16,7 @@ use crate::models::alerts::{self, Alert};
 use crate::models::batch::{self, Batch};
 use crate::models::certification::Certification;
 use crate::models::facility::{self, Facility};
-use crate::models::genealogy::{self, Direction, Link, TracedBatch, TrackingEvent};
+use crate::models::genealogy::{self, Direction, Link, TracedBatch};
 use crate::models::inspection::{self, Inspection, InspectionFields};
 use crate::models::standing;
 
@@ -249,15 +249,13 @@ fn within(scope: &Scope, b: &TracedBatch) -> bool {
 
 /// Traces a batch's genealogy backward or forward. Batches outside the
 /// reader's reach (another province for a regulator, another enterprise for
-/// a producer) appear as opaque nodes; `with_events` also gives the
-/// critical tracking events of the batches within reach (the FSMA CSV).
+/// a producer) appear as opaque nodes; their CTE rows are `service::fsma`'s.
 pub fn trace(
     conn: &mut DbConnection,
     caller: &Caller,
     id: &str,
     direction: Direction,
-    with_events: bool,
-) -> AppResult<(Trace, Vec<TrackingEvent>)> {
+) -> AppResult<Trace> {
     let root = visible_batch(conn, caller, id)?;
     let (depths, links) = genealogy::walk(conn, &root.id, direction)?;
     let scope = caller.scope();
@@ -265,11 +263,6 @@ pub fn trace(
         genealogy::describe(conn, &depths)?
             .into_iter()
             .partition(|b| within(&scope, b));
-    let events = if with_events {
-        genealogy::tracking_events(conn, &inside)?
-    } else {
-        Vec::new()
-    };
     let mut batches: Vec<TraceNode> = inside
         .into_iter()
         .map(|b| TraceNode::Batch(Box::new(b)))
@@ -289,15 +282,12 @@ pub fn trace(
         Direction::Backward => "backward",
         Direction::Forward => "forward",
     };
-    Ok((
-        Trace {
-            root: root.id,
-            direction,
-            batches,
-            links,
-        },
-        events,
-    ))
+    Ok(Trace {
+        root: root.id,
+        direction,
+        batches,
+        links,
+    })
 }
 
 // ---- the regulator's work queue ---------------------------------------------

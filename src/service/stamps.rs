@@ -105,6 +105,7 @@ pub fn issue(
             ));
         }
         open_batch(conn, caller, &batch)?;
+        super::batches::outside_pre_harvest_interval(conn, &batch.id, crate::time::now())?;
         // Random roll numbers: no sequence to share between backends or
         // nodes; a clash (one in four billion) just draws again.
         let mut number = i64::from(rand::thread_rng().gen::<u32>());

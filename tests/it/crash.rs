@@ -98,7 +98,7 @@ fn kill_9_during_roll_issues_and_event_writes_loses_nothing_acknowledged() {
         "kind": "transformation",
         "occurred_at": "2026-11-05T08:00:00+07:00",
         "facility_id": batches.facility,
-        "details": {"note": "sorted and packed"},
+        "details": {"note": "sorted and packed", "quantity": 10.0, "unit": "kg"},
         "inputs": [{"batch_id": batches.inputs[0], "quantity": 10.0, "unit": "kg"},
                    {"batch_id": batches.inputs[1]}],
     })

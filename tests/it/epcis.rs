@@ -700,11 +700,12 @@ async fn batch_events_are_epcis_events() {
     let f = &w.a.facility;
     let base = w.app.state.config.base_url().to_owned();
     for body in [
-        json!({"kind": "packing", "occurred_at": "2026-11-03T08:00:00+07:00", "facility_id": f, "details": {"boxes": 120}}),
+        json!({"kind": "packing", "occurred_at": "2026-11-03T08:00:00+07:00", "facility_id": f, "details": {"packages": 120, "quantity": 1200, "unit": "kg"}}),
         json!({"kind": "shipping", "occurred_at": "2026-11-04T08:00:00+07:00", "facility_id": f,
-               "details": {"destination": "Chợ đầu mối Bình Điền", "quantity": 1000, "unit": "kg"}}),
+               "details": {"ship_to": {"business_name": "Chợ đầu mối Bình Điền"}, "quantity": 1000, "unit": "kg",
+                           "reference_document": {"type": "delivery_note", "number": "PX-1"}}}),
         json!({"kind": "input_application", "occurred_at": "2026-10-01T08:00:00+07:00", "facility_id": f,
-               "details": {"input_name": "Kali sunfat", "pre_harvest_interval_days": 7}}),
+               "details": {"product": "Kali sunfat", "dose": 50, "dose_unit": "kg_per_ha", "pre_harvest_interval_days": 7}}),
     ] {
         w.app
             .post(&format!("/api/v1/batches/{}/events", w.a.batch), t, body)
@@ -724,6 +725,7 @@ async fn batch_events_are_epcis_events() {
         .id();
     w.app.post(&format!("/api/v1/batches/{second}/events"), t,
         json!({"kind": "transformation", "occurred_at": "2026-11-05T08:00:00+07:00", "facility_id": f,
+               "details": {"quantity": 400, "unit": "kg"},
                "inputs": [{"batch_id": w.a.batch, "quantity": 500, "unit": "kg"}]})).await.expect(201);
 
     let answer = w.app.get("/epcis/events", t).await.expect(200);
@@ -755,7 +757,7 @@ async fn batch_events_are_epcis_events() {
         .unwrap()
         .starts_with(&format!("{base}/parties/")));
     assert_eq!(
-        by_kind("input_application")["tracestamp:input_name"],
+        by_kind("input_application")["tracestamp:product"],
         "Kali sunfat"
     );
     let transformation = by_kind("transformation");
@@ -796,7 +798,8 @@ async fn batch_events_are_epcis_events() {
         .patch(
             &format!("/api/v1/events/{shipping_id}"),
             t,
-            json!({"details": {"destination": "Cảng Cát Lái"}}),
+            json!({"details": {"ship_to": {"business_name": "Cảng Cát Lái"}, "quantity": 1000, "unit": "kg",
+                "reference_document": {"type": "delivery_note", "number": "PX-1"}}}),
         )
         .await
         .expect(200);

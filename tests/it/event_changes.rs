@@ -19,7 +19,7 @@ async fn packing(w: &World, note: &str) -> String {
             &format!("/api/v1/batches/{}/events", w.a.batch),
             &w.a.token,
             json!({"kind": "packing", "occurred_at": "2026-11-03T08:00:00+07:00",
-                   "facility_id": w.a.facility, "details": {"note": note}}),
+                   "facility_id": w.a.facility, "details": {"note": note, "quantity": 120, "unit": "box"}}),
         )
         .await
         .expect(201)
@@ -404,7 +404,7 @@ async fn the_event_form_offers_the_next_likely_step() {
             &format!("/api/v1/batches/{}/events", w.a.batch),
             &w.a.token,
             json!({"kind": "cooling", "occurred_at": "2026-11-02T09:00:00+07:00",
-                   "facility_id": w.a.facility}),
+                   "facility_id": w.a.facility, "details": {"temperature_c": 4}}),
         )
         .await
         .expect(201)

@@ -26,6 +26,8 @@ mod demo;
 mod epcis;
 mod epcis_match;
 mod event_changes;
+mod event_forms;
+mod fsma;
 mod gln_sscc;
 mod gs1;
 mod hardening;

@@ -201,7 +201,7 @@ async fn chain(w: &World, tiers: usize) -> Vec<String> {
             .expect(201)
             .id();
         let event = json!({"kind": "transformation", "occurred_at": "2026-11-03T08:00:00+07:00", "facility_id": w.a.facility,
-            "details": {"document": format!("LSX-{n}")}, "inputs": [{"batch_id": batches[n - 1], "quantity": 100.0, "unit": "kg"}]});
+            "details": {"quantity": 100.0, "unit": "kg", "reference_document": {"type": "other", "number": format!("LSX-{n}")}}, "inputs": [{"batch_id": batches[n - 1], "quantity": 100.0, "unit": "kg"}]});
         w.app
             .post(&format!("/api/v1/batches/{next}/events"), &w.a.token, event)
             .await
@@ -317,7 +317,7 @@ async fn traces_walk_five_tiers_both_ways_as_json_and_fsma_csv() {
     assert!(lines
         .next()
         .unwrap()
-        .starts_with("event_type,event_date,traceability_lot_code,product_description,quantity"));
+        .starts_with("cte,cfr_section,event_date,event_time,traceability_lot_code,"));
     let rows: Vec<&str> = lines.collect();
     assert_eq!(
         rows.len(),

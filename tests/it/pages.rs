@@ -436,6 +436,8 @@ async fn a_producer_records_a_batch_through_the_portal() {
             ("occurred_at", "2026-11-21T08:15"),
             ("facility_id", &w.a.facility),
             ("note", "Đóng thùng 10 kg"),
+            ("quantity", "120"),
+            ("unit", "box"),
         ],
     )
     .await

@@ -98,7 +98,7 @@ async fn a_batch_shows_its_product_and_a_timeline_with_genealogy() {
         .id();
     let events = format!("/api/v1/batches/{out}/events");
     let transformation = json!({"kind": "transformation", "occurred_at": "2026-11-03T08:00:00+07:00",
-        "facility_id": w.a.facility, "details": {"process": "ép lạnh"},
+        "facility_id": w.a.facility, "details": {"process": "ép lạnh", "quantity": 700.0, "unit": "kg"},
         "inputs": [{"batch_id": w.a.batch, "quantity": 800.0, "unit": "kg"}]});
     let made = w
         .app
@@ -109,13 +109,14 @@ async fn a_batch_shows_its_product_and_a_timeline_with_genealogy() {
     assert_eq!(made["inputs"][0]["batch_id"], w.a.batch.as_str());
     assert_eq!(made["occurred_at"], "2026-11-03T01:00:00Z");
     let shipping = json!({"kind": "shipping", "occurred_at": "2026-11-04T05:00:00+07:00", "facility_id": w.a.facility,
-        "details": {"destination": "Chợ Bình Điền"}});
+        "details": {"ship_to": {"business_name": "Chợ Bình Điền"}, "quantity": 700.0, "unit": "kg",
+            "reference_document": {"type": "invoice", "number": "HD-1"}}});
     w.app.post(&events, &w.a.token, shipping).await.expect(201);
     let timeline = w.app.get(&events, &w.a.token).await.expect(200).body;
     assert_eq!(timeline["total"], 2);
     assert_eq!(timeline["items"][0]["kind"], "transformation");
     assert_eq!(
-        timeline["items"][1]["details"]["destination"],
+        timeline["items"][1]["details"]["ship_to"]["business_name"],
         "Chợ Bình Điền"
     );
     let only = w

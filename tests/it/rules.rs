@@ -485,7 +485,7 @@ async fn a_trace_shows_batches_outside_the_readers_province_as_opaque_nodes() {
             &format!("/api/v1/batches/{}/events", w.c.batch),
             &w.admin,
             json!({"kind": "transformation", "occurred_at": "2026-11-05T09:00:00+07:00",
-                   "facility_id": w.c.facility, "details": {"note": "ép nước"},
+                   "facility_id": w.c.facility, "details": {"note": "ép nước", "quantity": 80.0, "unit": "kg"},
                    "inputs": [{"batch_id": w.a.batch, "quantity": 100.0, "unit": "kg"}]}),
         )
         .await

@@ -48,6 +48,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
         &[
             "20261205130000",
             "20261205120000",
+            "20261205110000",
             "20261205100000",
             "20261204150000",
             "20261204140000",
@@ -71,7 +72,7 @@ async fn scans_keep_their_roll_when_rolls_are_named_by_number() {
     ))
     .expect("old-style scans");
 
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 16);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 17);
     let rows: Vec<(Option<i64>, Option<i64>, String)> = scan::table
         .order(scan::id)
         .select((scan::roll_number, scan::stamp_index, scan::serial))
@@ -120,6 +121,7 @@ async fn stored_identifiers_learn_their_events_enterprise() {
         &[
             "20261205130000",
             "20261205120000",
+            "20261205110000",
             "20261205100000",
             "20261204150000",
             "20261204140000",
@@ -128,7 +130,7 @@ async fn stored_identifiers_learn_their_events_enterprise() {
             "20261204100000",
         ],
     );
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 8);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 9);
     assert_eq!(count(&mut conn), before);
     let pairs: Vec<(String, String)> = epcis_event_epc::table
         .inner_join(epcis_event::table)

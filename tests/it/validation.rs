@@ -187,7 +187,7 @@ async fn wrong_types_unknown_fields_and_enums_name_the_problem() {
         ),
         (
             json!({"kind": "shipping", "occurred_at": "2026-11-02T06:30:00+07:00", "facility_id": w.a.facility, "details": {}}),
-            "details.destination",
+            "details.ship_to",
         ),
         (
             json!({"kind": "harvesting", "occurred_at": "2026-11-02T06:30:00+07:00", "facility_id": w.a.facility, "inputs": [{"batch_id": w.a.batch}]}),
@@ -199,7 +199,7 @@ async fn wrong_types_unknown_fields_and_enums_name_the_problem() {
         ),
         (
             json!({"kind": "input_application", "occurred_at": "2026-11-02T06:30:00+07:00", "facility_id": w.a.facility,
-                "details": {"input_name": "Trichoderma", "pre_harvest_interval_days": -1}}),
+                "details": {"product": "Trichoderma", "dose": 1, "dose_unit": "kg_per_ha", "pre_harvest_interval_days": -1}}),
             "details.pre_harvest_interval_days",
         ),
     ];
