@@ -1079,6 +1079,47 @@ fn schemas() -> Map<String, Value> {
             )]),
         ),
         (
+            "AffectedLot",
+            record(&[
+                ("batch_id", id()),
+                ("lot_code", json!({"type": "string"})),
+                ("product_name_vi", json!({"type": "string"})),
+                ("product_name_en", json!({"type": "string"})),
+                ("facility_id", id()),
+                ("facility_name", json!({"type": "string"})),
+                (
+                    "depth",
+                    json!({"type": "integer", "description": "tiers from the lot recalled"}),
+                ),
+                ("already_recalled", json!({"type": "boolean"})),
+                (
+                    "stamps",
+                    json!({"type": "integer", "description": "stamps in rolls not voided"}),
+                ),
+                (
+                    "recent_scans",
+                    json!({"type": "integer", "description": "scans in the last `recent_scan_days` days"}),
+                ),
+            ]),
+        ),
+        (
+            "RecallPreview",
+            record(&[
+                ("batch_id", id()),
+                ("recent_scan_days", json!({"type": "integer"})),
+                ("lots", array_of("AffectedLot")),
+                (
+                    "elsewhere",
+                    json!({"type": "integer", "description": "affected lots outside the caller's reach, counted but not named"}),
+                ),
+                (
+                    "stamps",
+                    json!({"type": "integer", "description": "over every affected lot, those elsewhere included"}),
+                ),
+                ("recent_scans", json!({"type": "integer"})),
+            ]),
+        ),
+        (
             "Trace",
             record(&[
                 ("root", id()),
@@ -1635,6 +1676,13 @@ fn operations() -> Vec<Operation> {
         )
         .body(schema_ref("Reason"))
         .ok(200, schema_ref("RecallAnswer")),
+        op(
+            "get",
+            "/batches/{id}/recall-preview",
+            "oversight",
+            "What a recall would affect: the lot, the lots made from it, their stamps and recent scans",
+        )
+        .ok(200, schema_ref("RecallPreview")),
         op(
             "post",
             "/batches/{id}/unrecall",

@@ -28,6 +28,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/facilities/{id}/reinstate", web::post().to(reinstate))
     .route("/batches/{id}/recall", web::post().to(recall))
     .route("/batches/{id}/unrecall", web::post().to(unrecall))
+    .route(
+        "/batches/{id}/recall-preview",
+        web::get().to(recall_preview),
+    )
     .route("/batches/{id}/trace", web::get().to(trace))
     .route("/fsma204", web::get().to(fsma204));
 }
@@ -177,6 +181,17 @@ async fn unrecall(
     let body = body.into_inner();
     let answer = state
         .db(move |conn| service::unrecall(conn, &caller, &path, body))
+        .await?;
+    Ok(web::Json(answer))
+}
+
+async fn recall_preview(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Id>,
+) -> AppResult<web::Json<service::RecallPreview>> {
+    let answer = state
+        .db(move |conn| service::recall_preview(conn, &caller, &path))
         .await?;
     Ok(web::Json(answer))
 }

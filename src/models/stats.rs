@@ -5,6 +5,7 @@ use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 use serde::Serialize;
+use std::collections::HashMap;
 
 use crate::db::schema::{batch, facility, scan, scan_day, stamp_roll};
 use crate::db::DbConnection;
@@ -149,4 +150,44 @@ pub fn stamps_issued(
         .select(stamp_roll::count)
         .load(conn)?;
     Ok(rolls.iter().sum())
+}
+
+/// Stamps issued to each of `batch_ids` in rolls not voided whole: what a
+/// recall of those batches would turn red at the next scan.
+pub fn live_stamps_of(
+    conn: &mut DbConnection,
+    batch_ids: &[&str],
+) -> QueryResult<HashMap<String, i64>> {
+    let rolls: Vec<(String, i64)> = stamp_roll::table
+        .filter(stamp_roll::batch_id.eq_any(batch_ids))
+        .filter(stamp_roll::voided_at.is_null())
+        .select((stamp_roll::batch_id, stamp_roll::count))
+        .load(conn)?;
+    let mut counts = HashMap::new();
+    for (batch, count) in rolls {
+        *counts.entry(batch).or_insert(0) += count;
+    }
+    Ok(counts)
+}
+
+/// Scans of each of `batch_ids`'s stamps from the day `since` on, from the
+/// daily rollup (`resolver::summary`): how many consumers read them lately.
+pub fn scans_of_since(
+    conn: &mut DbConnection,
+    batch_ids: &[&str],
+    since: NaiveDate,
+) -> QueryResult<HashMap<String, i64>> {
+    Ok(scan_day::table
+        .inner_join(stamp_roll::table.on(stamp_roll::number.eq(scan_day::roll_number)))
+        .filter(stamp_roll::batch_id.eq_any(batch_ids))
+        .filter(scan_day::day.ge(since))
+        .group_by(stamp_roll::batch_id)
+        .select((
+            stamp_roll::batch_id,
+            // SUM(BIGINT) is NUMERIC on PostgreSQL.
+            sql::<BigInt>("CAST(SUM(scan_day.scans) AS BIGINT)"),
+        ))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect())
 }

@@ -250,8 +250,10 @@ pub async fn batch_history(user: PageUser, path: web::Path<String>) -> PageResul
         .await?;
     let l = user.l;
     let title = format!("{} {}", l.t("Lô", "Lot"), view.batch.lot_code);
+    let mut c = user.chrome(title);
+    c.flash = user.notice();
     html(&BatchHistory {
-        c: user.chrome(title),
+        c,
         history: history(&rows, l),
         view,
         handovers,

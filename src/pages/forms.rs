@@ -426,6 +426,8 @@ pub fn translate(l: Lang, message: &str) -> String {
         "an admin cannot change their own role" => {
             Some("quản trị viên không thể tự đổi vai trò của chính mình")
         }
+        "the batch is already recalled" => Some("lô hàng đã bị thu hồi rồi"),
+        "the batch is not recalled" => Some("lô hàng không bị thu hồi"),
         _ => None,
     };
     if let Some(text) = exact {
@@ -442,6 +444,12 @@ pub fn translate(l: Lang, message: &str) -> String {
         .and_then(|rest| rest.strip_suffix(" is taken"))
     {
         return format!("tên đăng nhập {name} đã có người dùng");
+    }
+    if message
+        .strip_prefix("this batch is recalled because of input batch ")
+        .is_some_and(|rest| rest.ends_with("; lift that recall instead"))
+    {
+        return "lô này bị thu hồi theo một lô đầu vào: hãy dỡ bỏ thu hồi của lô đó".to_owned();
     }
     if let Some(rest) = message.strip_prefix("must be between ") {
         return format!("phải nằm trong khoảng {}", rest.replace(" and ", " đến "));

@@ -281,6 +281,11 @@ impl Lang {
         self.t(vi, en).to_owned()
     }
 
+    /// A count (stamps, scans) grouped as `number` groups it: 12.500.
+    pub fn count(self, n: &i64) -> String {
+        self.number(*n as f64)
+    }
+
     /// A quantity as people write it here: 2.500 and 2,5 in Vietnamese,
     /// 2,500 and 2.5 in English; at most two decimals, none when whole.
     pub fn number(self, value: f64) -> String {

@@ -48,7 +48,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::get().to(super::event_changes::batch_history),
             )
             .route("/batches/{id}/recall", web::get().to(recall_form))
-            .route("/batches/{id}/recall", web::post().to(recall)),
+            .route("/batches/{id}/recall", web::post().to(recall))
+            .route("/batches/{id}/unrecall", web::get().to(unrecall_form))
+            .route("/batches/{id}/unrecall", web::post().to(unrecall)),
     );
 }
 
@@ -549,11 +551,22 @@ async fn change_status(
     .await
 }
 
+/// The recall's confirmation step: what the recall would affect (the lot,
+/// the lots made from it, their stamps and recent scans), then the reason.
+#[derive(Template)]
+#[template(path = "oversight/recall.html")]
+struct RecallPage {
+    c: Chrome,
+    heading: String,
+    preview: oversight::RecallPreview,
+    form: forms::FormBody,
+}
+
 async fn recall_page(
     user: &PageUser,
     id: Id,
     values: &HashMap<String, String>,
-) -> Result<(FormPage, String), PageError> {
+) -> Result<(RecallPage, String), PageError> {
     let scope = user.caller.scope();
     let view = user
         .state
@@ -563,6 +576,11 @@ async fn recall_page(
             Ok(batch::view(conn, row)?)
         })
         .await?;
+    let preview = {
+        let id = view.batch.id.clone();
+        user.act(move |conn, caller| oversight::recall_preview(conn, caller, &id))
+            .await?
+    };
     let l = user.l;
     let heading = format!(
         "{} {} — {}",
@@ -570,24 +588,33 @@ async fn recall_page(
         view.batch.lot_code,
         l.t(&view.product_name_vi, &view.product_name_en)
     );
-    let mut page = FormPage::new(
-        user.chrome(heading.clone()),
-        heading,
+    let c = user.chrome(heading.clone());
+    let mut form = forms::FormBody::new(
+        &c,
+        l.t("Lý do thu hồi", "Reason for the recall").to_owned(),
         format!("/oversight/batches/{}/recall", view.batch.id),
-        format!("/oversight/facilities/{}", view.batch.facility_id),
+        format!("/oversight/batches/{}", view.batch.id),
         REASON_FORM,
         values,
     );
-    page.form.warning = Some(
+    form.warning = Some(
         l.t(
-            "Thu hồi không thể hoàn tác từ trang này. Mọi tem của lô này và của các lô làm từ nó sẽ hiện cảnh báo đỏ “Đã thu hồi” cùng lý do bạn ghi, ngay lần quét kế tiếp.",
-            "A recall cannot be undone from this page. Every stamp of this batch, and of every batch made from it, shows consumers the red “Recalled” warning with your reason from the next scan on.",
+            "Mọi tem của các lô trên sẽ hiện cảnh báo đỏ “Đã thu hồi” cùng lý do bạn ghi, ngay lần quét kế tiếp. Có thể dỡ bỏ thu hồi sau, với lý do.",
+            "Every stamp of the lots above shows consumers the red “Recalled” warning with your reason from the next scan on. The recall can be lifted later, with a reason.",
         )
         .to_owned(),
     );
-    page.form.submit = l.t("Xác nhận thu hồi", "Confirm the recall").to_owned();
-    page.form.danger = true;
-    Ok((page, view.batch.facility_id))
+    form.submit = l.t("Xác nhận thu hồi", "Confirm the recall").to_owned();
+    form.danger = true;
+    Ok((
+        RecallPage {
+            c,
+            heading,
+            preview,
+            form,
+        },
+        view.batch.facility_id,
+    ))
 }
 
 async fn recall_form(user: PageUser, path: web::Path<String>) -> PageResult {
@@ -596,6 +623,7 @@ async fn recall_form(user: PageUser, path: web::Path<String>) -> PageResult {
     html(&page)
 }
 
+/// The recall, posted from its preview page only (the form lives there).
 async fn recall(
     user: PageUser,
     path: web::Path<String>,
@@ -604,15 +632,91 @@ async fn recall(
     overseer(&user)?;
     let id = path_id(&path)?;
     let values = user.checked_form(form)?;
-    let (page, facility_id) = recall_page(&user, id.clone(), &values).await?;
+    let (mut page, _) = recall_page(&user, id.clone(), &values).await?;
     let done = async {
         let body: oversight::Reason = forms::body_of(forms::to_json(REASON_FORM, &values)?)?;
+        let id = id.clone();
         user.act(move |conn, caller| oversight::recall(conn, caller, &id, body))
+            .await
+    };
+    match done.await {
+        Ok(_) => Ok(super::see_other(&format!(
+            "/oversight/batches/{}?notice=recalled",
+            &*id
+        ))),
+        Err(err) => {
+            let status = page.form.mark(err)?;
+            super::html_with(status, &page)
+        }
+    }
+}
+
+fn unrecall_page(user: &PageUser, view: &BatchView, values: &HashMap<String, String>) -> FormPage {
+    let l = user.l;
+    let heading = format!(
+        "{} {} — {}",
+        l.t("Dỡ bỏ thu hồi lô", "Lift the recall of lot"),
+        view.batch.lot_code,
+        l.t(&view.product_name_vi, &view.product_name_en)
+    );
+    let mut page = FormPage::new(
+        user.chrome(heading.clone()),
+        heading,
+        format!("/oversight/batches/{}/unrecall", view.batch.id),
+        format!("/oversight/batches/{}", view.batch.id),
+        REASON_FORM,
+        values,
+    );
+    page.form.warning = Some(
+        l.t(
+            "Tem của lô này và của các lô bị thu hồi theo nó sẽ lại hiện “Chính hãng” nếu không có vấn đề khác, ngay lần quét kế tiếp.",
+            "The stamps of this lot, and of the lots recalled because of it, show “Genuine” again from the next scan on unless something else is wrong.",
+        )
+        .to_owned(),
+    );
+    page.form.submit = l
+        .t("Xác nhận dỡ bỏ thu hồi", "Confirm lifting the recall")
+        .to_owned();
+    page
+}
+
+async fn recalled_batch(user: &PageUser, id: Id) -> Result<BatchView, PageError> {
+    let scope = user.caller.scope();
+    Ok(user
+        .state
+        .db(move |conn| {
+            let row =
+                batch::find(conn, &scope, &id)?.ok_or_else(|| AppError::not_found("batch"))?;
+            Ok(batch::view(conn, row)?)
+        })
+        .await?)
+}
+
+async fn unrecall_form(user: PageUser, path: web::Path<String>) -> PageResult {
+    overseer(&user)?;
+    let view = recalled_batch(&user, path_id(&path)?).await?;
+    html(&unrecall_page(&user, &view, &HashMap::new()))
+}
+
+async fn unrecall(
+    user: PageUser,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> PageResult {
+    overseer(&user)?;
+    let id = path_id(&path)?;
+    let values = user.checked_form(form)?;
+    let view = recalled_batch(&user, id.clone()).await?;
+    let page = unrecall_page(&user, &view, &values);
+    let done = async {
+        let body: oversight::Reason = forms::body_of(forms::to_json(REASON_FORM, &values)?)?;
+        let id = id.clone();
+        user.act(move |conn, caller| oversight::unrecall(conn, caller, &id, body))
             .await
     };
     page.submit(
         done,
-        &format!("/oversight/facilities/{facility_id}?notice=recalled"),
+        &format!("/oversight/batches/{}?notice=unrecalled", &*id),
     )
     .await
 }

@@ -188,6 +188,7 @@ fn notice_text(l: Lang, code: &str) -> Option<String> {
         "suspended" => l.t("Đã đình chỉ cơ sở.", "Facility suspended."),
         "reinstated" => l.t("Đã cho cơ sở hoạt động lại.", "Facility reinstated."),
         "recalled" => l.t("Đã thu hồi lô hàng.", "Batch recalled."),
+        "unrecalled" => l.t("Đã dỡ bỏ thu hồi lô hàng.", "Recall lifted."),
         "account" => l.t("Đã tạo tài khoản.", "Account created."),
         "revoked" => l.t("Đã thu hồi.", "Revoked."),
         "reach" => l.t(

@@ -43,6 +43,7 @@ mod outage;
 mod oversight;
 mod pages;
 mod pin;
+mod recall_pages;
 mod registry;
 mod reports;
 mod rules;

@@ -357,6 +357,8 @@ async fn every_page_reads_in_vietnamese() {
         format!("/oversight/facilities/{}/inspect", d.facility),
         format!("/oversight/facilities/{}/suspend", d.facility),
         format!("/oversight/batches/{}/recall", d.batch),
+        format!("/oversight/batches/{}", d.batch),
+        format!("/oversight/batches/{}/unrecall", d.batch),
         "/account".to_owned(),
     ];
     let admin = vec![
@@ -448,6 +450,7 @@ async fn every_page_reads_in_vietnamese() {
             vec![],
         ),
         (format!("/oversight/batches/{}/recall", d.batch), vec![]),
+        (format!("/oversight/batches/{}/unrecall", d.batch), vec![]),
     ];
     let admin_refused: Refused = vec![
         (
