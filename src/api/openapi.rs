@@ -14,6 +14,7 @@ use actix_web::HttpResponse;
 use serde_json::{json, Map, Value};
 
 use crate::domain::admin_units::PROVINCE_CODES;
+use crate::domain::kde;
 use crate::domain::kinds::{
     BatchStatus, CertificationScheme, EventKind, FacilityKind, FacilityStatus, InspectionResult,
     ProductCategory, Unit,
@@ -803,7 +804,10 @@ fn schemas() -> Map<String, Value> {
                         json!({"type": "number", "exclusiveMinimum": true, "minimum": 0}),
                     ),
                     ("facility_id", id()),
-                    ("reference_type", text(50)),
+                    (
+                        "reference_type",
+                        one_of(kde::DOCUMENT_TYPES.iter().map(|t| t.0)),
+                    ),
                     ("reference_number", text(100)),
                     ("occurred_at", nullable(time())),
                 ],
@@ -834,14 +838,17 @@ fn schemas() -> Map<String, Value> {
                         json!({"type": "number", "exclusiveMinimum": true, "minimum": 0}),
                     ),
                     ("unit", names(Unit::ALL, Unit::as_str)),
-                    ("reference_type", text(50)),
+                    (
+                        "reference_type",
+                        one_of(kde::DOCUMENT_TYPES.iter().map(|t| t.0)),
+                    ),
                     ("reference_number", text(100)),
                     ("occurred_at", time()),
                     (
                         "details",
                         nullable(json!({"type": "object",
-                        "description": "more details of the receiving event (a landing: \
-                        `{\"landing\": true}`)"})),
+                        "description": "more details of the receiving event (its KDEs: \
+                        see README, \"FSMA 204\")"})),
                     ),
                 ],
                 &[

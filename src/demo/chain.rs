@@ -4,9 +4,9 @@
 //! xanh Vũng Liêm (E07), which packs them into net bags shipped on to the
 //! exporter in Cái Vồn (E17), and makes gift boxes of them (a
 //! transformation across enterprises); the fish farm in Phú Thành (E13)
-//! lands a fishing boat's catch (a `receiving` event with
-//! `{"landing": true}`: first land-based receiving has no kind of its own
-//! yet). Everything goes through the same use cases as the API.
+//! lands a fishing boat's catch, recorded as an external lot received from
+//! the boat as an outside party. Everything goes through the same use
+//! cases as the API.
 
 use chrono::{Duration, NaiveDate};
 use serde_json::json;
@@ -89,7 +89,8 @@ pub fn load(
                 occurred_at: Some(at(shipped_on, 6)),
                 quantity: Some(1200.0),
                 unit: Some("kg".into()),
-                details: Some(json!({"carrier": "Xe tải 64C-123.45"})),
+                details: Some(json!({"vehicle": "Xe tải 64C-123.45",
+                    "reference_document": {"type": "delivery_note", "number": format!("PGH-CA-{}", shipped_on.format("%y%m%d"))}})),
             },
         )?;
         let receipt = shipped.handover.ok_or_else(|| bad("no receipt"))?;
@@ -101,7 +102,7 @@ pub fn load(
             handovers::Acceptance {
                 quantity: Some(1180.0),
                 facility_id: Id::parse(&packing_house),
-                reference_type: Some("Phiếu nhập kho".into()),
+                reference_type: Some("delivery_note".into()),
                 reference_number: Some(format!("PNK-VL-{:04}", n + 1)),
                 occurred_at: Some(at(shipped_on, 10)),
             },
@@ -147,7 +148,7 @@ pub fn load(
         step(
             "transformation",
             from(300.0),
-            json!({"description": "Đóng hộp quà 2 trái từ bưởi da xanh nhận của HTX Chánh An"}),
+            json!({"quantity": 150, "unit": "box", "process": "Đóng hộp quà 2 trái từ bưởi da xanh nhận của HTX Chánh An"}),
         ),
     )?;
     service::batches::record_event(
@@ -158,7 +159,7 @@ pub fn load(
         step(
             "packing",
             from(850.0),
-            json!({"packaging": "Túi lưới 2 trái có tem truy xuất", "units": 500}),
+            json!({"quantity": 500, "unit": "bag", "packaging": "Túi lưới 2 trái có tem truy xuất", "packages": 500}),
         ),
     )?;
     events += 2;
@@ -181,7 +182,9 @@ pub fn load(
             occurred_at: Some(at(made_on, 14)),
             quantity: Some(500.0),
             unit: Some("bag".into()),
-            details: None,
+            details: Some(
+                json!({"reference_document": {"type": "delivery_note", "number": format!("PGH-BX-{code}")}}),
+            ),
         },
     )?;
     let receipt = shipped.handover.ok_or_else(|| bad("no receipt"))?;
@@ -193,7 +196,7 @@ pub fn load(
         handovers::Acceptance {
             quantity: Some(500.0),
             facility_id: Some(id_of(ids, "F37")?),
-            reference_type: Some("Biên bản giao nhận".into()),
+            reference_type: Some("delivery_note".into()),
             reference_number: Some(format!("BBGN-CV-{code}")),
             occurred_at: Some(at(made_on, 17)),
         },
@@ -239,10 +242,10 @@ fn landing(
             product_description: Some("Cá lóc đồng đánh bắt tự nhiên".into()),
             quantity: Some(800.0),
             unit: Some("kg".into()),
-            reference_type: Some("Phiếu cân".into()),
+            reference_type: Some("other".into()),
             reference_number: Some("PC-TO-0912".into()),
             occurred_at: Some(at(day, 5)),
-            details: Some(json!({"landing": true, "vessel": "VL-91234-TS"})),
+            details: Some(json!({"note": "Cập cảng từ tàu cá VL-91234-TS"})),
         },
     )?;
     Ok(1)

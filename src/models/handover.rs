@@ -100,12 +100,12 @@ fn scoped(scope: &Scope) -> handover::BoxedQuery<'static, Backend> {
             handover::from_facility_id
                 .eq_any(
                     facility::table
-                        .filter(facility::province.eq(p.clone()))
+                        .filter(facility::province_code.eq(p.clone()))
                         .select(facility::id.nullable()),
                 )
                 .or(handover::to_enterprise_id.eq_any(
                     enterprise::table
-                        .filter(enterprise::province.eq(p.clone()))
+                        .filter(enterprise::province_code.eq(p.clone()))
                         .select(enterprise::id),
                 )),
         ),

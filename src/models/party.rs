@@ -267,7 +267,7 @@ fn scoped(scope: &Scope) -> party::BoxedQuery<'static, Backend> {
                 .is_not_null()
                 .or(party::recorded_by_enterprise.eq_any(
                     enterprise::table
-                        .filter(enterprise::province.eq(p.clone()))
+                        .filter(enterprise::province_code.eq(p.clone()))
                         .select(enterprise::id.nullable()),
                 )),
         ),

@@ -62,9 +62,9 @@ const ACCEPT_FORM: &[Field] = &[
     ),
     field(
         "reference_type",
-        "Loại chứng từ (phiếu nhập kho, hóa đơn…)",
-        "Document type (goods receipt, invoice…)",
-        Input::Text(50),
+        "Loại chứng từ",
+        "Document type",
+        Input::Choice(crate::domain::kde::DOCUMENT_TYPES),
     ),
     field(
         "reference_number",

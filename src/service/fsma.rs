@@ -204,7 +204,9 @@ fn within(scope: &Scope, lot: &Lot) -> bool {
     match scope {
         Scope::All => true,
         Scope::Enterprise(e) => &lot.enterprise_id == e,
-        Scope::Province(p) => &lot.province == p,
+        Scope::Province(code) => {
+            crate::domain::admin_units::province_code(&lot.province) == Some(code.as_str())
+        }
     }
 }
 

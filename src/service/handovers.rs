@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::db::DbConnection;
 use crate::domain::access::{Caller, Role, Scope};
 use crate::domain::id::Id;
+use crate::domain::kde;
 use crate::domain::kinds::{BatchStatus, Unit};
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult, RuleKind};
@@ -71,7 +72,7 @@ pub struct ExternalLot {
     pub reference_number: Option<String>,
     /// RFC 3339 with offset.
     pub occurred_at: Option<String>,
-    /// More details of the receiving event (a landing: `{"landing": true}`).
+    /// More details of the receiving event (its KDEs: README, "FSMA 204").
     pub details: Option<Value>,
 }
 
@@ -100,7 +101,14 @@ fn quantity_and_unit(quantity: Option<f64>, unit: Option<String>) -> AppResult<(
 
 /// The receiver's own document for a receipt (a delivery note, an invoice…).
 fn reference(kind: Option<String>, number: Option<String>) -> AppResult<(String, String)> {
-    let kind = v::text("reference_type", &v::need("reference_type", kind)?, 50)?;
+    let kind = v::need("reference_type", kind)?;
+    if !kde::DOCUMENT_TYPES.iter().any(|(code, _, _)| *code == kind) {
+        let allowed: Vec<&str> = kde::DOCUMENT_TYPES.iter().map(|t| t.0).collect();
+        return Err(AppError::invalid(
+            "reference_type",
+            format!("{kind:?} is not one of {}", allowed.join(", ")),
+        ));
+    }
     let number = v::text(
         "reference_number",
         &v::need("reference_number", number)?,
@@ -159,7 +167,6 @@ pub fn ship(
             ));
         }
         let mut details = extra;
-        details.insert("destination".into(), json!(to.business_name));
         details.insert("ship_to".into(), json!(to.snapshot()));
         details.insert("quantity".into(), json!(quantity));
         details.insert("unit".into(), json!(unit));
@@ -290,7 +297,6 @@ fn record_receiving(
     let now = crate::time::now();
     let occurred_at = occurred_at.unwrap_or_else(|| now.and_utc().to_rfc3339());
     let mut details = extra;
-    details.insert("source".into(), json!(from.business_name));
     details.insert("previous_source".into(), json!(from.snapshot()));
     details.insert("quantity".into(), json!(quantity));
     details.insert("unit".into(), json!(unit));

@@ -47,7 +47,8 @@ async fn ship(w: &World, from: &Tenant, batch: &str, to: &Tenant, quantity: f64)
             &format!("/api/v1/batches/{batch}/shipments"),
             &from.token,
             json!({"to_party_id": party, "facility_id": from.facility,
-                   "occurred_at": "2026-11-03T07:00:00+07:00", "quantity": quantity, "unit": "kg"}),
+                   "occurred_at": "2026-11-03T07:00:00+07:00", "quantity": quantity, "unit": "kg",
+                   "details": {"reference_document": {"type": "delivery_note", "number": "PGH-7"}}}),
         )
         .await
         .expect(201)
@@ -73,7 +74,7 @@ async fn ship(w: &World, from: &Tenant, batch: &str, to: &Tenant, quantity: f64)
 }
 
 fn acceptance(to: &Tenant, quantity: f64) -> Value {
-    json!({"quantity": quantity, "facility_id": to.facility, "reference_type": "phiếu nhập kho",
+    json!({"quantity": quantity, "facility_id": to.facility, "reference_type": "delivery_note",
            "reference_number": "PNK-0042", "occurred_at": "2026-11-03T15:00:00+07:00"})
 }
 
@@ -106,7 +107,8 @@ async fn made_from(w: &World, who: &Tenant, lot: &str, kind: &str, inputs: Value
             &format!("/api/v1/batches/{batch}/events"),
             &who.token,
             json!({"kind": kind, "occurred_at": "2026-11-04T08:00:00+07:00",
-                   "facility_id": who.facility, "inputs": inputs}),
+                   "facility_id": who.facility, "inputs": inputs,
+                   "details": {"quantity": 100, "unit": "kg"}}),
         )
         .await
         .expect(201);
@@ -354,7 +356,7 @@ async fn an_external_suppliers_lot_is_received_and_transformed() {
             &b.token,
             json!({"party_id": party, "product_id": b.product, "facility_id": b.facility,
                    "lot_code": "HL-2026-11-07", "product_description": "Cá tra nguyên con",
-                   "quantity": 500.0, "unit": "kg", "reference_type": "hóa đơn",
+                   "quantity": 500.0, "unit": "kg", "reference_type": "invoice",
                    "reference_number": "HD-0007", "occurred_at": "2026-11-07T09:00:00+07:00"}),
         )
         .await
@@ -436,7 +438,8 @@ async fn bad_chain_input_is_refused_naming_the_rule_and_writes_nothing() {
             &format!("/api/v1/batches/{}/shipments", a.batch),
             &a.token,
             json!({"to_party_id": party_b, "facility_id": a.facility,
-                   "occurred_at": "2026-11-03T07:00:00+07:00", "quantity": 100.0, "unit": "kg"}),
+                   "occurred_at": "2026-11-03T07:00:00+07:00", "quantity": 100.0, "unit": "kg",
+                   "details": {"reference_document": {"type": "delivery_note", "number": "PGH-8"}}}),
         )
         .await
         .expect(201);
@@ -462,6 +465,7 @@ async fn bad_chain_input_is_refused_naming_the_rule_and_writes_nothing() {
             &format!("/api/v1/batches/{batch}/events"),
             &b.token,
             json!({"kind": "packing", "occurred_at": "2026-11-04T08:00:00+07:00", "facility_id": b.facility,
+                   "details": {"quantity": 10, "unit": "kg"},
                    "inputs": [{"batch_id": a.batch, "quantity": 10.0, "unit": "kg"}]}),
         )
         .await;
@@ -498,7 +502,7 @@ async fn bad_chain_input_is_refused_naming_the_rule_and_writes_nothing() {
         .post(
             &accept_path,
             &b.token,
-            json!({"quantity": 50.0, "facility_id": a.facility, "reference_type": "phiếu nhập kho",
+            json!({"quantity": 50.0, "facility_id": a.facility, "reference_type": "delivery_note",
                    "reference_number": "PNK-1"}),
         )
         .await;
@@ -529,6 +533,7 @@ async fn bad_chain_input_is_refused_naming_the_rule_and_writes_nothing() {
             &format!("/api/v1/batches/{batch}/events"),
             &b.token,
             json!({"kind": "packing", "occurred_at": "2026-11-04T08:00:00+07:00", "facility_id": b.facility,
+                   "details": {"quantity": 10, "unit": "kg"},
                    "inputs": [{"batch_id": a.batch, "quantity": 61.0, "unit": "kg"}]}),
         )
         .await;
@@ -544,6 +549,7 @@ async fn bad_chain_input_is_refused_naming_the_rule_and_writes_nothing() {
             &format!("/api/v1/batches/{batch}/events"),
             &b.token,
             json!({"kind": "packing", "occurred_at": "2026-11-04T08:00:00+07:00", "facility_id": b.facility,
+                   "details": {"quantity": 10, "unit": "kg"},
                    "inputs": [{"batch_id": a.batch, "quantity": 40.0, "unit": "kg"}]}),
         )
         .await
@@ -555,6 +561,7 @@ async fn bad_chain_input_is_refused_naming_the_rule_and_writes_nothing() {
             &format!("/api/v1/batches/{batch}/events"),
             &b.token,
             json!({"kind": "transformation", "occurred_at": "2026-11-05T08:00:00+07:00", "facility_id": b.facility,
+                   "details": {"quantity": 10, "unit": "kg"},
                    "inputs": [{"batch_id": a.batch, "quantity": 20.5, "unit": "kg"}]}),
         )
         .await;
@@ -568,7 +575,8 @@ async fn bad_chain_input_is_refused_naming_the_rule_and_writes_nothing() {
             &format!("/api/v1/batches/{}/shipments", a.batch),
             &a.token,
             json!({"to_party_id": party_of(&w, a, c).await, "facility_id": a.facility,
-                   "occurred_at": "2026-11-03T07:00:00+07:00", "quantity": 10.0, "unit": "kg"}),
+                   "occurred_at": "2026-11-03T07:00:00+07:00", "quantity": 10.0, "unit": "kg",
+                   "details": {"reference_document": {"type": "delivery_note", "number": "PGH-9"}}}),
         )
         .await
         .expect(201);
@@ -590,6 +598,7 @@ async fn bad_chain_input_is_refused_naming_the_rule_and_writes_nothing() {
             &format!("/api/v1/batches/{c_batch}/events"),
             &c.token,
             json!({"kind": "transformation", "occurred_at": "2026-11-05T08:00:00+07:00", "facility_id": c.facility,
+                   "details": {"quantity": 10, "unit": "kg"},
                    "inputs": [{"batch_id": a.batch, "quantity": 1.0, "unit": "kg"}]}),
         )
         .await;
@@ -622,7 +631,7 @@ async fn the_receiver_accepts_a_receipt_on_the_pending_receipts_page() {
             ("csrf", csrf.clone()),
             ("quantity", quantity.to_owned()),
             ("facility_id", packer.facility.clone()),
-            ("reference_type", "Phiếu nhập kho".to_owned()),
+            ("reference_type", "delivery_note".to_owned()),
             ("reference_number", "PNK-7".to_owned()),
             ("occurred_at", "2026-11-03T15:00".to_owned()),
         ]

@@ -571,7 +571,8 @@ async fn stated_limits_hold_in_both_directions() {
         let facility = facility.clone();
         move |to: &str| {
             json!({"to_party_id": to, "facility_id": facility,
-                   "occurred_at": "2026-11-03T07:00:00+07:00", "quantity": 10.0, "unit": "kg"})
+                   "occurred_at": "2026-11-03T07:00:00+07:00", "quantity": 10.0, "unit": "kg",
+                   "details": {"reference_document": {"type": "delivery_note", "number": "PGH-1"}}})
         }
     };
     {
@@ -611,7 +612,7 @@ async fn stated_limits_hold_in_both_directions() {
             v1(&format!("/handovers/{to_accept}/accept")),
             &w.b.token,
             move |_| {
-                json!({"quantity": 1.0, "facility_id": receiving, "reference_type": "phiếu nhập kho",
+                json!({"quantity": 1.0, "facility_id": receiving, "reference_type": "delivery_note",
                        "reference_number": "PNK-1"})
             },
         ),
@@ -634,7 +635,7 @@ async fn stated_limits_hold_in_both_directions() {
             fixture(v1("/external-lots"), &c.token, move |n| {
                 json!({"party_id": outside, "product_id": product, "facility_id": facility,
                        "lot_code": format!("HL-{n}"), "product_description": "Cá tra nguyên con",
-                       "quantity": 5.0, "unit": "kg", "reference_type": "hóa đơn",
+                       "quantity": 5.0, "unit": "kg", "reference_type": "invoice",
                        "reference_number": "HD-1", "occurred_at": "2026-11-07T09:00:00+07:00"})
             }),
         );

@@ -25,7 +25,7 @@ async fn stamped_chain(w: &World) -> String {
         .expect(201)
         .id();
     let made = json!({"kind": "transformation", "occurred_at": "2026-11-03T08:00:00+07:00", "facility_id": w.a.facility,
-        "details": {"document": "LSX-1"}, "inputs": [{"batch_id": w.a.batch, "quantity": 100.0, "unit": "kg"}]});
+        "details": {"quantity": 100, "unit": "kg", "reference_document": {"type": "other", "number": "LSX-1"}}, "inputs": [{"batch_id": w.a.batch, "quantity": 100.0, "unit": "kg"}]});
     w.app
         .post(
             &format!("/api/v1/batches/{derived}/events"),

@@ -478,8 +478,9 @@ async fn epcis_capture_is_audited_bounded_owned_and_retractable() {
 #[actix_web::test]
 async fn a_trace_shows_batches_outside_the_readers_province_as_opaque_nodes() {
     let w = World::build().await;
-    // A Cần Thơ batch made from a Vĩnh Long one (an admin records it: a
-    // producer cannot reach another enterprise's batch).
+    // A Cần Thơ batch made from a Vĩnh Long one, handed over first (an
+    // admin records it).
+    w.hand_over(&w.a, &w.a.batch, &w.c, 100.0).await;
     w.app
         .post(
             &format!("/api/v1/batches/{}/events", w.c.batch),

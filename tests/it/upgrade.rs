@@ -153,7 +153,7 @@ async fn scans_written_before_summaries_are_summarised_and_rolled_up() {
     let serial = roll["first_serial"].as_str().expect("serial").to_owned();
     let number = i64::from(w.app.state.codec.decode(&serial).expect("serial").roll);
     let mut conn = w.app.conn();
-    revert(&mut conn, &["20261205120000"]);
+    revert(&mut conn, &["20261205130000", "20261205120000"]);
     conn.batch_execute(&format!(
         "INSERT INTO scan (roll_number, stamp_index, serial, scanned_at, origin_hash, device,
                            place, client_class, verdict)
@@ -169,7 +169,7 @@ async fn scans_written_before_summaries_are_summarised_and_rolled_up() {
                  NULL, 'tool', 'unknown')"
     ))
     .expect("scans written before summaries");
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 1);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 2);
 
     let at = |text: &str| {
         chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").expect("a time")
@@ -240,14 +240,14 @@ async fn scans_written_before_summaries_are_summarised_and_rolled_up() {
     assert!(top > old_top);
 
     // Down keeps every scan and drops the summaries; up again rebuilds them.
-    revert(&mut conn, &["20261205120000"]);
+    revert(&mut conn, &["20261205130000", "20261205120000"]);
     let scans: i64 = scan::table.count().get_result(&mut *conn).expect("scans");
     assert_eq!(scans, 6);
     assert!(scan_summary::table
         .count()
         .get_result::<i64>(&mut *conn)
         .is_err());
-    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 1);
+    assert_eq!(tracestamp::db::migrate(&mut conn).expect("upgrades"), 2);
     let summary = Summary::read(&mut conn, number, 0).expect("a summary");
     assert_eq!(summary.scans, 5);
 }

@@ -148,4 +148,41 @@ impl World {
             other_regulator,
         }
     }
+
+    /// Hands `quantity` kg of `from`'s `batch` over to `to` (a shipment
+    /// accepted in full), so that `to` may use it as an input.
+    pub async fn hand_over(&self, from: &Tenant, batch: &str, to: &Tenant, quantity: f64) {
+        let party = self
+            .app
+            .post(
+                "/api/v1/parties",
+                &from.token,
+                serde_json::json!({"enterprise_id": to.enterprise}),
+            )
+            .await
+            .id();
+        let shipped = self
+            .app
+            .post(
+                &format!("/api/v1/batches/{batch}/shipments"),
+                &from.token,
+                serde_json::json!({"to_party_id": party, "facility_id": from.facility,
+                    "occurred_at": "2026-11-03T07:00:00+07:00", "quantity": quantity, "unit": "kg",
+                    "details": {"reference_document": {"type": "delivery_note", "number": "PGH-1"}}}),
+            )
+            .await
+            .expect(201)
+            .body;
+        let receipt = shipped["handover"]["id"].as_str().expect("a receipt");
+        self.app
+            .post(
+                &format!("/api/v1/handovers/{receipt}/accept"),
+                &to.token,
+                serde_json::json!({"quantity": quantity, "facility_id": to.facility,
+                    "reference_type": "delivery_note", "reference_number": "PNK-1",
+                    "occurred_at": "2026-11-03T15:00:00+07:00"}),
+            )
+            .await
+            .expect(200);
+    }
 }
