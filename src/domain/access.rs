@@ -35,6 +35,21 @@ pub enum Scope {
     Province(String),
 }
 
+impl Scope {
+    /// Whether a lot of `enterprise_id`, at a facility in the province
+    /// named `facility_province`, is within this scope: the reach of a
+    /// trace and of the FSMA 204 export alike.
+    pub fn reaches(&self, enterprise_id: &str, facility_province: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Enterprise(e) => enterprise_id == e,
+            Scope::Province(code) => {
+                super::admin_units::province_code(facility_province) == Some(code.as_str())
+            }
+        }
+    }
+}
+
 impl Caller {
     /// A tool acting with an admin's rights and no account (the demo loader,
     /// the command line): audit entries name it without an account id.

@@ -201,13 +201,7 @@ impl RequestQuery {
 /// Lots in the caller's reach (a producer's enterprise, a regulator's
 /// province): the trace's rule.
 fn within(scope: &Scope, lot: &Lot) -> bool {
-    match scope {
-        Scope::All => true,
-        Scope::Enterprise(e) => &lot.enterprise_id == e,
-        Scope::Province(code) => {
-            crate::domain::admin_units::province_code(&lot.province) == Some(code.as_str())
-        }
-    }
+    scope.reaches(&lot.enterprise_id, &lot.province)
 }
 
 /// The rows answering a request: its lots traced both ways.

@@ -328,13 +328,7 @@ pub struct Trace {
 }
 
 fn within(scope: &Scope, b: &TracedBatch) -> bool {
-    match scope {
-        Scope::All => true,
-        Scope::Enterprise(e) => &b.enterprise_id == e,
-        Scope::Province(code) => {
-            crate::domain::admin_units::province_code(&b.facility_province) == Some(code.as_str())
-        }
-    }
+    scope.reaches(&b.enterprise_id, &b.facility_province)
 }
 
 /// Traces a batch's genealogy backward or forward. Batches outside the
