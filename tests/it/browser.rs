@@ -365,11 +365,14 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
         .to_owned();
     assert_eq!(text(&client, ".flash").await, "Đã lưu.");
 
-    // Records the harvest in a few taps: the form comes filled in.
+    // Records the harvest in a few taps: the form comes filled in but for
+    // the quantity harvested.
     let event_form = client
         .form(Locator::Css("form[action$='/events']"))
         .await
         .unwrap();
+    event_form.set_by_name("quantity", "850").await.unwrap();
+    event_form.set_by_name("unit", "kg").await.unwrap();
     event_form
         .set_by_name("note", "Cắt 850 kg, trái đạt chuẩn")
         .await
@@ -511,9 +514,13 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
         .await
         .unwrap();
     arrive(&client, "/recall").await;
+    // The preview names what the recall reaches before it is confirmed.
     assert!(text(&client, "p.errors")
         .await
-        .contains("không thể hoàn tác"));
+        .contains("cảnh báo đỏ “Đã thu hồi”"));
+    assert!(text(&client, "#recall-preview")
+        .await
+        .contains("Lô được thu hồi"));
     check_basics(&client, "recall confirmation").await;
     let recall = client.form(Locator::Css("form.stack")).await.unwrap();
     recall
