@@ -535,13 +535,24 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
     assert_eq!(text(&client, ".flash").await, "Đã thu hồi lô hàng.");
     screenshot(&client, "07-regulator-recalled").await;
 
-    // The consumer's page is red at the next scan.
+    // The consumer's page is red within the resolver's cache interval (on
+    // this node it should be the next scan; under a loaded CI run on
+    // PostgreSQL one run saw the old verdict once, so the bound tested here
+    // is the documented one, RESOLVER_CACHE_MS, with a margin).
     client.delete_all_cookies().await.unwrap();
-    client
-        .goto(&format!("{base}/s/{serial}?lang=vi"))
-        .await
-        .unwrap();
-    assert_eq!(text(&client, "#verdict").await, "Đã thu hồi");
+    let mut verdict = String::new();
+    for _ in 0..20 {
+        client
+            .goto(&format!("{base}/s/{serial}?lang=vi"))
+            .await
+            .unwrap();
+        verdict = text(&client, "#verdict").await;
+        if verdict == "Đã thu hồi" {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(verdict, "Đã thu hồi");
     let tone = client
         .find(Locator::Css("section.verdict"))
         .await
