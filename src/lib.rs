@@ -151,7 +151,8 @@ impl AppState {
     /// check is due (see `ResolverCache::check_if_due`).
     pub fn check_resolver_cache(&self) -> AppResult<()> {
         let mut conn = self.pool.get()?;
-        Ok(self.resolver.check_if_due(&mut conn)?)
+        self.resolver.check_if_due(&mut conn)?;
+        Ok(())
     }
 
     /// Runs blocking diesel work on actix's blocking pool with a pooled

@@ -11,7 +11,11 @@
 //! (`forget_on_write`), so a recall made here shows on the very next scan; one
 //! made on another node or behind the service's back, within the interval.
 //! No lock is held across a query: loads run unlocked and are kept only if no
-//! drop happened meanwhile.
+//! drop happened meanwhile. A check stays due until it has read the counter
+//! (not from the moment one thread takes it on), and a lookup that finds a
+//! check due but taken by another thread reads the database rather than
+//! memory: otherwise the scans answered while the counter is being read —
+//! a database round trip, longer under load — could be the old record.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -132,11 +136,31 @@ struct Records {
     batches: HashMap<String, Arc<PublicRecord>>,
 }
 
+/// Who is checking the change counter, and how many writes asked for a
+/// check: a check that began before the latest ask leaves the next one due.
+#[derive(Default)]
+struct Checking {
+    running: bool,
+    asked: u64,
+}
+
+/// Whether memory may answer a lookup that goes on to the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// No check was due, or this caller just made it.
+    Current,
+    /// A check is due and another thread is making it: memory may be older
+    /// than a write this node has already answered.
+    Checking,
+}
+
 pub struct ResolverCache {
     interval: Duration,
     epoch: Instant,
-    /// Milliseconds since `epoch` from which the next check is due.
+    /// Milliseconds since `epoch` from which the next check is due; it moves
+    /// forward only when a check has read the counter.
     next_check: AtomicU64,
+    checking: Mutex<Checking>,
     records: Mutex<Records>,
     pub scans: ScanIndex,
     /// Lookups answered from memory alone, and those that were not (for
@@ -152,6 +176,7 @@ impl ResolverCache {
             interval,
             epoch: Instant::now(),
             next_check: AtomicU64::new(0),
+            checking: Mutex::new(Checking::default()),
             records: Mutex::new(Records::default()),
             scans: ScanIndex::default(),
             hits: AtomicU64::new(0),
@@ -179,25 +204,46 @@ impl ResolverCache {
         u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// True for the one caller that should check the database now.
-    fn claim_check(&self) -> bool {
-        let now = self.now_ms();
-        let due = self.next_check.load(Ordering::Acquire);
-        let interval = u64::try_from(self.interval.as_millis()).unwrap_or(u64::MAX);
-        now >= due
-            && self
-                .next_check
-                .compare_exchange(
-                    due,
-                    now.saturating_add(interval),
-                    Ordering::AcqRel,
-                    Ordering::Relaxed,
-                )
-                .is_ok()
+    fn checking(&self) -> MutexGuard<'_, Checking> {
+        self.checking.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn due(&self) -> bool {
+        self.now_ms() >= self.next_check.load(Ordering::Acquire)
+    }
+
+    /// Whether a check is due and this caller is the one to make it; if so,
+    /// the number of asks it answers (see `finish_check`). Taken only when a
+    /// check is due, so the lock is not on the path of a cached answer.
+    fn claim_check(&self) -> Result<Option<u64>, Freshness> {
+        if !self.due() {
+            return Ok(None);
+        }
+        let mut checking = self.checking();
+        if checking.running {
+            return Err(Freshness::Checking);
+        }
+        checking.running = true;
+        Ok(Some(checking.asked))
+    }
+
+    /// Ends the check that answered `asked` asks: the next one is due after
+    /// the interval, unless it failed or a write asked again meanwhile (it
+    /// may have been read before that write committed).
+    fn finish_check(&self, asked: u64, read: bool) {
+        let mut checking = self.checking();
+        checking.running = false;
+        if read && checking.asked == asked {
+            let interval = u64::try_from(self.interval.as_millis()).unwrap_or(u64::MAX);
+            self.next_check
+                .store(self.now_ms().saturating_add(interval), Ordering::Release);
+        }
     }
 
     /// Makes the next lookup check the database first.
     pub fn check_now(&self) {
+        let mut checking = self.checking();
+        checking.asked = checking.asked.wrapping_add(1);
         self.next_check.store(0, Ordering::Release);
     }
 
@@ -227,14 +273,16 @@ impl ResolverCache {
     /// reads and start its index over, reading every busy stamp again at once
     /// (measured: the load script's JSON run after its forged run fell to
     /// 27k requests/s, p99 229 ms).
-    pub fn check_if_due(&self, conn: &mut DbConnection) -> QueryResult<()> {
-        if self.claim_check() {
-            if let Err(e) = self.refresh(conn) {
-                self.check_now();
-                return Err(e);
+    pub fn check_if_due(&self, conn: &mut DbConnection) -> QueryResult<Freshness> {
+        match self.claim_check() {
+            Ok(Some(asked)) => {
+                let read = self.refresh(conn);
+                self.finish_check(asked, read.is_ok());
+                read.map(|()| Freshness::Current)
             }
+            Ok(None) => Ok(Freshness::Current),
+            Err(checking) => Ok(checking),
         }
-        Ok(())
     }
 
     /// The stamp from memory alone, when everything needed is there and no
@@ -265,7 +313,7 @@ impl ResolverCache {
         who: Option<Checker>,
         rule: &CloneRule,
     ) -> Option<Found> {
-        if self.now_ms() >= self.next_check.load(Ordering::Acquire) {
+        if self.due() {
             return None;
         }
         let facts = self.records().rolls.get(&i64::from(roll)).cloned()?;
@@ -290,11 +338,14 @@ impl ResolverCache {
         who: Option<Checker>,
         rule: &CloneRule,
     ) -> QueryResult<Option<Found>> {
-        self.check_if_due(conn)?;
-        let cached = self.records().rolls.get(&i64::from(roll)).cloned();
+        let fresh = self.check_if_due(conn)?;
+        let cached = match fresh {
+            Freshness::Current => self.records().rolls.get(&i64::from(roll)).cloned(),
+            Freshness::Checking => None,
+        };
         let facts = match cached {
             Some(facts) => facts,
-            None => match self.load_roll(conn, i64::from(roll))? {
+            None => match self.load_roll(conn, i64::from(roll), fresh)? {
                 Some(facts) => facts,
                 None => return Ok(None),
             },
@@ -317,16 +368,22 @@ impl ResolverCache {
         Ok(Some(Found { roll: facts, stats }))
     }
 
+    /// The roll and its batch's record from the database; the record shared
+    /// with the batch's other rolls when memory is `Current`.
     fn load_roll(
         &self,
         conn: &mut DbConnection,
         number: i64,
+        fresh: Freshness,
     ) -> QueryResult<Option<Arc<RollFacts>>> {
         let generation = self.records().generation;
         let Some(roll) = stamp_roll::by_number(conn, number)? else {
             return Ok(None);
         };
-        let shared = self.records().batches.get(&roll.batch_id).cloned();
+        let shared = match fresh {
+            Freshness::Current => self.records().batches.get(&roll.batch_id).cloned(),
+            Freshness::Checking => None,
+        };
         let public = match shared {
             Some(shared) => shared,
             None => match crate::public::record::load(conn, &roll.batch_id)? {
@@ -398,4 +455,38 @@ pub async fn forget_on_write(
         state.resolver.check_now();
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_is_not_trusted_while_a_check_reads_the_counter() {
+        let cache = ResolverCache::new(Duration::from_secs(60));
+        // A check begins; it may read the counter before a write commits.
+        let asked = cache.claim_check().expect("none running").expect("due");
+        // Until it has read, the check stays due (no answer from memory) and
+        // other lookups are told to read the database.
+        assert!(cache.due());
+        assert_eq!(cache.claim_check(), Err(Freshness::Checking));
+        // A write is answered meanwhile: the check may have missed it, so
+        // the next lookup checks again.
+        cache.check_now();
+        cache.finish_check(asked, true);
+        assert!(cache.due());
+        let asked = cache.claim_check().expect("none running").expect("due");
+        cache.finish_check(asked, true);
+        assert!(!cache.due());
+        assert_eq!(cache.claim_check(), Ok(None));
+    }
+
+    #[test]
+    fn a_failed_check_stays_due() {
+        let cache = ResolverCache::new(Duration::from_secs(60));
+        let asked = cache.claim_check().expect("none running").expect("due");
+        cache.finish_check(asked, false);
+        assert!(cache.due());
+        assert!(matches!(cache.claim_check(), Ok(Some(_))));
+    }
 }

@@ -91,7 +91,9 @@ async fn a_first_scan_from_the_cache_runs_no_query_and_later_scans_count() {
 
 #[actix_web::test]
 async fn a_recall_on_this_node_shows_at_once_one_behind_its_back_after_the_check() {
-    let w = world_with_cache(Duration::from_millis(1000)).await;
+    // An interval long enough that the scans below, on a loaded machine,
+    // all fall within it.
+    let w = world_with_cache(Duration::from_millis(4000)).await;
     let serial = first_serial(&w).await;
     assert_eq!(scan(&w, &serial).await["verdict"], "genuine");
 
@@ -116,7 +118,7 @@ async fn a_recall_on_this_node_shows_at_once_one_behind_its_back_after_the_check
         .execute(&mut *w.app.conn())
         .unwrap();
     assert_eq!(scan(&w, &serial).await["verdict"], "recalled");
-    actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+    actix_web::rt::time::sleep(Duration::from_millis(4100)).await;
     assert_eq!(scan(&w, &serial).await["verdict"], "genuine");
 }
 
