@@ -153,6 +153,20 @@ async fn main_pages_fit_a_phone_and_a_desk() {
     // A consumer.
     walk(&client, &base, "consumer", "home", "/").await;
     walk(&client, &base, "consumer", "stamp", &demo_stamp).await;
+    // The consumer's page stays tiny: its HTML and the one stylesheet.
+    let size = client
+        .execute(
+            "const css = performance.getEntriesByType('resource').find(r => r.name.endsWith('/static/site.css'));
+             return {html: new TextEncoder().encode(document.documentElement.outerHTML).length,
+                     css: css ? css.decodedBodySize : null, scripts: document.scripts.length};",
+            vec![],
+        )
+        .await
+        .expect("measure the stamp page");
+    eprintln!("the demo stamp's page: {size}");
+    assert!(size["html"].as_u64().unwrap() < 16 * 1024, "{size}");
+    assert!(size["css"].as_u64().unwrap() < 8 * 1024, "{size}");
+    assert_eq!(size["scripts"], json!(0), "{size}");
     walk(&client, &base, "consumer", "report", "/report").await;
     walk(&client, &base, "consumer", "login", "/login").await;
 
