@@ -6,6 +6,7 @@
 mod account;
 mod addresses;
 mod admin;
+mod cards;
 mod chart;
 mod contact;
 mod event_changes;
@@ -114,6 +115,7 @@ pub fn html_with(status: StatusCode, page: &impl Template) -> Result<HttpRespons
     let body = page
         .render()
         .map_err(|e| AppError::Internal(format!("page rendering failed: {e}")))?;
+    let body = cards::label_cells(body);
     Ok(HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -42,6 +42,7 @@ mod opendata;
 mod outage;
 mod oversight;
 mod pages;
+mod phone;
 mod pin;
 mod recall_pages;
 mod registry;

@@ -988,7 +988,7 @@ async fn demo_products_have_pictures_and_the_dashboard_shows_where_stamps_are_re
     let dashboard = page(&w.app, "/portal", Some(&w.a.token)).await.expect(200);
     assert!(dashboard.text.contains("khu vực mạng, đã ẩn danh"));
     assert!(
-        dashboard.text.contains("<td><code>"),
+        dashboard.text.contains("<td data-label=\"Khu vực\"><code>"),
         "the scan's origin area is listed"
     );
     let picture = page(&w.app, "/static/products/pomelo.svg", None)
