@@ -16,6 +16,7 @@ pub mod frame;
 mod home;
 pub mod i18n;
 mod login;
+mod map;
 mod nfc;
 mod oversight;
 mod portal;

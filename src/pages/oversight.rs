@@ -34,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/oversight")
             .wrap(actix_web::middleware::from_fn(super::keep_lang))
             .route("", web::get().to(overview))
+            .route("/map", web::get().to(super::map::oversight_map))
             .route("/facilities", web::get().to(facilities))
             .route("/facilities/{id}", web::get().to(facility_record))
             .route("/facilities/{id}/inspect", web::get().to(inspection_form))

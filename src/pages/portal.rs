@@ -36,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/portal")
             .wrap(actix_web::middleware::from_fn(super::keep_lang))
             .route("", web::get().to(dashboard))
+            .route("/map", web::get().to(super::map::portal_map))
             .route("/contact", web::get().to(super::contact::edit_contact))
             .route("/contact", web::post().to(super::contact::save_contact))
             .route("/receipts", web::get().to(super::receipts::list))

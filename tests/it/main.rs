@@ -35,6 +35,7 @@ mod headers;
 mod isolation;
 mod labels;
 mod limits;
+mod map;
 mod nfc;
 mod observe;
 mod openapi;
