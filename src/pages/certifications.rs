@@ -179,8 +179,12 @@ async fn add(user: PageUser, path: web::Path<String>, posted: Posted) -> PageRes
     );
     let action = format!("/portal/facilities/{}/certifications/new", f.id);
     let page = form(&user, heading, action, NEW_FORM, &values);
+    let fields: CertificationFields = forms::body_of(forms::to_json(NEW_FORM, &values)?)?;
+    let problems = fields.problems(false);
+    if !problems.is_empty() {
+        return page.refused_each(problems);
+    }
     let done = async {
-        let fields: CertificationFields = forms::body_of(forms::to_json(NEW_FORM, &values)?)?;
         let id = f.id.clone();
         user.act(move |conn, caller| facilities::create_certification(conn, caller, &id, fields))
             .await
@@ -230,8 +234,12 @@ async fn renew(user: PageUser, path: web::Path<String>, posted: Posted) -> PageR
     let (heading, _) = renewing(&user, id.clone()).await?;
     let action = format!("/portal/certifications/{id}/renew");
     let page = form(&user, heading, action, RENEW_FORM, &values);
+    let fields: CertificationFields = forms::body_of(forms::to_json(RENEW_FORM, &values)?)?;
+    let problems = fields.problems(true);
+    if !problems.is_empty() {
+        return page.refused_each(problems);
+    }
     let done = async {
-        let fields: CertificationFields = forms::body_of(forms::to_json(RENEW_FORM, &values)?)?;
         user.act(move |conn, caller| facilities::renew_certification(conn, caller, &id, fields))
             .await
     };
