@@ -439,6 +439,7 @@ pub fn translate(l: Lang, message: &str) -> String {
             Some("quản trị viên không thể tự đổi vai trò của chính mình")
         }
         "the batch is already recalled" => Some("lô hàng đã bị thu hồi rồi"),
+        "choose a result" => Some("hãy chọn kết quả kiểm tra"),
         "must end after the certificate it renews" => {
             Some("phải hết hạn sau chứng nhận được gia hạn")
         }

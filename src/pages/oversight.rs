@@ -362,7 +362,10 @@ async fn facility_record(user: PageUser, path: web::Path<String>) -> PageResult 
 
 // ---- acts ---------------------------------------------------------------------
 
+/// No result is chosen beforehand: the officer picks one (an empty choice
+/// is refused beside the field).
 const RESULTS: &[(&str, &str, &str)] = &[
+    ("", "— Chọn kết quả —", "— Choose a result —"),
     ("pass", "Đạt", "Pass"),
     ("minor", "Đạt, có lỗi nhẹ", "Minor issues"),
     ("major", "Lỗi nặng", "Major issues"),
