@@ -101,7 +101,7 @@ pub fn map(
             FacilityMark { standing: s, mark }
         })
         .collect();
-    marked.sort_by(|a, b| b.mark.cmp(&a.mark));
+    marked.sort_by_key(|m| std::cmp::Reverse(m.mark));
     let (facilities, unplaced): (Vec<_>, Vec<_>) = marked.into_iter().partition(|m| {
         m.standing.facility.latitude.is_some() && m.standing.facility.longitude.is_some()
     });
