@@ -13,6 +13,7 @@ pub mod id;
 pub mod kde;
 pub mod kinds;
 pub mod link_type;
+pub mod map;
 pub mod natural;
 pub mod next_event;
 pub mod photo;

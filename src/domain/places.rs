@@ -74,6 +74,12 @@ impl Place {
         PROVINCES[usize::from(self.0)]
     }
 
+    /// The province's centre (latitude, longitude): where the map draws
+    /// the scans placed in it.
+    pub fn centre(self) -> (f64, f64) {
+        CENTRES[usize::from(self.0)]
+    }
+
     /// Kilometres between the two provinces' centres, over the Earth's
     /// surface (haversine).
     pub fn km_to(self, other: Place) -> f64 {

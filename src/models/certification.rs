@@ -38,6 +38,38 @@ pub struct CertificationFields {
 }
 
 impl CertificationFields {
+    /// Every problem of these fields at once, for a form to show each
+    /// beside its field (`create` stops at the first). The scheme is not
+    /// checked for a renewal, which keeps the renewed one's.
+    pub fn problems(&self, renewal: bool) -> Vec<v::FieldError> {
+        let mut out = Vec::new();
+        if !renewal {
+            match &self.scheme {
+                None => out.push(v::field_error("scheme", "is required")),
+                Some(s) => out.extend(v::choice("scheme", s, CertificationScheme::parse).err()),
+            }
+        }
+        for (name, value, max) in [("number", &self.number, 64), ("issuer", &self.issuer, 200)] {
+            match value {
+                None => out.push(v::field_error(name, "is required")),
+                Some(t) => out.extend(v::text(name, t, max).err()),
+            }
+        }
+        let mut date = |name: &str, value: &Option<String>| match value {
+            None => {
+                out.push(v::field_error(name, "is required"));
+                None
+            }
+            Some(d) => v::date_text(name, d).map_err(|e| out.push(e)).ok(),
+        };
+        let from = date("valid_from", &self.valid_from);
+        let to = date("valid_to", &self.valid_to);
+        if let (Some(from), Some(to)) = (from, to) {
+            out.extend(v::date_order("valid_to", from, to).err());
+        }
+        out
+    }
+
     pub fn create(
         self,
         id: String,

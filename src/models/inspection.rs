@@ -51,6 +51,9 @@ impl InspectionFields {
         if let Some(due) = follow_up_due {
             v::date_order("follow_up_due", inspected_on, due)?;
         }
+        if self.result.trim().is_empty() {
+            return Err(v::field_error("result", "choose a result"));
+        }
         let result = v::choice("result", &self.result, InspectionResult::parse)?;
         Ok(Inspection {
             id,

@@ -132,6 +132,39 @@ pub fn scans_by_origin(
         .load(conn)
 }
 
+/// Scans of the stamps in reach by province (`scan.place`, the coarse
+/// place of the client's address, `domain::places`), with how many of them
+/// the resolver judged suspicious (a clone's sign): the map's hot spots.
+/// Scans placed nowhere (abroad, unknown networks) are left out.
+pub fn scans_by_place(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<(String, i64, i64)>> {
+    let (condition, bound) = scope_condition(scope);
+    let rows: Vec<(Option<String>, i64, i64)> = scan::table
+        .inner_join(stamp_roll::table.on(stamp_roll::number.nullable().eq(scan::roll_number)))
+        .inner_join(batch::table.on(batch::id.eq(stamp_roll::batch_id)))
+        .filter(sql::<Bool>(condition).bind::<Text, _>(bound).sql(")"))
+        .filter(scan::scanned_at.ge(from))
+        .filter(scan::scanned_at.lt(to))
+        .filter(scan::place.is_not_null())
+        .group_by(scan::place)
+        .select((
+            scan::place,
+            count_star(),
+            sql::<BigInt>(
+                "CAST(SUM(CASE WHEN scan.verdict = 'suspicious' THEN 1 ELSE 0 END) AS BIGINT)",
+            ),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(place, scans, suspicious)| Some((place?, scans, suspicious)))
+        .collect())
+}
+
 /// Stamps in the rolls issued within the range, over the caller's reach.
 pub fn stamps_issued(
     conn: &mut DbConnection,

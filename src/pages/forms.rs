@@ -217,6 +217,9 @@ impl FormBody {
 pub struct FormPage {
     pub c: Chrome,
     pub form: FormBody,
+    /// A portal script this form loads (a static file: the CSP allows
+    /// only the site's own scripts), e.g. the facility form's location.
+    pub script: Option<&'static str>,
 }
 
 impl FormPage {
@@ -229,7 +232,16 @@ impl FormPage {
         values: &HashMap<String, String>,
     ) -> FormPage {
         let form = FormBody::new(&c, heading, action, cancel, spec, values);
-        FormPage { c, form }
+        FormPage {
+            c,
+            form,
+            script: None,
+        }
+    }
+
+    pub fn with_script(mut self, src: &'static str) -> FormPage {
+        self.script = Some(src);
+        self
     }
 
     pub fn with_options(mut self, name: &str, options: Vec<(String, String)>) -> FormPage {
@@ -427,6 +439,10 @@ pub fn translate(l: Lang, message: &str) -> String {
             Some("quản trị viên không thể tự đổi vai trò của chính mình")
         }
         "the batch is already recalled" => Some("lô hàng đã bị thu hồi rồi"),
+        "choose a result" => Some("hãy chọn kết quả kiểm tra"),
+        "must end after the certificate it renews" => {
+            Some("phải hết hạn sau chứng nhận được gia hạn")
+        }
         "the batch is not recalled" => Some("lô hàng không bị thu hồi"),
         _ => None,
     };

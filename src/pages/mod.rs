@@ -7,6 +7,7 @@ mod account;
 mod addresses;
 mod admin;
 mod cards;
+mod certifications;
 mod chart;
 mod contact;
 mod event_changes;
@@ -17,6 +18,7 @@ pub mod frame;
 mod home;
 pub mod i18n;
 mod login;
+mod map;
 mod nfc;
 mod oversight;
 mod portal;
@@ -43,6 +45,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             }),
     )
     .route("/static/site.css", web::get().to(stylesheet))
+    .route("/static/locate.js", web::get().to(locate_script))
     .route("/static/products/{name}", web::get().to(product_picture))
     .configure(home::routes)
     .configure(login::routes)
@@ -62,6 +65,17 @@ async fn stylesheet() -> HttpResponse {
         .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
         .body(STYLESHEET)
+}
+
+const LOCATE_SCRIPT: &str = include_str!("../../web/static/locate.js");
+
+/// The facility form's "use my location" (portal only; consumer pages
+/// load no script).
+async fn locate_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(LOCATE_SCRIPT)
 }
 
 /// Pictures of the demo's products (drawings, small enough to cost nothing

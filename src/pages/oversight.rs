@@ -34,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/oversight")
             .wrap(actix_web::middleware::from_fn(super::keep_lang))
             .route("", web::get().to(overview))
+            .route("/map", web::get().to(super::map::oversight_map))
             .route("/facilities", web::get().to(facilities))
             .route("/facilities/{id}", web::get().to(facility_record))
             .route("/facilities/{id}/inspect", web::get().to(inspection_form))
@@ -361,7 +362,10 @@ async fn facility_record(user: PageUser, path: web::Path<String>) -> PageResult 
 
 // ---- acts ---------------------------------------------------------------------
 
+/// No result is chosen beforehand: the officer picks one (an empty choice
+/// is refused beside the field).
 const RESULTS: &[(&str, &str, &str)] = &[
+    ("", "— Chọn kết quả —", "— Choose a result —"),
     ("pass", "Đạt", "Pass"),
     ("minor", "Đạt, có lỗi nhẹ", "Minor issues"),
     ("major", "Lỗi nặng", "Major issues"),

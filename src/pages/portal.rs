@@ -33,9 +33,10 @@ use crate::service::{batches, facilities, products, reports, stamps};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::scope("/portal")
+        super::certifications::routes(web::scope("/portal"))
             .wrap(actix_web::middleware::from_fn(super::keep_lang))
             .route("", web::get().to(dashboard))
+            .route("/map", web::get().to(super::map::portal_map))
             .route("/contact", web::get().to(super::contact::edit_contact))
             .route("/contact", web::post().to(super::contact::save_contact))
             .route("/receipts", web::get().to(super::receipts::list))
@@ -121,6 +122,8 @@ struct Dashboard {
     reports: Vec<FakeReport>,
     /// Producers do not see reporters' phones and photos.
     photos: bool,
+    /// Certificates expired or expiring, not yet renewed.
+    reminders: Vec<facilities::HeldCertificate>,
 }
 
 async fn dashboard(user: PageUser) -> PageResult {
@@ -161,6 +164,17 @@ async fn dashboard(user: PageUser) -> PageResult {
     let reports = user
         .act(move |conn, caller| reports::between(conn, caller, from, to))
         .await?;
+    let reminders = user
+        .act(move |conn, caller| facilities::certificates_held(conn, caller, today))
+        .await?
+        .into_iter()
+        .filter(|h| {
+            matches!(
+                h.state,
+                facilities::CertificateState::Expired | facilities::CertificateState::Expiring
+            )
+        })
+        .collect();
     let l = user.l;
     let weekly = chart::weekly_scans(&starts, &figures.scans_per_day);
     let page = Dashboard {
@@ -195,6 +209,7 @@ async fn dashboard(user: PageUser) -> PageResult {
         alerts,
         reports,
         photos: false,
+        reminders,
     };
     let mut c = page;
     c.c.flash = user.notice();
@@ -283,6 +298,7 @@ fn facility_form(
         FACILITY_FORM,
         values,
     )
+    .with_script("/static/locate.js")
 }
 
 async fn new_facility(user: PageUser) -> PageResult {

@@ -321,3 +321,94 @@ pub fn delete_certification(conn: &mut DbConnection, caller: &Caller, id: &str) 
         audit::deleted(conn, &Actor::from(caller), "certification", &row.id, &row)
     })
 }
+
+/// Renews a certificate: a new certificate of the same scheme for the same
+/// facility (number, issuer and dates as given), which must run past the
+/// one it renews. The old one stays on record, as issued; the work queue
+/// and the reminders count a scheme as renewed once a later one exists.
+pub fn renew_certification(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    fields: CertificationFields,
+) -> AppResult<Certification> {
+    audit::write_transaction(conn, |conn| {
+        let before = visible_certification(conn, &caller.scope(), id)?;
+        let owner = editable_facility(conn, caller, &before.facility_id)?;
+        open_facility(caller, &owner)?;
+        let fields = CertificationFields {
+            scheme: Some(before.scheme.clone()),
+            ..fields
+        };
+        let row = fields.create(crate::domain::id::new_id(), owner.id, crate::time::now())?;
+        if row.valid_to <= before.valid_to {
+            return Err(
+                v::field_error("valid_to", "must end after the certificate it renews").into(),
+            );
+        }
+        certification::insert(conn, &row)?;
+        audit::created(conn, &Actor::from(caller), "certification", &row.id, &row)?;
+        Ok(row)
+    })
+}
+
+/// Where a certificate stands on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateState {
+    Valid,
+    /// Lapses within `oversight::EXPIRY_NOTICE_DAYS`.
+    Expiring,
+    Expired,
+    /// A later certificate of its scheme exists for its facility.
+    Renewed,
+}
+
+#[derive(Debug, Clone)]
+pub struct HeldCertificate {
+    pub certification: Certification,
+    pub facility: String,
+    pub state: CertificateState,
+}
+
+/// The certificates of the facilities within the caller's reach (a
+/// producer's own), soonest to lapse first, each with its state on `today`.
+pub fn certificates_held(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    today: chrono::NaiveDate,
+) -> AppResult<Vec<HeldCertificate>> {
+    let facilities: Vec<Facility> = facility::scoped(&caller.scope())
+        .select(Facility::as_select())
+        .load(conn)?;
+    let ids: Vec<String> = facilities.iter().map(|f| f.id.clone()).collect();
+    let all = crate::models::standing::certificates(conn, &ids)?;
+    let notice = today + chrono::Duration::days(super::oversight::EXPIRY_NOTICE_DAYS);
+    Ok(all
+        .iter()
+        .map(|c| {
+            let renewed = all.iter().any(|later| {
+                later.facility_id == c.facility_id
+                    && later.scheme == c.scheme
+                    && later.valid_to > c.valid_to
+            });
+            let state = if renewed {
+                CertificateState::Renewed
+            } else if c.valid_to < today {
+                CertificateState::Expired
+            } else if c.valid_to <= notice {
+                CertificateState::Expiring
+            } else {
+                CertificateState::Valid
+            };
+            HeldCertificate {
+                facility: facilities
+                    .iter()
+                    .find(|f| f.id == c.facility_id)
+                    .map(|f| f.name.clone())
+                    .unwrap_or_default(),
+                certification: c.clone(),
+                state,
+            }
+        })
+        .collect())
+}

@@ -16,6 +16,7 @@ pub mod epcis;
 pub mod facilities;
 pub mod fsma;
 pub mod handovers;
+pub mod map;
 pub mod nfc;
 pub mod oversight;
 pub mod parties;

@@ -397,11 +397,11 @@ pub struct Standing {
 }
 
 impl Standing {
-    fn due_by(&self, today: NaiveDate) -> bool {
+    pub fn due_by(&self, today: NaiveDate) -> bool {
         self.next_due.is_none_or(|d| d <= today)
     }
 
-    fn overdue_action(&self, today: NaiveDate) -> bool {
+    pub fn overdue_action(&self, today: NaiveDate) -> bool {
         self.follow_up_due.is_some_and(|d| d < today)
     }
 }
@@ -409,7 +409,13 @@ impl Standing {
 /// Every facility within the caller's reach with its standing, by name.
 pub fn standings(conn: &mut DbConnection, caller: &Caller) -> AppResult<Vec<Standing>> {
     overseer(caller)?;
-    let rows = standing::facilities(conn, &caller.scope())?;
+    standings_in(conn, &caller.scope())
+}
+
+/// Every facility within `scope` with its standing, by name: for a
+/// producer's own map as for a regulator's lists.
+pub(crate) fn standings_in(conn: &mut DbConnection, scope: &Scope) -> AppResult<Vec<Standing>> {
+    let rows = standing::facilities(conn, scope)?;
     let ids: Vec<String> = rows.iter().map(|(f, _)| f.id.clone()).collect();
     let mut latest = standing::latest_inspections(conn, &ids)?;
     Ok(rows

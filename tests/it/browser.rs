@@ -828,5 +828,29 @@ async fn a_regulator_works_through_the_queue_in_a_real_browser() {
         .unwrap();
     assert!(headings.to_string().contains("Hạn khắc phục"), "{headings}");
     check_basics(&client, "facility record from the queue").await;
+
+    // The map, from the overview: all 37 demo facilities (all in Vĩnh
+    // Long) as points, each a link to its record.
+    client.goto(&format!("{base}/oversight")).await.unwrap();
+    client
+        .find(Locator::Css("#map-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrive(&client, "/oversight/map").await;
+    let points = client
+        .find_all(Locator::Css("svg.map circle[data-facility]"))
+        .await
+        .unwrap();
+    assert_eq!(points.len(), 37, "the demo's facilities on the map");
+    let linked = client
+        .find_all(Locator::Css("svg.map a circle[data-facility]"))
+        .await
+        .unwrap();
+    assert_eq!(linked.len(), 37);
+    screenshot(&client, "regulator-map").await;
+    check_basics(&client, "regulator's map").await;
     client.close().await.expect("close the browser");
 }

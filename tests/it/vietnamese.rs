@@ -339,6 +339,9 @@ async fn every_page_reads_in_vietnamese() {
         "/portal".to_owned(),
         "/portal/contact".to_owned(),
         "/portal/receipts".to_owned(),
+        "/portal/map".to_owned(),
+        "/portal/certifications".to_owned(),
+        format!("/portal/facilities/{}/certifications/new", d.facility),
         "/portal/facilities/new".to_owned(),
         format!("/portal/facilities/{}/edit", d.facility),
         "/portal/products/new".to_owned(),
@@ -353,6 +356,7 @@ async fn every_page_reads_in_vietnamese() {
     let regulator = vec![
         "/oversight".to_owned(),
         "/oversight/facilities".to_owned(),
+        "/oversight/map".to_owned(),
         format!("/oversight/facilities/{}", d.facility),
         format!("/oversight/facilities/{}/inspect", d.facility),
         format!("/oversight/facilities/{}/suspend", d.facility),
