@@ -10,6 +10,7 @@ mod chart;
 mod contact;
 mod event_changes;
 mod event_form;
+mod findings;
 mod form_token;
 mod forms;
 pub mod frame;
@@ -17,7 +18,9 @@ mod home;
 pub mod i18n;
 mod login;
 mod nfc;
+mod new_lot;
 mod oversight;
+pub mod photos;
 mod portal;
 mod receipts;
 pub mod reports;
@@ -48,6 +51,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(reset::routes)
     .configure(account::routes)
     .configure(reports::routes)
+    .configure(photos::routes)
+    .configure(new_lot::routes)
+    .configure(findings::routes)
     .configure(portal::routes)
     .configure(oversight::routes)
     .configure(admin::routes);
