@@ -30,10 +30,7 @@ pub fn insert(conn: &mut DbConnection, row: &FindingAnswer) -> QueryResult<usize
 }
 
 /// The answers to these inspections, oldest first.
-pub fn for_inspections(
-    conn: &mut DbConnection,
-    ids: &[String],
-) -> QueryResult<Vec<FindingAnswer>> {
+pub fn for_inspections(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<FindingAnswer>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -33,7 +33,12 @@ const LOT_FIELDS: &[Field] = &[
     field("product_id", "Sản phẩm", "Product", Input::Pick),
     field("facility_id", "Cơ sở", "Facility", Input::Pick),
     field("quantity", "Số lượng", "Quantity", Input::Number),
-    field("unit", "Đơn vị tính", "Unit", Input::Choice(event_form::UNITS)),
+    field(
+        "unit",
+        "Đơn vị tính",
+        "Unit",
+        Input::Choice(event_form::UNITS),
+    ),
 ];
 
 const LOT_CODE: Field = field(
@@ -60,9 +65,18 @@ fn spec(kind: EventKind) -> Vec<Field> {
     let when = event.next().expect("then the time");
     let _at = event.next();
     let mut out = vec![what];
-    out.extend(LOT_FIELDS.iter().map(|f| field(f.name, f.vi, f.en, f.input)));
+    out.extend(
+        LOT_FIELDS
+            .iter()
+            .map(|f| field(f.name, f.vi, f.en, f.input)),
+    );
     out.push(when);
-    out.push(field(LOT_CODE.name, LOT_CODE.vi, LOT_CODE.en, LOT_CODE.input));
+    out.push(field(
+        LOT_CODE.name,
+        LOT_CODE.vi,
+        LOT_CODE.en,
+        LOT_CODE.input,
+    ));
     out.extend(event.filter(|f| f.name != "quantity" && f.name != "unit"));
     out
 }
@@ -135,7 +149,10 @@ async fn form(user: PageUser, query: web::Query<HashMap<String, String>>) -> Pag
 
 /// Each field's JSON value, every one that cannot even be typed refused at
 /// once; an empty choice is no choice.
-fn typed(spec: &[Field], posted: &HashMap<String, String>) -> (Map<String, Value>, Vec<FieldError>) {
+fn typed(
+    spec: &[Field],
+    posted: &HashMap<String, String>,
+) -> (Map<String, Value>, Vec<FieldError>) {
     let mut out = Map::new();
     let mut problems = Vec::new();
     for f in spec {
@@ -146,7 +163,9 @@ fn typed(spec: &[Field], posted: &HashMap<String, String>) -> (Map<String, Value
         match forms::to_json(std::slice::from_ref(f), posted) {
             Ok(Value::Object(one)) => out.extend(one),
             Ok(_) => {}
-            Err(AppError::Invalid { field, message }) => problems.push(FieldError { field, message }),
+            Err(AppError::Invalid { field, message }) => {
+                problems.push(FieldError { field, message })
+            }
             Err(other) => problems.push(FieldError {
                 field: f.name.to_owned(),
                 message: other.to_string(),

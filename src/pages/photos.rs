@@ -33,8 +33,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub async fn read_form(
     mut body: Multipart,
 ) -> Result<(HashMap<String, String>, Vec<Vec<u8>>), AppError> {
-    let unreadable =
-        |e: &dyn std::fmt::Display| AppError::BadRequest(format!("biểu mẫu không đọc được / unreadable form: {e}"));
+    let unreadable = |e: &dyn std::fmt::Display| {
+        AppError::BadRequest(format!("biểu mẫu không đọc được / unreadable form: {e}"))
+    };
     let mut values = HashMap::new();
     let mut files = Vec::new();
     let mut fields = 0;
@@ -42,15 +43,19 @@ pub async fn read_form(
         let name = field.name().unwrap_or_default().to_owned();
         let is_photo = name == "photo";
         if is_photo && files.len() >= MAX_PHOTOS * 2 {
-            return Err(photos::clean(vec![vec![1]; MAX_PHOTOS + 1]).err().unwrap_or_else(|| {
-                AppError::BadRequest("too many photos".into())
-            }));
+            return Err(photos::clean(vec![vec![1]; MAX_PHOTOS + 1])
+                .err()
+                .unwrap_or_else(|| AppError::BadRequest("too many photos".into())));
         }
         fields += 1;
         if fields > MAX_FIELDS + MAX_PHOTOS * 2 {
             return Err(AppError::PayloadTooLarge("too many form fields".into()));
         }
-        let cap = if is_photo { MAX_UPLOAD_BYTES } else { MAX_TEXT_FIELD };
+        let cap = if is_photo {
+            MAX_UPLOAD_BYTES
+        } else {
+            MAX_TEXT_FIELD
+        };
         let mut bytes = Vec::new();
         let mut chunks = field;
         while let Some(chunk) = chunks.next().await {
@@ -131,7 +136,11 @@ pub async fn read_any(
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
     if multipart {
         return read_form(Multipart::new(req.headers(), payload)).await;
     }

@@ -163,9 +163,7 @@ async fn dashboard(user: PageUser) -> PageResult {
     let reports = user
         .act(move |conn, caller| reports::between(conn, caller, from, to))
         .await?;
-    let findings = user
-        .act(crate::service::findings::open)
-        .await?;
+    let findings = user.act(crate::service::findings::open).await?;
     let l = user.l;
     let weekly = chart::weekly_scans(&starts, &figures.scans_per_day);
     let page = Dashboard {

@@ -17,10 +17,10 @@ use crate::models::lot_alias;
 use crate::models::product;
 use crate::models::stamp_roll;
 
-use super::photos::{self, CleanPhoto, OwnerKind};
 use super::access::{
     editable_batch, editable_product, open_batch, still_referenced, usable_facility,
 };
+use super::photos::{self, CleanPhoto, OwnerKind};
 
 /// A lot code is one batch's, current or formerly printed.
 fn printed_lot_taken() -> AppError {

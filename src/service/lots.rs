@@ -54,7 +54,11 @@ fn completed(mut lot: NewLot) -> NewLot {
         lot.batch.produced_on =
             local_date(lot.event.occurred_at.as_deref()).map(|d| d.format("%Y-%m-%d").to_string());
     }
-    let kind = lot.event.kind.as_deref().and_then(|k| EventKind::parse(k).ok());
+    let kind = lot
+        .event
+        .kind
+        .as_deref()
+        .and_then(|k| EventKind::parse(k).ok());
     if let Some(kind) = kind {
         let keys: Vec<&str> = kde::fields(kind).iter().map(|k| k.key).collect();
         let mut details = match lot.event.details.take() {
@@ -166,7 +170,11 @@ pub fn create(
 /// A lot code for a new lot of the caller's enterprise: `L` and the day
 /// (`L261204-01`), numbered past the codes already used that day. The
 /// farmer may change it until stamps carry it.
-pub fn suggested_code(conn: &mut DbConnection, caller: &Caller, today: NaiveDate) -> AppResult<String> {
+pub fn suggested_code(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    today: NaiveDate,
+) -> AppResult<String> {
     let prefix = format!("L{}-", today.format("%y%m%d"));
     let taken = batch::lot_codes_starting(conn, &caller.scope(), &prefix)?;
     let n = (1..)
