@@ -20,7 +20,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// A child process stopped when the test ends, however it ends.
-struct Running(Child);
+pub(crate) struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -48,7 +48,7 @@ fn wait_for(port: u16, what: &str) {
 }
 
 /// Serves the demo set; also returns the demo stamp the server names.
-fn serve(database_url: &str) -> (Running, u16, String) {
+pub(crate) fn serve(database_url: &str) -> (Running, u16, String) {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_tracestamp"))
         .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
@@ -80,7 +80,7 @@ fn serve(database_url: &str) -> (Running, u16, String) {
     )
 }
 
-async fn browser() -> (Running, Client) {
+pub(crate) async fn browser() -> (Running, Client) {
     assert!(
         std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
         "the browser tests need Debian's chromium and chromium-driver: \
@@ -122,7 +122,7 @@ async fn browser() -> (Running, Client) {
 }
 
 /// Saves what the browser shows, for a person to look at.
-async fn screenshot(client: &Client, name: &str) {
+pub(crate) async fn screenshot(client: &Client, name: &str) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot folder");
     let png = client.screenshot().await.expect("screenshot");
@@ -132,7 +132,7 @@ async fn screenshot(client: &Client, name: &str) {
 
 /// The basics an accessibility checker asks first: a language, a title,
 /// a label for every input, one main heading.
-async fn check_basics(client: &Client, page: &str) {
+pub(crate) async fn check_basics(client: &Client, page: &str) {
     let report = client
         .execute(
             "const unlabeled = [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
@@ -160,7 +160,7 @@ async fn check_basics(client: &Client, page: &str) {
     assert_eq!(report["h1"], json!(1), "{page} needs one main heading");
 }
 
-async fn text(client: &Client, css: &str) -> String {
+pub(crate) async fn text(client: &Client, css: &str) -> String {
     // A page may still be replacing the last one: retry briefly.
     for _ in 0..100 {
         if let Ok(element) = client.find(Locator::Css(css)).await {
@@ -179,13 +179,13 @@ async fn text(client: &Client, css: &str) -> String {
     panic!("no {css} on {url}\n{body}")
 }
 
-async fn tokio_sleep(ms: u64) {
+pub(crate) async fn tokio_sleep(ms: u64) {
     actix_web::rt::time::sleep(Duration::from_millis(ms)).await;
 }
 
 /// Waits until the browser's address contains `needle` and the page has
 /// loaded: a form post or a click navigates on its own time.
-async fn arrive(client: &Client, needle: &str) {
+pub(crate) async fn arrive(client: &Client, needle: &str) {
     for _ in 0..150 {
         let url = client
             .current_url()
@@ -212,7 +212,7 @@ async fn arrive(client: &Client, needle: &str) {
     panic!("the browser did not reach {needle}; it is at {url}");
 }
 
-async fn log_in(client: &Client, base: &str, username: &str) {
+pub(crate) async fn log_in(client: &Client, base: &str, username: &str) {
     client.delete_all_cookies().await.expect("clear cookies");
     client
         .goto(&format!("{base}/login"))
@@ -229,7 +229,7 @@ async fn log_in(client: &Client, base: &str, username: &str) {
 }
 
 /// GET with the browser's session cookie, outside the browser: a download.
-fn download(port: u16, path: &str, session: &str) -> (String, Vec<u8>) {
+pub(crate) fn download(port: u16, path: &str, session: &str) -> (String, Vec<u8>) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     write!(
         stream,
@@ -304,7 +304,7 @@ async fn demo_page_is_whole(client: &Client, lang: &str) {
 }
 
 /// A consumer page stays under 50 KB and runs no script of its own.
-async fn stays_small(client: &Client, page: &str) {
+pub(crate) async fn stays_small(client: &Client, page: &str) {
     let report = client
         .execute(
             "return {bytes: new TextEncoder().encode(document.documentElement.outerHTML).length,

@@ -27,6 +27,7 @@ mod epcis;
 mod epcis_match;
 mod event_changes;
 mod event_forms;
+mod field_browser;
 mod fsma;
 mod gln_sscc;
 mod gs1;
