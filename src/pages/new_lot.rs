@@ -110,6 +110,10 @@ async fn page(user: &PageUser, values: &HashMap<String, String>) -> Result<NewLo
     .with_options("product_id", products)
     .with_options("facility_id", facilities);
     event_form::label_units(&mut form, kind, l);
+    // The lot's quantity is needed (the form marks numbers optional).
+    for f in form.fields.iter_mut().filter(|f| f.name == "quantity") {
+        f.required = true;
+    }
     form.submit = l.t("Tạo lô và ghi nhật ký", "Create the lot").to_owned();
     form.photo = Some(l.t("Ảnh chụp", "Photos").to_owned());
     let kinds = FIRST_KINDS
@@ -157,7 +161,7 @@ fn typed(
     let mut problems = Vec::new();
     for f in spec {
         let raw = posted.get(f.name).map(|v| v.trim()).unwrap_or("");
-        if matches!(f.input, Input::Pick | Input::LocalTime) && raw.is_empty() {
+        if matches!(f.input, Input::Pick | Input::LocalTime | Input::Choice(_)) && raw.is_empty() {
             continue;
         }
         match forms::to_json(std::slice::from_ref(f), posted) {
