@@ -31,6 +31,7 @@ fn record() -> BatchRecord {
         facility: "Vườn bưởi Mỹ Hòa".into(),
         details: serde_json::json!({"quantity": 2500, "unit": "kg"}),
         corrected_at: None,
+        photos: Vec::new(),
     };
     BatchRecord {
         product: PublicProduct {

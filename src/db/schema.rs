@@ -442,6 +442,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    photo (id) {
+        id -> Text,
+        owner_kind -> Text,
+        owner_id -> Text,
+        alt -> Text,
+        content_type -> Text,
+        bytes -> Binary,
+        etag -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    finding_answer (id) {
+        id -> Text,
+        inspection_id -> Text,
+        note -> Text,
+        answered_by -> Text,
+        answered_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(facility -> enterprise (enterprise_id));
 diesel::joinable!(certification -> facility (facility_id));
 diesel::joinable!(product -> enterprise (enterprise_id));
@@ -463,6 +487,7 @@ diesel::joinable!(fake_report -> stamp_roll (roll_id));
 diesel::joinable!(fake_report -> batch (batch_id));
 diesel::joinable!(fake_report -> enterprise (enterprise_id));
 diesel::joinable!(handover -> batch (batch_id));
+diesel::joinable!(finding_answer -> inspection (inspection_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     fake_report,
@@ -495,4 +520,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     facility_move,
     party,
     handover,
+    photo,
+    finding_answer,
 );

@@ -54,7 +54,7 @@ pub struct BatchView {
     pub former_lot_codes: Option<Vec<String>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchFields {
     pub product_id: Option<Id>,
@@ -357,6 +357,19 @@ pub fn view(conn: &mut DbConnection, row: Batch) -> QueryResult<BatchView> {
         product_name_en: en,
         former_lot_codes: Some(former),
     })
+}
+
+/// The lot codes within reach that start with `prefix` (for suggesting the
+/// next free one).
+pub fn lot_codes_starting(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    prefix: &str,
+) -> QueryResult<Vec<String>> {
+    scoped(scope)
+        .filter(batch::lot_code.like(format!("{prefix}%")))
+        .select(batch::lot_code)
+        .load(conn)
 }
 
 pub fn insert(conn: &mut DbConnection, row: &Batch) -> QueryResult<usize> {

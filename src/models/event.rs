@@ -103,7 +103,7 @@ impl Event {
 /// Largest `details` object accepted, serialised.
 pub const MAX_DETAILS_BYTES: usize = 16 * 1024;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventFields {
     pub kind: Option<String>,
@@ -115,7 +115,7 @@ pub struct EventFields {
     pub inputs: Option<Vec<EventInputFields>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventInputFields {
     pub batch_id: Id,

@@ -45,6 +45,7 @@ impl EventLine {
                 facility: facility.to_owned(),
                 details: detail_pairs(&details, l),
                 corrected: corrected(l, &row.corrected_at),
+                photos: Vec::new(),
             },
             retracted: row.retracted_at.map(|_| {
                 format!(
@@ -55,6 +56,25 @@ impl EventLine {
             }),
         }
     }
+}
+
+/// Puts each event's photos on its line.
+pub async fn add_photos(user: &PageUser, lines: &mut [EventLine]) -> Result<(), AppError> {
+    let ids: Vec<String> = lines.iter().map(|line| line.id.clone()).collect();
+    let pictures = user
+        .state
+        .db(move |conn| {
+            crate::service::photos::of(conn, crate::service::photos::OwnerKind::Event, &ids)
+        })
+        .await?;
+    for line in lines.iter_mut() {
+        line.entry.photos = pictures
+            .iter()
+            .filter(|p| p.owner_id == line.id)
+            .map(|p| p.id.clone())
+            .collect();
+    }
+    Ok(())
 }
 
 pub fn history(rows: &[(EventRow, String)], l: Lang) -> Vec<EventLine> {
@@ -252,9 +272,11 @@ pub async fn batch_history(user: PageUser, path: web::Path<String>) -> PageResul
     let title = format!("{} {}", l.t("Lô", "Lot"), view.batch.lot_code);
     let mut c = user.chrome(title);
     c.flash = user.notice();
+    let mut lines = history(&rows, l);
+    add_photos(&user, &mut lines).await?;
     html(&BatchHistory {
         c,
-        history: history(&rows, l),
+        history: lines,
         view,
         handovers,
         changeable: false,

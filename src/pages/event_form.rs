@@ -35,7 +35,7 @@ pub const KINDS: &[(&str, &str, &str)] = &[
     ("inspection", "Tự kiểm tra", "Own inspection"),
 ];
 
-const UNITS: &[(&str, &str, &str)] = &[
+pub const UNITS: &[(&str, &str, &str)] = &[
     ("kg", "kg", "kg"),
     ("tonne", "tấn", "tonnes"),
     ("box", "thùng", "boxes"),

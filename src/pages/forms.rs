@@ -87,6 +87,9 @@ pub struct FormBody {
     pub problem: Option<String>,
     pub csrf: String,
     pub l: Lang,
+    /// The label of a photo input (camera first), when the form takes
+    /// photos: it is then sent as `multipart/form-data`.
+    pub photo: Option<String>,
 }
 
 impl FormBody {
@@ -110,6 +113,7 @@ impl FormBody {
             problem: None,
             csrf: c.csrf.clone(),
             l,
+            photo: None,
         }
     }
 

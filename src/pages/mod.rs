@@ -12,6 +12,7 @@ mod chart;
 mod contact;
 mod event_changes;
 mod event_form;
+mod findings;
 mod form_token;
 mod forms;
 pub mod frame;
@@ -19,8 +20,10 @@ mod home;
 pub mod i18n;
 mod login;
 mod map;
+mod new_lot;
 mod nfc;
 mod oversight;
+pub mod photos;
 mod portal;
 mod receipts;
 pub mod reports;
@@ -52,6 +55,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(reset::routes)
     .configure(account::routes)
     .configure(reports::routes)
+    .configure(photos::routes)
+    .configure(new_lot::routes)
+    .configure(findings::routes)
     .configure(portal::routes)
     .configure(oversight::routes)
     .configure(admin::routes);

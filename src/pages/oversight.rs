@@ -317,6 +317,8 @@ struct FacilityRecord {
     f: Facility,
     certifications: Vec<Certification>,
     inspections: Vec<Inspection>,
+    /// The facility's answers to inspection findings (issue 19).
+    answers: Vec<crate::service::findings::Answer>,
     batches: Vec<BatchView>,
 }
 
@@ -349,6 +351,11 @@ async fn facility_record(user: PageUser, path: web::Path<String>) -> PageResult 
             Ok((f, certifications.items, inspections.items, batches.items))
         })
         .await?;
+    let ids: Vec<String> = inspections.iter().map(|i| i.id.clone()).collect();
+    let answers = user
+        .state
+        .db(move |conn| crate::service::findings::answers(conn, &ids))
+        .await?;
     let mut c = user.chrome(f.name.clone());
     c.flash = user.notice();
     html(&FacilityRecord {
@@ -356,6 +363,7 @@ async fn facility_record(user: PageUser, path: web::Path<String>) -> PageResult 
         f,
         certifications,
         inspections,
+        answers,
         batches,
     })
 }

@@ -124,6 +124,8 @@ struct Dashboard {
     photos: bool,
     /// Certificates expired or expiring, not yet renewed.
     reminders: Vec<facilities::HeldCertificate>,
+    /// Open inspection findings of the enterprise's facilities.
+    findings: Vec<crate::service::findings::OpenFinding>,
 }
 
 async fn dashboard(user: PageUser) -> PageResult {
@@ -175,6 +177,7 @@ async fn dashboard(user: PageUser) -> PageResult {
             )
         })
         .collect();
+    let findings = user.act(crate::service::findings::open).await?;
     let l = user.l;
     let weekly = chart::weekly_scans(&starts, &figures.scans_per_day);
     let page = Dashboard {
@@ -210,6 +213,7 @@ async fn dashboard(user: PageUser) -> PageResult {
         reports,
         photos: false,
         reminders,
+        findings,
     };
     let mut c = page;
     c.c.flash = user.notice();
@@ -563,7 +567,7 @@ pub(super) async fn facility_choices(user: &PageUser) -> Result<Vec<(String, Str
 }
 
 /// The enterprise's products, as choices.
-async fn product_choices(user: &PageUser) -> Result<Vec<(String, String)>, PageError> {
+pub(super) async fn product_choices(user: &PageUser) -> Result<Vec<(String, String)>, PageError> {
     let scope = user.caller.scope();
     let l = user.l;
     let products = user
@@ -941,6 +945,7 @@ async fn batch_page(
     .with_options("facility_id", facilities);
     event_form::label_units(&mut event_form, kind, l);
     event_form.submit = l.t("Ghi nhật ký", "Record").to_owned();
+    event_form.photo = Some(l.t("Ảnh chụp", "Photos").to_owned());
     let mut roll_form = FormBody::new(
         &c,
         l.t("Cấp cuộn tem", "Issue a stamp roll").to_owned(),
@@ -952,9 +957,11 @@ async fn batch_page(
     roll_form.submit = l.t("Cấp tem", "Issue stamps").to_owned();
     let mut c = c;
     c.flash = user.notice();
+    let mut lines = event_changes::history(&history, l);
+    event_changes::add_photos(user, &mut lines).await?;
     Ok(BatchPage {
         c,
-        history: event_changes::history(&history, l),
+        history: lines,
         recalled: view.batch.status == BatchStatus::Recalled.as_str(),
         changeable: view.batch.status != BatchStatus::Recalled.as_str(),
         view,
@@ -987,10 +994,22 @@ async fn show_batch(
     html(&page)
 }
 
-async fn record_event(user: PageUser, path: web::Path<String>, form: Posted) -> PageResult {
+async fn record_event(
+    user: PageUser,
+    path: web::Path<String>,
+    req: actix_web::HttpRequest,
+    payload: web::Payload,
+) -> PageResult {
     producer(&user)?;
     let id = path_id(&path)?;
-    let values = user.checked_form(form)?;
+    let (values, files) = match super::photos::read_any(&req, payload).await {
+        Ok(read) => read,
+        Err(err) => {
+            let page = batch_page(&user, id, &HashMap::new(), &HashMap::new()).await?;
+            return refused_on_batch(page, err, true);
+        }
+    };
+    user.check_csrf(values.get("csrf").map(String::as_str).unwrap_or(""))?;
     let done = async {
         let kind = EventKind::parse(values.get("kind").map(String::as_str).unwrap_or(""))
             .map_err(|why| AppError::invalid("kind", why))?;
@@ -998,10 +1017,13 @@ async fn record_event(user: PageUser, path: web::Path<String>, form: Posted) -> 
         let mut body = forms::to_json(&spec[..3], &values)?;
         body["details"] = event_form::details(kind, &values)?;
         let body = forms::body_of(body)?;
+        let pictures = super::photos::cleaned(files).await?;
         {
             let (config, id) = (user.state.config.clone(), id.clone());
-            user.act(move |conn, caller| batches::record_event(conn, caller, &config, &id, body))
-                .await
+            user.act(move |conn, caller| {
+                batches::record_event_with_photos(conn, caller, &config, &id, body, pictures)
+            })
+            .await
         }
     };
     match done.await {

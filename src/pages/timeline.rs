@@ -16,6 +16,8 @@ pub struct TimelineEntry {
     pub details: Vec<(String, String)>,
     /// "Corrected on …": the event was changed after it was recorded.
     pub corrected: Option<String>,
+    /// Its photos' ids (`/photos/{id}`).
+    pub photos: Vec<String>,
 }
 
 /// The marker of a corrected event, on every view of it.
@@ -34,6 +36,7 @@ pub fn timeline(record: &BatchRecord, l: Lang) -> Vec<TimelineEntry> {
             facility: e.facility.clone(),
             details: detail_pairs(&e.details, l),
             corrected: corrected(l, &e.corrected_at),
+            photos: e.photos.clone(),
         })
         .collect()
 }

@@ -107,6 +107,9 @@ pub struct PublicEvent {
         serialize_with = "crate::time::utc_opt"
     )]
     pub corrected_at: Option<NaiveDateTime>,
+    /// Its photos' ids (`/photos/{id}`), taken when it was recorded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -267,24 +270,44 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
         .filter(event::retracted_at.is_null())
         .order((event::occurred_at, event::id))
         .select((
+            event::id,
             event::kind,
             event::occurred_at,
             facility::name,
             event::details,
             event::corrected_at,
         ))
-        .load::<(String, NaiveDateTime, String, String, Option<NaiveDateTime>)>(conn)?
+        .load::<(
+            String,
+            String,
+            NaiveDateTime,
+            String,
+            String,
+            Option<NaiveDateTime>,
+        )>(conn)?
         .into_iter()
         .map(
-            |(kind, occurred_at, facility, details, corrected_at)| PublicEvent {
+            |(id, kind, occurred_at, facility, details, corrected_at)| PublicEvent {
                 kind,
                 occurred_at,
                 facility,
                 details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
                 corrected_at,
+                // Filled below with the event's id, then its photos'.
+                photos: vec![id],
             },
         )
         .collect();
+    let ids: Vec<String> = events.iter().flat_map(|e| e.photos.clone()).collect();
+    let pictures = crate::models::photo::of_owners(conn, "event", &ids)?;
+    for e in events.iter_mut() {
+        let id = e.photos.pop().unwrap_or_default();
+        e.photos = pictures
+            .iter()
+            .filter(|p| p.owner_id == id)
+            .map(|p| p.id.clone())
+            .collect();
+    }
     // Events other systems captured about this lot (EPCIS), in time order.
     events.extend(super::timeline::captured_events(conn, &b.id)?);
     events.sort_by_key(|e| e.occurred_at);

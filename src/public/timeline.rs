@@ -38,6 +38,7 @@ pub fn captured_events(conn: &mut DbConnection, batch_id: &str) -> QueryResult<V
                     "disposition": disposition.map_or(Value::Null, Value::String),
                 }),
                 corrected_at: None,
+                photos: Vec::new(),
             }
         })
         .collect())

@@ -372,6 +372,7 @@ pub fn unit_page(unit: &LogisticUnit, english: bool, official: &str) -> String {
                 facility: e.enterprise.clone(),
                 details: Vec::new(),
                 corrected: None,
+                photos: Vec::new(),
             })
             .collect(),
         lots: unit

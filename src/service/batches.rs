@@ -20,6 +20,7 @@ use crate::models::stamp_roll;
 use super::access::{
     editable_batch, editable_product, open_batch, still_referenced, usable_facility,
 };
+use super::photos::{self, CleanPhoto, OwnerKind};
 
 /// A lot code is one batch's, current or formerly printed.
 fn printed_lot_taken() -> AppError {
@@ -120,8 +121,17 @@ pub fn create(
     caller: &Caller,
     fields: BatchFields,
 ) -> AppResult<BatchView> {
+    audit::write_transaction(conn, |conn| create_in(conn, caller, fields))
+}
+
+/// [`create`]'s work, inside the caller's transaction.
+pub(super) fn create_in(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    fields: BatchFields,
+) -> AppResult<BatchView> {
     let row = fields.create(crate::domain::id::new_id(), crate::time::now())?;
-    audit::write_transaction(conn, |conn| {
+    {
         let owner = match editable_product(conn, caller, &row.product_id) {
             Ok(p) => p,
             Err(AppError::NotFound(_)) => {
@@ -142,7 +152,7 @@ pub fn create(
         batch::insert(conn, &row).map_err(conflict_on_lot)?;
         audit::created(conn, &Actor::from(caller), "batch", &row.id, &row)?;
         Ok(batch::view(conn, row)?)
-    })
+    }
 }
 
 /// Changes a batch. A lot code already printed on stamps may be corrected:
@@ -214,7 +224,56 @@ pub fn record_event(
     batch_id: &str,
     fields: EventFields,
 ) -> AppResult<Event> {
+    record_event_with_photos(conn, caller, config, batch_id, fields, Vec::new())
+}
+
+/// [`record_event`] with photos taken on the spot (already cleaned by
+/// `service::photos::clean`), kept in the same transaction.
+pub fn record_event_with_photos(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    config: &Config,
+    batch_id: &str,
+    fields: EventFields,
+    pictures: Vec<CleanPhoto>,
+) -> AppResult<Event> {
     audit::write_transaction(conn, |conn| {
+        let event = record_in(conn, caller, config, batch_id, fields)?;
+        keep_event_photos(conn, caller, &event, pictures)?;
+        Ok(event)
+    })
+}
+
+/// An event's photos, described for those who cannot see them.
+pub(super) fn keep_event_photos(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    event: &Event,
+    pictures: Vec<CleanPhoto>,
+) -> AppResult<()> {
+    if pictures.is_empty() {
+        return Ok(());
+    }
+    // Pages describe a photo in their reader's language (its event's kind
+    // and time); the stored text names the same for other readers.
+    let alt = format!(
+        "{} {}",
+        event.kind,
+        (event.occurred_at + chrono::Duration::hours(7)).format("%d/%m/%Y")
+    );
+    photos::keep(conn, caller, OwnerKind::Event, &event.id, &alt, pictures)?;
+    Ok(())
+}
+
+/// [`record_event`]'s work, inside the caller's transaction.
+pub(super) fn record_in(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    config: &Config,
+    batch_id: &str,
+    fields: EventFields,
+) -> AppResult<Event> {
+    {
         let target = editable_batch(conn, caller, batch_id)?;
         open_batch(conn, caller, &target)?;
         let now = crate::time::now();
@@ -247,7 +306,7 @@ pub fn record_event(
         let view = event::view(conn, new.row)?;
         audit::created(conn, &Actor::from(caller), "event", &view.id, &view)?;
         Ok(view)
-    })
+    }
 }
 
 /// The event if its batch is within reach; `editable` also requires the
@@ -394,7 +453,8 @@ pub fn delete_event(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppRe
     audit::write_transaction(conn, |conn| {
         let row = reachable_event(conn, caller, id, true)?;
         let before = event::view(conn, row)?;
-        // Its EPCIS copy goes with it (ON DELETE CASCADE).
+        // Its EPCIS copy goes with it (ON DELETE CASCADE), its photos here.
+        crate::models::photo::delete_of(conn, OwnerKind::Event.as_str(), &before.id)?;
         event::delete(conn, &before.id)?;
         audit::deleted(conn, &Actor::from(caller), "event", &before.id, &before)
     })

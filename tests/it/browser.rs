@@ -122,7 +122,7 @@ pub(crate) async fn browser() -> (Running, Client) {
 }
 
 /// Saves what the browser shows, for a person to look at.
-async fn screenshot(client: &Client, name: &str) {
+pub(crate) async fn screenshot(client: &Client, name: &str) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot folder");
     let png = client.screenshot().await.expect("screenshot");
@@ -160,7 +160,7 @@ pub(crate) async fn check_basics(client: &Client, page: &str) {
     assert_eq!(report["h1"], json!(1), "{page} needs one main heading");
 }
 
-async fn text(client: &Client, css: &str) -> String {
+pub(crate) async fn text(client: &Client, css: &str) -> String {
     // A page may still be replacing the last one: retry briefly.
     for _ in 0..100 {
         if let Ok(element) = client.find(Locator::Css(css)).await {
@@ -179,7 +179,7 @@ async fn text(client: &Client, css: &str) -> String {
     panic!("no {css} on {url}\n{body}")
 }
 
-async fn tokio_sleep(ms: u64) {
+pub(crate) async fn tokio_sleep(ms: u64) {
     actix_web::rt::time::sleep(Duration::from_millis(ms)).await;
 }
 
@@ -229,7 +229,7 @@ pub(crate) async fn log_in(client: &Client, base: &str, username: &str) {
 }
 
 /// GET with the browser's session cookie, outside the browser: a download.
-fn download(port: u16, path: &str, session: &str) -> (String, Vec<u8>) {
+pub(crate) fn download(port: u16, path: &str, session: &str) -> (String, Vec<u8>) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     write!(
         stream,
@@ -304,7 +304,7 @@ async fn demo_page_is_whole(client: &Client, lang: &str) {
 }
 
 /// A consumer page stays under 50 KB and runs no script of its own.
-async fn stays_small(client: &Client, page: &str) {
+pub(crate) async fn stays_small(client: &Client, page: &str) {
     let report = client
         .execute(
             "return {bytes: new TextEncoder().encode(document.documentElement.outerHTML).length,

@@ -50,7 +50,7 @@ async fn open_form(app: &TestApp, query: &str) -> (Answer, OpenForm) {
 }
 
 /// A `multipart/form-data` body: text fields, then the photo if any.
-fn multipart(fields: &[(&str, &str)], photo: Option<&[u8]>) -> (String, Vec<u8>) {
+pub fn multipart(fields: &[(&str, &str)], photo: Option<&[u8]>) -> (String, Vec<u8>) {
     let boundary = "----tracestamp-test-7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     for (name, value) in fields {
@@ -393,7 +393,7 @@ async fn a_code_not_ours_goes_to_the_province_chosen_and_errors_keep_the_typing(
 
 /// A JPEG of `width` × `height` carrying an EXIF block with a GPS position
 /// and a comment, as phones write them.
-fn jpeg_with_gps(width: u32, height: u32) -> Vec<u8> {
+pub fn jpeg_with_gps(width: u32, height: u32) -> Vec<u8> {
     let mut plain = Vec::new();
     let picture = image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
@@ -420,7 +420,7 @@ fn jpeg_with_gps(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 

@@ -347,6 +347,8 @@ async fn every_page_reads_in_vietnamese() {
         "/portal/products/new".to_owned(),
         format!("/portal/products/{}/edit", d.product),
         "/portal/batches/new".to_owned(),
+        "/portal/lots/new".to_owned(),
+        "/portal/lots/new?kind=first_land_receiving".to_owned(),
         format!("/portal/batches/{}", d.batch),
         format!("/portal/batches/{}/edit", d.batch),
         format!("/portal/rolls/{}/void", d.roll),
@@ -378,6 +380,14 @@ async fn every_page_reads_in_vietnamese() {
     // Forms sent back refused: each refusal must be Vietnamese too.
     type Refused = Vec<(String, Vec<(&'static str, String)>)>;
     let producer_refused: Refused = vec![
+        (
+            "/portal/lots/new".to_owned(),
+            vec![
+                ("kind", "harvesting".to_owned()),
+                ("quantity", "-3".to_owned()),
+                ("lot_code", "".to_owned()),
+            ],
+        ),
         (
             "/portal/batches/new".to_owned(),
             vec![
