@@ -16,6 +16,7 @@ mod backup;
 mod browser;
 mod cache;
 mod chain;
+mod circular02;
 mod cli;
 mod clone;
 mod compressed_link;
