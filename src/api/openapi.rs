@@ -1045,12 +1045,11 @@ fn schemas() -> Map<String, Value> {
             "Relocation",
             closed(
                 &[
-                    ("province", provinces()),
-                    ("district", text(100)),
+                    ("commune_code", commune_code()),
                     ("address", text(300)),
                     ("reason", text(1000)),
                 ],
-                &["province", "district", "reason"],
+                &["commune_code", "reason"],
             ),
         ),
         (
@@ -1065,6 +1064,8 @@ fn schemas() -> Map<String, Value> {
                 ("reason", s()),
                 ("moved_by", s()),
                 ("moved_at", time()),
+                ("from_commune_code", nullable(commune_code())),
+                ("to_commune_code", nullable(commune_code())),
             ]),
         ),
         (

@@ -252,3 +252,88 @@ async fn the_portal_shows_what_the_record_lacks() {
         product.text
     );
 }
+
+#[actix_web::test]
+async fn a_facility_moves_to_a_commune_and_bad_codes_write_nothing() {
+    let w = World::build().await;
+    let path = format!("/api/v1/facilities/{}/relocate", w.a.facility);
+    let before = w.app.snapshot();
+    for (body, field) in [
+        (
+            json!({"commune_code": "99999", "reason": "Địa giới mới"}),
+            "commune_code",
+        ),
+        (
+            json!({"commune_code": "", "reason": "Địa giới mới"}),
+            "commune_code",
+        ),
+        (json!({"commune_code": "28756", "reason": ""}), "reason"),
+    ] {
+        let refused = w.app.post(&path, &w.regulator, body).await;
+        assert_eq!(refused.status.as_u16(), 422, "{}", refused.text);
+        assert_eq!(refused.body["error"]["field"], field, "{}", refused.text);
+    }
+    // The old body (province and district) is refused too.
+    let old = w
+        .app
+        .post(
+            &path,
+            &w.regulator,
+            json!({"province": "Cần Thơ", "district": "Phong Điền", "reason": "x"}),
+        )
+        .await;
+    assert!(old.status.is_client_error(), "{}", old.text);
+    assert_eq!(w.app.snapshot(), before, "a refused move writes nothing");
+
+    let moved = w
+        .app
+        .post(
+            &path,
+            &w.regulator,
+            json!({"commune_code": "28756", "reason": "Sắp xếp đơn vị hành chính"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(moved.body["facility"]["commune_code"], "28756");
+    assert_eq!(moved.body["facility"]["province_code"], "86");
+    assert_eq!(moved.body["facility"]["district"], "");
+    assert!(moved.body["facility"]["address"]
+        .as_str()
+        .unwrap()
+        .ends_with("phường Phú Khương, tỉnh Vĩnh Long"));
+    assert_eq!(moved.body["move"]["to_commune_code"], "28756");
+    // Again to the same commune: nothing to move.
+    w.app
+        .post(
+            &path,
+            &w.regulator,
+            json!({"commune_code": "28756", "reason": "lại"}),
+        )
+        .await
+        .expect(422);
+}
+
+#[actix_web::test]
+async fn the_consumer_page_shows_the_commune_and_the_former_address() {
+    let app = TestApp::new();
+    let loaded =
+        tracestamp::demo::load(&mut app.conn(), &app.state.config, &app.state.codec).unwrap();
+    let serial = loaded.sample_serial.expect("a demo stamp");
+    let stamp = page(&app, &format!("/s/{serial}"), None).await.expect(200);
+    assert!(
+        stamp.text.contains("phường Cái Vồn, tỉnh Vĩnh Long"),
+        "{}",
+        stamp.text
+    );
+    assert!(stamp
+        .text
+        .contains("trước 01/07/2025: xã Mỹ Hòa, thị xã Bình Minh, tỉnh Vĩnh Long"));
+    assert!(
+        !stamp.text.contains("Ấp Mỹ Thuận, phường"),
+        "no street address"
+    );
+    let english = page(&app, &format!("/s/{serial}?lang=en"), None)
+        .await
+        .expect(200);
+    assert!(english.text.contains("before 1 July 2025:"));
+}
