@@ -208,6 +208,9 @@ pub fn relocate(
     // An unknown commune is refused before anything is read or written.
     crate::service::admin_units::commune(units, "commune_code", to.commune_code.trim())?;
     let reason = v::text("reason", &to.reason, 1000)?;
+    if let Some(address) = &to.address {
+        v::text("address", address, 300)?;
+    }
     audit::write_transaction(conn, |conn| {
         let before = super::access::visible_facility(conn, caller, id)?;
         if matches!(caller.role, Role::Producer { .. }) {
@@ -238,7 +241,9 @@ pub fn relocate(
             .to_owned();
         after.province = placed.province;
         after.commune_code = Some(placed.commune_code);
-        after.address = v::text("address", &placed.address, 300)?;
+        // The limit is the given part's (OpenAPI: 300); the commune and
+        // province added to it may pass it.
+        after.address = placed.address;
         // Districts are gone since 1 July 2025: the old one is not kept
         // as if it were still the facility's.
         after.district = String::new();
