@@ -57,6 +57,8 @@ fn record() -> BatchRecord {
             kind: "farm".into(),
             district: "Bình Minh".into(),
             province: "Vĩnh Long".into(),
+            place: Some("phường Cái Vồn, tỉnh Vĩnh Long".into()),
+            former_place: Some("xã Mỹ Hòa, thị xã Bình Minh, tỉnh Vĩnh Long".into()),
             latitude: Some(10.05),
             longitude: Some(105.82),
             area_code: Some("VN-VLOR-0001".into()),

@@ -131,8 +131,9 @@ async fn relocate(
     body: web::Json<Relocation>,
 ) -> AppResult<web::Json<Relocated>> {
     let to = body.into_inner();
+    let units = state.admin_units.clone();
     let (facility, moved) = state
-        .db(move |conn| service::relocate(conn, &caller, &path, to))
+        .db(move |conn| service::relocate(conn, &caller, &units, &path, to))
         .await?;
     Ok(web::Json(Relocated { facility, moved }))
 }

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 pub mod batches;
 pub mod chain;
+mod circular02;
 pub mod enterprises;
 pub mod epcis;
 pub mod export;
@@ -38,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(facilities::routes)
                 .configure(products::routes)
                 .configure(batches::routes)
+                .configure(circular02::routes)
                 .configure(chain::routes)
                 .configure(stamps::routes)
                 .configure(nfc::routes)

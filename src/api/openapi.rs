@@ -1045,12 +1045,11 @@ fn schemas() -> Map<String, Value> {
             "Relocation",
             closed(
                 &[
-                    ("province", provinces()),
-                    ("district", text(100)),
+                    ("commune_code", commune_code()),
                     ("address", text(300)),
                     ("reason", text(1000)),
                 ],
-                &["province", "district", "reason"],
+                &["commune_code", "reason"],
             ),
         ),
         (
@@ -1065,6 +1064,8 @@ fn schemas() -> Map<String, Value> {
                 ("reason", s()),
                 ("moved_by", s()),
                 ("moved_at", time()),
+                ("from_commune_code", nullable(commune_code())),
+                ("to_commune_code", nullable(commune_code())),
             ]),
         ),
         (
@@ -1124,6 +1125,97 @@ fn schemas() -> Map<String, Value> {
                     json!({"type": "integer", "description": "over every affected lot, those elsewhere included"}),
                 ),
                 ("recent_scans", json!({"type": "integer"})),
+            ]),
+        ),
+        (
+            "Circular02Report",
+            // What a record lacks under Circular 02/2024/TT-BKHCN (README,
+            // "Circular 02/2024").
+            record(&[
+                ("complete", json!({"type": "boolean"})),
+                (
+                    "missing",
+                    json!({"type": "array", "items": one_of(["product_name", "product_image", "producer_name", "producer_address", "production_stages", "traceability_code", "brand_or_serial", "shelf_life", "standards"])}),
+                ),
+                (
+                    "items",
+                    json!({"type": "array", "items": record(&[
+                        ("item", one_of(["product_name", "product_image", "producer_name", "producer_address", "production_stages", "traceability_code", "brand_or_serial", "shelf_life", "standards"])),
+                        ("presence", one_of(["present", "missing", "not_applicable"])),
+                        ("label_vi", s()),
+                        ("label_en", s()),
+                        ("reason_vi", ns()),
+                        ("reason_en", ns()),
+                    ])}),
+                ),
+            ]),
+        ),
+        (
+            "Circular02Record",
+            record(&[
+                ("format", one_of(["tracestamp.circular-02-2024/1"])),
+                ("circular", one_of(["02/2024/TT-BKHCN"])),
+                ("code_standard", s()),
+                (
+                    "product",
+                    record(&[
+                        (
+                            "code",
+                            json!({"type": "string", "description": "(01)GTIN-14, or VN{province}.{tax code}.{product id} without a GTIN"}),
+                        ),
+                        ("gtin", ns()),
+                        ("name_vi", s()),
+                        ("name_en", s()),
+                        ("image_url", ns()),
+                        ("category", s()),
+                        ("variety", ns()),
+                        ("shelf_life_days", nullable(json!({"type": "integer"}))),
+                        ("standards", ns()),
+                    ]),
+                ),
+                (
+                    "producer",
+                    record(&[
+                        ("name", s()),
+                        ("tax_code", s()),
+                        ("address", s()),
+                        ("commune_code", ns()),
+                        ("province_code", s()),
+                        ("former_address", ns()),
+                        ("gs1_prefix", ns()),
+                    ]),
+                ),
+                (
+                    "batch",
+                    record(&[
+                        ("id", id()),
+                        ("lot_code", s()),
+                        (
+                            "traceability_code",
+                            json!({"type": "string", "description": "product code then (10)lot, or .lot without a GTIN"}),
+                        ),
+                        ("produced_on", date()),
+                        ("expires_on", nullable(date())),
+                        ("quantity", json!({"type": "number"})),
+                        ("unit", s()),
+                        ("status", one_of(["active", "recalled"])),
+                        (
+                            "stamps",
+                            json!({"type": "integer", "description": "stamps issued in rolls not voided"}),
+                        ),
+                    ]),
+                ),
+                (
+                    "stages",
+                    json!({"type": "array", "items": record(&[
+                        ("stage", s()),
+                        ("product_code", s()),
+                        ("location_code", nullable(json!({"type": "string", "description": "(414)GLN, else VN.{commune code}; null when the place has neither"}))),
+                        ("location_name", s()),
+                        ("time", time()),
+                    ])}),
+                ),
+                ("completeness", schema_ref("Circular02Report")),
             ]),
         ),
         (
@@ -1623,6 +1715,29 @@ fn operations() -> Vec<Operation> {
         )
         .body(schema_ref("Retraction"))
         .ok(200, schema_ref("Event")),
+        op(
+            "get",
+            "/products/{id}/circular-02",
+            "products",
+            "Which minimum items of Circular 02/2024/TT-BKHCN the product's record lacks",
+        )
+        .ok(200, schema_ref("Circular02Report")),
+        op(
+            "get",
+            "/batches/{id}/circular-02",
+            "batches",
+            "Which minimum items of Circular 02/2024/TT-BKHCN the batch's record lacks",
+        )
+        .ok(200, schema_ref("Circular02Report")),
+        op(
+            "get",
+            "/batches/{id}/circular-02/export",
+            "batches",
+            "The batch's record under Circular 02/2024/TT-BKHCN, TCVN 13274 codes (JSON, or CSV: \
+             section,index,field,value)",
+        )
+        .query(vec![param("format", one_of(["json", "csv"]))])
+        .ok(200, schema_ref("Circular02Record")),
         op("get", "/parties", "chain", "Trading parties in reach")
             .ok(200, schema_ref("PartyList")),
         op(

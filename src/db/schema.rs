@@ -368,6 +368,8 @@ diesel::table! {
         reason -> Text,
         moved_by -> Text,
         moved_at -> Timestamp,
+        from_commune_code -> Nullable<Text>,
+        to_commune_code -> Nullable<Text>,
     }
 }
 

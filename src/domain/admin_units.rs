@@ -108,6 +108,29 @@ impl CommuneKind {
     }
 }
 
+/// The administrative part of an address, without house, street or
+/// hamlet: "phường Cái Vồn, tỉnh Vĩnh Long" of "Ấp Mỹ Thuận, phường Cái
+/// Vồn, tỉnh Vĩnh Long" (the consumer page shows no street address).
+pub fn units_part(address: &str) -> String {
+    const UNITS: [&str; 9] = [
+        "xa ",
+        "phuong ",
+        "thi tran ",
+        "thi xa ",
+        "huyen ",
+        "quan ",
+        "thanh pho ",
+        "tinh ",
+        "dac khu ",
+    ];
+    address
+        .split(',')
+        .map(str::trim)
+        .skip_while(|part| !UNITS.iter().any(|u| fold(part).starts_with(u)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A commune, ward or special zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Commune {
@@ -367,6 +390,19 @@ fn unit_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_units_part_leaves_out_the_street() {
+        assert_eq!(
+            units_part("Ấp Mỹ Thuận, phường Cái Vồn, tỉnh Vĩnh Long"),
+            "phường Cái Vồn, tỉnh Vĩnh Long"
+        );
+        assert_eq!(
+            units_part("Ấp Mỹ Thuận, xã Mỹ Hòa, thị xã Bình Minh, tỉnh Vĩnh Long"),
+            "xã Mỹ Hòa, thị xã Bình Minh, tỉnh Vĩnh Long"
+        );
+        assert_eq!(units_part("Ấp An Thạnh"), "");
+    }
 
     fn units() -> AdminUnits {
         AdminUnits::shipped().expect("the shipped tables parse")

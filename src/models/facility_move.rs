@@ -23,6 +23,10 @@ pub struct FacilityMove {
     pub moved_by: String,
     #[serde(serialize_with = "crate::time::utc")]
     pub moved_at: NaiveDateTime,
+    /// The communes (official codes) it left and moved to; `None` for
+    /// moves recorded by province and district before the 2025 units.
+    pub from_commune_code: Option<String>,
+    pub to_commune_code: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &FacilityMove) -> QueryResult<usize> {

@@ -251,13 +251,17 @@ struct BatchHistory {
     history: Vec<EventLine>,
     handovers: Vec<crate::models::handover::HandoverView>,
     changeable: bool,
+    /// The Circular 02/2024 items the record lacks: (name, why).
+    circular02: Vec<(String, String)>,
+    circular02_batch: Option<String>,
 }
 
 pub async fn batch_history(user: PageUser, path: web::Path<String>) -> PageResult {
     overseer(&user)?;
     let id = path_id(&path)?;
     let scope = user.caller.scope();
-    let (view, rows, handovers) = user
+    let caller = user.caller.clone();
+    let (view, rows, handovers, record) = user
         .state
         .db(move |conn| {
             let row =
@@ -265,10 +269,12 @@ pub async fn batch_history(user: PageUser, path: web::Path<String>) -> PageResul
             let rows = crate::models::event::history(conn, &row.id)?;
             let handed = crate::models::handover::of_batches(conn, std::slice::from_ref(&row.id))?;
             let handed = crate::models::handover::views(conn, handed)?;
-            Ok((batch::view(conn, row)?, rows, handed))
+            let record = crate::service::circular02::batch_record(conn, &caller, &row.id)?;
+            Ok((batch::view(conn, row)?, rows, handed, record))
         })
         .await?;
     let l = user.l;
+    let circular02 = crate::service::circular02::missing_labels(&record.completeness, l.is_en());
     let title = format!("{} {}", l.t("Lô", "Lot"), view.batch.lot_code);
     let mut c = user.chrome(title);
     c.flash = user.notice();
@@ -280,5 +286,7 @@ pub async fn batch_history(user: PageUser, path: web::Path<String>) -> PageResul
         view,
         handovers,
         changeable: false,
+        circular02,
+        circular02_batch: Some(record.batch.id),
     })
 }

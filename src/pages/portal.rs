@@ -498,13 +498,21 @@ async fn edit_product(user: PageUser, path: web::Path<String>) -> PageResult {
     producer(&user)?;
     let id = path_id(&path)?;
     let scope = user.caller.scope();
-    let row = user
+    let caller = user.caller.clone();
+    let (row, report) = user
         .state
-        .db(move |conn| Ok(product::find(conn, &scope, &id)?))
-        .await?
-        .ok_or_else(|| AppError::not_found("product"))?;
+        .db(move |conn| {
+            let row =
+                product::find(conn, &scope, &id)?.ok_or_else(|| AppError::not_found("product"))?;
+            let report = crate::service::circular02::product_report(conn, &caller, &row.id)?;
+            Ok((row, report))
+        })
+        .await?;
     let action = format!("/portal/products/{}/edit", row.id);
-    html(&product_form(&user, action, &product_values(&row), true))
+    let mut page = product_form(&user, action, &product_values(&row), true);
+    // What Circular 02/2024 still asks of the product, above its form.
+    page.form.warning = crate::service::circular02::missing_sentence(&report, user.l.is_en());
+    html(&page)
 }
 
 async fn update_product(user: PageUser, path: web::Path<String>, form: Posted) -> PageResult {
@@ -881,6 +889,9 @@ struct BatchPage {
     event_kinds: Vec<(String, String, bool)>,
     event_form: FormBody,
     roll_form: FormBody,
+    /// The Circular 02/2024 items the record lacks: (name, why).
+    circular02: Vec<(String, String)>,
+    circular02_batch: Option<String>,
 }
 
 async fn batch_page(
@@ -890,14 +901,16 @@ async fn batch_page(
     roll_values: &HashMap<String, String>,
 ) -> Result<BatchPage, PageError> {
     let scope = user.caller.scope();
-    let (view, history, rolls) = user
+    let caller = user.caller.clone();
+    let (view, history, rolls, record) = user
         .state
         .db(move |conn| {
             let row =
                 batch::find(conn, &scope, &id)?.ok_or_else(|| AppError::not_found("batch"))?;
             let history = crate::models::event::history(conn, &row.id)?;
             let rolls = stamp_roll::for_batch(conn, &row.id)?;
-            Ok((batch::view(conn, row)?, history, rolls))
+            let record = crate::service::circular02::batch_record(conn, &caller, &row.id)?;
+            Ok((batch::view(conn, row)?, history, rolls, record))
         })
         .await?;
     let facilities = facility_choices(user).await?;
@@ -969,6 +982,8 @@ async fn batch_page(
         event_kinds,
         event_form,
         roll_form,
+        circular02: crate::service::circular02::missing_labels(&record.completeness, l.is_en()),
+        circular02_batch: Some(record.batch.id),
     })
 }
 

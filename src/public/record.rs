@@ -43,6 +43,11 @@ pub struct PublicFacility {
     pub kind: String,
     pub district: String,
     pub province: String,
+    /// Its commune and province in the units of 1 July 2025 ("phường Cái
+    /// Vồn, tỉnh Vĩnh Long"), once its address is settled in a commune.
+    pub place: Option<String>,
+    /// The same part of its address before 1 July 2025, where one is kept.
+    pub former_place: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub area_code: Option<String>,
@@ -56,6 +61,16 @@ impl From<Facility> for PublicFacility {
         PublicFacility {
             name: f.name,
             kind: f.kind,
+            place: f
+                .commune_code
+                .as_ref()
+                .map(|_| crate::domain::admin_units::units_part(&f.address))
+                .filter(|p| !p.is_empty()),
+            former_place: f
+                .former_address
+                .as_deref()
+                .map(crate::domain::admin_units::units_part)
+                .filter(|p| !p.is_empty()),
             district: f.district,
             province: f.province,
             latitude: f.latitude,

@@ -183,27 +183,34 @@ pub fn delete(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<(
     })
 }
 
-/// Where a facility moves to, and why.
+/// Where a facility moves to, and why: a commune of the units of 1 July
+/// 2025 (its province follows; there are no districts any more).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Relocation {
-    pub province: String,
-    pub district: String,
-    /// The street address in its new place; unchanged when absent.
+    pub commune_code: String,
+    /// The street address in its new place; its house, street or hamlet is
+    /// kept when absent.
     pub address: Option<String>,
     pub reason: String,
 }
 
-/// Moves a facility to another province or district: a regulator of the
-/// province it is in, or an admin. The move is recorded where the regulators
-/// of both provinces see it (`moves`).
+/// Moves a facility to another commune: a regulator of the province it is
+/// in, or an admin. The move is recorded where the regulators of both
+/// provinces see it (`moves`).
 pub fn relocate(
     conn: &mut DbConnection,
     caller: &Caller,
+    units: &AdminUnits,
     id: &str,
     to: Relocation,
 ) -> AppResult<(Facility, FacilityMove)> {
+    // An unknown commune is refused before anything is read or written.
+    crate::service::admin_units::commune(units, "commune_code", to.commune_code.trim())?;
     let reason = v::text("reason", &to.reason, 1000)?;
+    if let Some(address) = &to.address {
+        v::text("address", address, 300)?;
+    }
     audit::write_transaction(conn, |conn| {
         let before = super::access::visible_facility(conn, caller, id)?;
         if matches!(caller.role, Role::Producer { .. }) {
@@ -214,19 +221,33 @@ pub fn relocate(
                 "Chỉ cơ quan quản lý của tỉnh nơi có cơ sở mới được chuyển cơ sở sang địa bàn khác",
             ));
         }
-        let fields = FacilityFields {
-            province: Some(to.province),
-            district: Some(to.district),
-            address: to.address,
-            ..FacilityFields::default()
-        };
-        let after = fields.update(before.clone(), crate::time::now())?;
-        if after.province == before.province && after.district == before.district {
-            return Err(AppError::invalid(
-                "province",
-                "the facility is already in this province and district",
+        if before.commune_code.as_deref() == Some(to.commune_code.trim()) {
+            return Err(AppError::rule(
+                RuleKind::Invalid,
+                Some("commune_code"),
+                "the facility is already in this commune",
+                "cơ sở đã ở xã/phường này",
             ));
         }
+        let placed = crate::service::admin_units::place(
+            units,
+            "commune_code",
+            to.commune_code.trim(),
+            Some(to.address.as_deref().unwrap_or(&before.address)),
+        )?;
+        let mut after = before.clone();
+        after.province_code = crate::domain::admin_units::province_code(&placed.province)
+            .unwrap_or_default()
+            .to_owned();
+        after.province = placed.province;
+        after.commune_code = Some(placed.commune_code);
+        // The limit is the given part's (OpenAPI: 300); the commune and
+        // province added to it may pass it.
+        after.address = placed.address;
+        // Districts are gone since 1 July 2025: the old one is not kept
+        // as if it were still the facility's.
+        after.district = String::new();
+        after.updated_at = crate::time::now();
         let moved = FacilityMove {
             id: crate::domain::id::new_id(),
             facility_id: after.id.clone(),
@@ -234,6 +255,8 @@ pub fn relocate(
             from_district: before.district.clone(),
             to_province: after.province.clone(),
             to_district: after.district.clone(),
+            from_commune_code: before.commune_code.clone(),
+            to_commune_code: after.commune_code.clone(),
             reason,
             moved_by: caller.username.clone(),
             moved_at: after.updated_at,

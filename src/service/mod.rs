@@ -9,6 +9,7 @@ pub mod access;
 pub mod accounts;
 pub mod admin_units;
 pub mod batches;
+pub mod circular02;
 pub mod claims;
 pub mod credentials;
 pub mod enterprises;

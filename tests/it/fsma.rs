@@ -154,7 +154,7 @@ const REQUIRED: &[(&str, &[&str])] = &[
 ];
 
 /// RFC 4180 as `crate::csv` writes it (BOM, quotes, CRLF).
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn parse_csv(text: &str) -> Vec<Vec<String>> {
     let text = text.trim_start_matches('\u{feff}');
     let mut rows = Vec::new();
     let mut row = Vec::new();

@@ -492,8 +492,8 @@ async fn stated_limits_hold_in_both_directions() {
             ),
         );
     }
-    // Each accepted relocation must move the facility: the district differs
-    // from request to request, and the province alternates. An admin's
+    // Each accepted relocation must move the facility: the commune, and
+    // with it the province, alternates. An admin's
     // reach follows it wherever it goes.
     let moved = w.c.facility.clone();
     add(
@@ -503,12 +503,9 @@ async fn stated_limits_hold_in_both_directions() {
             v1(&format!("/facilities/{moved}/relocate")),
             &w.admin,
             |n| {
-                let province = if n % 2 == 0 {
-                    "Vĩnh Long"
-                } else {
-                    "Cần Thơ"
-                };
-                json!({"province": province, "district": format!("Xã {n}"), "reason": "địa giới mới"})
+                // Phường Cái Vồn (Vĩnh Long) and Phường Ninh Kiều (Cần Thơ).
+                let commune = if n % 2 == 0 { "29770" } else { "31135" };
+                json!({"commune_code": commune, "reason": "địa giới mới"})
             },
         ),
     );

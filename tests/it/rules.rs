@@ -128,7 +128,7 @@ async fn a_producer_cannot_move_its_facility_out_of_its_regulators_reach() {
         .await
         .expect(409);
     // Neither the producer nor the other province's regulator moves it.
-    let to_ct = json!({"province": "Cần Thơ", "district": "Phong Điền", "reason": "Địa giới mới"});
+    let to_ct = json!({"commune_code": "31135", "reason": "Địa giới mới"});
     w.app
         .post(&format!("{facility}/relocate"), &w.a.token, to_ct.clone())
         .await
