@@ -293,6 +293,7 @@ fn load_set(
                 quantity: Some(p.batch_quantity),
                 unit: Some(p.unit.clone()),
                 expires_on: Some(expires.map(|d| d.to_string())),
+                market: None,
             };
             let b = service::batches::create(conn, &system, fields)?.batch;
             if let Some(gtin) = &row.gtin {

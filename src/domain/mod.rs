@@ -12,6 +12,7 @@ pub mod gtin;
 pub mod id;
 pub mod kde;
 pub mod kinds;
+pub mod market;
 pub mod link_type;
 pub mod natural;
 pub mod next_event;
