@@ -270,11 +270,10 @@ mod tests {
             missing_analytes(&needed, &[vec![Analyte::Cadmium]]),
             [Analyte::AuramineO]
         );
-        assert!(missing_analytes(
-            &needed,
-            &[vec![Analyte::Cadmium], vec![Analyte::AuramineO]]
-        )
-        .is_empty());
+        assert!(
+            missing_analytes(&needed, &[vec![Analyte::Cadmium], vec![Analyte::AuramineO]])
+                .is_empty()
+        );
         assert!(is_pdf(b"%PDF-1.7\n"));
         assert!(!is_pdf(b"<html>"));
     }

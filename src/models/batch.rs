@@ -188,7 +188,8 @@ impl BatchFields {
 fn market_of(value: Option<&str>) -> Checked<Option<String>> {
     value
         .map(|m| {
-            v::choice("market", m, crate::domain::market::Market::parse).map(|m| m.as_str().to_owned())
+            v::choice("market", m, crate::domain::market::Market::parse)
+                .map(|m| m.as_str().to_owned())
         })
         .transpose()
 }
