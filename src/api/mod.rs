@@ -9,6 +9,7 @@ pub mod chain;
 pub mod enterprises;
 pub mod epcis;
 pub mod export;
+pub mod export_codes;
 pub mod facilities;
 mod labels;
 mod monitoring;
@@ -38,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(facilities::routes)
                 .configure(products::routes)
                 .configure(batches::routes)
+                .configure(export_codes::routes)
                 .configure(chain::routes)
                 .configure(stamps::routes)
                 .configure(nfc::routes)
