@@ -10,6 +10,7 @@ mod chart;
 mod contact;
 mod event_changes;
 mod event_form;
+pub mod export_names;
 mod form_token;
 mod forms;
 pub mod frame;

@@ -34,3 +34,23 @@ CREATE TABLE lab_analyte (
     unit TEXT NOT NULL,
     PRIMARY KEY (lab_result_id, position)
 );
+
+-- The consumer page shows results: changes reach the resolver's cache.
+CREATE TRIGGER lab_result_public_insert AFTER INSERT ON lab_result
+    FOR EACH STATEMENT EXECUTE FUNCTION public_change_bump();
+CREATE TRIGGER lab_result_public_update AFTER UPDATE ON lab_result
+    FOR EACH STATEMENT EXECUTE FUNCTION public_change_bump();
+CREATE TRIGGER lab_result_public_delete AFTER DELETE ON lab_result
+    FOR EACH STATEMENT EXECUTE FUNCTION public_change_bump();
+CREATE TRIGGER lab_analyte_public_insert AFTER INSERT ON lab_analyte
+    FOR EACH STATEMENT EXECUTE FUNCTION public_change_bump();
+CREATE TRIGGER lab_analyte_public_update AFTER UPDATE ON lab_analyte
+    FOR EACH STATEMENT EXECUTE FUNCTION public_change_bump();
+CREATE TRIGGER lab_analyte_public_delete AFTER DELETE ON lab_analyte
+    FOR EACH STATEMENT EXECUTE FUNCTION public_change_bump();
+CREATE TRIGGER laboratory_public_insert AFTER INSERT ON laboratory
+    FOR EACH STATEMENT EXECUTE FUNCTION public_change_bump();
+CREATE TRIGGER laboratory_public_update AFTER UPDATE ON laboratory
+    FOR EACH STATEMENT EXECUTE FUNCTION public_change_bump();
+CREATE TRIGGER laboratory_public_delete AFTER DELETE ON laboratory
+    FOR EACH STATEMENT EXECUTE FUNCTION public_change_bump();

@@ -57,3 +57,23 @@ CREATE TABLE export_code_alert (
     raised_at TIMESTAMP NOT NULL
 );
 CREATE INDEX export_code_alert_province ON export_code_alert (province_code, raised_at);
+
+-- The consumer page shows codes and their status: changes reach the resolver's cache.
+CREATE TRIGGER export_code_public_insert AFTER INSERT ON export_code
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER export_code_public_update AFTER UPDATE ON export_code
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER export_code_public_delete AFTER DELETE ON export_code
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER export_code_market_public_insert AFTER INSERT ON export_code_market
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER export_code_market_public_update AFTER UPDATE ON export_code_market
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER export_code_market_public_delete AFTER DELETE ON export_code_market
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER batch_export_code_public_insert AFTER INSERT ON batch_export_code
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER batch_export_code_public_update AFTER UPDATE ON batch_export_code
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER batch_export_code_public_delete AFTER DELETE ON batch_export_code
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;

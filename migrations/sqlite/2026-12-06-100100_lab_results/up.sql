@@ -34,3 +34,23 @@ CREATE TABLE lab_analyte (
     unit TEXT NOT NULL,
     PRIMARY KEY (lab_result_id, position)
 );
+
+-- The consumer page shows results: changes reach the resolver's cache.
+CREATE TRIGGER lab_result_public_insert AFTER INSERT ON lab_result
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER lab_result_public_update AFTER UPDATE ON lab_result
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER lab_result_public_delete AFTER DELETE ON lab_result
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER lab_analyte_public_insert AFTER INSERT ON lab_analyte
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER lab_analyte_public_update AFTER UPDATE ON lab_analyte
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER lab_analyte_public_delete AFTER DELETE ON lab_analyte
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER laboratory_public_insert AFTER INSERT ON laboratory
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER laboratory_public_update AFTER UPDATE ON laboratory
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER laboratory_public_delete AFTER DELETE ON laboratory
+BEGIN UPDATE public_change SET seq = seq + 1 WHERE id = 1; END;
