@@ -29,6 +29,7 @@ use crate::models::product_link::ProductLinkFields;
 use crate::service;
 
 mod chain;
+mod export;
 mod rounds;
 
 const DATA: &str = include_str!("vinh_long.json");
@@ -311,6 +312,7 @@ fn load_set(
     }
 
     let chain = chain::load(conn, config, &system, &ids, &lots)?;
+    export::load(conn, config, &system, &lots)?;
     events += chain.events;
     let chain_at = batch_ids.len();
     batch_ids.extend(chain.lots);
