@@ -96,6 +96,20 @@ async fn only_the_provinces_regulators_change_a_codes_status_and_it_is_audited()
         .get_result(&mut *w.app.conn())
         .unwrap();
     assert_eq!(audited, 2);
+    // Open data lists it with its status, without login.
+    let open = w
+        .app
+        .send(
+            actix_web::http::Method::GET,
+            "/open-data/export-codes.json",
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(open["items"][0]["code"], "VN-VLOR-0101");
+    assert_eq!(open["items"][0]["markets"][0]["status"], "suspended");
     // A reason is required.
     w.app
         .post(
