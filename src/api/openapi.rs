@@ -25,6 +25,7 @@ use crate::models::page::MAX_PER_PAGE;
 use crate::models::stamp_roll::MAX_ROLL;
 use crate::service::nfc::{MAX_BIND_BYTES, MAX_BIND_ROWS};
 
+#[path = "openapi_export_codes.rs"]
 mod export_codes;
 
 /// `GET /api/v1/openapi.json`.
