@@ -217,7 +217,7 @@ pub fn record(
             ));
         }
         let mut number = |name: &str, value: Option<f64>| match value {
-            Some(x) if x.is_finite() && x >= 0.0 && x <= 1e9 => Some(x),
+            Some(x) if x.is_finite() && (0.0..=1e9).contains(&x) => Some(x),
             Some(_) => {
                 problems.push(refusal(
                     &at(name),
