@@ -93,6 +93,9 @@ fn record() -> BatchRecord {
             result: "pass".into(),
         }),
         sources: Vec::new(),
+        market: None,
+        export_codes: Vec::new(),
+        lab_results: Vec::new(),
     }
 }
 

@@ -122,6 +122,18 @@ pub struct Config {
     #[arg(long, env = "RECALL_HOTLINES", default_value = "")]
     pub recall_hotlines: String,
 
+    /// Plausible yields overriding the defaults of `domain::market`
+    /// (`durian=25,pomelo=30`, tonnes per hectare): a batch harvested beyond
+    /// its planting area's raises an alert.
+    #[arg(long, env = "CROP_YIELDS", default_value = "")]
+    pub crop_yields: String,
+
+    /// Lab analytes a market requires per crop before stamps, overriding
+    /// the defaults of `domain::market`
+    /// (`cn:durian=cadmium+auramine_o;us:*=pesticide_residues`).
+    #[arg(long, env = "LAB_REQUIREMENTS", default_value = "")]
+    pub lab_requirements: String,
+
     /// Log lines as text or as one JSON object a line.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -209,6 +221,7 @@ impl Config {
             ));
         }
         recall_hotlines(&self.recall_hotlines)?;
+        crate::domain::market::ExportRules::parse(&self.crop_yields, &self.lab_requirements)?;
         Ok(())
     }
 
@@ -220,6 +233,13 @@ impl Config {
             .into_iter()
             .find(|(who, _)| who == authority)
             .map(|(_, phone)| phone)
+    }
+
+    /// Crop yields and lab requirements in force (checked at start by
+    /// [`Config::validate`]; defaults if unparsable).
+    pub fn export_rules(&self) -> crate::domain::market::ExportRules {
+        crate::domain::market::ExportRules::parse(&self.crop_yields, &self.lab_requirements)
+            .unwrap_or_default()
     }
 
     /// Whether cookies must carry `Secure`: asked for, or implied by an
@@ -284,6 +304,8 @@ impl Config {
             report_rate_per_hour: 5,
             event_max_ahead_hours: 24,
             recall_hotlines: String::new(),
+            crop_yields: String::new(),
+            lab_requirements: String::new(),
             log_format: LogFormat::Text,
         }
     }

@@ -10,6 +10,7 @@ mod circular02;
 pub mod enterprises;
 pub mod epcis;
 pub mod export;
+pub mod export_codes;
 pub mod facilities;
 mod labels;
 mod monitoring;
@@ -40,6 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(products::routes)
                 .configure(batches::routes)
                 .configure(circular02::routes)
+                .configure(export_codes::routes)
                 .configure(chain::routes)
                 .configure(stamps::routes)
                 .configure(nfc::routes)

@@ -25,6 +25,9 @@ use crate::models::page::MAX_PER_PAGE;
 use crate::models::stamp_roll::MAX_ROLL;
 use crate::service::nfc::{MAX_BIND_BYTES, MAX_BIND_ROWS};
 
+#[path = "openapi_export_codes.rs"]
+mod export_codes;
+
 /// `GET /api/v1/openapi.json`.
 pub async fn document() -> HttpResponse {
     HttpResponse::Ok().json(spec())
@@ -385,6 +388,13 @@ fn fields() -> Vec<Body> {
                 ),
                 ("unit", unit.clone()),
                 ("expires_on", nullable(date())),
+                (
+                    "market",
+                    nullable(names(
+                        crate::domain::market::Market::ALL,
+                        crate::domain::market::Market::as_str,
+                    )),
+                ),
             ],
             vec![
                 "product_id",
@@ -732,6 +742,13 @@ fn schemas() -> Map<String, Value> {
                     "recall_authority",
                     nullable(json!({"type": "string",
                         "description": "the recalling regulator's province, or `national`"})),
+                ),
+                (
+                    "market",
+                    nullable(names(
+                        crate::domain::market::Market::ALL,
+                        crate::domain::market::Market::as_str,
+                    )),
                 ),
                 ("product_name_vi", s()),
                 ("product_name_en", s()),
@@ -1344,6 +1361,9 @@ fn schemas() -> Map<String, Value> {
         ),
     ];
     for (name, schema) in rows {
+        out.insert(name.to_owned(), schema);
+    }
+    for (name, schema) in export_codes::schemas() {
         out.insert(name.to_owned(), schema);
     }
     for list in [
@@ -1973,6 +1993,7 @@ fn operations() -> Vec<Operation> {
 pub fn described() -> Vec<(String, String)> {
     operations()
         .into_iter()
+        .chain(export_codes::operations())
         .map(|o| (o.method.to_ascii_uppercase(), o.path.to_owned()))
         .collect()
 }
@@ -1991,7 +2012,7 @@ pub fn spec() -> Value {
         (503, "the database did not answer in time"),
     ];
     let mut paths = Map::new();
-    for o in operations() {
+    for o in operations().into_iter().chain(export_codes::operations()) {
         let mut responses = Map::new();
         let mut content = Map::new();
         if !o.ok.1.is_null() {

@@ -62,9 +62,10 @@ async fn issue(
     let request = body.into_inner();
     let codec = state.codec.clone();
     let base = state.config.base_url().to_owned();
+    let config = state.config.clone();
     let view = state
         .db(move |conn| {
-            let (roll, batch) = service::issue(conn, &caller, &codec, &path, request)?;
+            let (roll, batch) = service::issue(conn, &caller, &config, &codec, &path, request)?;
             let target = target_of(conn, &base, &batch)?;
             view(&codec, roll, &target)
         })

@@ -93,6 +93,7 @@ diesel::table! {
         recalled_because -> Nullable<Text>,
         recalled_at -> Nullable<Timestamp>,
         recall_authority -> Nullable<Text>,
+        market -> Nullable<Text>,
     }
 }
 
@@ -468,6 +469,97 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    export_code (id) {
+        id -> Text,
+        code -> Text,
+        kind -> Text,
+        facility_id -> Text,
+        enterprise_id -> Text,
+        crop -> Text,
+        area_ha -> Nullable<Double>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    export_code_market (export_code_id, market) {
+        export_code_id -> Text,
+        market -> Text,
+        status -> Text,
+        approved_on -> Nullable<Date>,
+        status_since -> Date,
+        reason -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    export_code_user (export_code_id, enterprise_id) {
+        export_code_id -> Text,
+        enterprise_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    batch_export_code (batch_id, export_code_id) {
+        batch_id -> Text,
+        export_code_id -> Text,
+    }
+}
+
+diesel::table! {
+    export_code_alert (id) {
+        id -> Text,
+        kind -> Text,
+        code -> Text,
+        export_code_id -> Nullable<Text>,
+        batch_id -> Nullable<Text>,
+        enterprise_id -> Text,
+        province_code -> Text,
+        detail -> Text,
+        raised_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    laboratory (id) {
+        id -> Text,
+        name -> Text,
+        accreditation -> Text,
+        markets -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lab_result (id) {
+        id -> Text,
+        batch_id -> Text,
+        laboratory_id -> Text,
+        sampled_on -> Date,
+        sampled_by -> Text,
+        reported_on -> Date,
+        passed -> Bool,
+        certificate -> Nullable<Binary>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lab_analyte (lab_result_id, position) {
+        lab_result_id -> Text,
+        position -> Integer,
+        analyte -> Text,
+        result -> Double,
+        limit_value -> Double,
+        unit -> Text,
+    }
+}
+
 diesel::joinable!(facility -> enterprise (enterprise_id));
 diesel::joinable!(certification -> facility (facility_id));
 diesel::joinable!(product -> enterprise (enterprise_id));
@@ -491,6 +583,14 @@ diesel::joinable!(fake_report -> enterprise (enterprise_id));
 diesel::joinable!(handover -> batch (batch_id));
 diesel::joinable!(finding_answer -> inspection (inspection_id));
 
+diesel::joinable!(export_code -> facility (facility_id));
+diesel::joinable!(export_code -> enterprise (enterprise_id));
+diesel::joinable!(export_code_market -> export_code (export_code_id));
+diesel::joinable!(batch_export_code -> export_code (export_code_id));
+diesel::joinable!(batch_export_code -> batch (batch_id));
+diesel::joinable!(lab_result -> laboratory (laboratory_id));
+diesel::joinable!(lab_result -> batch (batch_id));
+diesel::joinable!(lab_analyte -> lab_result (lab_result_id));
 diesel::allow_tables_to_appear_in_same_query!(
     fake_report,
     enterprise,
@@ -524,4 +624,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     handover,
     photo,
     finding_answer,
+    export_code,
+    export_code_market,
+    export_code_user,
+    batch_export_code,
+    export_code_alert,
+    laboratory,
+    lab_result,
+    lab_analyte,
 );

@@ -122,6 +122,7 @@ pub fn load(
                 quantity: Some(quantity),
                 unit: Some(unit.into()),
                 expires_on: Some(Some((made_on + Duration::days(30)).to_string())),
+                market: None,
             },
         )
         .map(|b| b.batch.id)

@@ -29,6 +29,7 @@ use crate::models::product_link::ProductLinkFields;
 use crate::service;
 
 mod chain;
+mod export;
 mod rounds;
 
 const DATA: &str = include_str!("vinh_long.json");
@@ -293,6 +294,7 @@ fn load_set(
                 quantity: Some(p.batch_quantity),
                 unit: Some(p.unit.clone()),
                 expires_on: Some(expires.map(|d| d.to_string())),
+                market: None,
             };
             let b = service::batches::create(conn, &system, fields)?.batch;
             if let Some(gtin) = &row.gtin {
@@ -310,6 +312,7 @@ fn load_set(
     }
 
     let chain = chain::load(conn, config, &system, &ids, &lots)?;
+    export::load(conn, config, &system, &lots)?;
     events += chain.events;
     let chain_at = batch_ids.len();
     batch_ids.extend(chain.lots);

@@ -15,6 +15,7 @@ pub mod kde;
 pub mod kinds;
 pub mod link_type;
 pub mod map;
+pub mod market;
 pub mod natural;
 pub mod next_event;
 pub mod photo;

@@ -39,6 +39,8 @@ pub struct Batch {
     /// Who ordered it: the province whose regulator did, or `national` for
     /// an administrator; the consumer page names it and its hotline.
     pub recall_authority: Option<String>,
+    /// The market the batch is bound for (`domain::market::Market`), if stated.
+    pub market: Option<String>,
 }
 
 /// A batch as the API shows it: with its product's names.
@@ -65,6 +67,9 @@ pub struct BatchFields {
     pub unit: Option<String>,
     #[serde(default, with = "crate::models::patch")]
     pub expires_on: Option<Option<String>>,
+    /// The market it is bound for (`cn`, `us`, … `domestic`); null clears it.
+    #[serde(default, with = "crate::models::patch")]
+    pub market: Option<Option<String>>,
 }
 
 impl BatchFields {
@@ -112,6 +117,7 @@ impl BatchFields {
             &mut problems,
             v::optional_date_text("expires_on", self.expires_on.flatten().as_deref()),
         );
+        let market = kept(&mut problems, market_of(self.market.flatten().as_deref()));
         if let (Some(start), Some(Some(end))) = (produced_on, expires_on) {
             kept(&mut problems, v::date_order("expires_on", start, end));
         }
@@ -148,6 +154,7 @@ impl BatchFields {
                 recalled_because: None,
                 recalled_at: None,
                 recall_authority: None,
+                market: market.flatten(),
             }),
             _ => Err(problems),
         }
@@ -169,9 +176,22 @@ impl BatchFields {
         if let Some(d) = self.expires_on {
             row.expires_on = v::optional_date_text("expires_on", d.as_deref())?;
         }
+        if let Some(m) = self.market {
+            row.market = market_of(m.as_deref())?;
+        }
         row.updated_at = now;
         check(row)
     }
+}
+
+/// A market's stored name, checked against the closed list.
+fn market_of(value: Option<&str>) -> Checked<Option<String>> {
+    value
+        .map(|m| {
+            v::choice("market", m, crate::domain::market::Market::parse)
+                .map(|m| m.as_str().to_owned())
+        })
+        .transpose()
 }
 
 /// A checked value, or `None` with its refusal added to `problems`.

@@ -3,6 +3,7 @@
 //! login: anyone may check who is certified, as the provincial portals
 //! publish it.
 
+pub mod export_codes;
 pub mod registry;
 
 use actix_web::http::header;
@@ -30,6 +31,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/open-data/products.json",
         web::get().to(|state| products(state, Format::Json)),
+    )
+    .route(
+        "/open-data/export-codes.csv",
+        web::get().to(export_codes::csv),
+    )
+    .route(
+        "/open-data/export-codes.json",
+        web::get().to(export_codes::json),
     );
 }
 

@@ -13,6 +13,7 @@ mod contact;
 mod event_changes;
 mod event_form;
 mod findings;
+pub mod export_names;
 mod form_token;
 mod forms;
 pub mod frame;

@@ -1063,7 +1063,8 @@ async fn issue_roll(user: PageUser, path: web::Path<String>, form: Posted) -> Pa
         let body: stamps::IssueRequest = forms::body_of(body)?;
         {
             let (codec, id) = (user.state.codec.clone(), id.clone());
-            user.act(move |conn, caller| stamps::issue(conn, caller, &codec, &id, body))
+            let config = user.state.config.clone();
+            user.act(move |conn, caller| stamps::issue(conn, caller, &config, &codec, &id, body))
                 .await
         }
     };

@@ -147,6 +147,37 @@ pub struct PublicSource {
     pub depth: usize,
 }
 
+/// An export code the lot came through, and its status for the lot's market.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicExportCode {
+    pub code: String,
+    /// `planting_area` or `packing_house`.
+    pub kind: String,
+    pub crop: String,
+    /// `approved`, `pending`, `suspended`, `revoked`; none when the lot
+    /// states no market or the market does not list the code.
+    pub status: Option<String>,
+}
+
+/// A lab result of the lot: who tested, when, and each analyte.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicLabResult {
+    pub laboratory: String,
+    pub accreditation: String,
+    pub sampled_on: NaiveDate,
+    pub reported_on: NaiveDate,
+    pub passed: bool,
+    pub analytes: Vec<PublicAnalyte>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicAnalyte {
+    pub analyte: String,
+    pub result: f64,
+    pub limit: f64,
+    pub unit: String,
+}
+
 /// Everything the consumer page shows about one batch.
 #[derive(Debug, Clone, Serialize)]
 pub struct BatchRecord {
@@ -161,6 +192,13 @@ pub struct BatchRecord {
     /// The lots upstream in the chain, across enterprises, nearest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<PublicSource>,
+    /// The market the lot is bound for (`domain::market`), if stated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub market: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub export_codes: Vec<PublicExportCode>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lab_results: Vec<PublicLabResult>,
 }
 
 impl BatchRecord {
@@ -329,6 +367,8 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
     let former_lot_codes = crate::models::lot_alias::for_batch(conn, &b.id)?;
     let latest_inspection = latest_inspection(conn, &f.id)?;
     let sources = sources(conn, &b.id)?;
+    let (export_codes, lab_results) = export_facts(conn, &b)?;
+    let market = b.market.clone();
     Ok(Some(BatchRecord {
         product: PublicProduct {
             name_vi: p.name_vi,
@@ -358,7 +398,56 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
         events,
         latest_inspection,
         sources,
+        market,
+        export_codes,
+        lab_results,
     }))
+}
+
+/// The lot's export codes with their status for its market, and its lab
+/// results, as consumers and buyers see them.
+fn export_facts(
+    conn: &mut DbConnection,
+    b: &Batch,
+) -> QueryResult<(Vec<PublicExportCode>, Vec<PublicLabResult>)> {
+    use crate::models::{export_code, lab_result};
+    let mut codes = Vec::new();
+    for code in export_code::of_batch(conn, &b.id)? {
+        let status = match &b.market {
+            Some(m) => export_code::markets_of(conn, &code.id)?
+                .into_iter()
+                .find(|x| &x.market == m)
+                .map(|x| x.status),
+            None => None,
+        };
+        codes.push(PublicExportCode {
+            code: code.code,
+            kind: code.kind,
+            crop: code.crop,
+            status,
+        });
+    }
+    let results = lab_result::of_batch(conn, &b.id)?
+        .into_iter()
+        .map(|r| PublicLabResult {
+            laboratory: r.laboratory.name,
+            accreditation: r.laboratory.accreditation,
+            sampled_on: r.result.sampled_on,
+            reported_on: r.result.reported_on,
+            passed: r.result.passed,
+            analytes: r
+                .analytes
+                .into_iter()
+                .map(|a| PublicAnalyte {
+                    analyte: a.analyte,
+                    result: a.result,
+                    limit: a.limit_value,
+                    unit: a.unit,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok((codes, results))
 }
 
 /// The upstream lots of `batch_id` (its genealogy backward, through

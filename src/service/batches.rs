@@ -182,6 +182,9 @@ pub fn update(
             }
         }
         batch::save(conn, &after).map_err(conflict_on_lot)?;
+        if after.market != before.market {
+            super::export_codes::approved_for_market(conn, &after)?;
+        }
         if printed {
             lot_alias::insert(conn, &before.product_id, &before.lot_code, &before.id, now)?;
         }

@@ -491,6 +491,7 @@ pub fn record_external(
                 quantity: Some(quantity),
                 unit: Some(unit.clone()),
                 expires_on: None,
+                market: None,
             },
         )?;
         let received_at = facility_id.to_string();

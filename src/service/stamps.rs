@@ -83,6 +83,7 @@ pub struct IssueRequest {
 pub fn issue(
     conn: &mut DbConnection,
     caller: &Caller,
+    config: &crate::config::Config,
     codec: &SerialCodec,
     batch_id: &str,
     request: IssueRequest,
@@ -106,6 +107,10 @@ pub fn issue(
         }
         open_batch(conn, caller, &batch)?;
         super::batches::outside_pre_harvest_interval(conn, &batch.id, crate::time::now())?;
+        // Bound for export: its codes still approved by the market, and the
+        // market's required lab tests passed.
+        super::export_codes::approved_for_market(conn, &batch)?;
+        super::lab_results::requirement_met(conn, config, &batch)?;
         // Random roll numbers: no sequence to share between backends or
         // nodes; a clash (one in four billion) just draws again.
         let mut number = i64::from(rand::thread_rng().gen::<u32>());

@@ -1,0 +1,15 @@
+DROP TRIGGER export_code_public_insert ON export_code;
+DROP TRIGGER export_code_public_update ON export_code;
+DROP TRIGGER export_code_public_delete ON export_code;
+DROP TRIGGER export_code_market_public_insert ON export_code_market;
+DROP TRIGGER export_code_market_public_update ON export_code_market;
+DROP TRIGGER export_code_market_public_delete ON export_code_market;
+DROP TRIGGER batch_export_code_public_insert ON batch_export_code;
+DROP TRIGGER batch_export_code_public_update ON batch_export_code;
+DROP TRIGGER batch_export_code_public_delete ON batch_export_code;
+DROP TABLE export_code_alert;
+DROP TABLE batch_export_code;
+DROP TABLE export_code_user;
+DROP TABLE export_code_market;
+DROP TABLE export_code;
+ALTER TABLE batch DROP COLUMN market;

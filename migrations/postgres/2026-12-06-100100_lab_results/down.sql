@@ -1,0 +1,12 @@
+DROP TRIGGER lab_result_public_insert ON lab_result;
+DROP TRIGGER lab_result_public_update ON lab_result;
+DROP TRIGGER lab_result_public_delete ON lab_result;
+DROP TRIGGER lab_analyte_public_insert ON lab_analyte;
+DROP TRIGGER lab_analyte_public_update ON lab_analyte;
+DROP TRIGGER lab_analyte_public_delete ON lab_analyte;
+DROP TRIGGER laboratory_public_insert ON laboratory;
+DROP TRIGGER laboratory_public_update ON laboratory;
+DROP TRIGGER laboratory_public_delete ON laboratory;
+DROP TABLE lab_analyte;
+DROP TABLE lab_result;
+DROP TABLE laboratory;

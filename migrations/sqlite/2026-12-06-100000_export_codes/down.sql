@@ -1,0 +1,15 @@
+DROP TRIGGER export_code_public_insert;
+DROP TRIGGER export_code_public_update;
+DROP TRIGGER export_code_public_delete;
+DROP TRIGGER export_code_market_public_insert;
+DROP TRIGGER export_code_market_public_update;
+DROP TRIGGER export_code_market_public_delete;
+DROP TRIGGER batch_export_code_public_insert;
+DROP TRIGGER batch_export_code_public_update;
+DROP TRIGGER batch_export_code_public_delete;
+DROP TABLE export_code_alert;
+DROP TABLE batch_export_code;
+DROP TABLE export_code_user;
+DROP TABLE export_code_market;
+DROP TABLE export_code;
+ALTER TABLE batch DROP COLUMN market;

@@ -1,0 +1,12 @@
+DROP TRIGGER lab_result_public_insert;
+DROP TRIGGER lab_result_public_update;
+DROP TRIGGER lab_result_public_delete;
+DROP TRIGGER lab_analyte_public_insert;
+DROP TRIGGER lab_analyte_public_update;
+DROP TRIGGER lab_analyte_public_delete;
+DROP TRIGGER laboratory_public_insert;
+DROP TRIGGER laboratory_public_update;
+DROP TRIGGER laboratory_public_delete;
+DROP TABLE lab_analyte;
+DROP TABLE lab_result;
+DROP TABLE laboratory;
