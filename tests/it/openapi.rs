@@ -638,6 +638,91 @@ async fn stated_limits_hold_in_both_directions() {
         );
     }
 
+    // Export codes and lab results (`export_codes::`, `lab_results::`): a
+    // code of the first tenant's facility whose status the regulator sets,
+    // twenty-one more for the batch's list at and past its limit, and a laboratory.
+    {
+        let code_body = |facility: &str, code: String| {
+            json!({"code": code, "kind": "planting_area", "facility_id": facility,
+                   "crop": "durian", "area_ha": 10.0, "markets": ["cn"]})
+        };
+        let mut codes = Vec::new();
+        for k in 0..22 {
+            let code = format!("VN-LIMIT-{k:04}");
+            let id = w
+                .app
+                .post(
+                    "/api/v1/export-codes",
+                    &a.token,
+                    code_body(&facility, code.clone()),
+                )
+                .await
+                .expect(201)
+                .id();
+            codes.push((id, code));
+        }
+        let f = facility.clone();
+        add(
+            "POST",
+            "/export-codes",
+            fixture(v1("/export-codes"), &a.token, move |n| {
+                code_body(&f, format!("VN-FIX-{n:05}"))
+            }),
+        );
+        add(
+            "POST",
+            "/export-codes/{id}/status",
+            fixture(
+                v1(&format!("/export-codes/{}/status", codes[0].0)),
+                &w.regulator,
+                |_| json!({"market": "cn", "status": "approved", "reason": "GACC list"}),
+            ),
+        );
+        let names: Vec<String> = codes[1..].iter().map(|(_, c)| c.clone()).collect();
+        let mut batch_codes = fixture(
+            v1(&format!("/batches/{}/export-codes", a.batch)),
+            &a.token,
+            |_| json!({"codes": []}),
+        );
+        batch_codes.items = Some(("codes", Box::new(move |k| json!({"codes": names[..k]}))));
+        add("PUT", "/batches/{id}/export-codes", batch_codes);
+        add(
+            "POST",
+            "/laboratories",
+            fixture(v1("/laboratories"), &w.admin, |n| {
+                json!({"name": "Phòng thử nghiệm", "accreditation": format!("VILAS {n}"),
+                       "markets": ["cn"]})
+            }),
+        );
+        let lab = w
+            .app
+            .post(
+                "/api/v1/laboratories",
+                &w.admin,
+                json!({"name": "Phòng thử nghiệm", "accreditation": "VILAS 0", "markets": ["cn"]}),
+            )
+            .await
+            .expect(201)
+            .id();
+        let result = move |analytes: Value| {
+            json!({"laboratory_id": lab, "sampled_on": "2026-11-01", "sampled_by": "Người lấy mẫu",
+                   "reported_on": "2026-11-04", "analytes": analytes})
+        };
+        let analyte =
+            || json!({"analyte": "cadmium", "result": 0.01, "limit": 0.05, "unit": "mg/kg"});
+        let one = result.clone();
+        let mut lab_results = fixture(
+            v1(&format!("/batches/{}/lab-results", a.batch)),
+            &a.token,
+            move |_| one(json!([analyte()])),
+        );
+        lab_results.items = Some((
+            "analytes",
+            Box::new(move |k| result(Value::Array(vec![analyte(); k]))),
+        ));
+        add("POST", "/batches/{id}/lab-results", lab_results);
+    }
+
     // Query parameters: the path's ids, and a base query that keeps the
     // answer small (one stamp's serial, one label).
     let id_for = |template: &str| -> String {
