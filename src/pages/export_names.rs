@@ -71,9 +71,9 @@ impl Lang {
         }
         let fixed = format!("{value:.4}");
         let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
-        match self.t(",", ".") {
-            "," => trimmed.replace('.', ","),
-            _ => trimmed.to_owned(),
+        match self {
+            Lang::Vi => trimmed.replace('.', ","),
+            Lang::En | Lang::Zh => trimmed.to_owned(),
         }
     }
 }
