@@ -44,6 +44,10 @@ impl Lang {
     }
 
     pub fn approval(self, status: &str) -> String {
+        // "Đã thu hồi" is also a recalled lot's; a revoked code is not recalled.
+        if self == Lang::Zh && ApprovalStatus::parse(status) == Ok(ApprovalStatus::Revoked) {
+            return "已撤销".to_owned();
+        }
         named(
             self,
             ApprovalStatus::parse(status),
