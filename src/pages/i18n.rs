@@ -449,6 +449,33 @@ mod tests {
     }
 
     #[test]
+    fn consumer_pages_take_chinese_and_portal_pages_do_not() {
+        let chinese = TestRequest::default()
+            .insert_header((header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9,en;q=0.8"))
+            .to_http_request();
+        assert_eq!(Lang::consumer(&chinese, None), Lang::Zh);
+        assert_eq!(Lang::consumer(&chinese, Some("vi")), Lang::Vi);
+        assert_eq!(Lang::of(&chinese, None), Lang::En);
+        let plain = TestRequest::default().to_http_request();
+        assert_eq!(Lang::consumer(&plain, Some("zh")), Lang::Zh);
+        assert_eq!(Lang::consumer(&plain, Some("zh-Hans")), Lang::Zh);
+        assert_eq!(Lang::of(&plain, Some("zh")), Lang::Vi);
+        let english_first = TestRequest::default()
+            .insert_header((header::ACCEPT_LANGUAGE, "fr, en-GB, zh;q=0.5"))
+            .to_http_request();
+        assert_eq!(Lang::consumer(&english_first, None), Lang::En);
+        let remembered = TestRequest::default()
+            .cookie(actix_web::cookie::Cookie::new(LANG_COOKIE, "zh"))
+            .insert_header((header::ACCEPT_LANGUAGE, "vi"))
+            .to_http_request();
+        assert_eq!(Lang::consumer(&remembered, None), Lang::Zh);
+        assert_eq!(Lang::of(&remembered, None), Lang::Vi);
+        let day = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert_eq!(Lang::Zh.date(&day), "2026年12月2日");
+        assert_eq!(Lang::Zh.number(2500.5), "2,500.5");
+    }
+
+    #[test]
     fn times_are_shown_in_vietnam() {
         let utc = NaiveDate::from_ymd_opt(2026, 11, 23)
             .unwrap()
