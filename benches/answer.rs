@@ -6,6 +6,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
 use tracestamp::domain::verdict::Verdict;
+use tracestamp::pages::i18n::Lang;
 use tracestamp::public::record::{
     BatchRecord, PublicBatch, PublicCertification, PublicEnterprise, PublicEvent, PublicFacility,
     PublicInspection, PublicProduct,
@@ -135,18 +136,21 @@ fn answers(c: &mut Criterion) {
     });
     // As the resolver's cache holds it: the record's section rendered once
     // per record and language.
-    let sections = [false, true].map(|english| page::record_section(&record, english));
+    let sections = [Lang::Vi, Lang::En, Lang::Zh].map(|l| page::record_section(&record, l));
     group.bench_function("html vi", |b| {
-        b.iter(|| page::stamp(black_box(&answer), false, &sections[0]))
+        b.iter(|| page::stamp(black_box(&answer), Lang::Vi, &sections[0]))
     });
     group.bench_function("html en", |b| {
-        b.iter(|| page::stamp(black_box(&answer), true, &sections[1]))
+        b.iter(|| page::stamp(black_box(&answer), Lang::En, &sections[1]))
+    });
+    group.bench_function("html zh", |b| {
+        b.iter(|| page::stamp(black_box(&answer), Lang::Zh, &sections[2]))
     });
     // What each page cost before the record's section was cached.
     group.bench_function("html vi, record rendered per answer", |b| {
         b.iter(|| {
-            let section = page::record_section(black_box(&record), false);
-            page::stamp(black_box(&answer), false, &section)
+            let section = page::record_section(black_box(&record), Lang::Vi);
+            page::stamp(black_box(&answer), Lang::Vi, &section)
         })
     });
     group.finish();

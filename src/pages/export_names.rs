@@ -44,6 +44,10 @@ impl Lang {
     }
 
     pub fn approval(self, status: &str) -> String {
+        // "Đã thu hồi" is also a recalled lot's; a revoked code is not recalled.
+        if self == Lang::Zh && ApprovalStatus::parse(status) == Ok(ApprovalStatus::Revoked) {
+            return "已撤销".to_owned();
+        }
         named(
             self,
             ApprovalStatus::parse(status),
@@ -71,9 +75,9 @@ impl Lang {
         }
         let fixed = format!("{value:.4}");
         let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
-        match self.t(",", ".") {
-            "," => trimmed.replace('.', ","),
-            _ => trimmed.to_owned(),
+        match self {
+            Lang::Vi => trimmed.replace('.', ","),
+            Lang::En | Lang::Zh => trimmed.to_owned(),
         }
     }
 }

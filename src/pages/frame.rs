@@ -12,8 +12,11 @@ pub struct Chrome {
     pub title: String,
     pub user: Option<NavUser>,
     pub csrf: String,
-    /// This page in the other language.
-    pub switch_href: String,
+    /// This page in another language: this, then the language's code.
+    pub switch_base: String,
+    /// The languages the page exists in: Vietnamese and English, and on
+    /// consumer pages Chinese ([`Chrome::consumer`]).
+    pub langs: &'static [Lang],
     pub flash: Option<String>,
     pub og: Option<OpenGraph>,
     /// The one address to trust (shown in the footer against look-alike sites).
@@ -45,7 +48,8 @@ impl Chrome {
             title: title.into(),
             user: None,
             csrf: String::new(),
-            switch_href: format!("?lang={}", l.other().code()),
+            switch_base: "?lang=".to_owned(),
+            langs: &[Lang::Vi, Lang::En],
             flash: None,
             og: None,
             official: official.to_owned(),
@@ -66,8 +70,21 @@ impl Chrome {
             href.push('&');
         }
         href.push_str("lang=");
-        href.push_str(self.l.other().code());
-        self.switch_href = href;
+        self.switch_base = href;
         self
+    }
+
+    /// A consumer page: its switch offers Chinese too.
+    pub fn consumer(mut self) -> Chrome {
+        self.langs = &[Lang::Vi, Lang::En, Lang::Zh];
+        self
+    }
+
+    /// The links to this page in its other languages.
+    pub fn switches(&self) -> impl Iterator<Item = (String, Lang)> + '_ {
+        self.langs
+            .iter()
+            .filter(|other| **other != self.l)
+            .map(|other| (format!("{}{}", self.switch_base, other.code()), *other))
     }
 }

@@ -42,7 +42,7 @@ impl Typo {
     fn of(err: &SerialError, l: Lang) -> Typo {
         let reason = match l {
             Lang::Vi => err.vi(),
-            Lang::En => err.to_string(),
+            Lang::En | Lang::Zh => err.to_string(),
         };
         let hint = match err {
             SerialError::Length(_) => l.t(

@@ -25,6 +25,9 @@ pub const ROLES: &[(&str, &str, &str)] = &[
 pub enum Lang {
     Vi,
     En,
+    /// Simplified Chinese, for buyers: the consumer pages only
+    /// ([`Lang::consumer`]); portal pages never get it.
+    Zh,
 }
 
 impl Lang {
@@ -66,18 +69,84 @@ impl Lang {
         }
     }
 
+    /// The language of a consumer page (the stamp, batch, facility and
+    /// logistic-unit pages and the PIN claim): as [`Lang::of`], Chinese
+    /// (`zh`, `zh-CN`, `zh-Hans` …) counting as a third choice.
+    pub fn consumer(req: &HttpRequest, asked: Option<&str>) -> Lang {
+        if let Some(code) = asked.and_then(Lang::parse_consumer) {
+            return code;
+        }
+        if let Some(code) = req
+            .cookie(LANG_COOKIE)
+            .and_then(|c| Lang::parse_consumer(c.value()))
+        {
+            return code;
+        }
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.split(',')
+                    .filter_map(|part| Lang::parse_consumer(part.split(';').next().unwrap_or("")))
+                    .next()
+            })
+            .unwrap_or(Lang::Vi)
+    }
+
+    /// `vi`, `en` or `zh`, with or without a region or script (`zh-CN`,
+    /// `zh-Hans`, `en-US`).
+    pub fn parse_consumer(code: &str) -> Option<Lang> {
+        let code = code.trim().to_ascii_lowercase();
+        let primary = code.split(['-', '_']).next().unwrap_or("");
+        match primary {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            "zh" => Some(Lang::Zh),
+            _ => None,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Lang::Vi => "vi",
             Lang::En => "en",
+            Lang::Zh => "zh",
         }
     }
 
-    /// The other language, for the switch link.
+    /// The language tag of a page in this language (`<html lang>`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+            Lang::Zh => "zh-Hans",
+        }
+    }
+
+    /// The Open Graph locale of a page in this language.
+    pub fn og_locale(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi_VN",
+            Lang::En => "en_US",
+            Lang::Zh => "zh_CN",
+        }
+    }
+
+    /// The language's name in itself, for the switch links.
+    pub fn own_name(self) -> &'static str {
+        match self {
+            Lang::Vi => "Tiếng Việt",
+            Lang::En => "English",
+            Lang::Zh => "中文",
+        }
+    }
+
+    /// The other language, for the switch link (Chinese pages switch to
+    /// Vietnamese first).
     pub fn other(self) -> Lang {
         match self {
             Lang::Vi => Lang::En,
-            Lang::En => Lang::Vi,
+            Lang::En | Lang::Zh => Lang::Vi,
         }
     }
 
@@ -85,19 +154,33 @@ impl Lang {
         self == Lang::En
     }
 
-    /// One of two texts.
+    /// One of two texts; in Chinese, the Chinese of the Vietnamese text
+    /// (`public::zh`), or the Vietnamese as given when the dictionary lacks
+    /// it (tests/it/chinese.rs finds those).
     pub fn t<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
         match self {
             Lang::Vi => vi,
             Lang::En => en,
+            Lang::Zh => crate::public::zh::zh(vi).unwrap_or(vi),
         }
     }
 
-    /// The name of the other language, in that language.
-    pub fn switch_label(self) -> &'static str {
+    /// A name kept in Vietnamese and English (a product's): a Chinese reader
+    /// gets the English one.
+    pub fn name<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
         match self {
-            Lang::Vi => "English",
-            Lang::En => "Tiếng Việt",
+            Lang::Vi => vi,
+            Lang::En | Lang::Zh => en,
+        }
+    }
+
+    /// As [`Lang::t`], but a Chinese reader without a translation gets the
+    /// English: for messages made at run time (why a code was refused).
+    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
+            Lang::Zh => crate::public::zh::zh(vi).unwrap_or(en),
         }
     }
 
@@ -183,6 +266,7 @@ impl Lang {
             match self {
                 Lang::Vi => format!("Cơ quan quản lý tỉnh/thành phố {authority}"),
                 Lang::En => format!("The regulator of {authority} province"),
+                Lang::Zh => format!("{authority}省主管部门"),
             }
         }
     }
@@ -291,7 +375,7 @@ impl Lang {
     pub fn number(self, value: f64) -> String {
         let (thousands, decimal) = match self {
             Lang::Vi => ('.', ','),
-            Lang::En => (',', '.'),
+            Lang::En | Lang::Zh => (',', '.'),
         };
         let fixed = format!("{:.2}", value.abs());
         let (whole, fraction) = fixed.split_once('.').unwrap_or((&fixed, ""));
@@ -313,11 +397,13 @@ impl Lang {
         out
     }
 
-    /// A calendar date as people write it here: 23/11/2026, or 23 Nov 2026.
+    /// A calendar date as people write it here: 23/11/2026, 23 Nov 2026,
+    /// or 2026年11月23日.
     pub fn date(self, date: &NaiveDate) -> String {
         match self {
             Lang::Vi => date.format("%d/%m/%Y").to_string(),
             Lang::En => date.format("%-d %b %Y").to_string(),
+            Lang::Zh => date.format("%Y年%-m月%-d日").to_string(),
         }
     }
 
@@ -332,6 +418,7 @@ impl Lang {
         match self {
             Lang::Vi => local.format("%H:%M %d/%m/%Y").to_string(),
             Lang::En => local.format("%-d %b %Y, %H:%M (UTC+7)").to_string(),
+            Lang::Zh => local.format("%Y年%-m月%-d日 %H:%M（UTC+7）").to_string(),
         }
     }
 }
@@ -359,6 +446,33 @@ mod tests {
             .insert_header((header::ACCEPT_LANGUAGE, "fr, en;q=0.5"))
             .to_http_request();
         assert_eq!(Lang::of(&french_then_english, None), Lang::En);
+    }
+
+    #[test]
+    fn consumer_pages_take_chinese_and_portal_pages_do_not() {
+        let chinese = TestRequest::default()
+            .insert_header((header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9,en;q=0.8"))
+            .to_http_request();
+        assert_eq!(Lang::consumer(&chinese, None), Lang::Zh);
+        assert_eq!(Lang::consumer(&chinese, Some("vi")), Lang::Vi);
+        assert_eq!(Lang::of(&chinese, None), Lang::En);
+        let plain = TestRequest::default().to_http_request();
+        assert_eq!(Lang::consumer(&plain, Some("zh")), Lang::Zh);
+        assert_eq!(Lang::consumer(&plain, Some("zh-Hans")), Lang::Zh);
+        assert_eq!(Lang::of(&plain, Some("zh")), Lang::Vi);
+        let english_first = TestRequest::default()
+            .insert_header((header::ACCEPT_LANGUAGE, "fr, en-GB, zh;q=0.5"))
+            .to_http_request();
+        assert_eq!(Lang::consumer(&english_first, None), Lang::En);
+        let remembered = TestRequest::default()
+            .cookie(actix_web::cookie::Cookie::new(LANG_COOKIE, "zh"))
+            .insert_header((header::ACCEPT_LANGUAGE, "vi"))
+            .to_http_request();
+        assert_eq!(Lang::consumer(&remembered, None), Lang::Zh);
+        assert_eq!(Lang::of(&remembered, None), Lang::Vi);
+        let day = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert_eq!(Lang::Zh.date(&day), "2026年12月2日");
+        assert_eq!(Lang::Zh.number(2500.5), "2,500.5");
     }
 
     #[test]

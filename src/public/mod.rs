@@ -7,3 +7,4 @@ pub mod facility;
 pub mod logistic_unit;
 pub mod record;
 pub mod timeline;
+pub mod zh;

@@ -52,7 +52,7 @@ pub async fn claim(
     form: web::Form<ClaimForm>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let ClaimForm { pin, lang } = form.into_inner();
-    let l = Lang::of(&req, lang.as_deref());
+    let l = Lang::consumer(&req, lang.as_deref());
     let serial = path.into_inner().to_ascii_uppercase();
     let json = wants_json(&req);
     if crate::cross_site::cross_site(&req, state.config.base_url()) {
@@ -139,6 +139,10 @@ fn outcome_page(l: Lang, official: &str, serial: String, outcome: ClaimOutcome) 
                     "The PIN is right. You are the first to claim this stamp, at {}.",
                     l.time(&claimed_at)
                 ),
+                Lang::Zh => format!(
+                    "PIN码正确。您是第一位认领此防伪标签的人，时间：{}。",
+                    l.time(&claimed_at)
+                ),
             },
             false,
         ),
@@ -156,6 +160,10 @@ fn outcome_page(l: Lang, official: &str, serial: String, outcome: ClaimOutcome) 
                      intact before you scratched it, this stamp may be a copy.",
                     l.day(&claimed_at)
                 ),
+                Lang::Zh => format!(
+                    "此标签已于{}被认领。如果您刮开前标签涂层完好，此标签可能是复制品。",
+                    l.day(&claimed_at)
+                ),
             },
             false,
         ),
@@ -168,6 +176,7 @@ fn outcome_page(l: Lang, official: &str, serial: String, outcome: ClaimOutcome) 
                     "That is not this stamp's PIN. {left} {} left.",
                     if left == 1 { "try" } else { "tries" }
                 ),
+                Lang::Zh => format!("PIN码不正确。您还可以尝试{left}次。"),
             },
             left > 0,
         ),
@@ -189,6 +198,12 @@ fn outcome_page(l: Lang, official: &str, serial: String, outcome: ClaimOutcome) 
                 (Lang::En, None) => "Too many wrong PINs were entered for this stamp: it takes \
                                      no more. Please contact its producer."
                     .to_owned(),
+                (Lang::Zh, Some(end)) => {
+                    format!("此标签PIN码输错次数过多。请于{}之后再试。", l.time(&end))
+                }
+                (Lang::Zh, None) => {
+                    "此标签PIN码输错次数过多，已不再接受输入。请联系生产商。".to_owned()
+                }
             },
             false,
         ),
@@ -213,8 +228,8 @@ fn outcome_page(l: Lang, official: &str, serial: String, outcome: ClaimOutcome) 
 /// The claim page's frame: its language switch leads to the stamp's page
 /// (the claim itself is a POST, not a page to reload in another language).
 fn chrome(l: Lang, title: &str, official: &str, serial: &str) -> Chrome {
-    let mut c = Chrome::public(l, title, official);
-    c.switch_href = format!("/s/{serial}?lang={}", l.other().code());
+    let mut c = Chrome::public(l, title, official).consumer();
+    c.switch_base = format!("/s/{serial}?lang=");
     c
 }
 

@@ -332,10 +332,10 @@ pub async fn resolve_class(
             "record": record,
             "official_site": base,
         }))),
-        Answer::Html { english } => match record {
+        Answer::Html { lang } => match record {
             Some(record) => Ok(HttpResponse::Ok()
                 .content_type("text/html; charset=utf-8")
-                .body(page::record_page(&record, english, base))),
+                .body(page::record_page(&record, lang, base))),
             None => Err(AppError::NotFound(
                 "sản phẩm này chưa có lô hàng nào / this product has no batch yet".into(),
             )),

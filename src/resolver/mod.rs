@@ -30,6 +30,7 @@ use crate::domain::places::Place;
 use crate::domain::serial::{group, SerialError, StampRef};
 use crate::domain::verdict::{verdict, StampFacts, Verdict};
 use crate::error::{AppError, AppResult};
+use crate::pages::i18n::Lang;
 use crate::public::record::BatchRecord;
 use crate::resolver::cache::VoidNote;
 use crate::resolver::scans::{NewScan, Origin};
@@ -170,7 +171,7 @@ async fn other_key_answer(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     Html {
-        english: bool,
+        lang: Lang,
     },
     Json,
     Linkset,
@@ -178,9 +179,9 @@ pub enum Answer {
     Redirect(String),
     /// Nothing in the request selects an answer: a 307 to the default link
     /// (a Digital Link URI only; the short form is the consumer page).
-    /// `english`: the language of an error page, should there be one.
+    /// `lang`: the language of an error page, should there be one.
     Default {
-        english: bool,
+        lang: Lang,
     },
 }
 
@@ -256,7 +257,7 @@ fn negotiate(req: &HttpRequest, q: &ResolverQuery) -> Answer {
             let short = crate::domain::link_type::short(other);
             return if short.eq_ignore_ascii_case("gs1:defaultLink") {
                 Answer::Default {
-                    english: page::wants_english(q.lang.as_deref(), req),
+                    lang: page::consumer_lang(q.lang.as_deref(), req),
                 }
             } else {
                 Answer::Redirect(short)
@@ -269,7 +270,7 @@ fn negotiate(req: &HttpRequest, q: &ResolverQuery) -> Answer {
     }
     if q.format_is("html") {
         return Answer::Html {
-            english: page::wants_english(q.lang.as_deref(), req),
+            lang: page::consumer_lang(q.lang.as_deref(), req),
         };
     }
     if contains_ignore_case(accept, "application/linkset+json") {
@@ -281,7 +282,7 @@ fn negotiate(req: &HttpRequest, q: &ResolverQuery) -> Answer {
         return Answer::Json;
     }
     Answer::Default {
-        english: page::wants_english(q.lang.as_deref(), req),
+        lang: page::consumer_lang(q.lang.as_deref(), req),
     }
 }
 
@@ -369,7 +370,7 @@ async fn short_link(
     let query = ResolverQuery::parse(req.query_string());
     let answer = match negotiate(&req, &query) {
         // The short form is the consumer page itself.
-        Answer::Default { english } => Answer::Html { english },
+        Answer::Default { lang } => Answer::Html { lang },
         other => other,
     };
     let serial = path.into_inner().to_ascii_uppercase();
@@ -518,11 +519,11 @@ fn unknown_answer(
     state: &AppState,
 ) -> HttpResponse {
     match answer {
-        Answer::Html { english } | Answer::Default { english } => HttpResponse::build(status)
+        Answer::Html { lang } | Answer::Default { lang } => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .body(page::unknown(
-                *english,
-                if *english { reason.en } else { reason.vi },
+                *lang,
+                lang.pick(reason.vi, reason.en),
                 code,
                 state.config.base_url(),
             )),
@@ -711,7 +712,7 @@ async fn resolve_stamp(
             body.to_json(if vouches { &public.json } else { "" })
                 .map_err(|e| AppError::Internal(format!("stamp answer: {e}")))?,
         )),
-        Answer::Html { english } => {
+        Answer::Html { lang } => {
             let mut ok = HttpResponse::Ok();
             ok.content_type("text/html; charset=utf-8");
             if let Some(token) = new_device {
@@ -719,8 +720,8 @@ async fn resolve_stamp(
             }
             Ok(ok.body(page::stamp(
                 &body,
-                english,
-                if vouches { public.html(english) } else { "" },
+                lang,
+                if vouches { public.html(lang) } else { "" },
             )))
         }
         Answer::Linkset | Answer::Redirect(_) | Answer::Default { .. } => {

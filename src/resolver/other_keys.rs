@@ -12,6 +12,7 @@ use super::links::{default_redirect, linkset_response, redirect_to, Level};
 use super::{page, Answer};
 use crate::domain::digital_link::KeyPath;
 use crate::error::{AppError, AppResult};
+use crate::pages::i18n::Lang;
 use crate::AppState;
 
 /// The levels of an item at `key_path` (the requested URI) whose own URI
@@ -43,7 +44,7 @@ fn negotiated(
     answer: &Answer,
     levels: &[Level<'_>],
     json: impl FnOnce() -> serde_json::Value,
-    html: impl FnOnce(bool) -> String,
+    html: impl FnOnce(Lang) -> String,
     pass_on: &str,
 ) -> AppResult<HttpResponse> {
     match answer {
@@ -51,9 +52,9 @@ fn negotiated(
         Answer::Linkset => Ok(linkset_response(levels)),
         Answer::Redirect(link_type) => redirect_to(levels, link_type, pass_on),
         Answer::Json => Ok(HttpResponse::Ok().json(json())),
-        Answer::Html { english } => Ok(HttpResponse::Ok()
+        Answer::Html { lang } => Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
-            .body(html(*english))),
+            .body(html(*lang))),
     }
 }
 
@@ -83,7 +84,7 @@ pub async fn facility(
         &answer,
         &levels,
         || json!({"level": "facility", "record": record, "official_site": base}),
-        |english| page::facility_page(&record, english, base),
+        |lang| page::facility_page(&record, lang, base),
         pass_on,
     )
 }
@@ -115,7 +116,7 @@ pub async fn logistic_unit(
         &answer,
         &levels,
         || json!({"level": "logistic_unit", "record": unit, "official_site": base}),
-        |english| page::unit_page(&unit, english, base),
+        |lang| page::unit_page(&unit, lang, base),
         pass_on,
     )
 }

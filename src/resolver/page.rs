@@ -17,14 +17,14 @@ use crate::public::logistic_unit::{LogisticUnit, UnitLot};
 use crate::public::record::BatchRecord;
 use crate::resolver::StampAnswer;
 
-/// `?lang=en` wins; else the remembered choice or Accept-Language; else
-/// Vietnamese.
-pub fn wants_english(lang: Option<&str>, req: &HttpRequest) -> bool {
-    Lang::of(req, lang).is_en()
+/// `?lang=` (vi, en, zh) wins; else the remembered choice or
+/// Accept-Language; else Vietnamese (`Lang::consumer`).
+pub fn consumer_lang(lang: Option<&str>, req: &HttpRequest) -> Lang {
+    Lang::consumer(req, lang)
 }
 
 fn product_name(record: &BatchRecord, l: Lang) -> String {
-    l.t(&record.product.name_vi, &record.product.name_en)
+    l.name(&record.product.name_vi, &record.product.name_en)
         .to_owned()
 }
 
@@ -149,8 +149,7 @@ struct RecordSection<'a> {
 }
 
 /// The record's section of the stamp and batch pages.
-pub fn record_section(record: &BatchRecord, english: bool) -> String {
-    let l = if english { Lang::En } else { Lang::Vi };
+pub fn record_section(record: &BatchRecord, l: Lang) -> String {
     RecordSection {
         l,
         r: record,
@@ -182,10 +181,9 @@ pub fn tone(verdict: Verdict) -> &'static str {
 
 /// The warning page for a code we never issued; `code` (as scanned, or
 /// empty) fills the report form its button opens.
-pub fn unknown(english: bool, reason: &str, code: &str, official: &str) -> String {
-    let l = if english { Lang::En } else { Lang::Vi };
+pub fn unknown(l: Lang, reason: &str, code: &str, official: &str) -> String {
     UnknownPage {
-        c: Chrome::public(l, l.verdict(&Verdict::Unknown), official),
+        c: Chrome::public(l, l.verdict(&Verdict::Unknown), official).consumer(),
         verdict: Verdict::Unknown,
         reason,
         report: ReportLink {
@@ -199,15 +197,15 @@ pub fn unknown(english: bool, reason: &str, code: &str, official: &str) -> Strin
 
 /// The page for a genuine code: verdict, scan count, and the batch's record
 /// as rendered by `record_section` in the same language.
-pub fn stamp(answer: &StampAnswer, english: bool, record_html: &str) -> String {
-    let l = if english { Lang::En } else { Lang::Vi };
+pub fn stamp(answer: &StampAnswer, l: Lang, record_html: &str) -> String {
     let (checked, placed) = checked(answer, l);
     let name = product_name(answer.record, l);
     let mut c = Chrome::public(
         l,
         format!("{} — {}", l.verdict(&answer.verdict), name),
         answer.official_site,
-    );
+    )
+    .consumer();
     c.og = Some(OpenGraph {
         title: format!("{name} · {}", l.verdict(&answer.verdict)),
         description: format!(
@@ -251,54 +249,75 @@ pub fn stamp(answer: &StampAnswer, english: bool, record_html: &str) -> String {
 /// (`domain::checkers`); and whether it names a province.
 fn checked(a: &StampAnswer, l: Lang) -> (String, bool) {
     let n = a.checkers;
-    let who = if n == 0 {
-        // A client we cannot tell apart: loads are all we can say.
-        l.t(
-            &format!("Tem này đã được quét {} lần", a.scan_count),
-            &format!(
-                "This stamp has been scanned {} time{}",
-                a.scan_count,
-                if a.scan_count == 1 { "" } else { "s" }
-            ),
-        )
-        .to_owned()
-    } else if a.checked_before {
-        l.t(
-            &format!("Bạn đã kiểm tra tem này trước đây; có {n} người đã kiểm tra"),
-            &format!(
-                "You have checked this stamp before; {n} {} checked it",
-                if n == 1 { "person has" } else { "people have" }
-            ),
-        )
-        .to_owned()
-    } else if n == 1 {
-        l.t(
-            "Bạn là người đầu tiên kiểm tra tem này",
-            "You are the first person to check this stamp",
-        )
-        .to_owned()
-    } else {
-        l.t(
-            &format!("Bạn là người thứ {n} kiểm tra tem này"),
-            &format!("You are the {} person to check this stamp", ordinal(n)),
-        )
-        .to_owned()
+    let who = match l {
+        Lang::Zh => checked_zh(a),
+        _ if n == 0 => {
+            // A client we cannot tell apart: loads are all we can say.
+            l.t(
+                &format!("Tem này đã được quét {} lần", a.scan_count),
+                &format!(
+                    "This stamp has been scanned {} time{}",
+                    a.scan_count,
+                    if a.scan_count == 1 { "" } else { "s" }
+                ),
+            )
+            .to_owned()
+        }
+        _ if a.checked_before => l
+            .t(
+                &format!("Bạn đã kiểm tra tem này trước đây; có {n} người đã kiểm tra"),
+                &format!(
+                    "You have checked this stamp before; {n} {} checked it",
+                    if n == 1 { "person has" } else { "people have" }
+                ),
+            )
+            .to_owned(),
+        _ if n == 1 => l
+            .t(
+                "Bạn là người đầu tiên kiểm tra tem này",
+                "You are the first person to check this stamp",
+            )
+            .to_owned(),
+        _ => l
+            .t(
+                &format!("Bạn là người thứ {n} kiểm tra tem này"),
+                &format!("You are the {} person to check this stamp", ordinal(n)),
+            )
+            .to_owned(),
     };
     let place = a
         .first_checked_in
         .map(|p| format!(" {} {p}", l.t("tại", "in")))
         .unwrap_or_default();
+    let (semicolon, stop) = match l {
+        Lang::Zh => ("；", "。"),
+        _ => ("; ", "."),
+    };
     match a.first_scanned_at {
         // Worth saying unless this is the first check of all.
         Some(first) if n != 1 || a.checked_before => (
             format!(
-                "{who}; {} {}{place}.",
+                "{who}{semicolon}{} {}{place}{stop}",
                 l.t("lần đầu lúc", "first checked on"),
                 l.time(&first)
             ),
             !place.is_empty(),
         ),
-        _ => (format!("{who}."), false),
+        _ => (format!("{who}{stop}"), false),
+    }
+}
+
+/// `checked`'s first sentence in Chinese.
+fn checked_zh(a: &StampAnswer) -> String {
+    let n = a.checkers;
+    if n == 0 {
+        format!("此标签已被扫描{}次", a.scan_count)
+    } else if a.checked_before {
+        format!("您以前查验过此标签；共有{n}人查验过")
+    } else if n == 1 {
+        "您是第一位查验此标签的人".to_owned()
+    } else {
+        format!("您是第{n}位查验此标签的人")
     }
 }
 
@@ -315,11 +334,10 @@ fn ordinal(n: i64) -> String {
 }
 
 /// A batch or product page without a stamp (`/01/{gtin}/10/{lot}`).
-pub fn record_page(record: &BatchRecord, english: bool, official: &str) -> String {
-    let l = if english { Lang::En } else { Lang::Vi };
+pub fn record_page(record: &BatchRecord, l: Lang, official: &str) -> String {
     RecordPage {
-        c: Chrome::public(l, product_name(record, l), official),
-        record_html: &record_section(record, english),
+        c: Chrome::public(l, product_name(record, l), official).consumer(),
+        record_html: &record_section(record, l),
     }
     .render()
     .unwrap_or_else(|e| render_failure(&e))
@@ -334,10 +352,9 @@ struct FacilityPage<'a> {
 
 /// A facility's page (`/414/{gln}`): who runs it, where, whether it is
 /// suspended, its certifications in force and its latest inspection.
-pub fn facility_page(record: &FacilityRecord, english: bool, official: &str) -> String {
-    let l = if english { Lang::En } else { Lang::Vi };
+pub fn facility_page(record: &FacilityRecord, l: Lang, official: &str) -> String {
     FacilityPage {
-        c: Chrome::public(l, record.facility.name.clone(), official),
+        c: Chrome::public(l, record.facility.name.clone(), official).consumer(),
         f: record,
     }
     .render()
@@ -358,10 +375,9 @@ struct UnitPage<'a> {
 
 /// A logistic unit's page (`/00/{sscc}`): who packed or shipped it, when,
 /// and the lots it carries, each linked to its page.
-pub fn unit_page(unit: &LogisticUnit, english: bool, official: &str) -> String {
-    let l = if english { Lang::En } else { Lang::Vi };
+pub fn unit_page(unit: &LogisticUnit, l: Lang, official: &str) -> String {
     UnitPage {
-        c: Chrome::public(l, format!("SSCC {}", unit.sscc), official),
+        c: Chrome::public(l, format!("SSCC {}", unit.sscc), official).consumer(),
         events: unit
             .events
             .iter()
@@ -378,7 +394,7 @@ pub fn unit_page(unit: &LogisticUnit, english: bool, official: &str) -> String {
         lots: unit
             .contents
             .iter()
-            .map(|lot| (l.t(&lot.product_name_vi, &lot.product_name_en), lot))
+            .map(|lot| (l.name(&lot.product_name_vi, &lot.product_name_en), lot))
             .collect(),
         u: unit,
     }

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 
 use crate::domain::checkers::Evidence;
 use crate::domain::places::Place;
+use crate::pages::i18n::Lang;
 use crate::public::record::BatchRecord;
 
 /// The record's JSON object without its braces: the members a stamp's JSON
@@ -29,19 +30,29 @@ pub struct PublicRecord {
     pub json: String,
     /// The record's section of the stamp page, in Vietnamese and in English.
     html: [String; 2],
+    /// The same in Chinese, made on the first Chinese page asked for: most
+    /// records are never read in Chinese.
+    html_zh: std::sync::OnceLock<String>,
 }
 
 impl PublicRecord {
     pub fn new(record: BatchRecord) -> serde_json::Result<Self> {
         Ok(PublicRecord {
             json: json_members(&record)?,
-            html: [false, true].map(|english| super::page::record_section(&record, english)),
+            html: [Lang::Vi, Lang::En].map(|l| super::page::record_section(&record, l)),
+            html_zh: std::sync::OnceLock::new(),
             record,
         })
     }
 
-    pub fn html(&self, english: bool) -> &str {
-        &self.html[usize::from(english)]
+    pub fn html(&self, l: Lang) -> &str {
+        match l {
+            Lang::Vi => &self.html[0],
+            Lang::En => &self.html[1],
+            Lang::Zh => self
+                .html_zh
+                .get_or_init(|| super::page::record_section(&self.record, Lang::Zh)),
+        }
     }
 }
 

@@ -17,6 +17,7 @@ mod browser;
 mod cache;
 mod certifications;
 mod chain;
+mod chinese;
 mod circular02;
 mod cli;
 mod clone;
