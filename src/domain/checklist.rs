@@ -450,11 +450,7 @@ pub fn check(kind: FacilityKind, given: &[Given]) -> Result<Vec<Checked>, Vec<Pr
             ));
             continue;
         };
-        let note = g
-            .note
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty() && answer == Answer::Fail);
+        let note = g.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
         if let Some(n) = note {
             if n.chars().count() > MAX_NOTE || n.chars().any(|c| c.is_control() && c != '\n') {
                 problems.push(problem(
@@ -468,7 +464,7 @@ pub fn check(kind: FacilityKind, given: &[Given]) -> Result<Vec<Checked>, Vec<Pr
         out.push(Checked {
             code: item.code,
             answer,
-            note: note.map(str::to_owned),
+            note: note.filter(|_| answer == Answer::Fail).map(str::to_owned),
         });
     }
     if problems.is_empty() {

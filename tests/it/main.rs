@@ -17,6 +17,7 @@ mod browser;
 mod cache;
 mod certifications;
 mod chain;
+mod checklist;
 mod circular02;
 mod cli;
 mod clone;
