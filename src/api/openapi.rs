@@ -1016,6 +1016,22 @@ fn schemas() -> Map<String, Value> {
                     ),
                     ("findings", text(4000)),
                     ("follow_up_due", nullable(date())),
+                    (
+                        "checklist",
+                        json!({
+                            "description": "The facility kind's inspection checklist (optional; when given, every item of the kind answered once). Item codes per kind: see domain::checklist.",
+                            "type": "array",
+                            "maxItems": crate::domain::checklist::MAX_ITEMS,
+                            "items": closed(
+                                &[
+                                    ("code", text(64)),
+                                    ("answer", one_of(crate::domain::checklist::Answer::ALL.iter().map(|a| a.as_str()))),
+                                    ("note", nullable(text(crate::domain::checklist::MAX_NOTE))),
+                                ],
+                                &["code", "answer"],
+                            ),
+                        }),
+                    ),
                 ],
                 &["inspected_on", "result", "findings"],
             ),

@@ -250,6 +250,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    inspection_check (inspection_id, code) {
+        inspection_id -> Text,
+        code -> Text,
+        answer -> Text,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     api_token (id) {
         id -> Text,
         account_id -> Text,
@@ -582,6 +591,7 @@ diesel::joinable!(fake_report -> batch (batch_id));
 diesel::joinable!(fake_report -> enterprise (enterprise_id));
 diesel::joinable!(handover -> batch (batch_id));
 diesel::joinable!(finding_answer -> inspection (inspection_id));
+diesel::joinable!(inspection_check -> inspection (inspection_id));
 
 diesel::joinable!(export_code -> facility (facility_id));
 diesel::joinable!(export_code -> enterprise (enterprise_id));
@@ -624,6 +634,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     handover,
     photo,
     finding_answer,
+    inspection_check,
     export_code,
     export_code_market,
     export_code_user,

@@ -4,6 +4,7 @@ pub mod access;
 pub mod admin_units;
 pub mod audit_chain;
 pub mod checkers;
+pub mod checklist;
 pub mod circular02;
 pub mod digital_link;
 pub mod fold;

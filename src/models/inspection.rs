@@ -32,6 +32,11 @@ pub struct InspectionFields {
     pub result: String,
     pub findings: String,
     pub follow_up_due: Option<String>,
+    /// The facility kind's checklist (`domain::checklist`): when given,
+    /// every item answered once (issue 19). The portal's form always
+    /// gives it; on the API it may be left out.
+    #[serde(default)]
+    pub checklist: Option<Vec<crate::domain::checklist::Given>>,
 }
 
 impl InspectionFields {

@@ -19,6 +19,7 @@ pub mod fsma;
 pub mod genealogy;
 pub mod handover;
 pub mod inspection;
+pub mod inspection_check;
 pub mod lab_result;
 pub mod lot_alias;
 pub mod nfc_tag;

@@ -33,6 +33,8 @@ const ANSWER_FORM: &[Field] = &[field(
 struct FindingPage {
     c: Chrome,
     inspection: Inspection,
+    /// The inspection's checklist and photos (issue 19).
+    rec: crate::service::oversight::InspectionRecord,
     facility: String,
     past_due: bool,
     answers: Vec<Answer>,
@@ -44,16 +46,20 @@ async fn page(
     id: String,
     values: &HashMap<String, String>,
 ) -> Result<FindingPage, AppError> {
-    let (inspection, facility, answers) = user
+    let (rec, facility, answers) = user
         .act(move |conn, caller| {
             let (inspection, facility) = findings::finding(conn, caller, &id)?;
             let answers = findings::answers(conn, std::slice::from_ref(&inspection.id))?;
-            Ok((inspection, facility, answers))
+            let rec = crate::service::oversight::inspection_records(conn, vec![inspection])?
+                .pop()
+                .ok_or_else(|| AppError::not_found("inspection"))?;
+            Ok((rec, facility, answers))
         })
         .await?;
     let l = user.l;
     let heading = l.t("Trả lời kết quả kiểm tra", "Answer the inspection");
     let c = user.chrome(heading);
+    let inspection = rec.inspection.clone();
     let mut form = FormBody::new(
         &c,
         heading.to_owned(),
@@ -69,6 +75,7 @@ async fn page(
         past_due: inspection.follow_up_due.is_some_and(|d| d < today),
         c,
         inspection,
+        rec,
         facility,
         answers,
         form,

@@ -90,6 +90,27 @@ pub struct FormBody {
     /// The label of a photo input (camera first), when the form takes
     /// photos: it is then sent as `multipart/form-data`.
     pub photo: Option<String>,
+    /// A checklist answered item by item (the inspection form's, issue
+    /// 19), shown before the photos; empty on other forms.
+    pub checklist: Vec<CheckRow>,
+}
+
+/// One checklist item on a form: answered with radios (none chosen
+/// beforehand), with a note for a failed item.
+pub struct CheckRow {
+    pub code: &'static str,
+    pub label: String,
+    /// The answer posted (`pass`, `fail`, `not_applicable`), or empty.
+    pub answer: String,
+    pub note: String,
+    pub error: Option<String>,
+}
+
+impl CheckRow {
+    /// Form-safe id part of the code (`farm.water_tested` → `farm-water_tested`).
+    pub fn slug(&self) -> String {
+        self.code.replace('.', "-")
+    }
 }
 
 impl FormBody {
@@ -114,6 +135,7 @@ impl FormBody {
             csrf: c.csrf.clone(),
             l,
             photo: None,
+            checklist: Vec::new(),
         }
     }
 
@@ -155,7 +177,15 @@ impl FormBody {
             }
             AppError::Fields(all) => {
                 for rule in all {
-                    let text = if self.l == Lang::En { rule.en } else { rule.vi };
+                    // A plain field check, merged with others, is worded
+                    // once: its Vietnamese comes from `translate`.
+                    let text = if self.l == Lang::En {
+                        rule.en
+                    } else if rule.vi == rule.en {
+                        translate(self.l, &rule.vi)
+                    } else {
+                        rule.vi
+                    };
                     self.place(rule.field.as_deref().unwrap_or(""), text);
                 }
             }
@@ -171,6 +201,16 @@ impl FormBody {
     /// the API's field, or like its last part: `details.quantity` beside
     /// `quantity`), or above the form.
     fn place(&mut self, field: &str, text: String) {
+        if let Some(code) = field.strip_prefix("checklist.") {
+            let code = code.strip_suffix(".note").unwrap_or(code);
+            if let Some(row) = self.checklist.iter_mut().find(|r| r.code == code) {
+                row.error = Some(match row.error.take() {
+                    Some(before) => format!("{before}; {text}"),
+                    None => text,
+                });
+                return;
+            }
+        }
         let short = field.strip_prefix("details.").unwrap_or(field);
         let slot = self
             .fields
@@ -195,6 +235,17 @@ impl FormBody {
 }
 
 impl FormBody {
+    /// The checklist's answers as (value, label in the page's language).
+    pub fn check_answers(&self) -> Vec<(&'static str, &'static str)> {
+        crate::domain::checklist::Answer::ALL
+            .iter()
+            .map(|a| {
+                let (vi, en) = a.words();
+                (a.as_str(), self.l.t(vi, en))
+            })
+            .collect()
+    }
+
     /// Puts each refused field's reason beside its input, all at once
     /// (a form that checks every field, as the admin's enterprise edit).
     pub fn mark_each(&mut self, problems: Vec<FieldError>) -> StatusCode {

@@ -4,17 +4,18 @@
 //! recall — each behind a confirmation page that asks for the reason. The
 //! acts go through the same API handlers as any client.
 
-use actix_web::web;
+use actix_web::{web, HttpRequest};
 use askama::Template;
 use chrono::Duration;
 use std::collections::HashMap;
 
 use super::chart::{self, Bar};
-use super::forms::{self, field, Field, FormPage, Input};
+use super::forms::{self, field, CheckRow, Field, FormPage, Input};
 use super::frame::Chrome;
 use super::session::PageUser;
 use super::{html, path_id, PageError, PageResult};
 use crate::auth::Role;
+use crate::domain::checklist;
 use crate::domain::id::Id;
 use crate::domain::kinds::FacilityKind;
 use crate::domain::kinds::FacilityStatus;
@@ -23,7 +24,7 @@ use crate::models::batch::{self, BatchFilter, BatchView};
 use crate::models::certification::{self, Certification};
 use crate::models::facility::{self, Facility};
 use crate::models::fake_report::FakeReport;
-use crate::models::inspection::{self, Inspection, InspectionFilter};
+use crate::models::inspection::{self, InspectionFilter};
 use crate::models::page::Page;
 use crate::models::stats::{self, Stats};
 use crate::service::oversight::{FacilitySearch, SortKey, Standing, WorkQueue};
@@ -316,7 +317,8 @@ struct FacilityRecord {
     c: Chrome,
     f: Facility,
     certifications: Vec<Certification>,
-    inspections: Vec<Inspection>,
+    /// With their checklists and photos (issue 19).
+    inspections: Vec<oversight::InspectionRecord>,
     /// The facility's answers to inspection findings (issue 19).
     answers: Vec<crate::service::findings::Answer>,
     batches: Vec<BatchView>,
@@ -348,10 +350,14 @@ async fn facility_record(user: PageUser, path: web::Path<String>) -> PageResult 
             }
             .check()?;
             let batches = batch::list(conn, &scope, &filter, Page::new(Some(1), Some(100))?)?;
-            Ok((f, certifications.items, inspections.items, batches.items))
+            let inspections = oversight::inspection_records(conn, inspections.items)?;
+            Ok((f, certifications.items, inspections, batches.items))
         })
         .await?;
-    let ids: Vec<String> = inspections.iter().map(|i| i.id.clone()).collect();
+    let ids: Vec<String> = inspections
+        .iter()
+        .map(|i| i.inspection.id.clone())
+        .collect();
     let answers = user
         .state
         .db(move |conn| crate::service::findings::answers(conn, &ids))
@@ -416,14 +422,41 @@ fn inspection_page(user: &PageUser, f: &Facility, values: &HashMap<String, Strin
         l.t("Ghi kết quả kiểm tra", "Record an inspection"),
         f.name
     );
-    FormPage::new(
+    let mut page = FormPage::new(
         user.chrome(heading.clone()),
         heading,
         format!("/oversight/facilities/{}/inspect", f.id),
         format!("/oversight/facilities/{}", f.id),
         INSPECTION_FORM,
         values,
-    )
+    );
+    // The facility kind's checklist (issue 19), none answered beforehand.
+    if let Ok(kind) = FacilityKind::parse(&f.kind) {
+        page.form.checklist = checklist::items(kind)
+            .iter()
+            .map(|item| CheckRow {
+                code: item.code,
+                label: l.t(item.vi, item.en).to_owned(),
+                answer: values
+                    .get(&format!("check.{}", item.code))
+                    .cloned()
+                    .unwrap_or_default(),
+                note: values
+                    .get(&format!("note.{}", item.code))
+                    .cloned()
+                    .unwrap_or_default(),
+                error: None,
+            })
+            .collect();
+    }
+    page.form.photo = Some(
+        l.t(
+            "Ảnh chụp khi kiểm tra",
+            "Photos taken during the inspection",
+        )
+        .to_owned(),
+    );
+    page
 }
 
 async fn inspection_form(user: PageUser, path: web::Path<String>) -> PageResult {
@@ -436,26 +469,54 @@ async fn inspection_form(user: PageUser, path: web::Path<String>) -> PageResult 
     html(&inspection_page(&user, &f, &values))
 }
 
+/// The checklist's answers as posted: one entry per item answered (an
+/// item left unanswered is missing, and refused with the others).
+fn posted_checklist(f: &Facility, values: &HashMap<String, String>) -> serde_json::Value {
+    let items = FacilityKind::parse(&f.kind)
+        .map(checklist::items)
+        .unwrap_or_default();
+    let answered: Vec<serde_json::Value> = items
+        .iter()
+        .filter_map(|item| {
+            let answer = values.get(&format!("check.{}", item.code))?;
+            let note = values
+                .get(&format!("note.{}", item.code))
+                .filter(|n| !n.trim().is_empty());
+            Some(serde_json::json!({"code": item.code, "answer": answer, "note": note}))
+        })
+        .collect();
+    serde_json::Value::Array(answered)
+}
+
 async fn record_inspection(
     user: PageUser,
     path: web::Path<String>,
-    form: web::Form<HashMap<String, String>>,
+    req: HttpRequest,
+    payload: web::Payload,
 ) -> PageResult {
     overseer(&user)?;
     let id = path_id(&path)?;
-    let values = user.checked_form(form)?;
     let f = facility_name(&user, id.clone()).await?;
+    let (values, files) = match super::photos::read_any(&req, payload).await {
+        Ok(read) => read,
+        Err(err) => return inspection_page(&user, &f, &HashMap::new()).refused(err),
+    };
+    user.check_csrf(values.get("csrf").map(String::as_str).unwrap_or(""))?;
     let page = inspection_page(&user, &f, &values);
     let done = async {
         let mut body = forms::to_json(INSPECTION_FORM, &values)?;
         if body["inspected_on"].is_null() {
             body["inspected_on"] = serde_json::Value::String(String::new());
         }
+        body["checklist"] = posted_checklist(&f, &values);
         let body = forms::body_of(body)?;
+        let pictures = super::photos::cleaned(files).await?;
         {
             let id = id.clone();
-            user.act(move |conn, caller| oversight::inspect(conn, caller, &id, body))
-                .await
+            user.act(move |conn, caller| {
+                oversight::inspect_with_photos(conn, caller, &id, body, pictures)
+            })
+            .await
         }
     };
     page.submit(

@@ -5,19 +5,23 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+use super::photos::{self, CleanPhoto, OwnerKind};
 use crate::audit::{self, Actor};
 use crate::db::DbConnection;
 use crate::domain::access::{Caller, Role, Scope};
+use crate::domain::checklist;
 use crate::domain::fold;
 use crate::domain::kinds::{BatchStatus, FacilityKind, FacilityStatus};
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult};
+use crate::error::{Refusal, RuleKind};
 use crate::models::alerts::{self, Alert};
 use crate::models::batch::{self, Batch};
 use crate::models::certification::Certification;
 use crate::models::facility::{self, Facility};
 use crate::models::genealogy::{self, Direction, Link, TracedBatch};
 use crate::models::inspection::{self, Inspection, InspectionFields};
+use crate::models::inspection_check::{self, InspectionCheck};
 use crate::models::standing;
 
 use super::access::{overseer, visible_batch, visible_facility};
@@ -28,6 +32,47 @@ pub fn inspect(
     facility_id: &str,
     fields: InspectionFields,
 ) -> AppResult<Inspection> {
+    Ok(inspect_with_photos(conn, caller, facility_id, fields, Vec::new())?.inspection)
+}
+
+/// An inspection with its checklist's answers and photos, as shown on the
+/// facility's record and to the producer (failed items first).
+#[derive(Debug, Serialize)]
+pub struct InspectionRecord {
+    #[serde(flatten)]
+    pub inspection: Inspection,
+    pub checks: Vec<CheckShown>,
+    pub photos: Vec<crate::models::photo::PhotoRef>,
+}
+
+/// One checklist answer with its item's wording.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckShown {
+    pub code: String,
+    pub vi: String,
+    pub en: String,
+    pub answer: String,
+    pub note: Option<String>,
+}
+
+impl CheckShown {
+    pub fn failed(&self) -> bool {
+        self.answer == checklist::Answer::Fail.as_str()
+    }
+}
+
+/// Records an inspection (issue 19: with the facility kind's checklist,
+/// when given, and the officer's cleaned photos) in one transaction. The
+/// inspection's own fields and the checklist are checked together, so
+/// every problem is reported at once and nothing is written.
+pub fn inspect_with_photos(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    facility_id: &str,
+    mut fields: InspectionFields,
+    pictures: Vec<CleanPhoto>,
+) -> AppResult<InspectionRecord> {
+    let given = fields.checklist.take();
     audit::write_transaction(conn, |conn| {
         let target = visible_facility(conn, caller, facility_id)?;
         if !matches!(caller.role, Role::Regulator { .. }) {
@@ -35,18 +80,121 @@ pub fn inspect(
                 "only a regulator of the facility's province records inspections".into(),
             ));
         }
+        let kind = FacilityKind::parse(&target.kind).map_err(AppError::Internal)?;
         let now = crate::time::now();
         let row = fields.create(
             crate::domain::id::new_id(),
-            target.id,
+            target.id.clone(),
             caller.account_id.clone(),
             now.date(),
             now,
-        )?;
+        );
+        let checks = given.as_deref().map(|g| checklist::check(kind, g));
+        let (row, checks) = match (row, checks) {
+            (Ok(row), None) => (row, Vec::new()),
+            (Ok(row), Some(Ok(checks))) => (row, checks),
+            (Err(e), None | Some(Ok(_))) => return Err(e.into()),
+            (row, checks) => {
+                let mut all = Vec::new();
+                if let Err(e) = row {
+                    all.push(Refusal {
+                        kind: RuleKind::Invalid,
+                        field: Some(e.field),
+                        vi: e.message.clone(),
+                        en: e.message,
+                    });
+                }
+                if let Some(Err(problems)) = checks {
+                    all.extend(problems.into_iter().map(|p| Refusal {
+                        kind: RuleKind::Invalid,
+                        field: Some(p.field),
+                        en: p.en,
+                        vi: p.vi,
+                    }));
+                }
+                return Err(AppError::Fields(all));
+            }
+        };
         inspection::insert(conn, &row)?;
         audit::created(conn, &Actor::from(caller), "inspection", &row.id, &row)?;
-        Ok(row)
+        let check_rows: Vec<InspectionCheck> = checks
+            .iter()
+            .map(|c| InspectionCheck {
+                inspection_id: row.id.clone(),
+                code: c.code.to_owned(),
+                answer: c.answer.as_str().to_owned(),
+                note: c.note.clone(),
+            })
+            .collect();
+        inspection_check::insert(conn, &check_rows)?;
+        let alt = format!("Ảnh kiểm tra tại {}", target.name);
+        let photos = photos::keep(conn, caller, OwnerKind::Inspection, &row.id, &alt, pictures)?;
+        let checks = shown(check_rows);
+        Ok(InspectionRecord {
+            inspection: row,
+            checks,
+            photos,
+        })
     })
+}
+
+/// Checklist rows with their wording, failed items first, then in the
+/// checklist's order.
+fn shown(rows: Vec<InspectionCheck>) -> Vec<CheckShown> {
+    let mut out: Vec<(bool, usize, CheckShown)> = rows
+        .into_iter()
+        .map(|r| {
+            let (vi, en, at) = match checklist::find(&r.code) {
+                Some(item) => {
+                    let at = FacilityKind::ALL
+                        .iter()
+                        .flat_map(|k| checklist::items(*k))
+                        .position(|i| i.code == item.code)
+                        .unwrap_or(usize::MAX);
+                    (item.vi.to_owned(), item.en.to_owned(), at)
+                }
+                None => (r.code.clone(), r.code.clone(), usize::MAX),
+            };
+            let shown = CheckShown {
+                code: r.code,
+                vi,
+                en,
+                answer: r.answer,
+                note: r.note,
+            };
+            (!shown.failed(), at, shown)
+        })
+        .collect();
+    out.sort_by_key(|(passed, at, _)| (*passed, *at));
+    out.into_iter().map(|(_, _, s)| s).collect()
+}
+
+/// These inspections with their checklists and photos, in the given order.
+pub fn inspection_records(
+    conn: &mut DbConnection,
+    inspections: Vec<Inspection>,
+) -> AppResult<Vec<InspectionRecord>> {
+    let ids: Vec<String> = inspections.iter().map(|i| i.id.clone()).collect();
+    let mut checks = inspection_check::of(conn, &ids)?;
+    let mut pictures = photos::of(conn, OwnerKind::Inspection, &ids)?;
+    Ok(inspections
+        .into_iter()
+        .map(|inspection| {
+            let (mine, rest): (Vec<_>, Vec<_>) = checks
+                .drain(..)
+                .partition(|c| c.inspection_id == inspection.id);
+            checks = rest;
+            let (shots, rest): (Vec<_>, Vec<_>) = pictures
+                .drain(..)
+                .partition(|p| p.owner_id == inspection.id);
+            pictures = rest;
+            InspectionRecord {
+                inspection,
+                checks: shown(mine),
+                photos: shots,
+            }
+        })
+        .collect())
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,8 +11,8 @@
 //! (`/photos/{id}`) is cached for good, and its ETag is a hash of its bytes.
 //!
 //! Who may read one is the owner's question ([`readable`]): an event's
-//! photo is as public as the consumer page; an answer's, only for those
-//! who reach the inspected facility.
+//! photo is as public as the consumer page; an answer's or an
+//! inspection's, only for those who reach the inspected facility.
 
 use sha2::{Digest, Sha256};
 
@@ -34,6 +34,8 @@ pub const JPEG: &str = "image/jpeg";
 pub enum OwnerKind {
     Event,
     FindingAnswer,
+    /// A regulator's inspection (issue 19: photos with the checklist).
+    Inspection,
 }
 
 impl OwnerKind {
@@ -41,6 +43,7 @@ impl OwnerKind {
         match self {
             OwnerKind::Event => "event",
             OwnerKind::FindingAnswer => "finding_answer",
+            OwnerKind::Inspection => "inspection",
         }
     }
 }
@@ -131,6 +134,14 @@ pub fn readable(conn: &mut DbConnection, caller: Option<&Caller>, id: &str) -> A
                 return Err(missing());
             };
             answer_in_reach(conn, &caller.scope(), &found.owner_id)?
+        }
+        // Those who reach the inspected facility: its province's
+        // regulators, its own enterprise, admins.
+        "inspection" => {
+            let Some(caller) = caller else {
+                return Err(missing());
+            };
+            finding_answer::inspection_in_reach(conn, &caller.scope(), &found.owner_id)?.is_some()
         }
         _ => false,
     };

@@ -18,6 +18,7 @@ mod cache;
 mod certifications;
 mod chain;
 mod chinese;
+mod checklist;
 mod circular02;
 mod cli;
 mod clone;

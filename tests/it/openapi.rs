@@ -466,15 +466,43 @@ async fn stated_limits_hold_in_both_directions() {
         ));
         add("POST", "/stamp-rolls/{id}/void", void);
     }
-    add(
-        "POST",
-        "/facilities/{id}/inspections",
-        fixture(
-            v1(&format!("/facilities/{facility}/inspections")),
+    {
+        // A processing plant: its checklist is the longest (`maxItems`).
+        let mut body = world::facility_body("Xưởng chế biến", "Vĩnh Long");
+        body["kind"] = json!("processing_plant");
+        body["area_code"] = json!(null);
+        let plant = w
+            .app
+            .post("/api/v1/facilities", &a.token, body)
+            .await
+            .expect(201)
+            .id();
+        let codes: Vec<&'static str> = tracestamp::domain::checklist::items(
+            tracestamp::domain::kinds::FacilityKind::ProcessingPlant,
+        )
+        .iter()
+        .map(|i| i.code)
+        .collect();
+        let base = || json!({"inspected_on": "2026-01-05", "result": "pass", "findings": "ok"});
+        let mut inspect = fixture(
+            v1(&format!("/facilities/{plant}/inspections")),
             &w.regulator,
-            |_| json!({"inspected_on": "2026-01-05", "result": "pass", "findings": "ok"}),
-        ),
-    );
+            move |_| base(),
+        );
+        inspect.items = Some((
+            "checklist",
+            Box::new(move |k| {
+                // Past the kind's list, an item is repeated: refused anyway.
+                let list: Vec<Value> = (0..k)
+                    .map(|n| json!({"code": codes[n % codes.len()], "answer": "pass"}))
+                    .collect();
+                let mut body = base();
+                body["checklist"] = json!(list);
+                body
+            }),
+        ));
+        add("POST", "/facilities/{id}/inspections", inspect);
+    }
     let reason = |_| json!({"reason": "kiểm tra"});
     for action in ["suspend", "reinstate"] {
         let template: &'static str = if action == "suspend" {

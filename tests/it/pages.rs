@@ -621,17 +621,25 @@ async fn a_regulator_recalls_after_confirming_and_the_consumer_page_turns_red() 
         .await
         .expect(200);
     assert_eq!(facility.body["status"], "suspended");
+    // Every item of the orchard's checklist answered (issue 19).
+    let checks: Vec<String> =
+        tracestamp::domain::checklist::items(tracestamp::domain::kinds::FacilityKind::Orchard)
+            .iter()
+            .map(|i| format!("check.{}", i.code))
+            .collect();
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("csrf", &csrf),
+        ("inspected_on", "2026-11-20"),
+        ("result", "major"),
+        ("findings", "Sổ nhật ký thiếu"),
+        ("follow_up_due", "2026-12-20"),
+    ];
+    fields.extend(checks.iter().map(|c| (c.as_str(), "pass")));
     let inspect = submit(
         &w.app,
         &format!("/oversight/facilities/{}/inspect", w.b.facility),
         &w.regulator,
-        &[
-            ("csrf", &csrf),
-            ("inspected_on", "2026-11-20"),
-            ("result", "major"),
-            ("findings", "Sổ nhật ký thiếu"),
-            ("follow_up_due", "2026-12-20"),
-        ],
+        &fields,
     )
     .await
     .expect(303);
