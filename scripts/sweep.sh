@@ -74,6 +74,12 @@ state() {
   done
 }
 
+# schemathesis 4.32.5 has no serializer for an application/pdf body (a lab
+# result's certificate upload) and stops with an error on it; that upload's
+# bad input (not a PDF, too large, wrong type) is tried in `lab_results::`.
+unsendable='/certificate$'
+skip=$unsendable
+
 # `sweep MODE ROLE TOKEN PHASES [schemathesis options…]`
 sweep() {
   local mode=$1 who=$2 token=$3 phases=$4
@@ -86,7 +92,8 @@ sweep() {
     --max-examples "$MAX_EXAMPLES" --seed 6 --workers 1 \
     --generation-database none \
     --header "Authorization: Bearer $token" \
-    --request-timeout 30 --no-shrink --output-truncate true --warnings off "$@")
+    --request-timeout 30 --no-shrink --output-truncate true --warnings off \
+    --exclude-path-regex "$skip" "$@")
 }
 
 # schemathesis 4.32.5's negative mode also sends requests that are valid for
@@ -105,8 +112,9 @@ diff <(echo "$before") <(echo "$after") || true
 # or 10,000-label PDFs, which tells nothing about bad input and would spend
 # the time budget: those two stay in the negative runs only.
 heavy='/serials$|/labels\.pdf$'
-sweep positive producer "$producer" fuzzing --exclude-path-regex "$heavy"
-sweep positive admin "$admin" fuzzing --exclude-path-regex "$heavy"
+skip="$heavy|$unsendable"
+sweep positive producer "$producer" fuzzing
+sweep positive admin "$admin" fuzzing
 "$BIN" audit verify
 
 if grep -q "panicked" "$work/server.log"; then
