@@ -393,20 +393,7 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
     assert_eq!(text(&client, ".flash").await, "Đã cấp cuộn tem.");
     check_basics(&client, "batch").await;
     screenshot(&client, "02-producer-batch").await;
-    let pdf_path = client
-        .find(Locator::Css("a.pdf"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .expect("a PDF link");
-    let session = client
-        .get_named_cookie("tracestamp_session")
-        .await
-        .expect("the browser holds the session")
-        .value()
-        .to_owned();
+    let (pdf_path, session) = label_link_and_session(&client).await;
     let (head, pdf) = download(port, &pdf_path, &session);
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert!(head.contains("application/pdf"), "{head}");
@@ -853,4 +840,25 @@ async fn a_regulator_works_through_the_queue_in_a_real_browser() {
     screenshot(&client, "regulator-map").await;
     check_basics(&client, "regulator's map").await;
     client.close().await.expect("close the browser");
+}
+
+/// The label sheet's link on a batch page just given a roll, and the
+/// browser's session cookie, to download it (and the roll's serials) as the
+/// producer.
+pub(crate) async fn label_link_and_session(client: &Client) -> (String, String) {
+    let pdf_path = client
+        .find(Locator::Css("a.pdf"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .expect("a PDF link");
+    let session = client
+        .get_named_cookie("tracestamp_session")
+        .await
+        .expect("the browser holds the session")
+        .value()
+        .to_owned();
+    (pdf_path, session)
 }

@@ -115,20 +115,7 @@ async fn a_farmer_records_the_field_on_a_phone() {
     roll_form.set_by_name("count", "10").await.unwrap();
     roll_form.submit().await.unwrap();
     arrive(&client, "notice=roll").await;
-    let pdf_path = client
-        .find(Locator::Css("a.pdf"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .expect("a PDF link");
-    let session = client
-        .get_named_cookie("tracestamp_session")
-        .await
-        .unwrap()
-        .value()
-        .to_owned();
+    let (pdf_path, session) = crate::browser::label_link_and_session(&client).await;
     let serials_path = format!(
         "{}/serials?format=csv",
         &pdf_path[..pdf_path.find("/labels.pdf").unwrap()]
