@@ -12,7 +12,7 @@ base="http://127.0.0.1:$port"
 env "${server_env[@]}" DATABASE_URL="$db_url" RUST_LOG=warn \
   "${TRACESTAMP_BIN:-./target/release/tracestamp}" serve --demo --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; cp "$work/server.log" /tmp/last-server.log 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 150); do curl -fs "$base/healthz/baseline" >/dev/null && break; sleep 0.2; done
 curl -fs "$base/healthz/baseline" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
 

@@ -15,7 +15,8 @@
 # Usage: scripts/load.sh [POSTGRES_URL]
 #   POSTGRES_URL: an existing (preferably empty) PostgreSQL database.
 #   Environment: DURATION (seconds per wrk run, default 10), RUNS (rounds of
-#   the four cases, the medians are reported; default 3).
+#   the four cases, the medians are reported; default 3), PERF (a file: the
+#   server is profiled with `perf record -g` over the rounds).
 # Installs nothing: wrk must be there (apt-get install -y wrk).
 # The resolver's rate limit is raised far out of the way for the run (it is
 # still checked on every request, so its cost is measured), and glibc's malloc
@@ -55,7 +56,7 @@ product=$(api -d '{"name_vi":"Bưởi Năm Roi (tải thử)","name_en":"Nam Roi
   "$base/api/v1/products" | json '["id"]')
 batch=$(new_batch "LOAD-1-$$")
 gtin=$(printf '%014d' "$((10#$gtin))")
-api -d '{"kind":"harvesting","occurred_at":"2026-11-01T08:00:00+07:00","facility_id":"'"$facility"'"}' \
+api -d '{"kind":"harvesting","occurred_at":"2026-11-01T08:00:00+07:00","facility_id":"'"$facility"'","details":{"quantity":1000,"unit":"kg"}}' \
   "$base/api/v1/batches/$batch/events" >/dev/null
 
 echo "== $backend: roll of 1,000,000 stamps, 100,000 random serials of it"
@@ -136,6 +137,11 @@ echo "== wrk: 2 threads, 64 connections, ${duration} s a run; $runs rounds of th
 # Rounds rather than each case's runs in a row: this machine's speed drifts
 # by tens of percent over minutes, and a case is compared with the baseline
 # of its own round.
+# PERF=FILE: `perf record` the server over the wrk rounds (perf report -i FILE).
+if [ -n "${PERF:-}" ]; then
+  perf record -q -F 499 -g -o "$PERF" -p "$server" 2>/dev/null &
+  perf_pid=$!
+fi
 for _ in $(seq 1 "$runs"); do
   run baseline "$work/baseline.txt" application/json
   run resolver-json "$work/valid.txt" application/json
@@ -143,6 +149,7 @@ for _ in $(seq 1 "$runs"); do
   run forged "$work/forged.txt" application/json
   run dl-redirect "$work/dl.txt" text/html
 done
+if [ -n "${PERF:-}" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
 
 python3 - "$work" "$rss_kb" "$backend" <<'EOF'
@@ -151,7 +158,10 @@ work, rss_mb, backend = sys.argv[1], int(sys.argv[2]) / 1024, sys.argv[3]
 names = ["baseline", "resolver-json", "resolver-html", "forged", "dl-redirect"]
 # RESULT requests/s p50 p99 non-2xx socket-errors, one line per round
 rows = {n: [list(map(float, l.split()[1:])) for l in open(f"{work}/{n}.runs")] for n in names}
-targets = {"resolver-json": 0.3 if backend == "PostgreSQL" else 0.5, "resolver-html": 0.4, "forged": 0.8}
+# Issue 21's targets: on SQLite; PostgreSQL's figures are reported, not judged.
+judged = backend == "SQLite"
+targets = {"resolver-json": 0.7, "resolver-html": 0.55, "forged": 0.9} if judged else {}
+P99_MS, RSS_MB = 10, 80
 print(f"{'case':<15}{'requests/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'target':>9}  non-2xx  socket-errors  ratio by round     after")
 ok = True
 for name in names:
@@ -160,7 +170,9 @@ for name in names:
     ratios = [x[0] / b[0] for x, b in zip(r, rows["baseline"])]
     ratio = statistics.median(ratios)
     target = targets.get(name)
-    met = (target is None or ratio >= target) and med(2) < 20
+    # Flat as scans grow: the last round's ratio at least 0.9 of the first's.
+    flat = len(ratios) < 2 or ratios[-1] >= 0.9 * ratios[0]
+    met = (target is None or ratio >= target) and (not judged or (med(2) < P99_MS and flat))
     ok &= met
     shown = f">= {target}" if target else ""
     settle = [float(l) for l in open(f"{work}/{name}.settle")]
@@ -170,11 +182,15 @@ for name in names:
           + ("" if met else "   <- MISSED"))
 print("requests/s, p50, p99: medians over the rounds; ratio: the median of each round's ratio to its own baseline;")
 print("after: how long the server stayed busy after a run (writing the scans it buffered), median")
-print(f"server peak RSS (VmHWM): {rss_mb:.1f} MB (target < 100 MB)" + ("" if rss_mb < 100 else "   <- MISSED"))
+print(f"server peak RSS (VmHWM): {rss_mb:.1f} MB" + (f" (target < {RSS_MB} MB)" + ("" if rss_mb < RSS_MB else "   <- MISSED") if judged else ""))
 print("forged serials answer 404 by design: their non-2xx count is every request")
 print("dl-redirect: a phone's scan of /01/{gtin}/10/{lot}/21/{serial}, answered 307 to /s/{serial} (the extra hop;")
 print("  the page then costs what resolver-html does); no target of its own")
-print("all resolver targets met (p99 < 20 ms everywhere)" if ok and rss_mb < 100 else "SOME TARGETS MISSED")
+print("flat: a case is missed when its last round's ratio is under 0.9 of its first round's")
+if judged:
+    print(f"all resolver targets met (p99 < {P99_MS} ms everywhere)" if ok and rss_mb < RSS_MB else "SOME TARGETS MISSED")
+else:
+    print("PostgreSQL: figures reported, targets judged on SQLite")
 EOF
 
 echo "== roll of 10,000,000 stamps"

@@ -42,6 +42,19 @@ macro_rules! day_sums {
     };
 }
 
+/// What an upsert of a summary row writes over the stored one: the merged
+/// row, computed from it (a macro, as `day_sums`).
+macro_rules! summary_set {
+    () => {
+        (
+            scan_summary::scans.eq(excluded(scan_summary::scans)),
+            scan_summary::first_at.eq(excluded(scan_summary::first_at)),
+            scan_summary::first_place.eq(excluded(scan_summary::first_place)),
+            scan_summary::checkers.eq(excluded(scan_summary::checkers)),
+        )
+    };
+}
+
 /// Checker groups kept per stamp: the most recently seen. The weight of
 /// older ones is negligible (see `domain::checkers`), and a copied label's
 /// thousands of checkers would otherwise make its row grow without end.
@@ -78,10 +91,15 @@ impl Summary {
     }
 
     /// The stored summary of a stamp; an empty one if it was never scanned.
+    ///
+    /// `get_result` rather than `first`: a key names one row, and SQLite
+    /// (3.47 and later) prepares a statement with a bound `LIMIT ?` again at
+    /// each run, as its plan depends on the bound value — measured at a
+    /// quarter of the scan flusher's time when the flush read summaries so.
     pub fn read(conn: &mut DbConnection, roll: i64, index: i64) -> QueryResult<Self> {
         Ok(scan_summary::table
             .find((roll, index))
-            .first::<Row>(conn)
+            .get_result::<Row>(conn)
             .optional()?
             .map(Summary::from_row)
             .unwrap_or_default())
@@ -194,15 +212,18 @@ pub fn write(conn: &mut DbConnection, scans: &[(&NewScan, i32)]) -> QueryResult<
     match conn {
         DbConnection::Sqlite(c) => {
             for (key, scans) in &stamps {
+                // `get_result`, not `first`: see `Summary::read`.
                 let mut summary = scan_summary::table
                     .find(*key)
-                    .first::<Row>(c)
+                    .get_result::<Row>(c)
                     .optional()?
                     .map(Summary::from_row)
                     .unwrap_or_default();
                 merge(&mut summary, scans);
                 let (roll, index, count, first_at, first_place, checkers) = summary.row(*key);
-                diesel::replace_into(scan_summary::table)
+                // An upsert rewrites the row in place; `REPLACE` would
+                // delete it and insert it again.
+                diesel::insert_into(scan_summary::table)
                     .values((
                         scan_summary::roll_number.eq(roll),
                         scan_summary::stamp_index.eq(index),
@@ -211,6 +232,9 @@ pub fn write(conn: &mut DbConnection, scans: &[(&NewScan, i32)]) -> QueryResult<
                         scan_summary::first_place.eq(first_place),
                         scan_summary::checkers.eq(checkers),
                     ))
+                    .on_conflict((scan_summary::roll_number, scan_summary::stamp_index))
+                    .do_update()
+                    .set(summary_set!())
                     .execute(c)?;
             }
             for (key, counts) in &days {
@@ -267,12 +291,7 @@ pub fn write(conn: &mut DbConnection, scans: &[(&NewScan, i32)]) -> QueryResult<
                     .values(rows)
                     .on_conflict((scan_summary::roll_number, scan_summary::stamp_index))
                     .do_update()
-                    .set((
-                        scan_summary::scans.eq(excluded(scan_summary::scans)),
-                        scan_summary::first_at.eq(excluded(scan_summary::first_at)),
-                        scan_summary::first_place.eq(excluded(scan_summary::first_place)),
-                        scan_summary::checkers.eq(excluded(scan_summary::checkers)),
-                    ))
+                    .set(summary_set!())
                     .execute(c)?;
             }
             let days: Vec<_> = days.iter().map(|(k, v)| day_row(k, v)).collect();
