@@ -80,6 +80,17 @@ pub(crate) fn serve(database_url: &str) -> (Running, u16, String) {
     )
 }
 
+/// Whether to leave this browser test out: on PostgreSQL it would drive
+/// the same pages over the same service functions, which the suite's other
+/// tests already run there, and it costs minutes of CI (README, "Tests").
+pub(crate) fn sqlite_only(app: &TestApp, test: &str) -> bool {
+    let skip = app.postgres_admin().is_some();
+    if skip {
+        eprintln!("{test} runs on SQLite only");
+    }
+    skip
+}
+
 pub(crate) async fn browser() -> (Running, Client) {
     assert!(
         std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
@@ -323,6 +334,9 @@ pub(crate) async fn stays_small(client: &Client, page: &str) {
 #[actix_web::test]
 async fn producer_consumer_and_regulator_in_a_real_browser() {
     let app = TestApp::new();
+    if sqlite_only(&app, "browser::producer_consumer_and_regulator_in_a_real_browser") {
+        return;
+    }
     let (_server, port, demo_stamp) = serve(&app.database_url);
     let base = format!("http://127.0.0.1:{port}");
     let (_driver, client) = browser().await;
@@ -591,6 +605,9 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
 #[actix_web::test]
 async fn a_consumer_claims_a_stamp_with_its_pin_in_a_real_browser() {
     let app = TestApp::new();
+    if sqlite_only(&app, "browser::a_consumer_claims_a_stamp_with_its_pin_in_a_real_browser") {
+        return;
+    }
     let (_server, _port, demo_stamp) = serve(&app.database_url);
     let (_driver, client) = browser().await;
     let serial = demo_stamp
@@ -691,6 +708,9 @@ async fn a_consumer_claims_a_stamp_with_its_pin_in_a_real_browser() {
 #[actix_web::test]
 async fn a_regulator_works_through_the_queue_in_a_real_browser() {
     let app = TestApp::new();
+    if sqlite_only(&app, "browser::a_regulator_works_through_the_queue_in_a_real_browser") {
+        return;
+    }
     let (_server, port, demo_stamp) = serve(&app.database_url);
     let base = format!("http://127.0.0.1:{port}");
     let (_driver, client) = browser().await;

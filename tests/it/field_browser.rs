@@ -43,6 +43,9 @@ async fn source_contains(client: &fantoccini::Client, needle: &str) -> bool {
 #[actix_web::test]
 async fn a_farmer_records_the_field_on_a_phone() {
     let app = TestApp::new();
+    if super::browser::sqlite_only(&app, "field_browser::a_farmer_records_the_field_on_a_phone") {
+        return;
+    }
     let (_server, port, _) = serve(&app.database_url);
     let base = format!("http://127.0.0.1:{port}");
     let (_driver, client) = browser().await;

@@ -142,8 +142,7 @@ async fn first_link(client: &Client, css: &str) -> String {
 #[actix_web::test]
 async fn main_pages_fit_a_phone_and_a_desk() {
     let app = TestApp::new();
-    if app.postgres_admin().is_some() {
-        eprintln!("phone::main_pages_fit_a_phone_and_a_desk runs on SQLite only");
+    if super::browser::sqlite_only(&app, "phone::main_pages_fit_a_phone_and_a_desk") {
         return;
     }
     let (_server, port, demo_stamp) = serve(&app.database_url);
