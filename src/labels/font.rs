@@ -207,7 +207,9 @@ impl Font {
             };
             program.used.entry(g.id).or_insert(g.ch);
             match runs.last_mut() {
-                Some((face, bytes)) if *face == g.face => bytes.extend_from_slice(&g.id.to_be_bytes()),
+                Some((face, bytes)) if *face == g.face => {
+                    bytes.extend_from_slice(&g.id.to_be_bytes())
+                }
                 _ => runs.push((g.face, g.id.to_be_bytes().to_vec())),
             }
         }
@@ -350,7 +352,10 @@ mod tests {
         let glyphs = font.shape("Ri6榴莲 龘\nb");
         let faces: Vec<Face> = glyphs.iter().map(|g| g.face).collect();
         use Face::{Cjk, Latin};
-        assert_eq!(faces, [Latin, Latin, Latin, Cjk, Cjk, Latin, Latin, Latin, Latin]);
+        assert_eq!(
+            faces,
+            [Latin, Latin, Latin, Cjk, Cjk, Latin, Latin, Latin, Latin]
+        );
         let chars: String = glyphs.iter().map(|g| g.ch).collect();
         assert_eq!(chars, "Ri6榴莲 ? b");
         // A hanzi is one em wide.

@@ -387,14 +387,7 @@ fn text_blocks(font: &Font, g: &Geometry, x0: f32, top: f32, label: &Label) -> V
         Breaks::Words,
     )];
     let words = label.lang;
-    let mut lot = item(
-        font,
-        &words.lot(&label.lot),
-        1.0,
-        2,
-        false,
-        Breaks::Spaces,
-    );
+    let mut lot = item(font, &words.lot(&label.lot), 1.0, 2, false, Breaks::Spaces);
     let mut serial = item(font, &label.serial_grouped, 1.0, 2, false, Breaks::Groups);
     let tagline = item(font, words.tagline(), 0.85, 2, false, Breaks::Words);
     let site_text = format!("{} {}", words.site_prefix(), label.site);
@@ -461,9 +454,14 @@ fn draw_text(content: &mut Content, font: &mut Font, g: &Geometry, blocks: Vec<B
             } else {
                 TextRenderingMode::Fill
             };
-            content
-                .set_text_rendering_mode(mode)
-                .set_text_matrix([1.0, 0.0, 0.0, 1.0, x, y - line.baseline]);
+            content.set_text_rendering_mode(mode).set_text_matrix([
+                1.0,
+                0.0,
+                0.0,
+                1.0,
+                x,
+                y - line.baseline,
+            ]);
             // Each run moves the text position on by its widths, so the next
             // run, in the other font, starts where it ends.
             for (face, bytes) in font.encode(&line.glyphs) {
@@ -658,14 +656,25 @@ mod tests {
             let pdf = write(dir.path(), layout, &all);
             let text = poppler("pdftotext", &["-f", "1", "-l", "1", &pdf, "-"]);
             let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            let mut needles = vec!["Ri6榴莲", TAGLINE_ZH, "批号 2024-VL-000", "查询网址 tx.example.vn"];
+            let mut needles = vec![
+                "Ri6榴莲",
+                TAGLINE_ZH,
+                "批号 2024-VL-000",
+                "查询网址 tx.example.vn",
+            ];
             if layout.per_page() > 1 {
                 needles.extend(["金枕榴莲", "南罗柚"]);
             }
             for needle in needles {
-                assert!(flat.contains(needle), "{layout:?}: {needle:?} not in {flat:?}");
+                assert!(
+                    flat.contains(needle),
+                    "{layout:?}: {needle:?} not in {flat:?}"
+                );
             }
-            assert!(!flat.contains("Quét") && !flat.contains("Lô"), "{layout:?}: {flat}");
+            assert!(
+                !flat.contains("Quét") && !flat.contains("Lô"),
+                "{layout:?}: {flat}"
+            );
             let urls: BTreeSet<String> = all.iter().map(|l| l.url.clone()).collect();
             assert_eq!(scan_page(&pdf, 1, layout), urls, "{layout:?}");
             let fonts = poppler("pdffonts", &[&pdf]);

@@ -253,7 +253,10 @@ async fn every_consumer_page_reads_in_chinese() {
     // a Vietnamese reader still gets Vietnamese, an English one English.
     let vi = get(&w.app, &path, None).await.expect(200).text;
     assert!(vi.contains("<html lang=\"vi\">") && vi.contains(">中文</a>"));
-    assert!(!vi.contains("南罗柚"), "the Chinese name on the Chinese page only");
+    assert!(
+        !vi.contains("南罗柚"),
+        "the Chinese name on the Chinese page only"
+    );
     let en = get(&w.app, &path, Some("en-US,zh;q=0.5"))
         .await
         .expect(200)
@@ -352,7 +355,12 @@ async fn the_report_form_reads_in_chinese() {
         "{page}"
     );
     let form = in_chinese(&w.app, &format!("/report?code={serial}"), 200, &names).await;
-    for shown in ["举报疑似假货", "二维码下方印的编码", "购买商店的名称", "提交举报"] {
+    for shown in [
+        "举报疑似假货",
+        "二维码下方印的编码",
+        "购买商店的名称",
+        "提交举报",
+    ] {
         assert!(form.contains(shown), "{shown} missing:\n{form}");
     }
     assert!(form.contains("action=\"/report?lang=zh\""), "{form}");
@@ -387,7 +395,11 @@ async fn the_report_form_reads_in_chinese() {
     typed.extend(words("Vựa trái cây 12 Phạm Thái Bường"));
     let found = vietnamese(&refused.text, &typed);
     assert!(found.is_empty(), "{found:?}\n{}", refused.text);
-    assert!(refused.text.contains("该码不是本系统的标签"), "{}", refused.text);
+    assert!(
+        refused.text.contains("该码不是本系统的标签"),
+        "{}",
+        refused.text
+    );
 
     // Sent: the thank-you page in Chinese.
     let fields = [
@@ -405,5 +417,8 @@ async fn the_report_form_reads_in_chinese() {
         "/report/sent?lang=zh"
     );
     let thanks = in_chinese(&w.app, "/report/sent", 200, &names).await;
-    assert!(thanks.contains("举报已提交") && thanks.contains("谢谢您"), "{thanks}");
+    assert!(
+        thanks.contains("举报已提交") && thanks.contains("谢谢您"),
+        "{thanks}"
+    );
 }

@@ -475,7 +475,10 @@ async fn chinese_labels_print_the_chinese_name_and_link_the_chinese_page() {
     for needle in ["南罗柚", "扫码溯源", "批号 LOT-1", "查询网址 "] {
         assert_eq!(text.matches(needle).count(), 10, "{needle:?} in {text}");
     }
-    assert!(!text.contains("Quét mã") && !text.contains("Bưởi"), "{text}");
+    assert!(
+        !text.contains("Quét mã") && !text.contains("Bưởi"),
+        "{text}"
+    );
     let fonts =
         String::from_utf8_lossy(&poppler("pdffonts", &[file.to_str().unwrap()]).stdout).to_string();
     assert!(
@@ -516,6 +519,10 @@ async fn chinese_labels_print_the_chinese_name_and_link_the_chinese_page() {
         )
         .await
         .expect(200);
-    assert!(page.text.contains("<html lang=\"zh-Hans\">"), "{}", page.text);
+    assert!(
+        page.text.contains("<html lang=\"zh-Hans\">"),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("南罗柚") && page.text.contains("正品"));
 }
