@@ -38,6 +38,7 @@ fn record() -> BatchRecord {
         product: PublicProduct {
             name_vi: "Bưởi Năm Roi".into(),
             name_en: "Nam Roi pomelo".into(),
+            name_zh: None,
             category: "fruit".into(),
             variety: Some("Năm Roi".into()),
             gtin: Some("08930000000017".into()),

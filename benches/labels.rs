@@ -4,7 +4,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
 use tracestamp::labels::qr::{qr_png, qr_svg};
-use tracestamp::labels::sheet::{write_sheet, Label, Layout};
+use tracestamp::labels::sheet::{write_sheet, Label, LabelLang, Layout};
 
 /// A short-form stamp URL written in upper case, as printed on labels.
 const URL: &str = "HTTPS://TX.EXAMPLE.VN/S/7K3QM9XTMA0B1C2D3E4F";
@@ -20,6 +20,7 @@ fn label_page(c: &mut Criterion) {
     let layout = Layout::A4_3x8;
     let labels: Vec<Label> = (0..layout.per_page())
         .map(|i| Label {
+            lang: LabelLang::Vi,
             url: format!("HTTPS://TX.EXAMPLE.VN/S/7K3QM9XTMA0B1C2D{i:03}"),
             product_name: "Bưởi Năm Roi Mỹ Hòa".into(),
             lot: "NAMROI-2026-11".into(),

@@ -13,10 +13,14 @@ use crate::domain::id::Id;
 use crate::domain::pin::PinKey;
 use crate::domain::serial::group;
 use crate::error::{AppError, AppResult};
-use crate::labels::sheet::{write_calibration, write_sheet, Label, Layout, MAX_LABELS_PER_PDF};
+use crate::labels::sheet::{
+    write_calibration, write_sheet, Label, LabelLang, Layout, MAX_LABELS_PER_PDF,
+};
 use crate::models::stamp_roll::StampRoll;
 use crate::models::stamp_target::{target_of, StampTarget};
-use crate::service::stamps::{label_start, managed_roll};
+use crate::service::stamps::{
+    label_lang, label_product_name, label_start, label_url, managed_roll,
+};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -29,6 +33,8 @@ pub struct SheetQuery {
     start: Option<i64>,
     /// `1`: the layout's calibration page instead of stamps.
     calibration: Option<String>,
+    /// `zh`: the Chinese labels of an export lot (default `vi`).
+    lang: Option<String>,
 }
 
 /// Hands the PDF to the response in 64 KiB chunks as the writer produces
@@ -90,6 +96,7 @@ pub async fn sheet(
     } else {
         label_start(layout, query.start)?
     };
+    let lang = label_lang(query.lang.as_deref())?;
     let base = state.config.base_url().to_owned();
     let (roll, target) = state
         .db(move |conn| {
@@ -113,8 +120,24 @@ pub async fn sheet(
                     .body(pdf)
             })
     } else {
-        stream_sheet(state, roll, target, layout, first_slot, query.into_inner())
+        let product_name = label_product_name(&target, lang)?;
+        let sheet = Sheet {
+            layout,
+            first_slot,
+            lang,
+            product_name,
+        };
+        stream_sheet(state, roll, target, sheet, query.into_inner())
     }
+}
+
+/// How a sheet prints: its layout, first position and language, and the
+/// product's name in that language.
+struct Sheet {
+    layout: Layout,
+    first_slot: usize,
+    lang: LabelLang,
+    product_name: String,
 }
 
 /// Streams the labels of the requested range of `roll`.
@@ -122,10 +145,15 @@ fn stream_sheet(
     state: web::Data<AppState>,
     roll: StampRoll,
     target: StampTarget,
-    layout: Layout,
-    first_slot: usize,
+    sheet: Sheet,
     query: SheetQuery,
 ) -> AppResult<HttpResponse> {
+    let Sheet {
+        layout,
+        first_slot,
+        lang,
+        product_name,
+    } = sheet;
     let (from, count) = stamp_range(
         roll.count,
         query.from,
@@ -153,8 +181,9 @@ fn stream_sheet(
                     .flatten(),
             )
             .map(|(index, serial)| Label {
-                url: target.qr_payload(&serial),
-                product_name: target.product_name.clone(),
+                lang,
+                url: label_url(&target, &serial, lang),
+                product_name: product_name.clone(),
                 lot: target.lot.clone(),
                 serial_grouped: group(&serial),
                 site: target.site().to_owned(),

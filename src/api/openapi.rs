@@ -346,6 +346,7 @@ fn fields() -> Vec<Body> {
                 ("enterprise_id", nullable(id())),
                 ("name_vi", text(200)),
                 ("name_en", text(200)),
+                ("name_zh", nullable(text(200))),
                 (
                     "category",
                     names(ProductCategory::ALL, ProductCategory::as_str),
@@ -672,6 +673,7 @@ fn schemas() -> Map<String, Value> {
                 ("enterprise_id", id()),
                 ("name_vi", s()),
                 ("name_en", s()),
+                ("name_zh", ns()),
                 (
                     "category",
                     names(ProductCategory::ALL, ProductCategory::as_str),
@@ -1927,7 +1929,7 @@ fn operations() -> Vec<Operation> {
             "get",
             "/stamp-rolls/{id}/labels.pdf",
             "stamps",
-            "Print-ready label sheet (PDF, streamed), or with calibration=1 the layout's calibration page (one sheet of numbered outlines and QR crosshairs, no stamps; from, count and start are then not used)",
+            "Print-ready label sheet (PDF, streamed), or with calibration=1 the layout's calibration page (one sheet of numbered outlines and QR crosshairs, no stamps; from, count and start are then not used). lang=zh prints the product's Chinese name (422 when it has none), the lot, the call to scan and the site in Chinese, and each QR asks for the Chinese consumer page",
         )
         .query(vec![
             param(
@@ -1940,6 +1942,7 @@ fn operations() -> Vec<Operation> {
                        "description": "1-based position of the first label on the first sheet of a part-used A4 sheet (at most the layout's labels per sheet: 24 or 40); a roll takes only 1"}),
             ),
             param("calibration", one_of(["0", "1"])),
+            param("lang", one_of(["vi", "zh"])),
         ])
         .query(stamps_range(MAX_LABELS_PER_PDF as i64))
         .media("application/pdf"),

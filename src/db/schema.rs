@@ -73,6 +73,7 @@ diesel::table! {
         standards -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        name_zh -> Nullable<Text>,
     }
 }
 

@@ -124,6 +124,9 @@ struct DemoProduct {
     facility: String,
     name_vi: String,
     name_en: String,
+    /// Given for the products sold to China (durian, pomelo, king orange).
+    #[serde(default)]
+    name_zh: Option<String>,
     category: String,
     variety: Option<String>,
     gtin: Option<String>,
@@ -251,6 +254,7 @@ fn load_set(
             enterprise_id: Some(id_of(&ids, &p.enterprise)?),
             name_vi: Some(p.name_vi.clone()),
             name_en: Some(p.name_en.clone()),
+            name_zh: Some(p.name_zh.clone()),
             category: Some(p.category.clone()),
             variety: Some(p.variety.clone()),
             gtin: Some(p.gtin.clone()),

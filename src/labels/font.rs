@@ -1,14 +1,20 @@
-//! The label font: DejaVu Sans, compiled in, measured with `ttf-parser` and
-//! embedded in each PDF as a subset.
+//! The label fonts: DejaVu Sans for Latin and Vietnamese, and a cut-down
+//! Droid Sans Fallback for the Chinese of export labels; both compiled in,
+//! measured with `ttf-parser` and embedded in each PDF as subsets, each only
+//! if drawn and only with the glyphs drawn.
 //!
 //! Why DejaVu Sans: it covers every precomposed Vietnamese letter (ư, ầ, ộ, …)
 //! and its licence (Bitstream Vera, see `web/static/fonts/LICENSE-DejaVu.txt`)
-//! allows embedding and redistribution. Why compiled in: a label sheet must not
-//! depend on what fonts the server happens to have installed.
+//! allows embedding and redistribution. DejaVu has no Chinese, so characters
+//! it lacks are looked up in `DroidSansFallback-GB2312.ttf` (TrueType
+//! outlines, Apache-2.0, the 3,755 common hanzi of GB2312 level 1 and CJK
+//! punctuation: `scripts/cjk-font.py`, `LICENSE-DroidSansFallback.txt`).
+//! Why compiled in: a label sheet must not depend on what fonts the server
+//! happens to have installed.
 //!
-//! Text is drawn as glyph ids (a Type0 font with Identity-H encoding) and the
-//! ToUnicode map written here turns them back into text, so copy/paste and
-//! `pdftotext` give the original Vietnamese.
+//! Text is drawn as glyph ids (Type0 fonts with Identity-H encoding) and the
+//! ToUnicode maps written here turn them back into text, so copy/paste and
+//! `pdftotext` give the original Vietnamese or Chinese.
 
 use std::collections::BTreeMap;
 
@@ -18,23 +24,45 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::LabelError;
 
-static FONT_DATA: &[u8] = include_bytes!("../../web/static/fonts/DejaVuSans.ttf");
+static LATIN_DATA: &[u8] = include_bytes!("../../web/static/fonts/DejaVuSans.ttf");
+static CJK_DATA: &[u8] = include_bytes!("../../web/static/fonts/DroidSansFallback-GB2312.ttf");
 
-/// Stands in for characters the font lacks, so they show as a visible `?`
+/// Stands in for characters neither font has, so they show as a visible `?`
 /// rather than as the empty `.notdef` box.
 const FALLBACK: char = '?';
 const ELLIPSIS: char = '…';
 
-/// One glyph of shaped text: the font's glyph id, its advance in font units
-/// and the character it stands for (for the ToUnicode map).
+/// Which of the two fonts draws a glyph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Face {
+    /// DejaVu Sans: Latin, Vietnamese, digits, the fallback `?`.
+    Latin,
+    /// Droid Sans Fallback (GB2312 level 1): Chinese.
+    Cjk,
+}
+
+impl Face {
+    /// The font's resource name in page dictionaries.
+    pub fn resource(self) -> Name<'static> {
+        match self {
+            Face::Latin => Name(b"F1"),
+            Face::Cjk => Name(b"F2"),
+        }
+    }
+}
+
+/// One glyph of shaped text: its font, the font's glyph id, its advance in
+/// DejaVu's font units (whichever font draws it, so lines measure in one
+/// unit) and the character it stands for (for the ToUnicode map).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Glyph {
+    pub face: Face,
     pub id: u16,
     pub advance: u16,
     pub ch: char,
 }
 
-/// The ids of the five objects that make up the embedded font.
+/// The ids of the five objects that make up one embedded font.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FontRefs {
     pub type0: Ref,
@@ -44,43 +72,71 @@ pub(crate) struct FontRefs {
     pub to_unicode: Ref,
 }
 
-/// The font as used by one document: it remembers which glyphs were drawn so
-/// that only those are embedded.
-pub(crate) struct Font {
+/// One font file as used by one document: it remembers which glyphs were
+/// drawn so that only those are embedded.
+struct Program {
+    name: &'static str,
+    data: &'static [u8],
     face: ttf_parser::Face<'static>,
-    fallback: Glyph,
-    ellipsis: Glyph,
     /// Glyphs drawn so far, each with the first character it was drawn for.
     used: BTreeMap<u16, char>,
 }
 
+impl Program {
+    fn load(name: &'static str, data: &'static [u8]) -> Result<Self, LabelError> {
+        let face = ttf_parser::Face::parse(data, 0)
+            .map_err(|e| LabelError::Font(format!("cannot parse {name}: {e}")))?;
+        Ok(Program {
+            name,
+            data,
+            face,
+            used: BTreeMap::new(),
+        })
+    }
+
+    fn units_per_em(&self) -> f32 {
+        f32::from(self.face.units_per_em())
+    }
+}
+
+/// The fonts as used by one document.
+pub(crate) struct Font {
+    latin: Program,
+    cjk: Program,
+    fallback: Glyph,
+    ellipsis: Glyph,
+}
+
 impl Font {
     pub fn load() -> Result<Self, LabelError> {
-        let face = ttf_parser::Face::parse(FONT_DATA, 0)
-            .map_err(|e| LabelError::Font(format!("cannot parse DejaVuSans.ttf: {e}")))?;
+        let latin = Program::load("DejaVuSans", LATIN_DATA)?;
+        let cjk = Program::load("DroidSansFallback", CJK_DATA)?;
         let lookup = |ch: char| {
-            let id = face
+            let id = latin
+                .face
                 .glyph_index(ch)
                 .ok_or_else(|| LabelError::Font(format!("no glyph for {ch:?}")))?;
             Ok::<_, LabelError>(Glyph {
+                face: Face::Latin,
                 id: id.0,
-                advance: face.glyph_hor_advance(id).unwrap_or(0),
+                advance: latin.face.glyph_hor_advance(id).unwrap_or(0),
                 ch,
             })
         };
         let fallback = lookup(FALLBACK)?;
         let ellipsis = lookup(ELLIPSIS)?;
         Ok(Font {
-            face,
+            latin,
+            cjk,
             fallback,
             ellipsis,
-            used: BTreeMap::new(),
         })
     }
 
-    /// Font units per em, to turn advances into points.
+    /// Font units per em (DejaVu's, in which every advance is given), to
+    /// turn advances into points.
     pub fn units_per_em(&self) -> f32 {
-        f32::from(self.face.units_per_em())
+        self.latin.units_per_em()
     }
 
     /// The "…" that ends truncated text.
@@ -90,53 +146,97 @@ impl Font {
 
     /// Distance from the top of a line to its baseline, in ems.
     pub fn ascent(&self) -> f32 {
-        f32::from(self.face.ascender()) / self.units_per_em()
+        f32::from(self.latin.face.ascender()) / self.units_per_em()
     }
 
     /// Height of one line (ascender to descender), in ems.
     pub fn line_height(&self) -> f32 {
-        f32::from(self.face.ascender() - self.face.descender()) / self.units_per_em()
+        f32::from(self.latin.face.ascender() - self.latin.face.descender()) / self.units_per_em()
     }
 
-    /// Maps text to glyphs. Text is NFC-normalised first because producers
+    /// Whether a Chinese glyph has been drawn in this document, so its font
+    /// must be embedded and named in the pages from now on.
+    pub fn uses_cjk(&self) -> bool {
+        !self.cjk.used.is_empty()
+    }
+
+    /// Maps text to glyphs: DejaVu's where it has one, else the Chinese
+    /// font's, else the `?`. Text is NFC-normalised first because producers
     /// may type Vietnamese in decomposed form (base letter + combining marks),
     /// which without a shaping engine would stack marks badly; NFC gives the
     /// precomposed letters the font draws well. Line breaks and other control
     /// characters become spaces: a label line is a single line.
     pub fn shape(&self, text: &str) -> Vec<Glyph> {
+        let scale = self.units_per_em() / self.cjk.units_per_em();
         text.nfc()
             .map(|ch| if ch.is_control() { ' ' } else { ch })
-            .map(|ch| match self.face.glyph_index(ch) {
-                Some(id) => Glyph {
-                    id: id.0,
-                    advance: self.face.glyph_hor_advance(id).unwrap_or(0),
-                    ch,
-                },
-                None => self.fallback,
+            .map(|ch| {
+                if let Some(id) = self.latin.face.glyph_index(ch) {
+                    return Glyph {
+                        face: Face::Latin,
+                        id: id.0,
+                        advance: self.latin.face.glyph_hor_advance(id).unwrap_or(0),
+                        ch,
+                    };
+                }
+                match self.cjk.face.glyph_index(ch) {
+                    Some(id) => {
+                        let advance = f32::from(self.cjk.face.glyph_hor_advance(id).unwrap_or(0));
+                        Glyph {
+                            face: Face::Cjk,
+                            id: id.0,
+                            advance: (advance * scale).round().min(f32::from(u16::MAX)) as u16,
+                            ch,
+                        }
+                    }
+                    None => self.fallback,
+                }
             })
             .collect()
     }
 
-    /// Appends the Identity-H bytes (big-endian glyph ids) for `glyphs` and
-    /// records them as used, so the subset contains exactly what was drawn.
-    pub fn encode(&mut self, glyphs: &[Glyph], out: &mut Vec<u8>) {
+    /// Splits `glyphs` into runs of one font each, with the Identity-H
+    /// bytes (big-endian glyph ids) of each run, and records the glyphs as
+    /// used, so each subset contains exactly what was drawn.
+    pub fn encode(&mut self, glyphs: &[Glyph]) -> Vec<(Face, Vec<u8>)> {
+        let mut runs: Vec<(Face, Vec<u8>)> = Vec::new();
         for g in glyphs {
-            self.used.entry(g.id).or_insert(g.ch);
-            out.extend_from_slice(&g.id.to_be_bytes());
+            let program = match g.face {
+                Face::Latin => &mut self.latin,
+                Face::Cjk => &mut self.cjk,
+            };
+            program.used.entry(g.id).or_insert(g.ch);
+            match runs.last_mut() {
+                Some((face, bytes)) if *face == g.face => {
+                    bytes.extend_from_slice(&g.id.to_be_bytes())
+                }
+                _ => runs.push((g.face, g.id.to_be_bytes().to_vec())),
+            }
         }
+        runs
     }
 
-    /// The font's PDF objects, one chunk each, embedding a subset with only
-    /// the glyphs drawn in this document. Called once, after the last page,
-    /// since only then is the glyph set known. Subsetting keeps glyph ids
-    /// (unused outlines are emptied), which is why CIDToGIDMap is Identity.
-    pub fn objects(&self, refs: FontRefs) -> Result<Vec<(Ref, Chunk)>, LabelError> {
+    /// The PDF objects of the font drawing `face`, one chunk each, embedding
+    /// a subset with only the glyphs drawn in this document. Called once,
+    /// after the last page, since only then is the glyph set known.
+    pub fn objects(&self, face: Face, refs: FontRefs) -> Result<Vec<(Ref, Chunk)>, LabelError> {
+        match face {
+            Face::Latin => self.latin.objects(refs),
+            Face::Cjk => self.cjk.objects(refs),
+        }
+    }
+}
+
+impl Program {
+    /// Subsetting keeps glyph ids (unused outlines are emptied), which is
+    /// why CIDToGIDMap is Identity.
+    fn objects(&self, refs: FontRefs) -> Result<Vec<(Ref, Chunk)>, LabelError> {
         let mut glyphs: Vec<u16> = self.used.keys().copied().collect();
         glyphs.push(0); // .notdef must stay in every font program
-        let program = subsetter::subset(FONT_DATA, 0, subsetter::Profile::pdf(&glyphs))
-            .map_err(|e| LabelError::Font(format!("cannot subset DejaVuSans.ttf: {e}")))?;
+        let program = subsetter::subset(self.data, 0, subsetter::Profile::pdf(&glyphs))
+            .map_err(|e| LabelError::Font(format!("cannot subset {}: {e}", self.name)))?;
         let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&program, 6);
-        let base_font = format!("{}+DejaVuSans", self.subset_tag());
+        let base_font = format!("{}+{}", self.subset_tag(), self.name);
         let base_font = Name(base_font.as_bytes());
         let system_info = SystemInfo {
             registry: Str(b"Adobe"),
@@ -244,11 +344,40 @@ mod tests {
         assert_eq!(chars, "Bưởi");
     }
 
+    /// Chinese comes from the second font, in runs of its own, measured in
+    /// DejaVu's units; a hanzi outside GB2312 level 1 (龘) falls back to `?`.
     #[test]
-    fn missing_glyphs_fall_back_to_question_mark() {
-        let font = Font::load().unwrap();
-        let glyphs = font.shape("a\u{4E2D}\nb");
+    fn chinese_comes_from_the_cjk_font_and_missing_glyphs_fall_back() {
+        let mut font = Font::load().unwrap();
+        let glyphs = font.shape("Ri6榴莲 龘\nb");
+        let faces: Vec<Face> = glyphs.iter().map(|g| g.face).collect();
+        use Face::{Cjk, Latin};
+        assert_eq!(
+            faces,
+            [Latin, Latin, Latin, Cjk, Cjk, Latin, Latin, Latin, Latin]
+        );
         let chars: String = glyphs.iter().map(|g| g.ch).collect();
-        assert_eq!(chars, "a? b");
+        assert_eq!(chars, "Ri6榴莲 ? b");
+        // A hanzi is one em wide.
+        assert_eq!(f32::from(glyphs[3].advance), font.units_per_em());
+        assert!(!font.uses_cjk());
+        let runs = font.encode(&glyphs);
+        assert_eq!(
+            runs.iter().map(|(f, b)| (*f, b.len())).collect::<Vec<_>>(),
+            [(Latin, 6), (Cjk, 4), (Latin, 8)]
+        );
+        assert!(font.uses_cjk());
+        let objects = font.objects(Cjk, refs()).unwrap();
+        assert_eq!(objects.len(), 5);
+    }
+
+    fn refs() -> FontRefs {
+        FontRefs {
+            type0: Ref::new(1),
+            cid: Ref::new(2),
+            descriptor: Ref::new(3),
+            file: Ref::new(4),
+            to_unicode: Ref::new(5),
+        }
     }
 }

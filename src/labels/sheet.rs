@@ -14,9 +14,9 @@ use std::io::Write;
 use chrono::NaiveDate;
 use pdf_writer::types::TextRenderingMode;
 use pdf_writer::writers::Catalog;
-use pdf_writer::{Chunk, Content, Filter, Name, Rect, Ref, Str};
+use pdf_writer::{Chunk, Content, Filter, Rect, Ref, Str};
 
-use super::font::{Font, FontRefs};
+use super::font::{Face, Font, FontRefs};
 pub use super::layout::Layout;
 use super::layout::{Geometry, MM};
 use super::pdf::Sink;
@@ -32,11 +32,17 @@ pub const MAX_LABELS_PER_PDF: usize = 10_000;
 
 /// Horizontal gap between the QR's quiet zone and the text, in mm.
 const TEXT_GAP_MM: f32 = 0.5;
-const FONT_NAME: Name<'static> = Name(b"F1");
 const TAGLINE: &str = "Quét mã để truy xuất nguồn gốc";
 /// Before the official site's address: where to type the code when the QR
 /// code does not scan. Kept short to fit the smallest label.
 pub const SITE_PREFIX: &str = "Kiểm tra tại";
+/// The call to scan of Chinese labels ("scan to trace the origin"): four
+/// characters, to fit the smallest label.
+pub const TAGLINE_ZH: &str = "扫码溯源";
+/// Before the lot code on Chinese labels ("lot number").
+pub const LOT_PREFIX_ZH: &str = "批号";
+/// Before the official site on Chinese labels ("look up at").
+pub const SITE_PREFIX_ZH: &str = "查询网址";
 /// The caption of the scratch-off box, in both languages, a line each.
 pub const SCRATCH_CAPTION: [&str; 2] = ["Cào lớp phủ /", "Scratch here"];
 /// What each label of the calibration page says, under its position.
@@ -50,9 +56,54 @@ const CROSS_MM: f32 = 2.0;
 /// 0.27 MB, and miniz's level 1 (a different, greedy mode) ~60 ms for 1 MB.
 const DEFLATE_LEVEL: u8 = 4;
 
+/// The language of a label's words: Vietnamese, or Chinese for export lots
+/// (the product's Chinese name, the lot, the call to scan and the site's
+/// prefix in Chinese; the NSX/HSD dates and the scratch-off caption stay as
+/// on every label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LabelLang {
+    #[default]
+    Vi,
+    Zh,
+}
+
+impl LabelLang {
+    /// Reads `vi` or `zh` (`?lang=` of a print request).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "vi" => Some(LabelLang::Vi),
+            "zh" => Some(LabelLang::Zh),
+            _ => None,
+        }
+    }
+
+    fn tagline(self) -> &'static str {
+        match self {
+            LabelLang::Vi => TAGLINE,
+            LabelLang::Zh => TAGLINE_ZH,
+        }
+    }
+
+    fn lot(self, lot: &str) -> String {
+        match self {
+            LabelLang::Vi => format!("Lô: {lot}"),
+            LabelLang::Zh => format!("{LOT_PREFIX_ZH} {lot}"),
+        }
+    }
+
+    fn site_prefix(self) -> &'static str {
+        match self {
+            LabelLang::Vi => SITE_PREFIX,
+            LabelLang::Zh => SITE_PREFIX_ZH,
+        }
+    }
+}
+
 /// What one label shows; the caller formats the serial in groups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
+    /// The language of the label's own words; `product_name` is already in it.
+    pub lang: LabelLang,
     pub url: String,
     pub product_name: String,
     pub lot: String,
@@ -81,6 +132,9 @@ struct Doc<W: Write> {
     catalog: Ref,
     pages: Ref,
     font_refs: FontRefs,
+    /// The Chinese font's objects, allocated at the first page that draws
+    /// Chinese: a sheet without Chinese does not embed the font at all.
+    cjk_refs: Option<FontRefs>,
     media_box: Rect,
     page_ids: Vec<Ref>,
 }
@@ -91,19 +145,14 @@ impl<W: Write> Doc<W> {
         let mut sink = Sink::new(out)?;
         let catalog = sink.alloc();
         let pages = sink.alloc();
-        let font_refs = FontRefs {
-            type0: sink.alloc(),
-            cid: sink.alloc(),
-            descriptor: sink.alloc(),
-            file: sink.alloc(),
-            to_unicode: sink.alloc(),
-        };
+        let font_refs = font_refs(&mut sink);
         Ok(Doc {
             sink,
             font,
             catalog,
             pages,
             font_refs,
+            cjk_refs: None,
             media_box: Rect::new(0.0, 0.0, geometry.page_w * MM, geometry.page_h * MM),
             page_ids: Vec::new(),
         })
@@ -112,6 +161,9 @@ impl<W: Write> Doc<W> {
     /// Writes one finished page and pushes it to the output.
     fn page(&mut self, content: Content) -> Result<(), LabelError> {
         let data = miniz_oxide::deflate::compress_to_vec_zlib(&content.finish(), DEFLATE_LEVEL);
+        if self.font.uses_cjk() && self.cjk_refs.is_none() {
+            self.cjk_refs = Some(font_refs(&mut self.sink));
+        }
         let (page_id, content_id) = (self.sink.alloc(), self.sink.alloc());
         let mut chunk = Chunk::new();
         chunk.stream(content_id, &data).filter(Filter::FlateDecode);
@@ -122,9 +174,12 @@ impl<W: Write> Doc<W> {
             page.parent(self.pages)
                 .media_box(self.media_box)
                 .contents(content_id);
-            page.resources()
-                .fonts()
-                .pair(FONT_NAME, self.font_refs.type0);
+            let mut resources = page.resources();
+            let mut fonts = resources.fonts();
+            fonts.pair(Face::Latin.resource(), self.font_refs.type0);
+            if let Some(cjk) = self.cjk_refs {
+                fonts.pair(Face::Cjk.resource(), cjk.type0);
+            }
         }
         self.sink.put(page_id, chunk)?;
         self.sink.flush()?;
@@ -133,8 +188,13 @@ impl<W: Write> Doc<W> {
     }
 
     fn finish(mut self) -> Result<(), LabelError> {
-        for (id, chunk) in self.font.objects(self.font_refs)? {
+        for (id, chunk) in self.font.objects(Face::Latin, self.font_refs)? {
             self.sink.put(id, chunk)?;
+        }
+        if let Some(refs) = self.cjk_refs {
+            for (id, chunk) in self.font.objects(Face::Cjk, refs)? {
+                self.sink.put(id, chunk)?;
+            }
         }
         let mut chunk = Chunk::new();
         let count = i32::try_from(self.page_ids.len()).unwrap_or(i32::MAX);
@@ -147,6 +207,17 @@ impl<W: Write> Doc<W> {
             .pages(self.pages);
         self.sink.put(self.catalog, chunk)?;
         self.sink.finish(self.catalog)
+    }
+}
+
+/// The ids of one font's five objects.
+fn font_refs<W: Write>(sink: &mut Sink<W>) -> FontRefs {
+    FontRefs {
+        type0: sink.alloc(),
+        cid: sink.alloc(),
+        descriptor: sink.alloc(),
+        file: sink.alloc(),
+        to_unicode: sink.alloc(),
     }
 }
 
@@ -315,17 +386,11 @@ fn text_blocks(font: &Font, g: &Geometry, x0: f32, top: f32, label: &Label) -> V
         true,
         Breaks::Words,
     )];
-    let mut lot = item(
-        font,
-        &format!("Lô: {}", label.lot),
-        1.0,
-        2,
-        false,
-        Breaks::Spaces,
-    );
+    let words = label.lang;
+    let mut lot = item(font, &words.lot(&label.lot), 1.0, 2, false, Breaks::Spaces);
     let mut serial = item(font, &label.serial_grouped, 1.0, 2, false, Breaks::Groups);
-    let tagline = item(font, TAGLINE, 0.85, 2, false, Breaks::Words);
-    let site_text = format!("{SITE_PREFIX} {}", label.site);
+    let tagline = item(font, words.tagline(), 0.85, 2, false, Breaks::Words);
+    let site_text = format!("{} {}", words.site_prefix(), label.site);
     let mut site = item(font, &site_text, 0.85, 2, false, Breaks::Spaces);
     let dates = [("NSX", label.produced_on), ("HSD", label.expires_on)];
     let dates = dates.into_iter().filter_map(|(abbr, date)| {
@@ -381,22 +446,29 @@ fn text_blocks(font: &Font, g: &Geometry, x0: f32, top: f32, label: &Label) -> V
 fn draw_text(content: &mut Content, font: &mut Font, g: &Geometry, blocks: Vec<Block>) {
     content.set_line_width(0.0);
     content.begin_text();
-    let mut bytes = Vec::new();
     for (x, y, w, h, items) in blocks {
         for line in font.fit(&items, w, h, g.max_text) {
-            bytes.clear();
-            font.encode(&line.glyphs, &mut bytes);
             let mode = if line.bold {
                 content.set_line_width(line.size * BOLD_STROKE);
                 TextRenderingMode::FillStroke
             } else {
                 TextRenderingMode::Fill
             };
-            content
-                .set_text_rendering_mode(mode)
-                .set_font(FONT_NAME, line.size)
-                .set_text_matrix([1.0, 0.0, 0.0, 1.0, x, y - line.baseline])
-                .show(Str(&bytes));
+            content.set_text_rendering_mode(mode).set_text_matrix([
+                1.0,
+                0.0,
+                0.0,
+                1.0,
+                x,
+                y - line.baseline,
+            ]);
+            // Each run moves the text position on by its widths, so the next
+            // run, in the other font, starts where it ends.
+            for (face, bytes) in font.encode(&line.glyphs) {
+                content
+                    .set_font(face.resource(), line.size)
+                    .show(Str(&bytes));
+            }
         }
     }
     content.end_text();
@@ -422,6 +494,7 @@ mod tests {
     fn labels(n: usize) -> Vec<Label> {
         (0..n)
             .map(|i| Label {
+                lang: LabelLang::Vi,
                 // Mostly the short upper-case form, some full Digital Links.
                 url: if i % 5 == 4 {
                     format!(
@@ -568,6 +641,53 @@ mod tests {
         );
     }
 
+    /// A Chinese sheet: the Chinese name, lot prefix, call to scan and site
+    /// prefix read back from the PDF, every QR still scans, and the Chinese
+    /// font is embedded beside DejaVu; a Vietnamese sheet embeds DejaVu only.
+    #[test]
+    fn chinese_labels_read_back_and_embed_the_cjk_font_only_when_drawn() {
+        let dir = tempfile::tempdir().unwrap();
+        for layout in ALL {
+            let mut all = labels(layout.per_page());
+            for (i, label) in all.iter_mut().enumerate() {
+                label.lang = LabelLang::Zh;
+                label.product_name = ["Ri6榴莲", "金枕榴莲", "南罗柚"][i % 3].into();
+            }
+            let pdf = write(dir.path(), layout, &all);
+            let text = poppler("pdftotext", &["-f", "1", "-l", "1", &pdf, "-"]);
+            let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut needles = vec![
+                "Ri6榴莲",
+                TAGLINE_ZH,
+                "批号 2024-VL-000",
+                "查询网址 tx.example.vn",
+            ];
+            if layout.per_page() > 1 {
+                needles.extend(["金枕榴莲", "南罗柚"]);
+            }
+            for needle in needles {
+                assert!(
+                    flat.contains(needle),
+                    "{layout:?}: {needle:?} not in {flat:?}"
+                );
+            }
+            assert!(
+                !flat.contains("Quét") && !flat.contains("Lô"),
+                "{layout:?}: {flat}"
+            );
+            let urls: BTreeSet<String> = all.iter().map(|l| l.url.clone()).collect();
+            assert_eq!(scan_page(&pdf, 1, layout), urls, "{layout:?}");
+            let fonts = poppler("pdffonts", &[&pdf]);
+            assert!(
+                fonts.contains("+DroidSansFallback") && fonts.contains("+DejaVuSans"),
+                "{fonts}"
+            );
+        }
+        let plain = write(dir.path(), Layout::A4_3x8, &labels(24));
+        let fonts = poppler("pdffonts", &[&plain]);
+        assert!(!fonts.contains("DroidSansFallback"), "{fonts}");
+    }
+
     #[test]
     fn a4_3x8_scans_and_reads_back() {
         smoke(Layout::A4_3x8, 30, 2);
@@ -596,6 +716,7 @@ mod tests {
     fn long_text_stays_inside_its_label() {
         let dir = tempfile::tempdir().unwrap();
         let long = Label {
+            lang: LabelLang::Vi,
             url: DIGITAL_LINK.into(),
             product_name: "Bưởi Năm Roi loại đặc biệt xuất khẩu ".repeat(6),
             lot: "LÔ-2024-VĨNH-LONG-".repeat(8),
@@ -605,7 +726,12 @@ mod tests {
             expires_on: NaiveDate::from_ymd_opt(2027, 1, 15),
             pin: Some("12345678".into()),
         };
-        for layout in ALL {
+        let long_zh = Label {
+            lang: LabelLang::Zh,
+            product_name: "永隆金枕榴莲特级出口，".repeat(6),
+            ..long.clone()
+        };
+        for (layout, long) in ALL.into_iter().flat_map(|l| [(l, &long), (l, &long_zh)]) {
             let g = layout.geometry();
             let all = vec![long.clone(); layout.per_page()];
             let pdf = write(dir.path(), layout, &all);

@@ -2,7 +2,7 @@
 //! resort, truncation with "…". Works on shaped glyphs, so measuring is just
 //! adding advances.
 
-use super::font::{Font, Glyph};
+use super::font::{Face, Font, Glyph};
 
 /// Smallest base text size tried before text is truncated: below about 4.5 pt
 /// DejaVu Sans stops being legible on a thermal or laser print.
@@ -16,8 +16,9 @@ pub(crate) const BOLD_STROKE: f32 = 0.04;
 /// Where an item's text may be broken across lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Breaks {
-    /// Prose (names, captions): after spaces and hyphens, and at the
-    /// minimum size inside a word too long for a line.
+    /// Prose (names, captions): after spaces, hyphens and Chinese
+    /// characters (Chinese has no spaces), and at the minimum size inside a
+    /// word too long for a line.
     Words,
     /// A serial printed in hyphen-joined groups: after spaces and between
     /// groups, never inside one; a group that cannot fit even at the minimum
@@ -170,8 +171,8 @@ fn fitting_prefix(glyphs: &[Glyph], max_units: f32) -> usize {
 }
 
 /// The last place to break before `max_units`: (end of this line, start of
-/// the next). A space is dropped at the break, a hyphen stays on the line
-/// (and is a break only if `hyphens`).
+/// the next). A space is dropped at the break, a hyphen or a Chinese
+/// character stays on the line (and is a break only if `hyphens`).
 fn break_point(glyphs: &[Glyph], max_units: f32, hyphens: bool) -> Option<(usize, usize)> {
     let mut best = None;
     let mut width = 0.0;
@@ -183,7 +184,7 @@ fn break_point(glyphs: &[Glyph], max_units: f32, hyphens: bool) -> Option<(usize
         if width > max_units {
             break;
         }
-        if hyphens && g.ch == '-' {
+        if hyphens && (g.ch == '-' || g.face == Face::Cjk) {
             best = Some((i + 1, i + 1));
         }
     }
@@ -264,6 +265,18 @@ mod tests {
         assert!(!clean);
         assert_eq!(text(&lines[0]), "Lô:");
         assert!(text(&lines[1]).starts_with("VL-") && text(&lines[1]).ends_with('…'));
+    }
+
+    #[test]
+    fn chinese_breaks_between_characters() {
+        let font = Font::load().unwrap();
+        let glyphs = font.shape("扫描二维码查看产品来源");
+        let (lines, clean) = font.wrap(&glyphs, em(&font, "扫描二维码"), 3, Breaks::Words);
+        assert!(clean);
+        assert_eq!(
+            lines.iter().map(|l| text(l)).collect::<Vec<_>>(),
+            ["扫描二维码", "查看产品来", "源"]
+        );
     }
 
     #[test]

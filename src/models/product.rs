@@ -22,6 +22,9 @@ pub struct Product {
     pub enterprise_id: String,
     pub name_vi: String,
     pub name_en: String,
+    /// The Chinese name, for export lots: printed on Chinese labels (which
+    /// are refused without it) and shown on the Chinese consumer page.
+    pub name_zh: Option<String>,
     pub category: String,
     pub variety: Option<String>,
     /// Stored as GTIN-14 whatever length was given.
@@ -42,6 +45,8 @@ pub struct ProductFields {
     pub enterprise_id: Option<Id>,
     pub name_vi: Option<String>,
     pub name_en: Option<String>,
+    #[serde(default, with = "crate::models::patch")]
+    pub name_zh: Option<Option<String>>,
     pub category: Option<String>,
     #[serde(default, with = "crate::models::patch")]
     pub variety: Option<Option<String>>,
@@ -63,6 +68,7 @@ impl ProductFields {
             enterprise_id,
             name_vi: v::need("name_vi", self.name_vi)?,
             name_en: v::need("name_en", self.name_en)?,
+            name_zh: self.name_zh.flatten(),
             category: v::need("category", self.category)?,
             variety: self.variety.flatten(),
             gtin: self.gtin.flatten(),
@@ -81,6 +87,7 @@ impl ProductFields {
         }
         set(&mut row.name_vi, self.name_vi);
         set(&mut row.name_en, self.name_en);
+        set(&mut row.name_zh, self.name_zh);
         set(&mut row.category, self.category);
         set(&mut row.variety, self.variety);
         set(&mut row.gtin, self.gtin);
@@ -118,6 +125,7 @@ fn check(row: Product) -> Checked<Product> {
     Ok(Product {
         name_vi: v::text("name_vi", &row.name_vi, 200)?,
         name_en: v::text("name_en", &row.name_en, 200)?,
+        name_zh: v::optional_text("name_zh", row.name_zh.as_deref(), 200)?,
         category: v::choice("category", &row.category, ProductCategory::parse)?
             .as_str()
             .to_owned(),

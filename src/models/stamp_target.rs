@@ -18,6 +18,8 @@ pub struct StampTarget {
     pub lot: String,
     /// The product's Vietnamese name, printed on labels.
     pub product_name: String,
+    /// Its Chinese name, printed on the Chinese labels of export lots.
+    pub product_name_zh: Option<String>,
     /// The batch's harvest or production date and best-before date, printed
     /// on labels.
     pub produced_on: NaiveDate,
@@ -72,6 +74,7 @@ pub fn target_of(conn: &mut DbConnection, base: &str, batch: &Batch) -> AppResul
         gtin: p.gtin,
         lot: batch.lot_code.clone(),
         product_name: p.name_vi,
+        product_name_zh: p.name_zh,
         produced_on: batch.produced_on,
         expires_on: batch.expires_on,
     })
@@ -88,6 +91,7 @@ mod tests {
             gtin: None,
             lot: "L1".into(),
             product_name: "Cam sành".into(),
+            product_name_zh: None,
             produced_on: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
             expires_on: None,
         };

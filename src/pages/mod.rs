@@ -243,6 +243,12 @@ pub fn lang_of(req: &HttpRequest) -> Lang {
     Lang::of(req, asked_lang(req).as_deref())
 }
 
+/// The language of a public page a consumer page links to (the report
+/// form): as [`lang_of`], Chinese counting too (`Lang::consumer`).
+pub fn consumer_lang_of(req: &HttpRequest) -> Lang {
+    Lang::consumer(req, asked_lang(req).as_deref())
+}
+
 /// The `lang` query parameter, as given.
 fn asked_lang(req: &HttpRequest) -> Option<String> {
     web::Query::<LangQuery>::from_query(req.query_string())

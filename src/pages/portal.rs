@@ -393,6 +393,12 @@ const PRODUCT_FORM: &[Field] = &[
         Input::Text(200),
     ),
     field(
+        "name_zh",
+        "Tên sản phẩm (tiếng Trung, in trên tem xuất khẩu)",
+        "Product name (Chinese, printed on export labels)",
+        Input::Optional(200),
+    ),
+    field(
         "category",
         "Nhóm sản phẩm",
         "Category",
@@ -430,6 +436,7 @@ fn product_values(p: &Product) -> HashMap<String, String> {
     HashMap::from([
         ("name_vi".into(), p.name_vi.clone()),
         ("name_en".into(), p.name_en.clone()),
+        ("name_zh".into(), p.name_zh.clone().unwrap_or_default()),
         ("category".into(), p.category.clone()),
         ("variety".into(), p.variety.clone().unwrap_or_default()),
         ("unit".into(), p.unit.clone()),

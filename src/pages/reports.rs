@@ -18,7 +18,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use super::form_token::FormToken;
 use super::frame::Chrome;
 use super::i18n::Lang;
-use super::{html_with, lang_of, remember_lang, PageResult};
+use super::{consumer_lang_of, html_with, remember_lang, PageResult};
 use crate::domain::photo::MAX_UPLOAD_BYTES;
 use crate::domain::validate::PROVINCES;
 use crate::error::AppError;
@@ -100,6 +100,7 @@ fn chrome(req: &HttpRequest, state: &AppState, l: Lang) -> Chrome {
         state.config.base_url(),
     )
     .switching_on(req)
+    .consumer()
 }
 
 fn page(
@@ -109,7 +110,7 @@ fn page(
     v: ReportInput,
     error: Option<(String, String)>,
 ) -> PageResult {
-    let l = lang_of(req);
+    let l = consumer_lang_of(req);
     let token = REPORT_FORM.for_form(req, state);
     let shown = ReportPage {
         c: chrome(req, state, l),
@@ -142,19 +143,21 @@ async fn form(req: HttpRequest, state: web::Data<AppState>) -> PageResult {
 }
 
 async fn sent(req: HttpRequest, state: web::Data<AppState>) -> PageResult {
-    let l = lang_of(&req);
+    let l = consumer_lang_of(&req);
     let shown = SentPage {
         c: chrome(&req, &state, l),
     };
     Ok(remember_lang(&req, html_with(StatusCode::OK, &shown)?))
 }
 
-/// A refusal as the form shows it: the field and the message in `l`.
+/// A refusal as the form shows it: the field and the message in `l` (in
+/// Chinese from `public::zh`, keyed by the Vietnamese; English if it lacks
+/// one).
 fn shown_error(l: Lang, err: &AppError) -> (String, String) {
     match err {
         AppError::Rule(r) => (
             r.field.clone().unwrap_or_default(),
-            l.t(&r.vi, &r.en).to_owned(),
+            l.pick(&r.vi, &r.en).to_owned(),
         ),
         other => (String::new(), other.to_string()),
     }
@@ -238,7 +241,7 @@ fn typed(v: &ReportInput) -> ReportInput {
 }
 
 async fn submit(req: HttpRequest, state: web::Data<AppState>, body: Multipart) -> PageResult {
-    let l = lang_of(&req);
+    let l = consumer_lang_of(&req);
     if crate::cross_site::cross_site(&req, state.config.base_url()) {
         return Ok(refused(
             StatusCode::FORBIDDEN,

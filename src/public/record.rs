@@ -18,6 +18,9 @@ use crate::models::product::Product;
 pub struct PublicProduct {
     pub name_vi: String,
     pub name_en: String,
+    /// Only products sold to China have one; the key is left out otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_zh: Option<String>,
     pub category: String,
     pub variety: Option<String>,
     pub gtin: Option<String>,
@@ -373,6 +376,7 @@ pub fn load(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Option<Batch
         product: PublicProduct {
             name_vi: p.name_vi,
             name_en: p.name_en,
+            name_zh: p.name_zh,
             category: p.category,
             variety: p.variety,
             gtin: p.gtin,

@@ -23,9 +23,15 @@ pub fn consumer_lang(lang: Option<&str>, req: &HttpRequest) -> Lang {
     Lang::consumer(req, lang)
 }
 
+/// The product's name in `l`: a Chinese reader gets its Chinese name where
+/// the producer gave one, else the English one.
 fn product_name(record: &BatchRecord, l: Lang) -> String {
-    l.name(&record.product.name_vi, &record.product.name_en)
-        .to_owned()
+    match (l, &record.product.name_zh) {
+        (Lang::Zh, Some(zh)) => zh.clone(),
+        _ => l
+            .name(&record.product.name_vi, &record.product.name_en)
+            .to_owned(),
+    }
 }
 
 #[derive(Template)]

@@ -10,9 +10,10 @@ use crate::domain::access::Caller;
 use crate::domain::serial::SerialCodec;
 use crate::domain::validate as v;
 use crate::error::{AppError, AppResult, RuleKind};
-use crate::labels::sheet::Layout;
+use crate::labels::sheet::{LabelLang, Layout};
 use crate::models::batch::{self, Batch};
 use crate::models::stamp_roll::{self, StampRoll, MAX_ROLL};
+use crate::models::stamp_target::StampTarget;
 
 use super::access::{editable_product, open_batch};
 
@@ -44,6 +45,53 @@ pub fn label_start(layout: Layout, start: Option<i64>) -> AppResult<usize> {
                 name = layout.as_str()
             ),
         )),
+    }
+}
+
+/// The language of a label sheet, `?lang=` of a print request: `vi` (the
+/// default) or `zh`, the Chinese labels of export lots.
+pub fn label_lang(asked: Option<&str>) -> AppResult<LabelLang> {
+    match asked {
+        None => Ok(LabelLang::Vi),
+        Some(code) => LabelLang::parse(code).ok_or_else(|| {
+            AppError::invalid(
+                "lang",
+                format!(
+                    "tem in bằng tiếng Việt (vi) hoặc tiếng Trung (zh), không phải {code:?} / \
+                     labels print in Vietnamese (vi) or Chinese (zh), not {code:?}"
+                ),
+            )
+        }),
+    }
+}
+
+/// The product's name as labels in `lang` print it. A Chinese label needs
+/// the product's Chinese name: without one the sheet is refused before any
+/// of it is written, in both languages, since a packer reads it.
+pub fn label_product_name(target: &StampTarget, lang: LabelLang) -> AppResult<String> {
+    match (lang, &target.product_name_zh) {
+        (LabelLang::Vi, _) => Ok(target.product_name.clone()),
+        (LabelLang::Zh, Some(zh)) => Ok(zh.clone()),
+        (LabelLang::Zh, None) => Err(AppError::invalid(
+            "lang",
+            format!(
+                "sản phẩm \"{name}\" chưa có tên tiếng Trung: hãy thêm tên tiếng Trung cho sản \
+                 phẩm trước khi in tem tiếng Trung / the product \"{name}\" has no Chinese name: \
+                 give it one before printing Chinese labels",
+                name = target.product_name
+            ),
+        )),
+    }
+}
+
+/// What the QR code of a label in `lang` holds: the stamp's link, and on a
+/// Chinese label `?lang=zh`, which the resolver reads, so the buyer's phone
+/// opens the Chinese page whatever its own language.
+pub fn label_url(target: &StampTarget, serial: &str, lang: LabelLang) -> String {
+    let url = target.qr_payload(serial);
+    match lang {
+        LabelLang::Vi => url,
+        LabelLang::Zh => format!("{url}?lang=zh"),
     }
 }
 

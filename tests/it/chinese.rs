@@ -6,7 +6,9 @@
 //! and free text of the data (taken from the stamp's JSON answer): no
 //! letter with a Vietnamese mark, no common Vietnamese word written without
 //! marks. A sentence added later without its Chinese fails here. The JSON
-//! answer does not change with the language.
+//! answer does not change with the language. The product's Chinese name
+//! is the one a Chinese reader sees. The report form a Chinese page links
+//! to, its refusals and its thank-you page read in Chinese too.
 
 use std::collections::BTreeSet;
 
@@ -16,6 +18,7 @@ use serde_json::{json, Value};
 
 use crate::export_codes::{bind_cn, register, set_cn};
 use crate::harness::{Answer, TestApp};
+use crate::reports::{open_form, post};
 use crate::world::World;
 
 /// Vietnamese words a page could show without marks.
@@ -203,6 +206,14 @@ async fn export_lot(w: &World) -> (String, Vec<String>) {
         )
         .await
         .expect(201);
+    w.app
+        .patch(
+            &format!("/api/v1/products/{}", w.a.product),
+            &w.a.token,
+            json!({"name_zh": "南罗柚"}),
+        )
+        .await
+        .expect(200);
     let roll = crate::stamps::issue(w, &w.a.batch, 3).await;
     let id = roll["id"].as_str().expect("roll id").to_owned();
     (id.clone(), serials(w, &id).await)
@@ -223,6 +234,7 @@ async fn every_consumer_page_reads_in_chinese() {
     let genuine = in_chinese(&w.app, &path, 200, &names).await;
     for shown in [
         "正品",
+        "南罗柚",
         "批次记录",
         "出口",
         "中国（海关总署）",
@@ -241,6 +253,10 @@ async fn every_consumer_page_reads_in_chinese() {
     // a Vietnamese reader still gets Vietnamese, an English one English.
     let vi = get(&w.app, &path, None).await.expect(200).text;
     assert!(vi.contains("<html lang=\"vi\">") && vi.contains(">中文</a>"));
+    assert!(
+        !vi.contains("南罗柚"),
+        "the Chinese name on the Chinese page only"
+    );
     let en = get(&w.app, &path, Some("en-US,zh;q=0.5"))
         .await
         .expect(200)
@@ -311,5 +327,98 @@ async fn every_consumer_page_reads_in_chinese() {
     assert!(
         recalled.contains("已召回") && recalled.contains("召回原因："),
         "{recalled}"
+    );
+}
+
+/// The report form from a Chinese page: the link keeps Chinese, and the
+/// form (`?lang=zh` and Accept-Language zh), two refusals and the
+/// thank-you page show no Vietnamese besides the province names (data, in
+/// the select) and what the reporter typed.
+#[actix_web::test]
+async fn the_report_form_reads_in_chinese() {
+    let w = World::build().await;
+    let serial = crate::stamps::issue(&w, &w.a.batch, 1).await["first_serial"]
+        .as_str()
+        .expect("first serial")
+        .to_owned();
+    let mut names = BTreeSet::new();
+    for province in tracestamp::domain::validate::PROVINCES {
+        names.extend(words(province));
+    }
+
+    let page = get(&w.app, &format!("/s/{serial}?lang=zh"), None)
+        .await
+        .expect(200)
+        .text;
+    assert!(
+        page.contains(&format!("href=\"/report?code={serial}&#38;lang=zh\"")),
+        "{page}"
+    );
+    let form = in_chinese(&w.app, &format!("/report?code={serial}"), 200, &names).await;
+    for shown in [
+        "举报疑似假货",
+        "二维码下方印的编码",
+        "购买商店的名称",
+        "提交举报",
+    ] {
+        assert!(form.contains(shown), "{shown} missing:\n{form}");
+    }
+    assert!(form.contains("action=\"/report?lang=zh\""), "{form}");
+
+    // No shop name: the form again, its message in Chinese.
+    let (_, open) = open_form(&w.app, &format!("?code={serial}&lang=zh")).await;
+    let shop = [("shop_address", "12 Phạm Thái Bường"), ("phone", "")];
+    let mut fields = vec![("code", serial.as_str()), ("shop_name", "")];
+    fields.extend(shop);
+    let refused = w
+        .app
+        .send_request(post(&open, "198.51.100.41", "zh", &fields, None))
+        .await
+        .expect(422);
+    let found = vietnamese(&refused.text, &names);
+    assert!(found.is_empty(), "{found:?}\n{}", refused.text);
+    assert!(refused.text.contains("请填写购买地点"), "{}", refused.text);
+
+    // A code not ours and no province: refused in Chinese.
+    let fields = [
+        ("code", "NOT-OURS-1"),
+        ("shop_name", "Vựa trái cây"),
+        ("shop_address", "12 Phạm Thái Bường"),
+        ("province", ""),
+    ];
+    let refused = w
+        .app
+        .send_request(post(&open, "198.51.100.42", "zh", &fields, None))
+        .await
+        .expect(422);
+    let mut typed = names.clone();
+    typed.extend(words("Vựa trái cây 12 Phạm Thái Bường"));
+    let found = vietnamese(&refused.text, &typed);
+    assert!(found.is_empty(), "{found:?}\n{}", refused.text);
+    assert!(
+        refused.text.contains("该码不是本系统的标签"),
+        "{}",
+        refused.text
+    );
+
+    // Sent: the thank-you page in Chinese.
+    let fields = [
+        ("code", serial.as_str()),
+        ("shop_name", "Vựa trái cây"),
+        ("shop_address", "12 Phạm Thái Bường"),
+    ];
+    let sent = w
+        .app
+        .send_request(post(&open, "198.51.100.43", "zh", &fields, None))
+        .await
+        .expect(303);
+    assert_eq!(
+        sent.headers.get(header::LOCATION).unwrap(),
+        "/report/sent?lang=zh"
+    );
+    let thanks = in_chinese(&w.app, "/report/sent", 200, &names).await;
+    assert!(
+        thanks.contains("举报已提交") && thanks.contains("谢谢您"),
+        "{thanks}"
     );
 }

@@ -424,3 +424,105 @@ async fn the_calibration_page_and_bad_start_positions() {
         .await
         .expect(404);
 }
+
+/// Chinese labels for an export lot (`?lang=zh`): refused with 422 while
+/// the product has no Chinese name, nothing printed; once it has one, every
+/// label prints it with the lot, the call to scan and the site in Chinese,
+/// and its QR code decodes to the stamp's link asking for the Chinese page,
+/// which the resolver answers in Chinese with that name.
+#[actix_web::test]
+async fn chinese_labels_print_the_chinese_name_and_link_the_chinese_page() {
+    let w = World::build().await;
+    let roll = roll(&w, 12).await;
+    let id = roll["id"].as_str().unwrap();
+    let path = format!("/api/v1/stamp-rolls/{id}/labels.pdf?layout=a4-3x8&count=10&lang=zh");
+    let refused = w.app.get(&path, &w.a.token).await.expect(422);
+    assert_eq!(refused.body["error"]["field"], "lang", "{:?}", refused.body);
+    let message = refused.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("chưa có tên tiếng Trung") && message.contains("has no Chinese name"),
+        "{message}"
+    );
+    assert!(refused.bytes.len() < 2000, "no PDF in a refusal");
+    w.app
+        .get(
+            &format!("/api/v1/stamp-rolls/{id}/labels.pdf?lang=fr"),
+            &w.a.token,
+        )
+        .await
+        .expect(422);
+
+    let product = w
+        .app
+        .patch(
+            &format!("/api/v1/products/{}", w.a.product),
+            &w.a.token,
+            json!({"name_zh": "南罗柚"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(product.body["name_zh"], "南罗柚");
+    let answer = w.app.get(&path, &w.a.token).await.expect(200);
+    assert_eq!(
+        answer.headers.get("content-type").unwrap(),
+        "application/pdf"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("zh.pdf");
+    std::fs::write(&file, &answer.bytes).unwrap();
+
+    let text = pdf_text(&file);
+    for needle in ["南罗柚", "扫码溯源", "批号 LOT-1", "查询网址 "] {
+        assert_eq!(text.matches(needle).count(), 10, "{needle:?} in {text}");
+    }
+    assert!(
+        !text.contains("Quét mã") && !text.contains("Bưởi"),
+        "{text}"
+    );
+    let fonts =
+        String::from_utf8_lossy(&poppler("pdffonts", &[file.to_str().unwrap()]).stdout).to_string();
+    assert!(
+        fonts.contains("+DroidSansFallback") && fonts.contains("+DejaVuSans"),
+        "{fonts}"
+    );
+
+    let serials = w
+        .app
+        .get(
+            &format!("/api/v1/stamp-rolls/{id}/serials?count=10"),
+            &w.a.token,
+        )
+        .await
+        .text;
+    let expected: Vec<Option<String>> = serials
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let url = l.split(',').nth(1).unwrap().to_ascii_uppercase();
+            Some(format!("{url}?lang=zh"))
+        })
+        .collect();
+    let slots = scan_a4_3x8(&file);
+    assert_eq!(slots[..10], expected[..]);
+    assert!(slots[10..].iter().all(Option::is_none), "{slots:?}");
+
+    // The scanned link opens the Chinese page, whatever the phone's language.
+    let scanned = expected[0].as_deref().unwrap();
+    let path = &scanned[scanned.find("/S/").unwrap()..];
+    let page = w
+        .app
+        .send_request(
+            actix_web::test::TestRequest::get()
+                .uri(path)
+                .insert_header(("accept", "text/html"))
+                .insert_header(("accept-language", "vi-VN,vi;q=0.9")),
+        )
+        .await
+        .expect(200);
+    assert!(
+        page.text.contains("<html lang=\"zh-Hans\">"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("南罗柚") && page.text.contains("正品"));
+}

@@ -250,6 +250,15 @@ async fn stated_limits_hold_in_both_directions() {
     // facility moved to the last province listed…) change nothing the other
     // fixtures stand on.
     let c = &w.c;
+    // A Chinese name, so that Chinese labels (`lang=zh`) print.
+    w.app
+        .patch(
+            &format!("/api/v1/products/{}", a.product),
+            &a.token,
+            json!({"name_zh": "南罗柚"}),
+        )
+        .await
+        .expect(200);
     // A roll of 10,001 stamps for the void and listing limits.
     let roll = w
         .app

@@ -19,12 +19,12 @@ const FORM_COOKIE: &str = "tracestamp_report_csrf";
 
 /// The form as a browser gets it: its token and the cookie it is checked
 /// against.
-struct OpenForm {
+pub struct OpenForm {
     token: String,
     cookie: String,
 }
 
-async fn open_form(app: &TestApp, query: &str) -> (Answer, OpenForm) {
+pub async fn open_form(app: &TestApp, query: &str) -> (Answer, OpenForm) {
     let page = app
         .send_request(
             TestRequest::default()
@@ -77,7 +77,7 @@ pub fn multipart(fields: &[(&str, &str)], photo: Option<&[u8]>) -> (String, Vec<
 }
 
 /// A same-site post from the browser at `ip`, as a browser sends it.
-fn post(
+pub fn post(
     form: &OpenForm,
     ip: &str,
     lang: &str,
