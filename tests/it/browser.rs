@@ -334,7 +334,10 @@ pub(crate) async fn stays_small(client: &Client, page: &str) {
 #[actix_web::test]
 async fn producer_consumer_and_regulator_in_a_real_browser() {
     let app = TestApp::new();
-    if sqlite_only(&app, "browser::producer_consumer_and_regulator_in_a_real_browser") {
+    if sqlite_only(
+        &app,
+        "browser::producer_consumer_and_regulator_in_a_real_browser",
+    ) {
         return;
     }
     let (_server, port, demo_stamp) = serve(&app.database_url);
@@ -605,7 +608,10 @@ async fn producer_consumer_and_regulator_in_a_real_browser() {
 #[actix_web::test]
 async fn a_consumer_claims_a_stamp_with_its_pin_in_a_real_browser() {
     let app = TestApp::new();
-    if sqlite_only(&app, "browser::a_consumer_claims_a_stamp_with_its_pin_in_a_real_browser") {
+    if sqlite_only(
+        &app,
+        "browser::a_consumer_claims_a_stamp_with_its_pin_in_a_real_browser",
+    ) {
         return;
     }
     let (_server, _port, demo_stamp) = serve(&app.database_url);
@@ -708,7 +714,10 @@ async fn a_consumer_claims_a_stamp_with_its_pin_in_a_real_browser() {
 #[actix_web::test]
 async fn a_regulator_works_through_the_queue_in_a_real_browser() {
     let app = TestApp::new();
-    if sqlite_only(&app, "browser::a_regulator_works_through_the_queue_in_a_real_browser") {
+    if sqlite_only(
+        &app,
+        "browser::a_regulator_works_through_the_queue_in_a_real_browser",
+    ) {
         return;
     }
     let (_server, port, demo_stamp) = serve(&app.database_url);
