@@ -224,14 +224,14 @@ fn landing(
         conn,
         &caller,
         PartyFields {
-            business_name: Some("Tàu cá VL-91234-TS (chủ tàu Nguyễn Văn Tư)".into()),
+            business_name: Some("Tàu cá VL-91234-TS".into()),
             street: Some("Bến cá Trà Ôn".into()),
             province: Some("Vĩnh Long".into()),
             phone: Some(Some("0912 345 678".into())),
             ..PartyFields::default()
         },
     )?;
-    handovers::record_external(
+    let landed = handovers::record_external(
         conn,
         &caller,
         config,
@@ -249,5 +249,27 @@ fn landing(
             details: Some(json!({"note": "Cập cảng từ tàu cá VL-91234-TS"})),
         },
     )?;
-    Ok(1)
+    // The catch comes ashore from a boat: FSMA 204's first land-based
+    // receiving (§1.1335), with the vessel, catch area and landing date.
+    service::batches::record_event(
+        conn,
+        &caller,
+        config,
+        &landed.handover.batch_id,
+        EventFields {
+            kind: Some("first_land_receiving".into()),
+            occurred_at: Some(at(day, 6)),
+            facility_id: Some(id_of(ids, "F28")?),
+            details: Some(json!({
+                "vessel": "Tàu cá VL-91234-TS",
+                "catch_area": "Sông Hậu, đoạn Trà Ôn",
+                "species": "Cá lóc (Channa striata)",
+                "landing_date": day.format("%Y-%m-%d").to_string(),
+                "quantity": 800,
+                "unit": "kg",
+            })),
+            inputs: None,
+        },
+    )?;
+    Ok(2)
 }

@@ -125,10 +125,27 @@ async fn demo_accounts_see_their_share_of_vinh_long() {
         .iter()
         .find(|h| h["from_party_id"].is_string())
         .expect("the landing");
-    assert_eq!(
-        landing["lot"]["supplier"],
-        "Tàu cá VL-91234-TS (chủ tàu Nguyễn Văn Tư)"
-    );
+    assert_eq!(landing["lot"]["supplier"], "Tàu cá VL-91234-TS");
+    // The landing's own KDEs: a first land-based receiving (FSMA §1.1335).
+    let landed = app
+        .get(
+            &format!(
+                "/api/v1/batches/{}/events",
+                landing["batch_id"].as_str().unwrap()
+            ),
+            &regulator,
+        )
+        .await
+        .expect(200)
+        .body;
+    let first_land = landed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "first_land_receiving")
+        .unwrap_or_else(|| panic!("a first land-based receiving: {landed}"));
+    assert_eq!(first_land["details"]["vessel"], "Tàu cá VL-91234-TS");
+    assert_eq!(first_land["details"]["quantity"], 800);
     assert_eq!(total(&app, &regulator, "facilities").await, 37);
     assert_eq!(total(&app, &regulator, "products").await, 61);
     assert_eq!(total(&app, &regulator, "enterprises").await, 17);
