@@ -33,7 +33,9 @@ use crate::service::{batches, facilities, products, reports, stamps};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        super::certifications::routes(web::scope("/portal"))
+        super::batch_export::routes(super::export_codes::routes(
+            super::certifications::routes(web::scope("/portal")),
+        ))
             .wrap(actix_web::middleware::from_fn(super::keep_lang))
             .route("", web::get().to(dashboard))
             .route("/map", web::get().to(super::map::portal_map))
@@ -892,6 +894,8 @@ struct BatchPage {
     /// The Circular 02/2024 items the record lacks: (name, why).
     circular02: Vec<(String, String)>,
     circular02_batch: Option<String>,
+    /// Market, export codes, lab results and what the market still requires.
+    export: super::batch_export::ExportSummary,
 }
 
 async fn batch_page(
@@ -914,6 +918,7 @@ async fn batch_page(
         })
         .await?;
     let facilities = facility_choices(user).await?;
+    let export = super::batch_export::summary(user, view.batch.id.clone(), true).await?;
     let l = user.l;
     let title = format!("{} {}", l.t("Lô", "Lot"), view.batch.lot_code);
     let base = format!("/portal/batches/{}", view.batch.id);
@@ -984,6 +989,7 @@ async fn batch_page(
         roll_form,
         circular02: crate::service::circular02::missing_labels(&record.completeness, l.is_en()),
         circular02_batch: Some(record.batch.id),
+        export,
     })
 }
 
