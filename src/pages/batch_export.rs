@@ -14,8 +14,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
 
 use super::export_codes::{
-    all_of, blank_to_null, checked_pairs, crop_name, kind_name, market_name, status_badge,
-    PostedPairs,
+    all_of, blank_to_null, checked_pairs, crop_name, kind_name, status_badge, PostedPairs,
 };
 use super::forms::{self, field, CheckGroup, Field, FormBody, FormTable, Input, TableCell};
 use super::frame::Chrome;
@@ -26,10 +25,10 @@ use super::{html_with, path_id, see_other, PageResult};
 use crate::domain::market::{Analyte, Market};
 use crate::error::AppError;
 use crate::models::batch::BatchFields;
+use crate::service::batches;
 use crate::service::export_code_views::{self as views, BatchExport};
 use crate::service::export_codes::{self, BatchCodes};
 use crate::service::lab_results::{self, ResultFields, MAX_CERTIFICATE};
-use crate::service::batches;
 
 pub fn routes(scope: actix_web::Scope) -> actix_web::Scope {
     scope
@@ -110,11 +109,7 @@ fn summary_of(l: Lang, e: &BatchExport, manage: bool) -> ExportSummary {
             .map(|r| ResultLine {
                 id: r.result.id.clone(),
                 laboratory: format!("{} ({})", r.laboratory.name, r.laboratory.accreditation),
-                sampled: format!(
-                    "{} — {}",
-                    l.date(&r.result.sampled_on),
-                    r.result.sampled_by
-                ),
+                sampled: format!("{} — {}", l.date(&r.result.sampled_on), r.result.sampled_by),
                 reported: l.date(&r.result.reported_on),
                 passed: r.result.passed,
                 analytes: r
@@ -231,11 +226,12 @@ fn analyte_table(l: Lang, values: &HashMap<String, String>) -> FormTable {
         l.t("Đơn vị", "Unit"),
     ];
     let analytes: Vec<(String, String)> = std::iter::once((String::new(), "—".to_owned()))
-        .chain(
-            Analyte::ALL
-                .iter()
-                .map(|a| (a.as_str().to_owned(), l.t(a.name_vi(), a.name_en()).to_owned())),
-        )
+        .chain(Analyte::ALL.iter().map(|a| {
+            (
+                a.as_str().to_owned(),
+                l.t(a.name_vi(), a.name_en()).to_owned(),
+            )
+        }))
         .collect();
     let rows = (0..lab_rows(values))
         .map(|i| {
@@ -307,13 +303,17 @@ async fn export_page(user: &PageUser, id: String, posted: &Posted) -> Result<Exp
     )
     .with_options(
         "market",
-        std::iter::once((String::new(), l.t("— chưa xác định —", "— not stated —").to_owned()))
-            .chain(
-                Market::ALL
-                    .iter()
-                    .map(|m| (m.as_str().to_owned(), l.t(m.name_vi(), m.name_en()).to_owned())),
+        std::iter::once((
+            String::new(),
+            l.t("— chưa xác định —", "— not stated —").to_owned(),
+        ))
+        .chain(Market::ALL.iter().map(|m| {
+            (
+                m.as_str().to_owned(),
+                l.t(m.name_vi(), m.name_en()).to_owned(),
             )
-            .collect(),
+        }))
+        .collect(),
     );
     market_form.warning = Some(
         l.t(
@@ -500,7 +500,12 @@ fn lab_body(
             if text.is_empty() {
                 return serde_json::Value::Null;
             }
-            match text.replace(',', ".").parse::<f64>().ok().filter(|n| n.is_finite()) {
+            match text
+                .replace(',', ".")
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+            {
                 Some(n) => serde_json::json!(n),
                 None => {
                     unreadable.push(format!("{name}_{i}"));
@@ -537,36 +542,37 @@ fn mark_lab(
 ) -> Result<StatusCode, AppError> {
     let l = form.l;
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
-    let rest = match err {
-        AppError::Fields(all) => {
-            let mut rest = Vec::new();
-            for rule in all {
-                let text = if l == Lang::En {
-                    rule.en.clone()
-                } else {
-                    rule.vi.clone()
-                };
-                let field = rule.field.clone().unwrap_or_default();
-                let cell = field
-                    .strip_prefix("analytes[")
-                    .and_then(|r| r.split_once("]."))
-                    .and_then(|(k, name)| Some((kept.get(k.parse::<usize>().ok()?)?, name)));
-                match (cell, form.table.as_mut()) {
-                    (Some((row, name)), Some(t)) => {
-                        if let Some(c) = t.rows.get_mut(*row).and_then(|r| {
-                            r.iter_mut().find(|c| c.name == format!("{name}_{row}"))
-                        }) {
-                            c.error = Some(text);
+    let rest =
+        match err {
+            AppError::Fields(all) => {
+                let mut rest = Vec::new();
+                for rule in all {
+                    let text = if l == Lang::En {
+                        rule.en.clone()
+                    } else {
+                        rule.vi.clone()
+                    };
+                    let field = rule.field.clone().unwrap_or_default();
+                    let cell = field
+                        .strip_prefix("analytes[")
+                        .and_then(|r| r.split_once("]."))
+                        .and_then(|(k, name)| Some((kept.get(k.parse::<usize>().ok()?)?, name)));
+                    match (cell, form.table.as_mut()) {
+                        (Some((row, name)), Some(t)) => {
+                            if let Some(c) = t.rows.get_mut(*row).and_then(|r| {
+                                r.iter_mut().find(|c| c.name == format!("{name}_{row}"))
+                            }) {
+                                c.error = Some(text);
+                            }
                         }
+                        (None, Some(t)) if field == "analytes" => t.error = Some(text),
+                        _ => rest.push(rule),
                     }
-                    (None, Some(t)) if field == "analytes" => t.error = Some(text),
-                    _ => rest.push(rule),
                 }
+                (!rest.is_empty()).then_some(AppError::Fields(rest))
             }
-            (!rest.is_empty()).then_some(AppError::Fields(rest))
-        }
-        other => Some(other),
-    };
+            other => Some(other),
+        };
     if let Some(err) = rest {
         status = form.mark(err)?;
     }

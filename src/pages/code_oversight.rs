@@ -113,9 +113,7 @@ async fn list(user: PageUser, query: web::Query<HashMap<String, String>>) -> Pag
             .map(|a| AlertLine {
                 kind: match a.kind.as_str() {
                     "code_misuse" => l.t("Dùng mã số trái phép", "Code misuse"),
-                    "yield_exceeded" => {
-                        l.t("Sản lượng vượt mức hợp lý", "Yield beyond plausible")
-                    }
+                    "yield_exceeded" => l.t("Sản lượng vượt mức hợp lý", "Yield beyond plausible"),
                     other => other,
                 }
                 .to_owned(),
@@ -147,7 +145,12 @@ async fn list(user: PageUser, query: web::Query<HashMap<String, String>>) -> Pag
 
 const STATUS_FORM: &[Field] = &[
     field("market", "Thị trường", "Market", Input::Pick),
-    field("status", "Quyết định của thị trường", "The market's decision", Input::Pick),
+    field(
+        "status",
+        "Quyết định của thị trường",
+        "The market's decision",
+        Input::Pick,
+    ),
     field(
         "reason",
         "Lý do, căn cứ (bắt buộc)",
@@ -208,7 +211,10 @@ fn history_line(l: Lang, e: crate::models::audit_log::EntityEntry) -> HistoryLin
                 .collect();
             format!(
                 "{} — {}",
-                l.t("Ghi nhận quyết định của thị trường", "Market decision recorded"),
+                l.t(
+                    "Ghi nhận quyết định của thị trường",
+                    "Market decision recorded"
+                ),
                 said.join("; ")
             )
         }
@@ -237,8 +243,11 @@ async fn code_page(
     let c = user.chrome(format!("{} {}", l.t("Mã số", "Code"), row.code));
     let mut form = FormBody::new(
         &c,
-        l.t("Ghi nhận quyết định của thị trường", "Record a market's decision")
-            .to_owned(),
+        l.t(
+            "Ghi nhận quyết định của thị trường",
+            "Record a market's decision",
+        )
+        .to_owned(),
         format!("/oversight/export-codes/{}/status", row.id),
         "/oversight/export-codes".into(),
         STATUS_FORM,
@@ -249,14 +258,24 @@ async fn code_page(
         Market::ALL
             .iter()
             .filter(|m| m.is_export())
-            .map(|m| (m.as_str().to_owned(), l.t(m.name_vi(), m.name_en()).to_owned()))
+            .map(|m| {
+                (
+                    m.as_str().to_owned(),
+                    l.t(m.name_vi(), m.name_en()).to_owned(),
+                )
+            })
             .collect(),
     )
     .with_options(
         "status",
         ApprovalStatus::ALL
             .iter()
-            .map(|s| (s.as_str().to_owned(), l.t(s.name_vi(), s.name_en()).to_owned()))
+            .map(|s| {
+                (
+                    s.as_str().to_owned(),
+                    l.t(s.name_vi(), s.name_en()).to_owned(),
+                )
+            })
             .collect(),
     );
     form.warning = Some(

@@ -237,11 +237,12 @@ async fn list_page(
     .with_options(
         "kind",
         std::iter::once(choose(l))
-            .chain(
-                CodeKind::ALL
-                    .iter()
-                    .map(|k| (k.as_str().to_owned(), l.t(k.name_vi(), k.name_en()).to_owned())),
-            )
+            .chain(CodeKind::ALL.iter().map(|k| {
+                (
+                    k.as_str().to_owned(),
+                    l.t(k.name_vi(), k.name_en()).to_owned(),
+                )
+            }))
             .collect(),
     )
     .with_options(
@@ -253,11 +254,12 @@ async fn list_page(
     .with_options(
         "crop",
         std::iter::once(choose(l))
-            .chain(
-                Crop::ALL
-                    .iter()
-                    .map(|k| (k.as_str().to_owned(), l.t(k.name_vi(), k.name_en()).to_owned())),
-            )
+            .chain(Crop::ALL.iter().map(|k| {
+                (
+                    k.as_str().to_owned(),
+                    l.t(k.name_vi(), k.name_en()).to_owned(),
+                )
+            }))
             .collect(),
     );
     form.groups.push(market_group(
@@ -373,7 +375,9 @@ async fn authorise(
             .await
     };
     match done {
-        Ok(_) => Ok(see_other(&format!("/portal/export-codes/{id}?notice=saved"))),
+        Ok(_) => Ok(see_other(&format!(
+            "/portal/export-codes/{id}?notice=saved"
+        ))),
         Err(err) => {
             let mut page = code_page(&user, id, &values).await?;
             let status = match page.form.as_mut() {
@@ -402,5 +406,7 @@ async fn withdraw(
         })
         .await?;
     }
-    Ok(see_other(&format!("/portal/export-codes/{id}?notice=saved")))
+    Ok(see_other(&format!(
+        "/portal/export-codes/{id}?notice=saved"
+    )))
 }

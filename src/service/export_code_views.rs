@@ -162,8 +162,8 @@ pub fn batch_export(
     config: &Config,
     batch_id: &str,
 ) -> AppResult<BatchExport> {
-    let row =
-        batch::find(conn, &caller.scope(), batch_id)?.ok_or_else(|| AppError::not_found("batch"))?;
+    let row = batch::find(conn, &caller.scope(), batch_id)?
+        .ok_or_else(|| AppError::not_found("batch"))?;
     let codes = codes::batch_codes(conn, &row)?;
     let results = lab_result::of_batch(conn, &row.id)?;
     let needs = super::lab_results::missing_for_market(conn, config, &row)?;

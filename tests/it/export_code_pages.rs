@@ -112,7 +112,11 @@ async fn a_code_registered_by_form_is_decided_by_its_provinces_regulator_only() 
     .await;
     assert_eq!(refused.status.as_u16(), 422, "{}", refused.text);
     assert!(beside(&refused.text, "e-kind").contains("mã số vùng trồng"));
-    assert!(refused.text.contains("id=\"e-area_ha\""), "{}", refused.text);
+    assert!(
+        refused.text.contains("id=\"e-area_ha\""),
+        "{}",
+        refused.text
+    );
     assert!(
         refused.text.contains("value=\"cn\" checked"),
         "the markets ticked are kept"
@@ -126,14 +130,22 @@ async fn a_code_registered_by_form_is_decided_by_its_provinces_regulator_only() 
         .text;
     let row = &list[list.find("data-code=\"VN-VLOR-0301\"").expect("listed")..];
     let row = &row[..row.find("</tr>").unwrap()];
-    assert!(row.contains("Vườn bưởi 1") && row.contains("4,5 ha"), "{row}");
-    assert!(row.contains("Trung Quốc (GACC): <span class=\"badge \">Chờ phê duyệt"), "{row}");
+    assert!(
+        row.contains("Vườn bưởi 1") && row.contains("4,5 ha"),
+        "{row}"
+    );
+    assert!(
+        row.contains("Trung Quốc (GACC): <span class=\"badge \">Chờ phê duyệt"),
+        "{row}"
+    );
     assert!(row.contains("Liên minh châu Âu"), "{row}");
 
     // The other province's regulator neither sees nor changes it; a
     // producer has no oversight page.
     let path = format!("/oversight/export-codes/{id}");
-    page(&w.app, &path, Some(&w.other_regulator)).await.expect(404);
+    page(&w.app, &path, Some(&w.other_regulator))
+        .await
+        .expect(404);
     page(&w.app, &path, Some(&w.a.token)).await.expect(403);
     let theirs = page(&w.app, "/oversight/export-codes", Some(&w.other_regulator))
         .await
@@ -246,7 +258,10 @@ async fn a_code_registered_by_form_is_decided_by_its_provinces_regulator_only() 
     .await
     .expect(303);
     assert_eq!(cn_status(&w, &id), "suspended");
-    let record = page(&w.app, &path, Some(&w.regulator)).await.expect(200).text;
+    let record = page(&w.app, &path, Some(&w.regulator))
+        .await
+        .expect(200)
+        .text;
     let history = &record[record.find("id=\"history\"").unwrap()..];
     assert!(history.contains("Đăng ký mã số"), "{history}");
     assert!(
@@ -279,7 +294,10 @@ async fn a_code_registered_by_form_is_decided_by_its_provinces_regulator_only() 
     )
     .await
     .expect(303);
-    let record = page(&w.app, &path, Some(&w.regulator)).await.expect(200).text;
+    let record = page(&w.app, &path, Some(&w.regulator))
+        .await
+        .expect(200)
+        .text;
     assert!(record.contains(">Hợp tác xã 2</li>"), "{record}");
     // The packer lists it as authorised, and cannot authorise others.
     let packer = page(&w.app, "/portal/export-codes", Some(&w.b.token))
@@ -287,7 +305,10 @@ async fn a_code_registered_by_form_is_decided_by_its_provinces_regulator_only() 
         .expect(200)
         .text;
     assert!(packer.contains("VN-VLOR-0301") && packer.contains("được ủy quyền"));
-    let theirs = page(&w.app, &code_page, Some(&w.b.token)).await.expect(200).text;
+    let theirs = page(&w.app, &code_page, Some(&w.b.token))
+        .await
+        .expect(200)
+        .text;
     assert!(!theirs.contains("id=\"authorise\""));
 }
 
@@ -533,7 +554,9 @@ async fn a_lab_result_is_refused_beside_its_cell_then_lifts_the_stamp_refusal() 
     );
     assert!(!refused.text.contains("id=\"e-unit_0\""));
     assert!(
-        refused.text.contains("value=\"Cán bộ lấy mẫu của trung tâm\""),
+        refused
+            .text
+            .contains("value=\"Cán bộ lấy mẫu của trung tâm\""),
         "what was typed is kept"
     );
     assert_eq!(w.app.snapshot(), before, "nothing written");
@@ -541,9 +564,7 @@ async fn a_lab_result_is_refused_beside_its_cell_then_lifts_the_stamp_refusal() 
 
     fields.pop();
     fields.push(("unit_2", "mg/kg"));
-    submit(&w.app, &path, &w.a.token, &fields)
-        .await
-        .expect(303);
+    submit(&w.app, &path, &w.a.token, &fields).await.expect(303);
     assert_eq!(results(&w), 1);
     let batch_page = page(
         &w.app,
@@ -554,7 +575,10 @@ async fn a_lab_result_is_refused_beside_its_cell_then_lifts_the_stamp_refusal() 
     .expect(200)
     .text;
     let block = &batch_page[batch_page.find("id=\"lab-results\"").expect("listed")..];
-    assert!(block.contains("QUATEST 3") && block.contains("Đạt"), "{block}");
+    assert!(
+        block.contains("QUATEST 3") && block.contains("Đạt"),
+        "{block}"
+    );
     assert!(block.contains("Dư lượng thuốc bảo vệ thực vật: 0,005 / 0,01 mg/kg"));
     assert!(beside(&batch_page, "lab-requirement").contains("Đã có kết quả kiểm nghiệm đạt"));
     w.app
