@@ -121,8 +121,8 @@ fn summary_of(l: Lang, e: &BatchExport, manage: bool) -> ExportSummary {
                             .unwrap_or_else(|_| a.analyte.clone());
                         format!(
                             "{name}: {} / {} {}",
-                            l.number(a.result),
-                            l.number(a.limit_value),
+                            measured(l, a.result),
+                            measured(l, a.limit_value),
                             a.unit
                         )
                     })
@@ -137,6 +137,18 @@ fn summary_of(l: Lang, e: &BatchExport, manage: bool) -> ExportSummary {
             .map(|a| l.t(a.name_vi(), a.name_en()).to_owned())
             .collect(),
         manage: manage.then(|| format!("/portal/batches/{}/export", e.batch.id)),
+    }
+}
+
+/// A measured value as the laboratory wrote it (limits such as 0.005
+/// mg/kg need every digit, which `Lang::number` rounds to two), with the
+/// reader's decimal mark.
+fn measured(l: Lang, value: f64) -> String {
+    let text = value.to_string();
+    if l.is_en() {
+        text
+    } else {
+        text.replace('.', ",")
     }
 }
 
