@@ -37,12 +37,12 @@ pub fn routes(scope: actix_web::Scope) -> actix_web::Scope {
 /// A posted form whose checkboxes repeat a name.
 pub type PostedPairs = web::Form<Vec<(String, String)>>;
 
+/// A posted form's single values, and every pair as posted.
+pub type Pairs = (HashMap<String, String>, Vec<(String, String)>);
+
 /// The single values of a posted form (the last of a repeated name) and
 /// every value of each name, once its CSRF token is checked.
-pub fn checked_pairs(
-    user: &PageUser,
-    posted: PostedPairs,
-) -> Result<(HashMap<String, String>, Vec<(String, String)>), AppError> {
+pub fn checked_pairs(user: &PageUser, posted: PostedPairs) -> Result<Pairs, AppError> {
     let pairs = posted.into_inner();
     let values: HashMap<String, String> = pairs.iter().cloned().collect();
     user.check_csrf(values.get("csrf").map(String::as_str).unwrap_or(""))?;

@@ -138,7 +138,7 @@ pub fn recent_alerts(
         now - chrono::Duration::days(days),
         now + chrono::Duration::seconds(1),
     )?;
-    rows.sort_by(|a, b| b.raised_at.cmp(&a.raised_at));
+    rows.sort_by_key(|a| std::cmp::Reverse(a.raised_at));
     Ok(rows)
 }
 
