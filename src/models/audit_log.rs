@@ -107,3 +107,32 @@ pub fn length(conn: &mut DbConnection) -> QueryResult<i64> {
         .select(audit_head::seq)
         .get_result(conn)
 }
+
+/// One entry about a record, as a history shows it.
+#[derive(Debug, Clone, Queryable)]
+pub struct EntityEntry {
+    pub occurred_at: NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub after_state: Option<String>,
+}
+
+/// The entries about one record, oldest first (at most 500).
+pub fn of_entity(
+    conn: &mut DbConnection,
+    entity: &str,
+    entity_id: &str,
+) -> QueryResult<Vec<EntityEntry>> {
+    audit_log::table
+        .filter(audit_log::entity.eq(entity.to_owned()))
+        .filter(audit_log::entity_id.eq(entity_id.to_owned()))
+        .order(audit_log::seq.asc())
+        .limit(500)
+        .select((
+            audit_log::occurred_at,
+            audit_log::actor,
+            audit_log::action,
+            audit_log::after_state,
+        ))
+        .load(conn)
+}

@@ -287,6 +287,16 @@ pub fn find(conn: &mut DbConnection, scope: &Scope, id: &str) -> QueryResult<Opt
         .optional()
 }
 
+/// The enterprise registered with a tax code (mã số thuế), whoever it is:
+/// how one enterprise names another it works with.
+pub fn by_tax_code(conn: &mut DbConnection, tax_code: &str) -> QueryResult<Option<Enterprise>> {
+    enterprise::table
+        .filter(enterprise::tax_code.eq(tax_code.to_owned()))
+        .select(Enterprise::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn insert(conn: &mut DbConnection, row: &Enterprise) -> QueryResult<usize> {
     diesel::insert_into(enterprise::table)
         .values(row)

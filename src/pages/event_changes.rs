@@ -254,6 +254,8 @@ struct BatchHistory {
     /// The Circular 02/2024 items the record lacks: (name, why).
     circular02: Vec<(String, String)>,
     circular02_batch: Option<String>,
+    /// The lot's market, export codes and lab results (certificates linked).
+    export: super::batch_export::ExportSummary,
 }
 
 pub async fn batch_history(user: PageUser, path: web::Path<String>) -> PageResult {
@@ -273,6 +275,7 @@ pub async fn batch_history(user: PageUser, path: web::Path<String>) -> PageResul
             Ok((batch::view(conn, row)?, rows, handed, record))
         })
         .await?;
+    let export = super::batch_export::summary(&user, view.batch.id.clone(), false).await?;
     let l = user.l;
     let circular02 = crate::service::circular02::missing_labels(&record.completeness, l.is_en());
     let title = format!("{} {}", l.t("Lô", "Lot"), view.batch.lot_code);
@@ -288,5 +291,6 @@ pub async fn batch_history(user: PageUser, path: web::Path<String>) -> PageResul
         changeable: false,
         circular02,
         circular02_batch: Some(record.batch.id),
+        export,
     })
 }

@@ -93,6 +93,41 @@ pub struct FormBody {
     /// A checklist answered item by item (the inspection form's, issue
     /// 19), shown before the photos; empty on other forms.
     pub checklist: Vec<CheckRow>,
+    /// Sets of checkboxes (the markets a code is submitted to, the codes a
+    /// batch came through), after the fields; empty on most forms.
+    pub groups: Vec<CheckGroup>,
+    /// Rows of inputs (a lab result's analytes), after the fields.
+    pub table: Option<FormTable>,
+}
+
+/// Checkboxes posted as repeated `name=value` pairs.
+pub struct CheckGroup {
+    pub name: &'static str,
+    pub legend: String,
+    /// (value, label, ticked).
+    pub options: Vec<(String, String, bool)>,
+    pub error: Option<String>,
+}
+
+/// Rows of the same inputs, each named `{column}_{row}`: a row left empty
+/// is ignored by the page that reads them.
+pub struct FormTable {
+    pub caption: String,
+    pub headings: Vec<String>,
+    pub rows: Vec<Vec<TableCell>>,
+    pub error: Option<String>,
+}
+
+/// One input of a [`FormTable`]: a select when it has options.
+pub struct TableCell {
+    /// The input's name, `analyte_0`.
+    pub name: String,
+    /// Its column's heading and row, for those who cannot see the table.
+    pub label: String,
+    pub options: Vec<(String, String)>,
+    pub numeric: bool,
+    pub value: String,
+    pub error: Option<String>,
 }
 
 /// One checklist item on a form: answered with radios (none chosen
@@ -136,7 +171,20 @@ impl FormBody {
             l,
             photo: None,
             checklist: Vec::new(),
+            groups: Vec::new(),
+            table: None,
         }
+    }
+
+    /// The error slot of an input or checkbox group named `name`.
+    fn slot(&mut self, name: &str) -> Option<&mut Option<String>> {
+        if let Some(f) = self.fields.iter_mut().find(|f| f.name == name) {
+            return Some(&mut f.error);
+        }
+        self.groups
+            .iter_mut()
+            .find(|g| g.name == name)
+            .map(|g| &mut g.error)
     }
 
     /// The choices of a field whose options come from the database.
@@ -160,18 +208,16 @@ impl FormBody {
         match err {
             AppError::Invalid { field, message } => {
                 let text = translate(self.l, &message);
-                match self.fields.iter_mut().find(|f| f.name == field) {
-                    Some(f) => f.error = Some(text),
+                match self.slot(&field) {
+                    Some(slot) => *slot = Some(text),
                     None => self.problem = Some(format!("{field}: {text}")),
                 }
             }
             AppError::Rule(rule) => {
                 let text = if self.l == Lang::En { rule.en } else { rule.vi };
-                match rule
-                    .field
-                    .and_then(|name| self.fields.iter_mut().find(|f| f.name == name))
-                {
-                    Some(f) => f.error = Some(text),
+                let field = rule.field.unwrap_or_default();
+                match self.slot(&field) {
+                    Some(slot) => *slot = Some(text),
                     None => self.problem = Some(text),
                 }
             }
@@ -212,6 +258,13 @@ impl FormBody {
             }
         }
         let short = field.strip_prefix("details.").unwrap_or(field);
+        if let Some(g) = self.groups.iter_mut().find(|g| g.name == field) {
+            g.error = Some(match g.error.take() {
+                Some(before) => format!("{before}; {text}"),
+                None => text,
+            });
+            return;
+        }
         let slot = self
             .fields
             .iter_mut()

@@ -6,12 +6,15 @@
 mod account;
 mod addresses;
 mod admin;
+mod batch_export;
 mod cards;
 mod certifications;
 mod chart;
+mod code_oversight;
 mod contact;
 mod event_changes;
 mod event_form;
+pub mod export_codes;
 pub mod export_names;
 mod findings;
 mod form_token;

@@ -32,7 +32,7 @@ use crate::service::{oversight, reports};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::scope("/oversight")
+        super::code_oversight::routes(web::scope("/oversight"))
             .wrap(actix_web::middleware::from_fn(super::keep_lang))
             .route("", web::get().to(overview))
             .route("/map", web::get().to(super::map::oversight_map))

@@ -33,53 +33,55 @@ use crate::service::{batches, facilities, products, reports, stamps};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        super::certifications::routes(web::scope("/portal"))
-            .wrap(actix_web::middleware::from_fn(super::keep_lang))
-            .route("", web::get().to(dashboard))
-            .route("/map", web::get().to(super::map::portal_map))
-            .route("/contact", web::get().to(super::contact::edit_contact))
-            .route("/contact", web::post().to(super::contact::save_contact))
-            .route("/receipts", web::get().to(super::receipts::list))
-            .route(
-                "/receipts/{id}/accept",
-                web::get().to(super::receipts::accept_page),
-            )
-            .route(
-                "/receipts/{id}/accept",
-                web::post().to(super::receipts::accept),
-            )
-            .route("/facilities/new", web::get().to(new_facility))
-            .route("/facilities/new", web::post().to(create_facility))
-            .route("/facilities/{id}/edit", web::get().to(edit_facility))
-            .route("/facilities/{id}/edit", web::post().to(update_facility))
-            .route("/products/new", web::get().to(new_product))
-            .route("/products/new", web::post().to(create_product))
-            .route("/products/{id}/edit", web::get().to(edit_product))
-            .route("/products/{id}/edit", web::post().to(update_product))
-            .route("/batches/new", web::get().to(new_batch))
-            .route("/batches/new", web::post().to(create_batch))
-            .route("/batches/{id}", web::get().to(show_batch))
-            .route("/batches/{id}/edit", web::get().to(edit_batch))
-            .route("/batches/{id}/edit", web::post().to(update_batch))
-            .route("/rolls/{id}/void", web::get().to(void_form))
-            .route("/rolls/{id}/void", web::post().to(void_stamps))
-            .route("/rolls/{id}/nfc", web::get().to(super::nfc::bind_form))
-            .route("/rolls/{id}/nfc", web::post().to(super::nfc::bind))
-            .route("/batches/{id}/events", web::post().to(record_event))
-            .route(
-                "/events/{id}/edit",
-                web::get().to(event_changes::correct_form),
-            )
-            .route("/events/{id}/edit", web::post().to(event_changes::correct))
-            .route(
-                "/events/{id}/retract",
-                web::get().to(event_changes::retract_form),
-            )
-            .route(
-                "/events/{id}/retract",
-                web::post().to(event_changes::retract),
-            )
-            .route("/batches/{id}/rolls", web::post().to(issue_roll)),
+        super::batch_export::routes(super::export_codes::routes(super::certifications::routes(
+            web::scope("/portal"),
+        )))
+        .wrap(actix_web::middleware::from_fn(super::keep_lang))
+        .route("", web::get().to(dashboard))
+        .route("/map", web::get().to(super::map::portal_map))
+        .route("/contact", web::get().to(super::contact::edit_contact))
+        .route("/contact", web::post().to(super::contact::save_contact))
+        .route("/receipts", web::get().to(super::receipts::list))
+        .route(
+            "/receipts/{id}/accept",
+            web::get().to(super::receipts::accept_page),
+        )
+        .route(
+            "/receipts/{id}/accept",
+            web::post().to(super::receipts::accept),
+        )
+        .route("/facilities/new", web::get().to(new_facility))
+        .route("/facilities/new", web::post().to(create_facility))
+        .route("/facilities/{id}/edit", web::get().to(edit_facility))
+        .route("/facilities/{id}/edit", web::post().to(update_facility))
+        .route("/products/new", web::get().to(new_product))
+        .route("/products/new", web::post().to(create_product))
+        .route("/products/{id}/edit", web::get().to(edit_product))
+        .route("/products/{id}/edit", web::post().to(update_product))
+        .route("/batches/new", web::get().to(new_batch))
+        .route("/batches/new", web::post().to(create_batch))
+        .route("/batches/{id}", web::get().to(show_batch))
+        .route("/batches/{id}/edit", web::get().to(edit_batch))
+        .route("/batches/{id}/edit", web::post().to(update_batch))
+        .route("/rolls/{id}/void", web::get().to(void_form))
+        .route("/rolls/{id}/void", web::post().to(void_stamps))
+        .route("/rolls/{id}/nfc", web::get().to(super::nfc::bind_form))
+        .route("/rolls/{id}/nfc", web::post().to(super::nfc::bind))
+        .route("/batches/{id}/events", web::post().to(record_event))
+        .route(
+            "/events/{id}/edit",
+            web::get().to(event_changes::correct_form),
+        )
+        .route("/events/{id}/edit", web::post().to(event_changes::correct))
+        .route(
+            "/events/{id}/retract",
+            web::get().to(event_changes::retract_form),
+        )
+        .route(
+            "/events/{id}/retract",
+            web::post().to(event_changes::retract),
+        )
+        .route("/batches/{id}/rolls", web::post().to(issue_roll)),
     );
 }
 
@@ -899,6 +901,8 @@ struct BatchPage {
     /// The Circular 02/2024 items the record lacks: (name, why).
     circular02: Vec<(String, String)>,
     circular02_batch: Option<String>,
+    /// Market, export codes, lab results and what the market still requires.
+    export: super::batch_export::ExportSummary,
 }
 
 async fn batch_page(
@@ -921,6 +925,7 @@ async fn batch_page(
         })
         .await?;
     let facilities = facility_choices(user).await?;
+    let export = super::batch_export::summary(user, view.batch.id.clone(), true).await?;
     let l = user.l;
     let title = format!("{} {}", l.t("Lô", "Lot"), view.batch.lot_code);
     let base = format!("/portal/batches/{}", view.batch.id);
@@ -991,6 +996,7 @@ async fn batch_page(
         roll_form,
         circular02: crate::service::circular02::missing_labels(&record.completeness, l.is_en()),
         circular02_batch: Some(record.batch.id),
+        export,
     })
 }
 

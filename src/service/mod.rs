@@ -14,6 +14,7 @@ pub mod claims;
 pub mod credentials;
 pub mod enterprises;
 pub mod epcis;
+pub mod export_code_views;
 pub mod export_codes;
 pub mod facilities;
 pub mod findings;

@@ -31,6 +31,7 @@ mod epcis;
 mod epcis_match;
 mod event_changes;
 mod event_forms;
+mod export_code_pages;
 mod export_codes;
 mod field_browser;
 mod fsma;

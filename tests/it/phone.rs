@@ -203,6 +203,14 @@ async fn main_pages_fit_a_phone_and_a_desk() {
     )
     .await;
     walk(&client, &base, "producer", "receipts", "/portal/receipts").await;
+    walk(
+        &client,
+        &base,
+        "producer",
+        "export-codes",
+        "/portal/export-codes",
+    )
+    .await;
     walk(&client, &base, "producer", "account", "/account").await;
 
     // A regulator.
@@ -215,6 +223,14 @@ async fn main_pages_fit_a_phone_and_a_desk() {
         "regulator",
         "facilities",
         "/oversight/facilities",
+    )
+    .await;
+    walk(
+        &client,
+        &base,
+        "regulator",
+        "export-codes",
+        "/oversight/export-codes",
     )
     .await;
     // The demo stamp's orchard: a facility with lots.
