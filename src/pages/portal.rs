@@ -903,6 +903,9 @@ struct BatchPage {
     circular02_batch: Option<String>,
     /// Market, export codes, lab results and what the market still requires.
     export: super::batch_export::ExportSummary,
+    /// Whether the product has a Chinese name: Chinese labels are offered
+    /// only then (the service refuses them without one).
+    chinese_name: bool,
 }
 
 async fn batch_page(
@@ -913,7 +916,7 @@ async fn batch_page(
 ) -> Result<BatchPage, PageError> {
     let scope = user.caller.scope();
     let caller = user.caller.clone();
-    let (view, history, rolls, record) = user
+    let (view, history, rolls, record, chinese_name) = user
         .state
         .db(move |conn| {
             let row =
@@ -921,7 +924,15 @@ async fn batch_page(
             let history = crate::models::event::history(conn, &row.id)?;
             let rolls = stamp_roll::for_batch(conn, &row.id)?;
             let record = crate::service::circular02::batch_record(conn, &caller, &row.id)?;
-            Ok((batch::view(conn, row)?, history, rolls, record))
+            let chinese_name =
+                product::find(conn, &scope, &row.product_id)?.is_some_and(|p| p.name_zh.is_some());
+            Ok((
+                batch::view(conn, row)?,
+                history,
+                rolls,
+                record,
+                chinese_name,
+            ))
         })
         .await?;
     let facilities = facility_choices(user).await?;
@@ -997,6 +1008,7 @@ async fn batch_page(
         circular02: crate::service::circular02::missing_labels(&record.completeness, l.is_en()),
         circular02_batch: Some(record.batch.id),
         export,
+        chinese_name,
     })
 }
 

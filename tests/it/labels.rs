@@ -444,6 +444,18 @@ async fn chinese_labels_print_the_chinese_name_and_link_the_chinese_page() {
         "{message}"
     );
     assert!(refused.bytes.len() < 2000, "no PDF in a refusal");
+    // The portal's print form offers Chinese only once the product has a
+    // Chinese name, and says how to get one.
+    let batch_page = format!("/portal/batches/{}", w.a.batch);
+    let form = crate::pages::page(&w.app, &batch_page, Some(&w.a.token))
+        .await
+        .expect(200)
+        .text;
+    assert!(!form.contains(r#"<option value="zh">"#), "{form}");
+    assert!(
+        form.contains("thêm tên tiếng Trung của sản phẩm trước"),
+        "{form}"
+    );
     w.app
         .get(
             &format!("/api/v1/stamp-rolls/{id}/labels.pdf?lang=fr"),
@@ -462,6 +474,11 @@ async fn chinese_labels_print_the_chinese_name_and_link_the_chinese_page() {
         .await
         .expect(200);
     assert_eq!(product.body["name_zh"], "南罗柚");
+    let form = crate::pages::page(&w.app, &batch_page, Some(&w.a.token))
+        .await
+        .expect(200)
+        .text;
+    assert!(form.contains(r#"<option value="zh">"#), "{form}");
     let answer = w.app.get(&path, &w.a.token).await.expect(200);
     assert_eq!(
         answer.headers.get("content-type").unwrap(),
