@@ -92,10 +92,12 @@ impl Summary {
 
     /// The stored summary of a stamp; an empty one if it was never scanned.
     ///
-    /// `get_result` rather than `first`: a key names one row, and SQLite
-    /// (3.47 and later) prepares a statement with a bound `LIMIT ?` again at
-    /// each run, as its plan depends on the bound value — measured at a
-    /// quarter of the scan flusher's time when the flush read summaries so.
+    /// `get_result` rather than `first`: a key names one row, and the bundled
+    /// SQLite compiled the `first()` query (its `LIMIT ?` bound anew each
+    /// time) again at every run: `sqlite3Reprepare` took a quarter of the
+    /// scan flusher's time when the flush read summaries so (README,
+    /// "Figures"). We take the bound `LIMIT` for the cause; the profile
+    /// shows the re-preparing and its end with `get_result`.
     pub fn read(conn: &mut DbConnection, roll: i64, index: i64) -> QueryResult<Self> {
         Ok(scan_summary::table
             .find((roll, index))
