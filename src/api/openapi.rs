@@ -207,8 +207,8 @@ fn province_filter() -> Value {
 /// An official commune, ward or special-zone code (Decision 19/2025/QĐ-TTg).
 fn commune_code() -> Value {
     json!({"type": "string", "pattern": "^[0-9]{5}$",
-        "description": "official code of a commune, ward or special zone since 1 July 2025; \
-        the province follows from it (give it instead of province and district)"})
+        "description": "official code of a commune, ward or special zone since 1 July 2025 \
+        (listed at /open-data/communes.csv); the province follows from it"})
 }
 
 fn names<T: Copy>(all: &'static [T], name: fn(T) -> &'static str) -> Value {
@@ -263,7 +263,6 @@ fn fields() -> Vec<Body> {
                     json!({"type": "string", "pattern": "^[0-9]{10}(-[0-9]{3})?$"}),
                 ),
                 ("address", text(300)),
-                ("province", provinces()),
                 (
                     "gs1_prefix",
                     nullable(json!({"type": "string", "pattern": "^893[0-9]{4,7}$"})),
@@ -284,8 +283,7 @@ fn fields() -> Vec<Body> {
                 ("commune_code", commune_code()),
                 ("former_address", nullable(text(300))),
             ],
-            // And `commune_code` or `province`.
-            vec!["name", "tax_code", "address"],
+            vec!["name", "tax_code", "address", "commune_code"],
         ),
         (
             "ContactFields",
@@ -302,8 +300,11 @@ fn fields() -> Vec<Body> {
                 ("name", text(200)),
                 ("kind", names(FacilityKind::ALL, FacilityKind::as_str)),
                 ("address", text(300)),
-                ("district", text(100)),
-                ("province", provinces()),
+                (
+                    "district",
+                    json!({"type": "string", "maxLength": 0,
+                        "description": "districts were abolished on 1 July 2025: empty or absent"}),
+                ),
                 (
                     "latitude",
                     nullable(json!({"type": "number", "minimum": -90, "maximum": 90})),
@@ -323,8 +324,7 @@ fn fields() -> Vec<Body> {
                 ("commune_code", commune_code()),
                 ("former_address", nullable(text(300))),
             ],
-            // And `commune_code`, or `district` and `province`.
-            vec!["name", "kind", "address"],
+            vec!["name", "kind", "address", "commune_code"],
         ),
         (
             "CertificationFields",

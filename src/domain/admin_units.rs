@@ -18,6 +18,11 @@ use crate::domain::fold::fold;
 use crate::domain::validate::{field_error, Checked, PROVINCES};
 
 /// Official two-digit province codes, in the order of `PROVINCES`.
+/// The longest stored address: the 300 characters a caller writes, then
+/// the commune and province added to them ("…, phường Bình Minh, tỉnh
+/// Vĩnh Long"), which are shorter than the remaining 100.
+pub const ADDRESS_MAX: usize = 400;
+
 pub const PROVINCE_CODES: [&str; 34] = [
     "01", "46", "31", "48", "79", "92", "12", "11", "14", "20", "22", "38", "40", "42", "04", "08",
     "15", "19", "25", "24", "33", "37", "44", "51", "52", "56", "68", "66", "75", "80", "86", "82",

@@ -160,7 +160,11 @@ fn check_each(row: Enterprise) -> Result<Enterprise, Vec<FieldError>> {
     };
     let name = keep(v::text("name", &row.name, 200));
     let tax_code = keep(v::tax_code("tax_code", &row.tax_code));
-    let address = keep(v::text("address", &row.address, 300));
+    let address = keep(v::text(
+        "address",
+        &row.address,
+        crate::domain::admin_units::ADDRESS_MAX,
+    ));
     let province = keep(v::province("province", &row.province));
     let mut keep_optional = |checked: Checked<Option<String>>| {
         checked.unwrap_or_else(|problem| {

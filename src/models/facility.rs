@@ -79,6 +79,23 @@ pub struct FacilityFields {
     pub former_address: Option<Option<String>>,
 }
 
+impl Facility {
+    /// Where a list places the facility: its commune ("phường Bình Minh"),
+    /// or the district of a pre-2025 address not yet converted.
+    pub fn locality(&self) -> String {
+        if self.commune_code.is_none() {
+            return self.district.clone();
+        }
+        let units = admin_units::units_part(&self.address);
+        units
+            .split(',')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    }
+}
+
 impl FacilityFields {
     pub fn create(
         self,
@@ -145,7 +162,7 @@ fn check(row: Facility) -> Checked<Facility> {
         kind: v::choice("kind", &row.kind, FacilityKind::parse)?
             .as_str()
             .to_owned(),
-        address: v::text("address", &row.address, 300)?,
+        address: v::text("address", &row.address, admin_units::ADDRESS_MAX)?,
         // A commune code replaces the district, which no longer exists.
         district: match row.commune_code {
             Some(_) if row.district.trim().is_empty() => String::new(),

@@ -33,6 +33,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::get().to(|state| products(state, Format::Json)),
     )
     .route(
+        "/open-data/communes.csv",
+        web::get().to(|state| communes(state, Format::Csv)),
+    )
+    .route(
+        "/open-data/communes.json",
+        web::get().to(|state| communes(state, Format::Json)),
+    )
+    .route(
         "/open-data/export-codes.csv",
         web::get().to(export_codes::csv),
     )
@@ -76,6 +84,43 @@ async fn products(state: web::Data<AppState>, format: Format) -> AppResult<HttpR
     })
 }
 
+/// A commune, ward or special zone as listed: what an API caller gives as
+/// `commune_code` when it registers a facility or an enterprise.
+#[derive(Serialize)]
+struct ListedCommune<'a> {
+    code: &'a str,
+    name: &'a str,
+    kind: &'static str,
+    province_code: &'static str,
+    province: &'static str,
+}
+
+/// The shipped administrative units (README "Administrative units"): no
+/// database read, the same for every node.
+async fn communes(state: web::Data<AppState>, format: Format) -> AppResult<HttpResponse> {
+    let units = &state.admin_units;
+    let items: Vec<ListedCommune> = (crate::domain::admin_units::PROVINCE_CODES.iter())
+        .flat_map(|p| units.communes_of(p))
+        .map(|c| ListedCommune {
+            code: &c.code,
+            name: &c.name,
+            kind: c.kind.as_str(),
+            province_code: c.province_code,
+            province: c.province(),
+        })
+        .collect();
+    Ok(match format {
+        Format::Json => json(items),
+        Format::Csv => {
+            let mut table = Csv::new(&["code", "name", "kind", "province_code", "province"]);
+            for c in &items {
+                table.row([c.code, c.name, c.kind, c.province_code, c.province]);
+            }
+            csv("communes.csv", table.into_string())
+        }
+    })
+}
+
 fn json<T: Serialize>(items: Vec<T>) -> HttpResponse {
     HttpResponse::Ok().json(Dataset {
         items,
@@ -97,6 +142,8 @@ fn facilities_csv(items: &[CertifiedFacility]) -> String {
         "kind",
         "district",
         "province",
+        "province_code",
+        "commune_code",
         "latitude",
         "longitude",
         "area_code",
@@ -127,6 +174,8 @@ fn facilities_csv(items: &[CertifiedFacility]) -> String {
             &f.kind,
             &f.district,
             &f.province,
+            &f.province_code,
+            f.commune_code.as_deref().unwrap_or(""),
             &latitude,
             &longitude,
             f.area_code.as_deref().unwrap_or(""),

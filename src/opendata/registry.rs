@@ -20,6 +20,10 @@ pub struct ListedFacility {
     pub kind: String,
     pub district: String,
     pub province: String,
+    /// The official codes (Decision 19/2025/QĐ-TTg); no commune for a
+    /// pre-2025 address not yet settled.
+    pub province_code: String,
+    pub commune_code: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub area_code: Option<String>,
@@ -92,6 +96,8 @@ pub fn facilities(conn: &mut DbConnection, day: NaiveDate) -> QueryResult<Vec<Ce
             facility::kind,
             facility::district,
             facility::province,
+            facility::province_code,
+            facility::commune_code,
             facility::latitude,
             facility::longitude,
             facility::area_code,

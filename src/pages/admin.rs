@@ -12,12 +12,12 @@ use std::collections::HashMap;
 use super::forms::{self, field, Field, FormBody, FormPage, Input};
 use super::frame::Chrome;
 use super::i18n::{Lang, ROLES};
+use super::places::{self, provinces};
 use super::session::PageUser;
 use super::{html, html_with, path_id, see_other, PageError, PageResult};
 use crate::audit::Actor;
 use crate::auth::Scope;
 use crate::domain::natural;
-use crate::domain::validate::PROVINCES;
 use crate::error::AppError;
 use crate::models::account::{self, Account};
 use crate::models::enterprise::{self, Enterprise, EnterpriseFilter};
@@ -65,8 +65,19 @@ const ENTERPRISE_FORM: &[Field] = &[
         Input::Text(200),
     ),
     field("tax_code", "Mã số thuế", "Tax code", Input::Text(14)),
-    field("address", "Địa chỉ", "Address", Input::Text(300)),
     field("province", "Tỉnh / thành phố", "Province", Input::Pick),
+    field(
+        "commune_code",
+        "Xã / phường / đặc khu",
+        "Commune / ward / special zone",
+        Input::Pick,
+    ),
+    field(
+        "address",
+        "Địa chỉ (số nhà, đường, ấp)",
+        "Address (house, street, hamlet)",
+        Input::Text(300),
+    ),
     field(
         "gs1_prefix",
         "Mã doanh nghiệp GS1",
@@ -113,8 +124,12 @@ async fn enterprise_page(
         "/admin/enterprises".into(),
         ENTERPRISE_FORM,
         values,
-    )
-    .with_options("province", provinces(l.t("— chọn —", "— choose —")));
+    );
+    let form = place_options(user, values)
+        .into_iter()
+        .fold(form, |form, (name, options)| {
+            form.with_options(name, options)
+        });
     Ok(Enterprises { c, items, form })
 }
 
@@ -125,12 +140,21 @@ fn by_name(mut items: Vec<Enterprise>) -> Vec<Enterprise> {
     items
 }
 
-/// The 34 provinces as a select's options, after an empty first choice
-/// labelled `none`.
-fn provinces(none: &str) -> Vec<(String, String)> {
-    std::iter::once((String::new(), none.to_owned()))
-        .chain(PROVINCES.iter().map(|p| ((*p).to_owned(), (*p).to_owned())))
-        .collect()
+/// The enterprise form's province and commune choices, the communes
+/// being those of the province in `values`.
+fn place_options(
+    user: &PageUser,
+    values: &HashMap<String, String>,
+) -> [(&'static str, Vec<(String, String)>); 2] {
+    let none = user.l.t("— chọn —", "— choose —");
+    let province = values.get("province").map(String::as_str);
+    [
+        ("province", provinces(none)),
+        (
+            "commune_code",
+            places::communes(&user.state.admin_units, province, none),
+        ),
+    ]
 }
 
 /// The edit form of one enterprise, filled with `values`.
@@ -146,15 +170,19 @@ fn enterprise_form(
         found.name
     ));
     let heading = c.title.clone();
-    FormPage::new(
+    let page = FormPage::new(
         c,
         heading,
         format!("/admin/enterprises/{}", found.id),
         "/admin/enterprises".into(),
         ENTERPRISE_FORM,
         values,
-    )
-    .with_options("province", provinces(l.t("— chọn —", "— choose —")))
+    );
+    place_options(user, values)
+        .into_iter()
+        .fold(page, |page, (name, options)| {
+            page.with_options(name, options)
+        })
 }
 
 async fn find_enterprise(user: &PageUser, id: &str) -> Result<Enterprise, PageError> {
@@ -176,6 +204,7 @@ fn enterprise_values(e: &Enterprise) -> HashMap<String, String> {
         ("tax_code", e.tax_code.clone()),
         ("address", e.address.clone()),
         ("province", e.province.clone()),
+        ("commune_code", optional(&e.commune_code)),
         ("gs1_prefix", optional(&e.gs1_prefix)),
         ("phone", optional(&e.phone)),
         ("email", optional(&e.email)),

@@ -28,6 +28,7 @@ mod new_lot;
 mod nfc;
 mod oversight;
 pub mod photos;
+mod places;
 mod portal;
 mod receipts;
 pub mod reports;

@@ -14,6 +14,7 @@ use super::event_changes::{self, EventLine};
 use super::event_form;
 use super::forms::{self, field, Field, FormBody, FormPage, Input};
 use super::frame::Chrome;
+use super::places;
 use super::session::PageUser;
 use super::{html, path_id, see_other, PageError, PageResult};
 use crate::auth::Role;
@@ -23,6 +24,7 @@ use crate::domain::next_event::next_kind;
 use crate::error::AppError;
 use crate::models::alerts::{self, Alert};
 use crate::models::batch::{self, BatchFilter, BatchView};
+use crate::models::enterprise;
 use crate::models::facility::{self, Facility, FacilityFilter};
 use crate::models::fake_report::FakeReport;
 use crate::models::page::Page;
@@ -237,40 +239,67 @@ const FACILITY_KINDS: &[(&str, &str, &str)] = &[
     ("warehouse", "Kho", "Warehouse"),
 ];
 
+/// A new facility's fields: its place is a province and a commune chosen
+/// from lists (`places`), then the house, street or hamlet.
 const FACILITY_FORM: &[Field] = &[
     field("name", "Tên cơ sở", "Facility name", Input::Text(200)),
     field("kind", "Loại cơ sở", "Kind", Input::Choice(FACILITY_KINDS)),
-    field("address", "Địa chỉ", "Address", Input::Text(300)),
+    field("province", "Tỉnh / thành phố", "Province", Input::Pick),
     field(
-        "district",
-        "Xã / phường",
-        "Commune / district",
-        Input::Text(100),
-    ),
-    field("province", "Tỉnh / thành phố", "Province", Input::Text(100)),
-    field(
-        "area_code",
-        "Mã số vùng trồng / cơ sở đóng gói",
-        "Planting-area or packing-house code",
-        Input::Optional(50),
+        "commune_code",
+        "Xã / phường / đặc khu",
+        "Commune / ward / special zone",
+        Input::Pick,
     ),
     field(
-        "gln",
-        "Mã địa điểm toàn cầu GLN (13 chữ số)",
-        "GS1 Global Location Number (GLN, 13 digits)",
-        Input::Optional(13),
+        "address",
+        "Địa chỉ (số nhà, đường, ấp)",
+        "Address (house, street, hamlet)",
+        Input::Text(300),
     ),
+    FACILITY_AREA_CODE,
+    FACILITY_GLN,
     field("latitude", "Vĩ độ", "Latitude", Input::Number),
     field("longitude", "Kinh độ", "Longitude", Input::Number),
 ];
+
+/// An existing facility's fields: its producer does not move it (a
+/// regulator of its province does, `facilities::relocate`), so the
+/// province and commune are not among them.
+const FACILITY_EDIT_FORM: &[Field] = &[
+    field("name", "Tên cơ sở", "Facility name", Input::Text(200)),
+    field("kind", "Loại cơ sở", "Kind", Input::Choice(FACILITY_KINDS)),
+    field(
+        "address",
+        "Địa chỉ (chuyển sang xã hoặc tỉnh khác: cơ quan quản lý của tỉnh thực hiện)",
+        "Address (a move to another commune or province is made by the province's regulator)",
+        Input::Text(300),
+    ),
+    FACILITY_AREA_CODE,
+    FACILITY_GLN,
+    field("latitude", "Vĩ độ", "Latitude", Input::Number),
+    field("longitude", "Kinh độ", "Longitude", Input::Number),
+];
+
+const FACILITY_AREA_CODE: Field = field(
+    "area_code",
+    "Mã số vùng trồng / cơ sở đóng gói",
+    "Planting-area or packing-house code",
+    Input::Optional(50),
+);
+
+const FACILITY_GLN: Field = field(
+    "gln",
+    "Mã địa điểm toàn cầu GLN (13 chữ số)",
+    "GS1 Global Location Number (GLN, 13 digits)",
+    Input::Optional(13),
+);
 
 fn facility_values(f: &Facility) -> HashMap<String, String> {
     HashMap::from([
         ("name".into(), f.name.clone()),
         ("kind".into(), f.kind.clone()),
         ("address".into(), f.address.clone()),
-        ("district".into(), f.district.clone()),
-        ("province".into(), f.province.clone()),
         ("area_code".into(), f.area_code.clone().unwrap_or_default()),
         ("gln".into(), f.gln.clone().unwrap_or_default()),
         (
@@ -291,11 +320,21 @@ fn facility_form(
     editing: bool,
 ) -> FormPage {
     let l = user.l;
-    let heading = if editing {
-        l.t("Sửa cơ sở", "Edit facility")
-    } else {
-        l.t("Cơ sở mới", "New facility")
-    };
+    if editing {
+        let heading = l.t("Sửa cơ sở", "Edit facility");
+        return FormPage::new(
+            user.chrome(heading),
+            heading.to_owned(),
+            action,
+            "/portal".into(),
+            FACILITY_EDIT_FORM,
+            values,
+        )
+        .with_script("/static/locate.js");
+    }
+    let heading = l.t("Cơ sở mới", "New facility");
+    let none = l.t("— chọn —", "— choose —");
+    let province = values.get("province").map(String::as_str);
     FormPage::new(
         user.chrome(heading),
         heading.to_owned(),
@@ -304,12 +343,31 @@ fn facility_form(
         FACILITY_FORM,
         values,
     )
+    .with_options("province", places::provinces(none))
+    .with_options(
+        "commune_code",
+        places::communes(&user.state.admin_units, province, none),
+    )
     .with_script("/static/locate.js")
 }
 
 async fn new_facility(user: PageUser) -> PageResult {
     producer(&user)?;
-    let values = HashMap::from([("province".to_owned(), "Vĩnh Long".to_owned())]);
+    // Most facilities are in their enterprise's province.
+    let scope = user.caller.scope();
+    let own = match &user.caller.role {
+        Role::Producer { enterprise_id } => Some(enterprise_id.clone()),
+        _ => None,
+    };
+    let province = match own {
+        Some(id) => user
+            .state
+            .db(move |conn| Ok(enterprise::find(conn, &scope, &id)?))
+            .await?
+            .map(|e| e.province),
+        None => None,
+    };
+    let values = HashMap::from([("province".to_owned(), province.unwrap_or_default())]);
     html(&facility_form(
         &user,
         "/portal/facilities/new".into(),
@@ -355,7 +413,7 @@ async fn update_facility(user: PageUser, path: web::Path<String>, form: Posted) 
         true,
     );
     let done = async {
-        let body = forms::body_of(forms::to_json(FACILITY_FORM, &values)?)?;
+        let body = forms::body_of(forms::to_json(FACILITY_EDIT_FORM, &values)?)?;
         let units = user.state.admin_units.clone();
         user.act(move |conn, caller| facilities::update(conn, caller, &units, &id, body))
             .await

@@ -10,7 +10,7 @@ use crate::audit::{self, Actor};
 use crate::db::schema::{enterprise as enterprise_table, facility as facility_table};
 use crate::db::DbConnection;
 use crate::domain::access::{Caller, Scope};
-use crate::domain::admin_units::{AdminUnits, Commune, Conversion};
+use crate::domain::admin_units::{province_code_of, AdminUnits, Commune, Conversion};
 use crate::domain::fold::fold;
 use crate::error::{AppError, AppResult, RuleKind};
 use crate::models::enterprise::{self, Enterprise};
@@ -62,33 +62,82 @@ pub fn place(
     })
 }
 
+/// The place of a record being edited, as it is.
+pub struct Current<'a> {
+    pub address: &'a str,
+    pub province: &'a str,
+}
+
 /// Fills a create or edit body's province and address from its commune
-/// code (the address being `current` when the body leaves it as it was),
-/// refusing a province that contradicts the commune.
+/// code (the address being the current one when the body leaves it as it
+/// was). The province follows from the commune: one given as well must be
+/// the commune's (or, on an edit without a commune, the record's own). A
+/// new record (no `current`) needs its commune: since 1 July 2025 a place
+/// is a commune and a province, and a free-text province or district
+/// would leave the record for an admin to settle.
 pub fn place_body(
     units: &AdminUnits,
     commune_code: &mut Option<String>,
     province: &mut Option<String>,
     address: &mut Option<String>,
-    current: Option<&str>,
+    current: Option<Current>,
 ) -> AppResult<()> {
-    let Some(code) = commune_code.as_deref() else {
-        return Ok(());
-    };
-    let placed = place(units, "commune_code", code, address.as_deref().or(current))?;
-    if let Some(given) = province.as_deref() {
-        if crate::domain::admin_units::province_code(given)
-            != crate::domain::admin_units::province_code(&placed.province)
-        {
+    // A form's unchosen commune or province is an empty one: none.
+    for slot in [&mut *commune_code, &mut *province] {
+        if slot.as_deref().is_some_and(|c| c.trim().is_empty()) {
+            *slot = None;
+        }
+    }
+    // The limit is on the part the caller writes (OpenAPI: 300): the
+    // commune and province added to it may pass it.
+    if let Some(street) = address.as_deref().map(street_of) {
+        if !street.is_empty() {
+            crate::domain::validate::text("address", &street, 300)?;
+        }
+    }
+    let given = province.as_deref().map(province_code_of);
+    let code =
+        match (commune_code.as_deref(), &current) {
+            (Some(code), _) => code,
+            (None, Some(now)) => {
+                if given.is_some_and(|g| g != province_code_of(now.province)) {
+                    return Err(AppError::rule(
+                        RuleKind::Invalid,
+                        Some("province"),
+                        "the province follows from the commune: give the new commune_code",
+                        "tỉnh được suy ra từ xã/phường: hãy cho mã xã/phường mới (commune_code)",
+                    ));
+                }
+                *province = None;
+                return Ok(());
+            }
+            (None, None) => return Err(AppError::rule(
+                RuleKind::Invalid,
+                Some("commune_code"),
+                "required: the official code of the commune, ward or special zone \
+                 (Decision 19/2025/QĐ-TTg, for example \"29771\"; /open-data/communes.csv \
+                 lists them); the province follows from it",
+                "cần có mã xã, phường hoặc đặc khu (Quyết định 19/2025/QĐ-TTg, ví dụ \"29771\"; \
+                 danh sách tại /open-data/communes.csv); tỉnh được suy ra từ mã này",
+            )),
+        };
+    let placed = place(
+        units,
+        "commune_code",
+        code,
+        address.as_deref().or(current.as_ref().map(|c| c.address)),
+    )?;
+    if let (Some(given), Some(text)) = (given, province.as_deref()) {
+        if given != province_code_of(&placed.province) {
             return Err(AppError::rule(
                 RuleKind::Invalid,
                 Some("province"),
                 format!(
-                    "the commune {code} is in {}, not in {given}",
+                    "the commune {code} is in {}, not in {text}",
                     placed.province
                 ),
                 format!(
-                    "xã/phường {code} thuộc {}, không thuộc {given}",
+                    "xã/phường {code} thuộc {}, không thuộc {text}",
                     placed.province
                 ),
             ));

@@ -9,7 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::models::enterprise::{self, ContactFields, Enterprise, EnterpriseFields};
 
 use super::access::{admin_only, still_referenced};
-use super::admin_units::place_body;
+use super::admin_units::{place_body, Current};
 use crate::domain::admin_units::AdminUnits;
 
 fn conflict_on_tax_code(err: diesel::result::Error) -> AppError {
@@ -62,7 +62,10 @@ pub fn update(
             &mut fields.commune_code,
             &mut fields.province,
             &mut fields.address,
-            Some(&before.address),
+            Some(Current {
+                address: &before.address,
+                province: &before.province,
+            }),
         )?;
         let after = fields.update(before.clone(), crate::time::now())?;
         save_changed(conn, caller, &before, after)

@@ -19,7 +19,7 @@ use crate::models::facility::{self, Facility, FacilityFields};
 use crate::models::facility_move::{self, FacilityMove};
 
 use super::access::{editable_facility, open_facility, owning_enterprise, still_referenced};
-use super::admin_units::place_body;
+use super::admin_units::{place_body, Current};
 use crate::domain::admin_units::AdminUnits;
 
 /// Checks a facility's GLN against the registry: under its enterprise's GS1
@@ -90,9 +90,23 @@ pub fn create(
         &mut fields.address,
         None,
     )?;
-    if fields.commune_code.is_some() {
-        fields.district.get_or_insert_with(String::new);
+    // Districts are gone since 1 July 2025: a new facility has none (its
+    // former address may name one).
+    if fields
+        .district
+        .as_deref()
+        .is_some_and(|d| !d.trim().is_empty())
+    {
+        return Err(AppError::rule(
+            RuleKind::Invalid,
+            Some("district"),
+            "districts were abolished on 1 July 2025: give commune_code alone \
+             (the old address may go in former_address)",
+            "cấp huyện đã bỏ từ 01/07/2025: chỉ cần mã xã/phường (commune_code); \
+             địa chỉ cũ ghi vào former_address",
+        ));
     }
+    fields.district = Some(String::new());
     let enterprise_id =
         owning_enterprise(caller, fields.enterprise_id.take().map(|i| i.into_string()))?;
     let row = fields.create(
@@ -132,7 +146,10 @@ pub fn update(
             &mut fields.commune_code,
             &mut fields.province,
             &mut fields.address,
-            Some(&before.address),
+            Some(Current {
+                address: &before.address,
+                province: &before.province,
+            }),
         )?;
         let after = fields.update(before.clone(), crate::time::now())?;
         for (field, moved) in [

@@ -693,7 +693,7 @@ pub fn search_facilities(
     match key {
         SortKey::Name => rows.sort_by_cached_key(|s| folded(&s.facility.name)),
         SortKey::Enterprise => rows.sort_by_cached_key(|s| folded(&s.enterprise)),
-        SortKey::District => rows.sort_by_cached_key(|s| folded(&s.facility.district)),
+        SortKey::District => rows.sort_by_cached_key(|s| folded(&s.facility.locality())),
         SortKey::LastInspection => rows.sort_by_key(|s| s.last_inspected_on),
         SortKey::NextDue => rows.sort_by_key(|s| s.next_due),
     }

@@ -79,8 +79,12 @@ fn reach(app: &TestApp, username: &str) -> (String, Option<String>, Option<Strin
 const EDITED: &[(&str, &str)] = &[
     ("name", "Hợp tác xã Bưởi Năm Roi Mỹ Hòa"),
     ("tax_code", "1500000001-002"),
-    ("address", "Ấp Mỹ Thuận, xã Mỹ Hòa, Vĩnh Long"),
+    (
+        "address",
+        "Số 12 Hai Bà Trưng, phường Ninh Kiều, thành phố Cần Thơ",
+    ),
     ("province", "Cần Thơ"),
+    ("commune_code", "31135"),
     ("gs1_prefix", "8930001"),
     ("phone", "0270 3892 418"),
     ("email", "htx@myhoa.example.vn"),

@@ -8,15 +8,45 @@
 use diesel::prelude::*;
 use serde_json::{json, Value};
 use tracestamp::db::schema::audit_log;
+use tracestamp::models::facility::{self, Facility};
 
 use crate::harness::TestApp;
 use crate::pages::{csrf_of, page, submit};
-use crate::world::enterprise_body;
+use crate::world::{enterprise_body, facility_body};
 
-/// A facility body in the pre-2025 form: free-text district and province.
-fn old_facility(name: &str, address: &str, district: &str) -> Value {
-    json!({"name": name, "kind": "orchard", "address": address, "district": district,
-           "province": "Vĩnh Long"})
+/// A facility registered before 1 July 2025 as the registry held it:
+/// free-text district and province, no commune. Written straight to the
+/// database: the API no longer registers one without its commune.
+fn old_facility(
+    app: &TestApp,
+    enterprise: &str,
+    name: &str,
+    address: &str,
+    district: &str,
+) -> String {
+    let now = tracestamp::time::now();
+    let row = Facility {
+        id: tracestamp::domain::id::new_id(),
+        enterprise_id: enterprise.to_owned(),
+        name: name.to_owned(),
+        kind: "orchard".to_owned(),
+        address: address.to_owned(),
+        district: district.to_owned(),
+        province: "Vĩnh Long".to_owned(),
+        latitude: None,
+        longitude: None,
+        area_code: None,
+        status: "active".to_owned(),
+        status_reason: None,
+        created_at: now,
+        updated_at: now,
+        gln: None,
+        commune_code: None,
+        province_code: "86".to_owned(),
+        former_address: None,
+    };
+    facility::insert(&mut app.conn(), &row).unwrap();
+    row.id
 }
 
 /// A registry with one admin, one enterprise in Vĩnh Long and its
@@ -44,27 +74,23 @@ fn convert(app: &TestApp) -> usize {
 
 #[actix_web::test]
 async fn old_addresses_convert_and_the_rest_wait_for_an_admin() {
-    let (app, admin, producer, _) = registry().await;
+    let (app, admin, producer, enterprise) = registry().await;
     let old = "Ấp Mỹ Thuận, xã Mỹ Hòa, thị xã Bình Minh, tỉnh Vĩnh Long";
-    let known = app
-        .post(
-            "/api/v1/facilities",
-            &producer,
-            old_facility("Vườn bưởi Mỹ Hòa", old, "Thị xã Bình Minh"),
-        )
-        .await
-        .expect(201)
-        .id();
+    let known = old_facility(
+        &app,
+        &enterprise,
+        "Vườn bưởi Mỹ Hòa",
+        old,
+        "Thị xã Bình Minh",
+    );
     // Names no former commune: the table cannot place it.
-    let unknown = app
-        .post(
-            "/api/v1/facilities",
-            &producer,
-            old_facility("Vườn sầu riêng An Thạnh", "Ấp An Thạnh", "Long Hồ"),
-        )
-        .await
-        .expect(201)
-        .id();
+    let unknown = old_facility(
+        &app,
+        &enterprise,
+        "Vườn sầu riêng An Thạnh",
+        "Ấp An Thạnh",
+        "Long Hồ",
+    );
 
     // The enterprise's address ("…, xã Mỹ Hòa" without a district) and
     // the second facility stay; the first converts.
@@ -306,4 +332,183 @@ async fn the_former_address_is_shown_and_searchable() {
     assert!(shown
         .text
         .contains("Ấp Mỹ Thuận, phường Cái Vồn, tỉnh Vĩnh Long"));
+}
+
+fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Since 1 July 2025 a place is a commune: a new facility or enterprise
+/// without one is refused on every entry point (the API, the producer's
+/// form, the admin's form), naming the field, with nothing written; a
+/// district is refused too, and an edit without one keeps its commune.
+#[actix_web::test]
+async fn a_new_record_needs_its_commune_on_every_entry_point() {
+    let (app, admin, producer, enterprise) = registry().await;
+    let before = app.snapshot();
+    let mut body = facility_body("Vườn", "Vĩnh Long");
+    body.as_object_mut().unwrap().remove("commune_code");
+    let refused = app
+        .post("/api/v1/facilities", &producer, body.clone())
+        .await
+        .expect(422);
+    assert_eq!(refused.body["error"]["field"], "commune_code");
+    assert!(refused.text.contains("/open-data/communes.csv"));
+    body["district"] = json!("Long Hồ");
+    let refused = app
+        .post("/api/v1/facilities", &producer, body)
+        .await
+        .expect(422);
+    assert_eq!(refused.body["error"]["field"], "commune_code");
+    let mut body = enterprise_body("Hợp tác xã 2", "1500000002", "Vĩnh Long");
+    body.as_object_mut().unwrap().remove("commune_code");
+    let refused = app
+        .post("/api/v1/enterprises", &admin, body)
+        .await
+        .expect(422);
+    assert_eq!(refused.body["error"]["field"], "commune_code");
+    let mut body = facility_body("Vườn", "Vĩnh Long");
+    body["district"] = json!("Long Hồ");
+    let refused = app
+        .post("/api/v1/facilities", &producer, body)
+        .await
+        .expect(422);
+    assert_eq!(refused.body["error"]["field"], "district");
+    assert_eq!(app.snapshot(), before, "nothing written");
+
+    // An edit that leaves the commune out keeps it.
+    let id = app
+        .post(
+            "/api/v1/facilities",
+            &producer,
+            facility_body("Vườn bưởi Bình Minh", "Vĩnh Long"),
+        )
+        .await
+        .expect(201)
+        .id();
+    let kept = app
+        .patch(
+            &format!("/api/v1/facilities/{id}"),
+            &producer,
+            json!({"name": "Vườn bưởi Bình Minh 2"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(kept.body["commune_code"], "29771");
+    // A province alone does not move a record: the commune would not follow.
+    let path = format!("/api/v1/enterprises/{enterprise}");
+    let refused = app
+        .patch(&path, &admin, json!({"province": "Cần Thơ"}))
+        .await
+        .expect(422);
+    assert_eq!(refused.body["error"]["field"], "province");
+    let same = app
+        .patch(&path, &admin, json!({"province": "Vĩnh Long"}))
+        .await
+        .expect(200);
+    assert_eq!(same.body["province"], "Vĩnh Long");
+    let moved = app
+        .patch(&path, &admin, json!({"commune_code": "31135"}))
+        .await
+        .expect(200);
+    assert_eq!(moved.body["province"], "Cần Thơ");
+    assert_eq!(moved.body["province_code"], "92");
+    app.patch(&path, &admin, json!({"commune_code": "29771"}))
+        .await
+        .expect(200);
+
+    // The producer's form: the province preset to the enterprise's, its
+    // communes to choose from; no commune chosen is refused beside it.
+    let form = page(&app, "/portal/facilities/new", Some(&producer))
+        .await
+        .expect(200);
+    assert!(
+        form.text.contains(r#"<option value="Vĩnh Long" selected"#),
+        "preset province"
+    );
+    assert!(
+        form.text.contains(r#"<option value="28870""#),
+        "xã Chợ Lách offered"
+    );
+    assert!(
+        !form.text.contains(r#"<option value="31135""#),
+        "not Cần Thơ's"
+    );
+    assert!(
+        !form.text.contains(r#"name="district""#),
+        "no district asked"
+    );
+    let csrf = csrf_of(&form.text);
+    let fields = |province: &'static str, commune: &'static str| {
+        [
+            ("csrf", csrf.clone()),
+            ("name", "Vườn giống Chợ Lách".to_owned()),
+            ("kind", "orchard".to_owned()),
+            ("province", province.to_owned()),
+            ("commune_code", commune.to_owned()),
+            ("address", "Ấp Tân Thuận".to_owned()),
+        ]
+    };
+    let unsaved = app.snapshot();
+    let posted = fields("Vĩnh Long", "");
+    let refused = submit(&app, "/portal/facilities/new", &producer, &pairs(&posted)).await;
+    assert_eq!(refused.status.as_u16(), 422, "{}", refused.text);
+    assert!(refused.text.contains("mã xã, phường hoặc đặc khu"));
+    // Another province chosen: the form comes back with its communes.
+    let posted = fields("Cần Thơ", "28870");
+    let refused = submit(&app, "/portal/facilities/new", &producer, &pairs(&posted)).await;
+    assert_eq!(refused.status.as_u16(), 422, "{}", refused.text);
+    assert!(refused.text.contains("không thuộc Cần Thơ"));
+    assert!(
+        refused.text.contains(r#"<option value="31135""#),
+        "Ninh Kiều offered"
+    );
+    assert_eq!(app.snapshot(), unsaved, "nothing written");
+    let posted = fields("Vĩnh Long", "28870");
+    let saved = submit(&app, "/portal/facilities/new", &producer, &pairs(&posted)).await;
+    assert_eq!(saved.status.as_u16(), 303, "{}", saved.text);
+    let listed = app
+        .get("/api/v1/facilities?commune_code=28870", &producer)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        listed["items"][0]["address"],
+        "Ấp Tân Thuận, xã Chợ Lách, tỉnh Vĩnh Long"
+    );
+    assert_eq!(listed["items"][0]["district"], "");
+
+    // The admin's enterprise form asks the same.
+    let form = page(&app, "/admin/enterprises", Some(&admin))
+        .await
+        .expect(200);
+    assert!(form.text.contains(r#"name="commune_code""#));
+    let csrf = csrf_of(&form.text);
+    let mut enterprise_fields = vec![
+        ("csrf", csrf.as_str()),
+        ("name", "Hợp tác xã Chợ Lách"),
+        ("tax_code", "1300000003"),
+        ("province", "Vĩnh Long"),
+        ("commune_code", ""),
+        ("address", "Ấp Tân Thuận"),
+    ];
+    let refused = submit(&app, "/admin/enterprises", &admin, &enterprise_fields).await;
+    assert_eq!(refused.status.as_u16(), 422, "{}", refused.text);
+    assert!(
+        refused.text.contains(r#"<option value="28870""#),
+        "the province's communes"
+    );
+    enterprise_fields[4] = ("commune_code", "28870");
+    let saved = submit(&app, "/admin/enterprises", &admin, &enterprise_fields).await;
+    assert_eq!(saved.status.as_u16(), 303, "{}", saved.text);
+    let found = app
+        .get("/api/v1/enterprises?province=86", &admin)
+        .await
+        .expect(200)
+        .body;
+    assert!(found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["commune_code"] == "28870" && e["id"] != enterprise.as_str()));
 }

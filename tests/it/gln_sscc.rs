@@ -183,7 +183,7 @@ async fn gln_resolves_to_the_facility_page_json_and_linkset() {
     for fact in [
         "Vườn bưởi 1",
         "Hợp tác xã 1",
-        "Long Hồ, Vĩnh Long",
+        "phường Bình Minh, tỉnh Vĩnh Long",
         "Đang hoạt động",
         "VietGAP-TT-1",
         "Kiểm tra gần nhất",
@@ -476,8 +476,6 @@ async fn the_portal_facility_form_sets_the_gln() {
                 ("name", "Vườn bưởi 2"),
                 ("kind", "orchard"),
                 ("address", "Ấp An Thạnh"),
-                ("district", "Long Hồ"),
-                ("province", "Vĩnh Long"),
                 ("gln", gln),
             ])
     };

@@ -125,7 +125,9 @@ async fn only_active_validly_certified_facilities_and_their_products_are_listed(
         .find(|i| i["id"] == w.a.facility.as_str())
         .unwrap();
     assert_eq!(first["name"], "Vườn bưởi 1");
-    assert_eq!(first["district"], "Long Hồ");
+    assert_eq!(first["district"], "", "no districts since 1 July 2025");
+    assert_eq!(first["commune_code"], "29771");
+    assert_eq!(first["province_code"], "86");
     assert_eq!(first["enterprise_name"], "Hợp tác xã 1");
     assert_eq!(first["enterprise_tax_code"], "1500000001");
     assert_eq!(first["enterprise_province"], "Vĩnh Long");
@@ -159,6 +161,32 @@ async fn only_active_validly_certified_facilities_and_their_products_are_listed(
     assert!(rows[0].starts_with("id,name,kind,"), "{}", rows[0]);
 }
 
+/// The communes an API caller gives as `commune_code`, as data: every one
+/// of the 3,321 of Decision 19/2025/QĐ-TTg, each with its province.
+#[actix_web::test]
+async fn the_communes_are_listed_for_api_callers() {
+    let app = TestApp::new();
+    let json = public(&app, "/open-data/communes.json").await;
+    let items = json.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3321);
+    let binh_minh = items.iter().find(|c| c["code"] == "29771").unwrap();
+    assert_eq!(
+        binh_minh,
+        &json!({"code": "29771", "name": "Phường Bình Minh", "kind": "ward",
+                "province_code": "86", "province": "Vĩnh Long"})
+    );
+    let provinces: BTreeSet<&str> = items
+        .iter()
+        .map(|c| c["province_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(provinces.len(), 34);
+    let csv = public(&app, "/open-data/communes.csv").await.text;
+    let rows: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(rows[0], "code,name,kind,province_code,province");
+    assert_eq!(rows.len(), 3322, "a header and every commune");
+    assert!(rows.contains(&"31135,Phường Ninh Kiều,ward,92,Cần Thơ"));
+}
+
 #[actix_web::test]
 async fn csv_opens_in_a_spreadsheet_with_its_vietnamese_and_its_quotes_intact() {
     let r = registry().await;
@@ -179,7 +207,7 @@ async fn csv_opens_in_a_spreadsheet_with_its_vietnamese_and_its_quotes_intact() 
         );
     }
     let facilities = public(app, "/open-data/facilities.csv").await.text;
-    assert!(facilities.contains(",Vườn bưởi 1,orchard,Long Hồ,Vĩnh Long,10.2,105.95,"));
+    assert!(facilities.contains(",Vườn bưởi 1,orchard,,Vĩnh Long,86,29771,10.2,105.95,"));
     assert!(
         facilities.contains(r#","Vườn ""Năm Roi"", Mỹ Hòa",orchard,"#),
         "{facilities}"

@@ -638,8 +638,6 @@ async fn a_page_says_the_broken_rule_in_vietnamese() {
                     ("name", "Vườn đổi tên"),
                     ("kind", "orchard"),
                     ("address", "Ấp An Thạnh"),
-                    ("district", "Long Hồ"),
-                    ("province", "Vĩnh Long"),
                 ]),
         )
         .await;

@@ -77,7 +77,9 @@ async fn wrong_types_unknown_fields_and_enums_name_the_problem() {
 
     let cases = [
         ("kind", json!("orchad"), "orchard"),
-        ("province", json!("Vinh Long"), "province"),
+        ("province", json!("Cần Thơ"), "not in Cần Thơ"),
+        ("commune_code", json!("99999"), "not the code of a commune"),
+        ("district", json!("Long Hồ"), "abolished on 1 July 2025"),
         ("latitude", json!(123.0), "between"),
         ("name", json!("á".repeat(201)), "at most 200"),
         ("name", json!("   "), "empty"),
@@ -101,14 +103,14 @@ async fn wrong_types_unknown_fields_and_enums_name_the_problem() {
         );
     }
     let mut missing = facility_body("Vườn", "Vĩnh Long");
-    missing.as_object_mut().unwrap().remove("district");
+    missing.as_object_mut().unwrap().remove("name");
     let answer = w
         .app
         .post("/api/v1/facilities", &w.a.token, missing)
         .await
         .expect(422);
-    assert_eq!(answer.body["error"]["field"], "district");
-    assert_eq!(answer.body["error"]["message"], "district: is required");
+    assert_eq!(answer.body["error"]["field"], "name");
+    assert_eq!(answer.body["error"]["message"], "name: is required");
 
     let product_cases = [
         ("gtin", json!("8934567890127"), "check digit"),

@@ -252,7 +252,7 @@ async fn an_empty_queue_says_so() {
 async fn the_facility_list_searches_without_accents_sorts_and_says_when_nothing_matches() {
     let w = World::build().await;
     let mut body = facility_body("Nhà sơ chế Hòa Bình", "Vĩnh Long");
-    body["district"] = json!("Trà Ôn");
+    body["commune_code"] = json!("29821"); // xã Trà Ôn
     body["kind"] = json!("packing_house");
     body["area_code"] = json!(null);
     w.app

@@ -27,13 +27,26 @@ pub struct World {
     pub other_regulator: String,
 }
 
+/// A ward of each province the tests register in (Decision 19/2025/QĐ-TTg
+/// codes): Bình Minh (Vĩnh Long), Ninh Kiều (Cần Thơ), Sài Gòn (Thành phố
+/// Hồ Chí Minh).
+pub fn commune_in(province: &str) -> &'static str {
+    match province {
+        "Vĩnh Long" => "29771",
+        "Cần Thơ" => "31135",
+        "Thành phố Hồ Chí Minh" => "26740",
+        other => panic!("no test commune in {other}"),
+    }
+}
+
 pub fn enterprise_body(name: &str, tax_code: &str, province: &str) -> Value {
-    json!({"name": name, "tax_code": tax_code, "address": "Ấp Mỹ Thuận, xã Mỹ Hòa", "province": province,
+    json!({"name": name, "tax_code": tax_code, "address": "Ấp Mỹ Thuận", "province": province,
+           "commune_code": commune_in(province),
            "phone": "0270 3892 417", "email": "lienhe@hoptac.example.vn"})
 }
 
 pub fn facility_body(name: &str, province: &str) -> Value {
-    json!({"name": name, "kind": "orchard", "address": "Ấp An Thạnh", "district": "Long Hồ",
+    json!({"name": name, "kind": "orchard", "address": "Ấp An Thạnh", "commune_code": commune_in(province),
            "province": province, "latitude": 10.2, "longitude": 105.95, "area_code": "VN-VLOR-0001"})
 }
 
