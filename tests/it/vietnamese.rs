@@ -16,7 +16,7 @@ use diesel::prelude::*;
 
 use crate::harness::{Answer, TestApp};
 use crate::pages::{csrf_of, submit};
-use tracestamp::db::schema::{account, batch, product, stamp_roll};
+use tracestamp::db::schema::{account, batch, export_code, lab_result, product, stamp_roll};
 
 /// English words, lower case. A word that is also Vietnamese written
 /// without marks (in, an, to, do, so, tin, long, con, hay, ban, may, pin…)
@@ -261,6 +261,12 @@ struct Demo {
     gtin: String,
     lot: String,
     account: String,
+    /// The demo's export lot with a lab result, that result, a code of its
+    /// enterprise, and the username of its producer.
+    export_batch: String,
+    lab_result: String,
+    export_code: String,
+    exporter: String,
 }
 
 fn demo_ids(app: &TestApp) -> Demo {
@@ -298,7 +304,30 @@ fn demo_ids(app: &TestApp) -> Demo {
         .select(account::id)
         .get_result(c)
         .unwrap();
+    let (export_batch, lab_result, exporter_enterprise): (String, String, String) =
+        lab_result::table
+            .inner_join(batch::table.inner_join(product::table))
+            .select((batch::id, lab_result::id, product::enterprise_id))
+            .order(lab_result::created_at)
+            .first(c)
+            .expect("a demo lot with a lab result");
+    let export_code: String = export_code::table
+        .filter(export_code::enterprise_id.eq(&exporter_enterprise))
+        .select(export_code::id)
+        .order(export_code::code)
+        .first(c)
+        .expect("an export code of the exporter's");
+    let exporter: String = account::table
+        .filter(account::enterprise_id.eq(&exporter_enterprise))
+        .select(account::username)
+        .order(account::username)
+        .first(c)
+        .expect("the exporter's producer account");
     Demo {
+        export_batch,
+        lab_result,
+        export_code,
+        exporter,
         enterprise,
         facility,
         product,
@@ -355,7 +384,21 @@ async fn every_page_reads_in_vietnamese() {
         format!("/portal/rolls/{}/nfc", d.roll),
         "/account".to_owned(),
     ];
+    // The export side (issue 20): codes, a lot's market, codes and lab
+    // results, and the withdrawal of a mistaken result.
+    let exporter = vec![
+        "/portal/export-codes".to_owned(),
+        format!("/portal/export-codes/{}", d.export_code),
+        format!("/portal/batches/{}", d.export_batch),
+        format!("/portal/batches/{}/export", d.export_batch),
+        format!("/portal/lab-results/{}/withdraw", d.lab_result),
+    ];
     let regulator = vec![
+        "/oversight/export-codes".to_owned(),
+        format!("/oversight/export-codes/{}", d.export_code),
+        "/oversight/laboratories".to_owned(),
+        format!("/oversight/batches/{}", d.export_batch),
+        format!("/oversight/lab-results/{}/withdraw", d.lab_result),
         "/oversight".to_owned(),
         "/oversight/facilities".to_owned(),
         "/oversight/map".to_owned(),
@@ -454,6 +497,17 @@ async fn every_page_reads_in_vietnamese() {
             ],
         ),
     ];
+    let regulator_export_refused: Refused = vec![
+        ("/oversight/laboratories".to_owned(), vec![]),
+        (
+            format!("/oversight/export-codes/{}/status", d.export_code),
+            vec![("market", "cn".to_owned())],
+        ),
+        (
+            format!("/oversight/lab-results/{}/withdraw", d.lab_result),
+            vec![("reason", String::new())],
+        ),
+    ];
     let regulator_refused: Refused = vec![
         (
             format!("/oversight/facilities/{}/inspect", d.facility),
@@ -465,6 +519,24 @@ async fn every_page_reads_in_vietnamese() {
         ),
         (format!("/oversight/batches/{}/recall", d.batch), vec![]),
         (format!("/oversight/batches/{}/unrecall", d.batch), vec![]),
+    ]
+    .into_iter()
+    .chain(regulator_export_refused)
+    .collect();
+    let exporter_refused: Refused = vec![
+        (
+            format!("/portal/batches/{}/lab-results", d.export_batch),
+            vec![
+                ("sampled_on", "2026-13-45".to_owned()),
+                ("analyte_0", "cadmium".to_owned()),
+                ("result_0", "nhiều".to_owned()),
+            ],
+        ),
+        (
+            format!("/portal/lab-results/{}/withdraw", d.lab_result),
+            vec![("reason", String::new())],
+        ),
+        ("/portal/export-codes".to_owned(), vec![]),
     ];
     let admin_refused: Refused = vec![
         (
@@ -482,6 +554,7 @@ async fn every_page_reads_in_vietnamese() {
     let mut walk: Vec<(Option<String>, Vec<String>, Refused)> = vec![(None, public, vec![])];
     for (username, paths, refused) in [
         ("producer1", producer, producer_refused),
+        (d.exporter.as_str(), exporter, exporter_refused),
         ("regulator1", regulator, regulator_refused),
         ("admin", admin, admin_refused),
     ] {
