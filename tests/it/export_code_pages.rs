@@ -681,7 +681,7 @@ async fn a_mistaken_lab_result_is_withdrawn_after_confirmation_by_its_producer_o
     assert!(form.contains("<html lang=\"vi\""));
     for shown in [
         "Rút kết quả kiểm nghiệm",
-        "QUATEST 3 (VILAS 004)",
+        "(QUATEST 3) (VILAS 004), lấy mẫu ngày 01/11/2026",
         "không còn được tính cho yêu cầu kiểm nghiệm",
         "name=\"reason\"",
         "Xác nhận rút kết quả",
