@@ -15,7 +15,9 @@ use crate::models::lab_result::{Laboratory, ResultView};
 use crate::service::export_codes::{
     self as codes, Authorisation, BatchCode, BatchCodes, CodeFields, StatusChange,
 };
-use crate::service::lab_results::{self as labs, LaboratoryFields, ResultFields, MAX_CERTIFICATE};
+use crate::service::lab_results::{
+    self as labs, LaboratoryFields, ResultFields, Withdrawal, MAX_CERTIFICATE,
+};
 use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -47,6 +49,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(results))
             .route(web::post().to(record_result)),
     )
+    .service(web::resource("/lab-results/{id}/withdraw").route(web::post().to(withdraw_result)))
     .service(
         web::resource("/lab-results/{id}/certificate")
             .route(web::get().to(certificate))
@@ -231,6 +234,19 @@ async fn record_result(
         format!("/api/v1/lab-results/{}/certificate", view.result.id),
         &view,
     ))
+}
+
+async fn withdraw_result(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Id>,
+    body: web::Json<Withdrawal>,
+) -> AppResult<web::Json<ResultView>> {
+    let body = body.into_inner();
+    let view = state
+        .db(move |conn| labs::withdraw(conn, &caller, &path, body))
+        .await?;
+    Ok(web::Json(view))
 }
 
 async fn attach_certificate(

@@ -191,6 +191,10 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
             ),
         ),
         (
+            "LabResultWithdrawal",
+            closed(&[("reason", text(500))], &["reason"]),
+        ),
+        (
             "LabResult",
             record(&[
                 ("id", id()),
@@ -205,6 +209,13 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
                 ),
                 ("created_by", ns()),
                 ("created_at", time()),
+                (
+                    "withdrawn_at",
+                    nullable(json!({"type": "string", "format": "date-time",
+                        "description": "set when withdrawn as recorded by mistake: it then counts toward no market's requirement and leaves the public record"})),
+                ),
+                ("withdrawn_by", ns()),
+                ("withdrawn_reason", ns()),
                 ("laboratory", laboratory()),
                 (
                     "analytes",
@@ -288,6 +299,14 @@ pub(super) fn operations() -> Vec<Operation> {
         op("post", "/batches/{id}/lab-results", "export", "Record a lab result (pass/fail computed)")
             .body(schema_ref("LabResultFields"))
             .ok(201, schema_ref("LabResult")),
+        op(
+            "post",
+            "/lab-results/{id}/withdraw",
+            "export",
+            "Withdraw a result recorded by mistake, with a reason (the batch's enterprise, a regulator of its province, admins; audited; 409 if already withdrawn)",
+        )
+        .body(schema_ref("LabResultWithdrawal"))
+        .ok(200, schema_ref("LabResult")),
         op("get", "/lab-results/{id}/certificate", "export", "A result's certificate (PDF)")
             .media("application/pdf"),
         {

@@ -556,6 +556,9 @@ diesel::table! {
         certificate -> Nullable<Binary>,
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_by -> Nullable<Text>,
+        withdrawn_reason -> Nullable<Text>,
     }
 }
 

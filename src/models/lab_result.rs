@@ -45,6 +45,18 @@ pub struct LabResult {
     pub created_by: Option<String>,
     #[serde(serialize_with = "crate::time::utc")]
     pub created_at: NaiveDateTime,
+    /// When the result was withdrawn as recorded by mistake: it then counts
+    /// toward no market's requirement and leaves the public record.
+    #[serde(serialize_with = "crate::time::utc_opt")]
+    pub withdrawn_at: Option<NaiveDateTime>,
+    pub withdrawn_by: Option<String>,
+    pub withdrawn_reason: Option<String>,
+}
+
+impl LabResult {
+    pub fn is_withdrawn(&self) -> bool {
+        self.withdrawn_at.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
@@ -166,4 +178,26 @@ pub fn set_certificate(conn: &mut DbConnection, id: &str, pdf: &[u8]) -> QueryRe
     diesel::update(lab_result::table.find(id))
         .set(lab_result::certificate.eq(Some(pdf)))
         .execute(conn)
+}
+
+/// Marks a result withdrawn; only one not withdrawn yet changes (the count
+/// says whether it did, so two withdrawals racing cannot both succeed).
+pub fn withdraw(
+    conn: &mut DbConnection,
+    id: &str,
+    at: NaiveDateTime,
+    by: &str,
+    reason: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        lab_result::table
+            .find(id)
+            .filter(lab_result::withdrawn_at.is_null()),
+    )
+    .set((
+        lab_result::withdrawn_at.eq(Some(at)),
+        lab_result::withdrawn_by.eq(Some(by)),
+        lab_result::withdrawn_reason.eq(Some(reason)),
+    ))
+    .execute(conn)
 }

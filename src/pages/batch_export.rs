@@ -19,19 +19,21 @@ use super::export_codes::{
 use super::forms::{self, field, CheckGroup, Field, FormBody, FormTable, Input, TableCell};
 use super::frame::Chrome;
 use super::i18n::Lang;
+use super::lab_withdrawal::Side;
 use super::portal::producer;
 use super::session::PageUser;
 use super::{html_with, path_id, see_other, PageResult};
 use crate::domain::market::{Analyte, Market};
 use crate::error::AppError;
 use crate::models::batch::BatchFields;
+use crate::models::lab_result::LabResult;
 use crate::service::batches;
 use crate::service::export_code_views::{self as views, BatchExport};
 use crate::service::export_codes::{self, BatchCodes};
 use crate::service::lab_results::{self, ResultFields, MAX_CERTIFICATE};
 
 pub fn routes(scope: actix_web::Scope) -> actix_web::Scope {
-    scope
+    super::lab_withdrawal::portal_routes(scope)
         .route("/batches/{id}/export", web::get().to(show))
         .route("/batches/{id}/market", web::post().to(set_market))
         .route("/batches/{id}/export-codes", web::post().to(set_codes))
@@ -63,6 +65,10 @@ pub struct ResultLine {
     pub passed: bool,
     pub analytes: Vec<String>,
     pub certificate: bool,
+    /// When, by whom and why it was withdrawn, in words.
+    pub withdrawn: Option<String>,
+    /// The confirmation page withdrawing it, when the reader may.
+    pub withdraw: Option<String>,
 }
 
 /// The export block of a batch page (producer's and regulator's).
@@ -78,7 +84,19 @@ pub struct ExportSummary {
     pub manage: Option<String>,
 }
 
-fn summary_of(l: Lang, e: &BatchExport, manage: bool) -> ExportSummary {
+fn withdrawn_text(l: Lang, r: &LabResult) -> Option<String> {
+    let at = r.withdrawn_at?;
+    let by = r.withdrawn_by.as_deref().unwrap_or("");
+    let reason = r.withdrawn_reason.as_deref().unwrap_or("");
+    Some(format!(
+        "{} {} {} {by}: {reason}",
+        l.t("Đã rút lúc", "Withdrawn at"),
+        l.time(&at),
+        l.t("bởi", "by"),
+    ))
+}
+
+fn summary_of(l: Lang, e: &BatchExport, manage: bool, side: Side) -> ExportSummary {
     ExportSummary {
         market: e.market.map(|m| l.t(m.name_vi(), m.name_en()).to_owned()),
         codes: e
@@ -128,6 +146,9 @@ fn summary_of(l: Lang, e: &BatchExport, manage: bool) -> ExportSummary {
                     })
                     .collect(),
                 certificate: r.has_certificate,
+                withdrawn: withdrawn_text(l, &r.result),
+                withdraw: (e.may_withdraw && !r.result.is_withdrawn())
+                    .then(|| side.withdraw_link(&r.result.id)),
             })
             .collect(),
         required: e.required,
@@ -163,7 +184,7 @@ pub async fn summary(
     let e = user
         .act(move |conn, caller| views::batch_export(conn, caller, &config, &batch_id))
         .await?;
-    Ok(summary_of(user.l, &e, manage))
+    Ok(summary_of(user.l, &e, manage, Side::of(&user.caller)))
 }
 
 const MARKET_FORM: &[Field] = &[field(
@@ -398,7 +419,7 @@ async fn export_page(user: &PageUser, id: String, posted: &Posted) -> Result<Exp
         c,
         batch_id: e.batch.id.clone(),
         lot: e.batch.lot_code.clone(),
-        export: summary_of(l, &e, false),
+        export: summary_of(l, &e, false, Side::Portal),
         market_form,
         codes_form,
         lab_form,

@@ -29,7 +29,7 @@ use crate::service::export_codes::{self, StatusChange};
 use crate::service::lab_results::{self, LaboratoryFields};
 
 pub fn routes(scope: actix_web::Scope) -> actix_web::Scope {
-    scope
+    super::lab_withdrawal::oversight_routes(scope)
         .route("/export-codes", web::get().to(list))
         .route("/export-codes/{id}", web::get().to(show))
         .route("/export-codes/{id}/status", web::post().to(set_status))

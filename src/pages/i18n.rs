@@ -174,6 +174,16 @@ impl Lang {
         }
     }
 
+    /// A product's name: as [`Lang::name`], but a Chinese reader gets its
+    /// Chinese name where the producer gave one (the stamp page's, the
+    /// logistic unit's, the label's choice).
+    pub fn product_name<'a>(self, vi: &'a str, en: &'a str, zh: Option<&'a str>) -> &'a str {
+        match (self, zh) {
+            (Lang::Zh, Some(zh)) if !zh.trim().is_empty() => zh,
+            _ => self.name(vi, en),
+        }
+    }
+
     /// As [`Lang::t`], but a Chinese reader without a translation gets the
     /// English: for messages made at run time (why a code was refused).
     pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {

@@ -22,6 +22,7 @@ mod forms;
 pub mod frame;
 mod home;
 pub mod i18n;
+mod lab_withdrawal;
 mod login;
 mod map;
 mod new_lot;

@@ -163,11 +163,19 @@ fn shown_error(l: Lang, err: &AppError) -> (String, String) {
     }
 }
 
-/// A refusal before the body is read: a short page in both languages.
-fn refused(status: StatusCode, vi: &str, en: &str) -> HttpResponse {
+/// A refusal before the body is read: a short text in Vietnamese and
+/// English, with the Chinese first when the caller reads Chinese (the
+/// form's own language pick, `consumer_lang_of`).
+fn refused(status: StatusCode, l: Lang, vi: &str, en: &str, zh: &str) -> HttpResponse {
+    let (body, language) = if l == Lang::Zh {
+        (format!("{zh}\n{vi}\n{en}\n"), "zh-Hans, vi, en")
+    } else {
+        (format!("{vi}\n{en}\n"), "vi, en")
+    };
     HttpResponse::build(status)
         .content_type("text/plain; charset=utf-8")
-        .body(format!("{vi}\n{en}\n"))
+        .insert_header((header::CONTENT_LANGUAGE, language))
+        .body(body)
 }
 
 /// The form's fields and photo, read with caps: a text field past
@@ -245,8 +253,10 @@ async fn submit(req: HttpRequest, state: web::Data<AppState>, body: Multipart) -
     if crate::cross_site::cross_site(&req, state.config.base_url()) {
         return Ok(refused(
             StatusCode::FORBIDDEN,
+            l,
             "Biểu mẫu này chỉ gửi được từ trang của chúng tôi.",
             "This form can only be sent from our own site.",
+            "此表单只能从本网站提交。",
         ));
     }
     if let Err(AppError::TooManyRequests { retry_after }) =
@@ -254,12 +264,14 @@ async fn submit(req: HttpRequest, state: web::Data<AppState>, body: Multipart) -
     {
         let mut response = refused(
             StatusCode::TOO_MANY_REQUESTS,
+            l,
             &format!(
                 "Bạn đã gửi nhiều báo cáo trong giờ qua. Vui lòng thử lại sau {retry_after} giây."
             ),
             &format!(
                 "You have sent many reports in the last hour. Please try again in {retry_after} s."
             ),
+            &format!("您在过去一小时内已提交多次举报。请在 {retry_after} 秒后重试。"),
         );
         response
             .headers_mut()

@@ -211,6 +211,10 @@ fn notice_text(l: Lang, code: &str) -> Option<String> {
             "Đã đặt mật khẩu mới. Vui lòng đăng nhập bằng mật khẩu mới.",
             "New password set. Please log in with the new password.",
         ),
+        "result_withdrawn" => l.t(
+            "Đã rút kết quả kiểm nghiệm: kết quả không còn được tính cho yêu cầu của thị trường.",
+            "Lab result withdrawn: it no longer counts toward the market's requirement.",
+        ),
         "signed_out" => l.t(
             "Đã thu hồi phiên này; bạn đã đăng xuất.",
             "This session was revoked; you are logged out.",

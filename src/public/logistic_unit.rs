@@ -40,6 +40,9 @@ pub struct UnitEvent {
 pub struct UnitLot {
     pub product_name_vi: String,
     pub product_name_en: String,
+    /// The product's Chinese name, where its producer gave one: the page
+    /// in Chinese shows it.
+    pub product_name_zh: Option<String>,
     pub gtin: Option<String>,
     pub lot_code: String,
     /// The lot's public page (`/01/{gtin}/10/{lot}`), when its product has
@@ -112,13 +115,14 @@ pub fn load(conn: &mut DbConnection, base: &str, sscc: &str) -> QueryResult<Opti
         .select((
             product::name_vi,
             product::name_en,
+            product::name_zh,
             product::gtin,
             batch::lot_code,
         ))
-        .load::<(String, String, Option<String>, String)>(conn)?
+        .load::<(String, String, Option<String>, Option<String>, String)>(conn)?
         .into_iter()
         .map(
-            |(product_name_vi, product_name_en, gtin, lot_code)| UnitLot {
+            |(product_name_vi, product_name_en, product_name_zh, gtin, lot_code)| UnitLot {
                 href: gtin.as_deref().map(|gtin| {
                     format!(
                         "{}{}",
@@ -128,6 +132,7 @@ pub fn load(conn: &mut DbConnection, base: &str, sscc: &str) -> QueryResult<Opti
                 }),
                 product_name_vi,
                 product_name_en,
+                product_name_zh,
                 gtin,
                 lot_code,
             },

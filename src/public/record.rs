@@ -431,8 +431,11 @@ fn export_facts(
             status,
         });
     }
+    // A withdrawn result was recorded by mistake: consumers and trace
+    // exports no longer see it (the portal and oversight pages still do).
     let results = lab_result::of_batch(conn, &b.id)?
         .into_iter()
+        .filter(|r| !r.result.is_withdrawn())
         .map(|r| PublicLabResult {
             laboratory: r.laboratory.name,
             accreditation: r.laboratory.accreditation,

@@ -26,12 +26,12 @@ pub fn consumer_lang(lang: Option<&str>, req: &HttpRequest) -> Lang {
 /// The product's name in `l`: a Chinese reader gets its Chinese name where
 /// the producer gave one, else the English one.
 fn product_name(record: &BatchRecord, l: Lang) -> String {
-    match (l, &record.product.name_zh) {
-        (Lang::Zh, Some(zh)) => zh.clone(),
-        _ => l
-            .name(&record.product.name_vi, &record.product.name_en)
-            .to_owned(),
-    }
+    l.product_name(
+        &record.product.name_vi,
+        &record.product.name_en,
+        record.product.name_zh.as_deref(),
+    )
+    .to_owned()
 }
 
 #[derive(Template)]
@@ -400,7 +400,14 @@ pub fn unit_page(unit: &LogisticUnit, l: Lang, official: &str) -> String {
         lots: unit
             .contents
             .iter()
-            .map(|lot| (l.name(&lot.product_name_vi, &lot.product_name_en), lot))
+            .map(|lot| {
+                let name = l.product_name(
+                    &lot.product_name_vi,
+                    &lot.product_name_en,
+                    lot.product_name_zh.as_deref(),
+                );
+                (name, lot)
+            })
             .collect(),
         u: unit,
     }

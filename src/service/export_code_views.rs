@@ -6,7 +6,7 @@
 
 use crate::config::Config;
 use crate::db::DbConnection;
-use crate::domain::access::{Caller, Scope};
+use crate::domain::access::{Caller, Role, Scope};
 use crate::domain::market::{Analyte, ApprovalStatus, Market};
 use crate::error::{AppError, AppResult};
 use crate::models::audit_log::{self, EntityEntry};
@@ -154,6 +154,9 @@ pub struct BatchExport {
     pub missing: Vec<Analyte>,
     /// Whether the market requires lab results at all.
     pub required: bool,
+    /// Whether the caller may withdraw the batch's results (its enterprise,
+    /// a regulator of its province, an admin).
+    pub may_withdraw: bool,
 }
 
 pub fn batch_export(
@@ -167,7 +170,12 @@ pub fn batch_export(
     let codes = codes::batch_codes(conn, &row)?;
     let results = lab_result::of_batch(conn, &row.id)?;
     let needs = super::lab_results::missing_for_market(conn, config, &row)?;
+    let may_withdraw = match caller.role {
+        Role::Producer { .. } => super::access::editable_batch(conn, caller, &row.id).is_ok(),
+        Role::Regulator { .. } | Role::Admin => true,
+    };
     Ok(BatchExport {
+        may_withdraw,
         market: row.market.as_deref().and_then(|m| Market::parse(m).ok()),
         required: needs.is_some(),
         missing: needs.map(|(_, m)| m).unwrap_or_default(),

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::audit::{self, Actor};
 use crate::config::Config;
 use crate::db::DbConnection;
-use crate::domain::access::Caller;
+use crate::domain::access::{Caller, Role};
 use crate::domain::id::Id;
 use crate::domain::market::{self, Analyte, CodeKind, Crop, Market};
 use crate::domain::validate as v;
@@ -289,6 +289,9 @@ pub fn record(
             certificate: None,
             created_by: Some(caller.username.clone()),
             created_at: crate::time::now(),
+            withdrawn_at: None,
+            withdrawn_by: None,
+            withdrawn_reason: None,
         };
         let rows: Vec<LabAnalyte> = analytes
             .iter()
@@ -335,6 +338,101 @@ fn visible_result(
     Ok((row, b))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Withdrawal {
+    /// Why the result is withdrawn: required, kept with it and in the audit log.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The refusal of a second withdrawal (409), if `row` is withdrawn.
+pub fn already_withdrawn(row: &LabResult) -> Option<AppError> {
+    let at = row.withdrawn_at?;
+    let by = row.withdrawn_by.as_deref().unwrap_or_default();
+    Some(AppError::rule(
+        RuleKind::Conflict,
+        None,
+        format!(
+            "this lab result was already withdrawn on {} by {by}",
+            at.format("%Y-%m-%d")
+        ),
+        format!(
+            "kết quả kiểm nghiệm này đã được {by} rút ngày {}",
+            at.format("%d/%m/%Y")
+        ),
+    ))
+}
+
+/// Withdraws a result recorded by mistake (wrong batch, mistyped figures):
+/// the batch's enterprise, or a regulator of its province, or an admin. The
+/// row stays, marked withdrawn with the reason, because stamps may already
+/// have been issued on it: from now on it counts toward no market's
+/// requirement (so no new roll is issued on it) and leaves the consumer
+/// page and trace exports; the portal and oversight pages show it withdrawn.
+/// A caller who cannot see the batch gets 404; a result already withdrawn,
+/// 409; no reason, 422.
+pub fn withdraw(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    body: Withdrawal,
+) -> AppResult<ResultView> {
+    let Ok(reason) = v::text("reason", &body.reason, 500) else {
+        return Err(AppError::rule(
+            RuleKind::Invalid,
+            Some("reason"),
+            "is required (at most 500 characters): say why the result is withdrawn",
+            "bắt buộc (tối đa 500 ký tự): hãy ghi lý do rút kết quả",
+        ));
+    };
+    audit::write_transaction(conn, |conn| {
+        let (row, b) = visible_result(conn, caller, id)?;
+        if matches!(caller.role, Role::Producer { .. }) {
+            editable_batch(conn, caller, &b.id)?;
+            open_batch(conn, caller, &b)?;
+        }
+        if let Some(err) = already_withdrawn(&row) {
+            return Err(err);
+        }
+        let now = crate::time::now();
+        if lab_result::withdraw(conn, &row.id, now, &caller.username, &reason)? == 0 {
+            return Err(AppError::Conflict(
+                "this lab result was withdrawn meanwhile".into(),
+            ));
+        }
+        let view = lab_result::of_batch(conn, &b.id)?
+            .into_iter()
+            .find(|r| r.result.id == row.id)
+            .ok_or_else(|| AppError::Internal("lab result just withdrawn".into()))?;
+        audit::acted(
+            conn,
+            &Actor::from(caller),
+            "withdraw",
+            "lab_result",
+            &row.id,
+            &row,
+            &view.result,
+        )?;
+        Ok(view)
+    })
+}
+
+/// A result with its laboratory and analytes, and its batch, if the caller
+/// may see the batch (the withdrawal's confirmation page shows it).
+pub fn visible_view(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+) -> AppResult<(ResultView, Batch)> {
+    let (row, b) = visible_result(conn, caller, id)?;
+    let view = lab_result::of_batch(conn, &b.id)?
+        .into_iter()
+        .find(|r| r.result.id == row.id)
+        .ok_or_else(|| AppError::not_found("lab result"))?;
+    Ok((view, b))
+}
+
 /// Stores a result's certificate: a PDF (it starts with `%PDF-`) of at most
 /// [`MAX_CERTIFICATE`] bytes, by the batch's enterprise.
 pub fn attach_certificate(
@@ -359,6 +457,9 @@ pub fn attach_certificate(
     audit::write_transaction(conn, |conn| {
         let (row, b) = visible_result(conn, caller, id)?;
         editable_batch(conn, caller, &b.id)?;
+        if let Some(err) = already_withdrawn(&row) {
+            return Err(err);
+        }
         lab_result::set_certificate(conn, &row.id, pdf)?;
         audit::acted(
             conn,
@@ -403,7 +504,11 @@ pub fn missing_for_market(
     }
     let passing: Vec<Vec<Analyte>> = lab_result::of_batch(conn, &row.id)?
         .into_iter()
-        .filter(|r| r.result.passed && r.laboratory.recognised_by(market.as_str()))
+        .filter(|r| {
+            r.result.passed
+                && !r.result.is_withdrawn()
+                && r.laboratory.recognised_by(market.as_str())
+        })
         .map(|r| {
             r.analytes
                 .iter()
@@ -451,7 +556,11 @@ pub fn laboratories(conn: &mut DbConnection) -> AppResult<Vec<Laboratory>> {
 }
 
 /// A batch's results for the public record (consumer page, trace JSON):
-/// the batch is already resolved by the caller.
+/// the batch is already resolved by the caller. Withdrawn results are left
+/// out: they were recorded by mistake.
 pub fn public_results(conn: &mut DbConnection, batch_id: &str) -> AppResult<Vec<ResultView>> {
-    Ok(lab_result::of_batch(conn, batch_id)?)
+    Ok(lab_result::of_batch(conn, batch_id)?
+        .into_iter()
+        .filter(|r| !r.result.is_withdrawn())
+        .collect())
 }

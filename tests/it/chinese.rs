@@ -422,3 +422,194 @@ async fn the_report_form_reads_in_chinese() {
         "{thanks}"
     );
 }
+
+/// A logistic unit's page in Chinese (`?lang=zh`, Accept-Language zh)
+/// names each lot's product by its Chinese name where the producer gave
+/// one, else by its English name, as the stamp page does.
+#[actix_web::test]
+async fn a_logistic_unit_page_names_its_products_in_chinese() {
+    use crate::gln_sscc::{capture, document, gln_world, BASE, GTIN, LOT, SSCC, SSCC_EPC};
+    let w = gln_world().await;
+    let mut body = crate::world::product_body("Bưởi Năm Roi xuất khẩu");
+    body["gtin"] = json!(&GTIN[1..]);
+    body["name_zh"] = json!("南罗柚");
+    let named = w
+        .app
+        .post("/api/v1/products", &w.a.token, body)
+        .await
+        .expect(201)
+        .id();
+    // A second product under the prefix, with no Chinese name.
+    const PLAIN_GTIN: &str = "08934567890137";
+    let mut body = crate::world::product_body("Bưởi da xanh xuất khẩu");
+    body["name_en"] = json!("Green-skin pomelo");
+    body["gtin"] = json!(&PLAIN_GTIN[1..]);
+    let unnamed = w
+        .app
+        .post("/api/v1/products", &w.a.token, body)
+        .await
+        .expect(201)
+        .id();
+    for (product, lot) in [(&named, LOT), (&unnamed, "DX-2611")] {
+        w.app
+            .post(
+                "/api/v1/batches",
+                &w.a.token,
+                crate::world::batch_body(product, &w.a.facility, lot),
+            )
+            .await
+            .expect(201);
+    }
+    capture(
+        &w.app,
+        &w.a.token,
+        &document(vec![json!({
+            "eventID": "urn:uuid:17000000-0000-4000-8000-000000000101",
+            "type": "AggregationEvent", "action": "ADD",
+            "eventTime": "2026-11-03T08:00:00+07:00", "eventTimeZoneOffset": "+07:00",
+            "parentID": SSCC_EPC, "bizStep": "packing",
+            "childQuantityList": [
+                {"epcClass": format!("{BASE}/01/{GTIN}/10/{LOT}"), "quantity": 100, "uom": "KGM"},
+                {"epcClass": format!("{BASE}/01/{PLAIN_GTIN}/10/DX-2611"), "quantity": 50, "uom": "KGM"}]})]),
+    )
+    .await;
+    let path = format!("/00/{SSCC}?format=html");
+    let zh = get(&w.app, &format!("{path}&lang=zh"), None)
+        .await
+        .expect(200)
+        .text;
+    assert!(zh.contains("<html lang=\"zh-Hans\">"), "{zh}");
+    assert!(zh.contains("南罗柚"), "the Chinese name: {zh}");
+    assert!(!zh.contains("Nam Roi pomelo"), "not the English one: {zh}");
+    assert!(
+        zh.contains("Green-skin pomelo"),
+        "no Chinese name: the English one"
+    );
+    let accepted = get(&w.app, &path, Some("zh-CN,zh;q=0.9"))
+        .await
+        .expect(200)
+        .text;
+    assert!(accepted.contains("南罗柚"), "{accepted}");
+    // Vietnamese and English readers keep their names.
+    let vi = get(&w.app, &path, None).await.expect(200).text;
+    assert!(vi.contains("Bưởi Năm Roi xuất khẩu") && !vi.contains("南罗柚"));
+    let en = get(&w.app, &format!("{path}&lang=en"), None)
+        .await
+        .expect(200)
+        .text;
+    assert!(en.contains("Nam Roi pomelo") && !en.contains("南罗柚"));
+    // The JSON carries the Chinese name for every reader.
+    let json = json_of(&w.app, &format!("/00/{SSCC}")).await;
+    let contents = json["record"]["contents"].as_array().unwrap();
+    assert_eq!(contents.len(), 2, "{json}");
+    let zh_of = |lot: &str| {
+        contents
+            .iter()
+            .find(|c| c["lot_code"] == lot)
+            .map(|c| c["product_name_zh"].clone())
+    };
+    assert_eq!(zh_of(LOT), Some(json!("南罗柚")));
+    assert_eq!(zh_of("DX-2611"), Some(Value::Null));
+}
+
+/// The refusals the report form gives before reading its body — a post
+/// from another site (403), a flood from one client (429) — and the one
+/// for a bad token (403) are in Chinese for a Chinese reader, with the
+/// Vietnamese and English kept; a Vietnamese reader gets no Chinese.
+#[actix_web::test]
+async fn the_report_forms_refusals_read_in_chinese() {
+    let w = World::build().await;
+    let (_, open) = open_form(&w.app, "?lang=zh").await;
+    let fields = [
+        ("code", "FAKE-ZH-1"),
+        ("shop_name", "Vựa trái cây"),
+        ("shop_address", "12 Phạm Thái Bường"),
+        ("province", "Vĩnh Long"),
+    ];
+    let cross = w
+        .app
+        .send_request(
+            post(&open, "198.51.100.60", "zh", &fields, None)
+                .insert_header(("sec-fetch-site", "cross-site")),
+        )
+        .await
+        .expect(403);
+    assert!(
+        cross.text.starts_with("此表单只能从本网站提交。"),
+        "{}",
+        cross.text
+    );
+    assert!(cross
+        .text
+        .contains("Biểu mẫu này chỉ gửi được từ trang của chúng tôi."));
+    assert!(cross
+        .text
+        .contains("This form can only be sent from our own site."));
+    // Chinese asked by Accept-Language alone.
+    let by_header = w
+        .app
+        .send_request(
+            post(&open, "198.51.100.60", "zh", &fields, None)
+                .uri("/report")
+                .insert_header((header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9"))
+                .insert_header((header::ORIGIN, "https://evil.example")),
+        )
+        .await
+        .expect(403);
+    assert!(
+        by_header.text.contains("此表单只能从本网站提交"),
+        "{}",
+        by_header.text
+    );
+    let vi = w
+        .app
+        .send_request(
+            post(&open, "198.51.100.60", "vi", &fields, None)
+                .insert_header(("sec-fetch-site", "cross-site")),
+        )
+        .await
+        .expect(403);
+    assert!(!vi.text.contains("此表单"), "{}", vi.text);
+    assert!(vi.text.starts_with("Biểu mẫu này"), "{}", vi.text);
+
+    // A token the client made up: the form again, its message in Chinese.
+    let made_up = crate::reports::OpenForm::made_up();
+    let planted = w
+        .app
+        .send_request(post(&made_up, "198.51.100.61", "zh", &fields, None))
+        .await
+        .expect(403);
+    assert!(
+        planted.text.contains("表单已过期，请重新提交。"),
+        "{}",
+        planted.text
+    );
+
+    // A flood from one client: the 429 in Chinese too.
+    let per_hour = w.app.state.config.report_rate_per_hour;
+    for _ in 0..per_hour {
+        w.app
+            .send_request(post(&open, "203.0.113.60", "zh", &fields, None))
+            .await
+            .expect(303);
+    }
+    let flood = w
+        .app
+        .send_request(post(&open, "203.0.113.60", "zh", &fields, None))
+        .await
+        .expect(429);
+    assert!(flood.headers.get(header::RETRY_AFTER).is_some());
+    assert!(
+        flood.text.starts_with("您在过去一小时内已提交多次举报"),
+        "{}",
+        flood.text
+    );
+    assert!(flood.text.contains("Vui lòng thử lại sau"));
+    assert!(flood.text.contains("Please try again in"));
+    let flood_vi = w
+        .app
+        .send_request(post(&open, "203.0.113.60", "vi", &fields, None))
+        .await
+        .expect(429);
+    assert!(!flood_vi.text.contains("举报"), "{}", flood_vi.text);
+}

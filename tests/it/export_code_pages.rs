@@ -620,3 +620,209 @@ async fn a_lab_result_is_refused_beside_its_cell_then_lifts_the_stamp_refusal() 
     assert_eq!(foreign.status.as_u16(), 404);
     page(&w.app, &link, Some(&w.b.token)).await.expect(404);
 }
+
+/// A passing pesticide-residue result of tenant A's lot, through the API;
+/// its id.
+async fn passing_result(w: &World, lab: &str, sampled_by: &str) -> String {
+    w.app
+        .post(
+            &format!("/api/v1/batches/{}/lab-results", w.a.batch),
+            &w.a.token,
+            json!({"laboratory_id": lab, "sampled_on": "2026-11-01", "sampled_by": sampled_by,
+                   "reported_on": "2026-11-04", "analytes": [
+                       {"analyte": "pesticide_residues", "result": 0.004, "limit": 0.01, "unit": "mg/kg"}]}),
+        )
+        .await
+        .expect(201)
+        .id()
+}
+
+fn withdrawn(w: &World, id: &str) -> bool {
+    lab_result::table
+        .find(id)
+        .select(lab_result::withdrawn_at)
+        .first::<Option<chrono::NaiveDateTime>>(&mut *w.app.conn())
+        .unwrap()
+        .is_some()
+}
+
+#[actix_web::test]
+async fn a_mistaken_lab_result_is_withdrawn_after_confirmation_by_its_producer_or_regulator() {
+    let w = World::build().await;
+    let lab = w
+        .app
+        .post(
+            "/api/v1/laboratories",
+            &w.regulator,
+            json!({"name": "Trung tâm Kỹ thuật 3 (QUATEST 3)", "accreditation": "VILAS 004",
+                   "markets": ["cn"]}),
+        )
+        .await
+        .expect(201)
+        .id();
+    crate::export_codes::bind_cn(&w, &w.a).await;
+    let first = passing_result(&w, &lab, "Cán bộ lấy mẫu thứ nhất").await;
+    let second = passing_result(&w, &lab, "Cán bộ lấy mẫu thứ hai").await;
+
+    // The producer's export page offers a withdrawal per result.
+    let confirm = format!("/portal/lab-results/{first}/withdraw");
+    let shown = export_page(&w, &w.a.token).await.expect(200).text;
+    assert!(shown.contains(&format!("href=\"{confirm}\"")), "{shown}");
+    // Not for another enterprise, nor on the producer's side for a regulator.
+    page(&w.app, &confirm, Some(&w.b.token)).await.expect(404);
+    page(&w.app, &confirm, Some(&w.regulator)).await.expect(403);
+
+    // The confirmation page says what the result is and what withdrawing
+    // does, and asks why.
+    let form = page(&w.app, &confirm, Some(&w.a.token))
+        .await
+        .expect(200)
+        .text;
+    assert!(form.contains("<html lang=\"vi\""));
+    for shown in [
+        "Rút kết quả kiểm nghiệm",
+        "(QUATEST 3) (VILAS 004), lấy mẫu ngày 01/11/2026",
+        "không còn được tính cho yêu cầu kiểm nghiệm",
+        "name=\"reason\"",
+        "Xác nhận rút kết quả",
+    ] {
+        assert!(form.contains(shown), "{shown} missing: {form}");
+    }
+    let csrf = csrf_of(&form);
+
+    // No reason: refused beside the field, nothing written.
+    let before = w.app.snapshot();
+    let refused = submit(
+        &w.app,
+        &confirm,
+        &w.a.token,
+        &[("csrf", &csrf), ("reason", "  ")],
+    )
+    .await;
+    assert_eq!(refused.status.as_u16(), 422, "{}", refused.text);
+    assert!(
+        beside(&refused.text, "e-reason").contains("hãy ghi lý do rút kết quả"),
+        "{}",
+        refused.text
+    );
+    // Another enterprise's post: not found, nothing written.
+    let their_csrf = csrf_of(&page(&w.app, "/portal", Some(&w.b.token)).await.text);
+    submit(
+        &w.app,
+        &confirm,
+        &w.b.token,
+        &[("csrf", &their_csrf), ("reason", "thử")],
+    )
+    .await
+    .expect(404);
+    // A post without our token.
+    submit(&w.app, &confirm, &w.a.token, &[("reason", "thử")])
+        .await
+        .expect(403);
+    assert_eq!(w.app.snapshot(), before, "nothing written");
+    assert!(!withdrawn(&w, &first));
+
+    // Confirmed: back to the export page, the result marked withdrawn with
+    // its reason and no longer offered for withdrawal or a certificate.
+    let done = submit(
+        &w.app,
+        &confirm,
+        &w.a.token,
+        &[("csrf", &csrf), ("reason", "Ghi nhầm kết quả của lô khác")],
+    )
+    .await
+    .expect(303);
+    assert_eq!(
+        location(&done),
+        format!(
+            "/portal/batches/{}/export?notice=result_withdrawn#results",
+            w.a.batch
+        )
+    );
+    assert!(withdrawn(&w, &first));
+    let after = export_page(&w, &w.a.token).await.expect(200).text;
+    let row = &after[after
+        .find(&format!("data-result=\"{first}\""))
+        .expect("still listed")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("Đã rút") && row.contains("Ghi nhầm kết quả của lô khác"),
+        "{row}"
+    );
+    assert!(!after.contains(&confirm), "no second withdrawal offered");
+    assert!(!after.contains(&format!("/portal/lab-results/{first}/certificate")));
+    // The other result still covers the requirement.
+    assert!(beside(&after, "lab-requirement").contains("Đã có kết quả kiểm nghiệm đạt"));
+
+    // Again: a conflict, shown on the page.
+    let again = page(&w.app, &confirm, Some(&w.a.token))
+        .await
+        .expect(409)
+        .text;
+    assert!(again.contains("đã được producer_1 rút"), "{again}");
+    submit(
+        &w.app,
+        &confirm,
+        &w.a.token,
+        &[("csrf", &csrf), ("reason", "lần nữa")],
+    )
+    .await
+    .expect(409);
+
+    // The province's regulator withdraws the other from the lot's page;
+    // a regulator of another province cannot reach it.
+    let lot_page = format!("/oversight/batches/{}", w.a.batch);
+    let oversight = page(&w.app, &lot_page, Some(&w.regulator))
+        .await
+        .expect(200)
+        .text;
+    let theirs = format!("/oversight/lab-results/{second}/withdraw");
+    assert!(
+        oversight.contains(&format!("href=\"{theirs}\"")),
+        "{oversight}"
+    );
+    page(&w.app, &theirs, Some(&w.other_regulator))
+        .await
+        .expect(404);
+    page(&w.app, &theirs, Some(&w.a.token)).await.expect(403);
+    let form = page(&w.app, &theirs, Some(&w.regulator))
+        .await
+        .expect(200)
+        .text;
+    let done = submit(
+        &w.app,
+        &theirs,
+        &w.regulator,
+        &[
+            ("csrf", &csrf_of(&form)),
+            (
+                "reason",
+                "Phiếu kết quả không khớp hồ sơ của phòng thử nghiệm",
+            ),
+        ],
+    )
+    .await
+    .expect(303);
+    assert_eq!(
+        location(&done),
+        format!("{lot_page}?notice=result_withdrawn#results")
+    );
+    assert!(withdrawn(&w, &second));
+    let oversight = page(&w.app, &lot_page, Some(&w.regulator))
+        .await
+        .expect(200)
+        .text;
+    assert!(oversight.contains("Phiếu kết quả không khớp hồ sơ của phòng thử nghiệm"));
+    assert!(
+        beside(&oversight, "lab-requirement").contains("Chưa được cấp tem"),
+        "{oversight}"
+    );
+    w.app
+        .post(
+            &format!("/api/v1/batches/{}/stamp-rolls", w.a.batch),
+            &w.a.token,
+            json!({"count": 10}),
+        )
+        .await
+        .expect(409);
+}

@@ -11,16 +11,16 @@ use serde_json::{json, Value};
 use crate::harness::{Answer, TestApp};
 use crate::world::{self, World};
 
-const BASE: &str = "http://127.0.0.1:8080";
+pub(crate) const BASE: &str = "http://127.0.0.1:8080";
 /// Tenant a's GS1 company prefix, and a GLN and a GTIN under it.
-const PREFIX: &str = "8934567";
+pub(crate) const PREFIX: &str = "8934567";
 const GLN: &str = "8934567000017";
-const GTIN: &str = "08934567890120";
-const LOT: &str = "RI6-2611";
+pub(crate) const GTIN: &str = "08934567890120";
+pub(crate) const LOT: &str = "RI6-2611";
 /// An SSCC under the prefix (extension 0, serial reference 000000001), and
 /// its EPC URI.
-const SSCC: &str = "089345670000000017";
-const SSCC_EPC: &str = "urn:epc:id:sscc:8934567.0000000001";
+pub(crate) const SSCC: &str = "089345670000000017";
+pub(crate) const SSCC_EPC: &str = "urn:epc:id:sscc:8934567.0000000001";
 
 async fn get(app: &TestApp, path: &str, accept: &str) -> Answer {
     app.send_request(
@@ -33,7 +33,7 @@ async fn get(app: &TestApp, path: &str, accept: &str) -> Answer {
 }
 
 /// Tenant a with a GS1 prefix and its facility under GLN.
-async fn gln_world() -> World {
+pub(crate) async fn gln_world() -> World {
     let w = World::build().await;
     w.app
         .patch(
@@ -315,13 +315,13 @@ async fn an_unknown_gln_is_a_404_and_a_bad_one_a_400() {
     assert_public_headers(&bad, "/414/8934567000018");
 }
 
-fn document(events: Vec<Value>) -> Value {
+pub(crate) fn document(events: Vec<Value>) -> Value {
     json!({"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
            "type": "EPCISDocument", "schemaVersion": "2.0",
            "creationDate": "2026-11-20T00:00:00Z", "epcisBody": {"eventList": events}})
 }
 
-async fn capture(app: &TestApp, token: &str, doc: &Value) {
+pub(crate) async fn capture(app: &TestApp, token: &str, doc: &Value) {
     app.send_request(
         TestRequest::default()
             .method(Method::POST)

@@ -273,3 +273,181 @@ async fn a_certificate_is_a_pdf_served_to_those_who_see_the_batch() {
         .body;
     assert_eq!(listed[0]["has_certificate"], true);
 }
+
+fn withdrawn_at(w: &World, id: &str) -> Option<chrono::NaiveDateTime> {
+    lab_result::table
+        .find(id)
+        .select(lab_result::withdrawn_at)
+        .first(&mut *w.app.conn())
+        .unwrap()
+}
+
+fn withdrawals_audited(w: &World) -> i64 {
+    use tracestamp::db::schema::audit_log;
+    audit_log::table
+        .filter(audit_log::entity.eq("lab_result"))
+        .filter(audit_log::action.eq("withdraw"))
+        .count()
+        .get_result(&mut *w.app.conn())
+        .unwrap()
+}
+
+async fn public_results(w: &World, serial: &str) -> Vec<Value> {
+    let answer = w
+        .app
+        .send_request(
+            TestRequest::default()
+                .method(Method::GET)
+                .uri(&format!("/s/{serial}"))
+                .insert_header((header::ACCEPT, "application/json")),
+        )
+        .await
+        .expect(200);
+    // Left out of the answer when there are none.
+    answer.body["lab_results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[actix_web::test]
+async fn a_mistaken_result_is_withdrawn_with_a_reason_and_counts_no_more() {
+    let w = World::build().await;
+    // A pomelo lot for China: a passing result lets a roll through.
+    bind_cn(&w, &w.a).await;
+    let lab = laboratory(&w, "VILAS 008", json!(["cn"])).await;
+    let result = record(&w, &lab, 0.01).await;
+    assert_eq!(result["passed"], true);
+    assert!(result["withdrawn_at"].is_null());
+    let id = result["id"].as_str().unwrap().to_owned();
+    let first_roll = roll(&w).await.expect(201).body;
+    let serial = first_roll["first_serial"].as_str().unwrap().to_owned();
+    assert_eq!(public_results(&w, &serial).await.len(), 1);
+
+    let path = format!("/api/v1/lab-results/{id}/withdraw");
+    let before = w.app.snapshot();
+    // No reason, a blank one, one too long: 422 on `reason`.
+    for body in [
+        json!({}),
+        json!({"reason": "   "}),
+        json!({"reason": "x".repeat(501)}),
+    ] {
+        let refused = w.app.post(&path, &w.a.token, body).await.expect(422);
+        assert_eq!(refused.body["error"]["field"], "reason", "{}", refused.text);
+    }
+    // Another enterprise of the province, a regulator of another province:
+    // the result is not theirs to see.
+    let reason = json!({"reason": "Ghi nhầm kết quả của lô khác"});
+    w.app
+        .post(&path, &w.b.token, reason.clone())
+        .await
+        .expect(404);
+    w.app
+        .post(&path, &w.c.token, reason.clone())
+        .await
+        .expect(404);
+    w.app
+        .post(&path, &w.other_regulator, reason.clone())
+        .await
+        .expect(404);
+    // An unknown result, and a malformed id.
+    w.app
+        .post(
+            "/api/v1/lab-results/00000000-0000-4000-8000-000000000000/withdraw",
+            &w.a.token,
+            reason.clone(),
+        )
+        .await
+        .expect(404);
+    w.app
+        .post(
+            "/api/v1/lab-results/not-an-id/withdraw",
+            &w.a.token,
+            reason.clone(),
+        )
+        .await
+        .expect(404);
+    // An unknown member of the body.
+    w.app
+        .post(&path, &w.a.token, json!({"reason": "x", "undo": true}))
+        .await
+        .expect(400);
+    assert_eq!(w.app.snapshot(), before, "nothing written on a refusal");
+    assert!(withdrawn_at(&w, &id).is_none());
+
+    // The batch's enterprise withdraws it: kept, marked, audited.
+    let withdrawn = w
+        .app
+        .post(&path, &w.a.token, reason.clone())
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(withdrawn["id"], id.as_str());
+    assert_eq!(
+        withdrawn["withdrawn_reason"],
+        "Ghi nhầm kết quả của lô khác"
+    );
+    assert_eq!(withdrawn["withdrawn_by"], "producer_1");
+    assert!(withdrawn["withdrawn_at"].is_string());
+    assert!(withdrawn_at(&w, &id).is_some());
+    assert_eq!(withdrawals_audited(&w), 1);
+    assert_eq!(results(&w), (1, 3), "the row and its analytes stay");
+
+    // A second withdrawal, by anyone, is a conflict and writes nothing.
+    let again = w
+        .app
+        .post(&path, &w.regulator, reason.clone())
+        .await
+        .expect(409);
+    assert!(again.text.contains("already withdrawn"), "{}", again.text);
+    w.app
+        .post(&path, &w.a.token, reason.clone())
+        .await
+        .expect(409);
+    assert_eq!(withdrawals_audited(&w), 1);
+
+    // It no longer counts: no further roll; it leaves the consumer's record
+    // (the stamps already issued stay genuine) but stays listed, marked.
+    let refused = roll(&w).await.expect(409);
+    assert!(
+        refused.text.contains("Pesticide residues"),
+        "{}",
+        refused.text
+    );
+    assert!(public_results(&w, &serial).await.is_empty());
+    let listed = w
+        .app
+        .get(
+            &format!("/api/v1/batches/{}/lab-results", w.a.batch),
+            &w.regulator,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        listed[0]["withdrawn_reason"],
+        "Ghi nhầm kết quả của lô khác"
+    );
+    // No certificate is attached to a withdrawn result.
+    upload(&w, &id, &w.a.token, b"%PDF-1.7\n%%EOF\n")
+        .await
+        .expect(409);
+
+    // The province's regulator withdraws another mistaken result.
+    let second = record(&w, &lab, 0.02).await;
+    let second_id = second["id"].as_str().unwrap();
+    roll(&w).await.expect(201);
+    let by_regulator = w
+        .app
+        .post(
+            &format!("/api/v1/lab-results/{second_id}/withdraw"),
+            &w.regulator,
+            json!({"reason": "Phiếu kết quả không khớp với hồ sơ của phòng thử nghiệm"}),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(by_regulator["withdrawn_by"], "regulator_vl");
+    assert_eq!(withdrawals_audited(&w), 2);
+    roll(&w).await.expect(409);
+}

@@ -741,6 +741,7 @@ async fn stated_limits_hold_in_both_directions() {
             .await
             .expect(201)
             .id();
+        let lab_for_withdrawal = lab.clone();
         let result = move |analytes: Value| {
             json!({"laboratory_id": lab, "sampled_on": "2026-11-01", "sampled_by": "Người lấy mẫu",
                    "reported_on": "2026-11-04", "analytes": analytes})
@@ -758,6 +759,30 @@ async fn stated_limits_hold_in_both_directions() {
             Box::new(move |k| result(Value::Array(vec![analyte(); k]))),
         ));
         add("POST", "/batches/{id}/lab-results", lab_results);
+        // A result to withdraw: the value at the limit withdraws it, the
+        // one past it is refused before the result is looked at.
+        let recorded = w
+            .app
+            .post(
+                &format!("/api/v1/batches/{}/lab-results", a.batch),
+                &a.token,
+                json!({"laboratory_id": lab_for_withdrawal, "sampled_on": "2026-11-01",
+                       "sampled_by": "Người lấy mẫu", "reported_on": "2026-11-04",
+                       "analytes": [{"analyte": "cadmium", "result": 0.01, "limit": 0.05,
+                                     "unit": "mg/kg"}]}),
+            )
+            .await
+            .expect(201)
+            .id();
+        add(
+            "POST",
+            "/lab-results/{id}/withdraw",
+            fixture(
+                v1(&format!("/lab-results/{recorded}/withdraw")),
+                &a.token,
+                |_| json!({"reason": "Ghi nhầm kết quả của lô khác"}),
+            ),
+        );
     }
 
     // Query parameters: the path's ids, and a base query that keeps the

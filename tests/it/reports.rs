@@ -24,6 +24,17 @@ pub struct OpenForm {
     cookie: String,
 }
 
+impl OpenForm {
+    /// A token made up by the client, sent as both cookie and field.
+    pub fn made_up() -> Self {
+        let token = "0123456789abcdef0123456789abcdef.0123456789abcdef0123456789abcdef";
+        OpenForm {
+            token: token.into(),
+            cookie: token.into(),
+        }
+    }
+}
+
 pub async fn open_form(app: &TestApp, query: &str) -> (Answer, OpenForm) {
     let page = app
         .send_request(

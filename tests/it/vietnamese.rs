@@ -16,63 +16,75 @@ use diesel::prelude::*;
 
 use crate::harness::{Answer, TestApp};
 use crate::pages::{csrf_of, submit};
-use tracestamp::db::schema::{account, batch, product, stamp_roll};
+use tracestamp::db::schema::{account, batch, export_code, lab_result, product, stamp_roll};
 
-/// English words, lower case. A word that is also Vietnamese written
+/// English words, lower case (the export and lab-result pages' own words
+/// added with issue 20). A word that is also Vietnamese written
 /// without marks (in, an, to, do, so, tin, long, con, hay, ban, may, pin…)
 /// is left out: a Vietnamese sentence would trip on it, and an English
 /// sentence has other words that give it away.
 #[rustfmt::skip]
 const ENGLISH: &[&str] = &[
-    "about", "accents", "account", "accounts", "action", "actions", "active", "add", "address",
-    "admin", "administrator", "administrators", "after", "again", "alert", "alerts", "all",
-    "allowed", "already", "and", "any", "applied", "application", "aquaculture", "are", "area",
-    "areas", "as", "at", "back", "bad", "batch", "batches", "be", "been", "before", "beside",
-    "best", "bind", "bottom", "bought", "bound", "box", "boxes", "burst", "but", "buyer",
-    "buyers", "by", "calibration", "call", "camera", "cancel", "case", "certificate",
-    "certificates", "certification", "certifications", "change", "channel", "characters",
-    "check", "checked", "choose", "chose", "claim", "claimed", "coating", "code", "codes",
-    "comes", "commune", "confirm", "conflict", "consumers", "contact", "contains", "cooling",
-    "copied", "copy", "corrective", "count", "counterfeit", "country", "create", "created",
-    "current", "dashboard", "data", "date", "days", "deadline", "delete", "destination",
-    "details", "device", "disable", "disabled", "disabling", "district", "document", "dose",
-    "download", "downloads", "due", "earlier", "edit", "enable", "ends", "enter", "enterprise",
-    "enterprises", "error", "errors", "event", "events", "every", "evidence", "expected",
-    "expired", "expires", "expiring", "facilities", "facility", "fail", "failed", "fake",
-    "fakes", "false", "families", "farm", "fertiliser", "fertilizer", "field", "figures",
-    "filter", "filters", "find", "findings", "first", "follow", "for", "force", "forged",
-    "form", "found", "from", "fungicide", "genuine", "geolocation", "given", "goes", "grade",
-    "grown", "harvest", "harvested", "harvesting", "has", "have", "here", "history", "hold",
+    "about", "accents", "account", "accounts", "accreditation", "action", "actions", "active",
+    "add", "address", "admin", "administrator", "administrators", "after", "again", "alert",
+    "alerts", "all", "allowed", "already", "analyte", "analytes", "and", "any", "application",
+    "applied", "approval", "approved", "aquaculture", "are", "area", "areas", "as", "at",
+    "audit", "auramine", "authorisation", "authorise", "authorised", "back", "bad", "batch",
+    "batches", "be", "been", "before", "beside", "best", "beyond", "bind", "bottom", "bought",
+    "bound", "box", "boxes", "burst", "but", "buyer", "buyers", "by", "cadmium", "calibration",
+    "call", "came", "camera", "cancel", "cannot", "case", "certificate", "certificates",
+    "certification", "certifications", "change", "channel", "characters", "check", "checked",
+    "choice", "choose", "chose", "chosen", "claim", "claimed", "coating", "coconut", "code",
+    "codes", "comes", "commune", "confirm", "confirmation", "conflict", "consumer",
+    "consumers", "contact", "contains", "cooling", "copied", "copy", "corrective", "count",
+    "counterfeit", "country", "counts", "cover", "create", "created", "crop", "current",
+    "dashboard", "data", "date", "days", "deadline", "decision", "delete", "destination",
+    "detail", "details", "device", "disable", "disabled", "disabling", "district", "document",
+    "domestic", "dose", "download", "downloads", "dragon", "due", "durian", "each", "earlier",
+    "edit", "empty", "enable", "ends", "enter", "enterprise", "enterprises", "error", "errors",
+    "event", "events", "every", "evidence", "expected", "expired", "expires", "expiring",
+    "export", "facilities", "facility", "fail", "failed", "fake", "fakes", "false", "families",
+    "farm", "fertiliser", "fertilizer", "field", "figures", "filter", "filters", "find",
+    "findings", "first", "follow", "for", "force", "forged", "form", "found", "from", "fruit",
+    "fungicide", "further", "genuine", "geolocation", "get", "given", "goes", "grade", "grown",
+    "harvest", "harvested", "harvesting", "has", "have", "hectares", "here", "history", "hold",
     "home", "hotline", "hours", "house", "houses", "if", "input", "inputs", "inspect",
     "inspected", "inspection", "inspections", "inspector", "intact", "interval", "into",
-    "invalid", "is", "issue", "issued", "issuer", "issues", "it", "its", "keys", "kind",
-    "labels", "last", "latest", "layout", "least", "left", "link", "list", "location", "log",
-    "login", "logistic", "longer", "look", "lot", "lots", "made", "major", "make", "many",
-    "matches", "method", "minor", "missing", "months", "most", "must", "my", "name", "names",
-    "navigation", "needed", "needs", "network", "never", "new", "next", "none", "not",
-    "notes", "nothing", "now", "number", "of", "off", "official", "on", "once", "one", "only",
-    "open", "optional", "or", "orchard", "organic", "original", "other", "others", "our",
-    "ours", "out", "overdue", "overview", "owner", "packaging", "packed", "packing", "packs",
-    "page", "pages", "pallet", "part", "pass", "password", "past", "per", "person",
-    "pesticide", "phone", "photo", "pieces", "planting", "plant", "plants", "position",
-    "possibly", "pre", "previous", "print", "printed", "processing", "produce", "produced",
-    "producer", "producers", "product", "products", "province", "provinces", "public",
-    "quantity", "reason", "recall", "recalled", "receiving", "recognise", "record",
-    "recorded", "refused", "refuses", "register", "registry", "regulator", "regulators",
-    "reinstate", "reinstated", "reinstatement", "replaces", "report", "reported", "reports",
-    "request", "required", "reset", "result", "revoke", "revoked", "revokes", "right", "role",
-    "roll", "rolls", "save", "saved", "scan", "scanned", "scans", "scheme", "scope",
-    "scratch", "scratched", "secrets", "see", "seed", "seen", "send", "sent", "serial",
-    "server", "session", "sessions", "set", "sets", "setting", "sheet", "shipped", "shipping",
-    "shop", "should", "shown", "site", "sorted", "source", "stamp", "stamps", "standards",
-    "start", "status", "still", "submit", "suspected", "suspend", "suspended", "suspension",
-    "suspicious", "tag", "tags", "temperature", "than", "thank", "that", "the", "their",
-    "these", "they", "this", "through", "time", "today", "token", "tokens", "told", "tonnes",
-    "too", "top", "total", "traceability", "true", "type", "under", "unit", "units",
-    "unknown", "until", "unused", "up", "us", "use", "used", "username", "valid", "value",
-    "variety", "vehicle", "verified", "view", "void", "voided", "voiding", "was", "week",
-    "weeks", "weight", "what", "when", "where", "whether", "which", "whole", "will", "with",
-    "within", "works", "wrong", "yes", "yet", "you", "your", "yourself",
+    "invalid", "is", "issue", "issued", "issuer", "issues", "it", "its", "jackfruit", "keys",
+    "kind", "lab", "labels", "laboratories", "laboratory", "last", "latest", "layout", "lead",
+    "least", "left", "limit", "link", "list", "listed", "location", "log", "login", "logistic",
+    "longan", "longer", "look", "lot", "lots", "made", "major", "make", "mango", "many",
+    "market", "markets", "matches", "method", "microbiology", "minor", "missing", "mistake",
+    "misuse", "months", "more", "most", "must", "my", "name", "names", "navigation", "needed",
+    "needs", "network", "never", "new", "next", "none", "not", "notes", "nothing", "now",
+    "number", "of", "off", "official", "on", "once", "one", "only", "open", "optional", "or",
+    "orange", "orchard", "organic", "original", "other", "others", "our", "ours", "out",
+    "outcome", "overdue", "overview", "owner", "packaging", "packed", "packer", "packing",
+    "packs", "page", "pages", "pallet", "part", "pass", "passed", "passing", "passion",
+    "password", "past", "pending", "per", "person", "pesticide", "phone", "photo", "pieces",
+    "plant", "planting", "plants", "plausible", "pomelo", "position", "possibly", "pre",
+    "previous", "print", "printed", "processing", "produce", "produced", "producer",
+    "producers", "product", "products", "province", "provinces", "public", "quantity",
+    "rambutan", "reason", "recall", "recalled", "receiving", "recognise", "recognised",
+    "recognises", "recognising", "record", "recorded", "records", "reference", "refused",
+    "refuses", "register", "registered", "registry", "regulator", "regulators", "reinstate",
+    "reinstated", "reinstatement", "replace", "replaces", "report", "reported", "reports",
+    "request", "required", "requirement", "requires", "reset", "residues", "result", "results",
+    "revoke", "revoked", "revokes", "revoking", "right", "role", "roll", "rolls", "rows",
+    "sampled", "save", "saved", "scan", "scanned", "scans", "scheme", "scope", "scratch",
+    "scratched", "secrets", "see", "seed", "seen", "send", "sent", "serial", "server",
+    "session", "sessions", "set", "sets", "setting", "sheet", "shipped", "shipping", "shop",
+    "should", "shown", "shows", "since", "site", "sorted", "source", "stamp", "stamps",
+    "standards", "start", "state", "stated", "status", "stay", "stays", "still", "submit",
+    "suspected", "suspend", "suspended", "suspending", "suspension", "suspicious", "tag",
+    "tags", "tax", "temperature", "test", "than", "thank", "that", "the", "their", "these",
+    "they", "this", "through", "tick", "time", "today", "token", "tokens", "told", "tonnes",
+    "too", "top", "total", "toward", "traceability", "true", "type", "under", "undone", "unit",
+    "units", "unknown", "until", "unused", "up", "upload", "uploaded", "us", "use", "used",
+    "username", "valid", "value", "variety", "vehicle", "verified", "view", "void", "voided",
+    "voiding", "was", "week", "weeks", "weight", "what", "when", "where", "whether", "which",
+    "whole", "why", "will", "with", "withdraw", "withdrawal", "withdrawn", "within", "works",
+    "wrong", "yes", "yet", "yield", "you", "your", "yourself",
 ];
 
 /// Names and codes that read the same in both languages. No English word
@@ -83,6 +95,8 @@ const ALLOWED: &[&str] = &[
     "gs1", "gtin", "gln", "qr", "pdf", "csv", "api", "json", "nfc", "pin", "sscc", "epcis",
     "vietgap", "globalgap", "haccp", "ocop", "iso", "svg", "url", "kg", "zalo", "db", "ip",
     "utc", "tracestamp", "email", "id",
+    // A dye's name, written so by Vietnamese notices too ("chất Auramine O").
+    "auramine",
 ];
 
 /// English found on Vietnamese pages and not fixed yet, by page kind (the
@@ -261,6 +275,12 @@ struct Demo {
     gtin: String,
     lot: String,
     account: String,
+    /// The demo's export lot with a lab result, that result, a code of its
+    /// enterprise, and the username of its producer.
+    export_batch: String,
+    lab_result: String,
+    export_code: String,
+    exporter: String,
 }
 
 fn demo_ids(app: &TestApp) -> Demo {
@@ -298,7 +318,30 @@ fn demo_ids(app: &TestApp) -> Demo {
         .select(account::id)
         .get_result(c)
         .unwrap();
+    let (export_batch, lab_result, exporter_enterprise): (String, String, String) =
+        lab_result::table
+            .inner_join(batch::table.inner_join(product::table))
+            .select((batch::id, lab_result::id, product::enterprise_id))
+            .order(lab_result::created_at)
+            .first(c)
+            .expect("a demo lot with a lab result");
+    let export_code: String = export_code::table
+        .filter(export_code::enterprise_id.eq(&exporter_enterprise))
+        .select(export_code::id)
+        .order(export_code::code)
+        .first(c)
+        .expect("an export code of the exporter's");
+    let exporter: String = account::table
+        .filter(account::enterprise_id.eq(&exporter_enterprise))
+        .select(account::username)
+        .order(account::username)
+        .first(c)
+        .expect("the exporter's producer account");
     Demo {
+        export_batch,
+        lab_result,
+        export_code,
+        exporter,
         enterprise,
         facility,
         product,
@@ -355,7 +398,21 @@ async fn every_page_reads_in_vietnamese() {
         format!("/portal/rolls/{}/nfc", d.roll),
         "/account".to_owned(),
     ];
+    // The export side (issue 20): codes, a lot's market, codes and lab
+    // results, and the withdrawal of a mistaken result.
+    let exporter = vec![
+        "/portal/export-codes".to_owned(),
+        format!("/portal/export-codes/{}", d.export_code),
+        format!("/portal/batches/{}", d.export_batch),
+        format!("/portal/batches/{}/export", d.export_batch),
+        format!("/portal/lab-results/{}/withdraw", d.lab_result),
+    ];
     let regulator = vec![
+        "/oversight/export-codes".to_owned(),
+        format!("/oversight/export-codes/{}", d.export_code),
+        "/oversight/laboratories".to_owned(),
+        format!("/oversight/batches/{}", d.export_batch),
+        format!("/oversight/lab-results/{}/withdraw", d.lab_result),
         "/oversight".to_owned(),
         "/oversight/facilities".to_owned(),
         "/oversight/map".to_owned(),
@@ -454,6 +511,17 @@ async fn every_page_reads_in_vietnamese() {
             ],
         ),
     ];
+    let regulator_export_refused: Refused = vec![
+        ("/oversight/laboratories".to_owned(), vec![]),
+        (
+            format!("/oversight/export-codes/{}/status", d.export_code),
+            vec![("market", "cn".to_owned())],
+        ),
+        (
+            format!("/oversight/lab-results/{}/withdraw", d.lab_result),
+            vec![("reason", String::new())],
+        ),
+    ];
     let regulator_refused: Refused = vec![
         (
             format!("/oversight/facilities/{}/inspect", d.facility),
@@ -465,6 +533,24 @@ async fn every_page_reads_in_vietnamese() {
         ),
         (format!("/oversight/batches/{}/recall", d.batch), vec![]),
         (format!("/oversight/batches/{}/unrecall", d.batch), vec![]),
+    ]
+    .into_iter()
+    .chain(regulator_export_refused)
+    .collect();
+    let exporter_refused: Refused = vec![
+        (
+            format!("/portal/batches/{}/lab-results", d.export_batch),
+            vec![
+                ("sampled_on", "2026-13-45".to_owned()),
+                ("analyte_0", "cadmium".to_owned()),
+                ("result_0", "nhiều".to_owned()),
+            ],
+        ),
+        (
+            format!("/portal/lab-results/{}/withdraw", d.lab_result),
+            vec![("reason", String::new())],
+        ),
+        ("/portal/export-codes".to_owned(), vec![]),
     ];
     let admin_refused: Refused = vec![
         (
@@ -482,6 +568,7 @@ async fn every_page_reads_in_vietnamese() {
     let mut walk: Vec<(Option<String>, Vec<String>, Refused)> = vec![(None, public, vec![])];
     for (username, paths, refused) in [
         ("producer1", producer, producer_refused),
+        (d.exporter.as_str(), exporter, exporter_refused),
         ("regulator1", regulator, regulator_refused),
         ("admin", admin, admin_refused),
     ] {

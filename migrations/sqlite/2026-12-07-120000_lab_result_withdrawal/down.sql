@@ -1,0 +1,3 @@
+ALTER TABLE lab_result DROP COLUMN withdrawn_reason;
+ALTER TABLE lab_result DROP COLUMN withdrawn_by;
+ALTER TABLE lab_result DROP COLUMN withdrawn_at;
