@@ -21,7 +21,7 @@ use super::i18n::Lang;
 use super::{consumer_lang_of, html_with, remember_lang, PageResult};
 use crate::domain::photo::MAX_UPLOAD_BYTES;
 use crate::domain::validate::PROVINCES;
-use crate::error::AppError;
+use crate::error::{AppError, RuleKind};
 use crate::service::reports::{self, ReportInput};
 use crate::AppState;
 
@@ -180,18 +180,16 @@ fn refused(status: StatusCode, l: Lang, vi: &str, en: &str, zh: &str) -> HttpRes
 
 /// The form's fields and photo, read with caps: a text field past
 /// `MAX_TEXT_FIELD` or a photo past `MAX_UPLOAD_BYTES` stops the reading.
-async fn read_form(mut body: Multipart) -> Result<(ReportInput, String), (ReportInput, AppError)> {
+async fn read_form(
+    mut body: Multipart,
+) -> Result<(ReportInput, String), (ReportInput, StatusCode, AppError)> {
     let mut v = ReportInput::default();
     let mut csrf = String::new();
     loop {
         let field = match body.try_next().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) => {
-                let err =
-                    AppError::BadRequest(format!("biểu mẫu không đọc được / unreadable form: {e}"));
-                return Err((v, err));
-            }
+            Err(_) => return Err((v, StatusCode::BAD_REQUEST, unreadable())),
         };
         let name = field.name().unwrap_or_default().to_owned();
         let cap = if name == "photo" {
@@ -204,20 +202,20 @@ async fn read_form(mut body: Multipart) -> Result<(ReportInput, String), (Report
         while let Some(chunk) = chunks.next().await {
             let chunk = match chunk {
                 Ok(chunk) => chunk,
-                Err(e) => {
-                    let err = AppError::BadRequest(format!(
-                        "biểu mẫu không đọc được / unreadable form: {e}"
-                    ));
-                    return Err((v, err));
-                }
+                Err(_) => return Err((v, StatusCode::BAD_REQUEST, unreadable())),
             };
             if bytes.len() + chunk.len() > cap {
-                let err = if name == "photo" {
-                    reports::photo_refusal(crate::domain::photo::PhotoError::TooLarge)
-                } else {
-                    AppError::PayloadTooLarge(format!("the field {name} is too long"))
-                };
-                return Err((v, err));
+                if name == "photo" {
+                    let err = reports::photo_refusal(crate::domain::photo::PhotoError::TooLarge);
+                    return Err((v, err.status_code(), err));
+                }
+                let err = AppError::rule(
+                    RuleKind::Invalid,
+                    Some(&name),
+                    "This field is too long. Please shorten it and send again.",
+                    "Nội dung ô này quá dài. Vui lòng rút ngắn rồi gửi lại.",
+                );
+                return Err((v, StatusCode::PAYLOAD_TOO_LARGE, err));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -237,6 +235,17 @@ async fn read_form(mut body: Multipart) -> Result<(ReportInput, String), (Report
         }
     }
     Ok((v, csrf))
+}
+
+/// A body that is not a readable form (cut off, malformed multipart): the
+/// reader's own error is not shown, it names nothing a buyer can mend.
+fn unreadable() -> AppError {
+    AppError::rule(
+        RuleKind::Invalid,
+        None,
+        "The form could not be read. Please send it again.",
+        "Không đọc được biểu mẫu. Vui lòng gửi lại.",
+    )
 }
 
 /// What the form shows again: the typed values, never the photo (a file
@@ -280,8 +289,7 @@ async fn submit(req: HttpRequest, state: web::Data<AppState>, body: Multipart) -
     }
     let (input, csrf) = match read_form(body).await {
         Ok(read) => read,
-        Err((v, err)) => {
-            let status = err.status_code();
+        Err((v, status, err)) => {
             return page(&req, &state, status, typed(&v), Some(shown_error(l, &err)));
         }
     };

@@ -75,6 +75,7 @@ static ZH: &[(&str, &str)] = &[
     ("Không cần tài khoản. Báo cáo được gửi tới cơ quan quản lý của tỉnh và, nếu mã là tem của hệ thống, tới nhà sản xuất.", "无需账号。举报将发送给该省的主管部门；如果该码是本系统的标签，也会发送给其生产者。"),
     ("Không xác thực được — có thể là hàng giả", "无法验证——可能是假货"),
     ("Không đạt", "不合格"),
+    ("Không đọc được biểu mẫu. Vui lòng gửi lại.", "无法读取表单，请重新提交。"),
     ("Kiểm tra", "查验"),
     ("Kiểm tra gần nhất", "最近一次检查"),
     ("Kiện hàng, pallet do doanh nghiệp trong hệ thống đóng gói hoặc gửi đi.", "由本系统登记企业包装或发运的箱或托盘。"),
@@ -131,6 +132,10 @@ static ZH: &[(&str, &str)] = &[
     ("Nước tưới", "灌溉用水"),
     ("Nếu lớp phủ trên tem của bạn còn nguyên trước khi bạn cào, tem có thể là bản sao.", "如果您刮开前标签涂层完好，此标签可能是复制品。"),
     ("Nếu đã chọn ảnh, hãy chọn lại.", "如已选择照片，请重新选择。"),
+    (
+        "Nội dung ô này quá dài. Vui lòng rút ngắn rồi gửi lại.",
+        "此栏内容过长，请缩短后重新提交。",
+    ),
     ("Oxy hòa tan", "溶解氧"),
     ("Phiếu giao hàng", "送货单"),
     ("Phiếu đóng gói", "装箱单"),

@@ -585,6 +585,40 @@ async fn the_report_forms_refusals_read_in_chinese() {
         planted.text
     );
 
+    // A field past its cap, and a body that is no form: each on the form
+    // again, in Chinese.
+    let long = "a".repeat(20_000);
+    let mut too_long = fields.to_vec();
+    too_long[1] = ("shop_name", long.as_str());
+    let refused = w
+        .app
+        .send_request(post(&open, "198.51.100.62", "zh", &too_long, None))
+        .await
+        .expect(413);
+    assert!(refused.text.contains("此栏内容过长"), "{}", refused.text);
+    let cut = w
+        .app
+        .send_request(
+            post(&open, "198.51.100.62", "zh", &fields, None)
+                .set_payload("--not-our-boundary\r\ngarbage"),
+        )
+        .await
+        .expect(400);
+    assert!(cut.text.contains("无法读取表单"), "{}", cut.text);
+    let cut_vi = w
+        .app
+        .send_request(
+            post(&open, "198.51.100.62", "vi", &fields, None)
+                .set_payload("--not-our-boundary\r\ngarbage"),
+        )
+        .await
+        .expect(400);
+    assert!(
+        cut_vi.text.contains("Không đọc được biểu mẫu"),
+        "{}",
+        cut_vi.text
+    );
+
     // A flood from one client: the 429 in Chinese too.
     let per_hour = w.app.state.config.report_rate_per_hour;
     for _ in 0..per_hour {
