@@ -96,31 +96,32 @@ pub fn place_body(
         }
     }
     let given = province.as_deref().map(province_code_of);
-    let code =
-        match (commune_code.as_deref(), &current) {
-            (Some(code), _) => code,
-            (None, Some(now)) => {
-                if given.is_some_and(|g| g != province_code_of(now.province)) {
-                    return Err(AppError::rule(
-                        RuleKind::Invalid,
-                        Some("province"),
-                        "the province follows from the commune: give the new commune_code",
-                        "tỉnh được suy ra từ xã/phường: hãy cho mã xã/phường mới (commune_code)",
-                    ));
-                }
-                *province = None;
-                return Ok(());
+    let code = match (commune_code.as_deref(), &current) {
+        (Some(code), _) => code,
+        (None, Some(now)) => {
+            if given.is_some_and(|g| g != province_code_of(now.province)) {
+                return Err(AppError::rule(
+                    RuleKind::Invalid,
+                    Some("province"),
+                    "the province follows from the commune: give the new commune_code",
+                    "tỉnh được suy ra từ xã/phường: hãy cho mã xã/phường mới (commune_code)",
+                ));
             }
-            (None, None) => return Err(AppError::rule(
+            *province = None;
+            return Ok(());
+        }
+        (None, None) => {
+            return Err(AppError::rule(
                 RuleKind::Invalid,
                 Some("commune_code"),
                 "required: the official code of the commune, ward or special zone \
                  (Decision 19/2025/QĐ-TTg, for example \"29771\"; /open-data/communes.csv \
                  lists them); the province follows from it",
-                "cần có mã xã, phường hoặc đặc khu (Quyết định 19/2025/QĐ-TTg, ví dụ \"29771\"; \
-                 danh sách tại /open-data/communes.csv); tỉnh được suy ra từ mã này",
-            )),
-        };
+                "cần chọn xã, phường hoặc đặc khu (mã theo Quyết định 19/2025/QĐ-TTg, ví dụ \
+                 \"29771\"); tỉnh được suy ra từ mã này",
+            ))
+        }
+    };
     let placed = place(
         units,
         "commune_code",

@@ -453,7 +453,7 @@ async fn a_new_record_needs_its_commune_on_every_entry_point() {
     let posted = fields("Vĩnh Long", "");
     let refused = submit(&app, "/portal/facilities/new", &producer, &pairs(&posted)).await;
     assert_eq!(refused.status.as_u16(), 422, "{}", refused.text);
-    assert!(refused.text.contains("mã xã, phường hoặc đặc khu"));
+    assert!(refused.text.contains("cần chọn xã, phường hoặc đặc khu"));
     // Another province chosen: the form comes back with its communes.
     let posted = fields("Cần Thơ", "28870");
     let refused = submit(&app, "/portal/facilities/new", &producer, &pairs(&posted)).await;
