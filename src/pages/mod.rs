@@ -32,6 +32,7 @@ pub mod photos;
 mod places;
 mod portal;
 mod receipts;
+mod relocation;
 pub mod reports;
 mod reset;
 mod session;

@@ -43,6 +43,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/facilities/{id}/inspect",
                 web::post().to(record_inspection),
             )
+            .route(
+                "/facilities/{id}/relocate",
+                web::get().to(super::relocation::form),
+            )
+            .route(
+                "/facilities/{id}/relocate",
+                web::post().to(super::relocation::relocate),
+            )
             .route("/facilities/{id}/{act}", web::get().to(status_form))
             .route("/facilities/{id}/{act}", web::post().to(change_status))
             .route(
@@ -406,7 +414,7 @@ const REASON_FORM: &[Field] = &[field(
 )];
 
 /// The name of a facility the regulator may see (404 otherwise).
-async fn facility_name(user: &PageUser, id: Id) -> Result<Facility, PageError> {
+pub(super) async fn facility_name(user: &PageUser, id: Id) -> Result<Facility, PageError> {
     let scope = user.caller.scope();
     Ok(user
         .state

@@ -187,6 +187,7 @@ fn notice_text(l: Lang, code: &str) -> Option<String> {
         "nfc" => l.t("Đã gắn thẻ NFC.", "NFC tags bound."),
         "suspended" => l.t("Đã đình chỉ cơ sở.", "Facility suspended."),
         "reinstated" => l.t("Đã cho cơ sở hoạt động lại.", "Facility reinstated."),
+        "relocated" => l.t("Đã chuyển địa bàn cơ sở.", "Facility moved."),
         "recalled" => l.t("Đã thu hồi lô hàng.", "Batch recalled."),
         "unrecalled" => l.t("Đã dỡ bỏ thu hồi lô hàng.", "Recall lifted."),
         "account" => l.t("Đã tạo tài khoản.", "Account created."),

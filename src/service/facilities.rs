@@ -222,7 +222,16 @@ pub fn relocate(
     id: &str,
     to: Relocation,
 ) -> AppResult<(Facility, FacilityMove)> {
-    // An unknown commune is refused before anything is read or written.
+    // A missing or unknown commune is refused before anything is read or
+    // written.
+    if to.commune_code.trim().is_empty() {
+        return Err(AppError::rule(
+            RuleKind::Invalid,
+            Some("commune_code"),
+            "required: the commune, ward or special zone the facility moves to",
+            "cần chọn xã, phường hoặc đặc khu nơi cơ sở chuyển đến",
+        ));
+    }
     crate::service::admin_units::commune(units, "commune_code", to.commune_code.trim())?;
     let reason = v::text("reason", &to.reason, 1000)?;
     if let Some(address) = &to.address {

@@ -512,3 +512,109 @@ async fn a_new_record_needs_its_commune_on_every_entry_point() {
         .iter()
         .any(|e| e["commune_code"] == "28870" && e["id"] != enterprise.as_str()));
 }
+
+/// A regulator moves a facility from its record's page: the new province,
+/// then one of its communes, from lists, a reason, and a confirmation; a
+/// refusal keeps the form (with the chosen province's communes) and writes
+/// nothing; producers are not offered it.
+#[actix_web::test]
+async fn a_regulator_moves_a_facility_from_its_page() {
+    let (app, _, producer, _) = registry().await;
+    let id = app
+        .post(
+            "/api/v1/facilities",
+            &producer,
+            facility_body("Vườn bưởi Bình Minh", "Vĩnh Long"),
+        )
+        .await
+        .expect(201)
+        .id();
+    let vinh_long = app.account("reg_vl", "regulator", None, Some("Vĩnh Long"));
+    let can_tho = app.account("reg_ct", "regulator", None, Some("Cần Thơ"));
+    let record = page(
+        &app,
+        &format!("/oversight/facilities/{id}"),
+        Some(&vinh_long),
+    )
+    .await
+    .expect(200);
+    let path = format!("/oversight/facilities/{id}/relocate");
+    assert!(record.text.contains(&format!("href=\"{path}\"")));
+    let form = page(&app, &path, Some(&vinh_long)).await.expect(200);
+    assert!(form
+        .text
+        .contains("Chuyển địa bàn cơ sở: Vườn bưởi Bình Minh"));
+    assert!(form.text.contains(r#"<option value="Vĩnh Long" selected"#));
+    assert!(form.text.contains(r#"<option value="28870""#));
+    page(&app, &path, Some(&producer)).await.expect(403);
+
+    let csrf = csrf_of(&form.text);
+    let unmoved = app.snapshot();
+    let refused = submit(
+        &app,
+        &path,
+        &vinh_long,
+        &[
+            ("csrf", &csrf),
+            ("province", "Cần Thơ"),
+            ("commune_code", ""),
+            ("address", ""),
+            ("reason", "Cơ sở dời về Cần Thơ"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status.as_u16(), 422, "{}", refused.text);
+    assert!(refused.text.contains("cần chọn xã, phường hoặc đặc khu"));
+    assert!(
+        refused.text.contains(r#"<option value="31135""#),
+        "Cần Thơ's communes"
+    );
+    let refused = submit(
+        &app,
+        &path,
+        &vinh_long,
+        &[
+            ("csrf", &csrf),
+            ("province", "Cần Thơ"),
+            ("commune_code", "31135"),
+            ("address", ""),
+            ("reason", " "),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status.as_u16(), 422, "{}", refused.text);
+    assert_eq!(app.snapshot(), unmoved, "nothing written");
+
+    let moved = submit(
+        &app,
+        &path,
+        &vinh_long,
+        &[
+            ("csrf", &csrf),
+            ("province", "Cần Thơ"),
+            ("commune_code", "31135"),
+            ("address", "Số 3 Hai Bà Trưng"),
+            ("reason", "Cơ sở dời về Cần Thơ"),
+        ],
+    )
+    .await;
+    assert_eq!(moved.status.as_u16(), 303, "{}", moved.text);
+    let row = app
+        .get(&format!("/api/v1/facilities/{id}"), &can_tho)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(row["province_code"], "92");
+    assert_eq!(
+        row["address"],
+        "Số 3 Hai Bà Trưng, phường Ninh Kiều, thành phố Cần Thơ"
+    );
+    app.get(&format!("/api/v1/facilities/{id}"), &vinh_long)
+        .await
+        .expect(404);
+    let moves = app
+        .get("/api/v1/facility-moves", &vinh_long)
+        .await
+        .expect(200);
+    assert!(moves.text.contains("31135") && moves.text.contains("Cơ sở dời về Cần Thơ"));
+}

@@ -419,6 +419,7 @@ async fn every_page_reads_in_vietnamese() {
         format!("/oversight/facilities/{}", d.facility),
         format!("/oversight/facilities/{}/inspect", d.facility),
         format!("/oversight/facilities/{}/suspend", d.facility),
+        format!("/oversight/facilities/{}/relocate", d.facility),
         format!("/oversight/batches/{}/recall", d.batch),
         format!("/oversight/batches/{}", d.batch),
         format!("/oversight/batches/{}/unrecall", d.batch),
@@ -530,6 +531,10 @@ async fn every_page_reads_in_vietnamese() {
         (
             format!("/oversight/facilities/{}/suspend", d.facility),
             vec![],
+        ),
+        (
+            format!("/oversight/facilities/{}/relocate", d.facility),
+            vec![("province", "Cần Thơ".to_owned())],
         ),
         (format!("/oversight/batches/{}/recall", d.batch), vec![]),
         (format!("/oversight/batches/{}/unrecall", d.batch), vec![]),
