@@ -65,19 +65,9 @@ const ENTERPRISE_FORM: &[Field] = &[
         Input::Text(200),
     ),
     field("tax_code", "Mã số thuế", "Tax code", Input::Text(14)),
-    field("province", "Tỉnh / thành phố", "Province", Input::Pick),
-    field(
-        "commune_code",
-        "Xã / phường / đặc khu",
-        "Commune / ward / special zone",
-        Input::Pick,
-    ),
-    field(
-        "address",
-        "Địa chỉ (số nhà, đường, ấp)",
-        "Address (house, street, hamlet)",
-        Input::Text(300),
-    ),
+    places::PROVINCE,
+    places::COMMUNE,
+    places::STREET,
     field(
         "gs1_prefix",
         "Mã doanh nghiệp GS1",
@@ -140,21 +130,13 @@ fn by_name(mut items: Vec<Enterprise>) -> Vec<Enterprise> {
     items
 }
 
-/// The enterprise form's province and commune choices, the communes
-/// being those of the province in `values`.
+/// The enterprise form's province and commune choices.
 fn place_options(
     user: &PageUser,
     values: &HashMap<String, String>,
 ) -> [(&'static str, Vec<(String, String)>); 2] {
     let none = user.l.t("— chọn —", "— choose —");
-    let province = values.get("province").map(String::as_str);
-    [
-        ("province", provinces(none)),
-        (
-            "commune_code",
-            places::communes(&user.state.admin_units, province, none),
-        ),
-    ]
+    places::options(&user.state.admin_units, values, none)
 }
 
 /// The edit form of one enterprise, filled with `values`.

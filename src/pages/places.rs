@@ -5,6 +5,9 @@
 //! with that province's communes (the service refuses a commune of
 //! another province, beside the province, and a missing one).
 
+use std::collections::HashMap;
+
+use super::forms::{field, Field, Input};
 use crate::domain::admin_units::{province_code_of, AdminUnits};
 use crate::domain::natural;
 use crate::domain::validate::PROVINCES;
@@ -20,7 +23,7 @@ pub fn provinces(none: &str) -> Vec<(String, String)> {
 /// The communes of `province` (a name or a code) in natural order of their
 /// names, after an empty first choice labelled `none`; only that choice
 /// while no province is chosen.
-pub fn communes(units: &AdminUnits, province: Option<&str>, none: &str) -> Vec<(String, String)> {
+fn communes(units: &AdminUnits, province: Option<&str>, none: &str) -> Vec<(String, String)> {
     let mut listed: Vec<(String, String)> = province
         .and_then(province_code_of)
         .map(|code| {
@@ -34,4 +37,38 @@ pub fn communes(units: &AdminUnits, province: Option<&str>, none: &str) -> Vec<(
     std::iter::once((String::new(), none.to_owned()))
         .chain(listed)
         .collect()
+}
+
+/// A form's province input (its communes follow it).
+pub const PROVINCE: Field = field("province", "Tỉnh / thành phố", "Province", Input::Pick);
+
+/// A form's commune input: one of the province's.
+pub const COMMUNE: Field = field(
+    "commune_code",
+    "Xã / phường / đặc khu",
+    "Commune / ward / special zone",
+    Input::Pick,
+);
+
+/// The part of an address the caller writes: the commune and province
+/// are added to it (`service::admin_units::place`).
+pub const STREET: Field = field(
+    "address",
+    "Địa chỉ (số nhà, đường, ấp)",
+    "Address (house, street, hamlet)",
+    Input::Text(300),
+);
+
+/// The choices of a form's `province` and `commune_code` selects, the
+/// communes being those of the province in `values`.
+pub fn options(
+    units: &AdminUnits,
+    values: &HashMap<String, String>,
+    none: &str,
+) -> [(&'static str, Vec<(String, String)>); 2] {
+    let province = values.get("province").map(String::as_str);
+    [
+        ("province", provinces(none)),
+        ("commune_code", communes(units, province, none)),
+    ]
 }

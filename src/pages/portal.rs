@@ -244,19 +244,9 @@ const FACILITY_KINDS: &[(&str, &str, &str)] = &[
 const FACILITY_FORM: &[Field] = &[
     field("name", "Tên cơ sở", "Facility name", Input::Text(200)),
     field("kind", "Loại cơ sở", "Kind", Input::Choice(FACILITY_KINDS)),
-    field("province", "Tỉnh / thành phố", "Province", Input::Pick),
-    field(
-        "commune_code",
-        "Xã / phường / đặc khu",
-        "Commune / ward / special zone",
-        Input::Pick,
-    ),
-    field(
-        "address",
-        "Địa chỉ (số nhà, đường, ấp)",
-        "Address (house, street, hamlet)",
-        Input::Text(300),
-    ),
+    places::PROVINCE,
+    places::COMMUNE,
+    places::STREET,
     FACILITY_AREA_CODE,
     FACILITY_GLN,
     field("latitude", "Vĩ độ", "Latitude", Input::Number),
@@ -334,21 +324,20 @@ fn facility_form(
     }
     let heading = l.t("Cơ sở mới", "New facility");
     let none = l.t("— chọn —", "— choose —");
-    let province = values.get("province").map(String::as_str);
-    FormPage::new(
+    let page = FormPage::new(
         user.chrome(heading),
         heading.to_owned(),
         action,
         "/portal".into(),
         FACILITY_FORM,
         values,
-    )
-    .with_options("province", places::provinces(none))
-    .with_options(
-        "commune_code",
-        places::communes(&user.state.admin_units, province, none),
-    )
-    .with_script("/static/locate.js")
+    );
+    places::options(&user.state.admin_units, values, none)
+        .into_iter()
+        .fold(page, |page, (name, options)| {
+            page.with_options(name, options)
+        })
+        .with_script("/static/locate.js")
 }
 
 async fn new_facility(user: PageUser) -> PageResult {

@@ -50,20 +50,19 @@ fn relocation_page(user: &PageUser, f: &Facility, values: &HashMap<String, Strin
         f.name
     );
     let none = l.t("— chọn —", "— choose —");
-    let province = values.get("province").map(String::as_str);
-    let mut page = FormPage::new(
+    let page = FormPage::new(
         user.chrome(heading.clone()),
         heading,
         format!("/oversight/facilities/{}/relocate", f.id),
         format!("/oversight/facilities/{}", f.id),
         RELOCATE_FORM,
         values,
-    )
-    .with_options("province", places::provinces(none))
-    .with_options(
-        "commune_code",
-        places::communes(&user.state.admin_units, province, none),
     );
+    let mut page = places::options(&user.state.admin_units, values, none)
+        .into_iter()
+        .fold(page, |page, (name, options)| {
+            page.with_options(name, options)
+        });
     page.form.warning = Some(format!(
         "{} {}. {}",
         l.t("Hiện ở:", "Now at:"),
