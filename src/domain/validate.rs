@@ -91,16 +91,20 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Checked<Op
     }
 }
 
+/// A province by its name, in any case, or by its official code ("86"):
+/// the registry's name of it.
 pub fn province(field: &str, value: &str) -> Checked<String> {
     let name = text(field, value, 64)?;
     PROVINCES
         .iter()
         .find(|p| p.to_lowercase() == name.to_lowercase())
-        .map(|p| (*p).to_owned())
+        .copied()
+        .or_else(|| crate::domain::admin_units::province_name(&name))
+        .map(str::to_owned)
         .ok_or_else(|| {
             field_error(
                 field,
-                format!("{name:?} is not a Vietnamese province (for example \"Vĩnh Long\", \"Cần Thơ\")"),
+                format!("{name:?} is not a Vietnamese province (for example \"Vĩnh Long\" or its code \"86\", \"Cần Thơ\")"),
             )
         })
 }
@@ -302,8 +306,11 @@ mod tests {
     }
 
     #[test]
-    fn provinces_are_matched_case_insensitively_and_typos_refused() {
+    fn provinces_are_matched_case_insensitively_or_by_code_and_typos_refused() {
         assert_eq!(province("p", "vĩnh long").unwrap(), "Vĩnh Long");
+        assert_eq!(province("p", "86").unwrap(), "Vĩnh Long");
+        assert_eq!(province("p", "92").unwrap(), "Cần Thơ");
+        assert!(province("p", "99").is_err());
         let err = province("p", "Vinh Long").unwrap_err();
         assert!(err.message.contains("not a Vietnamese province"));
         assert_eq!(PROVINCES.len(), 34);

@@ -198,6 +198,18 @@ async fn regulators_are_scoped_by_province_code_after_the_merger() {
     app.get(&format!("/api/v1/facilities/{id}"), &vinh_long)
         .await
         .expect(200);
+    // A regulator's province may be given by its code: the account keeps
+    // the province it names.
+    let by_code =
+        tracestamp::service::accounts::prepare(tracestamp::service::accounts::AccountRequest {
+            username: "reg_86".into(),
+            password: "mật khẩu đủ dài".into(),
+            role: "regulator".into(),
+            enterprise_id: None,
+            province: Some("86".into()),
+        })
+        .expect("a province code is a province");
+    assert_eq!(by_code.province.as_deref(), Some("Vĩnh Long"));
     app.get(&format!("/api/v1/facilities/{id}"), &can_tho)
         .await
         .expect(404);
