@@ -1683,7 +1683,7 @@ fn operations() -> Vec<Operation> {
                     "gtin",
                     json!({"type": "string", "pattern": "^[0-9]{8,14}$"}),
                 ),
-                param("province", provinces()),
+                param("province", province_filter()),
             ])
             .ok(200, schema_ref("ProductList")),
         op("post", "/products", "products", "Register a product")
@@ -1716,7 +1716,7 @@ fn operations() -> Vec<Operation> {
                 param("product", id()),
                 param("facility", id()),
                 param("enterprise", id()),
-                param("province", provinces()),
+                param("province", province_filter()),
                 param("status", names(BatchStatus::ALL, BatchStatus::as_str)),
                 param("from", date()),
                 param("to", date()),
