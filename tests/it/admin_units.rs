@@ -561,55 +561,31 @@ async fn a_regulator_moves_a_facility_from_its_page() {
     page(&app, &path, Some(&producer)).await.expect(403);
 
     let csrf = csrf_of(&form.text);
+    // To Cần Thơ: the commune, the street part and the reason given.
+    let move_to = |commune: &'static str, address: &'static str, reason: &'static str| {
+        let fields = [
+            ("csrf", csrf.clone()),
+            ("province", "Cần Thơ".to_owned()),
+            ("commune_code", commune.to_owned()),
+            ("address", address.to_owned()),
+            ("reason", reason.to_owned()),
+        ];
+        let (app, path, session) = (&app, &path, &vinh_long);
+        async move { submit(app, path, session, &pairs(&fields)).await }
+    };
     let unmoved = app.snapshot();
-    let refused = submit(
-        &app,
-        &path,
-        &vinh_long,
-        &[
-            ("csrf", &csrf),
-            ("province", "Cần Thơ"),
-            ("commune_code", ""),
-            ("address", ""),
-            ("reason", "Cơ sở dời về Cần Thơ"),
-        ],
-    )
-    .await;
+    let refused = move_to("", "", "Cơ sở dời về Cần Thơ").await;
     assert_eq!(refused.status.as_u16(), 422, "{}", refused.text);
     assert!(refused.text.contains("cần chọn xã, phường hoặc đặc khu"));
     assert!(
         refused.text.contains(r#"<option value="31135""#),
         "Cần Thơ's communes"
     );
-    let refused = submit(
-        &app,
-        &path,
-        &vinh_long,
-        &[
-            ("csrf", &csrf),
-            ("province", "Cần Thơ"),
-            ("commune_code", "31135"),
-            ("address", ""),
-            ("reason", " "),
-        ],
-    )
-    .await;
+    let refused = move_to("31135", "", " ").await;
     assert_eq!(refused.status.as_u16(), 422, "{}", refused.text);
     assert_eq!(app.snapshot(), unmoved, "nothing written");
 
-    let moved = submit(
-        &app,
-        &path,
-        &vinh_long,
-        &[
-            ("csrf", &csrf),
-            ("province", "Cần Thơ"),
-            ("commune_code", "31135"),
-            ("address", "Số 3 Hai Bà Trưng"),
-            ("reason", "Cơ sở dời về Cần Thơ"),
-        ],
-    )
-    .await;
+    let moved = move_to("31135", "Số 3 Hai Bà Trưng", "Cơ sở dời về Cần Thơ").await;
     assert_eq!(moved.status.as_u16(), 303, "{}", moved.text);
     let row = app
         .get(&format!("/api/v1/facilities/{id}"), &can_tho)
