@@ -115,11 +115,7 @@ async fn enterprise_page(
         ENTERPRISE_FORM,
         values,
     );
-    let form = place_options(user, values)
-        .into_iter()
-        .fold(form, |form, (name, options)| {
-            form.with_options(name, options)
-        });
+    let form = places::offer(form, user, values);
     Ok(Enterprises { c, items, form })
 }
 
@@ -128,15 +124,6 @@ async fn enterprise_page(
 fn by_name(mut items: Vec<Enterprise>) -> Vec<Enterprise> {
     items.sort_by(|a, b| natural::compare(&a.name, &b.name));
     items
-}
-
-/// The enterprise form's province and commune choices.
-fn place_options(
-    user: &PageUser,
-    values: &HashMap<String, String>,
-) -> [(&'static str, Vec<(String, String)>); 2] {
-    let none = user.l.t("— chọn —", "— choose —");
-    places::options(&user.state.admin_units, values, none)
 }
 
 /// The edit form of one enterprise, filled with `values`.
@@ -152,7 +139,7 @@ fn enterprise_form(
         found.name
     ));
     let heading = c.title.clone();
-    let page = FormPage::new(
+    let mut page = FormPage::new(
         c,
         heading,
         format!("/admin/enterprises/{}", found.id),
@@ -160,11 +147,8 @@ fn enterprise_form(
         ENTERPRISE_FORM,
         values,
     );
-    place_options(user, values)
-        .into_iter()
-        .fold(page, |page, (name, options)| {
-            page.with_options(name, options)
-        })
+    page.form = places::offer(page.form, user, values);
+    page
 }
 
 async fn find_enterprise(user: &PageUser, id: &str) -> Result<Enterprise, PageError> {

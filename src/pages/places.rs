@@ -7,7 +7,8 @@
 
 use std::collections::HashMap;
 
-use super::forms::{field, Field, Input};
+use super::forms::{field, Field, FormBody, Input};
+use super::session::PageUser;
 use crate::domain::admin_units::{province_code_of, AdminUnits};
 use crate::domain::natural;
 use crate::domain::validate::PROVINCES;
@@ -59,16 +60,13 @@ pub const STREET: Field = field(
     Input::Text(300),
 );
 
-/// The choices of a form's `province` and `commune_code` selects, the
+/// A form with its `province` and `commune_code` choices set, the
 /// communes being those of the province in `values`.
-pub fn options(
-    units: &AdminUnits,
-    values: &HashMap<String, String>,
-    none: &str,
-) -> [(&'static str, Vec<(String, String)>); 2] {
+pub fn offer(form: FormBody, user: &PageUser, values: &HashMap<String, String>) -> FormBody {
+    let none = user.l.t("— chọn —", "— choose —");
     let province = values.get("province").map(String::as_str);
-    [
-        ("province", provinces(none)),
-        ("commune_code", communes(units, province, none)),
-    ]
+    form.with_options("province", provinces(none)).with_options(
+        "commune_code",
+        communes(&user.state.admin_units, province, none),
+    )
 }

@@ -323,8 +323,7 @@ fn facility_form(
         .with_script("/static/locate.js");
     }
     let heading = l.t("Cơ sở mới", "New facility");
-    let none = l.t("— chọn —", "— choose —");
-    let page = FormPage::new(
+    let mut page = FormPage::new(
         user.chrome(heading),
         heading.to_owned(),
         action,
@@ -332,12 +331,8 @@ fn facility_form(
         FACILITY_FORM,
         values,
     );
-    places::options(&user.state.admin_units, values, none)
-        .into_iter()
-        .fold(page, |page, (name, options)| {
-            page.with_options(name, options)
-        })
-        .with_script("/static/locate.js")
+    page.form = places::offer(page.form, user, values);
+    page.with_script("/static/locate.js")
 }
 
 async fn new_facility(user: PageUser) -> PageResult {

@@ -49,8 +49,7 @@ fn relocation_page(user: &PageUser, f: &Facility, values: &HashMap<String, Strin
         l.t("Chuyển địa bàn cơ sở", "Move the facility"),
         f.name
     );
-    let none = l.t("— chọn —", "— choose —");
-    let page = FormPage::new(
+    let mut page = FormPage::new(
         user.chrome(heading.clone()),
         heading,
         format!("/oversight/facilities/{}/relocate", f.id),
@@ -58,11 +57,7 @@ fn relocation_page(user: &PageUser, f: &Facility, values: &HashMap<String, Strin
         RELOCATE_FORM,
         values,
     );
-    let mut page = places::options(&user.state.admin_units, values, none)
-        .into_iter()
-        .fold(page, |page, (name, options)| {
-            page.with_options(name, options)
-        });
+    page.form = places::offer(page.form, user, values);
     page.form.warning = Some(format!(
         "{} {}. {}",
         l.t("Hiện ở:", "Now at:"),
