@@ -1,6 +1,7 @@
 //! Times are stored as UTC without zone (portable across both backends) at
 //! microsecond precision (PostgreSQL's), and shown to clients as RFC 3339 UTC.
 
+use chrono::format::{Fixed, Item, Numeric, Pad};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, TimeDelta, Utc};
 use serde::Serializer;
 
@@ -16,6 +17,25 @@ pub fn now() -> NaiveDateTime {
 pub fn today() -> NaiveDate {
     (Utc::now() + TimeDelta::hours(7)).date_naive()
 }
+
+/// How a time is stored as text on SQLite: diesel's `%F %T%.f`
+/// ("2026-11-01 08:07:00.123456"), as chrono's items, so that the scan
+/// flusher writes and reads its times without parsing that format string
+/// for each (chrono's format parser was a tenth of the flusher's profile).
+pub const STORED: &[Item<'static>] = &[
+    Item::Numeric(Numeric::Year, Pad::Zero),
+    Item::Literal("-"),
+    Item::Numeric(Numeric::Month, Pad::Zero),
+    Item::Literal("-"),
+    Item::Numeric(Numeric::Day, Pad::Zero),
+    Item::Space(" "),
+    Item::Numeric(Numeric::Hour, Pad::Zero),
+    Item::Literal(":"),
+    Item::Numeric(Numeric::Minute, Pad::Zero),
+    Item::Literal(":"),
+    Item::Numeric(Numeric::Second, Pad::Zero),
+    Item::Fixed(Fixed::Nanosecond),
+];
 
 pub fn rfc3339(t: &NaiveDateTime) -> String {
     t.and_utc()
@@ -56,6 +76,26 @@ pub fn utc_opt<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_text_is_diesels() {
+        let whole = NaiveDate::from_ymd_opt(2026, 1, 2)
+            .and_then(|d| d.and_hms_opt(3, 4, 5))
+            .expect("a time");
+        let fraction = NaiveDate::from_ymd_opt(2026, 11, 1)
+            .and_then(|d| d.and_hms_micro_opt(8, 7, 0, 123_456))
+            .expect("a time");
+        for time in [whole, fraction] {
+            assert_eq!(
+                time.format_with_items(STORED.iter()).to_string(),
+                time.format("%F %T%.f").to_string()
+            );
+        }
+        assert_eq!(
+            fraction.format_with_items(STORED.iter()).to_string(),
+            "2026-11-01 08:07:00.123456"
+        );
+    }
 
     #[test]
     fn offsets_become_utc() {

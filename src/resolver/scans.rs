@@ -212,13 +212,14 @@ impl ScanBuffer {
             conn.transaction(|conn| {
                 match conn {
                     // SQLite: one statement per scan, prepared once and kept in
-                    // the statement cache; a multi-row insert would be built and
-                    // parsed anew each flush and need a statement journal. In
+                    // the statement cache (`ScanInsert`); a multi-row insert
+                    // would be parsed anew each flush and need a statement
+                    // journal. In
                     // the order they came: ids follow time, and each lands at
                     // the end of its roll's range of the `scan_roll` index.
                     DbConnection::Sqlite(c) => {
-                        for r in &batch {
-                            diesel::insert_into(scan::table).values(row(r)).execute(c)?;
+                        for &(r, tally) in &batch {
+                            ScanInsert::of(r, tally).execute(c)?;
                         }
                     }
                     // PostgreSQL: each statement is a round trip, so a few
@@ -251,6 +252,113 @@ impl ScanBuffer {
         written
     }
 }
+
+/// A scan's row as the SQLite flush inserts it, bound as diesel's builder
+/// binds it but with the time written through `time::STORED` and the
+/// hashes as hex on the stack: diesel parsed its time format string and
+/// walked an eleven-column tuple for every scan.
+struct ScanInsert<'a> {
+    scan: &'a NewScan,
+    roll: Option<i64>,
+    index: Option<i64>,
+    scanned_at: String,
+    /// The origin's network and region, and the device.
+    hashes: [Option<Hex>; 3],
+    place: Option<&'static str>,
+    tally: i32,
+}
+
+/// A hash as stored: 16 lowercase hex digits (`origin_hex`).
+#[derive(Debug)]
+struct Hex([u8; 16]);
+
+impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for Hex {
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
+    ) -> diesel::serialize::Result {
+        out.set_value(self.as_str());
+        Ok(diesel::serialize::IsNull::No)
+    }
+}
+
+impl Hex {
+    fn of(hash: u64) -> Self {
+        let mut digits = [0u8; 16];
+        for (i, d) in digits.iter_mut().enumerate() {
+            *d = b"0123456789abcdef"[(hash >> (60 - 4 * i)) as usize & 0xF];
+        }
+        Hex(digits)
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII hex digits are written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl<'a> ScanInsert<'a> {
+    fn of(scan: &'a NewScan, tally: i32) -> Self {
+        ScanInsert {
+            scan,
+            roll: scan.stamp.map(|(roll, _)| roll),
+            index: scan.stamp.map(|(_, index)| index),
+            scanned_at: scan
+                .scanned_at
+                .format_with_items(crate::time::STORED.iter())
+                .to_string(),
+            hashes: [
+                scan.origin.map(|o| Hex::of(o.network)),
+                scan.origin.map(|o| Hex::of(o.region)),
+                scan.device.map(Hex::of),
+            ],
+            place: scan.origin.and_then(|o| o.place).map(Place::name),
+            tally,
+        }
+    }
+}
+
+impl diesel::query_builder::QueryId for ScanInsert<'_> {
+    type QueryId = ScanInsert<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for ScanInsert<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+        let s = self.scan;
+        out.push_sql(
+            "INSERT INTO scan (roll_number, stamp_index, serial, scanned_at, origin_hash, \
+             origin_region, device, place, client_class, verdict, tally) VALUES (",
+        );
+        out.push_bind_param::<Nullable<BigInt>, _>(&self.roll)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<BigInt>, _>(&self.index)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(s.serial.as_str())?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&self.scanned_at)?;
+        for hash in &self.hashes {
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, _>(hash)?;
+        }
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&self.place)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(s.client_class)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(s.verdict.as_str())?;
+        out.push_sql(", ");
+        out.push_bind_param::<Integer, _>(&self.tally)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<diesel::sqlite::SqliteConnection> for ScanInsert<'_> {}
 
 /// The rows to write for these scans, each with the number of scans it
 /// stands for: every scan of a stamp as its own row, and codes that name no
@@ -369,6 +477,13 @@ mod tests {
         let stored = origin_hex(a.network);
         assert_eq!(stored.len(), 16);
         assert_eq!(origin_number(&stored), Some(a.network));
+    }
+
+    #[test]
+    fn hashes_are_bound_as_stored() {
+        for hash in [0, 9, 0xdead_beef, u64::MAX, 0x0123_4567_89ab_cdef] {
+            assert_eq!(Hex::of(hash).as_str(), origin_hex(hash));
+        }
     }
 
     #[test]

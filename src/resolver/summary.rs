@@ -12,6 +12,7 @@
 //! locked in key order, so two flushes never wait on each other in a
 //! circle. SQLite has one writer: the flush's first insert takes the lock.
 
+use chrono::format::Parsed;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -24,6 +25,7 @@ use crate::domain::checkers::{Checker, Checkers};
 use crate::domain::places::Place;
 use crate::domain::verdict::Verdict;
 use crate::resolver::scans::{origin_number, NewScan};
+use crate::time::STORED;
 
 /// What an upsert of a rollup row adds to the stored one (a macro rather
 /// than a function: the expression's type would take a screen to spell).
@@ -59,9 +61,6 @@ macro_rules! summary_set {
 /// older ones is negligible (see `domain::checkers`), and a copied label's
 /// thousands of checkers would otherwise make its row grow without end.
 pub const KEPT_CHECKERS: usize = 64;
-
-/// How stored times are written in `checkers` (what SQLite stores too).
-const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.f";
 
 /// Rows per multi-row statement on PostgreSQL (6 bound values each).
 const ROWS_PER_STATEMENT: usize = 1000;
@@ -156,7 +155,7 @@ impl Summary {
             }
             text.push(',');
             text.push_str(who.place.map(Place::name).unwrap_or_default());
-            let _ = write!(text, ",{}", at.format(TIME_FORMAT));
+            let _ = write!(text, ",{}", at.format_with_items(STORED.iter()));
         }
         text
     }
@@ -179,7 +178,9 @@ fn parse_seen(text: &str) -> Option<(Checker, NaiveDateTime)> {
     let network = origin_number(parts.next()?)?;
     let device = parts.next()?;
     let place = parts.next()?;
-    let at = NaiveDateTime::parse_from_str(parts.next()?, TIME_FORMAT).ok()?;
+    let mut parsed = Parsed::new();
+    chrono::format::parse(&mut parsed, parts.next()?, STORED.iter()).ok()?;
+    let at = parsed.to_naive_datetime_with_offset(0).ok()?;
     let who = Checker {
         network,
         device: origin_number(device),
@@ -222,30 +223,25 @@ pub fn write(conn: &mut DbConnection, scans: &[(&NewScan, i32)]) -> QueryResult<
                     .map(Summary::from_row)
                     .unwrap_or_default();
                 merge(&mut summary, scans);
-                let (roll, index, count, first_at, first_place, checkers) = summary.row(*key);
-                // An upsert rewrites the row in place; `REPLACE` would
-                // delete it and insert it again.
-                diesel::insert_into(scan_summary::table)
-                    .values((
-                        scan_summary::roll_number.eq(roll),
-                        scan_summary::stamp_index.eq(index),
-                        scan_summary::scans.eq(count),
-                        scan_summary::first_at.eq(first_at),
-                        scan_summary::first_place.eq(first_place),
-                        scan_summary::checkers.eq(checkers),
-                    ))
-                    .on_conflict((scan_summary::roll_number, scan_summary::stamp_index))
-                    .do_update()
-                    .set(summary_set!())
-                    .execute(c)?;
+                let (roll, index, scans, first_at, first_place, checkers) = summary.row(*key);
+                sqlite::SummaryUpsert {
+                    roll,
+                    index,
+                    scans,
+                    first_at,
+                    first_place: first_place.as_deref(),
+                    checkers: &checkers,
+                }
+                .execute(c)?;
             }
-            for (key, counts) in &days {
-                diesel::insert_into(scan_day::table)
-                    .values(day_row(key, counts))
-                    .on_conflict((scan_day::day, scan_day::roll_number, scan_day::place))
-                    .do_update()
-                    .set(day_sums!())
-                    .execute(c)?;
+            for (&(day, roll, place), &counts) in &days {
+                sqlite::DayUpsert {
+                    day,
+                    roll,
+                    place,
+                    counts,
+                }
+                .execute(c)?;
             }
         }
         DbConnection::Postgres(c) => {
@@ -376,6 +372,109 @@ fn day_row(
     )
 }
 
+/// The SQLite flush's two upserts as statements of their own, so that
+/// diesel keeps them prepared: it never caches an `ON CONFLICT … DO UPDATE`
+/// it builds (its `DoUpdate` marks the statement unsafe to cache), and SQLite
+/// parsed and compiled both again for every stamp of every flush (the
+/// parser's functions were an eighth of the flusher's profile). The SQL is
+/// what diesel's builder wrote; the row is bound as it bound it.
+mod sqlite {
+    use chrono::{NaiveDate, NaiveDateTime};
+    use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+    use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
+    use diesel::sqlite::{Sqlite, SqliteConnection};
+    use diesel::{QueryResult, RunQueryDsl};
+
+    use super::DayCounts;
+
+    /// A stamp's summary as merged: inserted, or written over the stored row.
+    pub struct SummaryUpsert<'a> {
+        pub roll: i64,
+        pub index: i64,
+        pub scans: i64,
+        pub first_at: Option<NaiveDateTime>,
+        pub first_place: Option<&'a str>,
+        pub checkers: &'a str,
+    }
+
+    impl QueryId for SummaryUpsert<'_> {
+        type QueryId = SummaryUpsert<'static>;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl QueryFragment<Sqlite> for SummaryUpsert<'_> {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+            out.push_sql(
+                "INSERT INTO scan_summary \
+                 (roll_number, stamp_index, scans, first_at, first_place, checkers) VALUES (",
+            );
+            out.push_bind_param::<BigInt, _>(&self.roll)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, _>(&self.index)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, _>(&self.scans)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Timestamp>, _>(&self.first_at)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, _>(&self.first_place)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&self.checkers)?;
+            // An upsert rewrites the row in place; `REPLACE` would delete it
+            // and insert it again.
+            out.push_sql(
+                ") ON CONFLICT (roll_number, stamp_index) DO UPDATE SET \
+                 scans = excluded.scans, first_at = excluded.first_at, \
+                 first_place = excluded.first_place, checkers = excluded.checkers",
+            );
+            Ok(())
+        }
+    }
+
+    impl RunQueryDsl<SqliteConnection> for SummaryUpsert<'_> {}
+
+    /// A day's counts for a roll and province, added to the stored ones.
+    pub struct DayUpsert {
+        pub day: NaiveDate,
+        pub roll: i64,
+        pub place: &'static str,
+        pub counts: DayCounts,
+    }
+
+    impl QueryId for DayUpsert {
+        type QueryId = DayUpsert;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl QueryFragment<Sqlite> for DayUpsert {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+            out.push_sql(
+                "INSERT INTO scan_day (day, roll_number, place, scans, genuine, suspicious, \
+                 recalled, voided, facility_suspended, expired) VALUES (",
+            );
+            out.push_bind_param::<Date, _>(&self.day)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, _>(&self.roll)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&self.place)?;
+            for count in &self.counts {
+                out.push_sql(", ");
+                out.push_bind_param::<BigInt, _>(count)?;
+            }
+            out.push_sql(
+                ") ON CONFLICT (day, roll_number, place) DO UPDATE SET \
+                 scans = scans + excluded.scans, genuine = genuine + excluded.genuine, \
+                 suspicious = suspicious + excluded.suspicious, \
+                 recalled = recalled + excluded.recalled, voided = voided + excluded.voided, \
+                 facility_suspended = facility_suspended + excluded.facility_suspended, \
+                 expired = expired + excluded.expired",
+            );
+            Ok(())
+        }
+    }
+
+    impl RunQueryDsl<SqliteConnection> for DayUpsert {}
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,5 +502,18 @@ mod tests {
         let row = summary.row((1, 2));
         let back = Summary::from_row(row);
         assert_eq!(back, summary);
+    }
+
+    #[test]
+    fn stored_checker_times_read_back() {
+        let whole = chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
+            .and_then(|d| d.and_hms_opt(3, 4, 5))
+            .expect("a time");
+        for time in [at(7), whole] {
+            let text = time.format("%Y-%m-%d %H:%M:%S%.f").to_string();
+            let (_, back) = parse_seen(&format!("{:016x},,,{text}", 9)).expect("parsed");
+            assert_eq!(back, time);
+        }
+        assert!(parse_seen("0000000000000009,,,2026-11-01 8h").is_none());
     }
 }
