@@ -25,7 +25,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl::max;
 use diesel::prelude::*;
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use crate::db::schema::{scan, scan_summary};
@@ -45,6 +45,8 @@ const MAX_HISTORIES: usize = 250_000;
 const HISTORY_TTL: Duration = Duration::from_secs(300);
 /// Stamps' scan rows read per query when catching up.
 const TAIL_PAGE: i64 = 50_000;
+/// Rows folded in per hold of the index's lock.
+const TAIL_SLICE: usize = 1024;
 /// Rows re-read behind the last id seen, for ids committed out of order.
 const TAIL_MARGIN: i64 = 1_000;
 /// Pages read in one check at most; further behind, the index starts over.
@@ -117,6 +119,10 @@ impl History {
 #[derive(Default)]
 pub struct ScanIndex {
     inner: Mutex<Scanned>,
+    /// Held while scans are folded in (`tail`), which runs outside the
+    /// cache's check: a second check due meanwhile (a write on this node
+    /// asks for one at once) leaves the rows to the fold under way.
+    tailing: Mutex<()>,
 }
 
 #[derive(Default)]
@@ -266,6 +272,13 @@ impl ScanIndex {
     /// stamps' scans are read: a flood of forged codes, however long, costs
     /// one pass over the new ids and never makes the index start over.
     pub fn tail(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        // One fold at a time; a panic in an earlier one left nothing of
+        // this lock's own to mend.
+        let _tailing = match self.tailing.try_lock() {
+            Ok(held) => held,
+            Err(TryLockError::Poisoned(held)) => held.into_inner(),
+            Err(TryLockError::WouldBlock) => return Ok(()),
+        };
         let top: i64 = scan::table
             .select(max(scan::id))
             .get_result::<Option<i64>>(conn)?
@@ -285,30 +298,35 @@ impl ScanIndex {
                 .limit(TAIL_PAGE)
                 .load(conn)?;
             let full = rows.len() as i64 == TAIL_PAGE;
-            let mut inner = self.inner();
-            let seen = inner.last_id.unwrap_or(0);
-            for (id, roll, index) in rows {
-                from = from.max(id);
-                let (Some(roll), Some(index)) = (roll, index) else {
-                    continue;
-                };
-                let Some((key, _)) = inner.set(roll, index) else {
-                    continue;
-                };
-                if id <= seen {
-                    continue;
-                }
-                match inner.echoes.get_mut(&key) {
-                    Some(echo) if *echo > 1 => *echo -= 1,
-                    Some(_) => {
-                        inner.echoes.remove(&key);
+            let seen = self.inner().last_id.unwrap_or(0);
+            // A slice at a time: the workers answering scans take this lock
+            // for every scan, and a page held it for milliseconds.
+            for slice in rows.chunks(TAIL_SLICE) {
+                let mut inner = self.inner();
+                for &(id, roll, index) in slice {
+                    from = from.max(id);
+                    let (Some(roll), Some(index)) = (roll, index) else {
+                        continue;
+                    };
+                    let Some((key, _)) = inner.set(roll, index) else {
+                        continue;
+                    };
+                    if id <= seen {
+                        continue;
                     }
-                    // Another node's scan: read the history again.
-                    None => {
-                        inner.histories.remove(&key);
+                    match inner.echoes.get_mut(&key) {
+                        Some(echo) if *echo > 1 => *echo -= 1,
+                        Some(_) => {
+                            inner.echoes.remove(&key);
+                        }
+                        // Another node's scan: read the history again.
+                        None => {
+                            inner.histories.remove(&key);
+                        }
                     }
                 }
             }
+            let mut inner = self.inner();
             if !full {
                 inner.last_id = Some(seen.max(top));
                 return Ok(());
