@@ -230,7 +230,7 @@ pub fn stamp(answer: &StampAnswer, l: Lang, record_html: &str) -> String {
             }
         }),
     });
-    StampPage {
+    let page = StampPage {
         checked,
         placed,
         claimed_on: answer.claimed_at.map(|t| l.day(&t)),
@@ -245,9 +245,15 @@ pub fn stamp(answer: &StampAnswer, l: Lang, record_html: &str) -> String {
         r: answer.record,
         a: answer,
         c,
+    };
+    // Sized for the record's section, which the page copies whole: askama's
+    // own estimate knows only the template's text, and the page grew
+    // through several reallocations, each a copy of what was written.
+    let mut html = String::with_capacity(record_html.len() + StampPage::SIZE_HINT + 4096);
+    match page.render_into(&mut html) {
+        Ok(()) => html,
+        Err(e) => render_failure(&e),
     }
-    .render()
-    .unwrap_or_else(|e| render_failure(&e))
 }
 
 /// "You are the 2nd person to check this stamp; first checked on … in

@@ -155,7 +155,7 @@ impl Summary {
             }
             text.push(',');
             text.push_str(who.place.map(Place::name).unwrap_or_default());
-            let _ = write!(text, ",{}", at.format_with_items(STORED.iter()));
+            let _ = write!(text, ",{}", at.and_utc().timestamp_micros());
         }
         text
     }
@@ -172,15 +172,25 @@ impl Summary {
     }
 }
 
-/// One stored checker group: "network,device,place,last seen".
+/// One stored checker group: "network,device,place,last seen", the last
+/// seen in microseconds since 1970 (UTC). A copied label's row holds 64
+/// groups, all read and written again at each of its scans: as dates
+/// ("2026-11-01 08:07:00.123456", what rows written before hold, and still
+/// read) they made such a scan cost the flusher twice what a first one did.
 fn parse_seen(text: &str) -> Option<(Checker, NaiveDateTime)> {
     let mut parts = text.splitn(4, ',');
     let network = origin_number(parts.next()?)?;
     let device = parts.next()?;
     let place = parts.next()?;
-    let mut parsed = Parsed::new();
-    chrono::format::parse(&mut parsed, parts.next()?, STORED.iter()).ok()?;
-    let at = parsed.to_naive_datetime_with_offset(0).ok()?;
+    let seen = parts.next()?;
+    let at = match seen.parse::<i64>() {
+        Ok(micros) => chrono::DateTime::from_timestamp_micros(micros)?.naive_utc(),
+        Err(_) => {
+            let mut parsed = Parsed::new();
+            chrono::format::parse(&mut parsed, seen, STORED.iter()).ok()?;
+            parsed.to_naive_datetime_with_offset(0).ok()?
+        }
+    };
     let who = Checker {
         network,
         device: origin_number(device),
@@ -515,5 +525,19 @@ mod tests {
             assert_eq!(back, time);
         }
         assert!(parse_seen("0000000000000009,,,2026-11-01 8h").is_none());
+        // As written now: microseconds since 1970.
+        let (_, now) = parse_seen("0000000000000009,,,1793520420123456").expect("parsed");
+        assert_eq!(now, at(7));
+        let mut summary = Summary::default();
+        let who = Checker {
+            network: 9,
+            device: None,
+            place: None,
+        };
+        summary.add(Some(who), None, at(7));
+        assert_eq!(
+            summary.stored_checkers(),
+            "0000000000000009,,,1793520420123456"
+        );
     }
 }

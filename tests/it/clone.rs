@@ -191,10 +191,10 @@ async fn old_evidence_fades() {
         let aged: Vec<String> = checkers
             .split(';')
             .map(|checker| {
+                // Last seen, in microseconds since 1970.
                 let (who, at) = checker.rsplit_once(',').expect("a time last");
-                let at = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S%.f")
-                    .expect("a stored time");
-                format!("{who},{}", at - chrono::Duration::hours(48))
+                let at: i64 = at.parse().expect("a stored time");
+                format!("{who},{}", at - 48 * 3_600_000_000)
             })
             .collect();
         diesel::update(scan_summary::table.find((roll, index)))
