@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# CPU time per request of the server's threads, by kind, around wrk runs on
+# the release binary over loopback: the HTTP workers (actix-rt) and the rest
+# (the scan flusher, the blocking pool). More exact than a throughput ratio
+# when comparing two builds: it reads /proc/PID/task/*/stat before each run
+# and after the server is idle again (the flusher has written what it
+# buffered), so the flusher's work after the run is counted.
+#   - starts `tracestamp serve --demo` on a fresh SQLite file, issues a roll
+#     of 200,000 stamps and takes 100,000 random serials of it;
+#   - runs wrk (2 threads, 64 connections, 10 s) three times on them and
+#     prints, per run, µs of user and system time per request for each kind.
+# Usage: scripts/thread-cpu.sh
+#   Environment: ACCEPT (default application/json; text/html for the page),
+#   PREFIX (default /s/; '/healthz/baseline?' measures the baseline route),
+#   TRACESTAMP_BIN (another build to measure, as in scripts/load.sh).
+# Installs nothing: wrk must be there (apt-get install -y wrk).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for tool in wrk curl python3; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "scripts/thread-cpu.sh needs $tool; install it with: apt-get install -y $tool" >&2
+    exit 1
+  fi
+done
+[ -n "${TRACESTAMP_BIN:-}" ] || cargo build --release --quiet
+work=$(mktemp -d)
+port=18767
+db_url="sqlite://$work/cpu.db"
+server_env=(MALLOC_ARENA_MAX=2 RESOLVER_RATE_PER_MINUTE=4000000000 RESOLVER_RATE_BURST=4000000000)
+. scripts/demo-server.sh
+
+batch=$(new_batch "CPU-$$")
+roll=$(api -d '{"count":200000}' "$base/api/v1/batches/$batch/stamp-rolls" | json '["id"]')
+curl -fs "${auth[@]}" "$base/api/v1/stamp-rolls/$roll/serials?format=csv" \
+  | python3 -c 'import random, sys
+serials = [line.split(",")[0] for line in sys.stdin.read().splitlines()[1:]]
+print("".join(sys.argv[1] + s + "\n" for s in random.sample(serials, 100_000)), end="")' \
+    "${PREFIX:-/s/}" >"$work/paths.txt"
+cat >"$work/paths.lua" <<'EOF'
+local paths = {}
+function init(args)
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  wrk.headers["Accept"] = args[2]
+end
+function request() return wrk.format("GET", paths[math.random(#paths)]) end
+function done(summary) io.write(string.format("REQUESTS %d\n", summary.requests)) end
+EOF
+
+# ticks: "kind user system" in clock ticks, summed over the server's threads
+ticks() {
+  for task in /proc/"$server"/task/*; do
+    echo "$(cat "$task/comm") $(awk '{print $14, $15}' "$task/stat")"
+  done | awk '{kind = ($1 ~ /^actix-rt/) ? "workers" : "others"; u[kind] += $2; s[kind] += $3}
+    END {for (k in u) print k, u[k], s[k]}' | sort
+}
+hz=$(getconf CLK_TCK)
+echo "== ${ACCEPT:-application/json} on ${PREFIX:-/s/}{serial}: µs of CPU per request (user, system)"
+for _ in 1 2 3; do
+  ticks >"$work/before"
+  requests=$(wrk -t2 -c64 -d10s -s "$work/paths.lua" "$base" -- "$work/paths.txt" "${ACCEPT:-application/json}" \
+    | awk '/^REQUESTS/ {print $2}')
+  # Until the server is idle: under a tenth of a core over half a second.
+  for _ in $(seq 1 60); do
+    a=$(awk '{print $14 + $15}' "/proc/$server/stat")
+    sleep 0.5
+    b=$(awk '{print $14 + $15}' "/proc/$server/stat")
+    [ $((b - a)) -le $((hz / 20)) ] && break
+  done
+  ticks >"$work/after"
+  join "$work/before" "$work/after" | awk -v n="$requests" -v hz="$hz" \
+    '{printf "%s %.2f %.2f   ", $1, ($4 - $2) * 1e6 / hz / n, ($5 - $3) * 1e6 / hz / n}
+     END {printf "(%d requests/s)\n", n / 10}'
+done
