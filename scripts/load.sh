@@ -24,12 +24,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for tool in wrk curl python3; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "scripts/load.sh needs $tool; install it with: apt-get install -y $tool" >&2
-    exit 1
-  fi
-done
+. scripts/require.sh
+require wrk curl python3
 
 duration=${DURATION:-10}
 runs=${RUNS:-3}
