@@ -71,9 +71,39 @@ pub struct Origin {
     pub place: Option<Place>,
 }
 
-/// An origin hash as stored.
+/// An origin hash as stored (`Hex`).
 pub fn origin_hex(hash: u64) -> String {
-    format!("{hash:016x}")
+    Hex::of(hash).as_str().to_owned()
+}
+
+/// A hash as stored: 16 lowercase hex digits, made on the stack (the
+/// SQLite flush binds them so, with no string per scan).
+#[derive(Debug)]
+struct Hex([u8; 16]);
+
+impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for Hex {
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
+    ) -> diesel::serialize::Result {
+        out.set_value(self.as_str());
+        Ok(diesel::serialize::IsNull::No)
+    }
+}
+
+impl Hex {
+    fn of(hash: u64) -> Self {
+        let mut digits = [0u8; 16];
+        for (i, d) in digits.iter_mut().enumerate() {
+            *d = b"0123456789abcdef"[(hash >> (60 - 4 * i)) as usize & 0xF];
+        }
+        Hex(digits)
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII hex digits are written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
 /// A stored origin hash as a number.
@@ -268,35 +298,6 @@ struct ScanInsert<'a> {
     tally: i32,
 }
 
-/// A hash as stored: 16 lowercase hex digits (`origin_hex`).
-#[derive(Debug)]
-struct Hex([u8; 16]);
-
-impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for Hex {
-    fn to_sql<'b>(
-        &'b self,
-        out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
-    ) -> diesel::serialize::Result {
-        out.set_value(self.as_str());
-        Ok(diesel::serialize::IsNull::No)
-    }
-}
-
-impl Hex {
-    fn of(hash: u64) -> Self {
-        let mut digits = [0u8; 16];
-        for (i, d) in digits.iter_mut().enumerate() {
-            *d = b"0123456789abcdef"[(hash >> (60 - 4 * i)) as usize & 0xF];
-        }
-        Hex(digits)
-    }
-
-    fn as_str(&self) -> &str {
-        // Only ASCII hex digits are written.
-        std::str::from_utf8(&self.0).unwrap_or_default()
-    }
-}
-
 impl<'a> ScanInsert<'a> {
     fn of(scan: &'a NewScan, tally: i32) -> Self {
         ScanInsert {
@@ -482,7 +483,7 @@ mod tests {
     #[test]
     fn hashes_are_bound_as_stored() {
         for hash in [0, 9, 0xdead_beef, u64::MAX, 0x0123_4567_89ab_cdef] {
-            assert_eq!(Hex::of(hash).as_str(), origin_hex(hash));
+            assert_eq!(Hex::of(hash).as_str(), format!("{hash:016x}"));
         }
     }
 
