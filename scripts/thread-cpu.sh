@@ -54,8 +54,14 @@ hz=$(getconf CLK_TCK)
 echo "== ${ACCEPT:-application/json} on ${PREFIX:-/s/}{serial}: µs of CPU per request (user, system)"
 for _ in 1 2 3; do
   ticks >"$work/before"
+  read -r _ u0 n0 s0 i0 w0 q0 sq0 _ </proc/stat
   requests=$(wrk -t2 -c64 -d10s -s "$work/paths.lua" "$base" -- "$work/paths.txt" "${ACCEPT:-application/json}" \
     | awk '/^REQUESTS/ {print $2}')
+  read -r _ u1 n1 s1 i1 w1 q1 sq1 _ </proc/stat
+  # The machine's idle and soft-interrupt shares during the run: a server
+  # waiting on its own locks leaves cores idle that no thread's time shows.
+  all=$(((u1 + n1 + s1 + i1 + w1 + q1 + sq1) - (u0 + n0 + s0 + i0 + w0 + q0 + sq0)))
+  shares="idle $((100 * (i1 + w1 - i0 - w0) / all))%, softirq $((100 * (sq1 - sq0) / all))%"
   # Until the server is idle: under a tenth of a core over half a second.
   for _ in $(seq 1 60); do
     a=$(awk '{print $14 + $15}' "/proc/$server/stat")
@@ -66,5 +72,6 @@ for _ in 1 2 3; do
   ticks >"$work/after"
   join "$work/before" "$work/after" | awk -v n="$requests" -v hz="$hz" \
     '{printf "%s %.2f %.2f   ", $1, ($4 - $2) * 1e6 / hz / n, ($5 - $3) * 1e6 / hz / n}
-     END {printf "(%d requests/s)\n", n / 10}'
+     END {printf "(%d requests/s, ", n / 10}'
+  echo "machine $shares)"
 done

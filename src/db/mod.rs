@@ -67,6 +67,35 @@ impl DbTarget {
     }
 }
 
+/// Sets the bundled SQLite library up before its first connection, once per
+/// process: multi-thread mode, in which a connection takes no mutex of its
+/// own (a pooled connection is only ever used by one thread at a time: diesel
+/// needs `&mut` to use it), and no memory statistics, which take a global
+/// mutex at every allocation SQLite makes. Both locks were a ninth of the
+/// scan flusher's time (`cargo bench --bench flush`). Past its first
+/// connection the library refuses a change (`SQLITE_MISUSE`) and stays
+/// serialized, which is safe, only slower.
+fn configure_sqlite() {
+    static CONFIGURED: std::sync::Once = std::sync::Once::new();
+    CONFIGURED.call_once(|| {
+        use libsqlite3_sys::{
+            sqlite3_config, SQLITE_CONFIG_MEMSTATUS, SQLITE_CONFIG_MULTITHREAD, SQLITE_OK,
+        };
+        // SAFETY: sqlite3_config is called before any other SQLite call of
+        // this process (`Once`, ahead of the first connection), as SQLite
+        // requires; the MEMSTATUS option takes one int.
+        let (threads, memstatus) = unsafe {
+            (
+                sqlite3_config(SQLITE_CONFIG_MULTITHREAD),
+                sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int),
+            )
+        };
+        if threads != SQLITE_OK || memstatus != SQLITE_OK {
+            tracing::warn!("SQLite kept its default locking ({threads}, {memstatus})");
+        }
+    });
+}
+
 /// Opens connections for the pool; SQLite ones get the pragmas every
 /// connection needs (they are per connection, not per file).
 #[derive(Debug, Clone)]
@@ -99,6 +128,7 @@ impl r2d2::ManageConnection for DbManager {
                 Ok(DbConnection::Postgres(conn))
             }
             DbTarget::Sqlite(path) => {
+                configure_sqlite();
                 let mut conn = SqliteConnection::establish(path).map_err(E::ConnectionError)?;
                 // The busy timeout comes first so that even switching a new file
                 // to WAL waits for a lock instead of failing; WAL lets readers
@@ -113,6 +143,7 @@ impl r2d2::ManageConnection for DbManager {
                      PRAGMA cache_size = -1024;",
                 )
                 .map_err(E::QueryError)?;
+                crate::resolver::summary::sqlite::register(&mut conn).map_err(E::QueryError)?;
                 count_queries(&mut conn, &self.queries);
                 Ok(DbConnection::Sqlite(conn))
             }

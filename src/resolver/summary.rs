@@ -113,9 +113,14 @@ impl Summary {
             self.first_at = Some(at);
             self.first_place = place;
         }
-        let Some(who) = who else {
-            return;
-        };
+        if let Some(who) = who {
+            self.see(who, at);
+        }
+    }
+
+    /// Notes checker group `who` seen at `at`: kept with the later of its
+    /// times, and only the `KEPT_CHECKERS` most recently seen groups kept.
+    fn see(&mut self, who: Checker, at: NaiveDateTime) {
         match self.seen.iter_mut().find(|(w, _)| *w == who) {
             Some((_, last)) => *last = (*last).max(at),
             None => {
@@ -223,24 +228,22 @@ pub fn write(conn: &mut DbConnection, scans: &[(&NewScan, i32)]) -> QueryResult<
     let stamps = by_stamp(scans);
     let days = by_day(scans);
     match conn {
+        // The flush's own summary of each stamp, merged into the stored row
+        // by the upsert itself (`sqlite::SummaryUpsert`): one statement a
+        // stamp, no read of the row first.
         DbConnection::Sqlite(c) => {
-            for (key, scans) in &stamps {
-                // `get_result`, not `first`: see `Summary::read`.
-                let mut summary = scan_summary::table
-                    .find(*key)
-                    .get_result::<Row>(c)
-                    .optional()?
-                    .map(Summary::from_row)
-                    .unwrap_or_default();
+            for (&(roll, index), scans) in &stamps {
+                let mut summary = Summary::default();
                 merge(&mut summary, scans);
-                let (roll, index, scans, first_at, first_place, checkers) = summary.row(*key);
                 sqlite::SummaryUpsert {
                     roll,
                     index,
-                    scans,
-                    first_at,
-                    first_place: first_place.as_deref(),
-                    checkers: &checkers,
+                    scans: summary.scans,
+                    first_at: summary
+                        .first_at
+                        .map(|at| at.format_with_items(STORED.iter()).to_string()),
+                    first_place: summary.first_place.map(Place::name),
+                    checkers: &summary.stored_checkers(),
                 }
                 .execute(c)?;
             }
@@ -382,27 +385,58 @@ fn day_row(
     )
 }
 
+/// The stored checker groups `stored` with `added` merged in, as stored:
+/// each group with the later of its last-seen times, the `KEPT_CHECKERS`
+/// most recent kept. What `Summary::add` makes of them scan by scan; SQLite's
+/// summary upsert calls it (`sqlite::MERGE_CHECKERS`).
+fn merge_checkers(stored: &str, added: &str) -> String {
+    let mut summary = Summary {
+        seen: stored.split(';').filter_map(parse_seen).collect(),
+        ..Summary::default()
+    };
+    for (who, at) in added.split(';').filter_map(parse_seen) {
+        summary.see(who, at);
+    }
+    summary.stored_checkers()
+}
+
 /// The SQLite flush's two upserts as statements of their own, so that
 /// diesel keeps them prepared: it never caches an `ON CONFLICT … DO UPDATE`
 /// it builds (its `DoUpdate` marks the statement unsafe to cache), and SQLite
 /// parsed and compiled both again for every stamp of every flush (the
-/// parser's functions were an eighth of the flusher's profile). The SQL is
-/// what diesel's builder wrote; the row is bound as it bound it.
-mod sqlite {
-    use chrono::{NaiveDate, NaiveDateTime};
+/// parser's functions were an eighth of the flusher's profile).
+pub mod sqlite {
+    use chrono::NaiveDate;
     use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-    use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
+    use diesel::sql_types::{BigInt, Date, Nullable, Text};
     use diesel::sqlite::{Sqlite, SqliteConnection};
     use diesel::{QueryResult, RunQueryDsl};
 
     use super::DayCounts;
 
-    /// A stamp's summary as merged: inserted, or written over the stored row.
+    /// The SQL function that merges a flush's checker groups of a stamp into
+    /// its stored ones (`super::merge_checkers`).
+    const MERGE_CHECKERS: &str = "merge_checkers";
+
+    /// Registers the functions the flush's statements call; every SQLite
+    /// connection gets them when it opens (`db`).
+    pub fn register(conn: &mut SqliteConnection) -> QueryResult<()> {
+        conn.register_sql_function::<(Text, Text), Text, _, _, _>(
+            MERGE_CHECKERS,
+            true,
+            |(stored, added): (String, String)| super::merge_checkers(&stored, &added),
+        )
+    }
+
+    /// A stamp's summary of one flush's scans: inserted, or merged into the
+    /// stored row by the statement itself (no read of the row before).
     pub struct SummaryUpsert<'a> {
         pub roll: i64,
         pub index: i64,
         pub scans: i64,
-        pub first_at: Option<NaiveDateTime>,
+        /// As stored (`time::STORED`): text of one shape compares as the
+        /// times do.
+        pub first_at: Option<String>,
         pub first_place: Option<&'a str>,
         pub checkers: &'a str,
     }
@@ -424,18 +458,24 @@ mod sqlite {
             out.push_sql(", ");
             out.push_bind_param::<BigInt, _>(&self.scans)?;
             out.push_sql(", ");
-            out.push_bind_param::<Nullable<Timestamp>, _>(&self.first_at)?;
+            out.push_bind_param::<Nullable<Text>, _>(&self.first_at)?;
             out.push_sql(", ");
             out.push_bind_param::<Nullable<Text>, _>(&self.first_place)?;
             out.push_sql(", ");
             out.push_bind_param::<Text, _>(&self.checkers)?;
             // An upsert rewrites the row in place; `REPLACE` would delete it
-            // and insert it again.
+            // and insert it again. Every expression reads the stored row as
+            // it was: the first scan and its place change together.
             out.push_sql(
                 ") ON CONFLICT (roll_number, stamp_index) DO UPDATE SET \
-                 scans = excluded.scans, first_at = excluded.first_at, \
-                 first_place = excluded.first_place, checkers = excluded.checkers",
+                 scans = scans + excluded.scans, \
+                 first_at = CASE WHEN first_at IS NULL OR excluded.first_at < first_at \
+                   THEN excluded.first_at ELSE first_at END, \
+                 first_place = CASE WHEN first_at IS NULL OR excluded.first_at < first_at \
+                   THEN excluded.first_place ELSE first_place END, checkers = ",
             );
+            out.push_sql(MERGE_CHECKERS);
+            out.push_sql("(checkers, excluded.checkers)");
             Ok(())
         }
     }
@@ -512,6 +552,54 @@ mod tests {
         let row = summary.row((1, 2));
         let back = Summary::from_row(row);
         assert_eq!(back, summary);
+    }
+
+    #[test]
+    fn merging_stored_groups_keeps_what_scan_by_scan_keeps() {
+        // 300 scans of 120 groups, out of time order, each at its own second.
+        let scans: Vec<(Checker, NaiveDateTime)> = (0..300u64)
+            .map(|n| {
+                let group = n * 37 % 120;
+                let who = Checker {
+                    network: group,
+                    device: (group % 3 == 0).then_some(group << 20),
+                    place: Place::named(if group % 2 == 0 {
+                        "Cần Thơ"
+                    } else {
+                        "Hà Nội"
+                    }),
+                };
+                let at = at(0) + chrono::Duration::seconds(((n * 53) % 300) as i64);
+                (who, at)
+            })
+            .collect();
+        let summary_of = |scans: &[(Checker, NaiveDateTime)]| {
+            let mut summary = Summary::default();
+            for &(who, at) in scans {
+                summary.add(Some(who), who.place, at);
+            }
+            summary
+        };
+        // The groups as a sorted list: the order they are kept in differs.
+        let groups = |text: &str| {
+            let mut groups: Vec<_> = text
+                .split(';')
+                .filter_map(parse_seen)
+                .map(|(who, at)| (who.network, who.device, who.place.map(Place::name), at))
+                .collect();
+            groups.sort();
+            groups
+        };
+        let whole = summary_of(&scans).stored_checkers();
+        assert_eq!(groups(&whole).len(), KEPT_CHECKERS);
+        for split in [0, 1, 64, 150, 299, 300] {
+            let (stored, added) = scans.split_at(split);
+            let merged = merge_checkers(
+                &summary_of(stored).stored_checkers(),
+                &summary_of(added).stored_checkers(),
+            );
+            assert_eq!(groups(&merged), groups(&whole), "split at {split}");
+        }
     }
 
     #[test]

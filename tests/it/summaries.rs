@@ -216,6 +216,88 @@ async fn the_resolver_answers_from_summaries_what_the_scans_say() {
     assert_eq!(checkers.evidence(None, now, &rule).checkers, 2);
 }
 
+/// The summary a flush merges into the stored row (SQLite merges in its
+/// upsert, PostgreSQL after reading the row) is the one the scans make one
+/// by one: an older scan flushed later moves the first scan and its place
+/// back, and checker groups past the 64 kept go oldest first.
+#[actix_web::test]
+async fn a_later_flush_of_older_scans_merges_as_the_scans_would() {
+    let w = World::build().await;
+    let (number, _) = roll(&w, 5).await;
+    let stamp = (number, 3);
+    let start = tracestamp::time::now() - Duration::hours(5);
+    let at = |seconds: i64| start + Duration::seconds(seconds);
+    let flushes = [
+        // 70 groups from 100 s on, in Vĩnh Long.
+        (0..70)
+            .map(|n| {
+                scan_of(
+                    stamp,
+                    at(100 + n),
+                    Some(n as u64 + 1),
+                    None,
+                    "Vĩnh Long",
+                    "mobile",
+                )
+            })
+            .collect::<Vec<_>>(),
+        // An earlier scan from Cà Mau, groups seen again, and new ones.
+        [scan_of(stamp, at(50), Some(500), None, "Cà Mau", "mobile")]
+            .into_iter()
+            .chain((0..10).map(|n| {
+                let network = Some(n as u64 * 7 + 1);
+                scan_of(stamp, at(300 + n), network, None, "Vĩnh Long", "mobile")
+            }))
+            .chain((0..5).map(|n| {
+                scan_of(
+                    stamp,
+                    at(400 + n),
+                    Some(900 + n as u64),
+                    Some(4),
+                    "Cần Thơ",
+                    "mobile",
+                )
+            }))
+            .collect(),
+        // Nothing earlier: the first scan stays.
+        vec![scan_of(stamp, at(60), None, None, "Hà Nội", TOOL)],
+    ];
+    let mut expected = tracestamp::resolver::summary::Summary::default();
+    for flush in flushes {
+        for scan in flush {
+            let who = scan.origin.map(|o| Checker {
+                network: o.network,
+                device: scan.device,
+                place: o.place,
+            });
+            let who = who.filter(|_| scan.client_class != TOOL);
+            expected.add(who, scan.origin.and_then(|o| o.place), scan.scanned_at);
+            w.app.state.scans.push(scan);
+        }
+        w.app.state.flush_scans().expect("flush");
+    }
+    let stored = tracestamp::resolver::summary::Summary::read(
+        &mut w.app.state.pool.get().expect("a connection"),
+        stamp.0,
+        stamp.1,
+    )
+    .expect("the summary");
+    assert_eq!(stored.scans, 87);
+    assert_eq!(stored.first_at, Some(at(50)));
+    assert_eq!(stored.first_place, Place::named("Cà Mau"));
+    assert_eq!(
+        (stored.scans, stored.first_at, stored.first_place),
+        (expected.scans, expected.first_at, expected.first_place)
+    );
+    let rule = CloneRule::default();
+    let now = tracestamp::time::now();
+    let (kept, whole) = (stored.checkers(), expected.checkers());
+    assert_eq!(
+        kept.evidence(None, now, &rule),
+        whole.evidence(None, now, &rule)
+    );
+}
+
 #[actix_web::test]
 async fn two_nodes_flushing_at_once_keep_every_scan_in_the_summaries() {
     let w = World::build().await;
