@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::domain::checker_groups::SeenGroups;
 use crate::error::AppError;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -96,6 +97,22 @@ fn configure_sqlite() {
     });
 }
 
+/// The SQL function SQLite's scan-summary upsert merges a flush's checker
+/// groups of a stamp into its stored ones with
+/// (`domain::checker_groups::SeenGroups::merge_stored`).
+pub const MERGE_CHECKERS: &str = "merge_checkers";
+
+/// Registers the functions our SQLite statements call, on every connection
+/// as it opens.
+fn register_functions(conn: &mut SqliteConnection) -> QueryResult<()> {
+    use diesel::sql_types::Text;
+    conn.register_sql_function::<(Text, Text), Text, _, _, _>(
+        MERGE_CHECKERS,
+        true,
+        |(stored, added): (String, String)| SeenGroups::merge_stored(&stored, &added),
+    )
+}
+
 /// Opens connections for the pool; SQLite ones get the pragmas every
 /// connection needs (they are per connection, not per file).
 #[derive(Debug, Clone)]
@@ -143,7 +160,7 @@ impl r2d2::ManageConnection for DbManager {
                      PRAGMA cache_size = -1024;",
                 )
                 .map_err(E::QueryError)?;
-                crate::resolver::summary::sqlite::register(&mut conn).map_err(E::QueryError)?;
+                register_functions(&mut conn).map_err(E::QueryError)?;
                 count_queries(&mut conn, &self.queries);
                 Ok(DbConnection::Sqlite(conn))
             }

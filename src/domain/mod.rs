@@ -3,6 +3,7 @@
 pub mod access;
 pub mod admin_units;
 pub mod audit_chain;
+pub mod checker_groups;
 pub mod checkers;
 pub mod checklist;
 pub mod circular02;

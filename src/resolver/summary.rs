@@ -12,19 +12,18 @@
 //! locked in key order, so two flushes never wait on each other in a
 //! circle. SQLite has one writer: the flush's first insert takes the lock.
 
-use chrono::format::Parsed;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 use crate::db::schema::{scan_day, scan_summary};
 use crate::db::DbConnection;
+use crate::domain::checker_groups::SeenGroups;
 use crate::domain::checkers::{Checker, Checkers};
 use crate::domain::places::Place;
 use crate::domain::verdict::Verdict;
-use crate::resolver::scans::{origin_number, NewScan};
+use crate::resolver::scans::NewScan;
 use crate::time::STORED;
 
 /// What an upsert of a rollup row adds to the stored one (a macro rather
@@ -57,11 +56,6 @@ macro_rules! summary_set {
     };
 }
 
-/// Checker groups kept per stamp: the most recently seen. The weight of
-/// older ones is negligible (see `domain::checkers`), and a copied label's
-/// thousands of checkers would otherwise make its row grow without end.
-pub const KEPT_CHECKERS: usize = 64;
-
 /// Rows per multi-row statement on PostgreSQL (6 bound values each).
 const ROWS_PER_STATEMENT: usize = 1000;
 
@@ -71,9 +65,8 @@ pub struct Summary {
     pub scans: i64,
     pub first_at: Option<NaiveDateTime>,
     pub first_place: Option<Place>,
-    /// Distinct (network, device, place) groups, each with when it was last
-    /// seen; at most `KEPT_CHECKERS`, the most recent.
-    seen: Vec<(Checker, NaiveDateTime)>,
+    /// Its checker groups (`domain::checker_groups`).
+    seen: SeenGroups,
 }
 
 type Row = (i64, i64, i64, Option<NaiveDateTime>, Option<String>, String);
@@ -85,7 +78,7 @@ impl Summary {
             scans,
             first_at,
             first_place: first_place.as_deref().and_then(Place::named),
-            seen: checkers.split(';').filter_map(parse_seen).collect(),
+            seen: SeenGroups::parse(&checkers),
         }
     }
 
@@ -114,23 +107,7 @@ impl Summary {
             self.first_place = place;
         }
         if let Some(who) = who {
-            self.see(who, at);
-        }
-    }
-
-    /// Notes checker group `who` seen at `at`: kept with the later of its
-    /// times, and only the `KEPT_CHECKERS` most recently seen groups kept.
-    fn see(&mut self, who: Checker, at: NaiveDateTime) {
-        match self.seen.iter_mut().find(|(w, _)| *w == who) {
-            Some((_, last)) => *last = (*last).max(at),
-            None => {
-                self.seen.push((who, at));
-                if self.seen.len() > KEPT_CHECKERS {
-                    if let Some(oldest) = (0..self.seen.len()).min_by_key(|&i| self.seen[i].1) {
-                        self.seen.swap_remove(oldest);
-                    }
-                }
-            }
+            self.seen.see(who, at);
         }
     }
 
@@ -138,31 +115,11 @@ impl Summary {
     /// distinct count and the merging of devices come out as they did
     /// scan by scan.
     pub fn checkers(&self) -> Checkers {
-        let mut seen = self.seen.clone();
-        seen.sort_by_key(|(_, at)| *at);
         let mut checkers = Checkers::default();
-        for (who, at) in seen {
+        for (who, at) in self.seen.oldest_first() {
             checkers.add(who, at);
         }
         checkers
-    }
-
-    fn stored_checkers(&self) -> String {
-        let mut text = String::with_capacity(self.seen.len() * 64);
-        for (i, (who, at)) in self.seen.iter().enumerate() {
-            if i > 0 {
-                text.push(';');
-            }
-            // Writing into a String cannot fail.
-            let _ = write!(text, "{:016x},", who.network);
-            if let Some(device) = who.device {
-                let _ = write!(text, "{device:016x}");
-            }
-            text.push(',');
-            text.push_str(who.place.map(Place::name).unwrap_or_default());
-            let _ = write!(text, ",{}", at.and_utc().timestamp_micros());
-        }
-        text
     }
 
     fn row(&self, (roll, index): (i64, i64)) -> Row {
@@ -172,36 +129,9 @@ impl Summary {
             self.scans,
             self.first_at,
             self.first_place.map(|p| p.name().to_owned()),
-            self.stored_checkers(),
+            self.seen.stored(),
         )
     }
-}
-
-/// One stored checker group: "network,device,place,last seen", the last
-/// seen in microseconds since 1970 (UTC). A copied label's row holds 64
-/// groups, all read and written again at each of its scans: as dates
-/// ("2026-11-01 08:07:00.123456", what rows written before hold, and still
-/// read) they made such a scan cost the flusher twice what a first one did.
-fn parse_seen(text: &str) -> Option<(Checker, NaiveDateTime)> {
-    let mut parts = text.splitn(4, ',');
-    let network = origin_number(parts.next()?)?;
-    let device = parts.next()?;
-    let place = parts.next()?;
-    let seen = parts.next()?;
-    let at = match seen.parse::<i64>() {
-        Ok(micros) => chrono::DateTime::from_timestamp_micros(micros)?.naive_utc(),
-        Err(_) => {
-            let mut parsed = Parsed::new();
-            chrono::format::parse(&mut parsed, seen, STORED.iter()).ok()?;
-            parsed.to_naive_datetime_with_offset(0).ok()?
-        }
-    };
-    let who = Checker {
-        network,
-        device: origin_number(device),
-        place: Place::named(place),
-    };
-    Some((who, at))
 }
 
 /// The stamps' scans of a flush, by stamp in key order.
@@ -243,7 +173,7 @@ pub fn write(conn: &mut DbConnection, scans: &[(&NewScan, i32)]) -> QueryResult<
                         .first_at
                         .map(|at| at.format_with_items(STORED.iter()).to_string()),
                     first_place: summary.first_place.map(Place::name),
-                    checkers: &summary.stored_checkers(),
+                    checkers: &summary.seen.stored(),
                 }
                 .execute(c)?;
             }
@@ -385,21 +315,6 @@ fn day_row(
     )
 }
 
-/// The stored checker groups `stored` with `added` merged in, as stored:
-/// each group with the later of its last-seen times, the `KEPT_CHECKERS`
-/// most recent kept. What `Summary::add` makes of them scan by scan; SQLite's
-/// summary upsert calls it (`sqlite::MERGE_CHECKERS`).
-fn merge_checkers(stored: &str, added: &str) -> String {
-    let mut summary = Summary {
-        seen: stored.split(';').filter_map(parse_seen).collect(),
-        ..Summary::default()
-    };
-    for (who, at) in added.split(';').filter_map(parse_seen) {
-        summary.see(who, at);
-    }
-    summary.stored_checkers()
-}
-
 /// The SQLite flush's two upserts as statements of their own, so that
 /// diesel keeps them prepared: it never caches an `ON CONFLICT … DO UPDATE`
 /// it builds (its `DoUpdate` marks the statement unsafe to cache), and SQLite
@@ -413,20 +328,6 @@ pub mod sqlite {
     use diesel::{QueryResult, RunQueryDsl};
 
     use super::DayCounts;
-
-    /// The SQL function that merges a flush's checker groups of a stamp into
-    /// its stored ones (`super::merge_checkers`).
-    const MERGE_CHECKERS: &str = "merge_checkers";
-
-    /// Registers the functions the flush's statements call; every SQLite
-    /// connection gets them when it opens (`db`).
-    pub fn register(conn: &mut SqliteConnection) -> QueryResult<()> {
-        conn.register_sql_function::<(Text, Text), Text, _, _, _>(
-            MERGE_CHECKERS,
-            true,
-            |(stored, added): (String, String)| super::merge_checkers(&stored, &added),
-        )
-    }
 
     /// A stamp's summary of one flush's scans: inserted, or merged into the
     /// stored row by the statement itself (no read of the row before).
@@ -474,7 +375,7 @@ pub mod sqlite {
                  first_place = CASE WHEN first_at IS NULL OR excluded.first_at < first_at \
                    THEN excluded.first_place ELSE first_place END, checkers = ",
             );
-            out.push_sql(MERGE_CHECKERS);
+            out.push_sql(crate::db::MERGE_CHECKERS);
             out.push_sql("(checkers, excluded.checkers)");
             Ok(())
         }
@@ -523,109 +424,4 @@ pub mod sqlite {
     }
 
     impl RunQueryDsl<SqliteConnection> for DayUpsert {}
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(minute: u32) -> NaiveDateTime {
-        chrono::NaiveDate::from_ymd_opt(2026, 11, 1)
-            .and_then(|d| d.and_hms_micro_opt(8, minute, 0, 123_456))
-            .expect("a time")
-    }
-
-    #[test]
-    fn stored_checkers_read_back_and_keep_the_most_recent() {
-        let mut summary = Summary::default();
-        let place = Place::named("Vĩnh Long");
-        for n in 0..(KEPT_CHECKERS as u64 + 3) {
-            let who = Checker {
-                network: n,
-                device: (n % 2 == 0).then_some(n << 40),
-                place,
-            };
-            summary.add(Some(who), place, at((n % 60) as u32));
-        }
-        assert_eq!(summary.scans, KEPT_CHECKERS as i64 + 3);
-        assert_eq!(summary.seen.len(), KEPT_CHECKERS);
-        let row = summary.row((1, 2));
-        let back = Summary::from_row(row);
-        assert_eq!(back, summary);
-    }
-
-    #[test]
-    fn merging_stored_groups_keeps_what_scan_by_scan_keeps() {
-        // 300 scans of 120 groups, out of time order, each at its own second.
-        let scans: Vec<(Checker, NaiveDateTime)> = (0..300u64)
-            .map(|n| {
-                let group = n * 37 % 120;
-                let who = Checker {
-                    network: group,
-                    device: (group % 3 == 0).then_some(group << 20),
-                    place: Place::named(if group % 2 == 0 {
-                        "Cần Thơ"
-                    } else {
-                        "Hà Nội"
-                    }),
-                };
-                let at = at(0) + chrono::Duration::seconds(((n * 53) % 300) as i64);
-                (who, at)
-            })
-            .collect();
-        let summary_of = |scans: &[(Checker, NaiveDateTime)]| {
-            let mut summary = Summary::default();
-            for &(who, at) in scans {
-                summary.add(Some(who), who.place, at);
-            }
-            summary
-        };
-        // The groups as a sorted list: the order they are kept in differs.
-        let groups = |text: &str| {
-            let mut groups: Vec<_> = text
-                .split(';')
-                .filter_map(parse_seen)
-                .map(|(who, at)| (who.network, who.device, who.place.map(Place::name), at))
-                .collect();
-            groups.sort();
-            groups
-        };
-        let whole = summary_of(&scans).stored_checkers();
-        assert_eq!(groups(&whole).len(), KEPT_CHECKERS);
-        for split in [0, 1, 64, 150, 299, 300] {
-            let (stored, added) = scans.split_at(split);
-            let merged = merge_checkers(
-                &summary_of(stored).stored_checkers(),
-                &summary_of(added).stored_checkers(),
-            );
-            assert_eq!(groups(&merged), groups(&whole), "split at {split}");
-        }
-    }
-
-    #[test]
-    fn stored_checker_times_read_back() {
-        let whole = chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
-            .and_then(|d| d.and_hms_opt(3, 4, 5))
-            .expect("a time");
-        for time in [at(7), whole] {
-            let text = time.format("%Y-%m-%d %H:%M:%S%.f").to_string();
-            let (_, back) = parse_seen(&format!("{:016x},,,{text}", 9)).expect("parsed");
-            assert_eq!(back, time);
-        }
-        assert!(parse_seen("0000000000000009,,,2026-11-01 8h").is_none());
-        // As written now: microseconds since 1970.
-        let (_, now) = parse_seen("0000000000000009,,,1793520420123456").expect("parsed");
-        assert_eq!(now, at(7));
-        let mut summary = Summary::default();
-        let who = Checker {
-            network: 9,
-            device: None,
-            place: None,
-        };
-        summary.add(Some(who), None, at(7));
-        assert_eq!(
-            summary.stored_checkers(),
-            "0000000000000009,,,1793520420123456"
-        );
-    }
 }
