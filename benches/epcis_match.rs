@@ -12,11 +12,13 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use diesel::connection::Connection;
 use std::hint::black_box;
 
-use tracestamp::db::{self, DbConnection, DbTarget};
+use tracestamp::db::DbConnection;
 use tracestamp::domain::access::Scope;
 use tracestamp::epcis::query::EventQuery;
 use tracestamp::models::enterprise::{self, Enterprise};
 use tracestamp::models::epcis_event::{self as stored, EpcisEventEpc, EpcisEventRow};
+
+mod support;
 
 const ENTERPRISES: usize = 10;
 const EVENTS_EACH: usize = 3_000;
@@ -128,13 +130,7 @@ fn query() -> EventQuery {
 }
 
 fn bench(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| dir.path().join("bench.sqlite").display().to_string());
-    let target = DbTarget::parse(&url).expect("a database URL");
-    let (pool, _) = db::connect(&target, 1).expect("the database answers");
-    let mut conn = pool.get().expect("a connection");
-    db::migrate(&mut conn).expect("migrations");
+    let (_dir, mut conn) = support::database();
     fill(&mut conn);
     let query = query();
     let producer = Scope::Enterprise("enterprise-3".into());

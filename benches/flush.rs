@@ -9,10 +9,11 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
-use tracestamp::db::{self, DbTarget};
 use tracestamp::domain::places::Place;
 use tracestamp::domain::verdict::Verdict;
 use tracestamp::resolver::scans::{NewScan, Origin, ScanBuffer};
+
+mod support;
 
 const STAMPS: u64 = 100_000;
 const PER_FLUSH: u64 = 10_000;
@@ -38,13 +39,7 @@ fn scan(n: u64) -> NewScan {
 }
 
 fn flush(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| dir.path().join("bench.sqlite").display().to_string());
-    let target = DbTarget::parse(&url).expect("a database URL");
-    let (pool, _) = db::connect(&target, 1).expect("the database answers");
-    let mut conn = pool.get().expect("a connection");
-    db::migrate(&mut conn).expect("migrations");
+    let (_dir, mut conn) = support::database();
     let buffer = ScanBuffer::new(usize::MAX);
     for n in 0..STAMPS {
         buffer.push(scan(n));
