@@ -8,7 +8,7 @@
 use chrono::NaiveDateTime;
 use std::fmt::Write;
 
-use crate::domain::checkers::Checker;
+use crate::domain::checkers::{Checker, Hex};
 use crate::domain::places::Place;
 
 /// Checker groups kept per stamp: the most recently seen. The weight of
@@ -61,13 +61,14 @@ impl SeenGroups {
             if i > 0 {
                 text.push(';');
             }
-            // Writing into a String cannot fail.
-            let _ = write!(text, "{:016x},", who.network);
+            text.push_str(Hex::of(who.network).as_str());
+            text.push(',');
             if let Some(device) = who.device {
-                let _ = write!(text, "{device:016x}");
+                text.push_str(Hex::of(device).as_str());
             }
             text.push(',');
             text.push_str(who.place.map(Place::name).unwrap_or_default());
+            // Writing into a String cannot fail.
             let _ = write!(text, ",{}", at.and_utc().timestamp_micros());
         }
         text
@@ -91,8 +92,7 @@ impl SeenGroups {
 /// what a first one did.
 fn parse_group(text: &str) -> Option<(Checker, NaiveDateTime)> {
     let mut parts = text.splitn(4, ',');
-    let hex = |h: &str| u64::from_str_radix(h, 16).ok();
-    let network = hex(parts.next()?)?;
+    let network = Hex::number(parts.next()?)?;
     let device = parts.next()?;
     let place = parts.next()?;
     let seen = parts.next()?;
@@ -102,7 +102,7 @@ fn parse_group(text: &str) -> Option<(Checker, NaiveDateTime)> {
     };
     let who = Checker {
         network,
-        device: hex(device),
+        device: Hex::number(device),
         place: Place::named(place),
     };
     Some((who, at))

@@ -19,6 +19,31 @@ use smallvec::SmallVec;
 
 use crate::domain::places::Place;
 
+/// A salted hash as stored (origins, devices, checker groups): 16 lowercase
+/// hex digits, made on the stack, with no string per scan.
+#[derive(Debug)]
+pub struct Hex([u8; 16]);
+
+impl Hex {
+    pub fn of(hash: u64) -> Self {
+        let mut digits = [0u8; 16];
+        for (i, d) in digits.iter_mut().enumerate() {
+            *d = b"0123456789abcdef"[(hash >> (60 - 4 * i)) as usize & 0xF];
+        }
+        Hex(digits)
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits are written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// A stored hash as a number.
+    pub fn number(text: &str) -> Option<u64> {
+        u64::from_str_radix(text, 16).ok()
+    }
+}
+
 /// One checker: a salted hash of its origin network and, when the browser
 /// kept our cookie, a salted hash of its device token; and the province its
 /// address is in, when known (`domain::places`).

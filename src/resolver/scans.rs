@@ -14,6 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::db::schema::scan;
 use crate::db::DbConnection;
+use crate::domain::checkers::Hex;
 use crate::domain::places::Place;
 use crate::domain::verdict::Verdict;
 use crate::resolver::retention::{month_of, Partitions};
@@ -76,11 +77,8 @@ pub fn origin_hex(hash: u64) -> String {
     Hex::of(hash).as_str().to_owned()
 }
 
-/// A hash as stored: 16 lowercase hex digits, made on the stack (the
-/// SQLite flush binds them so, with no string per scan).
-#[derive(Debug)]
-struct Hex([u8; 16]);
-
+/// The SQLite flush binds hashes as they are stored, with no string per
+/// scan.
 impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for Hex {
     fn to_sql<'b>(
         &'b self,
@@ -91,24 +89,9 @@ impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> f
     }
 }
 
-impl Hex {
-    fn of(hash: u64) -> Self {
-        let mut digits = [0u8; 16];
-        for (i, d) in digits.iter_mut().enumerate() {
-            *d = b"0123456789abcdef"[(hash >> (60 - 4 * i)) as usize & 0xF];
-        }
-        Hex(digits)
-    }
-
-    fn as_str(&self) -> &str {
-        // Only ASCII hex digits are written.
-        std::str::from_utf8(&self.0).unwrap_or_default()
-    }
-}
-
 /// A stored origin hash as a number.
 pub fn origin_number(hex: &str) -> Option<u64> {
-    u64::from_str_radix(hex, 16).ok()
+    Hex::number(hex)
 }
 
 /// Codes naming no stamp written one by one per origin network and flush;
