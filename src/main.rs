@@ -113,6 +113,7 @@ enum RoleArg {
 }
 
 fn main() -> anyhow::Result<()> {
+    tune_malloc();
     let cli = Cli::parse();
     tracestamp::observe::logging::init(cli.config.log_format)?;
     if let Err(refused) = cli.config.validate() {
@@ -351,6 +352,32 @@ fn release_freed_memory() {
     // pages of its arenas to the system; it touches no memory in use.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+/// Sets glibc's malloc for a long-running server before any thread starts,
+/// where the environment does not (`MALLOC_ARENA_MAX`, `MALLOC_MMAP_THRESHOLD_`
+/// win when set):
+/// - two arenas rather than one per thread: workers allocate scans that the
+///   flusher frees, and each extra arena keeps what is freed in it;
+/// - large blocks (128 KiB and up) mapped on their own and handed back when
+///   freed. glibc otherwise raises that threshold to the largest block freed
+///   so far, and a login's 19 MiB of Argon2 memory made every later block
+///   under 19 MiB come from the arenas and stay there: 66 MB resident after
+///   the load script's login against 47 MB with the threshold held.
+fn tune_malloc() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    for (variable, option, value) in [
+        ("MALLOC_ARENA_MAX", libc::M_ARENA_MAX, 2),
+        ("MALLOC_MMAP_THRESHOLD_", libc::M_MMAP_THRESHOLD, 128 * 1024),
+    ] {
+        if std::env::var_os(variable).is_none() {
+            // SAFETY: mallopt only sets malloc's parameters; it is called
+            // before any other thread exists.
+            unsafe {
+                libc::mallopt(option, value);
+            }
+        }
     }
 }
 

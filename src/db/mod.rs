@@ -183,8 +183,14 @@ pub type PooledConnection = r2d2::PooledConnection<DbManager>;
 /// returned counts the queries run through it.
 pub fn connect(target: &DbTarget, max_size: u32) -> Result<(Pool, Arc<AtomicU64>), AppError> {
     let queries = Arc::new(AtomicU64::new(0));
+    // Connections are opened as work needs them and closed after ten idle
+    // minutes, one kept: the resolver answers from memory, so under load
+    // only the scan flusher and a few reads hold one, and each SQLite
+    // connection keeps its own page cache and copy of the schema (the load
+    // script's server held 11 MB of SQLite's memory with all eight open).
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
+        .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(10))
         .build(DbManager {
             target: target.clone(),
