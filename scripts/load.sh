@@ -19,8 +19,7 @@
 #   server is profiled with `perf record -g` over the rounds).
 # Installs nothing: wrk must be there (apt-get install -y wrk).
 # The resolver's rate limit is raised far out of the way for the run (it is
-# still checked on every request, so its cost is measured), and glibc's malloc
-# is held to two arenas (MALLOC_ARENA_MAX=2), as README advises for production.
+# still checked on every request, so its cost is measured).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +33,7 @@ work=$(mktemp -d)
 port=18766
 if [ $# -ge 1 ]; then db_url=$1; backend=PostgreSQL; else db_url="sqlite://$work/load.db"; backend=SQLite; fi
 
-server_env=(MALLOC_ARENA_MAX=2 RESOLVER_RATE_PER_MINUTE=4000000000 RESOLVER_RATE_BURST=4000000000)
+server_env=(RESOLVER_RATE_PER_MINUTE=4000000000 RESOLVER_RATE_BURST=4000000000)
 . scripts/demo-server.sh
 # A product of its own with a GTIN, so that its stamps also have a GS1
 # Digital Link: a phone scanning one is sent (307) to the consumer page

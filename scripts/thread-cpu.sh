@@ -23,7 +23,7 @@ require wrk curl python3
 work=$(mktemp -d)
 port=18767
 db_url="sqlite://$work/cpu.db"
-server_env=(MALLOC_ARENA_MAX=2 RESOLVER_RATE_PER_MINUTE=4000000000 RESOLVER_RATE_BURST=4000000000)
+server_env=(RESOLVER_RATE_PER_MINUTE=4000000000 RESOLVER_RATE_BURST=4000000000)
 . scripts/demo-server.sh
 
 batch=$(new_batch "CPU-$$")
