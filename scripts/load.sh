@@ -127,7 +127,8 @@ run() {
   python3 -c "import time; print(f'{time.time() - $start - 0.5:.1f}')" >>"$work/$name.settle"
 }
 
-echo "server peak RSS so far (demo set, the roll, its CSV): $(awk '/VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$server/status")"
+echo "server RSS after the demo set, the login, the roll and its CSV: $(awk '/VmRSS/ {printf "%.1f MB", $2 / 1024}' "/proc/$server/status")," \
+  "peak so far $(awk '/VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$server/status")"
 echo "== wrk: 2 threads, 64 connections, ${duration} s a run; $runs rounds of the four cases back to back"
 # Rounds rather than each case's runs in a row: this machine's speed drifts
 # by tens of percent over minutes, and a case is compared with the baseline
