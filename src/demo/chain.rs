@@ -78,7 +78,7 @@ pub fn load(
     for (n, (lot, day)) in farm_lots.iter().enumerate() {
         let shipped_on = *day + Duration::days(1);
         last_day = last_day.max(shipped_on);
-        let shipped = handovers::ship(
+        hand_over(
             conn,
             system,
             config,
@@ -92,13 +92,6 @@ pub fn load(
                 details: Some(json!({"vehicle": "Xe tải 64C-123.45",
                     "reference_document": {"type": "delivery_note", "number": format!("PGH-CA-{}", shipped_on.format("%y%m%d"))}})),
             },
-        )?;
-        let receipt = shipped.handover.ok_or_else(|| bad("no receipt"))?;
-        handovers::accept(
-            conn,
-            system,
-            config,
-            &receipt.handover.id,
             handovers::Acceptance {
                 quantity: Some(1180.0),
                 facility_id: Id::parse(&packing_house),
@@ -172,7 +165,7 @@ pub fn load(
             ..PartyFields::default()
         },
     )?;
-    let shipped = handovers::ship(
+    hand_over(
         conn,
         system,
         config,
@@ -187,13 +180,6 @@ pub fn load(
                 json!({"reference_document": {"type": "delivery_note", "number": format!("PGH-BX-{code}")}}),
             ),
         },
-    )?;
-    let receipt = shipped.handover.ok_or_else(|| bad("no receipt"))?;
-    handovers::accept(
-        conn,
-        system,
-        config,
-        &receipt.handover.id,
         handovers::Acceptance {
             quantity: Some(500.0),
             facility_id: Some(id_of(ids, "F37")?),
@@ -208,6 +194,21 @@ pub fn load(
         lots: vec![gift_boxes, bags],
         events,
     })
+}
+
+/// Ships `lot` and accepts it at once: a handover both sides have done.
+fn hand_over(
+    conn: &mut DbConnection,
+    system: &Caller,
+    config: &Config,
+    lot: &str,
+    shipment: handovers::Shipment,
+    acceptance: handovers::Acceptance,
+) -> AppResult<()> {
+    let shipped = handovers::ship(conn, system, config, lot, shipment)?;
+    let receipt = shipped.handover.ok_or_else(|| bad("no receipt"))?;
+    handovers::accept(conn, system, config, &receipt.handover.id, acceptance)?;
+    Ok(())
 }
 
 /// A fishing boat's catch landed at the fish farm's jetty: an external
