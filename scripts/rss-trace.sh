@@ -23,20 +23,8 @@ server_env=(RESOLVER_RATE_PER_MINUTE=4000000000 RESOLVER_RATE_BURST=4000000000)
 . scripts/demo-server.sh
 
 rss() { awk "/$1/ {printf \"%.0f\", \$2 / 1024}" "/proc/$server/status"; }
-batch=$(new_batch "RSS-$$")
-roll=$(api -d '{"count":1000000}' "$base/api/v1/batches/$batch/stamp-rolls" | json '["id"]')
-curl -fs "${auth[@]}" "$base/api/v1/stamp-rolls/$roll/serials?format=csv" \
-  | python3 -c 'import random, sys
-serials = [line.split(",")[0] for line in sys.stdin.read().splitlines()[1:]]
-print("".join("/s/" + s + "\n" for s in random.sample(serials, 100_000)), end="")' >"$work/paths.txt"
-cat >"$work/paths.lua" <<'LUA'
-local paths = {}
-function init(args)
-  for line in io.lines(args[1]) do paths[#paths + 1] = line end
-  wrk.headers["Accept"] = args[2]
-end
-function request() return wrk.format("GET", paths[math.random(#paths)]) end
-LUA
+random_paths "RSS-$$" 1000000 /s/ "$work/paths.txt"
+random_path_lua "$work/paths.lua"
 echo "== ${ACCEPT:-application/json}: RSS $(rss VmRSS) MB before the run (peak so far $(rss VmHWM) MB)"
 wrk -t2 -c64 -d10s -s "$work/paths.lua" "$base" -- "$work/paths.txt" "${ACCEPT:-application/json}" \
   | awk '/Requests\/sec/ {print "wrk:", $2, "requests/s"}' >"$work/wrk.out" &

@@ -26,22 +26,9 @@ db_url="sqlite://$work/cpu.db"
 server_env=(RESOLVER_RATE_PER_MINUTE=4000000000 RESOLVER_RATE_BURST=4000000000)
 . scripts/demo-server.sh
 
-batch=$(new_batch "CPU-$$")
-roll=$(api -d '{"count":200000}' "$base/api/v1/batches/$batch/stamp-rolls" | json '["id"]')
-curl -fs "${auth[@]}" "$base/api/v1/stamp-rolls/$roll/serials?format=csv" \
-  | python3 -c 'import random, sys
-serials = [line.split(",")[0] for line in sys.stdin.read().splitlines()[1:]]
-print("".join(sys.argv[1] + s + "\n" for s in random.sample(serials, 100_000)), end="")' \
-    "${PREFIX:-/s/}" >"$work/paths.txt"
-cat >"$work/paths.lua" <<'EOF'
-local paths = {}
-function init(args)
-  for line in io.lines(args[1]) do paths[#paths + 1] = line end
-  wrk.headers["Accept"] = args[2]
-end
-function request() return wrk.format("GET", paths[math.random(#paths)]) end
-function done(summary) io.write(string.format("REQUESTS %d\n", summary.requests)) end
-EOF
+random_paths "CPU-$$" 200000 "${PREFIX:-/s/}" "$work/paths.txt"
+random_path_lua "$work/paths.lua" \
+  'function done(summary) io.write(string.format("REQUESTS %d\n", summary.requests)) end'
 
 # ticks: "kind user system" in clock ticks, summed over the server's threads
 ticks() {
