@@ -89,11 +89,6 @@ impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> f
     }
 }
 
-/// A stored origin hash as a number.
-pub fn origin_number(hex: &str) -> Option<u64> {
-    Hex::number(hex)
-}
-
 /// Codes naming no stamp written one by one per origin network and flush;
 /// the rest from that origin in that flush are counted on the last one kept
 /// (its `tally`). A client spraying invented codes, tens of thousands a
@@ -460,7 +455,7 @@ mod tests {
         assert_ne!(a, origins("203.113.5.7".parse().unwrap(), b"other", None));
         let stored = origin_hex(a.network);
         assert_eq!(stored.len(), 16);
-        assert_eq!(origin_number(&stored), Some(a.network));
+        assert_eq!(Hex::number(&stored), Some(a.network));
     }
 
     #[test]

@@ -14,10 +14,10 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 use tracestamp::db::schema::{scan, scan_day, scan_summary};
-use tracestamp::domain::checkers::{Checker, Checkers, CloneRule};
+use tracestamp::domain::checkers::{Checker, Checkers, CloneRule, Hex};
 use tracestamp::domain::places::Place;
 use tracestamp::domain::verdict::Verdict;
-use tracestamp::resolver::scans::{origin_number, NewScan, Origin, TOOL};
+use tracestamp::resolver::scans::{NewScan, Origin, TOOL};
 use tracestamp::AppState;
 
 use crate::world::World;
@@ -97,8 +97,8 @@ fn from_raw_scans(app: &AppState, (roll, index): (i64, i64)) -> (i64, NaiveDateT
         .into_iter()
         .map(|(network, device, place, seen)| {
             let who = Checker {
-                network: origin_number(&network.expect("a network")).expect("hex"),
-                device: device.as_deref().and_then(origin_number),
+                network: Hex::number(&network.expect("a network")).expect("hex"),
+                device: device.as_deref().and_then(Hex::number),
                 place: place.as_deref().and_then(Place::named),
             };
             (who, seen.expect("a time"))
