@@ -137,15 +137,20 @@ impl Checkers {
         })
     }
 
-    /// Notes a check by `who` at `at`.
+    /// Notes a check by `who` at `at`. A checker keeps the device it was
+    /// last seen with: a shop's Wi-Fi sees the shopkeeper's phone and then
+    /// the buyer's, and it is the buyer's phone that checks again from home
+    /// (the summaries' checker groups keep the same, `checker_groups`).
     pub fn add(&mut self, who: Checker, at: NaiveDateTime) {
         if let Some(i) = self.find(&who) {
             let seen = &mut self.seen[i];
             if at >= seen.last {
                 seen.last = at;
                 seen.who.place = who.place.or(seen.who.place);
+                seen.who.device = who.device.or(seen.who.device);
+            } else {
+                seen.who.device = seen.who.device.or(who.device);
             }
-            seen.who.device = seen.who.device.or(who.device);
             return;
         }
         self.distinct += 1;
@@ -326,5 +331,22 @@ mod tests {
         let e = c.evidence(Some(placed(1, "Thành phố Hồ Chí Minh")), at(0), &rule);
         assert!(e.returning);
         assert_eq!(e.score, 4.0);
+    }
+
+    #[test]
+    fn a_checker_keeps_the_device_it_was_last_seen_with() {
+        let rule = CloneRule::default();
+        let mut c = Checkers::default();
+        // The shop's Wi-Fi: the shopkeeper's phone, then the buyer's.
+        c.add(from(1, Some(10)), at(0));
+        c.add(from(1, Some(20)), at(1));
+        c.add(from(1, None), at(2));
+        // The buyer's phone at home is the same checker.
+        let e = c.evidence(Some(from(2, Some(20))), at(3), &rule);
+        assert_eq!((e.checkers, e.returning), (1, true));
+        // An older check folded in late changes nothing.
+        c.add(from(1, Some(30)), at(0));
+        let e = c.evidence(Some(from(2, Some(20))), at(3), &rule);
+        assert_eq!((e.checkers, e.returning), (1, true));
     }
 }

@@ -14,8 +14,9 @@ use std::net::IpAddr;
 
 use crate::domain::validate::PROVINCES;
 
-/// A province, as its position in `PROVINCES`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A province, as its position in `PROVINCES` (ordered so: a tie between
+/// two sightings at one time is broken the same way whatever their order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Place(u8);
 
 /// Each province's centre (latitude, longitude), in the order of

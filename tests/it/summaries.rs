@@ -8,7 +8,7 @@ use actix_web::http::header;
 use actix_web::test::{self, TestRequest};
 use actix_web::App;
 use chrono::{Duration, NaiveDateTime};
-use diesel::dsl::{count_star, max, min};
+use diesel::dsl::{count_star, min};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -63,9 +63,10 @@ fn scan_of(
     }
 }
 
-/// The stamp's figures computed from its raw scans the way the resolver
-/// computed them before summaries: count, first scan and its place, and the
-/// checkers of the 64 most recent (network, device, place) groups.
+/// The stamp's figures computed from its raw scans: count, first scan and
+/// its place, and the checkers of the 64 most recently seen origin networks,
+/// each with its last sighting's time and province and the device last seen
+/// on it (`domain::checker_groups`), folded oldest first.
 fn from_raw_scans(app: &AppState, (roll, index): (i64, i64)) -> (i64, NaiveDateTime, Checkers) {
     let mut conn = app.pool.get().expect("a connection");
     let of_stamp = || {
@@ -77,31 +78,38 @@ fn from_raw_scans(app: &AppState, (roll, index): (i64, i64)) -> (i64, NaiveDateT
         .select((count_star(), min(scan::scanned_at)))
         .get_result(&mut *conn)
         .expect("totals");
-    let mut groups: Vec<(Checker, NaiveDateTime)> = of_stamp()
+    let sightings = of_stamp()
         .filter(scan::origin_hash.is_not_null())
         .filter(scan::client_class.ne(TOOL))
-        .group_by((scan::origin_hash, scan::device, scan::place))
         .select((
             scan::origin_hash,
             scan::device,
             scan::place,
-            max(scan::scanned_at),
+            scan::scanned_at,
         ))
-        .load::<(
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<NaiveDateTime>,
-        )>(&mut *conn)
-        .expect("groups")
+        .load::<(Option<String>, Option<String>, Option<String>, NaiveDateTime)>(&mut *conn)
+        .expect("sightings");
+    // Per network: its latest sighting (time, province) and its latest
+    // sighting with a device (time, device).
+    type Network = ((NaiveDateTime, Option<Place>), Option<(NaiveDateTime, u64)>);
+    let mut networks: BTreeMap<u64, Network> = BTreeMap::new();
+    for (network, device, place, at) in sightings {
+        let network = Hex::number(&network.expect("a network")).expect("hex");
+        let seen = (at, place.as_deref().and_then(Place::named));
+        let device = device.as_deref().and_then(Hex::number).map(|d| (at, d));
+        let entry = networks.entry(network).or_insert((seen, device));
+        entry.0 = entry.0.max(seen);
+        entry.1 = entry.1.max(device);
+    }
+    let mut groups: Vec<(Checker, NaiveDateTime)> = networks
         .into_iter()
-        .map(|(network, device, place, seen)| {
+        .map(|(network, ((last, place), device))| {
             let who = Checker {
-                network: Hex::number(&network.expect("a network")).expect("hex"),
-                device: device.as_deref().and_then(Hex::number),
-                place: place.as_deref().and_then(Place::named),
+                network,
+                device: device.map(|(_, d)| d),
+                place,
             };
-            (who, seen.expect("a time"))
+            (who, last)
         })
         .collect();
     groups.sort_by_key(|(_, at)| std::cmp::Reverse(*at));
@@ -134,19 +142,81 @@ fn raw_count(app: &AppState, (roll, index): (i64, i64)) -> i64 {
 /// The stamp's JSON answer from a node that knows nothing of it yet (its
 /// figures read from the database), to a phone on 203.113.5.7.
 async fn fresh_answer(w: &World, serial: &str) -> Value {
+    fresh_answer_to(w, serial, "203.113.5.7", None).await
+}
+
+/// The same, to a phone at `ip` sending device cookie `device`, if any.
+async fn fresh_answer_to(w: &World, serial: &str, ip: &str, device: Option<&str>) -> Value {
     let mut state = w.app.state.clone();
     state.resolver = std::sync::Arc::new(tracestamp::resolver::cache::ResolverCache::new(
         std::time::Duration::ZERO,
     ));
     let app = test::init_service(App::new().configure(tracestamp::configure(state))).await;
-    let req = TestRequest::get()
+    let mut req = TestRequest::get()
         .uri(&format!("/s/{serial}"))
         .insert_header((header::ACCEPT, "application/json"))
         .insert_header((header::USER_AGENT, "Mozilla/5.0 (Linux; Android 14) Mobile"))
-        .peer_addr("203.113.5.7:4000".parse().expect("an address"));
+        .peer_addr(format!("{ip}:4000").parse().expect("an address"));
+    if let Some(token) = device {
+        req = req.cookie(actix_web::cookie::Cookie::new("ts_device", token.to_owned()));
+    }
     let answer = test::call_service(&app, req.to_request()).await;
     assert_eq!(answer.status(), 200);
     test::read_body_json(answer).await
+}
+
+/// Page loads without our cookie are each a new device (the page gives it
+/// one); a shop's Wi-Fi serving a hundred of them is one checker group in
+/// the stamp's summary, not a hundred, and the device last seen there is the
+/// one that links it to the network it checks from next.
+#[actix_web::test]
+async fn page_loads_without_our_cookie_keep_one_checker_group_a_network() {
+    let w = World::build().await;
+    let (number, _) = roll(&w, 3).await;
+    let serial = serial_of(&w, number, 1);
+    let app = test::init_service(App::new().configure(tracestamp::configure(w.app.state.clone())))
+        .await;
+    let mut last_device = None;
+    for n in 0..100 {
+        let req = TestRequest::get()
+            .uri(&format!("/s/{serial}"))
+            .insert_header((header::ACCEPT, "text/html"))
+            .insert_header((header::USER_AGENT, "Mozilla/5.0 (Linux; Android 14) Mobile"))
+            .peer_addr(format!("203.113.5.{}:4000", n + 1).parse().expect("an address"));
+        let page = test::call_service(&app, req.to_request()).await;
+        assert_eq!(page.status(), 200);
+        let device = page
+            .response()
+            .cookies()
+            .find(|c| c.name() == "ts_device")
+            .map(|c| c.value().to_owned());
+        assert!(device.is_some() && device != last_device, "a new device each load");
+        last_device = device;
+        if n % 10 == 9 {
+            w.app.state.flush_scans().expect("flush");
+        }
+    }
+    let stored: String = scan_summary::table
+        .find((number, 1))
+        .select(scan_summary::checkers)
+        .first(&mut *w.app.state.pool.get().expect("a connection"))
+        .expect("a summary");
+    assert_eq!(stored.split(';').count(), 1, "{stored}");
+    let (count, _, checkers) = from_raw_scans(&w.app.state, (number, 1));
+    assert_eq!(count, 100);
+    let now = tracestamp::time::now();
+    assert_eq!(checkers.evidence(None, now, &CloneRule::default()).checkers, 1);
+    // The last buyer's phone, at home: the same checker, read from the
+    // summary by a node that knows nothing of the stamp.
+    let home = fresh_answer_to(&w, &serial, "198.51.100.7", last_device.as_deref()).await;
+    assert_eq!(
+        (home["checkers"].clone(), home["checked_before"].clone()),
+        (json!(1), json!(true)),
+        "{home}"
+    );
+    // A stranger there is the second.
+    let stranger = fresh_answer_to(&w, &serial, "198.51.100.7", None).await;
+    assert_eq!(stranger["checkers"], 2, "{stranger}");
 }
 
 #[actix_web::test]
