@@ -8,6 +8,9 @@
 # summaries: rows and the mean length of their stored checker groups.
 # Usage: scripts/rss-trace.sh
 #   Environment: ACCEPT (default application/json; text/html for the page),
+#   RUNS (default 1: that many runs on the one server, 3 s after the end of
+#   the one before, each reported by its throughput and the memory after it
+#   rather than second by second: what grows from run to run),
 #   TRACESTAMP_BIN (another build, as in scripts/load.sh).
 # Installs nothing: wrk must be there (apt-get install -y wrk).
 set -euo pipefail
@@ -26,18 +29,19 @@ rss() { awk "/$1/ {printf \"%.0f\", \$2 / 1024}" "/proc/$server/status"; }
 random_paths "RSS-$$" 1000000 /s/ "$work/paths.txt"
 random_path_lua "$work/paths.lua"
 echo "== ${ACCEPT:-application/json}: RSS $(rss VmRSS) MB before the run (peak so far $(rss VmHWM) MB)"
-wrk -t2 -c64 -d10s -s "$work/paths.lua" "$base" -- "$work/paths.txt" "${ACCEPT:-application/json}" \
-  | awk '/Requests\/sec/ {print "wrk:", $2, "requests/s"}' >"$work/wrk.out" &
-wrk_pid=$!
-for _ in $(seq 1 65); do
-  depth=$(curl -fs "${auth[@]}" "$base/metrics" | awk '/^tracestamp_scan_buffer_depth / {print $2}')
-  printf '%s/%s ' "$(rss VmRSS)" "${depth:-?}"
-  sleep 0.2
+for run in $(seq 1 "${RUNS:-1}"); do
+  wrk -t2 -c64 -d10s -s "$work/paths.lua" "$base" -- "$work/paths.txt" "${ACCEPT:-application/json}" \
+    | awk '/Requests\/sec/ {print "wrk:", $2, "requests/s"}' >"$work/wrk.out" &
+  wrk_pid=$!
+  for _ in $(seq 1 65); do
+    depth=$(curl -fs "${auth[@]}" "$base/metrics" | awk '/^tracestamp_scan_buffer_depth / {print $2}')
+    [ "${RUNS:-1}" -gt 1 ] || printf '%s/%s ' "$(rss VmRSS)" "${depth:-?}"
+    sleep 0.2
+  done
+  wait "$wrk_pid"
+  [ "${RUNS:-1}" -gt 1 ] || echo
+  echo "run $run: $(cat "$work/wrk.out"); peak RSS (VmHWM) $(rss VmHWM) MB, now $(rss VmRSS) MB"
 done
-wait "$wrk_pid"
-echo
-cat "$work/wrk.out"
-echo "peak RSS (VmHWM): $(rss VmHWM) MB, now $(rss VmRSS) MB"
 python3 - "$work/rss.db" <<'PY'
 import sqlite3, sys
 rows, mean = sqlite3.connect(sys.argv[1]).execute(

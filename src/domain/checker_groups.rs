@@ -293,7 +293,10 @@ mod tests {
                 device: (n % 5 != 0).then_some(1000 + n),
                 place,
             };
-            groups.see(who, at((n % 50) as u32) + chrono::Duration::microseconds(n as i64));
+            groups.see(
+                who,
+                at((n % 50) as u32) + chrono::Duration::microseconds(n as i64),
+            );
         }
         let stored = groups.stored();
         assert_eq!(groups.0.len(), 1, "{stored}");
@@ -359,7 +362,10 @@ mod tests {
                     device: (n % 3 != 0).then_some(n * 13),
                     place: Place::named(["Cần Thơ", "Hà Nội", "Cà Mau"][(n % 3) as usize]),
                 };
-                (who, at(0) + chrono::Duration::seconds(((n * 31) % 90) as i64))
+                (
+                    who,
+                    at(0) + chrono::Duration::seconds(((n * 31) % 90) as i64),
+                )
             })
             .collect();
         let stored = |sightings: &mut dyn Iterator<Item = &(Checker, NaiveDateTime)>| {

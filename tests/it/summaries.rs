@@ -87,7 +87,12 @@ fn from_raw_scans(app: &AppState, (roll, index): (i64, i64)) -> (i64, NaiveDateT
             scan::place,
             scan::scanned_at,
         ))
-        .load::<(Option<String>, Option<String>, Option<String>, NaiveDateTime)>(&mut *conn)
+        .load::<(
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            NaiveDateTime,
+        )>(&mut *conn)
         .expect("sightings");
     // Per network: its latest sighting (time, province) and its latest
     // sighting with a device (time, device).
@@ -158,7 +163,10 @@ async fn fresh_answer_to(w: &World, serial: &str, ip: &str, device: Option<&str>
         .insert_header((header::USER_AGENT, "Mozilla/5.0 (Linux; Android 14) Mobile"))
         .peer_addr(format!("{ip}:4000").parse().expect("an address"));
     if let Some(token) = device {
-        req = req.cookie(actix_web::cookie::Cookie::new("ts_device", token.to_owned()));
+        req = req.cookie(actix_web::cookie::Cookie::new(
+            "ts_device",
+            token.to_owned(),
+        ));
     }
     let answer = test::call_service(&app, req.to_request()).await;
     assert_eq!(answer.status(), 200);
@@ -174,15 +182,19 @@ async fn page_loads_without_our_cookie_keep_one_checker_group_a_network() {
     let w = World::build().await;
     let (number, _) = roll(&w, 3).await;
     let serial = serial_of(&w, number, 1);
-    let app = test::init_service(App::new().configure(tracestamp::configure(w.app.state.clone())))
-        .await;
+    let app =
+        test::init_service(App::new().configure(tracestamp::configure(w.app.state.clone()))).await;
     let mut last_device = None;
     for n in 0..100 {
         let req = TestRequest::get()
             .uri(&format!("/s/{serial}"))
             .insert_header((header::ACCEPT, "text/html"))
             .insert_header((header::USER_AGENT, "Mozilla/5.0 (Linux; Android 14) Mobile"))
-            .peer_addr(format!("203.113.5.{}:4000", n + 1).parse().expect("an address"));
+            .peer_addr(
+                format!("203.113.5.{}:4000", n + 1)
+                    .parse()
+                    .expect("an address"),
+            );
         let page = test::call_service(&app, req.to_request()).await;
         assert_eq!(page.status(), 200);
         let device = page
@@ -190,7 +202,10 @@ async fn page_loads_without_our_cookie_keep_one_checker_group_a_network() {
             .cookies()
             .find(|c| c.name() == "ts_device")
             .map(|c| c.value().to_owned());
-        assert!(device.is_some() && device != last_device, "a new device each load");
+        assert!(
+            device.is_some() && device != last_device,
+            "a new device each load"
+        );
         last_device = device;
         if n % 10 == 9 {
             w.app.state.flush_scans().expect("flush");
@@ -205,7 +220,10 @@ async fn page_loads_without_our_cookie_keep_one_checker_group_a_network() {
     let (count, _, checkers) = from_raw_scans(&w.app.state, (number, 1));
     assert_eq!(count, 100);
     let now = tracestamp::time::now();
-    assert_eq!(checkers.evidence(None, now, &CloneRule::default()).checkers, 1);
+    assert_eq!(
+        checkers.evidence(None, now, &CloneRule::default()).checkers,
+        1
+    );
     // The last buyer's phone, at home: the same checker, read from the
     // summary by a node that knows nothing of the stamp.
     let home = fresh_answer_to(&w, &serial, "198.51.100.7", last_device.as_deref()).await;
