@@ -16,7 +16,8 @@
 #   POSTGRES_URL: an existing (preferably empty) PostgreSQL database.
 #   Environment: DURATION (seconds per wrk run, default 10), RUNS (rounds of
 #   the four cases, the medians are reported; default 3), PERF (a file: the
-#   server is profiled with `perf record -g` over the rounds).
+#   server is profiled with `perf record -g` over the rounds), TRACESTAMP_BIN
+#   (another build to start, not built here: to compare builds).
 # Installs nothing: wrk must be there (apt-get install -y wrk).
 # The resolver's rate limit is raised far out of the way for the run (it is
 # still checked on every request, so its cost is measured).
@@ -28,7 +29,7 @@ require wrk curl python3
 
 duration=${DURATION:-10}
 runs=${RUNS:-3}
-cargo build --release --quiet
+[ -n "${TRACESTAMP_BIN:-}" ] || cargo build --release --quiet
 work=$(mktemp -d)
 port=18766
 if [ $# -ge 1 ]; then db_url=$1; backend=PostgreSQL; else db_url="sqlite://$work/load.db"; backend=SQLite; fi
