@@ -80,7 +80,7 @@ impl SeenGroups {
     /// Folds a group in, and keeps only the `KEPT_CHECKERS` most recently
     /// seen. Whatever the order groups come in, the groups kept are the
     /// most recent by their last sighting: merging stored groups gives what
-    /// the scans gave one by one. (Save in one case: a network dropped for
+    /// the scans gave one by one. (Except in one case: a network dropped for
     /// older than the kept ones and seen again later loses the device of
     /// its earlier sightings, which a merge may have kept.)
     fn note(&mut self, group: Group) {
