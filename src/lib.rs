@@ -83,7 +83,7 @@ impl AppState {
     /// Opens the pool and applies pending migrations.
     pub fn open(config: Config) -> AppResult<Self> {
         let target = db::DbTarget::parse(&config.database_url)?;
-        let (pool, queries) = db::connect(&target, config.db_pool_size)?;
+        let (pool, queries) = db::connect(&target, config.pool_size())?;
         let mut conn = pool.get()?;
         db::migrate(&mut conn)?;
         epcis::mapping::backfill(&mut conn, config.base_url())?;

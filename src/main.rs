@@ -255,9 +255,7 @@ fn serve(
     let workers =
         workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
     // Blocking threads beyond the pool size only queue for connections.
-    let blocking = (state.config.db_pool_size as usize)
-        .div_ceil(workers)
-        .max(1);
+    let blocking = (state.config.pool_size() as usize).div_ceil(workers).max(1);
     println!("tracestamp listening on http://{bind}");
     let flusher = spawn_scan_flusher(state.clone());
     let served = actix_web::rt::System::new().block_on(async move {

@@ -166,20 +166,18 @@ impl Commune {
     }
 }
 
-/// One pre-2025 commune and the commune it became.
+/// One pre-2025 commune and the commune it became. Ten thousand of them
+/// live as long as the service: their province and district are numbers
+/// into `AdminUnits::former_units` (a few hundred names, each once), and the
+/// commune's folded forms are made only for the few of one district that a
+/// conversion compares (six strings each took 2.8 MB of the server's heap).
 #[derive(Debug, Clone)]
 struct Former {
-    province: String,
-    district: String,
-    /// Without its kind, for messages.
-    commune: String,
-    /// With its kind ("thi tran ba tri"), so the district part "huyện Ba
-    /// Tri" of an address is not read as the town "thị trấn Ba Tri".
-    commune_full: String,
-    /// Lower case with its marks: "Đông Thành" and "Đông Thạnh" of one
-    /// district fold alike, so an exact spelling decides between them.
-    commune_exact: String,
-    commune_code: String,
+    province: u16,
+    district: u16,
+    /// As the table writes it, with its kind ("Thị trấn Ba Tri").
+    commune: Box<str>,
+    commune_code: Box<str>,
     /// The old commune was split between several new ones: the table names
     /// the main successor, but a record there may lie in another.
     split: bool,
@@ -208,6 +206,9 @@ pub struct AdminUnits {
     communes: Vec<Commune>,
     by_code: HashMap<String, usize>,
     formers: Vec<Former>,
+    /// The former provinces' and districts' names, folded without their kind
+    /// (`unit_name`), each once.
+    former_units: Vec<String>,
 }
 
 impl AdminUnits {
@@ -244,6 +245,8 @@ impl AdminUnits {
             .map(|(i, c)| (c.code.clone(), i))
             .collect::<HashMap<_, _>>();
         let mut formers = Vec::new();
+        let mut former_units: Vec<String> = Vec::new();
+        let mut unit_numbers: HashMap<String, u16> = HashMap::new();
         for (n, line) in conversion_csv.lines().enumerate().skip(1) {
             let bad = |why: &str| format!("conversion table, line {}: {why}: {line:?}", n + 1);
             let f: Vec<&str> = line.split(',').collect();
@@ -253,13 +256,22 @@ impl AdminUnits {
             if !by_code.contains_key(code) {
                 return Err(bad("names an unknown commune"));
             }
+            let mut number = |unit: &str| {
+                let name = unit_name(unit);
+                if let Some(&known) = unit_numbers.get(&name) {
+                    return Ok(known);
+                }
+                let next = u16::try_from(former_units.len())
+                    .map_err(|_| bad("more former provinces and districts than expected"))?;
+                former_units.push(name.clone());
+                unit_numbers.insert(name, next);
+                Ok::<u16, String>(next)
+            };
             formers.push(Former {
-                province: unit_name(province),
-                district: unit_name(district),
-                commune: unit_name(commune),
-                commune_full: fold(commune),
-                commune_exact: commune.to_lowercase(),
-                commune_code: code.to_owned(),
+                province: number(province)?,
+                district: number(district)?,
+                commune: commune.into(),
+                commune_code: code.into(),
                 split: split == "1",
             });
         }
@@ -267,6 +279,7 @@ impl AdminUnits {
             communes,
             by_code,
             formers,
+            former_units,
         })
     }
 
@@ -304,19 +317,31 @@ impl AdminUnits {
         let parts: Vec<&str> = address.split(',').map(str::trim).collect();
         let folded: Vec<String> = parts.iter().map(|p| unit_name(p)).collect();
         let full: Vec<String> = parts.iter().map(|p| fold(p)).collect();
-        let district = unit_name(district);
-        let province = unit_name(province);
+        // Which former units the record's field or an address part names.
+        let named_by = |field: &str| -> Vec<bool> {
+            let field = unit_name(field);
+            self.former_units
+                .iter()
+                .map(|unit| *unit == field || folded.contains(unit))
+                .collect()
+        };
+        let (provinces, districts) = (named_by(province), named_by(district));
         let mut found: Vec<(&Former, usize)> = Vec::new();
         for former in &self.formers {
-            let in_province = former.province == province || folded.contains(&former.province);
-            let in_district = former.district == district || folded.contains(&former.district);
-            if !(in_province && in_district) || former.commune.is_empty() {
+            if !(provinces[usize::from(former.province)] && districts[usize::from(former.district)])
+            {
                 continue;
             }
-            // A part names the commune with its kind, or bare without one.
+            let commune = unit_name(&former.commune);
+            if commune.is_empty() {
+                continue;
+            }
+            // A part names the commune with its kind ("thi tran ba tri", so
+            // the district part "huyện Ba Tri" is not read as the town), or
+            // bare without one.
+            let commune_full = fold(&former.commune);
             let names = |i: usize| {
-                full[i] == former.commune_full
-                    || (full[i] == folded[i] && folded[i] == former.commune)
+                full[i] == commune_full || (full[i] == folded[i] && folded[i] == commune)
             };
             if let Some(at) = (0..parts.len()).find(|i| names(*i)) {
                 found.push((former, at));
@@ -327,9 +352,12 @@ impl AdminUnits {
                 .iter()
                 .copied()
                 .filter(|(former, at)| {
+                    // Lower case with its marks: "Đông Thành" and "Đông
+                    // Thạnh" of one district fold alike, so an exact
+                    // spelling decides between them.
+                    let exact = former.commune.to_lowercase();
                     let part: String = parts[*at].nfc().collect::<String>().to_lowercase();
-                    part == former.commune_exact
-                        || former.commune_exact.ends_with(&format!(" {part}"))
+                    part == exact || exact.ends_with(&format!(" {part}"))
                 })
                 .collect();
             if exact.len() == 1 {
@@ -338,17 +366,17 @@ impl AdminUnits {
         }
         match found[..] {
             [(former, at)] if !former.split => Conversion::Converted {
-                commune_code: former.commune_code.clone(),
+                commune_code: former.commune_code.to_string(),
                 street: parts[..at].join(", "),
             },
             [(former, _)] => Conversion::Unsettled {
                 reason_en: format!(
                     "the former commune {} was split between several new communes",
-                    former.commune
+                    unit_name(&former.commune)
                 ),
                 reason_vi: format!(
                     "xã/phường cũ {} đã được chia cho nhiều đơn vị mới",
-                    former.commune
+                    unit_name(&former.commune)
                 ),
             },
             [] => Conversion::Unsettled {

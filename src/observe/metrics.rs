@@ -261,7 +261,7 @@ impl Metrics {
         let pool = state.pool.state();
         self.pool_connections.set(i64::from(pool.connections));
         self.pool_idle.set(i64::from(pool.idle_connections));
-        self.pool_max.set(i64::from(state.config.db_pool_size));
+        self.pool_max.set(i64::from(state.config.pool_size()));
         self.database_up.set(i64::from(audit_entries.is_some()));
         if let Some(entries) = audit_entries {
             self.audit_entries.set(entries);

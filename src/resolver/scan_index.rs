@@ -15,7 +15,7 @@
 //! PostgreSQL may commit ids out of order (setting a bit twice is harmless).
 //! A history read while this node's own scans of the stamp wait in the buffer
 //! misses those; histories read from the database are therefore read again
-//! after `HISTORY_TTL`. A history this node began with the stamp's first
+//! after `HISTORY_TTL_SECS`. A history this node began with the stamp's first
 //! scan is whole and is kept until another node's scan drops it: were it
 //! read again too, every stamp of a busy hour would be re-read in the same
 //! minute five minutes later (measured: the load script's throughput fell
@@ -26,7 +26,7 @@ use diesel::dsl::max;
 use diesel::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, TryLockError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::db::schema::{scan, scan_summary};
 use crate::db::DbConnection;
@@ -38,11 +38,11 @@ use crate::resolver::summary::Summary;
 /// Stamps covered by bits at most, over all rolls (one bit each: 8 MB); past
 /// it the index starts over and rolls are read again as they are scanned.
 const MAX_STAMPS: usize = 64 * 1024 * 1024;
-/// Histories kept at most (96 bytes each with their key); past it the expired ones
+/// Histories kept at most (80 bytes each with their key); past it the expired ones
 /// go, and if that is not enough, all of them.
 const MAX_HISTORIES: usize = 250_000;
-/// How long a history is trusted before it is read again.
-const HISTORY_TTL: Duration = Duration::from_secs(300);
+/// How long a history is trusted before it is read again, in seconds.
+const HISTORY_TTL_SECS: u32 = 300;
 /// Stamps' scan rows read per query when catching up.
 const TAIL_PAGE: i64 = 50_000;
 /// Rows folded in per hold of the index's lock.
@@ -52,27 +52,31 @@ const TAIL_MARGIN: i64 = 1_000;
 /// Pages read in one check at most; further behind, the index starts over.
 const TAIL_PAGES: usize = 10;
 
-/// One stamp's scans as far as this node knows.
+/// One stamp's scans as far as this node knows. A hundred thousand stamps
+/// scanned in a busy minute are a hundred thousand of these, so its fields
+/// are as small as they can be: the count saturates at four billion, and
+/// the time it was read is in seconds since the index began.
 #[derive(Debug, Clone)]
 pub struct History {
-    count: i64,
+    count: u32,
     first_at: Option<NaiveDateTime>,
     first_place: Option<Place>,
     checkers: Checkers,
-    read_at: Instant,
+    /// When it was read or begun (`ScanIndex::clock`).
+    read_at: u32,
     /// Begun by this node with the stamp's first scan: nothing of it can be
-    /// in the buffer unseen, so `HISTORY_TTL` does not apply.
+    /// in the buffer unseen, so `HISTORY_TTL_SECS` does not apply.
     whole: bool,
 }
 
 impl History {
-    fn first(who: Option<Checker>, place: Option<Place>, at: NaiveDateTime) -> Self {
+    fn first(who: Option<Checker>, place: Option<Place>, at: NaiveDateTime, now: u32) -> Self {
         let mut history = History {
             count: 0,
             first_at: None,
             first_place: None,
             checkers: Checkers::default(),
-            read_at: Instant::now(),
+            read_at: now,
             whole: true,
         };
         history.add(who, place, at);
@@ -81,7 +85,7 @@ impl History {
 
     /// Notes a scan at `at` from `place` (its checker `who`, if it names one).
     fn add(&mut self, who: Option<Checker>, place: Option<Place>, at: NaiveDateTime) {
-        self.count += 1;
+        self.count = self.count.saturating_add(1);
         if self.first_at.is_none_or(|first| at < first) {
             self.first_at = Some(at);
             self.first_place = place;
@@ -94,7 +98,7 @@ impl History {
     /// The stats for a check by `who` at `now`.
     pub fn stats(&self, who: Option<Checker>, now: NaiveDateTime, rule: &CloneRule) -> ScanStats {
         ScanStats {
-            count: self.count,
+            count: i64::from(self.count),
             first_at: self.first_at,
             first_place: self.first_place,
             evidence: self.checkers.evidence(who, now, rule),
@@ -102,27 +106,39 @@ impl History {
     }
 
     /// Reads a stamp's history as written so far (the buffer aside), from
-    /// its summary (`summary`): one row however many scans it has.
+    /// its summary (`summary`): one row however many scans it has. Its time
+    /// is set when it is kept (`ScanIndex::remember`).
     pub fn read(conn: &mut DbConnection, roll: i64, index: i64) -> QueryResult<Self> {
         let summary = Summary::read(conn, roll, index)?;
         Ok(History {
-            count: summary.scans,
+            count: u32::try_from(summary.scans).unwrap_or(u32::MAX),
             first_at: summary.first_at,
             first_place: summary.first_place,
             checkers: summary.checkers(),
-            read_at: Instant::now(),
+            read_at: 0,
             whole: false,
         })
     }
 }
 
-#[derive(Default)]
 pub struct ScanIndex {
     inner: Mutex<Scanned>,
     /// Held while scans are folded in (`tail`), which runs outside the
     /// cache's check: a second check due meanwhile (a write on this node
     /// asks for one at once) leaves the rows to the fold under way.
     tailing: Mutex<()>,
+    /// When the index began: histories keep their time as seconds since.
+    began: Instant,
+}
+
+impl Default for ScanIndex {
+    fn default() -> Self {
+        ScanIndex {
+            inner: Mutex::default(),
+            tailing: Mutex::default(),
+            began: Instant::now(),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -156,10 +172,10 @@ impl Scanned {
 
     /// Keeps the histories under their bound: the oldest read or begun go
     /// first, whole or not (a dropped history is read again when needed).
-    fn make_room(&mut self) {
+    fn make_room(&mut self, now: u32) {
         if self.histories.len() >= MAX_HISTORIES {
             self.histories
-                .retain(|_, h| h.read_at.elapsed() < HISTORY_TTL);
+                .retain(|_, h| now.saturating_sub(h.read_at) < HISTORY_TTL_SECS);
         }
         if self.histories.len() >= MAX_HISTORIES {
             self.histories.clear();
@@ -175,6 +191,11 @@ impl Scanned {
 }
 
 impl ScanIndex {
+    /// Seconds since the index began: the time histories keep.
+    fn clock(&self) -> u32 {
+        u32::try_from(self.began.elapsed().as_secs()).unwrap_or(u32::MAX)
+    }
+
     fn inner(&self) -> MutexGuard<'_, Scanned> {
         // A cache: a panic elsewhere while holding it leaves nothing
         // half-done that reading could make worse.
@@ -201,12 +222,14 @@ impl ScanIndex {
         inner
             .histories
             .get(&stamp_key(roll, i))
-            .filter(|h| h.whole || h.read_at.elapsed() < HISTORY_TTL)
+            .filter(|h| h.whole || self.clock().saturating_sub(h.read_at) < HISTORY_TTL_SECS)
             .map(|h| h.stats(who, now, rule))
     }
 
     /// Keeps a history just read from the database.
-    pub fn remember(&self, roll: i64, index: i64, history: History) {
+    pub fn remember(&self, roll: i64, index: i64, mut history: History) {
+        let now = self.clock();
+        history.read_at = now;
         let mut inner = self.inner();
         let Ok(i) = usize::try_from(index) else {
             return;
@@ -215,7 +238,7 @@ impl ScanIndex {
             return;
         }
         let key = stamp_key(roll, i);
-        inner.make_room();
+        inner.make_room(now);
         inner.histories.insert(key, history);
     }
 
@@ -234,8 +257,11 @@ impl ScanIndex {
         };
         *inner.echoes.entry(key).or_default() += 1;
         if !was_scanned {
-            inner.make_room();
-            inner.histories.insert(key, History::first(who, place, at));
+            let now = self.clock();
+            inner.make_room(now);
+            inner
+                .histories
+                .insert(key, History::first(who, place, at, now));
         } else if let Some(history) = inner.histories.get_mut(&key) {
             history.add(who, place, at);
         }
@@ -344,24 +370,30 @@ impl ScanIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
-    fn long_ago() -> Instant {
-        Instant::now()
-            .checked_sub(HISTORY_TTL + Duration::from_secs(1))
-            .expect("the clock is past the TTL")
+    /// An index begun longer ago than the TTL: a history given time 0 was
+    /// read that long ago.
+    fn begun_long_ago() -> ScanIndex {
+        ScanIndex {
+            began: Instant::now()
+                .checked_sub(Duration::from_secs(u64::from(HISTORY_TTL_SECS) + 1))
+                .expect("the clock is past the TTL"),
+            ..ScanIndex::default()
+        }
     }
 
     /// A hundred thousand stamps scanned in a busy minute are a hundred
     /// thousand histories: their size is most of the server's growth under
     /// load (README, "Figures").
     #[test]
-    fn a_history_with_its_one_checker_takes_88_bytes() {
-        assert_eq!(std::mem::size_of::<History>(), 88);
+    fn a_history_with_its_one_checker_takes_72_bytes() {
+        assert_eq!(std::mem::size_of::<History>(), 72);
     }
 
     #[test]
     fn a_history_begun_here_outlives_the_ttl_and_one_read_does_not() {
-        let index = ScanIndex::default();
+        let index = begun_long_ago();
         index.inner().rolls.insert(7, vec![0; 2]);
         let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 1)
             .and_then(|d| d.and_hms_opt(8, 0, 0))
@@ -377,16 +409,19 @@ mod tests {
         index.record(7, 5, who(1), None, at);
         index.record(7, 5, who(2), None, at);
         for h in index.inner().histories.values_mut() {
-            h.read_at = long_ago();
+            h.read_at = 0;
         }
         let stats = index.known(7, 5, who(2), at, &rule).expect("still known");
         assert_eq!((stats.count, stats.evidence.checkers), (2, 2));
 
-        let mut read = History::first(who(1), None, at);
+        let mut read = History::first(who(1), None, at, 0);
         read.whole = false;
-        read.read_at = long_ago();
         index.inner().set(7, 9);
         index.remember(7, 9, read);
+        assert!(index.known(7, 9, None, at, &rule).is_some(), "just read");
+        for h in index.inner().histories.values_mut() {
+            h.read_at = 0;
+        }
         assert!(index.known(7, 9, None, at, &rule).is_none(), "read again");
     }
 }

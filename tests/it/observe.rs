@@ -182,7 +182,7 @@ async fn metrics_count_requests_scans_the_cache_the_pool_and_the_audit_log() {
     assert_eq!(value(&after, "tracestamp_database_up", &[]), Some(1.0));
     assert_eq!(
         value(&after, "tracestamp_db_pool_max_connections", &[]),
-        Some(f64::from(w.app.state.config.db_pool_size))
+        Some(f64::from(w.app.state.config.pool_size()))
     );
     assert!(value(&after, "tracestamp_db_pool_connections", &[]).unwrap() >= 1.0);
 }
