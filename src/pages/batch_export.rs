@@ -13,9 +13,7 @@ use askama::Template;
 use futures_util::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
 
-use super::export_codes::{
-    all_of, blank_to_null, checked_pairs, crop_name, kind_name, status_badge, PostedPairs,
-};
+use super::export_codes::{all_of, checked_pairs, crop_name, kind_name, status_badge, PostedPairs};
 use super::forms::{self, field, CheckGroup, Field, FormBody, FormTable, Input, TableCell};
 use super::frame::Chrome;
 use super::i18n::Lang;
@@ -514,7 +512,7 @@ fn lab_body(
     values: &HashMap<String, String>,
 ) -> Result<(serde_json::Value, Vec<usize>, Vec<String>), AppError> {
     let mut body = forms::to_json(LAB_FORM, values)?;
-    blank_to_null(&mut body, &["laboratory_id"]);
+    forms::blank_to_null(&mut body, &["laboratory_id"]);
     let mut analytes = Vec::new();
     let mut kept = Vec::new();
     let mut unreadable = Vec::new();

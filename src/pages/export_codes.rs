@@ -283,22 +283,13 @@ async fn list(user: PageUser) -> PageResult {
     html(&page)
 }
 
-/// Empty choices are absent values, not ids.
-pub fn blank_to_null(body: &mut serde_json::Value, names: &[&str]) {
-    for name in names {
-        if body.get(*name).and_then(|v| v.as_str()) == Some("") {
-            body[*name] = serde_json::Value::Null;
-        }
-    }
-}
-
 async fn register(user: PageUser, posted: PostedPairs) -> PageResult {
     producer(&user)?;
     let (values, pairs) = checked_pairs(&user, posted)?;
     let markets = all_of(&pairs, "markets");
     let done = async {
         let mut body = forms::to_json(REGISTER_FORM, &values)?;
-        blank_to_null(&mut body, &["kind", "facility_id", "crop"]);
+        forms::blank_to_null(&mut body, &["kind", "facility_id", "crop"]);
         body["markets"] = serde_json::json!(markets);
         let fields: CodeFields = forms::body_of(body)?;
         user.act(move |conn, caller| export_codes::register(conn, caller, fields))

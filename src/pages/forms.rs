@@ -466,6 +466,16 @@ pub fn whole_numbers(body: &mut Value, names: &[&str]) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A list's empty choice ("none") after [`to_json`]: an absent value, not
+/// an id of "".
+pub fn blank_to_null(body: &mut Value, names: &[&str]) {
+    for name in names {
+        if body.get(*name).and_then(|v| v.as_str()) == Some("") {
+            body[*name] = Value::Null;
+        }
+    }
+}
+
 /// `2026-11-23T14:05` typed in Vietnam → `2026-11-23T14:05:00+07:00`.
 fn local_to_rfc3339(name: &str, raw: &str) -> Result<String, AppError> {
     let parsed = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
