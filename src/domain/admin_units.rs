@@ -170,7 +170,8 @@ impl Commune {
 /// live as long as the service: their province and district are numbers
 /// into `AdminUnits::former_units` (a few hundred names, each once), and the
 /// commune's folded forms are made only for the few of one district that a
-/// conversion compares (six strings each took 2.8 MB of the server's heap).
+/// conversion compares (with six strings each, the tables took 2.8 MB of
+/// the server's heap).
 #[derive(Debug, Clone)]
 struct Former {
     province: u16,
