@@ -271,21 +271,13 @@ impl Config {
         now + chrono::Duration::hours(self.event_max_ahead_hours.max(0))
     }
 
-    /// The pool's size: `DB_POOL_SIZE`, else 4 connections on SQLite and 8
-    /// on PostgreSQL. SQLite runs in this process, one writer at a time:
-    /// its queries use this machine's cores, so more connections than that
-    /// only queue, and each keeps its own page cache and copy of the schema
-    /// (about 1.5 MB: with eight the load script's server peaked 6 MB
-    /// higher, README "Figures"). A PostgreSQL connection mostly waits on
-    /// the network and the server.
+    /// The pool's size: `DB_POOL_SIZE`, else the database's own default
+    /// (`DbTarget::default_pool_size`: 4 on SQLite, 8 on PostgreSQL; an
+    /// unreadable `DATABASE_URL` stops the start before any pool is made).
     pub fn pool_size(&self) -> u32 {
-        self.db_pool_size.unwrap_or(
-            if DbTarget::parse(&self.database_url).is_ok_and(|t| t.is_sqlite()) {
-                4
-            } else {
-                8
-            },
-        )
+        self.db_pool_size.unwrap_or_else(|| {
+            DbTarget::parse(&self.database_url).map_or(8, |target| target.default_pool_size())
+        })
     }
 
     /// The public base URL without a trailing slash.

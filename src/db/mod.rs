@@ -66,6 +66,19 @@ impl DbTarget {
     pub fn is_sqlite(&self) -> bool {
         matches!(self, DbTarget::Sqlite(_))
     }
+
+    /// The pool's size unless `DB_POOL_SIZE` sets it. SQLite runs in this
+    /// process, one writer at a time: its queries use this machine's cores,
+    /// so more connections than that only queue, and each keeps its own
+    /// page cache and copy of the schema (about 1.5 MB: with eight the load
+    /// script's server peaked 6 MB higher, README "Figures"). A PostgreSQL
+    /// connection mostly waits on the network and the server.
+    pub fn default_pool_size(&self) -> u32 {
+        match self {
+            DbTarget::Sqlite(_) => 4,
+            DbTarget::Postgres(_) => 8,
+        }
+    }
 }
 
 /// Sets the bundled SQLite library up before its first connection, once per
