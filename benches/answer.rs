@@ -154,6 +154,20 @@ fn answers(c: &mut Criterion) {
             page::stamp(black_box(&answer), Lang::Vi, &section)
         })
     });
+    // A reload by the same client: the page then says when and where the
+    // stamp was first checked (every page of the load script after the
+    // first scan of its stamp is of this kind).
+    let again = StampAnswer {
+        scan_count: 2,
+        checked_before: true,
+        ..answer
+    };
+    group.bench_function("html vi, checked before", |b| {
+        b.iter(|| page::stamp(black_box(&again), Lang::Vi, &sections[0]))
+    });
+    group.bench_function("html en, checked before", |b| {
+        b.iter(|| page::stamp(black_box(&again), Lang::En, &sections[1]))
+    });
     group.finish();
 }
 

@@ -6,6 +6,7 @@
 
 use actix_web::http::header;
 use actix_web::HttpRequest;
+use chrono::format::{Fixed, Item, Numeric, Pad};
 use chrono::{FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 
 use crate::domain::verdict::Verdict;
@@ -423,15 +424,69 @@ impl Lang {
     }
 
     /// A UTC time shown in Vietnam's time (UTC+7), where the stamps are read.
+    /// "09:05 20/11/2026", "20 Nov 2026, 09:05 (UTC+7)", "2026年11月20日
+    /// 09:05（UTC+7）". Written through chrono's items (`TIME`): a stamp page
+    /// shows the first check's time on every scan after the first, and the
+    /// format strings were parsed anew each time.
     pub fn time(self, utc: &NaiveDateTime) -> String {
-        let local = vietnam().from_utc_datetime(utc);
-        match self {
-            Lang::Vi => local.format("%H:%M %d/%m/%Y").to_string(),
-            Lang::En => local.format("%-d %b %Y, %H:%M (UTC+7)").to_string(),
-            Lang::Zh => local.format("%Y年%-m月%-d日 %H:%M（UTC+7）").to_string(),
-        }
+        let items = match self {
+            Lang::Vi => TIME[0],
+            Lang::En => TIME[1],
+            Lang::Zh => TIME[2],
+        };
+        vietnam()
+            .from_utc_datetime(utc)
+            .format_with_items(items.iter())
+            .to_string()
     }
 }
+
+/// `Lang::time`'s shapes in Vietnamese, English and Chinese: chrono's
+/// `%H:%M %d/%m/%Y`, `%-d %b %Y, %H:%M (UTC+7)` and
+/// `%Y年%-m月%-d日 %H:%M（UTC+7）`, as items.
+const TIME: [&[Item<'static>]; 3] = {
+    const HOUR: Item = Item::Numeric(Numeric::Hour, Pad::Zero);
+    const MINUTE: Item = Item::Numeric(Numeric::Minute, Pad::Zero);
+    const COLON: Item = Item::Literal(":");
+    const YEAR: Item = Item::Numeric(Numeric::Year, Pad::Zero);
+    [
+        &[
+            HOUR,
+            COLON,
+            MINUTE,
+            Item::Space(" "),
+            Item::Numeric(Numeric::Day, Pad::Zero),
+            Item::Literal("/"),
+            Item::Numeric(Numeric::Month, Pad::Zero),
+            Item::Literal("/"),
+            YEAR,
+        ],
+        &[
+            Item::Numeric(Numeric::Day, Pad::None),
+            Item::Space(" "),
+            Item::Fixed(Fixed::ShortMonthName),
+            Item::Space(" "),
+            YEAR,
+            Item::Literal(", "),
+            HOUR,
+            COLON,
+            MINUTE,
+            Item::Literal(" (UTC+7)"),
+        ],
+        &[
+            YEAR,
+            Item::Literal("年"),
+            Item::Numeric(Numeric::Month, Pad::None),
+            Item::Literal("月"),
+            Item::Numeric(Numeric::Day, Pad::None),
+            Item::Literal("日 "),
+            HOUR,
+            COLON,
+            MINUTE,
+            Item::Literal("（UTC+7）"),
+        ],
+    ]
+};
 
 fn vietnam() -> FixedOffset {
     FixedOffset::east_opt(7 * 3600).expect("a valid offset")
@@ -441,6 +496,35 @@ fn vietnam() -> FixedOffset {
 mod tests {
     use super::*;
     use actix_web::test::TestRequest;
+
+    /// The items write what the format strings they replace wrote.
+    #[test]
+    fn times_are_written_as_their_format_strings_say() {
+        let shapes = [
+            (Lang::Vi, "%H:%M %d/%m/%Y"),
+            (Lang::En, "%-d %b %Y, %H:%M (UTC+7)"),
+            (Lang::Zh, "%Y年%-m月%-d日 %H:%M（UTC+7）"),
+        ];
+        for (y, mo, d, h, mi) in [
+            (2026, 1, 2, 3, 4),
+            (2026, 11, 20, 16, 59),
+            (2027, 12, 31, 23, 5),
+        ] {
+            let utc = NaiveDate::from_ymd_opt(y, mo, d)
+                .and_then(|d| d.and_hms_opt(h, mi, 7))
+                .expect("a time");
+            let local = vietnam().from_utc_datetime(&utc);
+            for (l, shape) in shapes {
+                assert_eq!(l.time(&utc), local.format(shape).to_string(), "{l:?} {utc}");
+            }
+        }
+        let utc = NaiveDate::from_ymd_opt(2026, 11, 20)
+            .and_then(|d| d.and_hms_opt(2, 5, 0))
+            .expect("a time");
+        assert_eq!(Lang::Vi.time(&utc), "09:05 20/11/2026");
+        assert_eq!(Lang::En.time(&utc), "20 Nov 2026, 09:05 (UTC+7)");
+        assert_eq!(Lang::Zh.time(&utc), "2026年11月20日 09:05（UTC+7）");
+    }
 
     #[test]
     fn the_query_beats_the_cookie_and_the_header() {

@@ -261,41 +261,32 @@ pub fn stamp(answer: &StampAnswer, l: Lang, record_html: &str) -> String {
 /// (`domain::checkers`); and whether it names a province.
 fn checked(a: &StampAnswer, l: Lang) -> (String, bool) {
     let n = a.checkers;
+    // Only the reader's language is written: each sentence has a number in it.
+    let vi = l == Lang::Vi;
     let who = match l {
         Lang::Zh => checked_zh(a),
-        _ if n == 0 => {
-            // A client we cannot tell apart: loads are all we can say.
-            l.t(
-                &format!("Tem này đã được quét {} lần", a.scan_count),
-                &format!(
-                    "This stamp has been scanned {} time{}",
-                    a.scan_count,
-                    if a.scan_count == 1 { "" } else { "s" }
-                ),
-            )
-            .to_owned()
+        // A client we cannot tell apart: loads are all we can say.
+        _ if n == 0 && vi => format!("Tem này đã được quét {} lần", a.scan_count),
+        _ if n == 0 => format!(
+            "This stamp has been scanned {} time{}",
+            a.scan_count,
+            if a.scan_count == 1 { "" } else { "s" }
+        ),
+        _ if a.checked_before && vi => {
+            format!("Bạn đã kiểm tra tem này trước đây; có {n} người đã kiểm tra")
         }
-        _ if a.checked_before => l
-            .t(
-                &format!("Bạn đã kiểm tra tem này trước đây; có {n} người đã kiểm tra"),
-                &format!(
-                    "You have checked this stamp before; {n} {} checked it",
-                    if n == 1 { "person has" } else { "people have" }
-                ),
-            )
-            .to_owned(),
+        _ if a.checked_before => format!(
+            "You have checked this stamp before; {n} {} checked it",
+            if n == 1 { "person has" } else { "people have" }
+        ),
         _ if n == 1 => l
             .t(
                 "Bạn là người đầu tiên kiểm tra tem này",
                 "You are the first person to check this stamp",
             )
             .to_owned(),
-        _ => l
-            .t(
-                &format!("Bạn là người thứ {n} kiểm tra tem này"),
-                &format!("You are the {} person to check this stamp", ordinal(n)),
-            )
-            .to_owned(),
+        _ if vi => format!("Bạn là người thứ {n} kiểm tra tem này"),
+        _ => format!("You are the {} person to check this stamp", ordinal(n)),
     };
     let place = a
         .first_checked_in
