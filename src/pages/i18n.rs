@@ -505,22 +505,24 @@ mod tests {
             (Lang::En, "%-d %b %Y, %H:%M (UTC+7)"),
             (Lang::Zh, "%Y年%-m月%-d日 %H:%M（UTC+7）"),
         ];
-        for (y, mo, d, h, mi) in [
-            (2026, 1, 2, 3, 4),
-            (2026, 11, 20, 16, 59),
-            (2027, 12, 31, 23, 5),
-        ] {
-            let utc = NaiveDate::from_ymd_opt(y, mo, d)
+        // A UTC time on a day at an hour and minute.
+        let at = |(y, mo, d): (i32, u32, u32), h, mi| {
+            NaiveDate::from_ymd_opt(y, mo, d)
                 .and_then(|d| d.and_hms_opt(h, mi, 7))
-                .expect("a time");
+                .expect("a time")
+        };
+        for (day, h, mi) in [
+            ((2026, 1, 2), 3, 4),
+            ((2026, 11, 20), 16, 59),
+            ((2027, 12, 31), 23, 5),
+        ] {
+            let utc = at(day, h, mi);
             let local = vietnam().from_utc_datetime(&utc);
             for (l, shape) in shapes {
                 assert_eq!(l.time(&utc), local.format(shape).to_string(), "{l:?} {utc}");
             }
         }
-        let utc = NaiveDate::from_ymd_opt(2026, 11, 20)
-            .and_then(|d| d.and_hms_opt(2, 5, 0))
-            .expect("a time");
+        let utc = at((2026, 11, 20), 2, 5);
         assert_eq!(Lang::Vi.time(&utc), "09:05 20/11/2026");
         assert_eq!(Lang::En.time(&utc), "20 Nov 2026, 09:05 (UTC+7)");
         assert_eq!(Lang::Zh.time(&utc), "2026年11月20日 09:05（UTC+7）");
