@@ -13,8 +13,11 @@ use askama::Template;
 use futures_util::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
 
-use super::export_codes::{all_of, checked_pairs, crop_name, kind_name, status_badge, PostedPairs};
-use super::forms::{self, field, CheckGroup, Field, FormBody, FormTable, Input, TableCell};
+use super::export_codes::{crop_name, kind_name, status_badge};
+use super::forms::{
+    self, all_of, checked_pairs, field, CheckGroup, Field, FormBody, FormTable, Input, PostedPairs,
+    TableCell,
+};
 use super::frame::Chrome;
 use super::i18n::Lang;
 use super::lab_withdrawal::Side;

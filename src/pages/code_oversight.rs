@@ -12,10 +12,10 @@ use actix_web::web;
 use askama::Template;
 use std::collections::HashMap;
 
-use super::export_codes::{
-    all_of, checked_pairs, code_row, market_group, market_name, CodeRow, PostedPairs,
+use super::export_codes::{code_row, market_group, market_name, CodeRow};
+use super::forms::{
+    self, all_of, checked_pairs, field, CheckGroup, Field, FormBody, Input, PostedPairs,
 };
-use super::forms::{self, field, CheckGroup, Field, FormBody, Input};
 use super::frame::Chrome;
 use super::i18n::Lang;
 use super::oversight::overseer;

@@ -9,7 +9,9 @@ use actix_web::web;
 use askama::Template;
 use std::collections::HashMap;
 
-use super::forms::{self, field, CheckGroup, Field, FormBody, Input};
+use super::forms::{
+    self, all_of, checked_pairs, field, CheckGroup, Field, FormBody, Input, PostedPairs,
+};
 use super::frame::Chrome;
 use super::i18n::Lang;
 use super::portal::producer;
@@ -32,30 +34,6 @@ pub fn routes(scope: actix_web::Scope) -> actix_web::Scope {
             "/export-codes/{id}/users/{enterprise}/withdraw",
             web::post().to(withdraw),
         )
-}
-
-/// A posted form whose checkboxes repeat a name.
-pub type PostedPairs = web::Form<Vec<(String, String)>>;
-
-/// A posted form's single values, and every pair as posted.
-pub type Pairs = (HashMap<String, String>, Vec<(String, String)>);
-
-/// The single values of a posted form (the last of a repeated name) and
-/// every value of each name, once its CSRF token is checked.
-pub fn checked_pairs(user: &PageUser, posted: PostedPairs) -> Result<Pairs, AppError> {
-    let pairs = posted.into_inner();
-    let values: HashMap<String, String> = pairs.iter().cloned().collect();
-    user.check_csrf(values.get("csrf").map(String::as_str).unwrap_or(""))?;
-    Ok((values, pairs))
-}
-
-/// Every value posted under `name`.
-pub fn all_of(pairs: &[(String, String)], name: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(k, v)| k == name && !v.is_empty())
-        .map(|(_, v)| v.clone())
-        .collect()
 }
 
 /// A market's status as a badge: (class, words).

@@ -5,12 +5,14 @@
 //! beside its input, in the page's language.
 
 use actix_web::http::StatusCode;
+use actix_web::web;
 use askama::Template;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 use super::frame::Chrome;
 use super::i18n::Lang;
+use super::session::PageUser;
 use super::{html_with, PageResult};
 use crate::domain::validate::FieldError;
 use crate::error::AppError;
@@ -601,6 +603,30 @@ pub fn translate(l: Lang, message: &str) -> String {
         }
     }
     message.to_owned()
+}
+
+/// A posted form whose checkboxes repeat a name.
+pub type PostedPairs = web::Form<Vec<(String, String)>>;
+
+/// A posted form's single values, and every pair as posted.
+pub type Pairs = (HashMap<String, String>, Vec<(String, String)>);
+
+/// The single values of a posted form (the last of a repeated name) and
+/// every value of each name, once its CSRF token is checked.
+pub fn checked_pairs(user: &PageUser, posted: PostedPairs) -> Result<Pairs, AppError> {
+    let pairs = posted.into_inner();
+    let values: HashMap<String, String> = pairs.iter().cloned().collect();
+    user.check_csrf(values.get("csrf").map(String::as_str).unwrap_or(""))?;
+    Ok((values, pairs))
+}
+
+/// Every value posted under `name`.
+pub fn all_of(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, v)| k == name && !v.is_empty())
+        .map(|(_, v)| v.clone())
+        .collect()
 }
 
 #[cfg(test)]
