@@ -202,7 +202,8 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .configure(opendata::routes)
                     .configure(pages::routes)
                     // Last, so that no page's path is taken for one.
-                    .configure(resolver::compressed_routes),
+                    .configure(resolver::compressed_routes)
+                    .default_service(web::to(pages::no_such_path)),
             );
     }
 }

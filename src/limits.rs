@@ -277,20 +277,20 @@ pub async fn limit_resolver(
 }
 
 fn refusal_for(req: &ServiceRequest, refusal: &AppError) -> HttpResponse {
-    let wants_html = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"));
     match refusal {
-        AppError::TooManyRequests { retry_after } if wants_html => {
-            HttpResponse::build(StatusCode::TOO_MANY_REQUESTS)
-                .insert_header((header::RETRY_AFTER, retry_after.to_string()))
-                .content_type("text/plain; charset=utf-8")
-                .body(format!(
-            "Quá nhiều lượt tra cứu từ địa chỉ này. Vui lòng thử lại sau {retry_after} giây.\n\
-                     Too many look-ups from this address. Please try again in {retry_after} s.\n"
-        ))
+        // A phone's browser: the error page, in both languages.
+        AppError::TooManyRequests { retry_after } if crate::pages::wants_html(req.request()) => {
+            let mut page = crate::pages::error_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "Quá nhiều lượt tra cứu từ địa chỉ này. Vui lòng thử lại sau {retry_after} giây."
+                ),
+                &format!("Too many look-ups from this address. Please try again in {retry_after} s."),
+            );
+            if let Ok(value) = header::HeaderValue::from_str(&retry_after.to_string()) {
+                page.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            page
         }
         other => other.error_response(),
     }

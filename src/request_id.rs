@@ -10,10 +10,12 @@
 //! request at hand, and the extensions would cost a map insert per request
 //! on the resolver's path.
 
-use actix_web::http::header::HeaderValue;
+use actix_web::http::header::{HeaderName, HeaderValue};
 
-/// The header read from the proxy and written on every answer.
-pub const HEADER: &str = "x-request-id";
+/// The header read from the proxy and written on every answer (a name
+/// made once: looked up as text, it would be parsed and copied to the heap
+/// at every request).
+pub static HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Longest id taken from a proxy; a longer or odd one is replaced.
 const MAX_LEN: usize = 64;

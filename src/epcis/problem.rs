@@ -35,6 +35,11 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<EventError>,
+    /// The request's id (`X-Request-Id`), an extension member (RFC 9457
+    /// §3.2): set when the problem is answered, not when it is made, since a
+    /// capture job's stored problem belongs to no request.
+    #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl Problem {
@@ -45,6 +50,7 @@ impl Problem {
             status: status.as_u16(),
             detail,
             errors: Vec::new(),
+            request_id: None,
         }
     }
 
@@ -150,8 +156,12 @@ impl ResponseError for Problem {
         if self.status == 401 {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        response
-            .content_type("application/problem+json")
-            .body(serde_json::to_string(self).unwrap_or_default())
+        response.content_type("application/problem+json").body(
+            serde_json::to_string(&Problem {
+                request_id: crate::request_id::current(),
+                ..self.clone()
+            })
+            .unwrap_or_default(),
+        )
     }
 }

@@ -9,7 +9,6 @@ pub mod metrics;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
-use actix_web::http::header::HeaderName;
 use actix_web::middleware::Next;
 use actix_web::web;
 use std::sync::Arc;
@@ -48,7 +47,7 @@ pub async fn observe(
     let metrics = req
         .app_data::<web::Data<AppState>>()
         .map(|state| Arc::clone(&state.metrics));
-    let id = request_id::from_proxy_or_new(req.headers().get(request_id::HEADER));
+    let id = request_id::from_proxy_or_new(req.headers().get(&request_id::HEADER));
     let class = RouteClass::of(req.path());
     let logged = tracing::enabled!(target: ACCESS_TARGET, tracing::Level::INFO)
         .then(|| (req.method().clone(), req.uri().clone()));
@@ -65,7 +64,7 @@ pub async fn observe(
     })
     .instrument(span.clone())
     .await;
-    let request_id = HeaderName::from_static(request_id::HEADER);
+    let request_id = request_id::HEADER.clone();
     let (status, answered) = match outcome {
         Ok(mut response) => {
             response.headers_mut().insert(request_id, id);

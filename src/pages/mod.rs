@@ -38,7 +38,7 @@ mod reset;
 mod session;
 pub mod timeline;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
@@ -183,11 +183,14 @@ impl std::fmt::Display for PageError {
 
 #[derive(Template)]
 #[template(path = "error.html")]
-struct ErrorPage {
+struct ErrorPage<'a> {
     c: Chrome,
     heading_vi: &'static str,
     heading_en: &'static str,
-    detail: String,
+    /// What went wrong in Vietnamese, when it is known in Vietnamese.
+    detail_vi: &'a str,
+    /// What went wrong in English (some messages hold both languages).
+    detail: &'a str,
 }
 
 impl ResponseError for PageError {
@@ -199,31 +202,73 @@ impl ResponseError for PageError {
         if matches!(self.0, AppError::Unauthenticated) {
             return see_other("/login");
         }
-        let (heading_vi, heading_en) = match self.0.status_code() {
-            StatusCode::NOT_FOUND => ("Không tìm thấy", "Not found"),
-            StatusCode::FORBIDDEN => ("Không có quyền", "Not allowed"),
-            StatusCode::CONFLICT => ("Xung đột dữ liệu", "Conflict"),
-            s if s.is_server_error() => ("Lỗi hệ thống", "Server error"),
-            _ => ("Yêu cầu không hợp lệ", "Bad request"),
-        };
-        let detail = match &self.0 {
-            e if e.status_code().is_server_error() => {
+        let status = self.0.status_code();
+        match &self.0 {
+            e if status.is_server_error() => {
                 log::error!("page error: {e}");
-                String::new()
+                error_page(status, "", "")
             }
-            AppError::Rule(rule) => format!("{} / {}", rule.vi, rule.en),
-            other => other.to_string(),
-        };
-        let page = ErrorPage {
-            c: Chrome::public(Lang::Vi, format!("{heading_vi} · {heading_en}"), ""),
-            heading_vi,
-            heading_en,
-            detail,
-        };
-        let body = page.render().unwrap_or_else(|e| render_failure(&e));
-        HttpResponse::build(self.0.status_code())
-            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-            .body(body)
+            AppError::Rule(rule) => error_page(status, &rule.vi, &rule.en),
+            other => error_page(status, "", &other.to_string()),
+        }
+    }
+}
+
+/// The error page: a heading for the status and what went wrong, in both
+/// languages (the failure may come before the reader's language is known),
+/// with the request id to quote.
+pub(crate) fn error_page(status: StatusCode, detail_vi: &str, detail_en: &str) -> HttpResponse {
+    let (heading_vi, heading_en) = match status {
+        StatusCode::NOT_FOUND => ("Không tìm thấy", "Not found"),
+        StatusCode::FORBIDDEN => ("Không có quyền", "Not allowed"),
+        StatusCode::CONFLICT => ("Xung đột dữ liệu", "Conflict"),
+        StatusCode::TOO_MANY_REQUESTS => ("Quá nhiều yêu cầu", "Too many requests"),
+        s if s.is_server_error() => ("Lỗi hệ thống", "Server error"),
+        _ => ("Yêu cầu không hợp lệ", "Bad request"),
+    };
+    let page = ErrorPage {
+        c: Chrome::public(Lang::Vi, format!("{heading_vi} · {heading_en}"), ""),
+        heading_vi,
+        heading_en,
+        detail_vi,
+        detail: detail_en,
+    };
+    let body = page.render().unwrap_or_else(|e| render_failure(&e));
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(body)
+}
+
+/// Whether the client reads pages: its Accept names HTML, as a browser's
+/// does. Any other client (an app, a script, curl's `*/*`) reads JSON.
+pub fn wants_html(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.to_ascii_lowercase().contains("text/html"))
+}
+
+/// A request no route takes, outside the API's own scopes (which answer
+/// their own 404): a mistyped or cut address, or a method the address does
+/// not take. A browser gets the error page, any other client the JSON
+/// error; both say what was wrong, in both languages, with the request id.
+pub async fn no_such_path(req: HttpRequest) -> HttpResponse {
+    let (vi, en) = if matches!(*req.method(), Method::GET | Method::HEAD) {
+        (
+            "Không có trang nào ở địa chỉ này: hãy kiểm tra địa chỉ đã gõ.".to_owned(),
+            "Nothing is at this address: check it for a typo.".to_owned(),
+        )
+    } else {
+        let method = req.method().as_str();
+        (
+            format!("Địa chỉ này không nhận yêu cầu {method}: hãy kiểm tra địa chỉ và cách gửi."),
+            format!("Nothing at this address takes a {method} request: check the address and the method."),
+        )
+    };
+    if wants_html(&req) {
+        error_page(StatusCode::NOT_FOUND, &vi, &en)
+    } else {
+        AppError::NotFound(format!("{vi} / {en}")).error_response()
     }
 }
 

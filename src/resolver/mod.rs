@@ -18,7 +18,8 @@ pub mod scans;
 pub mod summary;
 mod tap;
 
-use actix_web::http::{header, Method, StatusCode};
+use actix_web::http::header::{self, HeaderName};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{guard, web, HttpRequest, HttpResponse};
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
@@ -336,7 +337,9 @@ impl StampAnswer<'_> {
     /// The JSON answer: this scan's fields, then the record's members as
     /// serialised once by `record::json_members`.
     pub fn to_json(&self, record_members: &str) -> serde_json::Result<Vec<u8>> {
-        let mut body = Vec::with_capacity(256 + record_members.len());
+        // This scan's fields take about 300-450 bytes (more with a void note or a
+        // hotline): room for them, so that adding the record never grows it.
+        let mut body = Vec::with_capacity(512 + record_members.len());
         serde_json::to_writer(&mut body, self)?;
         body.pop(); // the closing brace
         if !record_members.is_empty() {
@@ -360,6 +363,9 @@ struct UnknownAnswer<'a> {
 struct UnknownReason<'a> {
     code: &'static str,
     message: &'a str,
+    /// As in every error body (`error::ErrorDetail`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
 }
 
 async fn short_link(
@@ -537,6 +543,7 @@ fn unknown_answer(
                     _ => "not_found",
                 },
                 message: &format!("{} / {}", reason.vi, reason.en),
+                request_id: crate::request_id::current(),
             },
             official_site: state.config.base_url(),
         }),
@@ -759,25 +766,35 @@ fn origin_of(req: &HttpRequest, state: &AppState) -> Option<Origin> {
 /// another's on a shared network, and one device's across networks.
 pub const DEVICE_COOKIE: &str = "ts_device";
 
+/// The headers `is_a_check` reads besides Accept, as names made once: a
+/// name looked up as text is parsed at each lookup and, being unknown to
+/// the `http` crate, copied to the heap.
+static SEC_FETCH_DEST: HeaderName = HeaderName::from_static("sec-fetch-dest");
+static SEC_FETCH_MODE: HeaderName = HeaderName::from_static("sec-fetch-mode");
+static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+static SEC_PURPOSE: HeaderName = HeaderName::from_static("sec-purpose");
+static PURPOSE: HeaderName = HeaderName::from_static("purpose");
+static X_MOZ: HeaderName = HeaderName::from_static("x-moz");
+
 /// Whether the request is someone checking the stamp: a page load, an app's
 /// request, a scanner's. A load one page makes of another's resource (an
 /// `<img>` pointing at a stamp's URL, a script's cross-site request, a
 /// frame, a prefetch) is answered but never recorded: otherwise every
 /// visitor of a rival's page would "check" the rival's stamp.
 fn is_a_check(req: &HttpRequest) -> bool {
-    let h = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let h = |name: &HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
     let is = |value: Option<&str>, of: &[&str]| {
         value.is_some_and(|v| of.iter().any(|o| v.trim().eq_ignore_ascii_case(o)))
     };
-    let embedded = h("sec-fetch-dest").is_some_and(|d| !is(Some(d), &["document", "empty"]));
-    let cross_site_call = h("sec-fetch-mode").is_some_and(|m| !is(Some(m), &["navigate"]))
-        && h("sec-fetch-site").is_some_and(|s| !is(Some(s), &["same-origin", "none"]));
-    let prefetch = [h("sec-purpose"), h("purpose"), h("x-moz")]
+    let embedded = h(&SEC_FETCH_DEST).is_some_and(|d| !is(Some(d), &["document", "empty"]));
+    let cross_site_call = h(&SEC_FETCH_MODE).is_some_and(|m| !is(Some(m), &["navigate"]))
+        && h(&SEC_FETCH_SITE).is_some_and(|s| !is(Some(s), &["same-origin", "none"]));
+    let prefetch = [h(&SEC_PURPOSE), h(&PURPOSE), h(&X_MOZ)]
         .into_iter()
         .flatten()
         .any(|p| contains_ignore_case(p, "prefetch"));
     // Browsers without Fetch Metadata still say what an `<img>` wants.
-    let image = h("accept").is_some_and(|a| {
+    let image = h(&header::ACCEPT).is_some_and(|a| {
         a.get(..6).is_some_and(|t| t.eq_ignore_ascii_case("image/"))
             && !contains_ignore_case(a, "text/html")
     });

@@ -1,5 +1,5 @@
 //! Rate limits: login per client and per username, the resolver per client;
-//! 429 with Retry-After, in the AppError shape (or a short text for browsers).
+//! 429 with Retry-After, in the AppError shape (or the error page for browsers).
 
 use actix_web::http::{header, Method};
 use actix_web::test::TestRequest;
@@ -311,11 +311,24 @@ async fn the_resolver_is_limited_per_client_with_a_low_configured_value() {
         ))
         .await;
     assert_limited(&page);
+    // A browser's 429 is the error page, in both languages, with the
+    // request id to quote.
     assert!(
-        page.text.contains("Quá nhiều") && page.text.contains("Too many"),
-        "{}",
-        page.text
+        page.headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|t| t.to_str().unwrap().starts_with("text/html")),
+        "{:?}",
+        page.headers
     );
+    let id = page.headers.get("x-request-id").unwrap().to_str().unwrap();
+    for said in [
+        "Quá nhiều lượt tra cứu",
+        "Too many look-ups",
+        "thử lại sau",
+        &format!("<code>{id}</code>"),
+    ] {
+        assert!(page.text.contains(said), "{said}: {}", page.text);
+    }
     // Another client, and the rest of the service, are not affected.
     w.app
         .send_request(resolve_from("198.51.100.10", &format!("/s/{serial}"), json))

@@ -290,3 +290,105 @@ async fn an_error_page_shows_the_request_id() {
     );
     assert_eq!(missing.headers.get("x-request-id").unwrap(), "page-error-2");
 }
+
+/// The rule, whichever part of the service answers: an error answer quotes
+/// the request id it carries in `X-Request-Id`, so that a support request
+/// can quote it. Covers a path no route takes (as a browser and as a
+/// program, and with a method no route takes), the resolver's refusal of a
+/// code, and an EPCIS problem.
+#[actix_web::test]
+async fn every_error_answer_quotes_its_request_id() {
+    let app = TestApp::new();
+    let get = |uri: &str, accept: &str, id: &str| {
+        TestRequest::get()
+            .uri(uri)
+            .insert_header((header::ACCEPT, accept.to_owned()))
+            .insert_header(("x-request-id", id.to_owned()))
+    };
+    let browser = "text/html,application/xhtml+xml,*/*;q=0.8";
+
+    // A mistyped address: a page in both languages for a browser ...
+    let page = app
+        .send_request(get("/s/ABCD/oops", browser, "typo-page-1"))
+        .await
+        .expect(404);
+    assert!(
+        page.headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|t| t.to_str().unwrap().starts_with("text/html")),
+        "{:?}",
+        page.headers
+    );
+    for said in [
+        "Không tìm thấy",
+        "Not found",
+        "Không có trang nào ở địa chỉ này",
+        "Nothing is at this address",
+        "<code>typo-page-1</code>",
+    ] {
+        assert!(page.text.contains(said), "{said}: {}", page.text);
+    }
+    assert_eq!(page.headers.get("x-request-id").unwrap(), "typo-page-1");
+
+    // ... the JSON error for any other client (curl's */* too).
+    for accept in ["*/*", "application/json"] {
+        let json = app
+            .send_request(get("/no-such-thing", accept, "typo-json-1"))
+            .await
+            .expect(404);
+        assert_eq!(json.body["error"]["code"], "not_found", "{}", json.text);
+        assert_eq!(json.body["error"]["request_id"], "typo-json-1");
+        let message = json.body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("kiểm tra") && message.contains("typo"),
+            "{message}"
+        );
+    }
+
+    // A method the address does not take: said so, with the method.
+    let posted = app
+        .send_request(
+            TestRequest::delete()
+                .uri("/login")
+                .insert_header(("x-request-id", "method-1")),
+        )
+        .await
+        .expect(404);
+    assert_eq!(posted.body["error"]["request_id"], "method-1");
+    let message = posted.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("DELETE"), "{message}");
+
+    // The resolver's refusal of a code that is no stamp.
+    let forged = app
+        .send_request(get(
+            "/s/7K3QM9XTMA0B1C2D3E4F",
+            "application/json",
+            "forged-1",
+        ))
+        .await;
+    assert!(
+        [400, 404].contains(&forged.status.as_u16()),
+        "{}",
+        forged.text
+    );
+    assert_eq!(forged.body["verdict"], "unknown");
+    assert_eq!(forged.body["error"]["request_id"], "forged-1");
+
+    // An EPCIS problem (RFC 9457), as the extension member `requestId`.
+    let problem = app
+        .send_request(get(
+            "/epcis/no-such-resource",
+            "application/json",
+            "epcis-1",
+        ))
+        .await;
+    assert!(problem.status.is_client_error(), "{}", problem.text);
+    assert!(
+        problem.body["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("epcisException:")),
+        "{}",
+        problem.text
+    );
+    assert_eq!(problem.body["requestId"], "epcis-1", "{}", problem.text);
+}
