@@ -250,19 +250,14 @@ fn client_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Whether a path is the public resolver's (stamps, Digital Links, QR images).
-fn is_resolver_path(path: &str) -> bool {
-    ["/s/", "/S/", "/01/"].iter().any(|p| path.starts_with(p))
-        || crate::resolver::public::is_public_path(path)
-}
-
-/// Middleware: the resolver's per-client limit. Refusals are JSON in the
-/// `AppError` shape, or a short bilingual page for browsers.
+/// Middleware: the resolver's per-client limit, on its public paths (stamps
+/// with their QR images, every GS1 key's Digital Links, compressed links).
+/// Refusals are JSON in the `AppError` shape, or the error page for browsers.
 pub async fn limit_resolver(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    if is_resolver_path(req.path()) {
+    if crate::resolver::public::is_public_path(req.path()) {
         if let Some(state) = req.app_data::<web::Data<AppState>>() {
             let client = state.client_ip(req.request());
             if let Err(refusal) = state.limits.resolve(client) {

@@ -47,7 +47,13 @@ impl RouteClass {
         RouteClass::Pages,
     ];
 
+    /// The resolver's paths are the ones its rate limit and CORS headers
+    /// take (`resolver::public::is_public_path`): every GS1 primary key's and
+    /// compressed links too; the rest by the path's first segment.
     pub fn of(path: &str) -> Self {
+        if crate::resolver::public::is_public_path(path) {
+            return RouteClass::Resolver;
+        }
         let first = path
             .strip_prefix('/')
             .unwrap_or(path)
@@ -55,7 +61,6 @@ impl RouteClass {
             .next()
             .unwrap_or("");
         match first {
-            "s" | "S" | "01" | ".well-known" => RouteClass::Resolver,
             "api" => RouteClass::Api,
             "epcis" => RouteClass::Epcis,
             "open-data" => RouteClass::OpenData,
@@ -312,10 +317,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn classes_by_first_segment() {
+    fn classes_the_resolvers_paths_then_by_first_segment() {
         assert_eq!(RouteClass::of("/s/ABC"), RouteClass::Resolver);
         assert_eq!(RouteClass::of("/S/ABC"), RouteClass::Resolver);
         assert_eq!(RouteClass::of("/01/08930000000017"), RouteClass::Resolver);
+        // Every primary key, the description file and a compressed link.
+        assert_eq!(RouteClass::of("/414/8930000000019"), RouteClass::Resolver);
+        assert_eq!(
+            RouteClass::of("/00/089300000000000017"),
+            RouteClass::Resolver
+        );
+        assert_eq!(
+            RouteClass::of("/.well-known/gs1resolver"),
+            RouteClass::Resolver
+        );
+        assert_eq!(
+            RouteClass::of("/ARBAe32ZkCDQiR19t1rq"),
+            RouteClass::Resolver
+        );
         assert_eq!(RouteClass::of("/api/v1/batches"), RouteClass::Api);
         assert_eq!(RouteClass::of("/epcis/events"), RouteClass::Epcis);
         assert_eq!(
