@@ -261,8 +261,10 @@ pub async fn no_such_path(req: HttpRequest) -> HttpResponse {
     } else {
         let method = req.method().as_str();
         (
-            format!("Địa chỉ này không nhận yêu cầu {method}: hãy kiểm tra địa chỉ và cách gửi."),
-            format!("Nothing at this address takes a {method} request: check the address and the method."),
+            format!(
+                "Địa chỉ này không nhận phương thức {method}: hãy kiểm tra địa chỉ và phương thức."
+            ),
+            format!("Nothing at this address answers {method}: check the address and the method."),
         )
     };
     if wants_html(&req) {

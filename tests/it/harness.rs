@@ -266,4 +266,12 @@ impl Answer {
     pub fn id(&self) -> String {
         self.body["id"].as_str().expect("body has an id").to_owned()
     }
+
+    /// Whether the answer is a page (its Content-Type is HTML).
+    pub fn is_html(&self) -> bool {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|t| t.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"))
+    }
 }
