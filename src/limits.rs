@@ -282,9 +282,8 @@ fn refusal_for(req: &ServiceRequest, refusal: &AppError) -> HttpResponse {
                 ),
                 &format!("Too many look-ups from this address. Please try again in {retry_after} s."),
             );
-            if let Ok(value) = header::HeaderValue::from_str(&retry_after.to_string()) {
-                page.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+            page.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after));
             page
         }
         other => other.error_response(),

@@ -35,11 +35,17 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<EventError>,
-    /// The request's id (`X-Request-Id`), an extension member (RFC 9457
-    /// §3.2): set when the problem is answered, not when it is made, since a
-    /// capture job's stored problem belongs to no request.
+}
+
+/// A problem as answered: with the request's id (`X-Request-Id`) as an
+/// extension member (RFC 9457 §3.2). Added when answered, not kept in the
+/// problem, since a capture job's stored problem belongs to no request.
+#[derive(Serialize)]
+struct Answered<'a> {
+    #[serde(flatten)]
+    problem: &'a Problem,
     #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
+    request_id: Option<String>,
 }
 
 impl Problem {
@@ -50,7 +56,6 @@ impl Problem {
             status: status.as_u16(),
             detail,
             errors: Vec::new(),
-            request_id: None,
         }
     }
 
@@ -157,9 +162,9 @@ impl ResponseError for Problem {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
         response.content_type("application/problem+json").body(
-            serde_json::to_string(&Problem {
+            serde_json::to_string(&Answered {
+                problem: self,
                 request_id: crate::request_id::current(),
-                ..self.clone()
             })
             .unwrap_or_default(),
         )

@@ -190,7 +190,7 @@ struct ErrorPage<'a> {
     /// What went wrong in Vietnamese, when it is known in Vietnamese.
     detail_vi: &'a str,
     /// What went wrong in English (some messages hold both languages).
-    detail: &'a str,
+    detail_en: &'a str,
 }
 
 impl ResponseError for PageError {
@@ -231,7 +231,7 @@ pub(crate) fn error_page(status: StatusCode, detail_vi: &str, detail_en: &str) -
         heading_vi,
         heading_en,
         detail_vi,
-        detail: detail_en,
+        detail_en,
     };
     let body = page.render().unwrap_or_else(|e| render_failure(&e));
     HttpResponse::build(status)
