@@ -56,13 +56,18 @@ pub async fn observe(
         "request",
         request_id = id.to_str().unwrap_or(""),
     );
-    let outcome = request_id::scope(id.clone(), async move {
-        next.call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body)
-            .map_err(|err| (err.to_string(), err.as_response_error().error_response()))
-    })
-    .instrument(span.clone())
+    // Boxed: held inline, the request's whole course made this future
+    // over 1 KB, and a future that size is allocated per request from
+    // glibc's shared arena, under its lock, rather than the thread's cache.
+    let outcome = Box::pin(
+        request_id::scope(id.clone(), async move {
+            next.call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body)
+                .map_err(|err| (err.to_string(), err.as_response_error().error_response()))
+        })
+        .instrument(span.clone()),
+    )
     .await;
     let request_id = request_id::HEADER.clone();
     let (status, answered) = match outcome {

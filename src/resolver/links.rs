@@ -140,7 +140,7 @@ pub fn default_redirect(levels: &[Level<'_>], pass_on: &str) -> HttpResponse {
 }
 
 /// The links registered for the product of a batch.
-async fn links_of_batch(state: &AppState, batch_id: &str) -> AppResult<Vec<ProductLink>> {
+pub async fn links_of_batch(state: &AppState, batch_id: &str) -> AppResult<Vec<ProductLink>> {
     let batch_id = batch_id.to_owned();
     state
         .db(move |conn| {
@@ -208,26 +208,18 @@ fn product_level<'a>(
     }
 }
 
-/// The answer for a genuine stamp asked for its linkset, a link type or its
-/// default link.
-pub async fn stamp_links(
+/// The answer for a genuine stamp asked for its linkset or a link type,
+/// from its batch's links (`links_of_batch`, read before the answer is
+/// built: see `resolver::resolve_stamp`).
+pub fn stamp_links(
     state: &AppState,
-    batch_id: &str,
     anchor: String,
     stamp: &StampAnswer<'_>,
     answer: &Answer,
     pass_on: &str,
+    links: &[ProductLink],
 ) -> AppResult<HttpResponse> {
-    let base = state.config.base_url();
-    if let Answer::Default { .. } = answer {
-        // Our consumer page, no database read: the hot path of a phone's scan.
-        return Ok(redirect_response(with_query(
-            &format!("{base}/s/{}", stamp.serial),
-            pass_on,
-        )));
-    }
-    let links = links_of_batch(state, batch_id).await?;
-    let levels = stamp_levels(base, anchor, stamp, &links);
+    let levels = stamp_levels(state.config.base_url(), anchor, stamp, links);
     match answer {
         Answer::Redirect(link_type) => redirect_to(&levels, link_type, pass_on),
         _ => Ok(linkset_response(&levels)),

@@ -18,11 +18,15 @@ pub mod scans;
 pub mod summary;
 mod tap;
 
+use actix_web::body::SizedStream;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::http::{Method, StatusCode};
+use actix_web::web::Bytes;
 use actix_web::{guard, web, HttpRequest, HttpResponse};
+use futures_util::Stream;
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use crate::domain::checkers::Checker;
@@ -334,21 +338,27 @@ pub struct StampAnswer<'a> {
 }
 
 impl StampAnswer<'_> {
-    /// The JSON answer: this scan's fields, then the record's members as
-    /// serialised once by `record::json_members`.
-    pub fn to_json(&self, record_members: &str) -> serde_json::Result<Vec<u8>> {
-        // This scan's fields take about 300-450 bytes (more with a void note or a
-        // hotline): room for them, so that adding the record never grows it.
-        let mut body = Vec::with_capacity(512 + record_members.len());
-        serde_json::to_writer(&mut body, self)?;
-        body.pop(); // the closing brace
-        if !record_members.is_empty() {
-            body.push(b',');
-            body.extend_from_slice(record_members.as_bytes());
-        }
-        body.push(b'}');
-        Ok(body)
+    /// The JSON answer in two pieces: this scan's fields, the object left
+    /// open, then `tail`: the record's members and the closing brace as the
+    /// cache keeps them (`record::json_tail`), or the brace alone. Sent as
+    /// they are (`json_body`), an answer allocates this scan's few hundred
+    /// bytes rather than a copy of the whole: a block past 1 KB is taken
+    /// from glibc's shared arena, under its lock, not the thread's cache.
+    pub fn to_json(&self, tail: Bytes) -> serde_json::Result<[Bytes; 2]> {
+        // This scan's fields take about 300-450 bytes (more with a void
+        // note or a hotline).
+        let mut head = Vec::with_capacity(512);
+        serde_json::to_writer(&mut head, self)?;
+        head.pop(); // the closing brace
+        Ok([Bytes::from(head), tail])
     }
+}
+
+/// A body sent in pieces, with its length known (`Content-Length`, not
+/// chunked).
+fn json_body(pieces: [Bytes; 2]) -> SizedStream<impl Stream<Item = Result<Bytes, Infallible>>> {
+    let size = pieces.iter().map(|p| p.len() as u64).sum();
+    SizedStream::new(size, futures_util::stream::iter(pieces.map(Ok)))
 }
 
 /// The JSON answer for a code that is not a genuine stamp.
@@ -411,7 +421,7 @@ async fn short_link(
                     (query.picc_data.as_deref(), query.cmac.as_deref()),
                     tapper,
                 );
-                if let Err(err) = tapped.await {
+                if let Err(err) = Box::pin(tapped).await {
                     return Ok(tap::refusal(err, &serial, &answer, &state));
                 }
             }
@@ -456,7 +466,7 @@ async fn resolve_link(
             let stamp = Resolving {
                 stamp,
                 serial,
-                link: Some(link),
+                link: Some(&link),
                 nfc_verified: false,
                 new_device: None,
             };
@@ -551,11 +561,12 @@ fn unknown_answer(
 }
 
 /// The stamp a request names, as decoded, and how it was reached.
-struct Resolving {
+struct Resolving<'a> {
     stamp: StampRef,
     serial: String,
-    /// The Digital Link it came by, if not the short form.
-    link: Option<DigitalLink>,
+    /// The Digital Link it came by, if not the short form (borrowed: the
+    /// handler's future holds no copy of it on the short form's path).
+    link: Option<&'a DigitalLink>,
     /// A verified tap on the stamp's NFC tag (`tap::verify`).
     nfc_verified: bool,
     /// The device token this answer's cookie gives a browser that had none,
@@ -566,18 +577,12 @@ struct Resolving {
 async fn resolve_stamp(
     req: &HttpRequest,
     state: &AppState,
-    resolving: Resolving,
+    resolving: Resolving<'_>,
     anchor: String,
     answer: Answer,
     query: &ResolverQuery,
 ) -> AppResult<HttpResponse> {
-    let Resolving {
-        stamp,
-        serial,
-        link,
-        nfc_verified,
-        new_device,
-    } = resolving;
+    let stamp = resolving.stamp;
     let rule = state.config.clone_rule();
     let origin = origin_of(req, state);
     let recorded = is_a_check(req);
@@ -585,7 +590,7 @@ async fn resolve_stamp(
     // is already its device's.
     let sent = device_of(req, state);
     let new_device = (sent.is_none() && recorded && matches!(answer, Answer::Html { .. }))
-        .then(|| new_device.unwrap_or_else(device_token));
+        .then(|| resolving.new_device.unwrap_or_else(device_token));
     let device = sent.or_else(|| {
         new_device
             .as_deref()
@@ -593,23 +598,26 @@ async fn resolve_stamp(
     });
     let class = class_of(req);
     let who = checker(class, origin, device).filter(|_| recorded);
-    let cached = state
+    let mut found = state
         .resolver
         .lookup_cached(stamp.roll, stamp.index, stamp.key_id, who, &rule);
-    let found = match cached {
-        Some(found) => Some(found),
-        None => {
+    if found.is_none() {
+        found = {
             let cache = Arc::clone(&state.resolver);
-            state
-                .db(move |conn| {
-                    Ok(cache.lookup(conn, stamp.roll, stamp.index, stamp.key_id, who, &rule)?)
-                })
-                .await?
-        }
-    };
+            // Boxed, as every await on this path: a lookup the cache
+            // cannot answer is rare, and an await's state inside the
+            // handler's future is allocated with every request (a future
+            // past 1 KB is taken from glibc's shared arena, under its lock,
+            // not from the thread's cache).
+            Box::pin(state.db(move |conn| {
+                Ok(cache.lookup(conn, stamp.roll, stamp.index, stamp.key_id, who, &rule)?)
+            }))
+            .await?
+        };
+    }
     // A genuine serial under another product's GTIN or lot is a copied label.
     let found = found.filter(|f| {
-        link.as_ref().is_none_or(|l| {
+        resolving.link.is_none_or(|l| {
             let record = &f.roll.public.record;
             record.product.gtin.as_deref() == Some(l.gtin.as_str())
                 && l.lot.as_deref().is_none_or(|lot| {
@@ -618,6 +626,15 @@ async fn resolve_stamp(
                 })
         })
     });
+    // A linkset or a link type's redirect needs the batch's links: read
+    // now, so that nothing of the answer below is held across the await.
+    let links = match (&answer, &found) {
+        (Answer::Linkset | Answer::Redirect(_), Some(found)) => {
+            Some(Box::pin(links::links_of_batch(state, &found.roll.batch_id)).await?)
+        }
+        _ => None,
+    };
+    let serial = resolving.serial;
     let Some(found) = found else {
         if recorded {
             state
@@ -707,7 +724,7 @@ async fn resolve_stamp(
         checkers: evidence.checkers,
         checked_before: evidence.returning,
         official_site: state.config.base_url(),
-        nfc_verified,
+        nfc_verified: resolving.nfc_verified,
         serial,
         record: &public.record,
     };
@@ -715,10 +732,19 @@ async fn resolve_stamp(
     // the origin record.
     let vouches = body.void.is_none();
     match answer {
-        Answer::Json => Ok(HttpResponse::Ok().content_type("application/json").body(
-            body.to_json(if vouches { &public.json } else { "" })
-                .map_err(|e| AppError::Internal(format!("stamp answer: {e}")))?,
-        )),
+        Answer::Json => {
+            let tail = if vouches {
+                public.json.clone()
+            } else {
+                Bytes::from_static(b"}")
+            };
+            let pieces = body
+                .to_json(tail)
+                .map_err(|e| AppError::Internal(format!("stamp answer: {e}")))?;
+            Ok(HttpResponse::Ok()
+                .content_type("application/json")
+                .body(json_body(pieces)))
+        }
         Answer::Html { lang } => {
             let mut ok = HttpResponse::Ok();
             ok.content_type("text/html; charset=utf-8");
@@ -731,17 +757,14 @@ async fn resolve_stamp(
                 if vouches { public.html(lang) } else { "" },
             )))
         }
-        Answer::Linkset | Answer::Redirect(_) | Answer::Default { .. } => {
-            links::stamp_links(
-                state,
-                &roll.batch_id,
-                anchor,
-                &body,
-                &answer,
-                &query.pass_on,
-            )
-            .await
-        }
+        Answer::Linkset | Answer::Redirect(_) | Answer::Default { .. } => links::stamp_links(
+            state,
+            anchor,
+            &body,
+            &answer,
+            &query.pass_on,
+            links.as_deref().unwrap_or_default(),
+        ),
     }
 }
 

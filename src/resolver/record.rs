@@ -1,6 +1,7 @@
 //! A batch's public record as the resolver caches it, and a stamp's scan
 //! figures: what each answer splices in without redoing per scan.
 
+use actix_web::web::Bytes;
 use chrono::NaiveDateTime;
 
 use crate::domain::checkers::Evidence;
@@ -8,16 +9,21 @@ use crate::domain::places::Place;
 use crate::pages::i18n::Lang;
 use crate::public::record::BatchRecord;
 
-/// The record's JSON object without its braces: the members a stamp's JSON
-/// answer carries after its own. Serialised once per cached record instead
-/// of once per scan.
-pub fn json_members(record: &BatchRecord) -> serde_json::Result<String> {
+/// What follows a stamp's own fields in its JSON answer: the record's
+/// members, then the closing brace (`StampAnswer::to_json`). Serialised
+/// once per cached record instead of once per scan, and kept as `Bytes` so
+/// that every answer sends it as it is kept, without a copy of its own.
+pub fn json_tail(record: &BatchRecord) -> serde_json::Result<Bytes> {
     let object = serde_json::to_string(record)?;
-    Ok(object
+    let members = object
         .strip_prefix('{')
         .and_then(|o| o.strip_suffix('}'))
-        .unwrap_or_default()
-        .to_owned())
+        .unwrap_or_default();
+    Ok(if members.is_empty() {
+        Bytes::from_static(b"}")
+    } else {
+        Bytes::from(format!(",{members}}}"))
+    })
 }
 
 /// A batch's record as the resolver caches it, with what every stamp's
@@ -26,8 +32,8 @@ pub fn json_members(record: &BatchRecord) -> serde_json::Result<String> {
 #[derive(Debug)]
 pub struct PublicRecord {
     pub record: BatchRecord,
-    /// The record's JSON members (see `json_members`).
-    pub json: String,
+    /// The end of every JSON answer vouching for it (see `json_tail`).
+    pub json: Bytes,
     /// The record's section of the stamp page, in Vietnamese and in English.
     html: [String; 2],
     /// The same in Chinese, made on the first Chinese page asked for: most
@@ -38,7 +44,7 @@ pub struct PublicRecord {
 impl PublicRecord {
     pub fn new(record: BatchRecord) -> serde_json::Result<Self> {
         Ok(PublicRecord {
-            json: json_members(&record)?,
+            json: json_tail(&record)?,
             html: [Lang::Vi, Lang::En].map(|l| super::page::record_section(&record, l)),
             html_zh: std::sync::OnceLock::new(),
             record,
