@@ -67,4 +67,5 @@ mod upgrade;
 mod validation;
 mod verdict_pages;
 mod vietnamese;
+mod wire;
 mod work_queue;
