@@ -22,23 +22,11 @@ fn a_backup_taken_while_serving_restores_with_its_data_and_audit_chain() {
     }
     let server = Server::start(&db.url, &["--demo"]);
     let token = server.demo_token("producer1");
-    let batches = server
-        .request(
-            "GET",
-            "/api/v1/batches?per_page=1&status=active",
-            Some(&token),
-            None,
-        )
-        .json();
-    let batch = batches["items"][0]["id"].as_str().unwrap().to_owned();
-    let roll = server.request(
-        "POST",
-        &format!("/api/v1/batches/{batch}/stamp-rolls"),
-        Some(&token),
-        Some(r#"{"count": 250}"#),
-    );
-    assert_eq!(roll.status, 201, "{}", roll.body);
-    let roll = roll.json()["id"].as_str().unwrap().to_owned();
+    let batch = server.active_batch(&token);
+    let roll = server.issue_roll(&token, batch["id"].as_str().unwrap(), 250)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let out = tracestamp(&db.url, &["backup", copy_arg], "");
     assert!(

@@ -237,6 +237,31 @@ impl Client {
             .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
+    /// The first active batch the token's account sees, as the API lists it.
+    pub fn active_batch(&self, token: &str) -> serde_json::Value {
+        let batches = self
+            .request(
+                "GET",
+                "/api/v1/batches?per_page=1&status=active",
+                Some(token),
+                None,
+            )
+            .json();
+        batches["items"][0].clone()
+    }
+
+    /// Issues a roll of `count` stamps on `batch`; the roll as created.
+    pub fn issue_roll(&self, token: &str, batch: &str, count: u32) -> serde_json::Value {
+        let roll = self.request(
+            "POST",
+            &format!("/api/v1/batches/{batch}/stamp-rolls"),
+            Some(token),
+            Some(&format!(r#"{{"count": {count}}}"#)),
+        );
+        assert_eq!(roll.status, 201, "{}", roll.body);
+        roll.json()
+    }
+
     /// Logs in as a demo account and returns a fresh API token for it.
     pub fn demo_token(&self, username: &str) -> String {
         let login = self.request(

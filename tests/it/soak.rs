@@ -66,15 +66,7 @@ fn concurrent_resolves_and_writes_lose_nothing() {
     let db = Database::fresh();
     let server = Server::start(&db.url, &["--demo"]);
     let token = server.demo_token("producer1");
-    let batch = server
-        .request(
-            "GET",
-            "/api/v1/batches?per_page=1&status=active",
-            Some(&token),
-            None,
-        )
-        .json()["items"][0]
-        .clone();
+    let batch = server.active_batch(&token);
     let (batch_id, facility) = (
         batch["id"].as_str().unwrap().to_owned(),
         batch["facility_id"].as_str().unwrap().to_owned(),

@@ -25,23 +25,8 @@ fn a_stamps_json_answer_is_one_object_of_announced_length() {
     let db = Database::fresh();
     let server = Server::start(&db.url, &["--demo"]);
     let token = server.demo_token("producer1");
-    let batches = server
-        .request(
-            "GET",
-            "/api/v1/batches?per_page=1&status=active",
-            Some(&token),
-            None,
-        )
-        .json();
-    let batch = batches["items"][0]["id"].as_str().unwrap().to_owned();
-    let roll = server.request(
-        "POST",
-        &format!("/api/v1/batches/{batch}/stamp-rolls"),
-        Some(&token),
-        Some(r#"{"count": 2}"#),
-    );
-    assert_eq!(roll.status, 201, "{}", roll.body);
-    let roll = roll.json();
+    let batch = server.active_batch(&token);
+    let roll = server.issue_roll(&token, batch["id"].as_str().unwrap(), 2);
     let (id, serial) = (
         roll["id"].as_str().unwrap().to_owned(),
         roll["first_serial"].as_str().unwrap().to_owned(),
@@ -63,7 +48,7 @@ fn a_stamps_json_answer_is_one_object_of_announced_length() {
         "the record's members follow: {}",
         genuine.body
     );
-    assert_eq!(answer["batch"]["lot_code"], batches["items"][0]["lot_code"]);
+    assert_eq!(answer["batch"]["lot_code"], batch["lot_code"]);
 
     // HEAD: the same length announced, no body.
     let head = server.request("HEAD", &path, None, None);
