@@ -56,9 +56,9 @@ pub async fn observe(
         "request",
         request_id = id.to_str().unwrap_or(""),
     );
-    // Boxed: held inline, the request's whole course made this future
-    // over 1 KB, and a future that size is allocated per request from
-    // glibc's shared arena, under its lock, rather than the thread's cache.
+    // Boxed: held inline, the request's whole course made this future,
+    // allocated per request, over 1 KB (see `resolver`'s note on why that
+    // size matters).
     let outcome = Box::pin(
         request_id::scope(id.clone(), async move {
             next.call(req)

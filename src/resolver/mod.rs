@@ -2,6 +2,13 @@
 //! serial's MAC is checked before any I/O, so forgeries cost no database
 //! work; the answer is negotiated (HTML, JSON, linkset or a redirect); the
 //! scan is buffered, never waited for.
+//!
+//! No block past 1 KB is allocated per answer where it can be helped: glibc
+//! serves smaller blocks from the thread's cache, larger ones from the
+//! shared arena, under its lock. So every await on this path is boxed (the
+//! rare ones would otherwise be inlined in the handler's future, which actix
+//! allocates per request), and a JSON answer is sent in pieces
+//! (`StampAnswer::to_json`).
 
 mod baseline;
 pub mod cache;
@@ -342,8 +349,7 @@ impl StampAnswer<'_> {
     /// open, then `tail`: the record's members and the closing brace as the
     /// cache keeps them (`record::json_tail`), or the brace alone. Sent as
     /// they are (`json_body`), an answer allocates this scan's few hundred
-    /// bytes rather than a copy of the whole: a block past 1 KB is taken
-    /// from glibc's shared arena, under its lock, not the thread's cache.
+    /// bytes rather than a copy of the whole (see the module's note).
     pub fn to_json(&self, tail: Bytes) -> serde_json::Result<[Bytes; 2]> {
         // This scan's fields take about 300-450 bytes (more with a void
         // note or a hotline).
@@ -602,18 +608,12 @@ async fn resolve_stamp(
         .resolver
         .lookup_cached(stamp.roll, stamp.index, stamp.key_id, who, &rule);
     if found.is_none() {
-        found = {
-            let cache = Arc::clone(&state.resolver);
-            // Boxed, as every await on this path: a lookup the cache
-            // cannot answer is rare, and an await's state inside the
-            // handler's future is allocated with every request (a future
-            // past 1 KB is taken from glibc's shared arena, under its lock,
-            // not from the thread's cache).
-            Box::pin(state.db(move |conn| {
-                Ok(cache.lookup(conn, stamp.roll, stamp.index, stamp.key_id, who, &rule)?)
-            }))
-            .await?
-        };
+        // Rare, and boxed as every await here (see the module's note).
+        let cache = Arc::clone(&state.resolver);
+        found = Box::pin(state.db(move |conn| {
+            Ok(cache.lookup(conn, stamp.roll, stamp.index, stamp.key_id, who, &rule)?)
+        }))
+        .await?;
     }
     // A genuine serial under another product's GTIN or lot is a copied label.
     let found = found.filter(|f| {
