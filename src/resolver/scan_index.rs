@@ -24,7 +24,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::max;
 use diesel::prelude::*;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::Instant;
 

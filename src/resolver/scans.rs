@@ -19,6 +19,7 @@ use crate::domain::places::Place;
 use crate::domain::verdict::Verdict;
 use crate::resolver::retention::{month_of, Partitions};
 use crate::resolver::summary;
+use crate::time::StoredText;
 
 /// Rows per multi-row insert on PostgreSQL: 10 bound values each, under its
 /// 65,535 per statement.
@@ -262,14 +263,14 @@ impl ScanBuffer {
 }
 
 /// A scan's row as the SQLite flush inserts it, bound as diesel's builder
-/// binds it but with the time written through `time::STORED` and the
+/// binds it but with the time written by `time::StoredText` and the
 /// hashes as hex on the stack: diesel parsed its time format string and
 /// walked an eleven-column tuple for every scan.
 struct ScanInsert<'a> {
     scan: &'a NewScan,
     roll: Option<i64>,
     index: Option<i64>,
-    scanned_at: String,
+    scanned_at: StoredText,
     /// The origin's network and region, and the device.
     hashes: [Option<Hex>; 3],
     place: Option<&'static str>,
@@ -282,10 +283,7 @@ impl<'a> ScanInsert<'a> {
             scan,
             roll: scan.stamp.map(|(roll, _)| roll),
             index: scan.stamp.map(|(_, index)| index),
-            scanned_at: scan
-                .scanned_at
-                .format_with_items(crate::time::STORED.iter())
-                .to_string(),
+            scanned_at: StoredText::of(&scan.scanned_at),
             hashes: [
                 scan.origin.map(|o| Hex::of(o.network)),
                 scan.origin.map(|o| Hex::of(o.region)),
@@ -319,7 +317,7 @@ impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for ScanInsert
         out.push_sql(", ");
         out.push_bind_param::<Text, _>(s.serial.as_str())?;
         out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&self.scanned_at)?;
+        out.push_bind_param::<Text, _>(self.scanned_at.as_str())?;
         for hash in &self.hashes {
             out.push_sql(", ");
             out.push_bind_param::<Nullable<Text>, _>(hash)?;

@@ -24,7 +24,7 @@ use crate::domain::checkers::{Checker, Checkers};
 use crate::domain::places::Place;
 use crate::domain::verdict::Verdict;
 use crate::resolver::scans::NewScan;
-use crate::time::STORED;
+use crate::time::StoredText;
 
 /// What an upsert of a rollup row adds to the stored one (a macro rather
 /// than a function: the expression's type would take a screen to spell).
@@ -179,13 +179,12 @@ pub fn write(conn: &mut DbConnection, scans: &[(&NewScan, i32)]) -> QueryResult<
             for ((roll, index), scans) in stamp_runs(&stamps) {
                 let mut summary = Summary::default();
                 merge(&mut summary, scans);
+                let first_at = summary.first_at.map(|at| StoredText::of(&at));
                 sqlite::SummaryUpsert {
                     roll,
                     index,
                     scans: summary.scans,
-                    first_at: summary
-                        .first_at
-                        .map(|at| at.format_with_items(STORED.iter()).to_string()),
+                    first_at: first_at.as_ref().map(StoredText::as_str),
                     first_place: summary.first_place.map(Place::name),
                     checkers: &summary.seen.stored(),
                 }
@@ -351,7 +350,7 @@ pub mod sqlite {
         pub scans: i64,
         /// As stored (`time::STORED`): text of one shape compares as the
         /// times do.
-        pub first_at: Option<String>,
+        pub first_at: Option<&'a str>,
         pub first_place: Option<&'a str>,
         pub checkers: &'a str,
     }
