@@ -15,7 +15,8 @@
 # Usage: scripts/load.sh [POSTGRES_URL]
 #   POSTGRES_URL: an existing (preferably empty) PostgreSQL database.
 #   Environment: DURATION (seconds per wrk run, default 10), RUNS (rounds of
-#   the four cases, the medians are reported; default 3), PERF (a file: the
+#   the four cases, each between two baseline runs; the medians are
+#   reported; default 3), PERF (a file: the
 #   server is profiled with `perf record -g` over the rounds), TRACESTAMP_BIN
 #   (another build to start, not built here: to compare builds).
 # Installs nothing: wrk must be there (apt-get install -y wrk).
@@ -130,10 +131,13 @@ run() {
 
 echo "server RSS after the demo set, the login, the roll and its CSV: $(awk '/VmRSS/ {printf "%.1f MB", $2 / 1024}' "/proc/$server/status")," \
   "peak so far $(awk '/VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$server/status")"
-echo "== wrk: 2 threads, 64 connections, ${duration} s a run; $runs rounds of the four cases back to back"
-# Rounds rather than each case's runs in a row: this machine's speed drifts
-# by tens of percent over minutes, and a case is compared with the baseline
-# of its own round.
+echo "== wrk: 2 threads, 64 connections, ${duration} s a run; $runs rounds of the four cases, each between two baseline runs"
+# Rounds rather than each case's runs in a row, and each case between two
+# baseline runs: this machine's speed drifts by tens of percent over
+# minutes, so a case is compared with the mean of the baseline runs just
+# before and just after it (with one baseline a round, a case run 40 s after
+# it took that minute's drift for its own: one round's forged ratio was 1.14
+# between two of 0.70).
 # PERF=FILE: `perf record` the server over the wrk rounds (perf report -i FILE).
 if [ -n "${PERF:-}" ]; then
   perf record -q -F 499 -g -o "$PERF" -p "$server" 2>/dev/null &
@@ -142,9 +146,13 @@ fi
 for _ in $(seq 1 "$runs"); do
   run baseline "$work/baseline.txt" application/json
   run resolver-json "$work/valid.txt" application/json
+  run baseline "$work/baseline.txt" application/json
   run resolver-html "$work/valid.txt" text/html
+  run baseline "$work/baseline.txt" application/json
   run forged "$work/forged.txt" application/json
+  run baseline "$work/baseline.txt" application/json
   run dl-redirect "$work/dl.txt" text/html
+  run baseline "$work/baseline.txt" application/json
 done
 if [ -n "${PERF:-}" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
@@ -164,7 +172,13 @@ ok = True
 for name in names:
     r = rows[name]
     med = lambda i: statistics.median(x[i] for x in r)
-    ratios = [x[0] / b[0] for x, b in zip(r, rows["baseline"])]
+    # The baseline runs of each round: before the first case and after each.
+    per_round = len(names)
+    base = rows["baseline"]
+    i = names.index(name)
+    ratios = [1.0] * (len(r) // per_round) if name == "baseline" else [
+        x[0] / ((base[k * per_round + i - 1][0] + base[k * per_round + i][0]) / 2)
+        for k, x in enumerate(r)]
     ratio = statistics.median(ratios)
     target = targets.get(name)
     # Flat as scans grow: the last round's ratio at least 0.9 of the first's.
@@ -177,7 +191,8 @@ for name in names:
           f"  {int(sum(x[3] for x in r)):>7}  {int(sum(x[4] for x in r)):>13}  "
           + " ".join(f"{q:.3f}" for q in ratios) + f"  {statistics.median(settle):.1f} s"
           + ("" if met else "   <- MISSED"))
-print("requests/s, p50, p99: medians over the rounds; ratio: the median of each round's ratio to its own baseline;")
+print("requests/s, p50, p99: medians over the rounds; ratio: the median over the rounds of each run's ratio to the")
+print("  mean of the baseline runs just before and after it;")
 print("after: how long the server stayed busy after a run (writing the scans it buffered), median")
 print(f"server peak RSS (VmHWM): {rss_mb:.1f} MB" + (f" (target < {RSS_MB} MB)" + ("" if rss_mb < RSS_MB else "   <- MISSED") if judged else ""))
 print("forged serials answer 404 by design: their non-2xx count is every request")
