@@ -14,6 +14,7 @@
 //! new stamps use the current key while stamps already glued on produce keep
 //! verifying under the older keys.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use hmac::digest::{Key, KeyInit};
@@ -62,6 +63,8 @@ pub enum SerialError {
     IndexOutOfRange(u32),
 }
 
+const FORGED_EN: &str = "this stamp code is not genuine, or was mistyped";
+
 impl fmt::Display for SerialError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -78,7 +81,7 @@ impl fmt::Display for SerialError {
                 f,
                 "this stamp code was signed with key {id}, which is not known here"
             ),
-            SerialError::Forged => write!(f, "this stamp code is not genuine, or was mistyped"),
+            SerialError::Forged => f.write_str(FORGED_EN),
             SerialError::IndexOutOfRange(i) => write!(
                 f,
                 "stamp index {i} is beyond the last index of a roll ({MAX_INDEX})"
@@ -88,23 +91,36 @@ impl fmt::Display for SerialError {
 }
 
 impl SerialError {
-    /// The reason in Vietnamese, the consumer page's first language.
-    pub fn vi(&self) -> String {
+    /// The reason in Vietnamese, the consumer page's first language; with
+    /// `en`, borrowed for a forged code (no number in it): floods of forged
+    /// codes are answered with no text made for each.
+    pub fn vi(&self) -> Cow<'static, str> {
         match self {
             SerialError::Length(n) => {
-                format!("mã tem có {SERIAL_LEN} ký tự, nhưng mã đã nhập có {n} ký tự")
+                format!("mã tem có {SERIAL_LEN} ký tự, nhưng mã đã nhập có {n} ký tự").into()
             }
             SerialError::Character { position, found } => format!(
                 "ký tự thứ {} ({found:?}) không có trong mã tem",
                 position + 1
-            ),
+            )
+            .into(),
             SerialError::UnknownKey(id) => {
-                format!("mã tem này được ký bằng khóa {id}, khóa không có ở đây")
+                format!("mã tem này được ký bằng khóa {id}, khóa không có ở đây").into()
             }
-            SerialError::Forged => "mã tem này không phải mã thật, hoặc đã bị gõ nhầm".into(),
+            SerialError::Forged => {
+                Cow::Borrowed("mã tem này không phải mã thật, hoặc đã bị gõ nhầm")
+            }
             SerialError::IndexOutOfRange(i) => {
-                format!("số thứ tự tem {i} vượt quá số cuối của một cuộn ({MAX_INDEX})")
+                format!("số thứ tự tem {i} vượt quá số cuối của một cuộn ({MAX_INDEX})").into()
             }
+        }
+    }
+
+    /// The reason in English (`Display`), borrowed as `vi` is.
+    pub fn en(&self) -> Cow<'static, str> {
+        match self {
+            SerialError::Forged => Cow::Borrowed(FORGED_EN),
+            other => other.to_string().into(),
         }
     }
 

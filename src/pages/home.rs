@@ -41,7 +41,7 @@ struct Typo {
 impl Typo {
     fn of(err: &SerialError, l: Lang) -> Typo {
         let reason = match l {
-            Lang::Vi => err.vi(),
+            Lang::Vi => err.vi().into_owned(),
             Lang::En | Lang::Zh => err.to_string(),
         };
         let hint = match err {

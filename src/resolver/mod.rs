@@ -378,7 +378,8 @@ struct UnknownAnswer<'a> {
 #[derive(Serialize)]
 struct UnknownReason<'a> {
     code: &'static str,
-    message: &'a str,
+    /// "tiếng Việt / English".
+    message: Reason<'a>,
     /// As in every error body (`error::ErrorDetail`).
     #[serde(skip_serializing_if = "Option::is_none")]
     request_id: Option<String>,
@@ -520,7 +521,7 @@ fn refuse(
     };
     let reason = Reason {
         vi: &err.vi(),
-        en: &err.to_string(),
+        en: &err.en(),
     };
     Ok(unknown_answer(status, reason, code, answer, state))
 }
@@ -531,6 +532,13 @@ fn refuse(
 pub(crate) struct Reason<'a> {
     pub vi: &'a str,
     pub en: &'a str,
+}
+
+/// As "tiếng Việt / English", written straight into the JSON answer.
+impl Serialize for Reason<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{} / {}", self.vi, self.en))
+    }
 }
 
 fn unknown_answer(
@@ -549,20 +557,30 @@ fn unknown_answer(
                 code,
                 state.config.base_url(),
             )),
-        _ => HttpResponse::build(status).json(UnknownAnswer {
-            verdict: Verdict::Unknown,
-            error: UnknownReason {
-                code: match status {
-                    StatusCode::BAD_REQUEST => "bad_request",
-                    // A replayed NFC tap (`tap`).
-                    StatusCode::CONFLICT => "replayed",
-                    _ => "not_found",
+        _ => {
+            let answer = UnknownAnswer {
+                verdict: Verdict::Unknown,
+                error: UnknownReason {
+                    code: match status {
+                        StatusCode::BAD_REQUEST => "bad_request",
+                        // A replayed NFC tap (`tap`).
+                        StatusCode::CONFLICT => "replayed",
+                        _ => "not_found",
+                    },
+                    message: reason,
+                    request_id: crate::request_id::current(),
                 },
-                message: &format!("{} / {}", reason.vi, reason.en),
-                request_id: crate::request_id::current(),
-            },
-            official_site: state.config.base_url(),
-        }),
+                official_site: state.config.base_url(),
+            };
+            // Sized for the answer (about 300 bytes), so that a flood of
+            // forged codes grows no buffer per request; writing into a
+            // vector cannot fail.
+            let mut body = Vec::with_capacity(512);
+            let _ = serde_json::to_writer(&mut body, &answer);
+            HttpResponse::build(status)
+                .content_type("application/json")
+                .body(body)
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use tracestamp::db::schema::{batch, scan, stamp_roll};
+use tracestamp::domain::serial::SerialError;
 
 use crate::harness::{Answer, TestApp};
 use crate::world::World;
@@ -151,13 +152,46 @@ async fn any_single_character_change_is_refused_without_a_query() {
             );
             assert_eq!(answer.status, 404, "{changed}: {}", answer.text);
             assert_eq!(answer.body["verdict"], "unknown");
+            assert_eq!(answer.body["error"]["code"], "not_found");
+            // Both languages, as the page gives either: a forged code, or
+            // one whose changed character names a key not known here.
+            let refused = w.app.state.codec.decode(&changed).unwrap_err();
+            assert_eq!(
+                answer.body["error"]["message"],
+                refused.bilingual(),
+                "{changed}"
+            );
+            if matches!(refused, SerialError::Forged) {
+                assert_eq!(
+                    refused.bilingual(),
+                    "mã tem này không phải mã thật, hoặc đã bị gõ nhầm / \
+                     this stamp code is not genuine, or was mistyped"
+                );
+            }
         }
     }
-    for bad in ["7K3Q", "7K3QM9XTMA0B1C2D3E4O", "%3Cscript%3E"] {
+    for (bad, english) in [
+        ("7K3Q", "a stamp code has 20 characters, but 4 were given"),
+        (
+            "7K3QM9XTMA0B1C2D3E4O",
+            "character 20 ('O') cannot appear in a stamp code",
+        ),
+        (
+            "%3Cscript%3E",
+            "a stamp code has 20 characters, but 8 were given",
+        ),
+    ] {
         let before = w.app.state.queries_run();
         let answer = public(&w.app, &format!("/s/{bad}")).await.expect(400);
         assert_eq!(w.app.state.queries_run(), before);
-        assert!(answer.body["error"]["message"].is_string());
+        assert_eq!(answer.body["error"]["code"], "bad_request");
+        let message = answer.body["error"]["message"].as_str().unwrap();
+        let (vi, en) = message.split_once(" / ").expect("Vietnamese / English");
+        assert!(
+            vi.starts_with("mã tem có 20 ký tự") || vi.starts_with("ký tự thứ 20"),
+            "{vi}"
+        );
+        assert_eq!(en, english);
     }
     // The genuine serial does read, in either case.
     let answer = public(&w.app, &format!("/S/{}", serial.to_ascii_lowercase()))
