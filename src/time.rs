@@ -108,7 +108,7 @@ impl StoredText {
     }
 }
 
-impl std::fmt::Write for StoredText {
+impl Write for StoredText {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
         let end = self.len + s.len();
         self.bytes
@@ -184,13 +184,9 @@ mod tests {
     /// times chrono writes itself (other years, a leap second).
     #[test]
     fn stored_text_is_what_chrono_writes() {
-        let mut seed: u64 = 0x5eed;
-        let mut next = move |below: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % below
-        };
+        use rand::{rngs::StdRng, Rng, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(0x5eed);
+        let mut next = move |below: u64| rng.gen_range(0..below);
         let mut times = Vec::new();
         for _ in 0..20_000 {
             let date = NaiveDate::from_num_days_from_ce_opt(next(3_652_059) as i32 + 1)

@@ -558,7 +558,7 @@ fn unknown_answer(
                 state.config.base_url(),
             )),
         _ => {
-            let answer = UnknownAnswer {
+            let unknown = UnknownAnswer {
                 verdict: Verdict::Unknown,
                 error: UnknownReason {
                     code: match status {
@@ -576,7 +576,7 @@ fn unknown_answer(
             // forged codes grows no buffer per request; writing into a
             // vector cannot fail.
             let mut body = Vec::with_capacity(512);
-            let _ = serde_json::to_writer(&mut body, &answer);
+            let _ = serde_json::to_writer(&mut body, &unknown);
             HttpResponse::build(status)
                 .content_type("application/json")
                 .body(body)
