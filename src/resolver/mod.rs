@@ -500,7 +500,9 @@ fn refuse(
     answer: &Answer,
 ) -> AppResult<HttpResponse> {
     let syntax = err.is_syntax();
-    if serial.chars().count() <= 64 && is_a_check(req) {
+    // Longer codes are refused whole: neither recorded nor quoted back.
+    let kept = serial.chars().count() <= 64;
+    if kept && is_a_check(req) {
         state.scans.push(new_scan(
             class_of(req),
             origin_of(req, state),
@@ -514,11 +516,7 @@ fn refuse(
     } else {
         StatusCode::NOT_FOUND
     };
-    let code = if serial.chars().count() <= 64 {
-        serial
-    } else {
-        ""
-    };
+    let code = if kept { serial } else { "" };
     let reason = Reason {
         vi: &err.vi(),
         en: &err.en(),
