@@ -16,11 +16,11 @@
 //! A history read while this node's own scans of the stamp wait in the buffer
 //! misses those: it expects none of them back (`History::echoes`), so the
 //! first to come back drops it, and histories read from the database are
-//! also read again after `HISTORY_TTL_SECS`. A history this node began with the stamp's first
-//! scan is whole and is kept until another node's scan drops it: were it
-//! read again too, every stamp of a busy hour would be re-read in the same
-//! minute five minutes later (measured: the load script's throughput fell
-//! to a quarter during that minute, p99 266 ms).
+//! also read again after `HISTORY_TTL_SECS`. A history this node began with
+//! the stamp's first scan is whole and is kept until another node's scan
+//! drops it: were it read again too, every stamp of a busy hour would be
+//! re-read in the same minute five minutes later (measured: the load
+//! script's throughput fell to a quarter during that minute, p99 266 ms).
 
 use chrono::NaiveDateTime;
 use diesel::dsl::max;
@@ -75,7 +75,7 @@ pub struct History {
     /// without a history there is nothing for a row to correct, and a second
     /// map cost every scan one more lookup among a hundred thousand stamps.
     /// A byte keeps the history at 72 bytes; past 255 scans here between two
-    /// checks the rows beyond drop it, to be read again: never miscounted.
+    /// checks the rows beyond drop it, to be read again.
     echoes: u8,
 }
 
