@@ -26,6 +26,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl::max;
 use diesel::prelude::*;
 use foldhash::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::Instant;
 
@@ -196,12 +197,12 @@ impl Scanned {
     /// own while its history expects one; otherwise another node's, or one
     /// the history was read without, and the history is read again.
     fn came_back(&mut self, key: u64) {
-        match self.histories.get_mut(&key) {
-            Some(history) if history.echoes > 0 => history.echoes -= 1,
-            Some(_) => {
-                self.histories.remove(&key);
+        if let Entry::Occupied(mut history) = self.histories.entry(key) {
+            if history.get().echoes == 0 {
+                history.remove();
+            } else {
+                history.get_mut().echoes -= 1;
             }
-            None => {}
         }
     }
 
