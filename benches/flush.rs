@@ -11,7 +11,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 
 use tracestamp::domain::places::Place;
 use tracestamp::domain::verdict::Verdict;
-use tracestamp::resolver::scans::{NewScan, Origin, ScanBuffer};
+use tracestamp::resolver::scans::{ClientClass, NewScan, Origin, ScanBuffer};
 
 mod support;
 
@@ -33,7 +33,7 @@ fn scan(n: u64) -> NewScan {
             place: Place::named("Vĩnh Long"),
         }),
         device: None,
-        client_class: "mobile",
+        client_class: ClientClass::Mobile,
         verdict: Verdict::Genuine,
     }
 }

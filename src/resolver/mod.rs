@@ -45,7 +45,7 @@ use crate::error::{AppError, AppResult};
 use crate::pages::i18n::Lang;
 use crate::public::record::BatchRecord;
 use crate::resolver::cache::VoidNote;
-use crate::resolver::scans::{NewScan, Origin};
+use crate::resolver::scans::{ClientClass, NewScan, Origin};
 use crate::AppState;
 
 /// GET and HEAD: GS1's resolver standard asks for HEAD wherever GET is (actix
@@ -869,9 +869,13 @@ fn device_cookie(state: &AppState, token: String) -> actix_web::cookie::Cookie<'
 }
 
 /// Who is checking: a client whose network is known and that is not a
-/// program (`scans::TOOL`); `None` counts no checker.
-pub(crate) fn checker(class: &str, origin: Option<Origin>, device: Option<u64>) -> Option<Checker> {
-    let origin = origin.filter(|_| class != scans::TOOL)?;
+/// program (`ClientClass::Tool`); `None` counts no checker.
+pub(crate) fn checker(
+    class: ClientClass,
+    origin: Option<Origin>,
+    device: Option<u64>,
+) -> Option<Checker> {
+    let origin = origin.filter(|_| class != ClientClass::Tool)?;
     Some(Checker {
         network: origin.network,
         device,
@@ -879,19 +883,19 @@ pub(crate) fn checker(class: &str, origin: Option<Origin>, device: Option<u64>) 
     })
 }
 
-/// The client's class (`scans::client_class`) from its User-Agent: read
-/// once a request, as it folds the header's case.
-fn class_of(req: &HttpRequest) -> &'static str {
+/// The client's class (`ClientClass::of`) from its User-Agent: read once a
+/// request, as it folds the header's case.
+fn class_of(req: &HttpRequest) -> ClientClass {
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    scans::client_class(user_agent)
+    ClientClass::of(user_agent)
 }
 
 fn new_scan(
-    client_class: &'static str,
+    client_class: ClientClass,
     origin: Option<Origin>,
     stamp: Option<(i64, i64)>,
     serial: &str,

@@ -442,7 +442,7 @@ pub mod sqlite {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolver::scans::ScannedCode;
+    use crate::resolver::scans::{ClientClass, ScannedCode};
 
     fn scan(stamp: Option<(i64, i64)>, second: u32) -> NewScan {
         NewScan {
@@ -453,7 +453,7 @@ mod tests {
                 .expect("a time"),
             origin: None,
             device: None,
-            client_class: "mobile",
+            client_class: ClientClass::Mobile,
             verdict: Verdict::Genuine,
         }
     }

@@ -148,7 +148,7 @@ async fn scans_written_by_another_node_count_after_the_check() {
 async fn a_busy_seconds_scans_are_all_written_in_chunks() {
     use tracestamp::db::schema::scan;
     use tracestamp::domain::verdict::Verdict;
-    use tracestamp::resolver::scans::{NewScan, Origin};
+    use tracestamp::resolver::scans::{ClientClass, NewScan, Origin};
     let app = crate::harness::TestApp::new();
     // 2,345 = 2 × 1,000 + 256 + 64 + 16 + 8 + 1: every chunk size at once.
     for n in 0..2_345 {
@@ -164,7 +164,7 @@ async fn a_busy_seconds_scans_are_all_written_in_chunks() {
                 place: tracestamp::domain::places::Place::named("Cần Thơ"),
             }),
             device: (n % 2 == 0).then_some(n),
-            client_class: "tool",
+            client_class: ClientClass::Tool,
             verdict: Verdict::Unknown,
         });
     }
@@ -200,7 +200,7 @@ async fn a_busy_seconds_scans_are_all_written_in_chunks() {
 async fn scans_of_one_stamp_are_written_in_the_order_they_came() {
     use tracestamp::db::schema::scan;
     use tracestamp::domain::verdict::Verdict;
-    use tracestamp::resolver::scans::{NewScan, Origin};
+    use tracestamp::resolver::scans::{ClientClass, NewScan, Origin};
     let app = crate::harness::TestApp::new();
     // Seven stamps taking turns, forged codes between them, over three
     // chunks: SQLite writes them in stamp order, and each stamp's scans must
@@ -218,7 +218,7 @@ async fn scans_of_one_stamp_are_written_in_the_order_they_came() {
                 place: None,
             }),
             device: None,
-            client_class: "mobile",
+            client_class: ClientClass::Mobile,
             verdict: Verdict::Genuine,
         });
     }

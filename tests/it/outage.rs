@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use tracestamp::db::schema::scan;
 use tracestamp::resolver::cache::ResolverCache;
-use tracestamp::resolver::scans::{NewScan, ScanBuffer};
+use tracestamp::resolver::scans::{ClientClass, NewScan, ScanBuffer};
 
 use crate::world::World;
 
@@ -154,7 +154,7 @@ fn past_its_bound_the_buffer_drops_new_scans_and_counts_them() {
         scanned_at: tracestamp::time::now(),
         origin: None,
         device: None,
-        client_class: "mobile",
+        client_class: ClientClass::Mobile,
         verdict: tracestamp::domain::verdict::Verdict::Genuine,
     };
     for _ in 0..1_000 {

@@ -17,7 +17,7 @@ use tracestamp::db::schema::{scan, scan_day, scan_summary};
 use tracestamp::domain::checkers::{Checker, Checkers, CloneRule, Hex};
 use tracestamp::domain::places::Place;
 use tracestamp::domain::verdict::Verdict;
-use tracestamp::resolver::scans::{NewScan, Origin, TOOL};
+use tracestamp::resolver::scans::{ClientClass, NewScan, Origin};
 use tracestamp::AppState;
 
 use crate::world::World;
@@ -46,7 +46,7 @@ fn scan_of(
     network: Option<u64>,
     device: Option<u64>,
     place: &str,
-    class: &'static str,
+    class: ClientClass,
 ) -> NewScan {
     NewScan {
         stamp: Some(stamp),
@@ -80,7 +80,7 @@ fn from_raw_scans(app: &AppState, (roll, index): (i64, i64)) -> (i64, NaiveDateT
         .expect("totals");
     let sightings = of_stamp()
         .filter(scan::origin_hash.is_not_null())
-        .filter(scan::client_class.ne(TOOL))
+        .filter(scan::client_class.ne(ClientClass::Tool.as_str()))
         .select((
             scan::origin_hash,
             scan::device,
@@ -247,18 +247,46 @@ async fn the_resolver_answers_from_summaries_what_the_scans_say() {
     // home and on 4G (one device), over two flushes.
     let quiet = (number, 1);
     let script = [
-        scan_of(quiet, at(0), Some(0x11), None, "Vĩnh Long", "mobile"),
-        scan_of(quiet, at(1), Some(0x11), None, "Vĩnh Long", "mobile"),
-        scan_of(quiet, at(2), Some(0x99), None, "Hà Nội", TOOL),
-        scan_of(quiet, at(3), None, None, "", "mobile"),
+        scan_of(
+            quiet,
+            at(0),
+            Some(0x11),
+            None,
+            "Vĩnh Long",
+            ClientClass::Mobile,
+        ),
+        scan_of(
+            quiet,
+            at(1),
+            Some(0x11),
+            None,
+            "Vĩnh Long",
+            ClientClass::Mobile,
+        ),
+        scan_of(quiet, at(2), Some(0x99), None, "Hà Nội", ClientClass::Tool),
+        scan_of(quiet, at(3), None, None, "", ClientClass::Mobile),
     ];
     for s in script {
         w.app.state.scans.push(s);
     }
     w.app.state.flush_scans().expect("flush");
     for s in [
-        scan_of(quiet, at(60), Some(0x22), Some(7), "Vĩnh Long", "mobile"),
-        scan_of(quiet, at(400), Some(0x33), Some(7), "Vĩnh Long", "mobile"),
+        scan_of(
+            quiet,
+            at(60),
+            Some(0x22),
+            Some(7),
+            "Vĩnh Long",
+            ClientClass::Mobile,
+        ),
+        scan_of(
+            quiet,
+            at(400),
+            Some(0x33),
+            Some(7),
+            "Vĩnh Long",
+            ClientClass::Mobile,
+        ),
     ] {
         w.app.state.scans.push(s);
     }
@@ -275,7 +303,7 @@ async fn the_resolver_answers_from_summaries_what_the_scans_say() {
             Some(0x100 + n as u64),
             None,
             place,
-            "mobile",
+            ClientClass::Mobile,
         ));
     }
     w.app.state.flush_scans().expect("flush");
@@ -325,30 +353,51 @@ async fn a_later_flush_of_older_scans_merges_as_the_scans_would() {
                     Some(n as u64 + 1),
                     None,
                     "Vĩnh Long",
-                    "mobile",
+                    ClientClass::Mobile,
                 )
             })
             .collect::<Vec<_>>(),
         // An earlier scan from Cà Mau, groups seen again, and new ones.
-        [scan_of(stamp, at(50), Some(500), None, "Cà Mau", "mobile")]
-            .into_iter()
-            .chain((0..10).map(|n| {
-                let network = Some(n as u64 * 7 + 1);
-                scan_of(stamp, at(300 + n), network, None, "Vĩnh Long", "mobile")
-            }))
-            .chain((0..5).map(|n| {
-                scan_of(
-                    stamp,
-                    at(400 + n),
-                    Some(900 + n as u64),
-                    Some(4),
-                    "Cần Thơ",
-                    "mobile",
-                )
-            }))
-            .collect(),
+        [scan_of(
+            stamp,
+            at(50),
+            Some(500),
+            None,
+            "Cà Mau",
+            ClientClass::Mobile,
+        )]
+        .into_iter()
+        .chain((0..10).map(|n| {
+            let network = Some(n as u64 * 7 + 1);
+            scan_of(
+                stamp,
+                at(300 + n),
+                network,
+                None,
+                "Vĩnh Long",
+                ClientClass::Mobile,
+            )
+        }))
+        .chain((0..5).map(|n| {
+            scan_of(
+                stamp,
+                at(400 + n),
+                Some(900 + n as u64),
+                Some(4),
+                "Cần Thơ",
+                ClientClass::Mobile,
+            )
+        }))
+        .collect(),
         // Nothing earlier: the first scan stays.
-        vec![scan_of(stamp, at(60), None, None, "Hà Nội", TOOL)],
+        vec![scan_of(
+            stamp,
+            at(60),
+            None,
+            None,
+            "Hà Nội",
+            ClientClass::Tool,
+        )],
     ];
     let mut expected = tracestamp::resolver::summary::Summary::default();
     for flush in flushes {
@@ -358,7 +407,7 @@ async fn a_later_flush_of_older_scans_merges_as_the_scans_would() {
                 device: scan.device,
                 place: o.place,
             });
-            let who = who.filter(|_| scan.client_class != TOOL);
+            let who = who.filter(|_| scan.client_class != ClientClass::Tool);
             expected.add(who, scan.origin.and_then(|o| o.place), scan.scanned_at);
             w.app.state.scans.push(scan);
         }
@@ -405,7 +454,7 @@ async fn two_nodes_flushing_at_once_keep_every_scan_in_the_summaries() {
                     Some(round * 10 + n as u64 + 1),
                     None,
                     "Cần Thơ",
-                    "mobile",
+                    ClientClass::Mobile,
                 ));
             }
         }
@@ -463,7 +512,7 @@ async fn the_daily_rollup_matches_the_raw_counts_and_feeds_the_dashboard() {
                 } else {
                     "Hà Nội"
                 },
-                "mobile",
+                ClientClass::Mobile,
             );
             if n == 1 {
                 s.verdict = Verdict::Suspicious;
@@ -565,7 +614,7 @@ async fn retention_drops_old_months_and_keeps_recent_scans_and_summaries() {
             Some(n as u64 + 1),
             None,
             "Vĩnh Long",
-            "mobile",
+            ClientClass::Mobile,
         ));
     }
     w.app.state.flush_scans().expect("flush");
@@ -629,7 +678,7 @@ async fn retention_drops_old_months_and_keeps_recent_scans_and_summaries() {
             Some(9),
             None,
             "",
-            "mobile",
+            ClientClass::Mobile,
         ));
         w.app.state.flush_scans().expect("flush");
         assert!(partitions(&w).contains(&month(now + Duration::days(400))));
