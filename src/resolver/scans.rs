@@ -497,7 +497,7 @@ mod tests {
     }
 
     /// A buffered scan's size: the buffer holds a second of scans or more
-    /// (about 7 MB at 55,000 a second), twice over while a flush runs.
+    /// (about 6 MB at 55,000 a second), twice over while a flush runs.
     #[test]
     fn a_buffered_scan_is_112_bytes() {
         assert_eq!(std::mem::size_of::<NewScan>(), 112);
