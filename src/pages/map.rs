@@ -41,7 +41,7 @@ struct MapPage {
 }
 
 impl MapPage {
-    fn label(&self, mark: &Mark) -> String {
+    fn mark_name(&self, mark: &Mark) -> String {
         mark_label(self.c.l, *mark)
     }
 }
