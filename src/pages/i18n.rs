@@ -33,15 +33,15 @@ pub const ROLES: &[(&str, &str, &str)] = &[
 #[derive(Debug, Clone, Copy)]
 pub struct Label<'a>(&'a str);
 
+/// A sentence with an apostrophe goes through askama's own escaper, the
+/// only character of markup's a label may hold.
 impl std::fmt::Display for Label<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut rest = self.0;
-        while let Some(at) = rest.find('\'') {
-            f.write_str(&rest[..at])?;
-            f.write_str("&#39;")?;
-            rest = &rest[at + 1..];
+        if self.0.contains('\'') {
+            askama::filters::Escaper::write_escaped_str(&askama::filters::Html, f, self.0)
+        } else {
+            f.write_str(self.0)
         }
-        f.write_str(rest)
     }
 }
 
