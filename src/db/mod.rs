@@ -165,8 +165,8 @@ impl r2d2::ManageConnection for DbManager {
                 // run beside the one writer. Pages of 16 KiB, set before WAL
                 // writes a new file's header (an existing file keeps its own):
                 // each scan flush rewrites most of the stamps' summary pages,
-                // and a quarter as many pages is a quarter of the flusher's
-                // reads and writes of the file (README, "Figures"). A page
+                // and with a quarter as many pages the flusher reads and writes
+                // the file a sixth as often (README, "Figures"). A page
                 // cache of 1 MB rather than 2: every pooled connection fills
                 // its own, and the file's pages stay in the system's cache
                 // anyway.
