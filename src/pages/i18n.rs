@@ -459,7 +459,10 @@ impl Lang {
     /// "09:05 20/11/2026", "20 Nov 2026, 09:05 (UTC+7)", "2026年11月20日
     /// 09:05（UTC+7）". Written through chrono's items (`TIME`): a stamp page
     /// shows the first check's time on every scan after the first, and the
-    /// format strings were parsed anew each time.
+    /// format strings were parsed anew each time. The local time is
+    /// formatted as a naive one: the shapes write "UTC+7" as text, and for
+    /// a zoned time chrono first wrote its offset into a string of its own
+    /// that no shape reads.
     pub fn time(self, utc: &NaiveDateTime) -> String {
         let items = match self {
             Lang::Vi => TIME[0],
@@ -468,6 +471,7 @@ impl Lang {
         };
         vietnam()
             .from_utc_datetime(utc)
+            .naive_local()
             .format_with_items(items.iter())
             .to_string()
     }
