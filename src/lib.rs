@@ -123,13 +123,22 @@ impl AppState {
         self.clients.of(req)
     }
 
-    /// Writes buffered scans now (timed for `/metrics`).
+    /// Writes the scans buffered now, a transaction (timed for `/metrics`)
+    /// per `FLUSH_BATCH` of them; scans arriving meanwhile wait for the next
+    /// call, so that a busy node's flush ends.
     pub fn flush_scans(&self) -> AppResult<usize> {
         let mut conn = self.pool.get()?;
-        let started = std::time::Instant::now();
-        let written = self.scans.flush(&mut conn)?;
-        if written > 0 {
-            self.metrics.flushed(written, started.elapsed());
+        let mut left = self.scans.depth();
+        let mut written = 0;
+        while left > 0 {
+            let started = std::time::Instant::now();
+            let batch = self.scans.flush(&mut conn)?;
+            if batch == 0 {
+                break;
+            }
+            self.metrics.flushed(batch, started.elapsed());
+            written += batch;
+            left = left.saturating_sub(batch);
         }
         Ok(written)
     }

@@ -278,39 +278,39 @@ fn serve(
 }
 
 /// Writes buffered scans on a thread of its own a second after the last
-/// flush began, and once more when stopped, after the server has drained its
-/// requests; after each flush, checks the resolver's cache if due (and
-/// hourly creates scan partitions ahead and applies retention). A flush
-/// that took longer than the second is followed at once by the next: waiting
-/// a further second after each let a busy minute's backlog grow in memory
-/// (the load script's peak RSS: 140 MB).
+/// flush began, or at once when a batch's worth waits (`FLUSH_BATCH`), and
+/// once more when stopped, after the server has drained its requests; after
+/// each flush, checks the resolver's cache if due (and hourly creates scan
+/// partitions ahead and applies retention). Under load the flusher thus
+/// writes batch after batch as they fill, and what waits in memory stays
+/// near two batches: waiting out the second let a busy second's scans pile
+/// up (README, "Figures").
 struct ScanFlusher {
-    stop: std::sync::mpsc::Sender<()>,
+    scans: std::sync::Arc<tracestamp::resolver::scans::ScanBuffer>,
     thread: std::thread::JoinHandle<()>,
 }
 
 impl ScanFlusher {
     fn stop(self) {
-        let _ = self.stop.send(());
+        self.scans.close();
         let _ = self.thread.join();
     }
 }
 
 fn spawn_scan_flusher(state: AppState) -> ScanFlusher {
-    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let scans = std::sync::Arc::clone(&state.scans);
     let period = std::time::Duration::from_secs(1);
     let thread = std::thread::spawn(move || {
         let mut due = std::time::Instant::now() + period;
         let mut kept_at = std::time::Instant::now();
+        let mut trim = Trim::default();
         loop {
-            let last = !matches!(
-                stopped.recv_timeout(due.saturating_duration_since(std::time::Instant::now())),
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout)
-            );
+            let last = state
+                .scans
+                .wait(due.saturating_duration_since(std::time::Instant::now()));
             due = std::time::Instant::now() + period;
             match state.flush_scans() {
-                Ok(written) if written >= TRIM_AFTER_SCANS => release_freed_memory(),
-                Ok(_) => {}
+                Ok(written) => trim.after(written),
                 Err(e) => tracing::warn!("scans not written yet, will retry: {e}"),
             }
             if let Err(e) = state.check_resolver_cache() {
@@ -329,27 +329,52 @@ fn spawn_scan_flusher(state: AppState) -> ScanFlusher {
             }
         }
     });
-    ScanFlusher { stop, thread }
+    ScanFlusher { scans, thread }
 }
 
 /// How often the flusher creates scan partitions ahead and applies
 /// `SCAN_RETENTION_MONTHS` (also done at start).
 const KEEP_SCANS_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Scans written in one flush past which freed memory is handed back.
+/// Scans written since the last trim past which freed memory is handed
+/// back, at most once a second.
 const TRIM_AFTER_SCANS: usize = 10_000;
 
-/// Hands freed memory back to the system. Scans are allocated by the
+/// When to hand freed memory back to the system. Scans are allocated by the
 /// workers and freed by the flusher, tens of thousands a second under load,
 /// and glibc's malloc keeps what they leave free inside its arenas: after the
 /// load script's runs the server held 106 MB with 37 MB in use; trimmed, 65
-/// MB. A trim takes a few milliseconds, once a second at most.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim takes malloc's own locks and only returns free
-    // pages of its arenas to the system; it touches no memory in use.
-    unsafe {
-        libc::malloc_trim(0);
+/// MB. A trim takes a few milliseconds: once a second at most, though the
+/// flusher writes several batches a second under load.
+struct Trim {
+    written: usize,
+    at: std::time::Instant,
+}
+
+impl Default for Trim {
+    fn default() -> Self {
+        Trim {
+            written: 0,
+            at: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Trim {
+    fn after(&mut self, written: usize) {
+        self.written += written;
+        if self.written < TRIM_AFTER_SCANS || self.at.elapsed() < std::time::Duration::from_secs(1)
+        {
+            return;
+        }
+        self.written = 0;
+        self.at = std::time::Instant::now();
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: malloc_trim takes malloc's own locks and only returns free
+        // pages of its arenas to the system; it touches no memory in use.
+        unsafe {
+            libc::malloc_trim(0);
+        }
     }
 }
 

@@ -196,6 +196,50 @@ async fn a_busy_seconds_scans_are_all_written_in_chunks() {
     );
 }
 
+/// A backlog larger than a flush batch is written a batch per transaction,
+/// oldest first: one flush writes one batch and leaves the rest, and
+/// `flush_scans` writes all that waited when it was called.
+#[actix_web::test]
+async fn a_backlog_is_written_batch_by_batch_oldest_first() {
+    use tracestamp::db::schema::scan;
+    use tracestamp::domain::verdict::Verdict;
+    use tracestamp::resolver::scans::{ClientClass, NewScan, Origin, FLUSH_BATCH};
+    let app = crate::harness::TestApp::new();
+    let backlog = FLUSH_BATCH * 2 + 345;
+    for n in 0..backlog as u64 {
+        app.state.scans.push(NewScan {
+            stamp: None,
+            serial: format!("FORGED{n:014}").as_str().into(),
+            scanned_at: tracestamp::time::now(),
+            // Each from an origin of its own, so that none is folded.
+            origin: Some(Origin {
+                network: 0x00ff_00ff_0000_0000 | n,
+                region: 0x00ff,
+                place: None,
+            }),
+            device: None,
+            client_class: ClientClass::Tool,
+            verdict: Verdict::Unknown,
+        });
+    }
+    let written = |app: &crate::harness::TestApp| -> i64 {
+        scan::table.count().get_result(&mut *app.conn()).unwrap()
+    };
+    assert_eq!(app.state.scans.flush(&mut app.conn()).unwrap(), FLUSH_BATCH);
+    assert_eq!(written(&app), FLUSH_BATCH as i64);
+    assert_eq!(app.state.scans.depth(), backlog - FLUSH_BATCH);
+    assert_eq!(app.state.flush_scans().unwrap(), backlog - FLUSH_BATCH);
+    assert_eq!(written(&app), backlog as i64);
+    assert_eq!(app.state.scans.depth(), 0);
+    let serials: Vec<String> = scan::table
+        .order(scan::id)
+        .select(scan::serial)
+        .load(&mut *app.conn())
+        .unwrap();
+    let expected: Vec<String> = (0..backlog).map(|n| format!("FORGED{n:014}")).collect();
+    assert!(serials == expected, "every scan once, in the order it came");
+}
+
 #[actix_web::test]
 async fn scans_of_one_stamp_are_written_in_the_order_they_came() {
     use tracestamp::db::schema::scan;
