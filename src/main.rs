@@ -278,7 +278,8 @@ fn serve(
 }
 
 /// Writes buffered scans on a thread of its own a second after the last
-/// flush began, or at once when a batch's worth waits (`FLUSH_BATCH`), and
+/// flush began, or at once when a batch's worth waits (`FLUSH_BATCH`) and
+/// the last flush did not fail, and
 /// once more when stopped, after the server has drained its requests; after
 /// each flush, checks the resolver's cache if due (and hourly creates scan
 /// partitions ahead and applies retention). Under load the flusher thus
@@ -304,15 +305,25 @@ fn spawn_scan_flusher(state: AppState) -> ScanFlusher {
         let mut due = std::time::Instant::now() + period;
         let mut kept_at = std::time::Instant::now();
         let mut trim = Trim::default();
+        let mut failed = false;
         loop {
-            let last = state
-                .scans
-                .wait(due.saturating_duration_since(std::time::Instant::now()));
+            let left = due.saturating_duration_since(std::time::Instant::now());
+            let last = if failed {
+                state.scans.wait_out(left)
+            } else {
+                state.scans.wait_for_batch(left)
+            };
             due = std::time::Instant::now() + period;
-            match state.flush_scans() {
-                Ok(written) => trim.after(written),
-                Err(e) => tracing::warn!("scans not written yet, will retry: {e}"),
-            }
+            failed = match state.flush_scans() {
+                Ok(written) => {
+                    trim.after(written);
+                    false
+                }
+                Err(e) => {
+                    tracing::warn!("scans not written yet, will retry: {e}");
+                    true
+                }
+            };
             if let Err(e) = state.check_resolver_cache() {
                 tracing::warn!("resolver cache not checked, will retry: {e}");
             }

@@ -186,11 +186,22 @@ impl ScanBuffer {
 
     /// Waits until a batch's worth of scans is buffered, the buffer is
     /// closed or `timeout` has passed; answers whether it is closed.
-    pub fn wait(&self, timeout: Duration) -> bool {
+    pub fn wait_for_batch(&self, timeout: Duration) -> bool {
+        self.wait_while(timeout, |p| p.held < FLUSH_BATCH)
+    }
+
+    /// Waits until the buffer is closed or `timeout` has passed, however
+    /// many scans wait: after a failed flush, so that a database outage
+    /// with a backlog is retried each second, not in a busy loop.
+    pub fn wait_out(&self, timeout: Duration) -> bool {
+        self.wait_while(timeout, |_| true)
+    }
+
+    fn wait_while(&self, timeout: Duration, waiting: impl Fn(&Pending) -> bool) -> bool {
         let pending = self.lock();
         let waited = self
             .ready
-            .wait_timeout_while(pending, timeout, |p| p.held < FLUSH_BATCH && !p.closed);
+            .wait_timeout_while(pending, timeout, |p| waiting(p) && !p.closed);
         let (pending, _) = waited.unwrap_or_else(|p| p.into_inner());
         pending.closed
     }
@@ -557,7 +568,10 @@ mod tests {
             assert!(buffer.push(forged(n)));
         }
         let started = std::time::Instant::now();
-        assert!(!buffer.wait(Duration::from_millis(50)), "not closed");
+        assert!(
+            !buffer.wait_for_batch(Duration::from_millis(50)),
+            "not closed"
+        );
         assert!(
             started.elapsed() >= Duration::from_millis(50),
             "one short of a batch: no wake"
@@ -566,7 +580,10 @@ mod tests {
         let waiter = std::sync::Arc::clone(&buffer);
         let flusher = std::thread::spawn(move || {
             let started = std::time::Instant::now();
-            (waiter.wait(Duration::from_secs(60)), started.elapsed())
+            (
+                waiter.wait_for_batch(Duration::from_secs(60)),
+                started.elapsed(),
+            )
         });
         std::thread::sleep(Duration::from_millis(20));
         buffer.push(forged(FLUSH_BATCH));
@@ -577,7 +594,11 @@ mod tests {
             "woken by the push: {waited:?}"
         );
         // Still behind: the next wait returns at once.
-        assert!(!buffer.wait(Duration::from_secs(60)));
+        assert!(!buffer.wait_for_batch(Duration::from_secs(60)));
+        // After a failed flush the full batch does not cut the wait short.
+        let started = std::time::Instant::now();
+        assert!(!buffer.wait_out(Duration::from_millis(50)));
+        assert!(started.elapsed() >= Duration::from_millis(50));
     }
 
     /// Stopping the server ends the flusher's wait at once, and every later
@@ -586,11 +607,12 @@ mod tests {
     fn closing_ends_the_wait() {
         let buffer = std::sync::Arc::new(ScanBuffer::new(1_000));
         let waiter = std::sync::Arc::clone(&buffer);
-        let flusher = std::thread::spawn(move || waiter.wait(Duration::from_secs(60)));
+        let flusher = std::thread::spawn(move || waiter.wait_out(Duration::from_secs(60)));
         std::thread::sleep(Duration::from_millis(20));
         buffer.close();
         assert!(flusher.join().unwrap(), "closed");
-        assert!(buffer.wait(Duration::from_secs(60)));
+        assert!(buffer.wait_for_batch(Duration::from_secs(60)));
+        assert!(buffer.wait_out(Duration::from_secs(60)));
     }
 
     /// A flush takes the oldest batch, in order, and leaves the rest.
