@@ -107,8 +107,8 @@ const CHUNK: usize = 1024;
 
 /// Scans a flush writes in one transaction at most, and the depth at which
 /// the buffer wakes the flusher before its second is up. Waiting out the
-/// second whatever the load held a busy second's scans in memory twice, the
-/// one being written and the next arriving: 170,000 scans, 19 MB, at
+/// second, whatever the load, held a busy second's scans in memory twice (the
+/// one being written and the next arriving): 170,000 scans, 19 MB, at
 /// 87,000 scans a second (the load script's peak RSS: 84 MB; 72 MB so).
 /// Smaller batches cost the flusher more, as each rewrites the stamps'
 /// summary pages it touches: about 0.3 µs a scan more at this size, 0.7 at
