@@ -144,29 +144,42 @@ async fn scans_written_by_another_node_count_after_the_check() {
     assert_eq!(scan_on(&node, &fresh).await["scan_count"], 2);
 }
 
+/// A tool's scan of forged code number `n`, from a network of its own, so
+/// that no flush folds it with others.
+fn forged_scan(n: u64) -> tracestamp::resolver::scans::NewScan {
+    use tracestamp::domain::verdict::Verdict;
+    use tracestamp::resolver::scans::{ClientClass, NewScan, Origin};
+    NewScan {
+        stamp: None,
+        serial: format!("FORGED{n:014}").as_str().into(),
+        scanned_at: tracestamp::time::now(),
+        origin: Some(Origin {
+            network: 0x00ff_00ff_0000_0000 | n,
+            region: 0x00ff,
+            place: None,
+        }),
+        device: None,
+        client_class: ClientClass::Tool,
+        verdict: Verdict::Unknown,
+    }
+}
+
 #[actix_web::test]
 async fn a_busy_seconds_scans_are_all_written_in_chunks() {
     use tracestamp::db::schema::scan;
-    use tracestamp::domain::verdict::Verdict;
-    use tracestamp::resolver::scans::{ClientClass, NewScan, Origin};
     let app = crate::harness::TestApp::new();
     // 2,345 = 2 × 1,000 + 256 + 64 + 16 + 8 + 1: every chunk size at once.
     for n in 0..2_345 {
-        app.state.scans.push(NewScan {
-            stamp: None,
-            serial: format!("FORGED{n:014}").as_str().into(),
-            scanned_at: tracestamp::time::now(),
-            // Each from an origin of its own, so that none is folded; the
-            // second without one.
-            origin: (n != 1).then_some(Origin {
-                network: 0x00ff_00ff_0000_0000 | n,
-                region: 0x00ff,
-                place: tracestamp::domain::places::Place::named("Cần Thơ"),
-            }),
-            device: (n % 2 == 0).then_some(n),
-            client_class: ClientClass::Tool,
-            verdict: Verdict::Unknown,
-        });
+        let mut scan = forged_scan(n);
+        // In Cần Thơ; the second without an origin; every other with a device.
+        if let Some(origin) = &mut scan.origin {
+            origin.place = tracestamp::domain::places::Place::named("Cần Thơ");
+        }
+        if n == 1 {
+            scan.origin = None;
+        }
+        scan.device = (n % 2 == 0).then_some(n);
+        app.state.scans.push(scan);
     }
     assert_eq!(app.state.flush_scans().unwrap(), 2_345);
     let written: i64 = scan::table.count().get_result(&mut *app.conn()).unwrap();
@@ -202,25 +215,11 @@ async fn a_busy_seconds_scans_are_all_written_in_chunks() {
 #[actix_web::test]
 async fn a_backlog_is_written_batch_by_batch_oldest_first() {
     use tracestamp::db::schema::scan;
-    use tracestamp::domain::verdict::Verdict;
-    use tracestamp::resolver::scans::{ClientClass, NewScan, Origin, FLUSH_BATCH};
+    use tracestamp::resolver::scans::FLUSH_BATCH;
     let app = crate::harness::TestApp::new();
     let backlog = FLUSH_BATCH * 2 + 345;
     for n in 0..backlog as u64 {
-        app.state.scans.push(NewScan {
-            stamp: None,
-            serial: format!("FORGED{n:014}").as_str().into(),
-            scanned_at: tracestamp::time::now(),
-            // Each from an origin of its own, so that none is folded.
-            origin: Some(Origin {
-                network: 0x00ff_00ff_0000_0000 | n,
-                region: 0x00ff,
-                place: None,
-            }),
-            device: None,
-            client_class: ClientClass::Tool,
-            verdict: Verdict::Unknown,
-        });
+        app.state.scans.push(forged_scan(n));
     }
     let written = |app: &crate::harness::TestApp| -> i64 {
         scan::table.count().get_result(&mut *app.conn()).unwrap()
