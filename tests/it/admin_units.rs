@@ -68,7 +68,7 @@ async fn registry() -> (TestApp, String, String, String) {
 }
 
 fn convert(app: &TestApp) -> usize {
-    tracestamp::service::admin_units::convert_pending(&mut app.conn(), &app.state.admin_units)
+    tracestamp::service::admin_units::convert_pending(&mut app.conn(), &app.state().admin_units)
         .expect("conversion runs")
 }
 

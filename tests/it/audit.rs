@@ -255,7 +255,7 @@ async fn a_replaced_entry_is_caught_where_the_chain_no_longer_links() {
 async fn the_verify_command_exits_non_zero_at_the_first_broken_entry() {
     let w = World::build().await;
     let n = entries(&w.app);
-    let url = w.app.state.config.database_url.clone();
+    let url = w.app.state().config.database_url.clone();
 
     let out = tracestamp(&url, &["audit", "verify"], "");
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -623,8 +623,8 @@ async fn a_consumer_claims_a_stamp_with_its_pin_in_a_real_browser() {
         .to_ascii_uppercase();
     // The server reads the serial keys this test's app made: its PINs are
     // the ones the PIN file would list.
-    let stamp = app.state.codec.decode(&serial).expect("a genuine serial");
-    let pin = tracestamp::domain::pin::PinKey::new(&app.state.codec, stamp.key_id)
+    let stamp = app.state().codec.decode(&serial).expect("a genuine serial");
+    let pin = tracestamp::domain::pin::PinKey::new(&app.state().codec, stamp.key_id)
         .expect("the stamp's key")
         .pin(stamp.roll, stamp.index);
     let wrong = format!("{}{}", &pin[..7], (pin.as_bytes()[7] - b'0' + 1) % 10);

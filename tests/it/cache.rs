@@ -20,7 +20,7 @@ use crate::world::World;
 /// The world with a cache that checks the database only every `interval`.
 async fn world_with_cache(interval: Duration) -> World {
     let mut w = World::build().await;
-    w.app.state.resolver = Arc::new(ResolverCache::new(interval));
+    w.app.state_mut().resolver = Arc::new(ResolverCache::new(interval));
     w
 }
 
@@ -63,9 +63,9 @@ async fn scan_on(node: &AppState, serial: &str) -> Value {
 
 /// The serial of the stamp after `serial` in its roll.
 fn next_serial(w: &World, serial: &str) -> String {
-    let stamp = w.app.state.codec.decode(serial).unwrap();
+    let stamp = w.app.state().codec.decode(serial).unwrap();
     w.app
-        .state
+        .state()
         .codec
         .encode(stamp.roll, stamp.index + 1)
         .unwrap()
@@ -78,12 +78,12 @@ async fn a_first_scan_from_the_cache_runs_no_query_and_later_scans_count() {
     assert_eq!(scan(&w, &serial).await["scan_count"], 1);
     // The roll is cached now, and the next stamp was never scanned.
     let other = next_serial(&w, &serial);
-    let before = w.app.state.queries_run();
+    let before = w.app.state().queries_run();
     let first = scan(&w, &other).await;
     assert_eq!(first["verdict"], "genuine");
     assert_eq!(first["scan_count"], 1);
-    assert_eq!(w.app.state.queries_run(), before, "answered from memory");
-    w.app.state.flush_scans().unwrap();
+    assert_eq!(w.app.state().queries_run(), before, "answered from memory");
+    w.app.state().flush_scans().unwrap();
     let second = scan(&w, &other).await;
     assert_eq!(second["scan_count"], 2);
     assert_eq!(second["first_scanned_at"], first["first_scanned_at"]);
@@ -127,9 +127,9 @@ async fn scans_written_by_another_node_count_after_the_check() {
     let w = world_with_cache(Duration::from_millis(300)).await;
     let serial = first_serial(&w).await;
     assert_eq!(scan(&w, &serial).await["scan_count"], 1);
-    w.app.state.flush_scans().unwrap();
+    w.app.state().flush_scans().unwrap();
 
-    let mut config = w.app.state.config.clone();
+    let mut config = w.app.state().config.clone();
     config.resolver_cache_ms = 300;
     let node = AppState::open(config).unwrap();
     assert_eq!(scan_on(&node, &serial).await["scan_count"], 2);
@@ -137,7 +137,7 @@ async fn scans_written_by_another_node_count_after_the_check() {
     // A stamp first scanned here, then on the other node once it checked.
     let fresh = next_serial(&w, &serial);
     assert_eq!(scan(&w, &fresh).await["scan_count"], 1);
-    w.app.state.flush_scans().unwrap();
+    w.app.state().flush_scans().unwrap();
 
     actix_web::rt::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(scan(&w, &serial).await["scan_count"], 3);
@@ -179,9 +179,9 @@ async fn a_busy_seconds_scans_are_all_written_in_chunks() {
             scan.origin = None;
         }
         scan.device = (n % 2 == 0).then_some(n);
-        app.state.scans.push(scan);
+        app.state().scans.push(scan);
     }
-    assert_eq!(app.state.flush_scans().unwrap(), 2_345);
+    assert_eq!(app.state().flush_scans().unwrap(), 2_345);
     let written: i64 = scan::table.count().get_result(&mut *app.conn()).unwrap();
     assert_eq!(written, 2_345);
     let last: String = scan::table
@@ -219,17 +219,20 @@ async fn a_backlog_is_written_batch_by_batch_oldest_first() {
     let app = crate::harness::TestApp::new();
     let backlog = FLUSH_BATCH * 2 + 345;
     for n in 0..backlog as u64 {
-        app.state.scans.push(forged_scan(n));
+        app.state().scans.push(forged_scan(n));
     }
     let written = |app: &crate::harness::TestApp| -> i64 {
         scan::table.count().get_result(&mut *app.conn()).unwrap()
     };
-    assert_eq!(app.state.scans.flush(&mut app.conn()).unwrap(), FLUSH_BATCH);
+    assert_eq!(
+        app.state().scans.flush(&mut app.conn()).unwrap(),
+        FLUSH_BATCH
+    );
     assert_eq!(written(&app), FLUSH_BATCH as i64);
-    assert_eq!(app.state.scans.depth(), backlog - FLUSH_BATCH);
-    assert_eq!(app.state.flush_scans().unwrap(), backlog - FLUSH_BATCH);
+    assert_eq!(app.state().scans.depth(), backlog - FLUSH_BATCH);
+    assert_eq!(app.state().flush_scans().unwrap(), backlog - FLUSH_BATCH);
     assert_eq!(written(&app), backlog as i64);
-    assert_eq!(app.state.scans.depth(), 0);
+    assert_eq!(app.state().scans.depth(), 0);
     let serials: Vec<String> = scan::table
         .order(scan::id)
         .select(scan::serial)
@@ -250,7 +253,7 @@ async fn scans_of_one_stamp_are_written_in_the_order_they_came() {
     // keep theirs (ids follow time within a stamp).
     let start = tracestamp::time::now();
     for n in 0..3_000i64 {
-        app.state.scans.push(NewScan {
+        app.state().scans.push(NewScan {
             stamp: (n % 5 != 0).then_some((9, (n * 3) % 7)),
             serial: format!("CODE{n:016}").as_str().into(),
             scanned_at: start + chrono::Duration::milliseconds(n),
@@ -265,7 +268,7 @@ async fn scans_of_one_stamp_are_written_in_the_order_they_came() {
             verdict: Verdict::Genuine,
         });
     }
-    assert_eq!(app.state.flush_scans().unwrap(), 3_000);
+    assert_eq!(app.state().flush_scans().unwrap(), 3_000);
     let rows: Vec<(Option<i64>, chrono::NaiveDateTime)> = scan::table
         .order(scan::id)
         .select((scan::stamp_index, scan::scanned_at))

@@ -620,7 +620,7 @@ async fn the_report_forms_refusals_read_in_chinese() {
     );
 
     // A flood from one client: the 429 in Chinese too.
-    let per_hour = w.app.state.config.report_rate_per_hour;
+    let per_hour = w.app.state().config.report_rate_per_hour;
     for _ in 0..per_hour {
         w.app
             .send_request(post(&open, "203.0.113.60", "zh", &fields, None))

@@ -110,7 +110,7 @@ async fn demo_batch(app: &TestApp, token: &str, name_vi: &str) -> String {
 #[actix_web::test]
 async fn demo_batches_are_reported_and_exported_as_json_and_csv() {
     let app = TestApp::new();
-    tracestamp::demo::load(&mut app.conn(), &app.state.config, &app.state.codec).unwrap();
+    tracestamp::demo::load(&mut app.conn(), &app.state().config, &app.state().codec).unwrap();
     let regulator = app.account("c02_regulator", "regulator", None, Some("Vĩnh Long"));
 
     let pomelo = demo_batch(&app, &regulator, "Bưởi Năm Roi").await;
@@ -317,7 +317,7 @@ async fn a_facility_moves_to_a_commune_and_bad_codes_write_nothing() {
 async fn the_consumer_page_shows_the_commune_and_the_former_address() {
     let app = TestApp::new();
     let loaded =
-        tracestamp::demo::load(&mut app.conn(), &app.state.config, &app.state.codec).unwrap();
+        tracestamp::demo::load(&mut app.conn(), &app.state().config, &app.state().codec).unwrap();
     let serial = loaded.sample_serial.expect("a demo stamp");
     let stamp = page(&app, &format!("/s/{serial}"), None).await.expect(200);
     assert!(

@@ -17,7 +17,7 @@ use crate::world::World;
 /// names its client in `X-Forwarded-For`.
 async fn world() -> World {
     let mut w = World::build().await;
-    w.app.state.clients =
+    w.app.state_mut().clients =
         std::sync::Arc::new(tracestamp::client::ClientAddresses::new(&["127.0.0.1/32"
             .parse()
             .unwrap()]));
@@ -27,9 +27,9 @@ async fn world() -> World {
 /// A node that knows nothing yet of the stamps' scans: what it says next is
 /// read from the database.
 fn forget(w: &mut World) {
-    w.app.state.resolver = std::sync::Arc::new(tracestamp::resolver::cache::ResolverCache::new(
-        std::time::Duration::ZERO,
-    ));
+    w.app.state_mut().resolver = std::sync::Arc::new(
+        tracestamp::resolver::cache::ResolverCache::new(std::time::Duration::ZERO),
+    );
 }
 
 async fn serial(w: &World) -> String {
@@ -83,7 +83,7 @@ async fn a_thousand_loads_from_one_client_leave_a_stamp_genuine() {
     // One app for the thousand loads: building it per request would take
     // most of the test's time.
     let app = actix_web::test::init_service(
-        actix_web::App::new().configure(tracestamp::configure(w.app.state.clone())),
+        actix_web::App::new().configure(tracestamp::configure(w.app.state().clone())),
     )
     .await;
     for i in 0..1000 {
@@ -98,10 +98,10 @@ async fn a_thousand_loads_from_one_client_leave_a_stamp_genuine() {
         let answer: Value = actix_web::test::call_and_read_body_json(&app, req.to_request()).await;
         assert_eq!(answer["verdict"], "genuine", "load {i}: {answer}");
         if i % 100 == 0 {
-            w.app.state.flush_scans().expect("flush");
+            w.app.state().flush_scans().expect("flush");
         }
     }
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
     let last = verdict_of(&w, check(&serial, "203.113.5.1")).await;
     assert_eq!(last["verdict"], "genuine");
     assert_eq!(last["scan_count"], 1001, "every load is still counted");
@@ -118,12 +118,12 @@ async fn distinct_checkers_turn_a_stamp_suspicious_at_the_configured_evidence() 
         let answer = verdict_of(&w, check(&serial, &network(n))).await;
         assert_eq!(answer["verdict"], "genuine", "checker {}", n + 1);
         assert_eq!(answer["checkers"], n + 1);
-        w.app.state.flush_scans().expect("flush");
+        w.app.state().flush_scans().expect("flush");
     }
     let fifth = verdict_of(&w, check(&serial, &network(4))).await;
     assert_eq!(fifth["checkers"], 5);
     assert_eq!(fifth["verdict"], "suspicious");
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
     // Regulators see it, from the verdict the resolver recorded.
     let alerts = w
         .app
@@ -151,7 +151,7 @@ async fn one_device_moving_between_networks_is_one_checker() {
         let answer = verdict_of(&w, req).await;
         assert_eq!(answer["verdict"], "genuine", "network {n}: {answer}");
         assert_eq!(answer["checkers"], 1);
-        w.app.state.flush_scans().expect("flush");
+        w.app.state().flush_scans().expect("flush");
     }
     // Read back from the database too, not only from this node's memory.
     forget(&mut w);
@@ -169,12 +169,12 @@ async fn one_device_moving_between_networks_is_one_checker() {
 #[actix_web::test]
 async fn old_evidence_fades() {
     let mut w = world().await;
-    w.app.state.config.clone_half_life_hours = 24.0;
+    w.app.state_mut().config.clone_half_life_hours = 24.0;
     let serial = serial(&w).await;
     for n in 0..4 {
         verdict_of(&w, check(&serial, &network(n))).await;
     }
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
     // Those four checks were two days ago: each weighs a quarter. The
     // resolver reads the stamp's summary, so that is what is aged.
     let rows: Vec<(i64, i64, String)> = scan_summary::table
@@ -236,7 +236,7 @@ async fn embedded_loads_and_programs_name_no_checker() {
             );
         }
     }
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
     assert_eq!(scans(&w), 0, "embedded loads are not recorded");
     // Programs (crawlers, link previews) are recorded, but name no checker.
     for n in 0..10 {
@@ -244,7 +244,7 @@ async fn embedded_loads_and_programs_name_no_checker() {
             .insert_header((header::USER_AGENT, "Zalo-LinkPreview-bot/1.0"));
         assert_eq!(verdict_of(&w, req).await["verdict"], "genuine");
     }
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
     assert_eq!(scans(&w), 10);
     let phone = verdict_of(&w, check(&serial, &network(20))).await;
     assert_eq!(
@@ -280,7 +280,7 @@ async fn the_page_says_who_has_checked_and_gives_a_device_cookie() {
     assert_eq!(parsed.value().len(), 32);
     assert_eq!(parsed.http_only(), Some(true));
     assert_eq!(parsed.same_site(), Some(actix_web::cookie::SameSite::Lax));
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
 
     let second = w
         .app
@@ -294,7 +294,7 @@ async fn the_page_says_who_has_checked_and_gives_a_device_cookie() {
         "{}",
         second.text
     );
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
 
     // The first device again, from elsewhere: recognised, and no new cookie.
     let again = w
@@ -341,7 +341,7 @@ async fn checks_in_far_apart_provinces_within_hours_weigh_double() {
     for (n, province) in ["Vĩnh Long", "Cần Thơ", "Đồng Tháp"].iter().enumerate() {
         let answer = verdict_of(&w, check(&near, &address_in(province, n))).await;
         assert_eq!(answer["verdict"], "genuine", "{province}: {answer}");
-        w.app.state.flush_scans().expect("flush");
+        w.app.state().flush_scans().expect("flush");
     }
     // Three checkers 1,100 to 1,600 km apart within the hour: one label
     // cannot be in all three places, copies can. Hà Nội is far from both
@@ -353,7 +353,7 @@ async fn checks_in_far_apart_provinces_within_hours_weigh_double() {
         .enumerate()
     {
         last = verdict_of(&w, check(&far, &address_in(province, n))).await;
-        w.app.state.flush_scans().expect("flush");
+        w.app.state().flush_scans().expect("flush");
     }
     assert_eq!(last["checkers"], 3);
     assert_eq!(last["verdict"], "suspicious", "{last}");
@@ -361,7 +361,7 @@ async fn checks_in_far_apart_provinces_within_hours_weigh_double() {
     // honest buyer who flies north and a shop at home never turn amber.
     let two = serial(&w).await;
     verdict_of(&w, check(&two, &address_in("Cần Thơ", 0))).await;
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
     let answer = verdict_of(&w, check(&two, &address_in("Hà Nội", 0))).await;
     assert_eq!(answer["verdict"], "genuine", "{answer}");
 }
@@ -372,7 +372,7 @@ async fn the_page_names_the_province_of_the_first_check() {
     let serial = serial(&w).await;
     let first = verdict_of(&w, check(&serial, &address_in("Vĩnh Long", 0))).await;
     assert_eq!(first["first_checked_in"], "Vĩnh Long");
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
     // From the database too, on a node that had not seen the first check.
     forget(&mut w);
     let page = w
@@ -392,7 +392,7 @@ async fn the_page_names_the_province_of_the_first_check() {
             .contains(r#"href="https://db-ip.com">Vị trí theo DB-IP</a>"#),
         "DB-IP's licence asks for a link where its places are shown"
     );
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
     let english = w
         .app
         .send_request(

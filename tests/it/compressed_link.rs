@@ -97,11 +97,11 @@ async fn a_compressed_stamp_is_answered_as_its_digital_link_and_counted_once() {
     let plain = get(&w.app, &uncompressed, "application/json")
         .await
         .expect(200);
-    w.app.state.flush_scans().unwrap();
+    w.app.state().flush_scans().unwrap();
     let packed = get(&w.app, &compressed, "application/json")
         .await
         .expect(200);
-    w.app.state.flush_scans().unwrap();
+    w.app.state().flush_scans().unwrap();
     let again = get(&w.app, &uncompressed, "application/json")
         .await
         .expect(200);
@@ -233,7 +233,7 @@ async fn a_broken_compressed_link_is_a_400_with_the_reason() {
     let message = answer.body["error"]["message"].as_str().unwrap();
     assert!(message.contains("invalid GTIN"), "{message}");
     // Nothing was written for either.
-    w.app.state.flush_scans().unwrap();
+    w.app.state().flush_scans().unwrap();
     let stamp = get(
         &w.app,
         &format!("/01/{GTIN}/10/{LOT}/21/{serial}"),

@@ -442,7 +442,7 @@ async fn a_reset_link_is_shown_once_and_works_once() {
     )
     .await
     .expect(200);
-    let prefix = format!("{}/reset?secret=", app.state.config.base_url());
+    let prefix = format!("{}/reset?secret=", app.state().config.base_url());
     let start = made.text.find(&prefix).expect("the link is shown") + prefix.len();
     let secret: String = made.text[start..]
         .chars()
@@ -596,8 +596,9 @@ async fn reset_guesses_share_the_apis_login_throttle() {
     let mut app = TestApp::new();
     // Two a minute: a loaded machine's slow requests cannot outlast the
     // refill (at ten a minute, one every six seconds, they did).
-    app.state.config.login_rate_per_minute = 2;
-    app.state.limits = std::sync::Arc::new(tracestamp::limits::Limits::new(&app.state.config));
+    app.state_mut().config.login_rate_per_minute = 2;
+    app.state_mut().limits =
+        std::sync::Arc::new(tracestamp::limits::Limits::new(&app.state().config));
     let (_, token, cookie) = {
         // The form of a live link, for its token and cookie.
         let admin = app.account("boss", "admin", None, None);

@@ -48,7 +48,7 @@ async fn total(app: &TestApp, token: &str, resource: &str) -> i64 {
 async fn demo_accounts_see_their_share_of_vinh_long() {
     let app = TestApp::new();
     let loaded =
-        tracestamp::demo::load(&mut app.conn(), &app.state.config, &app.state.codec).unwrap();
+        tracestamp::demo::load(&mut app.conn(), &app.state().config, &app.state().codec).unwrap();
     assert_eq!(loaded.accounts.len(), 1 + 17 + 12);
     assert_eq!(
         loaded.inspections, 37,

@@ -698,7 +698,7 @@ async fn batch_events_are_epcis_events() {
     let w = World::build().await;
     let t = &w.a.token;
     let f = &w.a.facility;
-    let base = w.app.state.config.base_url().to_owned();
+    let base = w.app.state().config.base_url().to_owned();
     for body in [
         json!({"kind": "packing", "occurred_at": "2026-11-03T08:00:00+07:00", "facility_id": f, "details": {"packages": 120, "quantity": 1200, "unit": "kg"}}),
         json!({"kind": "shipping", "occurred_at": "2026-11-04T08:00:00+07:00", "facility_id": f,
@@ -1031,7 +1031,7 @@ fn numbered(prefix: &str, from: usize, count: usize) -> Value {
 #[actix_web::test]
 async fn an_enterprise_has_a_storage_quota_and_a_capture_rate() {
     let mut w = World::build().await;
-    w.app.state.config.epcis_event_quota = 3;
+    w.app.state_mut().config.epcis_event_quota = 3;
     capture(&w.app, &w.a.token, &numbered("aa", 0, 2))
         .await
         .expect(202);
@@ -1064,9 +1064,10 @@ async fn an_enterprise_has_a_storage_quota_and_a_capture_rate() {
         .expect(413);
 
     // The rate: per enterprise, whatever address its systems use.
-    w.app.state.config.epcis_event_quota = 1_000;
-    w.app.state.config.epcis_captures_per_minute = 2;
-    w.app.state.limits = std::sync::Arc::new(tracestamp::limits::Limits::new(&w.app.state.config));
+    w.app.state_mut().config.epcis_event_quota = 1_000;
+    w.app.state_mut().config.epcis_captures_per_minute = 2;
+    w.app.state_mut().limits =
+        std::sync::Arc::new(tracestamp::limits::Limits::new(&w.app.state().config));
     for n in 0..2 {
         capture(&w.app, &w.a.token, &numbered("cc", n * 10, 1))
             .await

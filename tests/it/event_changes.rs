@@ -143,7 +143,7 @@ async fn a_retraction_through_the_api_is_kept_marked_and_leaves_the_consumer_pag
     );
 
     // Gone from the consumer's page; the harvest stays.
-    w.app.state.flush_scans().expect("flush scans");
+    w.app.state().flush_scans().expect("flush scans");
     let after = page(&w.app, &stamp, None).await.expect(200);
     assert!(!after.text.contains("Đóng nhầm thùng"));
     assert!(after.text.contains("Thu hoạch"));
@@ -254,7 +254,7 @@ async fn a_producer_corrects_and_retracts_from_the_batch_page() {
     let consumer = page(&w.app, &stamp, None).await.expect(200);
     assert!(consumer.text.contains(mark), "the consumer sees the mark");
     assert!(consumer.text.contains("Hái buổi sáng"));
-    w.app.state.flush_scans().expect("flush scans");
+    w.app.state().flush_scans().expect("flush scans");
     let consumer_en = page(&w.app, &format!("{stamp}?lang=en"), None)
         .await
         .expect(200);

@@ -87,7 +87,7 @@ async fn a_plain_request_redirects_to_the_default_link_with_its_query() {
     let answer = get(&w.app, &stamp, BROWSER).await.expect(307);
     assert_eq!(location(&answer), format!("{BASE}/s/{serial}"));
     // The redirect costs no scan: the page it leads to records one.
-    w.app.state.flush_scans().unwrap();
+    w.app.state().flush_scans().unwrap();
     let with_query = get(&w.app, &format!("{stamp}?foo=bar&lang=en"), BROWSER)
         .await
         .expect(307);

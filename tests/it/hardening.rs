@@ -138,7 +138,7 @@ async fn a_panic_in_blocking_work_is_a_500_with_an_error_id() {
     let w = World::build().await;
     let result: AppResult<()> = w
         .app
-        .state
+        .state()
         .db(|_| -> AppResult<()> { panic!("a bug in a handler's database work") })
         .await;
     let error = result.unwrap_err();

@@ -2,10 +2,13 @@
 //! PostgreSQL database when `TEST_DATABASE_URL` is set), the real app built by
 //! `tracestamp::configure`, and helpers to call it as a client would.
 
+use actix_web::body::BoxBody;
+use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{test, App};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use futures_util::future::LocalBoxFuture;
 use serde_json::Value;
 
 use tracestamp::config::Config;
@@ -13,12 +16,23 @@ use tracestamp::models::account::{self, NewAccount, NewToken, TOKEN_API};
 use tracestamp::AppState;
 
 pub struct TestApp {
-    pub state: AppState,
+    state: AppState,
+    /// The app built on `state`, once: building it compiles every route's
+    /// pattern, which in a debug build cost more than most requests did.
+    /// `state_mut` drops it, so the next request sees the change.
+    app: std::cell::OnceCell<Call>,
     /// Where the database is, for a server process run on it.
     pub database_url: String,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
+
+/// The built app, as one call from a request to its answer.
+type Call = Box<
+    dyn Fn(
+        test::TestRequest,
+    ) -> LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, actix_web::Error>>,
+>;
 
 /// One HTTP answer, body parsed as JSON when it is JSON.
 #[derive(Debug)]
@@ -49,6 +63,7 @@ impl TestApp {
             .expect("open sqlite");
         TestApp {
             state,
+            app: std::cell::OnceCell::new(),
             database_url: path.to_str().expect("utf-8 path").to_owned(),
             _dir: Some(dir),
             pg: None,
@@ -72,10 +87,38 @@ impl TestApp {
         let state = AppState::open(Config::for_database(&url)).expect("open postgres");
         TestApp {
             state,
+            app: std::cell::OnceCell::new(),
             database_url: url,
             _dir: None,
             pg: Some((admin_url.to_owned(), name)),
         }
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The state to change (a limit, a cache): the app is built again on
+    /// it for the next request.
+    pub fn state_mut(&mut self) -> &mut AppState {
+        self.app.take();
+        &mut self.state
+    }
+
+    /// The app on the current state, built on first use.
+    async fn app(&self) -> &Call {
+        if self.app.get().is_none() {
+            let app = std::rc::Rc::new(
+                test::init_service(App::new().configure(tracestamp::configure(self.state.clone())))
+                    .await,
+            );
+            let call: Call = Box::new(move |req| {
+                let answer = app.call(req.to_request());
+                Box::pin(async move { answer.await.map(ServiceResponse::map_into_boxed_body) })
+            });
+            let _ = self.app.set(call);
+        }
+        self.app.get().expect("built above")
     }
 
     /// The PostgreSQL admin URL and this test's database name, when on
@@ -154,12 +197,11 @@ impl TestApp {
     /// be one the OpenAPI document describes (`conformance`): a test fails
     /// on any that is not, whatever it asserts itself.
     pub async fn send_request(&self, req: test::TestRequest) -> Answer {
-        let app =
-            test::init_service(App::new().configure(tracestamp::configure(self.state.clone())))
-                .await;
-        let req = req.to_request();
-        let (method, uri) = (req.method().to_string(), req.uri().to_string());
-        let resp = test::call_service(&app, req).await;
+        let resp = self.app().await(req).await.expect("the app answers");
+        let (method, uri) = (
+            resp.request().method().to_string(),
+            resp.request().uri().to_string(),
+        );
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = test::read_body(resp).await;

@@ -332,7 +332,7 @@ async fn a_start_position_prints_from_that_position_with_site_and_dates() {
 
     let host = w
         .app
-        .state
+        .state()
         .config
         .base_url()
         .split_once("://")

@@ -48,7 +48,7 @@ fn set_password(app: &TestApp, username: &str, password: &str) {
 #[actix_web::test]
 async fn the_eleventh_login_of_a_minute_from_one_client_is_429() {
     let app = TestApp::new();
-    let config = &app.state.config;
+    let config = &app.state().config;
     assert_eq!(config.login_rate_per_minute, 10, "the default");
     app.account("producer", "admin", None, None);
     // One client trying many usernames.
@@ -147,10 +147,10 @@ fn login_via(peer: &str, headers: &[(&str, &str)], username: &str) -> TestReques
 /// client's allowance in the middle of a test.
 fn behind_proxy(app: &mut TestApp, cidrs: &[&str]) {
     let nets: Vec<ipnet::IpNet> = cidrs.iter().map(|c| c.parse().unwrap()).collect();
-    app.state.config.trusted_proxies = nets.clone();
-    app.state.clients = Arc::new(tracestamp::client::ClientAddresses::new(&nets));
-    app.state.config.login_rate_per_minute = 2;
-    app.state.limits = Arc::new(Limits::new(&app.state.config));
+    app.state_mut().config.trusted_proxies = nets.clone();
+    app.state_mut().clients = Arc::new(tracestamp::client::ClientAddresses::new(&nets));
+    app.state_mut().config.login_rate_per_minute = 2;
+    app.state_mut().limits = Arc::new(Limits::new(&app.state().config));
 }
 
 #[actix_web::test]
@@ -258,12 +258,13 @@ fn resolve_from(ip: &str, path: &str, accept: &str) -> TestRequest {
 async fn the_resolver_is_limited_per_client_with_a_low_configured_value() {
     let mut w = World::build().await;
     assert_eq!(
-        w.app.state.config.resolver_rate_per_minute, 600,
+        w.app.state().config.resolver_rate_per_minute,
+        600,
         "the default"
     );
-    w.app.state.config.resolver_rate_per_minute = 3;
-    w.app.state.config.resolver_rate_burst = 3;
-    w.app.state.limits = Arc::new(Limits::new(&w.app.state.config));
+    w.app.state_mut().config.resolver_rate_per_minute = 3;
+    w.app.state_mut().config.resolver_rate_burst = 3;
+    w.app.state_mut().limits = Arc::new(Limits::new(&w.app.state().config));
     let roll = w
         .app
         .post(

@@ -138,7 +138,7 @@ async fn points_are_marked_by_what_needs_doing_and_scans_by_province() {
             .peer_addr("14.160.246.9:4000".parse().unwrap());
         w.app.send_request(scan).await;
     }
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
 
     let html = page(&w.app, "/oversight/map", &w.regulator)
         .await

@@ -407,10 +407,10 @@ async fn forged_tampered_and_malformed_taps_are_refused() {
         ..Tag::from_row(&rows[0])
     };
     for url in [tampered, wrong_file.url(7), wrong_meta.url(7)] {
-        let before = w.app.state.queries_run();
+        let before = w.app.state().queries_run();
         let answer = public(&w.app, &url, "application/json").await.expect(404);
         assert_eq!(
-            w.app.state.queries_run(),
+            w.app.state().queries_run(),
             before,
             "{url} touched the database"
         );
@@ -425,8 +425,8 @@ async fn forged_tampered_and_malformed_taps_are_refused() {
 
     // Genuine keys, but a tag never bound, or this tag's tap on another
     // stamp's URL.
-    let stamp = w.app.state.codec.decode(&serials[1]).unwrap();
-    let keys = RollTagKeys::of_roll(&w.app.state.codec, stamp.key_id, stamp.roll).unwrap();
+    let stamp = w.app.state().codec.decode(&serials[1]).unwrap();
+    let keys = RollTagKeys::of_roll(&w.app.state().codec, stamp.key_id, stamp.roll).unwrap();
     let uid = [4, 0xDE, 0x5F, 0x1E, 0xAC, 0xC0, 0x99];
     let unbound = Tag {
         uid,
@@ -562,7 +562,7 @@ fn copies(app: &TestApp, uid: &str) -> i64 {
 #[actix_web::test]
 async fn a_tap_url_opened_by_others_is_a_copy_and_weighs_in_the_verdict() {
     let mut w = World::build().await;
-    w.app.state.clients =
+    w.app.state_mut().clients =
         std::sync::Arc::new(tracestamp::client::ClientAddresses::new(&["127.0.0.1/32"
             .parse()
             .unwrap()]));
@@ -599,7 +599,7 @@ async fn a_tap_url_opened_by_others_is_a_copy_and_weighs_in_the_verdict() {
     }
     assert_eq!(copies(&w.app, uid), 0);
     assert_eq!(tag_row(&w.app, uid), (1, 2));
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
     let page = format!("/s/{}", serials[0]);
     let plain = w
         .app

@@ -13,12 +13,12 @@ use crate::world::World;
 #[actix_web::test]
 async fn healthz_answers_without_the_database() {
     let app = TestApp::new();
-    let queries = app.state.queries_run();
+    let queries = app.state().queries_run();
     let answer = app.send_request(TestRequest::get().uri("/healthz")).await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.body, json!({"status": "ok"}));
     assert_eq!(
-        app.state.queries_run(),
+        app.state().queries_run(),
         queries,
         "healthz read the database"
     );
@@ -152,7 +152,7 @@ async fn metrics_count_requests_scans_the_cache_the_pool_and_the_audit_log() {
     assert_eq!(lookups, 2.0);
     assert!(value(&during, "tracestamp_resolver_cache_misses_total", &[]).unwrap() >= 1.0);
 
-    let written = w.app.state.flush_scans().expect("flush");
+    let written = w.app.state().flush_scans().expect("flush");
     assert_eq!(written, 2);
     let after = scrape(&w.app).await;
     assert_eq!(
@@ -182,7 +182,7 @@ async fn metrics_count_requests_scans_the_cache_the_pool_and_the_audit_log() {
     assert_eq!(value(&after, "tracestamp_database_up", &[]), Some(1.0));
     assert_eq!(
         value(&after, "tracestamp_db_pool_max_connections", &[]),
-        Some(f64::from(w.app.state.config.pool_size()))
+        Some(f64::from(w.app.state().config.pool_size()))
     );
     assert!(value(&after, "tracestamp_db_pool_connections", &[]).unwrap() >= 1.0);
 }

@@ -74,7 +74,7 @@ fn scan_count(w: &World) -> i64 {
 async fn every_scan_answered_during_an_outage_is_written_when_the_database_returns() {
     let mut w = World::build().await;
     // A node whose cache is not due for a check during the outage.
-    w.app.state.resolver = Arc::new(ResolverCache::new(Duration::from_secs(600)));
+    w.app.state_mut().resolver = Arc::new(ResolverCache::new(Duration::from_secs(600)));
     let roll = w
         .app
         .post(
@@ -87,7 +87,8 @@ async fn every_scan_answered_during_an_outage_is_written_when_the_database_retur
         .body;
     let serial = roll["first_serial"].as_str().unwrap().to_owned();
     let app =
-        test::init_service(App::new().configure(tracestamp::configure(w.app.state.clone()))).await;
+        test::init_service(App::new().configure(tracestamp::configure(w.app.state().clone())))
+            .await;
     // From many clients: one alone would meet the resolver's rate limit.
     let scan_now = |n: usize| {
         TestRequest::get()
@@ -97,7 +98,7 @@ async fn every_scan_answered_during_an_outage_is_written_when_the_database_retur
             .to_request()
     };
     assert_eq!(test::call_service(&app, scan_now(0)).await.status(), 200);
-    assert_eq!(w.app.state.flush_scans().expect("flush"), 1);
+    assert_eq!(w.app.state().flush_scans().expect("flush"), 1);
 
     let started = Instant::now();
     let ending = outage(&w);
@@ -111,13 +112,13 @@ async fn every_scan_answered_during_an_outage_is_written_when_the_database_retur
         );
         answered += 1;
     }
-    let state = w.app.state.clone();
+    let state = w.app.state().clone();
     let failed = tokio::task::spawn_blocking(move || state.flush_scans())
         .await
         .expect("flush ran");
     assert!(failed.is_err(), "the database is away: {failed:?}");
     assert_eq!(
-        w.app.state.scans.depth(),
+        w.app.state().scans.depth(),
         answered,
         "a failed flush is put back whole"
     );
@@ -128,7 +129,7 @@ async fn every_scan_answered_during_an_outage_is_written_when_the_database_retur
     ending.join().expect("the outage ended");
     assert!(started.elapsed() >= OUTAGE);
 
-    let state = w.app.state.clone();
+    let state = w.app.state().clone();
     let written = tokio::task::spawn_blocking(move || {
         // The pool notices its cut connections on the first try.
         (0..5).find_map(|_| {
@@ -142,7 +143,7 @@ async fn every_scan_answered_during_an_outage_is_written_when_the_database_retur
     .expect("flush ran");
     assert_eq!(written, Some(answered));
     assert_eq!(scan_count(&w), 1 + answered as i64);
-    assert_eq!(w.app.state.scans.dropped(), 0);
+    assert_eq!(w.app.state().scans.dropped(), 0);
 }
 
 #[test]

@@ -378,7 +378,7 @@ async fn alerts_point_at_their_evidence_within_each_callers_reach() {
         )
         .await;
     }
-    w.app.state.flush_scans().unwrap();
+    w.app.state().flush_scans().unwrap();
     let kinds = |body: &serde_json::Value| -> Vec<String> {
         body["items"]
             .as_array()
@@ -467,7 +467,7 @@ async fn a_flood_of_forged_codes_is_counted_in_full_and_kept_in_part() {
     for code in &codes[..3] {
         scan_json(&w.app, code, "113.22.5.9").await;
     }
-    assert_eq!(w.app.state.flush_scans().unwrap(), 93);
+    assert_eq!(w.app.state().flush_scans().unwrap(), 93);
     let alerts = w
         .app
         .get("/api/v1/alerts", &w.regulator)
@@ -511,7 +511,7 @@ async fn statistics_count_what_each_caller_may_see() {
     let serial = first_serial(&w, &w.a.batch).await;
     scan_json(&w.app, &serial, "203.113.5.7").await;
     scan_json(&w.app, &serial, "203.113.5.8").await;
-    w.app.state.flush_scans().unwrap();
+    w.app.state().flush_scans().unwrap();
     let stats = w
         .app
         .get("/api/v1/stats", &w.regulator)

@@ -100,7 +100,7 @@ async fn the_consumer_page_shows_every_element_in_both_languages() {
         "the consumer page needs no script"
     );
 
-    w.app.state.flush_scans().expect("flush scans");
+    w.app.state().flush_scans().expect("flush scans");
     let en = page(&w.app, &format!("{path}?lang=en"), None)
         .await
         .expect(200);
@@ -993,7 +993,7 @@ async fn demo_products_have_pictures_and_the_dashboard_shows_where_stamps_are_re
     let w = World::build().await;
     let path = stamp_path(&w).await;
     page(&w.app, &path, None).await.expect(200);
-    w.app.state.flush_scans().expect("flush scans");
+    w.app.state().flush_scans().expect("flush scans");
     let dashboard = page(&w.app, "/portal", Some(&w.a.token)).await.expect(200);
     assert!(dashboard.text.contains("khu vực mạng, đã ẩn danh"));
     assert!(

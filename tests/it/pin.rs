@@ -91,7 +91,7 @@ fn claim_row(app: &TestApp, serial_roll: (i64, i64)) -> Option<(bool, i32, i32, 
 }
 
 fn stamp_of(app: &TestApp, serial: &str) -> (i64, i64) {
-    let stamp = app.state.codec.decode(serial).unwrap();
+    let stamp = app.state().codec.decode(serial).unwrap();
     (i64::from(stamp.roll), i64::from(stamp.index))
 }
 
@@ -484,7 +484,7 @@ async fn cross_site_posts_are_refused_and_write_nothing() {
     assert_eq!(claim_row(&w.app, stamp), None);
     assert_eq!(w.app.snapshot(), snapshot);
     // Posted from the official address (PUBLIC_BASE_URL) it is accepted.
-    let base = w.app.state.config.base_url().to_owned();
+    let base = w.app.state().config.base_url().to_owned();
     let official = TestRequest::post()
         .uri(&format!("/s/{serial}/claim"))
         .insert_header((header::HOST, "internal-node:9000"))

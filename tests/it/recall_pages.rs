@@ -66,7 +66,7 @@ async fn stamped_chain(w: &World) -> String {
             .peer_addr(ip.parse().unwrap());
         assert_eq!(w.app.send_request(scan).await.body["verdict"], "genuine");
     }
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
     derived
 }
 

@@ -567,7 +567,7 @@ fn crc32(bytes: &[u8]) -> u32 {
 #[actix_web::test]
 async fn a_flood_from_one_client_is_429_and_stores_nothing_more() {
     let w = World::build().await;
-    let per_hour = w.app.state.config.report_rate_per_hour;
+    let per_hour = w.app.state().config.report_rate_per_hour;
     assert_eq!(per_hour, 5, "the default");
     let (_, open) = open_form(&w.app, "").await;
     let fields = where_bought("FAKE-7", "Vĩnh Long");
@@ -654,7 +654,7 @@ async fn posts_from_another_site_or_without_our_token_are_refused() {
     // public base URL's origin is still ours.
     let proxied = post(&open, "198.51.100.52", "vi", &fields, None)
         .insert_header((header::HOST, "backend.internal:8080"))
-        .insert_header((header::ORIGIN, w.app.state.config.base_url().to_owned()));
+        .insert_header((header::ORIGIN, w.app.state().config.base_url().to_owned()));
     w.app.send_request(proxied).await.expect(303);
     assert_eq!(stored(&w.app), 1);
 }

@@ -587,7 +587,7 @@ async fn epcis_copies_follow_lot_code_and_gtin_changes() {
 async fn the_demo_sets_events_are_in_epcis_as_soon_as_it_is_loaded() {
     use tracestamp::db::schema::{epcis_event, event};
     let app = TestApp::new();
-    let loaded = tracestamp::demo::load(&mut app.conn(), &app.state.config, &app.state.codec)
+    let loaded = tracestamp::demo::load(&mut app.conn(), &app.state().config, &app.state().codec)
         .expect("demo loads");
     let mut conn = app.conn();
     let events: i64 = event::table.count().get_result(&mut *conn).unwrap();

@@ -143,10 +143,10 @@ async fn any_single_character_change_is_refused_without_a_query() {
         for replacement in alphabet.chars().filter(|c| *c != original).step_by(7) {
             let mut changed = serial.clone();
             changed.replace_range(position..=position, &replacement.to_string());
-            let before = w.app.state.queries_run();
+            let before = w.app.state().queries_run();
             let answer = public(&w.app, &format!("/s/{changed}")).await;
             assert_eq!(
-                w.app.state.queries_run(),
+                w.app.state().queries_run(),
                 before,
                 "{changed} touched the database"
             );
@@ -155,7 +155,7 @@ async fn any_single_character_change_is_refused_without_a_query() {
             assert_eq!(answer.body["error"]["code"], "not_found");
             // Both languages, as the page gives either: a forged code, or
             // one whose changed character names a key not known here.
-            let refused = w.app.state.codec.decode(&changed).unwrap_err();
+            let refused = w.app.state().codec.decode(&changed).unwrap_err();
             assert_eq!(
                 answer.body["error"]["message"],
                 refused.bilingual(),
@@ -181,9 +181,9 @@ async fn any_single_character_change_is_refused_without_a_query() {
             "a stamp code has 20 characters, but 8 were given",
         ),
     ] {
-        let before = w.app.state.queries_run();
+        let before = w.app.state().queries_run();
         let answer = public(&w.app, &format!("/s/{bad}")).await.expect(400);
-        assert_eq!(w.app.state.queries_run(), before);
+        assert_eq!(w.app.state().queries_run(), before);
         assert_eq!(answer.body["error"]["code"], "bad_request");
         let message = answer.body["error"]["message"].as_str().unwrap();
         let (vi, en) = message.split_once(" / ").expect("Vietnamese / English");
@@ -546,11 +546,11 @@ async fn linksets_redirects_and_html_in_both_languages() {
 #[actix_web::test]
 async fn scans_are_buffered_counted_and_turn_suspicious() {
     let mut w = World::build().await;
-    w.app.state.clients =
+    w.app.state_mut().clients =
         std::sync::Arc::new(tracestamp::client::ClientAddresses::new(&["127.0.0.1/32"
             .parse()
             .unwrap()]));
-    w.app.state.config.clone_checkers = 3.0;
+    w.app.state_mut().config.clone_checkers = 3.0;
     let roll = issue(&w, &w.a.batch, 10).await;
     let serial = roll["first_serial"].as_str().unwrap().to_owned();
     let scan_from = |ip: &str| {
@@ -569,7 +569,7 @@ async fn scans_are_buffered_counted_and_turn_suspicious() {
     assert_eq!(first.body["scan_count"], 1);
     let written: i64 = scan::table.count().get_result(&mut *w.app.conn()).unwrap();
     assert_eq!(written, 0, "the reader does not wait for the write");
-    assert_eq!(w.app.state.flush_scans().unwrap(), 1);
+    assert_eq!(w.app.state().flush_scans().unwrap(), 1);
     let second = w
         .app
         .send_request(scan_from("203.113.5.8"))
@@ -577,13 +577,13 @@ async fn scans_are_buffered_counted_and_turn_suspicious() {
         .expect(200);
     assert_eq!(second.body["scan_count"], 2);
     assert_eq!(second.body["verdict"], "genuine");
-    w.app.state.flush_scans().unwrap();
+    w.app.state().flush_scans().unwrap();
     // Two more networks: three checkers, a copied label by this rule.
     w.app
         .send_request(scan_from("14.160.1.1"))
         .await
         .expect(200);
-    w.app.state.flush_scans().unwrap();
+    w.app.state().flush_scans().unwrap();
     let third = w
         .app
         .send_request(scan_from("171.244.9.9"))
@@ -606,7 +606,7 @@ async fn scans_are_buffered_counted_and_turn_suspicious() {
         .send_request(scan_from("1.2.3.4").uri("/s/7K3QM9XTMA0B1C2D3E4F"))
         .await
         .expect(404);
-    w.app.state.flush_scans().unwrap();
+    w.app.state().flush_scans().unwrap();
     let unknown: i64 = scan::table
         .filter(scan::verdict.eq("unknown"))
         .count()
@@ -619,7 +619,7 @@ async fn scans_are_buffered_counted_and_turn_suspicious() {
             .await
             .expect(200);
     }
-    w.app.state.flush_scans().unwrap();
+    w.app.state().flush_scans().unwrap();
     let busy = w
         .app
         .send_request(scan_from("203.113.5.9"))

@@ -26,13 +26,13 @@ use crate::world::World;
 async fn roll(w: &World, count: i64) -> (i64, String) {
     let roll = crate::stamps::issue(w, &w.a.batch, count).await;
     let serial = roll["first_serial"].as_str().expect("serial").to_owned();
-    let stamp = w.app.state.codec.decode(&serial).expect("a serial");
+    let stamp = w.app.state().codec.decode(&serial).expect("a serial");
     (i64::from(stamp.roll), serial)
 }
 
 fn serial_of(w: &World, roll: i64, index: i64) -> String {
     w.app
-        .state
+        .state()
         .codec
         .encode(roll as u32, index as u32)
         .expect("a serial")
@@ -152,7 +152,7 @@ async fn fresh_answer(w: &World, serial: &str) -> Value {
 
 /// The same, to a phone at `ip` sending device cookie `device`, if any.
 async fn fresh_answer_to(w: &World, serial: &str, ip: &str, device: Option<&str>) -> Value {
-    let mut state = w.app.state.clone();
+    let mut state = w.app.state().clone();
     state.resolver = std::sync::Arc::new(tracestamp::resolver::cache::ResolverCache::new(
         std::time::Duration::ZERO,
     ));
@@ -183,7 +183,8 @@ async fn page_loads_without_our_cookie_keep_one_checker_group_a_network() {
     let (number, _) = roll(&w, 3).await;
     let serial = serial_of(&w, number, 1);
     let app =
-        test::init_service(App::new().configure(tracestamp::configure(w.app.state.clone()))).await;
+        test::init_service(App::new().configure(tracestamp::configure(w.app.state().clone())))
+            .await;
     let mut last_device = None;
     for n in 0..100 {
         let req = TestRequest::get()
@@ -208,16 +209,16 @@ async fn page_loads_without_our_cookie_keep_one_checker_group_a_network() {
         );
         last_device = device;
         if n % 10 == 9 {
-            w.app.state.flush_scans().expect("flush");
+            w.app.state().flush_scans().expect("flush");
         }
     }
     let stored: String = scan_summary::table
         .find((number, 1))
         .select(scan_summary::checkers)
-        .first(&mut *w.app.state.pool.get().expect("a connection"))
+        .first(&mut *w.app.state().pool.get().expect("a connection"))
         .expect("a summary");
     assert_eq!(stored.split(';').count(), 1, "{stored}");
-    let (count, _, checkers) = from_raw_scans(&w.app.state, (number, 1));
+    let (count, _, checkers) = from_raw_scans(&w.app.state(), (number, 1));
     assert_eq!(count, 100);
     let now = tracestamp::time::now();
     assert_eq!(
@@ -267,9 +268,9 @@ async fn the_resolver_answers_from_summaries_what_the_scans_say() {
         scan_of(quiet, at(3), None, None, "", ClientClass::Mobile),
     ];
     for s in script {
-        w.app.state.scans.push(s);
+        w.app.state().scans.push(s);
     }
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
     for s in [
         scan_of(
             quiet,
@@ -288,16 +289,16 @@ async fn the_resolver_answers_from_summaries_what_the_scans_say() {
             ClientClass::Mobile,
         ),
     ] {
-        w.app.state.scans.push(s);
+        w.app.state().scans.push(s);
     }
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
     // Stamp 2: a copied label, checked from far-apart provinces within the
     // hour; written before stamp 1's scans of the same flush in time.
     let copied = (number, 2);
     let places = ["Hà Nội", "Cần Thơ", "Hà Nội", "Cà Mau", "Cần Thơ", "Hà Nội"];
     for (n, place) in places.iter().enumerate() {
         let n = n as i64;
-        w.app.state.scans.push(scan_of(
+        w.app.state().scans.push(scan_of(
             copied,
             at(1700 + n),
             Some(0x100 + n as u64),
@@ -306,12 +307,12 @@ async fn the_resolver_answers_from_summaries_what_the_scans_say() {
             ClientClass::Mobile,
         ));
     }
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
 
     let rule = CloneRule::default();
     let now = tracestamp::time::now();
     for (stamp, verdict) in [(quiet, "genuine"), (copied, "suspicious")] {
-        let (count, first, checkers) = from_raw_scans(&w.app.state, stamp);
+        let (count, first, checkers) = from_raw_scans(&w.app.state(), stamp);
         let answer = fresh_answer(&w, &serial_of(&w, stamp.0, stamp.1)).await;
         assert_eq!(answer["scan_count"], count + 1, "{answer}");
         assert_eq!(
@@ -328,7 +329,7 @@ async fn the_resolver_answers_from_summaries_what_the_scans_say() {
     assert_eq!(quiet_answer["first_checked_in"], "Vĩnh Long");
     // Two checkers for stamp 1 (the shop; the phone on two networks), the
     // crawler and the unknown origin none.
-    let (_, _, checkers) = from_raw_scans(&w.app.state, quiet);
+    let (_, _, checkers) = from_raw_scans(&w.app.state(), quiet);
     assert_eq!(checkers.evidence(None, now, &rule).checkers, 2);
 }
 
@@ -409,12 +410,12 @@ async fn a_later_flush_of_older_scans_merges_as_the_scans_would() {
             });
             let who = who.filter(|_| scan.client_class != ClientClass::Tool);
             expected.add(who, scan.origin.and_then(|o| o.place), scan.scanned_at);
-            w.app.state.scans.push(scan);
+            w.app.state().scans.push(scan);
         }
-        w.app.state.flush_scans().expect("flush");
+        w.app.state().flush_scans().expect("flush");
     }
     let stored = tracestamp::resolver::summary::Summary::read(
-        &mut w.app.state.pool.get().expect("a connection"),
+        &mut w.app.state().pool.get().expect("a connection"),
         stamp.0,
         stamp.1,
     )
@@ -439,8 +440,8 @@ async fn a_later_flush_of_older_scans_merges_as_the_scans_would() {
 async fn two_nodes_flushing_at_once_keep_every_scan_in_the_summaries() {
     let w = World::build().await;
     let (number, serial) = roll(&w, 50).await;
-    let other = AppState::open(w.app.state.config.clone()).expect("a second node");
-    let nodes = [w.app.state.clone(), other];
+    let other = AppState::open(w.app.state().config.clone()).expect("a second node");
+    let nodes = [w.app.state().clone(), other];
     let now = tracestamp::time::now();
     // Each node buffers scans of the same twenty stamps, in opposite
     // orders, and the two flush at once, five times over.
@@ -517,9 +518,9 @@ async fn the_daily_rollup_matches_the_raw_counts_and_feeds_the_dashboard() {
             if n == 1 {
                 s.verdict = Verdict::Suspicious;
             }
-            w.app.state.scans.push(s);
+            w.app.state().scans.push(s);
         }
-        w.app.state.flush_scans().expect("flush");
+        w.app.state().flush_scans().expect("flush");
     }
     for _ in 0..3 {
         let req = TestRequest::get()
@@ -528,7 +529,7 @@ async fn the_daily_rollup_matches_the_raw_counts_and_feeds_the_dashboard() {
             .peer_addr("203.113.5.7:4000".parse().expect("an address"));
         w.app.send_request(req).await.expect(200);
     }
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
 
     // Per day, roll and province, the rollup holds the raw counts.
     let mut conn = w.app.conn();
@@ -608,7 +609,7 @@ async fn retention_drops_old_months_and_keeps_recent_scans_and_summaries() {
     let stamp = (number, 4);
     let ages = [0i64, 20, 40, 400, 800];
     for (n, days) in ages.iter().enumerate() {
-        w.app.state.scans.push(scan_of(
+        w.app.state().scans.push(scan_of(
             stamp,
             now - Duration::days(*days),
             Some(n as u64 + 1),
@@ -617,16 +618,16 @@ async fn retention_drops_old_months_and_keeps_recent_scans_and_summaries() {
             ClientClass::Mobile,
         ));
     }
-    w.app.state.flush_scans().expect("flush");
-    assert_eq!(raw_count(&w.app.state, stamp), 5);
+    w.app.state().flush_scans().expect("flush");
+    assert_eq!(raw_count(&w.app.state(), stamp), 5);
 
     // Nothing goes while retention is off.
-    assert_eq!(w.app.state.keep_scans().expect("kept"), 0);
-    assert_eq!(raw_count(&w.app.state, stamp), 5);
+    assert_eq!(w.app.state().keep_scans().expect("kept"), 0);
+    assert_eq!(raw_count(&w.app.state(), stamp), 5);
 
     // Twelve whole months kept: the scans of 400 and 800 days ago go.
-    w.app.state.config.scan_retention_months = 12;
-    assert!(w.app.state.keep_scans().expect("kept") >= 2);
+    w.app.state_mut().config.scan_retention_months = 12;
+    assert!(w.app.state().keep_scans().expect("kept") >= 2);
     let left: Vec<NaiveDateTime> = scan::table
         .select(scan::scanned_at)
         .order(scan::scanned_at)
@@ -635,7 +636,7 @@ async fn retention_drops_old_months_and_keeps_recent_scans_and_summaries() {
     assert_eq!(left.len(), 3, "{left:?}");
     assert!(left.iter().all(|at| *at >= now - Duration::days(40)));
     // The stamp's summary still counts every scan.
-    assert_eq!(summary_count(&w.app.state, stamp), 5);
+    assert_eq!(summary_count(&w.app.state(), stamp), 5);
 
     let on_postgres = matches!(&*w.app.conn(), tracestamp::db::DbConnection::Postgres(_));
     if on_postgres {
@@ -672,7 +673,7 @@ async fn retention_drops_old_months_and_keeps_recent_scans_and_summaries() {
             "{names:?}"
         );
         // A scan of a month without a partition makes its own.
-        w.app.state.scans.push(scan_of(
+        w.app.state().scans.push(scan_of(
             stamp,
             now + Duration::days(400),
             Some(9),
@@ -680,7 +681,7 @@ async fn retention_drops_old_months_and_keeps_recent_scans_and_summaries() {
             "",
             ClientClass::Mobile,
         ));
-        w.app.state.flush_scans().expect("flush");
+        w.app.state().flush_scans().expect("flush");
         assert!(partitions(&w).contains(&month(now + Duration::days(400))));
     }
 }

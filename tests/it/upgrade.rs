@@ -132,7 +132,7 @@ async fn scans_written_before_summaries_are_summarised_and_rolled_up() {
     let w = World::build().await;
     let roll = crate::stamps::issue(&w, &w.a.batch, 10).await;
     let serial = roll["first_serial"].as_str().expect("serial").to_owned();
-    let number = i64::from(w.app.state.codec.decode(&serial).expect("serial").roll);
+    let number = i64::from(w.app.state().codec.decode(&serial).expect("serial").roll);
     let mut conn = w.app.conn();
     let undone = revert_through(&mut conn, "20261205120000");
     conn.batch_execute(&format!(
@@ -214,7 +214,7 @@ async fn scans_written_before_summaries_are_summarised_and_rolled_up() {
         .body;
     assert_eq!(answer["scan_count"], 5, "{answer}");
     assert_eq!(answer["first_scanned_at"], "2026-11-01T08:00:00Z");
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
     let mut conn = w.app.conn();
     let top: i64 = scan::table
         .select(diesel::dsl::max(scan::id))

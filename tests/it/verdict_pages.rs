@@ -53,7 +53,7 @@ async fn roll(w: &World, count: i64) -> (String, Vec<String>) {
 }
 
 fn scans(app: &TestApp) -> i64 {
-    app.state.flush_scans().expect("flush scans");
+    app.state().flush_scans().expect("flush scans");
     scan::table
         .count()
         .get_result(&mut *app.conn())
@@ -242,7 +242,7 @@ async fn past_its_best_before_date_a_genuine_stamp_is_amber_never_green() {
         );
     }
     // The scan keeps the verdict it was given.
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
     let stored: Vec<String> = scan::table
         .filter(scan::serial.eq(&serials[0]))
         .select(scan::verdict)
@@ -322,7 +322,7 @@ async fn a_voided_stamp_says_why_and_when_instead_of_the_origin_record() {
 #[actix_web::test]
 async fn a_recall_names_its_authority_date_what_to_do_and_the_hotline() {
     let mut w = World::build().await;
-    w.app.state.config.recall_hotlines = "Vĩnh Long=0270 3822 123;national=1800 5555".into();
+    w.app.state_mut().config.recall_hotlines = "Vĩnh Long=0270 3822 123;national=1800 5555".into();
     let (_, serials) = roll(&w, 1).await;
     let path = format!("/s/{}", serials[0]);
     w.app

@@ -357,7 +357,7 @@ fn demo_ids(app: &TestApp) -> Demo {
 async fn every_page_reads_in_vietnamese() {
     let app = TestApp::new();
     let loaded =
-        tracestamp::demo::load(&mut app.conn(), &app.state.config, &app.state.codec).unwrap();
+        tracestamp::demo::load(&mut app.conn(), &app.state().config, &app.state().codec).unwrap();
     let serial = loaded.sample_serial.clone().expect("a demo stamp");
     let chained = loaded.chain_serial.clone().expect("a stamp of the chain");
     let d = demo_ids(&app);
@@ -670,7 +670,7 @@ async fn every_page_reads_in_vietnamese() {
 
     // A stamp code copied as printed under the QR (groups of five, lower
     // case) is the stamp: voiding it from the form works.
-    let stamp = app.state.codec.decode(&serial).unwrap();
+    let stamp = app.state().codec.decode(&serial).unwrap();
     let roll: String = stamp_roll::table
         .filter(stamp_roll::number.eq(i64::from(stamp.roll)))
         .select(stamp_roll::id)

@@ -117,7 +117,7 @@ async fn busy_world() -> (World, String) {
         .insert_header((header::ACCEPT, "application/json"))
         .peer_addr("203.113.5.7:4000".parse().unwrap());
     assert_eq!(w.app.send_request(scan).await.body["verdict"], "recalled");
-    w.app.state.flush_scans().expect("flush");
+    w.app.state().flush_scans().expect("flush");
     overdue_inspection(&w, &w.a.facility, &w.regulator).await;
     overdue_inspection(&w, &w.c.facility, &w.other_regulator).await;
     certificate(&w, &w.b.facility, &w.b.token, "GG-SAP-HET-2", 10).await;
