@@ -218,7 +218,7 @@ async fn page_loads_without_our_cookie_keep_one_checker_group_a_network() {
         .first(&mut *w.app.state().pool.get().expect("a connection"))
         .expect("a summary");
     assert_eq!(stored.split(';').count(), 1, "{stored}");
-    let (count, _, checkers) = from_raw_scans(&w.app.state(), (number, 1));
+    let (count, _, checkers) = from_raw_scans(w.app.state(), (number, 1));
     assert_eq!(count, 100);
     let now = tracestamp::time::now();
     assert_eq!(
@@ -312,7 +312,7 @@ async fn the_resolver_answers_from_summaries_what_the_scans_say() {
     let rule = CloneRule::default();
     let now = tracestamp::time::now();
     for (stamp, verdict) in [(quiet, "genuine"), (copied, "suspicious")] {
-        let (count, first, checkers) = from_raw_scans(&w.app.state(), stamp);
+        let (count, first, checkers) = from_raw_scans(w.app.state(), stamp);
         let answer = fresh_answer(&w, &serial_of(&w, stamp.0, stamp.1)).await;
         assert_eq!(answer["scan_count"], count + 1, "{answer}");
         assert_eq!(
@@ -329,7 +329,7 @@ async fn the_resolver_answers_from_summaries_what_the_scans_say() {
     assert_eq!(quiet_answer["first_checked_in"], "Vĩnh Long");
     // Two checkers for stamp 1 (the shop; the phone on two networks), the
     // crawler and the unknown origin none.
-    let (_, _, checkers) = from_raw_scans(&w.app.state(), quiet);
+    let (_, _, checkers) = from_raw_scans(w.app.state(), quiet);
     assert_eq!(checkers.evidence(None, now, &rule).checkers, 2);
 }
 
@@ -619,11 +619,11 @@ async fn retention_drops_old_months_and_keeps_recent_scans_and_summaries() {
         ));
     }
     w.app.state().flush_scans().expect("flush");
-    assert_eq!(raw_count(&w.app.state(), stamp), 5);
+    assert_eq!(raw_count(w.app.state(), stamp), 5);
 
     // Nothing goes while retention is off.
     assert_eq!(w.app.state().keep_scans().expect("kept"), 0);
-    assert_eq!(raw_count(&w.app.state(), stamp), 5);
+    assert_eq!(raw_count(w.app.state(), stamp), 5);
 
     // Twelve whole months kept: the scans of 400 and 800 days ago go.
     w.app.state_mut().config.scan_retention_months = 12;
@@ -636,7 +636,7 @@ async fn retention_drops_old_months_and_keeps_recent_scans_and_summaries() {
     assert_eq!(left.len(), 3, "{left:?}");
     assert!(left.iter().all(|at| *at >= now - Duration::days(40)));
     // The stamp's summary still counts every scan.
-    assert_eq!(summary_count(&w.app.state(), stamp), 5);
+    assert_eq!(summary_count(w.app.state(), stamp), 5);
 
     let on_postgres = matches!(&*w.app.conn(), tracestamp::db::DbConnection::Postgres(_));
     if on_postgres {
