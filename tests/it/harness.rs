@@ -108,10 +108,9 @@ impl TestApp {
     /// The app on the current state, built on first use.
     async fn app(&self) -> &Call {
         if self.app.get().is_none() {
-            let app = std::rc::Rc::new(
+            let app =
                 test::init_service(App::new().configure(tracestamp::configure(self.state.clone())))
-                    .await,
-            );
+                    .await;
             let call: Call = Box::new(move |req| {
                 let answer = app.call(req.to_request());
                 Box::pin(async move { answer.await.map(ServiceResponse::map_into_boxed_body) })
