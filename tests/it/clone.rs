@@ -80,12 +80,6 @@ fn network(n: usize) -> String {
 async fn a_thousand_loads_from_one_client_leave_a_stamp_genuine() {
     let w = world().await;
     let serial = serial(&w).await;
-    // One app for the thousand loads: building it per request would take
-    // most of the test's time.
-    let app = actix_web::test::init_service(
-        actix_web::App::new().configure(tracestamp::configure(w.app.state().clone())),
-    )
-    .await;
     for i in 0..1000 {
         // Without cookies, with a new cookie every time, with one cookie:
         // one network is one checker.
@@ -95,7 +89,7 @@ async fn a_thousand_loads_from_one_client_leave_a_stamp_genuine() {
             1 => req = req.cookie(Cookie::new("ts_device", format!("{i:032x}"))),
             _ => req = req.cookie(Cookie::new("ts_device", "ab".repeat(16))),
         }
-        let answer: Value = actix_web::test::call_and_read_body_json(&app, req.to_request()).await;
+        let answer = w.app.send_request(req).await.body;
         assert_eq!(answer["verdict"], "genuine", "load {i}: {answer}");
         if i % 100 == 0 {
             w.app.state().flush_scans().expect("flush");

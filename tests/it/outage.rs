@@ -4,8 +4,7 @@
 //! `SCAN_BUFFER_MAX` new ones are dropped and counted, never the accepted.
 
 use actix_web::http::header;
-use actix_web::test::{self, TestRequest};
-use actix_web::App;
+use actix_web::test::TestRequest;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde_json::json;
@@ -86,30 +85,22 @@ async fn every_scan_answered_during_an_outage_is_written_when_the_database_retur
         .expect(201)
         .body;
     let serial = roll["first_serial"].as_str().unwrap().to_owned();
-    let app =
-        test::init_service(App::new().configure(tracestamp::configure(w.app.state().clone())))
-            .await;
     // From many clients: one alone would meet the resolver's rate limit.
     let scan_now = |n: usize| {
         TestRequest::get()
             .uri(&format!("/s/{serial}"))
             .insert_header((header::ACCEPT, "application/json"))
             .peer_addr(format!("203.113.{}.7:4000", n % 250).parse().unwrap())
-            .to_request()
     };
-    assert_eq!(test::call_service(&app, scan_now(0)).await.status(), 200);
+    assert_eq!(w.app.send_request(scan_now(0)).await.status, 200);
     assert_eq!(w.app.state().flush_scans().expect("flush"), 1);
 
     let started = Instant::now();
     let ending = outage(&w);
     let mut answered = 0;
     for n in 0..100 {
-        let answer = test::call_service(&app, scan_now(n)).await;
-        assert_eq!(
-            answer.status(),
-            200,
-            "answered from memory during the outage"
-        );
+        let answer = w.app.send_request(scan_now(n)).await;
+        assert_eq!(answer.status, 200, "answered from memory during the outage");
         answered += 1;
     }
     let state = w.app.state().clone();
@@ -123,7 +114,7 @@ async fn every_scan_answered_during_an_outage_is_written_when_the_database_retur
         "a failed flush is put back whole"
     );
     for n in 100..150 {
-        assert_eq!(test::call_service(&app, scan_now(n)).await.status(), 200);
+        assert_eq!(w.app.send_request(scan_now(n)).await.status, 200);
         answered += 1;
     }
     ending.join().expect("the outage ended");
